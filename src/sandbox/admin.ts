@@ -1,0 +1,5 @@
+import type { Router } from './http.js';
+import type { SandboxContext } from './context.js';
+
+/** STUB: filled in by its owner. */
+export function adminRoutes(_router: Router, _ctx: SandboxContext): void {}

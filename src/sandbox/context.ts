@@ -1,0 +1,24 @@
+import type { SandboxWorld, SandboxEndpoint, SandboxClient } from './model.js';
+import type { TokenStore } from './tokens.js';
+import type { FaultBook } from './faults.js';
+
+/** What every part of the sandbox shares while it runs. */
+export interface SandboxContext {
+  world: SandboxWorld;
+  tokens: TokenStore;
+  faults: FaultBook;
+  /** Folder holding the sandbox's own files (collections, state). */
+  dataDir: string;
+  /** Origin of Auth + Transfer, e.g. `http://127.0.0.1:43117`. */
+  origin: string;
+  /** Called by long-running parts (task runner) so `close()` can wait for them. */
+  track(work: Promise<unknown>): void;
+  /** Aborted when the sandbox stops. */
+  signal: AbortSignal;
+}
+
+export const findEndpoint = (ctx: SandboxContext, id: string): SandboxEndpoint | undefined =>
+  ctx.world.endpoints.find((e) => e.id === id);
+
+export const findClient = (ctx: SandboxContext, id: string): SandboxClient | undefined =>
+  ctx.world.clients.find((c) => c.id === id);

@@ -1,0 +1,63 @@
+/** The sandbox's world: clients, endpoints, permissions. Plain data, loaded from config. */
+
+export interface SandboxClient {
+  id: string;
+  secret: string;
+  name: string;
+}
+
+/** GCP `config-paths` line: a folder of the machine the personal endpoint may reach. */
+export interface ConfigPath {
+  path: string;
+  shareable: boolean;
+  writable: boolean;
+}
+
+export type Access = 'r' | 'rw';
+
+export interface Permission {
+  /** Client id the permission is granted to. */
+  principal: string;
+  /** Endpoint path the permission covers (a folder, ending in `/`). */
+  path: string;
+  access: Access;
+}
+
+export type EntityType = 'GCP_mapped_collection' | 'GCSv5_guest_collection' | 'GCSv5_mapped_collection';
+
+export interface SandboxEndpoint {
+  id: string;
+  displayName: string;
+  entityType: EntityType;
+  description: string;
+  /** Client id of the owner: sees it under my-endpoints and may do anything on it. */
+  owner: string;
+  /** Guest/mapped collections: the folder on disk that is `/` on the endpoint. */
+  root?: string;
+  /** Personal endpoints: the folders of this machine it may reach, like GCP's config-paths. */
+  configPaths?: ConfigPath[];
+  /** Personal endpoints: the folder `/~/` stands for. */
+  home?: string;
+  /** Serve this collection over HTTPS on its own origin. */
+  https: boolean;
+  /** Filled in once the HTTPS server listens. */
+  httpsServer?: string;
+  highAssurance: boolean;
+  public: boolean;
+  permissions: Permission[];
+}
+
+export interface SandboxWorld {
+  clients: SandboxClient[];
+  endpoints: SandboxEndpoint[];
+  /** Lifetime of issued access tokens, seconds. Globus issues 172800. */
+  tokenLifetime: number;
+  /** Bearer token for the loopback-only admin API. */
+  adminToken: string;
+}
+
+export const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';
+export const TRANSFER_SCOPE = 'urn:globus:auth:scope:transfer.api.globus.org:all';
+export const collectionScope = (collectionId: string, kind: 'https' | 'data_access'): string =>
+  `https://auth.globus.org/scopes/${collectionId}/${kind}`;
+export const clientIdentity = (clientId: string): string => `${clientId}@clients.auth.globus.org`;

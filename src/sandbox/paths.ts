@@ -1,0 +1,107 @@
+import { realpath } from 'node:fs/promises';
+import { posix, resolve as resolveDisk, sep } from 'node:path';
+import { SandboxError, badRequest, permissionDenied } from './errors.js';
+import { accessAt } from './access.js';
+import type { SandboxEndpoint } from './model.js';
+
+export const MAX_PATH_LENGTH = 4096;
+export const MAX_NAME_LENGTH = 255;
+
+/** An endpoint path checked against the endpoint's bounds and the caller's permission. */
+export interface ResolvedPath {
+  /** Normalised endpoint path, absolute, without a trailing slash (except `/`). */
+  endpointPath: string;
+  /** Where it lives on this machine. */
+  diskPath: string;
+  /** Whether the caller may write here (permission and, for personal endpoints, config-paths). */
+  writable: boolean;
+}
+
+/**
+ * Turns a path from a request into a place on disk, refusing anything that would leave
+ * the endpoint: NUL bytes, over-long paths or names, `..` above the root, and symlinks
+ * whose target lies outside. Guest collections map their root folder to `/`; personal
+ * endpoints use this machine's absolute paths limited to their config-paths, `/~/` being
+ * the home folder.
+ */
+export async function resolveEndpointPath(
+  endpoint: SandboxEndpoint,
+  rawPath: unknown,
+  clientId: string,
+  want: 'read' | 'write',
+): Promise<ResolvedPath> {
+  const endpointPath = normalise(endpoint, rawPath);
+  const access = accessAt(endpoint, clientId, endpointPath);
+  if (!access) {
+    throw permissionDenied(`No permission to access ${endpointPath} on endpoint ${endpoint.id}`);
+  }
+  const { diskPath, bound, boundWritable } = placeOnDisk(endpoint, endpointPath);
+  await refuseEscapes(diskPath, bound, endpointPath);
+  const writable = access === 'rw' && boundWritable;
+  if (want === 'write' && !writable) {
+    throw permissionDenied(`No write permission on ${endpointPath} on endpoint ${endpoint.id}`);
+  }
+  return { endpointPath, diskPath, writable };
+}
+
+/** Expands `~`, makes the path absolute and normalised; rejects malformed paths. */
+export function normalise(endpoint: SandboxEndpoint, rawPath: unknown): string {
+  if (typeof rawPath !== 'string' || rawPath === '') throw badRequest('A path is required');
+  if (rawPath.includes('\0')) throw badRequest('Path must not contain NUL bytes');
+  if (Buffer.byteLength(rawPath) > MAX_PATH_LENGTH) throw badRequest(`Path is longer than ${MAX_PATH_LENGTH} bytes`);
+  const home = endpoint.configPaths ? (endpoint.home ?? '/') : '/';
+  let path = rawPath;
+  if (path === '~' || path.startsWith('~/')) path = `/~${path.slice(1)}`;
+  if (path === '/~' || path.startsWith('/~/')) path = posix.join(home, path.slice(2));
+  else if (!path.startsWith('/')) path = posix.join(home, path);
+  const segments = path.split('/');
+  let depth = 0;
+  for (const s of segments) {
+    if (Buffer.byteLength(s) > MAX_NAME_LENGTH) throw badRequest(`A name in the path is longer than ${MAX_NAME_LENGTH} bytes`);
+    if (s === '..') depth--;
+    else if (s !== '' && s !== '.') depth++;
+    if (depth < 0) throw permissionDenied(`Path ${rawPath} leads outside the endpoint`);
+  }
+  const normal = posix.normalize(path);
+  return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
+}
+
+function placeOnDisk(endpoint: SandboxEndpoint, endpointPath: string): { diskPath: string; bound: string; boundWritable: boolean } {
+  if (endpoint.configPaths) {
+    const allowed = endpoint.configPaths
+      .filter((c) => isInside(endpointPath, c.path))
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (!allowed) throw permissionDenied(`Path ${endpointPath} is not in the endpoint's allowed folders`);
+    return { diskPath: endpointPath, bound: allowed.path, boundWritable: allowed.writable };
+  }
+  if (!endpoint.root) throw new SandboxError(500, 'EndpointError', `Endpoint ${endpoint.id} has no storage`);
+  const diskPath = endpointPath === '/' ? endpoint.root : resolveDisk(endpoint.root, `.${endpointPath}`);
+  return { diskPath, bound: endpoint.root, boundWritable: true };
+}
+
+function isInside(path: string, folder: string): boolean {
+  const f = folder.length > 1 && folder.endsWith('/') ? folder.slice(0, -1) : folder;
+  return f === '/' || path === f || path.startsWith(`${f}/`);
+}
+
+/** The deepest existing ancestor, with links resolved, must still be inside the bound. */
+async function refuseEscapes(diskPath: string, bound: string, endpointPath: string): Promise<void> {
+  const realBound = await realpath(bound).catch(() => resolveDisk(bound));
+  let probe = diskPath;
+  for (;;) {
+    try {
+      const real = await realpath(probe);
+      if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep)) {
+        throw permissionDenied(`Path ${endpointPath} leads outside the endpoint through a link`);
+      }
+      return;
+    } catch (err) {
+      if (err instanceof SandboxError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      const parent = resolveDisk(probe, '..');
+      if (parent === probe) return;
+      probe = parent;
+    }
+  }
+}

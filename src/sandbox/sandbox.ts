@@ -1,0 +1,95 @@
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { SandboxContext } from './context.js';
+import { FaultBook } from './faults.js';
+import { Router } from './http.js';
+import type { SandboxWorld, SandboxEndpoint } from './model.js';
+import { dispatcher, httpServer, listen } from './server.js';
+import { TokenStore } from './tokens.js';
+import { authRoutes, renderAuthError } from './auth/routes.js';
+import { endpointRoutes } from './transfer/endpoints.js';
+import { operationRoutes } from './transfer/operations.js';
+import { taskRoutes } from './transfer/tasks.js';
+import { adminRoutes } from './admin.js';
+import { collectionRouter } from './collection/https.js';
+
+export interface SandboxOptions {
+  /** The world to serve: clients, endpoints, permissions. */
+  world: SandboxWorld;
+  /** Folder for the sandbox's own files. */
+  dataDir: string;
+  /** Port of the Auth + Transfer origin; 0 picks a free one. */
+  port?: number;
+}
+
+export interface RunningSandbox {
+  /** Origin serving Auth (at the root) and Transfer (under /v0.10/). */
+  url: string;
+  world: SandboxWorld;
+  context: SandboxContext;
+  close(): Promise<void>;
+}
+
+/** Starts Auth + Transfer on one loopback origin and one HTTPS origin per collection that serves HTTPS. */
+export async function startSandbox(options: SandboxOptions): Promise<RunningSandbox> {
+  await mkdir(options.dataDir, { recursive: true });
+  const stop = new AbortController();
+  const pending = new Set<Promise<unknown>>();
+  const context: SandboxContext = {
+    world: options.world,
+    tokens: new TokenStore(),
+    faults: new FaultBook(),
+    dataDir: options.dataDir,
+    origin: '',
+    signal: stop.signal,
+    track(work) {
+      pending.add(work);
+      void work.finally(() => pending.delete(work)).catch(() => undefined);
+    },
+  };
+
+  const router = new Router();
+  authRoutes(router, context);
+  endpointRoutes(router, context);
+  operationRoutes(router, context);
+  taskRoutes(router, context);
+  adminRoutes(router, context);
+  // Auth paths render OAuth-style errors; everything else Transfer's shape.
+  const main = new Router((ex, err) => (ex.url.pathname.startsWith('/v2/') || ex.url.pathname.startsWith('/.well-known/') ? renderAuthError(ex, err) : router.renderError(ex, err)));
+  const servers: Server[] = [];
+  const mainServer = httpServer(dispatcher(context, 'main', routerWithRenderer(router, main)));
+  servers.push(mainServer);
+  context.origin = await listen(mainServer, options.port ?? 0);
+
+  for (const endpoint of options.world.endpoints.filter((e: SandboxEndpoint) => e.https)) {
+    const server = httpServer(dispatcher(context, endpoint.id, collectionRouter(context, endpoint)));
+    servers.push(server);
+    endpoint.httpsServer = await listen(server);
+  }
+
+  return {
+    url: context.origin,
+    world: options.world,
+    context,
+    async close() {
+      stop.abort();
+      await Promise.allSettled([...pending]);
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** The routes of `routes` with the error rendering of `renderer`. */
+function routerWithRenderer(routes: Router, renderer: Router): Router {
+  const combined = new Router(renderer.renderError);
+  combined.find = routes.find.bind(routes);
+  return combined;
+}

@@ -1,0 +1,108 @@
+import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SandboxError } from './errors.js';
+import { Router, newRequestId, sendJson, type Exchange } from './http.js';
+import type { SandboxContext } from './context.js';
+import type { FaultBook } from './faults.js';
+
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * One origin: logs every request, applies request-level faults, routes, and renders
+ * errors. Body-level faults are handed to the handler on `ex.fault`.
+ */
+export function dispatcher(ctx: SandboxContext, originName: string, router: Router) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', ctx.origin);
+    const ex: Exchange = { req, res, url, params: {}, requestId: newRequestId() };
+    const fault = takeFault(ctx.faults, originName, req.method ?? 'GET', url.pathname);
+    res.on('close', () => logRequest(ctx.faults, originName, ex, fault?.kind));
+    try {
+      if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: ctx.signal });
+      if (fault?.kind === 'reset' && fault.afterBytes === undefined) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'status') {
+        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        if (fault.rawBody !== undefined) {
+          res.writeHead(fault.status, { 'content-type': 'text/html', ...headers });
+          res.end(fault.rawBody);
+        } else {
+          router.renderError(ex, new SandboxError(fault.status, fault.code ?? statusCode(fault.status), fault.message ?? 'Injected fault', {}, headers));
+        }
+        req.resume();
+        return;
+      }
+      if (fault?.kind === 'reset' || fault?.kind === 'corrupt') ex.fault = fault;
+      const found = router.find(req.method ?? 'GET', url.pathname);
+      if (found === 'not-found') throw new SandboxError(404, 'ClientError.NotFound', `No such resource: ${url.pathname}`);
+      if (found === 'method') throw new SandboxError(405, 'ClientError.MethodNotAllowed', `Method ${req.method} is not allowed on ${url.pathname}`);
+      ex.params = found.params;
+      await found.handler(ex);
+    } catch (err) {
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof SandboxError) {
+        router.renderError(ex, err);
+      } else {
+        sendJson(res, 500, { code: 'InternalError', message: 'The sandbox failed to handle this request', request_id: ex.requestId });
+        process.emitWarning(`sandbox: ${(err as Error)?.stack ?? String(err)}`);
+      }
+      req.resume();
+    }
+  };
+}
+
+function statusCode(status: number): string {
+  if (status === 429) return 'RateLimited';
+  if (status === 503) return 'ServiceUnavailable';
+  if (status >= 500) return 'InternalError';
+  return 'ClientError';
+}
+
+function takeFault(book: FaultBook, origin: string, method: string, path: string) {
+  for (const rule of book.rules) {
+    if (rule.times <= 0) continue;
+    const m = rule.match;
+    if (m.taskType) continue;
+    if (m.origin && m.origin !== origin) continue;
+    if (m.method && m.method !== method) continue;
+    if (m.path && !new RegExp(m.path).test(path)) continue;
+    rule.times--;
+    return rule.action;
+  }
+  return undefined;
+}
+
+function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string | undefined): void {
+  book.log.push({
+    time: new Date().toISOString(),
+    origin,
+    method: ex.req.method ?? 'GET',
+    path: ex.url.pathname,
+    query: ex.url.search,
+    status: ex.res.statusCode,
+    requestId: ex.requestId,
+    ...(ex.clientId ? { clientId: ex.clientId } : {}),
+    ...(fault ? { fault: fault as never } : {}),
+  });
+}
+
+/** Listen on a free loopback port; resolves with the origin URL. */
+export async function listen(server: Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => resolve());
+  });
+  const { port: bound } = server.address() as AddressInfo;
+  return `http://${LOOPBACK}:${bound}`;
+}
+
+export function httpServer(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => void handler(req, res));
+  return server;
+}

@@ -1,0 +1,57 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SandboxWorld } from './model.js';
+
+export interface DefaultWorldOptions {
+  dataDir: string;
+  /** Home folder of the personal endpoint (`/~/`); the user's home by default. */
+  home?: string;
+}
+
+/**
+ * The default world: one confidential client owning a personal endpoint (like Globus
+ * Connect Personal on Linux: the machine's own paths, limited to the home folder, the
+ * temp folder and the data folder) and a GCSv5 guest collection served over HTTPS whose
+ * root is `<dataDir>/collections/<id>`.
+ */
+export function defaultWorld({ dataDir, home = homedir() }: DefaultWorldOptions): SandboxWorld {
+  const client = { id: randomUUID(), secret: randomBytes(32).toString('base64url'), name: 'sandbox-client' };
+  const collectionId = randomUUID();
+  return {
+    tokenLifetime: 172800,
+    adminToken: randomBytes(24).toString('base64url'),
+    clients: [client],
+    endpoints: [
+      {
+        id: randomUUID(),
+        displayName: 'sandbox-personal',
+        entityType: 'GCP_mapped_collection',
+        description: 'Sandbox personal endpoint (Globus Connect Personal on this machine)',
+        owner: client.id,
+        home,
+        configPaths: [
+          { path: home, shareable: false, writable: true },
+          { path: tmpdir(), shareable: false, writable: true },
+          { path: dataDir, shareable: false, writable: true },
+        ],
+        https: false,
+        highAssurance: false,
+        public: false,
+        permissions: [],
+      },
+      {
+        id: collectionId,
+        displayName: 'sandbox-collection',
+        entityType: 'GCSv5_guest_collection',
+        description: 'Sandbox guest collection served over HTTPS',
+        owner: client.id,
+        root: join(dataDir, 'collections', collectionId),
+        https: true,
+        highAssurance: false,
+        public: false,
+        permissions: [],
+      },
+    ],
+  };
+}

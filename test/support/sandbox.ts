@@ -1,0 +1,46 @@
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
+import { defaultWorld } from '../../src/sandbox/world.js';
+import type { SandboxWorld } from '../../src/sandbox/model.js';
+
+export interface TestSandbox extends RunningSandbox {
+  /** Temp folder holding everything this sandbox wrote. */
+  tmp: string;
+  /** The default client. */
+  client: { id: string; secret: string };
+  personal: SandboxWorld['endpoints'][number];
+  collection: SandboxWorld['endpoints'][number];
+  stop(): Promise<void>;
+}
+
+/**
+ * A sandbox on a fresh temp folder. The personal endpoint's home is `<tmp>/home` and it
+ * may reach only `<tmp>`, so tests never touch the real home folder. `shape` may change
+ * the world before it starts (add clients, permissions, endpoints).
+ */
+export async function startTestSandbox(shape?: (world: SandboxWorld, tmp: string) => void): Promise<TestSandbox> {
+  const tmp = await mkdtemp(join(tmpdir(), 'sregistry-test-'));
+  const dataDir = join(tmp, 'sandbox');
+  const home = join(tmp, 'home');
+  await mkdir(home, { recursive: true });
+  const world = defaultWorld({ dataDir, home });
+  const [personal, collection] = world.endpoints as [SandboxWorld['endpoints'][number], SandboxWorld['endpoints'][number]];
+  personal.configPaths = [{ path: tmp, shareable: false, writable: true }];
+  if (collection.root) await mkdir(collection.root, { recursive: true });
+  shape?.(world, tmp);
+  const running = await startSandbox({ world, dataDir });
+  const client = world.clients[0]!;
+  return {
+    ...running,
+    tmp,
+    client,
+    personal,
+    collection,
+    async stop() {
+      await running.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
