@@ -5,7 +5,7 @@
 
 export type FaultAction =
   /** Answer with this status (and Transfer error `code`, `Retry-After` seconds, or a raw non-JSON body). */
-  | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: number; rawBody?: string }
+  | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: number; rawBody?: string; extra?: Record<string, unknown> }
   /** Destroy the connection: before answering, or after `afterBytes` bytes of the request or response body. */
   | { kind: 'reset'; afterBytes?: number }
   /** Wait before handling. */

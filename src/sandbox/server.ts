@@ -30,7 +30,7 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
           res.writeHead(fault.status, { 'content-type': 'text/html', ...headers });
           res.end(fault.rawBody);
         } else {
-          router.renderError(ex, new SandboxError(fault.status, fault.code ?? statusCode(fault.status), fault.message ?? 'Injected fault', {}, headers));
+          router.renderError(ex, new SandboxError(fault.status, fault.code ?? statusCode(fault.status), fault.message ?? 'Injected fault', fault.extra ?? {}, headers));
         }
         req.resume();
         return;
