@@ -35,6 +35,8 @@ export interface ErrorDetails {
   requestId?: string;
   /** Globus error `code`, e.g. `EndpointPermissionDenied`. */
   globusCode?: string;
+  /** Scopes Globus named in a ConsentRequired answer (`required_scopes`). */
+  requiredScopes?: string[];
   cause?: unknown;
 }
 
@@ -43,6 +45,7 @@ export class SregistryError extends Error {
   readonly status?: number;
   readonly requestId?: string;
   readonly globusCode?: string;
+  readonly requiredScopes?: string[];
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -51,6 +54,7 @@ export class SregistryError extends Error {
     if (details.status !== undefined) this.status = details.status;
     if (details.requestId !== undefined) this.requestId = details.requestId;
     if (details.globusCode !== undefined) this.globusCode = details.globusCode;
+    if (details.requiredScopes !== undefined) this.requiredScopes = [...details.requiredScopes];
   }
 
   toJSON(): Record<string, unknown> {
@@ -60,6 +64,7 @@ export class SregistryError extends Error {
       ...(this.status !== undefined ? { status: this.status } : {}),
       ...(this.requestId !== undefined ? { request_id: this.requestId } : {}),
       ...(this.globusCode !== undefined ? { globus_code: this.globusCode } : {}),
+      ...(this.requiredScopes !== undefined ? { required_scopes: this.requiredScopes } : {}),
     };
   }
 }
