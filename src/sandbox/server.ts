@@ -16,7 +16,7 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', ctx.origin);
     const ex: Exchange = { req, res, url, params: {}, requestId: newRequestId() };
-    const fault = takeFault(ctx.faults, originName, req.method ?? 'GET', url.pathname);
+    const fault = ctx.faults.take(originName, req.method ?? 'GET', url.pathname);
     res.on('close', () => logRequest(ctx.faults, originName, ex, fault?.kind));
     try {
       if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: ctx.signal });
@@ -62,20 +62,6 @@ function statusCode(status: number): string {
   if (status === 503) return 'ServiceUnavailable';
   if (status >= 500) return 'InternalError';
   return 'ClientError';
-}
-
-function takeFault(book: FaultBook, origin: string, method: string, path: string) {
-  for (const rule of book.rules) {
-    if (rule.times <= 0) continue;
-    const m = rule.match;
-    if (m.taskType) continue;
-    if (m.origin && m.origin !== origin) continue;
-    if (m.method && m.method !== method) continue;
-    if (m.path && !new RegExp(m.path).test(path)) continue;
-    rule.times--;
-    return rule.action;
-  }
-  return undefined;
 }
 
 function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string | undefined): void {
