@@ -1,0 +1,36 @@
+import { SandboxError } from '../errors.js';
+import type { Exchange } from '../http.js';
+import type { SandboxContext } from '../context.js';
+import { findEndpoint } from '../context.js';
+import { canSee } from '../access.js';
+import { TRANSFER_SCOPE, type SandboxEndpoint } from '../model.js';
+import { requireToken } from '../tokens.js';
+
+/** The client behind a Transfer request; 401 unless it holds a token with the transfer scope. */
+export function transferCaller(ctx: SandboxContext, ex: Exchange): string {
+  const token = requireToken(ctx.tokens, ex.req, TRANSFER_SCOPE);
+  ex.clientId = token.clientId;
+  return token.clientId;
+}
+
+/**
+ * An endpoint the client may see. Unknown ids and endpoints the client cannot see answer
+ * the same 404, so a caller learns nothing about endpoints that are not theirs.
+ */
+export function visibleEndpoint(ctx: SandboxContext, id: string, clientId: string): SandboxEndpoint {
+  const endpoint = findEndpoint(ctx, id);
+  if (!endpoint || !canSee(endpoint, clientId)) {
+    throw new SandboxError(404, 'EndpointNotFound', `No such endpoint: ${id}`);
+  }
+  return endpoint;
+}
+
+/** The `<id>` of a route, percent-decoded; a malformed escape is kept as sent (and then not found). */
+export function endpointIdParam(params: Record<string, string>): string {
+  const raw = params.id ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
