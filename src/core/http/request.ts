@@ -1,0 +1,280 @@
+import { Readable } from 'node:stream';
+import { request as undiciRequest, type Dispatcher } from 'undici';
+import { SregistryError } from '../errors.js';
+import { getAgent } from './agent.js';
+import { ERROR_BODY_LIMIT, readLimited } from './body.js';
+import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
+import {
+  abortedError,
+  backoffDelay,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  isTimeoutCode,
+  networkErrorCode,
+  parseRetryAfter,
+  retryPolicy,
+  type RetryInfo,
+  type RetryPolicy,
+} from './retry.js';
+import { assertSecureUrl } from './secure-url.js';
+
+/** A body that can be sent once. */
+export type BodyData = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+/** Makes a fresh body for every attempt, so a streamed upload can be retried. */
+export type BodyFactory = () => BodyData;
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  method?: string;
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** Added to the URL's query; undefined values are left out. */
+  query?: Record<string, QueryValue>;
+  /** Sent as `application/json`. */
+  json?: unknown;
+  /**
+   * Raw body. A stream given directly is never retried once it started flowing; give a
+   * factory to allow retries.
+   */
+  body?: BodyData | BodyFactory;
+  /** Always honoured, also while waiting between attempts. */
+  signal?: AbortSignal;
+  /** Per attempt: longest wait for the answer's headers and between body chunks, ms. */
+  timeoutMs?: number;
+  /** Overrides of the retry policy; `false` sends once. */
+  retry?: Partial<RetryPolicy> | false;
+  /** Makes error messages specific (client id, what was being done). */
+  errorContext?: ErrorContext;
+  /** When false, an error answer is returned (body read up to 64 KiB) instead of thrown. Default true. */
+  throwOnError?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as a stream; consume or `dump()` it so the connection is reused. */
+  body: Readable;
+  /** Retries spent before this answer. */
+  retries: number;
+  text(): Promise<string>;
+  json<T = unknown>(): Promise<T>;
+  /** Discards the body. */
+  dump(): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Most bytes of a JSON answer `requestJson` reads. */
+export const JSON_BODY_LIMIT = 256 * 1024 * 1024;
+
+interface Prepared {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  makeBody: () => { body: BodyData | undefined; started: () => boolean };
+  replayable: boolean;
+  policy: RetryPolicy;
+  ctx: ErrorContext;
+}
+
+/** Sends one request with the retry policy; throws SregistryError for failures (unless `throwOnError: false`). */
+export async function request(opts: RequestOptions): Promise<HttpResponse> {
+  return send(opts, async (res, retries) => wrapResponse(res.statusCode, res.headers, res.body, retries));
+}
+
+/** Sends a request and parses a JSON answer (retrying resets while reading it, too). */
+export async function requestJson<T = unknown>(opts: RequestOptions): Promise<T> {
+  const headers = { accept: 'application/json', ...opts.headers };
+  return send({ ...opts, headers, throwOnError: true }, async (res) => {
+    const { bytes, truncated } = await readLimited(res.body, JSON_BODY_LIMIT);
+    if (truncated) throw new SregistryError('INVALID_RESPONSE', `The answer of ${describe(opts)} exceeds ${JSON_BODY_LIMIT} bytes; refusing to read it`);
+    if (bytes.length === 0) return undefined as T;
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch (err) {
+      throw new SregistryError('INVALID_RESPONSE', `The answer of ${describe(opts)} is not valid JSON (HTTP ${res.statusCode}); check the service URL`, { status: res.statusCode, cause: err });
+    }
+  });
+}
+
+const describe = (opts: RequestOptions): string => {
+  const url = typeof opts.url === 'string' ? safeUrl(opts.url) : `${opts.url.origin}${opts.url.pathname}`;
+  return `${(opts.method ?? 'GET').toUpperCase()} ${url}`;
+};
+
+function safeUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+function prepare(opts: RequestOptions): Prepared {
+  const url = assertSecureUrl(opts.url);
+  for (const [key, value] of Object.entries(opts.query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) headers[k.toLowerCase()] = v;
+  const secrets = [...(opts.errorContext?.secrets ?? [])];
+  const auth = headers.authorization;
+  if (auth) secrets.push(auth, auth.replace(/^\S+\s+/, ''));
+  const ctx: ErrorContext = { ...opts.errorContext, secrets };
+  const policy = opts.retry === false ? retryPolicy({ maxRetries: 0 }) : retryPolicy(opts.retry);
+
+  let makeBody: Prepared['makeBody'];
+  let replayable = true;
+  if (opts.json !== undefined) {
+    const text = JSON.stringify(opts.json);
+    headers['content-type'] ??= 'application/json';
+    makeBody = () => ({ body: text, started: () => false });
+  } else if (typeof opts.body === 'function') {
+    const factory = opts.body;
+    makeBody = () => trackStart(factory());
+  } else if (opts.body === undefined || typeof opts.body === 'string' || opts.body instanceof Uint8Array) {
+    const fixed = opts.body;
+    makeBody = () => ({ body: fixed, started: () => false });
+  } else {
+    // A one-shot stream: replayable only while nothing was pulled from it.
+    const stream = opts.body;
+    replayable = false;
+    makeBody = () => trackStart(stream);
+  }
+  return { method: (opts.method ?? 'GET').toUpperCase(), url, headers, makeBody, replayable, policy, ctx };
+}
+
+function trackStart(source: BodyData): { body: BodyData; started: () => boolean } {
+  if (typeof source === 'string' || source instanceof Uint8Array) return { body: source, started: () => false };
+  let started = false;
+  async function* pull(): AsyncGenerator<Uint8Array> {
+    started = true;
+    for await (const chunk of source as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  }
+  return { body: pull(), started: () => started };
+}
+
+type Consume<T> = (res: Dispatcher.ResponseData, retries: number) => Promise<T>;
+
+async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
+  const p = prepare(opts);
+  const signal = opts.signal;
+  const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const throwOnError = opts.throwOnError ?? true;
+  const where = `${p.url.origin}${p.url.pathname}`;
+
+  for (let retries = 0; ; retries++) {
+    if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
+    const attemptBody = p.makeBody();
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await undiciRequest(p.url, {
+        dispatcher: getAgent(),
+        method: p.method as Dispatcher.HttpMethod,
+        headers: p.headers,
+        body: attemptBody.body as never,
+        signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      await failedAttempt(err, retries, attemptBody.started());
+      continue;
+    }
+
+    const status = res.statusCode;
+    if (status < 300) {
+      try {
+        return await consume(res, retries);
+      } catch (err) {
+        if (err instanceof SregistryError) throw err;
+        await failedAttempt(err, retries, attemptBody.started());
+        continue;
+      }
+    }
+
+    let info: GlobusErrorInfo;
+    let bytes: Buffer;
+    try {
+      const read = await readLimited(res.body, ERROR_BODY_LIMIT);
+      bytes = read.bytes;
+      info = parseGlobusError(read.bytes, headerValue(res.headers['content-type']), read.truncated);
+    } catch (err) {
+      await failedAttempt(err, retries, attemptBody.started());
+      continue;
+    }
+
+    const canReplay = p.replayable || !attemptBody.started();
+    if (isRetryableStatus(status, info.globusCode) && retries < p.policy.maxRetries && canReplay) {
+      const retryAfter = parseRetryAfter(res.headers['retry-after']);
+      const delayMs = retryAfter !== undefined ? Math.min(retryAfter, p.policy.maxDelayMs) : backoffDelay(retries + 1, p.policy);
+      await pause(p, retries, delayMs, retryAfter !== undefined ? 'retry-after' : 'backoff', {
+        status,
+        ...(info.globusCode ? { globusCode: info.globusCode } : {}),
+      });
+      continue;
+    }
+    if (!throwOnError) return consume({ ...res, body: Readable.from([bytes]) as never }, retries);
+    throw errorFromAnswer({ status, method: p.method, url: p.url, info, retries }, p.ctx);
+  }
+
+  async function failedAttempt(err: unknown, retries: number, bodyStarted: boolean): Promise<void> {
+    if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
+    const code = networkErrorCode(err);
+    const canReplay = p.replayable || !bodyStarted;
+    if (isRetryableNetworkError(code) && retries < p.policy.maxRetries && canReplay) {
+      await pause(p, retries, backoffDelay(retries + 1, p.policy), 'backoff', code ? { errorCode: code } : {});
+      return;
+    }
+    const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160);
+    const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
+    const what = p.ctx.action ?? `${p.method} ${where}`;
+    if (isTimeoutCode(code)) {
+      throw new SregistryError('TIMEOUT', `${what} timed out${retried} (${code}: ${detail}); check the network or raise the timeout`, { cause: err });
+    }
+    if (code === undefined && !(err instanceof Error)) throw err;
+    if (code === 'UND_ERR_INVALID_ARG') throw new SregistryError('INVALID_INPUT', `${what} could not be sent (${detail})`, { cause: err });
+    const unreplayable = !canReplay && isRetryableNetworkError(code) ? '; the streamed body cannot be resent' : '';
+    throw new SregistryError('NETWORK', `${what} failed${retried} (${code ?? 'network error'}: ${detail})${unreplayable}; check the service URL and the network`, { cause: err });
+  }
+
+  async function pause(prep: Prepared, retries: number, delayMs: number, delaySource: RetryInfo['delaySource'], extra: Partial<RetryInfo>): Promise<void> {
+    prep.policy.onRetry?.({ retry: retries + 1, delayMs, delaySource, method: prep.method, url: where, ...extra });
+    try {
+      await prep.policy.sleep(delayMs, signal);
+    } catch (err) {
+      if (signal?.aborted) throw abortedError(`${prep.method} ${where}`);
+      throw err;
+    }
+    if (signal?.aborted) throw abortedError(`${prep.method} ${where}`);
+  }
+}
+
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+function wrapResponse(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, retries: number): HttpResponse {
+  const readAll = async (): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  };
+  return {
+    status,
+    headers,
+    body,
+    retries,
+    text: async () => (await readAll()).toString('utf8'),
+    json: async <T>() => {
+      const text = (await readAll()).toString('utf8');
+      try {
+        return JSON.parse(text) as T;
+      } catch (err) {
+        throw new SregistryError('INVALID_RESPONSE', `The answer (HTTP ${status}) is not valid JSON; check the service URL`, { status, cause: err });
+      }
+    },
+    dump: async () => {
+      for await (const _ of body) void _;
+    },
+  };
+}
