@@ -100,8 +100,8 @@ describe('sandbox Transfer endpoints', () => {
     expect(ids(byId.body)).toEqual([sb.collection.id]);
     const none = await get('endpoint_search?filter_fulltext=nothing-like-this');
     expect(none.body.DATA).toEqual([]);
-    // Words must start a word: "ab" is inside "lab" but starts nothing.
-    const inside = await get('endpoint_search?filter_fulltext=ab');
+    // Words must start a word: "ther" is inside "other" but starts nothing (nor can it start a hex id part).
+    const inside = await get('endpoint_search?filter_fulltext=ther');
     expect(inside.body.DATA).toEqual([]);
   });
 
