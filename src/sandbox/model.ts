@@ -54,6 +54,8 @@ export interface SandboxWorld {
   tokenLifetime: number;
   /** Bearer token for the loopback-only admin API. */
   adminToken: string;
+  /** Bytes per second a Transfer task copies at; unlimited when absent. For demos and tests that watch progress. */
+  transferRate?: number;
 }
 
 export const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';

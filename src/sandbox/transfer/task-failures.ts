@@ -1,0 +1,53 @@
+import { SandboxError } from '../errors.js';
+import { TaskFailure, type StopReason } from './task-model.js';
+
+/**
+ * Turns whatever stopped a task into the fatal_error code the service would report.
+ * Disk paths never reach the client: details name the endpoint path instead.
+ */
+
+const ERRNO_CODES: Record<string, string> = {
+  ENOENT: 'FILE_NOT_FOUND',
+  EACCES: 'PERMISSION_DENIED',
+  EPERM: 'PERMISSION_DENIED',
+  EROFS: 'PERMISSION_DENIED',
+  ENOSPC: 'QUOTA_EXCEEDED',
+  EDQUOT: 'QUOTA_EXCEEDED',
+  EISDIR: 'IS_A_DIRECTORY',
+  ENOTDIR: 'NOT_A_DIRECTORY',
+  ENOTEMPTY: 'DIRECTORY_NOT_EMPTY',
+};
+
+export function failureFor(err: unknown, endpointPath: string, endpointName: string): TaskFailure {
+  if (err instanceof TaskFailure) return err;
+  if (err instanceof SandboxError) {
+    const code = err.status === 403 ? 'PERMISSION_DENIED' : err.status === 404 ? 'FILE_NOT_FOUND' : 'ENDPOINT_ERROR';
+    return new TaskFailure(code, `Endpoint: ${endpointName}\nFile: ${endpointPath}\nMessage: ${err.message}`);
+  }
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const code = (errno && ERRNO_CODES[errno]) ?? 'ENDPOINT_ERROR';
+  const reason = errno ?? (err instanceof Error ? err.name : 'error');
+  return new TaskFailure(code, `Endpoint: ${endpointName}\nFile: ${endpointPath}\nMessage: ${reason}`);
+}
+
+/** Runs a filesystem step, reporting a failure against the endpoint path it concerned. */
+export async function onPath<T>(endpointPath: string, endpointName: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    // An abort surfaces as whatever the interrupted call threw; the stop reason wins.
+    if (signal.aborted) throw signal.reason as unknown;
+    throw failureFor(err, endpointPath, endpointName);
+  }
+}
+
+export function failureForStop(reason: StopReason): TaskFailure {
+  switch (reason) {
+    case 'canceled':
+      return new TaskFailure('CANCELED', 'Canceled by the task owner');
+    case 'deadline':
+      return new TaskFailure('DEADLINE_EXCEEDED', 'The task did not complete before its deadline');
+    case 'shutdown':
+      return new TaskFailure('CANCELED', 'The sandbox stopped before the task completed');
+  }
+}

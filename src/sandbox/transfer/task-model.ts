@@ -1,0 +1,134 @@
+import type { SandboxEndpoint } from '../model.js';
+
+/** What a Transfer task is and how far it got; the task documents are rendered from this. */
+
+export type TaskStatus = 'ACTIVE' | 'INACTIVE' | 'SUCCEEDED' | 'FAILED';
+export type TaskType = 'TRANSFER' | 'DELETE';
+
+/** sync_level as numbers: 0 exists, 1 size, 2 mtime, 3 checksum. */
+export type SyncLevel = 0 | 1 | 2 | 3;
+
+export interface TransferItem {
+  sourcePath: string;
+  destinationPath: string;
+  recursive: boolean;
+}
+
+export interface DeleteItem {
+  path: string;
+}
+
+export interface TaskEvent {
+  code: string;
+  description: string;
+  details: string;
+  isError: boolean;
+  time: Date;
+}
+
+export interface FatalError {
+  code: string;
+  description: string;
+}
+
+/** Live counters the runner updates while the task moves bytes. */
+export interface TaskCounters {
+  files: number;
+  directories: number;
+  symlinks: number;
+  filesTransferred: number;
+  filesSkipped: number;
+  bytesTransferred: number;
+  bytesChecksummed: number;
+  faults: number;
+  subtasksTotal: number;
+  subtasksSucceeded: number;
+  subtasksFailed: number;
+  subtasksCanceled: number;
+  subtasksExpired: number;
+  subtasksPending: number;
+  subtasksRetrying: number;
+  subtasksSkippedErrors: number;
+}
+
+export interface TaskOptions {
+  label: string | null;
+  deadline: Date;
+  syncLevel: SyncLevel | null;
+  verifyChecksum: boolean;
+  preserveTimestamp: boolean;
+  encryptData: boolean;
+  skipSourceErrors: boolean;
+  failOnQuotaErrors: boolean;
+  deleteDestinationExtra: boolean;
+  /** Delete tasks: may remove folders. */
+  recursive: boolean;
+  /** Delete tasks: a missing path is not an error. */
+  ignoreMissing: boolean;
+}
+
+export interface SandboxTask {
+  id: string;
+  type: TaskType;
+  ownerClientId: string;
+  submissionId: string;
+  requestTime: Date;
+  /** When the runner started moving data (for effective_bytes_per_second). */
+  startTime?: Date;
+  completionTime: Date | null;
+  status: TaskStatus;
+  niceStatus: string | null;
+  fatalError: FatalError | null;
+  /** Delete tasks keep their endpoint here, like the real service. */
+  source: SandboxEndpoint;
+  destination: SandboxEndpoint | null;
+  transferItems: TransferItem[];
+  deleteItems: DeleteItem[];
+  options: TaskOptions;
+  counters: TaskCounters;
+  /** Newest last. */
+  events: TaskEvent[];
+  successful: { sourcePath: string; destinationPath: string }[];
+  /** The submit answer, replayed with code Duplicate on a reused submission_id. */
+  submitResult: Record<string, unknown>;
+  /** Aborted by cancel, deadline or shutdown; the reason says which. */
+  abort: AbortController;
+  /** Settles when the runner is done with the task. */
+  done: Promise<void>;
+}
+
+export const zeroCounters = (): TaskCounters => ({
+  files: 0,
+  directories: 0,
+  symlinks: 0,
+  filesTransferred: 0,
+  filesSkipped: 0,
+  bytesTransferred: 0,
+  bytesChecksummed: 0,
+  faults: 0,
+  subtasksTotal: 0,
+  subtasksSucceeded: 0,
+  subtasksFailed: 0,
+  subtasksCanceled: 0,
+  subtasksExpired: 0,
+  subtasksPending: 0,
+  subtasksRetrying: 0,
+  subtasksSkippedErrors: 0,
+});
+
+/** Why a task's abort signal fired. */
+export type StopReason = 'canceled' | 'deadline' | 'shutdown';
+
+/** A failure that ends a task FAILED with this fatal_error code. */
+export class TaskFailure extends Error {
+  constructor(
+    readonly code: string,
+    readonly details: string,
+  ) {
+    super(details);
+    this.name = 'TaskFailure';
+  }
+}
+
+/** "FILE_NOT_FOUND" → "file not found", the way the service words its descriptions. */
+export const describeCode = (code: string): string => code.toLowerCase().replace(/_/g, ' ');

@@ -1,0 +1,118 @@
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { dirname, posix } from 'node:path';
+import type { Stats } from 'node:fs';
+import type { SandboxContext } from '../context.js';
+import type { SandboxEndpoint } from '../model.js';
+import { resolveEndpointPath } from '../paths.js';
+import { copyFile, hashFile } from './copy.js';
+import { onPath } from './task-failures.js';
+import { TaskFailure, type SandboxTask, type SyncLevel } from './task-model.js';
+
+/** Runs a TRANSFER task: plans every file and folder first, then copies them one by one. */
+
+type Step =
+  | { kind: 'dir'; destinationPath: string }
+  | { kind: 'file'; sourcePath: string; sourceDisk: string; destinationPath: string };
+
+const PARTIAL = /^\.sbx-[0-9a-f-]{36}\.partial$/;
+
+export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal: AbortSignal): Promise<void> {
+  const destination = task.destination!;
+  const steps: Step[] = [];
+  for (const item of task.transferItems) await plan(task, item.sourcePath, item.destinationPath, item.recursive, steps, signal);
+
+  const files = steps.filter((s) => s.kind === 'file').length;
+  const c = task.counters;
+  c.files = files;
+  c.subtasksTotal = files;
+  c.subtasksPending = files;
+
+  for (const step of steps) {
+    signal.throwIfAborted();
+    const target = await onPath(step.destinationPath, destination.displayName, signal, () =>
+      resolveEndpointPath(destination, step.destinationPath, task.ownerClientId, 'write'),
+    );
+    if (step.kind === 'dir') {
+      await onPath(target.endpointPath, destination.displayName, signal, () => mkdir(target.diskPath, { recursive: true }));
+      continue;
+    }
+    await onPath(target.endpointPath, destination.displayName, signal, async () => {
+      await mkdir(dirname(target.diskPath), { recursive: true });
+      const sourceStat = await stat(step.sourceDisk);
+      if (task.options.syncLevel !== null && (await upToDate(task, task.options.syncLevel, step.sourceDisk, sourceStat, target.diskPath, signal))) {
+        c.filesSkipped++;
+      } else {
+        await copyFile(step.sourceDisk, target.diskPath, {
+          rate: ctx.world.transferRate,
+          verifyChecksum: task.options.verifyChecksum,
+          preserveTimestamp: task.options.preserveTimestamp,
+          signal,
+          onBytes: (n) => (c.bytesTransferred += n),
+          onChecksummed: (n) => (c.bytesChecksummed += n),
+        });
+        c.filesTransferred++;
+        task.successful.push({ sourcePath: step.sourcePath, destinationPath: target.endpointPath });
+      }
+    });
+    c.subtasksPending--;
+    c.subtasksSucceeded++;
+  }
+}
+
+/** Adds the steps of one item; a missing source or a folder without `recursive` fails the task. */
+async function plan(task: SandboxTask, sourcePath: string, destinationPath: string, recursive: boolean, steps: Step[], signal: AbortSignal): Promise<void> {
+  const source = task.source;
+  const name = source.displayName;
+  const resolved = await onPath(sourcePath, name, signal, () => resolveEndpointPath(source, sourcePath, task.ownerClientId, 'read'));
+  const info = await onPath(resolved.endpointPath, name, signal, () => stat(resolved.diskPath));
+  if (info.isDirectory()) {
+    if (!recursive) throw new TaskFailure('IS_A_DIRECTORY', `Endpoint: ${name}\nFile: ${resolved.endpointPath}\nMessage: a folder needs recursive=true`);
+    await walk(task, source, resolved.endpointPath, resolved.diskPath, destinationPath, steps, signal);
+    return;
+  }
+  if (recursive) throw new TaskFailure('NOT_A_DIRECTORY', `Endpoint: ${name}\nFile: ${resolved.endpointPath}\nMessage: recursive=true needs a folder`);
+  if (!info.isFile()) throw new TaskFailure('ENDPOINT_ERROR', `Endpoint: ${name}\nFile: ${resolved.endpointPath}\nMessage: not a regular file`);
+  steps.push({ kind: 'file', sourcePath: resolved.endpointPath, sourceDisk: resolved.diskPath, destinationPath });
+}
+
+/**
+ * Folders first, then their files, in name order. Links are followed only to files that
+ * stay inside the endpoint (resolveEndpointPath refuses the others); linked folders are
+ * skipped, so a loop of links cannot make the walk endless.
+ */
+async function walk(task: SandboxTask, source: SandboxEndpoint, endpointPath: string, diskPath: string, destinationPath: string, steps: Step[], signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  task.counters.directories++;
+  steps.push({ kind: 'dir', destinationPath });
+  const entries = await onPath(endpointPath, source.displayName, signal, () => readdir(diskPath, { withFileTypes: true }));
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (PARTIAL.test(entry.name)) continue;
+    const childPath = posix.join(endpointPath, entry.name);
+    const childDisk = `${diskPath}/${entry.name}`;
+    const childDestination = posix.join(destinationPath, entry.name);
+    if (entry.isDirectory()) {
+      await walk(task, source, childPath, childDisk, childDestination, steps, signal);
+    } else if (entry.isFile()) {
+      steps.push({ kind: 'file', sourcePath: childPath, sourceDisk: childDisk, destinationPath: childDestination });
+    } else if (entry.isSymbolicLink()) {
+      task.counters.symlinks++;
+      const linked = await resolveEndpointPath(source, childPath, task.ownerClientId, 'read').catch(() => undefined);
+      const info = linked && (await stat(linked.diskPath).catch(() => undefined));
+      if (linked && info?.isFile()) steps.push({ kind: 'file', sourcePath: childPath, sourceDisk: linked.diskPath, destinationPath: childDestination });
+    }
+  }
+}
+
+/** Whether sync_level lets the task skip this file. */
+async function upToDate(task: SandboxTask, level: SyncLevel, sourceDisk: string, source: Stats, destinationDisk: string, signal: AbortSignal): Promise<boolean> {
+  const existing = await lstat(destinationDisk).catch(() => undefined);
+  if (!existing?.isFile()) return false;
+  if (level === 0) return true;
+  if (existing.size !== source.size) return false;
+  if (level === 1) return true;
+  if (level === 2) return Math.floor(existing.mtimeMs / 1000) >= Math.floor(source.mtimeMs / 1000);
+  const [a, b] = await Promise.all([hashFile(sourceDisk, signal), hashFile(destinationDisk, signal)]);
+  task.counters.bytesChecksummed += source.size + existing.size;
+  return a === b;
+}
