@@ -1,0 +1,163 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { main, type ReadyLine } from '../../src/sandbox/main.js';
+import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
+
+// Runs the built start command (lib/ is built by `npm test` before the tests run).
+const BIN = fileURLToPath(new URL('../../bin/sandbox.js', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; stderr: string }>;
+  /** Resolves with everything printed so far once stdout holds `text`; rejects if the process ends first. */
+  waitFor(text: string): Promise<string>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    for (const w of waiters) w();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+  const waitFor = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!stdout.includes(text)) return;
+        waiters.delete(check);
+        resolve(stdout);
+      };
+      waiters.add(check);
+      check();
+      void exited.then(({ code }) => reject(new Error(`sandbox exited with ${code}: ${stderr}`)));
+    });
+  return { child, exited, waitFor };
+}
+
+async function startJson(args: string[]): Promise<Run & { ready: ReadyLine; all: string }> {
+  const started = run(['--json', ...args]);
+  const all = await started.waitFor('\n');
+  return { ...started, all, ready: JSON.parse(all.split('\n')[0]!) as ReadyLine };
+}
+
+describe('sandbox start command', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'sregistry-main-'));
+  });
+  afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+  it('prints one JSON line, serves tokens, stops cleanly on SIGTERM and keeps its ids across restarts', async () => {
+    const data = join(tmp, 'data');
+    const first = await startJson(['--data', data]);
+    const r = first.ready;
+    expect(first.all.trim().split('\n')).toHaveLength(1);
+    expect(r.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(r.auth_url).toBe(`${r.url}/`);
+    expect(r.transfer_url).toBe(`${r.url}/`);
+    expect(r.data).toBe(data);
+    expect(r.endpoints.map((e) => e.entity_type).sort()).toEqual(['GCP_mapped_collection', 'GCSv5_guest_collection']);
+    const guest = r.endpoints.find((e) => e.entity_type === 'GCSv5_guest_collection')!;
+    expect(guest.https_server).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(guest.folder).toBe(join(data, 'collections', guest.id));
+    expect(guest.config_paths).toBeNull();
+    const personal = r.endpoints.find((e) => e.entity_type === 'GCP_mapped_collection')!;
+    expect(personal.https_server).toBeNull();
+    expect(personal.config_paths?.map((c) => c.path)).toContain(data);
+
+    const res = await fetch(new URL('/v2/oauth2/token', r.auth_url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE, client_id: r.client_id, client_secret: r.client_secret }).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Record<string, unknown>).resource_server).toBe('transfer.api.globus.org');
+
+    const saved = await stat(join(data, 'sandbox.json'));
+    expect(saved.mode & 0o777).toBe(0o600);
+
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+
+    const second = await startJson(['--data', data]);
+    try {
+      expect(second.ready.client_id).toBe(r.client_id);
+      expect(second.ready.client_secret).toBe(r.client_secret);
+      expect(second.ready.admin_token).toBe(r.admin_token);
+      expect(second.ready.endpoints.map((e) => e.id)).toEqual(r.endpoints.map((e) => e.id));
+    } finally {
+      second.child.kill('SIGINT');
+      expect((await second.exited).code).toBe(0);
+    }
+  });
+
+  it('prints a human summary with the environment lines', async () => {
+    const started = run(['--data', join(tmp, 'human')]);
+    const out = await started.waitFor('Ctrl-C');
+    started.child.kill('SIGTERM');
+    expect((await started.exited).code).toBe(0);
+    const url = /listening on (\S+)/.exec(out)?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out).toContain(`GLOBUS_SDK_SERVICE_URL_AUTH=${url}/`);
+    expect(out).toContain(`GLOBUS_SDK_SERVICE_URL_TRANSFER=${url}/`);
+    expect(out).toMatch(/GLOBUS_CLIENT_ID=[0-9a-f-]{36}/);
+    expect(out).toMatch(/GLOBUS_CLIENT_SECRET=\S+/);
+  });
+
+  it('uses a config file and rejects a bad one with a one-line error', async () => {
+    const good = join(tmp, 'good.json');
+    await writeFile(good, JSON.stringify({ clients: [{ name: 'ci' }], endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection', root: 'store' }] }));
+    const started = await startJson(['--config', good, '--data', join(tmp, 'configured')]);
+    started.child.kill('SIGTERM');
+    expect((await started.exited).code).toBe(0);
+    expect(started.ready.endpoints).toEqual([expect.objectContaining({ display_name: 'store', folder: join(tmp, 'store') })]);
+
+    const bad = join(tmp, 'bad.json');
+    await writeFile(bad, JSON.stringify({ endpoints: [{ display_name: 'x', entity_type: 'GCSv6' }] }));
+    const failed = run(['--config', bad, '--data', join(tmp, 'bad')]);
+    const { code, stderr } = await failed.exited;
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('endpoints[0].entity_type');
+  });
+
+  it('rejects unknown options with exit code 2 and answers --help', async () => {
+    const bad = run(['--nope']);
+    const result = await bad.exited;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--help');
+
+    const help = run(['--help']);
+    const out = await help.waitFor('--config FILE');
+    expect((await help.exited).code).toBe(0);
+    expect(out).toContain('--data DIR');
+  });
+
+  it('runs in process until its signal aborts, removing a temporary data folder', async () => {
+    const stdout = new PassThrough();
+    const stop = new AbortController();
+    const exit = main(['--json'], { stdout, stderr: new PassThrough(), signal: stop.signal });
+    const line = await new Promise<string>((resolve) => {
+      let text = '';
+      stdout.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+        if (text.includes('\n')) resolve(text);
+      });
+    });
+    const ready = JSON.parse(line) as ReadyLine;
+    expect(existsSync(join(ready.data, 'sandbox.json'))).toBe(true);
+    stop.abort();
+    expect(await exit).toBe(0);
+    expect(existsSync(ready.data)).toBe(false);
+  });
+});
