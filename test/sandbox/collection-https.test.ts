@@ -129,9 +129,10 @@ describe('collection HTTPS server', () => {
 
     it('records the caller in the request log', async () => {
       await (await get('/data/empty.bin')).arrayBuffer();
-      const entry = sb.context.faults.log.findLast((e) => e.origin === sb.collection.id && e.path === '/data/empty.bin');
-      expect(entry?.clientId).toBe(sb.client.id);
-      expect(entry?.status).toBe(200);
+      const logged = () => sb.context.faults.log.findLast((e) => e.origin === sb.collection.id && e.path === '/data/empty.bin');
+      await eventually(async () => logged() !== undefined, 'the log entry');
+      expect(logged()?.clientId).toBe(sb.client.id);
+      expect(logged()?.status).toBe(200);
     });
   });
 
@@ -189,8 +190,8 @@ describe('collection HTTPS server', () => {
       await expect(put('/data/reset.bin', randomBytes(200_000))).rejects.toThrow();
       expect(rule.times).toBe(0);
       await eventually(async () => !(await visibleAndHidden('data')).some((n) => n.includes('reset.bin')), 'no trace of the upload');
-      const entry = sb.context.faults.log.findLast((e) => e.path === '/data/reset.bin');
-      expect(entry?.fault).toBe('reset');
+      await eventually(async () => sb.context.faults.log.some((e) => e.path === '/data/reset.bin'), 'the log entry');
+      expect(sb.context.faults.log.findLast((e) => e.path === '/data/reset.bin')?.fault).toBe('reset');
     });
   });
 

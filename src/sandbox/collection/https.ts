@@ -7,8 +7,17 @@ import { remove } from './remove.js';
 import { renderCollectionError } from './errors.js';
 
 /**
- * A collection's HTTPS server, GCSv5 style: `/<endpoint path>` answers GET (with one
- * byte range) and HEAD, PUT uploads, DELETE removes. Errors are small JSON bodies.
+ * A collection's HTTPS server, GCSv5 style, at `/<endpoint path>` (percent-decoded).
+ *
+ * Choices where real Globus behaviour is not documented:
+ * - no token: GET/HEAD 302 to `<sandbox origin>/v2/oauth2/authorize?client_id=<collection>
+ *   &scope=<https scope>&response_type=code&redirect_uri=<request URL>`; PUT/DELETE 401.
+ *   Unknown or expired token 401; token without this collection's https scope 403.
+ * - errors: JSON `{code, message, http_response_code, request_id}` with Transfer's codes.
+ * - GET: one range → 206; several ranges → the whole file with 200; a folder → 400
+ *   `ClientError.BadRequest.IsADirectory`.
+ * - PUT: 200 `{path, size}`; missing parent folder → 409 `ClientError.Conflict`.
+ * - DELETE: 204; a non-empty folder → 409; an empty folder is removed.
  */
 export function collectionRouter(ctx: SandboxContext, endpoint: SandboxEndpoint): Router {
   return new Router(renderCollectionError)
