@@ -1,0 +1,200 @@
+/**
+ * Image references and `globus://` URIs: parsing, validation and canonical formatting.
+ *
+ * Grammar (DESIGN.md "Names"):
+ *   reference  = [collection "/"] name [":" tag] ["@" ["sha256:"] version]
+ *   collection = name = [a-z0-9][a-z0-9._-]*   (at most 128 characters)
+ *   tag        = [a-z0-9_-][a-z0-9._-]*        (at most 128; no leading "." so that the
+ *                                               image file `<tag>@<version>.sif` is never hidden)
+ *   version    = 64 lowercase hex (the file's SHA-256)
+ * The whole text is lower-cased first. A `.sif`, `.simg` or `.img` suffix is stripped once,
+ * from the end of the name only (`ubuntu.sif:22.04` names `ubuntu`; `ubuntu:v1.sif` keeps the tag `v1.sif`);
+ * a name that still ends in such a suffix afterwards (`a.sif.sif`) is refused. Only printable ASCII is accepted.
+ *
+ *   globus-uri = "globus://" endpoint ["/" [collection "/" name [":" tag] ["@" version]]]
+ *   endpoint   = a UUID, or a display name written with letters, digits, "-", "_", ".", "~"
+ *                and %XX escapes for anything else (e.g. a space is %20).
+ */
+import { SregistryError } from './errors.js';
+
+export const DEFAULT_COLLECTION = 'library';
+export const DEFAULT_TAG = 'latest';
+export const MAX_NAME_LENGTH = 128;
+/** Longest endpoint display name accepted, after %-decoding. */
+export const MAX_ENDPOINT_LENGTH = 256;
+
+export interface ImageRef {
+  collection: string;
+  name: string;
+  tag: string;
+  /** SHA-256 of the image file, 64 lowercase hex. */
+  version?: string;
+}
+
+/** A reference that names one exact file. */
+export type VersionedRef = ImageRef & { version: string };
+
+export interface GlobusUri {
+  /** Endpoint/collection UUID (lower-cased) or display name (as written, %-decoded). */
+  endpoint: string;
+  /** Absent when the URI names the whole registry. */
+  ref?: ImageRef;
+}
+
+const NAME_RE = /^[a-z0-9][a-z0-9._-]*$/;
+const TAG_RE = /^[a-z0-9_-][a-z0-9._-]*$/;
+const VERSION_RE = /^[0-9a-f]{64}$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SUFFIX_RE = /\.(sif|simg|img)$/;
+const ENDPOINT_RAW_RE = /^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/;
+
+const REF_FORM =
+  'expected [collection/]name[:tag][@sha256:<64 hex>] with collection and name matching [a-z0-9][a-z0-9._-]* and tag matching [a-z0-9_-][a-z0-9._-]* (each at most 128 characters)';
+const URI_FORM =
+  'expected globus://<endpoint UUID or %-encoded display name>[/<collection>/<name>[:<tag>][@<sha256>]]';
+
+/** A name never ends in an image suffix: the parser strips those, so such a name would not survive a round trip. */
+export const isValidName = (s: string): boolean => s.length <= MAX_NAME_LENGTH && NAME_RE.test(s) && !SUFFIX_RE.test(s);
+export const isValidTag = (s: string): boolean => s.length <= MAX_NAME_LENGTH && TAG_RE.test(s);
+export const isValidVersion = (s: string): boolean => VERSION_RE.test(s);
+export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+function invalidRef(text: string, why?: string): SregistryError {
+  const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  return new SregistryError('INVALID_REFERENCE', `Invalid image reference ${shown}${why ? ` (${why})` : ''}: ${REF_FORM}`);
+}
+
+function invalidUri(text: string, why: string): SregistryError {
+  const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+  return new SregistryError('INVALID_REFERENCE', `Invalid Globus URI ${shown} (${why}): ${URI_FORM}`);
+}
+
+/** Parses `[collection/]name[:tag][@version]`, filling in `library` and `latest`. */
+export function parseReference(text: string): ImageRef {
+  if (typeof text !== 'string') throw invalidRef(String(text));
+  const trimmed = text.trim();
+  if (trimmed === '') throw invalidRef(text, 'empty');
+  // ASCII only, checked before lower-casing: some non-ASCII letters lower-case to ASCII ones.
+  if (!/^[\x21-\x7e]+$/.test(trimmed)) throw invalidRef(text, 'only printable ASCII without spaces is allowed');
+  const lower = trimmed.toLowerCase();
+
+  let rest = lower;
+  let version: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    version = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (version.startsWith('sha256:')) version = version.slice('sha256:'.length);
+    if (!isValidVersion(version)) throw invalidRef(text, 'the version must be a SHA-256 of 64 hex digits');
+  }
+
+  let tag = DEFAULT_TAG;
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!isValidTag(tag)) throw invalidRef(text, `bad tag "${tag}"`);
+  }
+
+  let collection = DEFAULT_COLLECTION;
+  const parts = rest.split('/');
+  if (parts.length > 2) throw invalidRef(text, 'at most one "/"');
+  if (parts.length === 2) collection = parts[0] ?? '';
+  let name = parts[parts.length - 1] ?? '';
+  name = name.replace(SUFFIX_RE, '');
+
+  if (!isValidName(collection)) throw invalidRef(text, `bad collection "${collection}"`);
+  if (!isValidName(name)) throw invalidRef(text, `bad name "${name}"`);
+  return version === undefined ? { collection, name, tag } : { collection, name, tag, version };
+}
+
+/**
+ * Checks a reference object built elsewhere (e.g. read from a manifest) against the
+ * grammar; returns a clean copy with only the known fields.
+ */
+export function validateRef(ref: ImageRef): ImageRef {
+  const r = ref as unknown as Record<string, unknown>;
+  const shown = `${String(r.collection)}/${String(r.name)}:${String(r.tag)}${r.version === undefined ? '' : `@${String(r.version)}`}`;
+  if (typeof r.collection !== 'string' || !isValidName(r.collection)) throw invalidRef(shown, 'bad collection');
+  if (typeof r.name !== 'string' || !isValidName(r.name)) throw invalidRef(shown, 'bad name');
+  if (typeof r.tag !== 'string' || !isValidTag(r.tag)) throw invalidRef(shown, 'bad tag');
+  if (r.version !== undefined && (typeof r.version !== 'string' || !isValidVersion(r.version))) {
+    throw invalidRef(shown, 'the version must be a SHA-256 of 64 hex digits');
+  }
+  const clean: ImageRef = { collection: r.collection, name: r.name, tag: r.tag };
+  if (r.version !== undefined) clean.version = r.version as string;
+  return clean;
+}
+
+/** Canonical text: always `collection/name:tag`, then `@<version>` when there is one. */
+export function formatReference(ref: ImageRef): string {
+  const r = validateRef(ref);
+  return `${r.collection}/${r.name}:${r.tag}${r.version ? `@${r.version}` : ''}`;
+}
+
+/** Parses `globus://<endpoint>[/<collection>/<name>[:<tag>][@<version>]]`. */
+export function parseGlobusUri(text: string): GlobusUri {
+  if (typeof text !== 'string') throw invalidUri(String(text), 'not text');
+  const trimmed = text.trim();
+  const scheme = trimmed.slice(0, 'globus://'.length);
+  if (scheme.toLowerCase() !== 'globus://') throw invalidUri(text, 'it must start with globus://');
+  const body = trimmed.slice(scheme.length);
+  const slash = body.indexOf('/');
+  const rawEndpoint = slash < 0 ? body : body.slice(0, slash);
+  const path = slash < 0 ? '' : body.slice(slash + 1);
+
+  const endpoint = decodeEndpoint(text, rawEndpoint);
+  if (path === '') return { endpoint };
+  if (!path.includes('/')) throw invalidUri(text, 'the path must be <collection>/<name>');
+  let ref: ImageRef;
+  try {
+    ref = parseReference(path);
+  } catch {
+    throw invalidUri(text, `bad image path "${path}"`);
+  }
+  return { endpoint, ref };
+}
+
+function decodeEndpoint(text: string, raw: string): string {
+  if (raw === '') throw invalidUri(text, 'no endpoint');
+  if (!ENDPOINT_RAW_RE.test(raw)) {
+    throw invalidUri(text, 'the endpoint may hold letters, digits, "-", "_", ".", "~" and %XX escapes only');
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw invalidUri(text, 'the endpoint has a bad %-escape');
+  }
+  if (isUuid(decoded)) return decoded.toLowerCase();
+  checkDisplayName(decoded, (why) => invalidUri(text, why));
+  return decoded;
+}
+
+function checkDisplayName(name: string, fail: (why: string) => SregistryError): void {
+  if (name.trim() === '') throw fail('the endpoint name is blank');
+  if (name.length > MAX_ENDPOINT_LENGTH) throw fail(`the endpoint name is longer than ${MAX_ENDPOINT_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw fail('the endpoint name has control characters');
+}
+
+/** Canonical `globus://` text; display names are %-encoded, UUIDs lower-cased. */
+export function formatGlobusUri(uri: GlobusUri): string {
+  const { endpoint, ref } = uri;
+  if (typeof endpoint !== 'string') throw invalidUri(String(endpoint), 'no endpoint');
+  let host: string;
+  if (isUuid(endpoint)) host = endpoint.toLowerCase();
+  else {
+    checkDisplayName(endpoint, (why) => invalidUri(endpoint, why));
+    host = encodeEndpoint(endpoint);
+  }
+  return ref === undefined ? `globus://${host}` : `globus://${host}/${formatReference(ref)}`;
+}
+
+/** Like encodeURIComponent, but also escapes the few characters it leaves that are not unreserved. */
+function encodeEndpoint(name: string): string {
+  return encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export const refsEqual = (a: ImageRef, b: ImageRef): boolean =>
+  a.collection === b.collection && a.name === b.name && a.tag === b.tag && a.version === b.version;
