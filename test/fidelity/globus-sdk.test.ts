@@ -59,7 +59,7 @@ describe('@globus/sdk against the sandbox', () => {
   });
 
   it('makes a folder, lists it and stats a file', async () => {
-    const made = await ok(await sdk.transfer.fileOperations.mkdir(sb.collection.id, { payload: { DATA_TYPE: 'mkdir', path: '/sdk/' }, headers }));
+    const made = await ok(await sdk.transfer.fileOperations.mkdir(sb.collection.id, { payload: { DATA_TYPE: 'mkdir', path: '/sdk/' } as never, headers }));
     expect(made.code).toBe('DirectoryCreated');
     await writeFile(join(sb.collection.root!, 'sdk', 'hello.txt'), 'hello from the sandbox\n');
     const listing = await ok(await sdk.transfer.fileOperations.ls(sb.collection.id, { query: { path: '/sdk/' }, headers }));
