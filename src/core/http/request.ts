@@ -227,7 +227,7 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
       await pause(p, retries, backoffDelay(retries + 1, p.policy), 'backoff', code ? { errorCode: code } : {});
       return;
     }
-    const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160);
+    const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160).replace(/^Error: /, '');
     const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
     const what = p.ctx.action ?? `${p.method} ${where}`;
     if (isTimeoutCode(code)) {
