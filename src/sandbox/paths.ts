@@ -1,5 +1,5 @@
-import { realpath } from 'node:fs/promises';
-import { posix, resolve as resolveDisk, sep } from 'node:path';
+import { readlink, realpath } from 'node:fs/promises';
+import { dirname, posix, resolve as resolveDisk, sep } from 'node:path';
 import { SandboxError, badRequest, permissionDenied } from './errors.js';
 import { accessAt } from './access.js';
 import type { SandboxEndpoint } from './model.js';
@@ -52,8 +52,11 @@ export function normalise(endpoint: SandboxEndpoint, rawPath: unknown): string {
   const home = endpoint.configPaths ? (endpoint.home ?? '/') : '/';
   let path = rawPath;
   if (path === '~' || path.startsWith('~/')) path = `/~${path.slice(1)}`;
-  if (path === '/~' || path.startsWith('/~/')) path = posix.join(home, path.slice(2));
-  else if (!path.startsWith('/')) path = posix.join(home, path);
+  // Concatenate rather than posix.join, which would silently clamp `/~/../..` at `/`
+  // before the depth check below could refuse it.
+  const base = home.endsWith('/') ? home.slice(0, -1) : home;
+  if (path === '/~' || path.startsWith('/~/')) path = `${base}${path.slice(2)}`;
+  else if (!path.startsWith('/')) path = `${base}/${path}`;
   const segments = path.split('/');
   let depth = 0;
   for (const s of segments) {
@@ -84,24 +87,51 @@ function isInside(path: string, folder: string): boolean {
   return f === '/' || path === f || path.startsWith(`${f}/`);
 }
 
-/** The deepest existing ancestor, with links resolved, must still be inside the bound. */
+/** Symlinks followed while looking for the deepest existing ancestor, like the kernel's limit. */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The deepest existing ancestor, with links resolved, must still be inside the bound. A
+ * dangling link on the way is followed to where it points: writing through it would
+ * create its target, so that target must be inside too.
+ */
 async function refuseEscapes(diskPath: string, bound: string, endpointPath: string): Promise<void> {
   const realBound = await realpath(bound).catch(() => resolveDisk(bound));
+  const escaped = () => permissionDenied(`Path ${endpointPath} leads outside the endpoint through a link`);
   let probe = diskPath;
+  let hops = 0;
   for (;;) {
     try {
       const real = await realpath(probe);
-      if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep)) {
-        throw permissionDenied(`Path ${endpointPath} leads outside the endpoint through a link`);
-      }
+      if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep)) throw escaped();
       return;
     } catch (err) {
       if (err instanceof SandboxError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw escaped();
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
+      const followed = await danglingLinkTarget(probe);
+      if (followed !== undefined) {
+        if (++hops > MAX_LINK_HOPS) throw escaped();
+        probe = followed;
+        continue;
+      }
       const parent = resolveDisk(probe, '..');
       if (parent === probe) return;
       probe = parent;
     }
+  }
+}
+
+/**
+ * Where a link at `path` points, as an absolute disk path, or undefined when `path` is not
+ * a link. Relative targets count from the link's real folder, as the kernel resolves them.
+ */
+async function danglingLinkTarget(path: string): Promise<string | undefined> {
+  try {
+    const target = await readlink(path);
+    return resolveDisk(await realpath(dirname(path)), target);
+  } catch {
+    return undefined;
   }
 }
