@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmod, lstat, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { loadFixtures, shapeDifferences } from '../support/fixtures.js';
 import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
 
-const FIXTURES = join(process.cwd(), '..', 'shared', 'globus-fixtures', 'globus-cli');
-const fixture = async (file: string): Promise<{ path: string; json: Json }[]> =>
-  (parse(await readFile(join(FIXTURES, file), 'utf8')) as { transfer: { path: string; json: Json }[] }).transfer;
+const fixture = (file: string): { path: string; json: Json }[] =>
+  loadFixtures()
+    .filter((e) => e.file === `globus-cli/${file}` && e.service === 'transfer')
+    .map((e) => ({ path: e.path, json: e.json as Json }));
 
 const JAN_15 = new Date('2021-01-15T01:45:50Z');
 
@@ -60,10 +61,11 @@ describe('sandbox Transfer file operations', () => {
 
   describe('ls', () => {
     it('answers a file_list with exactly the keys of the real one, entries included', async () => {
-      const [real] = await fixture('ls_results.yaml');
+      const [real] = fixture('ls_results.yaml');
       const { status, body } = await ls('path=/images');
       expect(status).toBe(200);
       expect(Object.keys(body).sort()).toEqual(Object.keys(real!.json).sort());
+      expect(shapeDifferences(real!.json, body)).toEqual([]);
       const realEntry = (real!.json.DATA as Json[])[0]!;
       for (const e of body.DATA as Json[]) expect(Object.keys(e).sort()).toEqual(Object.keys(realEntry).sort());
       expect(body).toMatchObject({
@@ -226,7 +228,7 @@ describe('sandbox Transfer file operations', () => {
 
   describe('rename', () => {
     it('renames and answers the real result document', async () => {
-      const [real] = await fixture('rename_result.yaml');
+      const [real] = fixture('rename_result.yaml');
       await writeFile(join(root, 'old.txt'), 'old');
       const { status, body } = await post('rename', { DATA_TYPE: 'rename', old_path: '/old.txt', new_path: '/new.txt' });
       expect(status).toBe(200);
