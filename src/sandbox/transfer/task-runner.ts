@@ -28,6 +28,8 @@ async function run(ctx: SandboxContext, task: SandboxTask): Promise<void> {
   const timer = untilDeadline <= MAX_TIMER ? setTimeout(() => task.abort.abort('deadline' satisfies StopReason), Math.max(0, untilDeadline)) : undefined;
   // Let the submit answer go out before anything happens.
   await new Promise((resolve) => setImmediate(resolve));
+  // A deadline already past fails the task whichever of timer and runner comes first.
+  if (Date.now() >= task.options.deadline.getTime()) task.abort.abort('deadline' satisfies StopReason);
   try {
     const fault = ctx.faults.takeTask(task.type);
     if (fault?.kind === 'task-inactive') await hold(ctx, task, fault.niceStatus ?? 'PERMISSION_DENIED', signal);
