@@ -1,0 +1,128 @@
+/**
+ * The registry's public contract: what every front end (CLI, Action, Node-RED) passes in
+ * and gets back. Operations live beside this file, one per module.
+ */
+import type { ApiCallLike } from './api-call.js';
+
+export type TransportChoice = 'auto' | 'https' | 'transfer';
+export type Transport = 'https' | 'transfer';
+
+export interface GlobusSettings {
+  clientId: string;
+  clientSecret: string;
+  /** Auth origin; default from GLOBUS_SDK_SERVICE_URL_AUTH / GLOBUS_SDK_ENVIRONMENT, else production. */
+  authUrl?: string;
+  /** Transfer origin; default from GLOBUS_SDK_SERVICE_URL_TRANSFER / GLOBUS_SDK_ENVIRONMENT, else production. */
+  transferUrl?: string;
+  /** GLOBUS_SDK_ENVIRONMENT. */
+  environment?: string;
+}
+
+export interface RegistryOptions {
+  globus: GlobusSettings;
+  /** Registry root on the remote endpoint (SREGISTRY_GLOBUS_ROOT); sniffed when absent. */
+  root?: string;
+  transport?: TransportChoice;
+  /** Local Globus endpoint for the transfer transport (SREGISTRY_GLOBUS_LOCAL_ENDPOINT). */
+  localEndpoint?: string;
+  /** Local folder → endpoint path prefixes (SREGISTRY_GLOBUS_LOCAL_PATH_MAP, `localdir=endpointdir[,...]`). */
+  localPathMap?: Array<{ local: string; endpoint: string }>;
+  /** Local storage folder (SREGISTRY_STORAGE, default ~/.singularity/shub). */
+  storage?: string;
+  /** Records database (SREGISTRY_DATABASE, default ~/.singularity/sregistry.db). */
+  database?: string;
+  /** Longest wait for one operation, ms (transfer tasks included). */
+  timeoutMs?: number;
+  /** Task polling: first interval and cap, ms. */
+  pollMs?: number;
+  maxPollMs?: number;
+  /** Most concurrent listing calls during search. */
+  concurrency?: number;
+  /** Progress and log hooks; the core never writes to the console. */
+  onProgress?: (event: ProgressEvent) => void;
+  onEvent?: (event: RegistryEvent) => void;
+}
+
+export interface ProgressEvent {
+  /** What moves: bytes over HTTPS, a Transfer task, or local hashing. */
+  phase: 'upload' | 'download' | 'transfer' | 'hash';
+  /** Image reference the bytes belong to, `collection/name:tag`. */
+  image: string;
+  bytes: number;
+  total?: number;
+  taskId?: string;
+}
+
+export type RegistryEvent =
+  /** A step of the operation, in words (e.g. "resolving tag latest"). */
+  | { type: 'step'; message: string }
+  /** One Globus API call that was made. */
+  | { type: 'call'; call: ApiCallLike }
+  /** Something worth telling that is not a failure (e.g. "version already there"). */
+  | { type: 'notice'; message: string };
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PushOptions extends CallOptions {
+  /** More tags for the same bytes; the image is uploaded once. */
+  tags?: string[];
+  /** Free-form provenance for the manifest (git sha, run URL...). */
+  source?: Record<string, string>;
+}
+
+/** What an operation returns for one image: the manifest's facts plus where it is. */
+export interface ImageResult {
+  /** `globus://<endpoint id>/<collection>/<name>:<tag>@<version>` */
+  uri: string;
+  collection: string;
+  name: string;
+  tag: string;
+  version: string;
+  size: number;
+  sha256: string;
+  created?: string;
+  /** Endpoint path of the image file. */
+  path: string;
+  endpoint: string;
+  /** HTTPS URL of the image when the collection serves HTTPS. */
+  httpsUrl?: string;
+  /** Transfer task that moved the bytes, when there was one. */
+  taskId?: string;
+  /** Local file (pull). */
+  image?: string;
+  labels?: Record<string, string>;
+  transport?: Transport;
+  /** `pushed`/`pulled`/`recorded`, or `exists` when the version was already there. */
+  status: 'pushed' | 'exists' | 'pulled' | 'cached' | 'recorded';
+}
+
+export interface SearchHit {
+  kind: 'endpoint' | 'image';
+  /** For images: `globus://...` without version; for endpoints: `globus://<id>`. */
+  uri: string;
+  /** Endpoint hits. */
+  endpoint?: { id: string; displayName: string; entityType: string; httpsServer: string | null; owner: string };
+  /** Image hits. */
+  image?: { collection: string; name: string; tag: string; version: string; size?: number; lastModified?: string };
+}
+
+export interface DeleteResult {
+  deleted: string[];
+  taskId?: string;
+}
+
+/** A local record, as inspect/images return it. */
+export interface LocalImage {
+  uri: string | null;
+  collection: string;
+  name: string;
+  tag: string;
+  version: string | null;
+  image: string | null;
+  url: string | null;
+  createdAt: string | null;
+  manifest?: unknown;
+}
