@@ -1,0 +1,210 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { SregistryError, isSregistryError } from '../errors.js';
+import { safeText } from '../http/globus-error.js';
+import type { HttpResponse } from '../http/request.js';
+import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, type RetryPolicy } from '../http/retry.js';
+import { RunningDigest } from './digest.js';
+import { PositionedWriter } from './file-writer.js';
+
+export type DownloadProgress = (bytes: number, total?: number) => void;
+
+export interface DownloadSettings {
+  destination: string;
+  /** What is being done, for messages: `downloading <path> from collection <id>`. */
+  action: string;
+  /** Origin and path of the file's URL (never the query), for retry hooks. */
+  where: string;
+  policy: RetryPolicy;
+  signal?: AbortSignal;
+  onProgress?: DownloadProgress;
+  expectedSize?: number;
+  /** Sends one GET with these extra headers; answers whatever status came (after the transport's own retries). */
+  get: (headers: Record<string, string>) => Promise<HttpResponse>;
+  /** The error for an answer that is not 200/206. */
+  fail: (res: HttpResponse) => Promise<SregistryError>;
+}
+
+export interface TransferResult {
+  /** SHA-256 of the bytes moved, 64 lowercase hex. */
+  sha256: string;
+  size: number;
+}
+
+/** A body that stopped early for these reasons is resumed with a Range request. */
+const CUT_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+const isCut = (err: unknown): boolean => {
+  const code = networkErrorCode(err);
+  return isRetryableNetworkError(code) || (code !== undefined && CUT_CODES.has(code));
+};
+
+const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * One file coming down into `destination`, hashed as it arrives. If the body is cut, the
+ * next attempt asks for the rest (`Range: bytes=<received>-`, guarded by `If-Range`) and
+ * the same hash state continues; a whole-file answer instead means the file changed, so
+ * the download starts over. State lives here, outside any one token, so `run` can be
+ * called again with a renewed token and carries on where it stopped.
+ */
+export class ResumableDownload {
+  readonly #s: DownloadSettings;
+  readonly #digest = new RunningDigest();
+  #handle: FileHandle | undefined;
+  /** Size of the file as the server announced it. */
+  #total: number | undefined;
+  /** What makes a range request safe: a strong ETag, else Last-Modified, else a weak ETag. */
+  #validator: string | undefined;
+  #cuts = 0;
+
+  constructor(settings: DownloadSettings) {
+    this.#s = settings;
+  }
+
+  async run(token: string): Promise<TransferResult> {
+    const handle = await this.#open();
+    for (;;) {
+      this.#checkAbort();
+      const received = this.#digest.bytes;
+      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+      if (received > 0) {
+        headers.range = `bytes=${received}-`;
+        if (this.#validator) headers['if-range'] = this.#validator;
+      }
+      const res = await this.#s.get(headers);
+      await this.#accept(res, received, handle);
+      let cut: unknown;
+      try {
+        await this.#consume(res.body, handle);
+      } catch (err) {
+        this.#checkAbort();
+        if (isSregistryError(err) || !isCut(err)) throw this.#failure(err);
+        cut = err;
+      }
+      const got = this.#digest.bytes;
+      if (this.#total !== undefined && got > this.#total) {
+        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server sent ${got} bytes of a ${this.#total}-byte file; try again`);
+      }
+      if (cut === undefined && (this.#total === undefined || got === this.#total)) {
+        if (this.#s.expectedSize !== undefined && got !== this.#s.expectedSize) throw this.#sizeMismatch(got);
+        return { sha256: this.#digest.hex(), size: got };
+      }
+      await this.#beforeResume(cut ?? new Error(`the body ended after ${got} of ${this.#total} bytes`));
+    }
+  }
+
+  /** Closes the file; the caller owns (and removes) it. */
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+
+  async #open(): Promise<FileHandle> {
+    if (this.#handle) return this.#handle;
+    try {
+      this.#handle = await open(this.#s.destination, 'w');
+    } catch (err) {
+      throw new SregistryError('LOCAL_IO', `Cannot write ${this.#s.destination}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return this.#handle;
+  }
+
+  /** Checks the answer's status and range against what was asked; starts over on a whole-file answer to a range. */
+  async #accept(res: HttpResponse, received: number, handle: FileHandle): Promise<void> {
+    if (res.status === 416) {
+      await res.dump().catch(() => undefined);
+      throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server refused to send the rest from byte ${received} (HTTP 416): the file changed on the collection; download it again`, { status: 416 });
+    }
+    if (res.status !== 200 && res.status !== 206) {
+      if (res.status >= 200 && res.status < 300) {
+        await res.dump().catch(() => undefined);
+        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: unexpected HTTP ${res.status} to a GET`, { status: res.status });
+      }
+      throw await this.#s.fail(res);
+    }
+    const length = numeric(header(res.headers['content-length']));
+    if (res.status === 200) {
+      if (received > 0) {
+        // The server ignored the range (If-Range did not match: a new version): start over.
+        await handle.truncate(0);
+        this.#digest.reset();
+      }
+      this.#total = length;
+      const etag = header(res.headers.etag);
+      const lastModified = header(res.headers['last-modified']);
+      this.#validator = etag && !etag.startsWith('W/') ? etag : (lastModified ?? etag);
+    } else {
+      const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res.headers['content-range'])?.trim() ?? '');
+      const start = range ? Number(range[1]) : NaN;
+      const total = range && range[3] !== '*' ? Number(range[3]) : undefined;
+      if (received === 0 || start !== received || (this.#total !== undefined && total !== undefined && total !== this.#total)) {
+        await res.dump().catch(() => undefined);
+        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: asked for the bytes from ${received} but the server sent ${range ? `bytes ${range[1]}-${range[2]}/${range[3]}` : 'a partial answer without a usable Content-Range'}; download it again`, { status: 206 });
+      }
+      this.#total ??= total;
+    }
+    if (this.#s.expectedSize !== undefined && this.#total !== undefined && this.#total !== this.#s.expectedSize) {
+      await res.dump().catch(() => undefined);
+      throw this.#sizeMismatch(this.#total);
+    }
+  }
+
+  async #consume(body: Readable, handle: FileHandle): Promise<void> {
+    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes);
+    let bodyError: unknown;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        this.#digest.update(chunk);
+        this.#s.onProgress?.(this.#digest.bytes, this.#total);
+        await writer.push(chunk);
+      }
+    } catch (err) {
+      bodyError = err;
+    }
+    // Every byte that arrived is on disk before the next request goes out.
+    await writer.drain();
+    if (bodyError !== undefined) throw bodyError;
+  }
+
+  async #beforeResume(cause: unknown): Promise<void> {
+    const { policy } = this.#s;
+    if (this.#cuts >= policy.maxRetries) {
+      const code = networkErrorCode(cause);
+      throw new SregistryError(
+        'NETWORK',
+        `${this.#s.action} failed: the connection was cut ${this.#cuts + 1} times (last at byte ${this.#digest.bytes}${code ? `, ${code}` : ''}); check the network and try again`,
+        { cause },
+      );
+    }
+    this.#cuts++;
+    const delayMs = backoffDelay(this.#cuts, policy);
+    const code = networkErrorCode(cause);
+    policy.onRetry?.({ retry: this.#cuts, delayMs, delaySource: 'backoff', method: 'GET', url: this.#s.where, ...(code ? { errorCode: code } : {}) });
+    try {
+      await policy.sleep(delayMs, this.#s.signal);
+    } catch (err) {
+      this.#checkAbort();
+      throw err;
+    }
+  }
+
+  #sizeMismatch(size: number): SregistryError {
+    return new SregistryError('CHECKSUM_MISMATCH', `${this.#s.action} failed: the file on the collection has ${size} bytes, expected ${this.#s.expectedSize}; the remote copy is not the expected one`);
+  }
+
+  #checkAbort(): void {
+    if (this.#s.signal?.aborted) throw abortedError(this.#s.action.replace(/^./, (c) => c.toUpperCase()));
+  }
+
+  #failure(err: unknown): SregistryError {
+    if (isSregistryError(err)) return err;
+    const code = networkErrorCode(err);
+    const detail = safeText(err instanceof Error ? err.message : String(err), [], 160);
+    return new SregistryError('NETWORK', `${this.#s.action} failed while receiving the body (${code ?? 'error'}: ${detail}); check the network and try again`, { cause: err });
+  }
+}
+
+function numeric(v: string | undefined): number | undefined {
+  return v !== undefined && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+}

@@ -1,0 +1,62 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { SregistryError } from '../errors.js';
+import { RunningDigest } from './digest.js';
+
+/** What to upload: a local file (re-opened for every attempt) or a stream factory (called for every attempt). */
+export type UploadSource = { file: string } | { stream: () => Readable; size?: number };
+
+/** One attempt's view of the bytes that went out. */
+export interface UploadAttempt {
+  digest: RunningDigest;
+  /** The body was read to its end. */
+  complete: boolean;
+  /** Reading the source failed: the upload must stop with this error, not a network one. */
+  localError?: SregistryError;
+}
+
+export type UploadProgress = (bytesSent: number, total?: number) => void;
+
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * A fresh body for one attempt: reads the source once, hashing and counting each chunk
+ * as it is handed to the connection, so the digest describes exactly the bytes sent.
+ */
+export function uploadBody(source: UploadSource, size: number | undefined, attempt: UploadAttempt, onProgress?: UploadProgress): AsyncGenerator<Uint8Array> {
+  const what = 'file' in source ? source.file : 'the upload stream';
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let input: AsyncIterable<Buffer | string>;
+    try {
+      input = 'file' in source ? createReadStream(source.file, { highWaterMark: READ_CHUNK }) : source.stream();
+    } catch (err) {
+      throw fail(attempt, localError(`Could not open ${what}`, err));
+    }
+    try {
+      for await (const piece of input) {
+        const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        attempt.digest.update(chunk);
+        onProgress?.(attempt.digest.bytes, size);
+        yield chunk;
+      }
+    } catch (err) {
+      if (attempt.localError) throw attempt.localError;
+      throw fail(attempt, localError(`Reading ${what} failed`, err));
+    }
+    if (size !== undefined && attempt.digest.bytes !== size) {
+      throw fail(attempt, new SregistryError('LOCAL_IO', `${what} changed while it was uploaded: read ${attempt.digest.bytes} bytes, expected ${size}; upload it again`));
+    }
+    attempt.complete = true;
+  }
+  return body();
+}
+
+function fail(attempt: UploadAttempt, err: SregistryError): SregistryError {
+  attempt.localError = err;
+  return err;
+}
+
+function localError(what: string, err: unknown): SregistryError {
+  const detail = err instanceof Error ? err.message : String(err);
+  return new SregistryError('LOCAL_IO', `${what}: ${detail}`, { cause: err });
+}
