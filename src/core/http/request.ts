@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
@@ -25,6 +26,20 @@ export type BodyFactory = () => BodyData;
 
 export type QueryValue = string | number | boolean | undefined;
 
+/** One HTTP attempt that got an answer, as reported to `onCall`. Never carries headers or bodies. */
+export interface ApiCall {
+  method: string;
+  /** The full URL with its query (Globus URLs carry no secrets there). */
+  url: string;
+  status: number;
+  /** The Globus request id: from an error body's `request_id`, else an `x-request-id`-like header. */
+  requestId?: string;
+  /** Retries spent before this attempt. */
+  retries: number;
+  /** From sending to the answer's headers (error answers: to the end of their body), ms. */
+  durationMs: number;
+}
+
 export interface RequestOptions {
   method?: string;
   url: string | URL;
@@ -48,6 +63,8 @@ export interface RequestOptions {
   errorContext?: ErrorContext;
   /** When false, an error answer is returned (body read up to 64 KiB) instead of thrown. Default true. */
   throwOnError?: boolean;
+  /** Called once for every attempt that got an answer (not for attempts that failed without one). */
+  onCall?: (call: ApiCall) => void;
 }
 
 export interface HttpResponse {
@@ -167,6 +184,7 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
   for (let retries = 0; ; retries++) {
     if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
     const attemptBody = p.makeBody();
+    const startedAt = performance.now();
     let res: Dispatcher.ResponseData;
     try {
       res = await undiciRequest(p.url, {
@@ -185,6 +203,7 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
 
     const status = res.statusCode;
     if (status < 300) {
+      report(status, retries, startedAt, headerRequestId(res.headers));
       try {
         return await consume(res, retries);
       } catch (err) {
@@ -201,9 +220,11 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
       bytes = read.bytes;
       info = parseGlobusError(read.bytes, headerValue(res.headers['content-type']), read.truncated);
     } catch (err) {
+      report(status, retries, startedAt, headerRequestId(res.headers));
       await failedAttempt(err, retries, attemptBody.started());
       continue;
     }
+    report(status, retries, startedAt, info.requestId ?? headerRequestId(res.headers));
 
     const canReplay = p.replayable || !attemptBody.started();
     if (isRetryableStatus(status, info.globusCode) && retries < p.policy.maxRetries && canReplay) {
@@ -217,6 +238,23 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     }
     if (!throwOnError) return consume({ ...res, body: Readable.from([bytes]) as never }, retries);
     throw errorFromAnswer({ status, method: p.method, url: p.url, info, retries }, p.ctx);
+  }
+
+  function report(status: number, retries: number, startedAt: number, requestId: string | undefined): void {
+    if (!opts.onCall) return;
+    const call: ApiCall = {
+      method: p.method,
+      url: withoutCredentials(p.url),
+      status,
+      ...(requestId ? { requestId } : {}),
+      retries,
+      durationMs: Math.round(performance.now() - startedAt),
+    };
+    try {
+      opts.onCall(call);
+    } catch {
+      // An observer (a progress printer) must not change the outcome of the request.
+    }
   }
 
   async function failedAttempt(err: unknown, retries: number, bodyStarted: boolean): Promise<void> {
@@ -252,6 +290,25 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+function withoutCredentials(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid', 'x-correlation-id'];
+
+/** A request id some proxies and services put in a header. */
+function headerRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headerValue(headers[name])?.trim();
+    if (value) return value.slice(0, 128);
+  }
+  return undefined;
+}
 
 function wrapResponse(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, retries: number): HttpResponse {
   const readAll = async (): Promise<Buffer> => {
