@@ -1,0 +1,143 @@
+import { SregistryError, isSregistryError } from '../errors.js';
+import type { CallOptions, TransferApi } from './api.js';
+import type { FileEntry, FileList, OperationResult } from './documents.js';
+import { offsetPaged } from './paging.js';
+
+export interface LsOptions extends CallOptions {
+  /** Include dot files; the service's default is true. */
+  showHidden?: boolean;
+  /** Transfer's filter syntax, e.g. `name:~*.sif/type:file`. */
+  filter?: string;
+  /** e.g. `name ASC`, `last_modified DESC`. */
+  orderby?: string;
+  /** Entries per request; default 10,000 (the service allows up to 100,000). */
+  pageSize?: number;
+}
+
+export const LS_PAGE_DEFAULT = 10_000;
+const LS_PAGE_MAX = 100_000;
+
+export type MkdirOutcome = 'created' | 'exists';
+
+const operationPath = (endpoint: string, op: string): string => `operation/endpoint/${encodeURIComponent(endpoint)}/${op}`;
+const on = (endpoint: string): string => `on endpoint ${endpoint}`;
+
+/** A folder's entries, a page at a time. */
+export function ls(api: TransferApi, endpoint: string, path: string, options: LsOptions = {}): AsyncIterable<FileEntry> {
+  const pageSize = Math.min(LS_PAGE_MAX, Math.max(1, Math.floor(options.pageSize ?? LS_PAGE_DEFAULT)));
+  return offsetPaged(
+    async (offset, limit) => {
+      const page = await api.call<FileList>({
+        path: operationPath(endpoint, 'ls'),
+        query: {
+          path,
+          show_hidden: options.showHidden === undefined ? undefined : options.showHidden ? 1 : 0,
+          filter: options.filter,
+          orderby: options.orderby,
+          limit,
+          offset,
+        },
+        action: `listing ${path} ${on(endpoint)}`,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const items = page.DATA ?? [];
+      const total = typeof page.total === 'number' ? page.total : offset + items.length;
+      return { items, more: offset + items.length < total };
+    },
+    { pageSize },
+  );
+}
+
+/** One path's file document; undefined when the path does not exist (other failures throw). */
+export async function stat(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<FileEntry | undefined> {
+  try {
+    return await api.call<FileEntry>({ path: operationPath(endpoint, 'stat'), query: { path }, action: `looking up ${path} ${on(endpoint)}`, ...options });
+  } catch (err) {
+    if (isPathNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Creates one folder; an existing one at that path is not an error. */
+export async function mkdir(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<MkdirOutcome> {
+  try {
+    await api.call<OperationResult>({
+      method: 'POST',
+      path: operationPath(endpoint, 'mkdir'),
+      json: { DATA_TYPE: 'mkdir', path },
+      action: `creating folder ${path} ${on(endpoint)}`,
+      ...options,
+    });
+    return 'created';
+  } catch (err) {
+    // Also what a retried mkdir meets when the first attempt's answer was lost.
+    if (isSregistryError(err) && err.globusCode === 'ExternalError.MkdirFailed.Exists') return 'exists';
+    throw err;
+  }
+}
+
+/**
+ * Creates a folder and whatever parents it lacks. The deepest folder is tried first and
+ * the walk goes up only while the parent is missing, so an existing parent costs one call.
+ */
+export async function mkdirs(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<MkdirOutcome> {
+  const { prefix, segments } = splitPath(path);
+  if (segments.length === 0) return 'exists';
+  const levelPath = (depth: number): string => `${prefix}${segments.slice(0, depth).join('/')}/`;
+  let depth = segments.length;
+  let outcome: MkdirOutcome | undefined;
+  for (; depth >= 1; depth--) {
+    try {
+      outcome = await mkdir(api, endpoint, levelPath(depth), options);
+      break;
+    } catch (err) {
+      if (depth > 1 && isMissingParent(err)) continue;
+      throw err;
+    }
+  }
+  for (depth++; depth <= segments.length; depth++) outcome = await mkdir(api, endpoint, levelPath(depth), options);
+  if (!outcome) throw new SregistryError('INVALID_INPUT', `Cannot create ${path} ${on(endpoint)}`);
+  return outcome;
+}
+
+/** Renames (moves) a file or folder within one endpoint. */
+export async function rename(api: TransferApi, endpoint: string, from: string, to: string, options: CallOptions = {}): Promise<void> {
+  await api.call<OperationResult>({
+    method: 'POST',
+    path: operationPath(endpoint, 'rename'),
+    json: { DATA_TYPE: 'rename', old_path: from, new_path: to },
+    action: `renaming ${from} to ${to} ${on(endpoint)}`,
+    ...options,
+  });
+}
+
+/** `/a/b/` → prefix `/`, segments a, b; `/~/a` → prefix `/~/`, segments a; relative paths keep an empty prefix. */
+function splitPath(path: string): { prefix: string; segments: string[] } {
+  let prefix = '';
+  let rest = path;
+  if (rest === '~' || rest.startsWith('~/')) {
+    prefix = '~/';
+    rest = rest.slice(1);
+  } else if (rest === '/~' || rest.startsWith('/~/')) {
+    prefix = '/~/';
+    rest = rest.slice(2);
+  } else if (rest.startsWith('/')) {
+    prefix = '/';
+  }
+  return { prefix, segments: rest.split('/').filter((s) => s !== '' && s !== '.') };
+}
+
+/** A path that does not exist, as opposed to an endpoint that does not (EndpointNotFound). */
+function isPathNotFound(err: unknown): boolean {
+  if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
+  return err.globusCode === undefined || err.globusCode === 'NotFound' || err.globusCode === 'ClientError.NotFound' || /^ExternalError\..*NotFound$/.test(err.globusCode);
+}
+
+/**
+ * mkdir's answer when the parent is missing. The sandbox answers 404 NotFound; real
+ * endpoints may word it as an ExternalError.MkdirFailed.* with NotFound (unverified).
+ */
+function isMissingParent(err: unknown): boolean {
+  if (isPathNotFound(err)) return true;
+  return isSregistryError(err) && /^ExternalError\.MkdirFailed\.(NotFound|NoSuchFile|PathNotFound)/.test(err.globusCode ?? '');
+}

@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat as fsStat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { closeHttp, type ApiCall } from '../../src/core/http/index.js';
+import { TokenSource, TRANSFER_SCOPE } from '../../src/core/auth/index.js';
+import { SregistryError } from '../../src/core/errors.js';
+import { TransferClient, type TransferClientOptions } from '../../src/core/transfer/index.js';
+import type { SandboxClient } from '../../src/sandbox/model.js';
+import { requestsTo } from './http-support.js';
+
+const FAST = { baseDelayMs: 1 };
+const BULK = 1005;
+
+async function caught(promise: Promise<unknown>): Promise<SregistryError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(SregistryError);
+    return err as SregistryError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('core Transfer client: endpoints, operations, tokens', () => {
+  let sb: TestSandbox;
+  let reader: SandboxClient;
+  const mappedId = randomUUID();
+  const calls: ApiCall[] = [];
+  const path = (p: string) => sb.context.faults.log.filter((e) => e.path === p);
+
+  const clientFor = (who: { id: string; secret: string }, extra: Partial<TransferClientOptions> = {}) =>
+    new TransferClient({
+      baseUrl: sb.url,
+      tokens: new TokenSource({ clientId: who.id, clientSecret: who.secret, authUrl: sb.url, retry: FAST }),
+      retry: FAST,
+      onCall: (call) => calls.push(call),
+      ...extra,
+    });
+  let client: TransferClient;
+  const root = () => sb.collection.root!;
+  const ep = () => sb.collection.id;
+
+  beforeAll(async () => {
+    sb = await startTestSandbox((world, tmp) => {
+      const owner = world.clients[0]!.id;
+      reader = { id: randomUUID(), secret: randomUUID(), name: 'reader' };
+      const bulkOwner = { id: randomUUID(), secret: randomUUID(), name: 'bulk-owner' };
+      world.clients.push(reader, bulkOwner);
+      world.endpoints[1]!.permissions.push({ principal: reader.id, path: '/shub/', access: 'r' });
+      world.endpoints.push({
+        id: mappedId,
+        displayName: 'sandbox-mapped',
+        entityType: 'GCSv5_mapped_collection',
+        description: 'mapped collection that wants data_access',
+        owner,
+        root: tmp,
+        https: false,
+        highAssurance: false,
+        public: false,
+        permissions: [],
+      });
+      for (let i = 0; i < BULK; i++) {
+        world.endpoints.push({
+          id: randomUUID(),
+          displayName: `bulkep-${String(i).padStart(4, '0')}`,
+          entityType: 'GCSv5_guest_collection',
+          description: 'one of many public collections',
+          owner: bulkOwner.id,
+          https: false,
+          highAssurance: false,
+          public: true,
+          permissions: [],
+        });
+      }
+    });
+    client = clientFor(sb.client);
+    await mkdir(join(root(), 'shub'), { recursive: true });
+  });
+  beforeEach(() => {
+    sb.context.faults.clear();
+    sb.context.faults.clearLog();
+    calls.splice(0);
+  });
+  afterAll(async () => {
+    await closeHttp();
+    await sb.stop();
+  });
+
+  describe('endpoints', () => {
+    it('gets an endpoint document', async () => {
+      const doc = await client.getEndpoint(ep());
+      expect(doc.DATA_TYPE).toBe('endpoint');
+      expect(doc.id).toBe(ep());
+      expect(doc.display_name).toBe('sandbox-collection');
+      expect(doc.entity_type).toBe('GCSv5_guest_collection');
+      expect(doc.https_server).toBe(sb.collection.httpsServer);
+    });
+
+    it('reports an unknown endpoint as NOT_FOUND with the request id', async () => {
+      const id = randomUUID();
+      const err = await caught(client.getEndpoint(id));
+      expect(err.code).toBe('NOT_FOUND');
+      expect(err.message).toContain(id);
+      expect(err.requestId).toBeTruthy();
+      expect(err.message).toContain(err.requestId!);
+    });
+
+    it('pages through a search in pages of 100 and stops at the 1000-result cap without an error', async () => {
+      const found = await collect(client.searchEndpoints({ fulltext: 'bulkep' }));
+      expect(found).toHaveLength(1000);
+      expect(new Set(found.map((e) => e.id)).size).toBe(1000);
+      expect(found.every((e) => e.display_name?.startsWith('bulkep-'))).toBe(true);
+      const searches = await requestsTo(sb, '/v0.10/endpoint_search', 10);
+      expect(searches).toHaveLength(10);
+      expect(searches.every((s) => s.status === 200)).toBe(true);
+      expect(searches.map((s) => new URLSearchParams(s.query).get('limit'))).toEqual(Array(10).fill('100'));
+    });
+
+    it('stops at the caller limit and on has_next_page false, and honours the scope', async () => {
+      const some = await collect(client.searchEndpoints({ fulltext: 'bulkep', limit: 150 }));
+      expect(some).toHaveLength(150);
+      const asked = (await requestsTo(sb, '/v0.10/endpoint_search', 2)).map((s) => new URLSearchParams(s.query).get('limit'));
+      expect(asked).toEqual(['100', '50']);
+
+      sb.context.faults.clearLog();
+      const mine = await collect(client.searchEndpoints({ scope: 'my-endpoints' }));
+      expect(mine.map((e) => e.id).sort()).toEqual([sb.personal.id, sb.collection.id, mappedId].sort());
+      expect(await requestsTo(sb, '/v0.10/endpoint_search', 1)).toHaveLength(1);
+    });
+  });
+
+  describe('operations', () => {
+    it('lists a folder, with filter, order and hidden files', async () => {
+      const dir = join(root(), 'listing');
+      await mkdir(join(dir, 'sub'), { recursive: true });
+      await writeFile(join(dir, 'b.sif'), 'bb');
+      await writeFile(join(dir, 'a.sif'), 'a');
+      await writeFile(join(dir, '.hidden'), 'h');
+      const all = await collect(client.ls(ep(), '/listing/'));
+      expect(all.map((e) => e.name).sort()).toEqual(['.hidden', 'a.sif', 'b.sif', 'sub']);
+      expect(all.find((e) => e.name === 'sub')?.type).toBe('dir');
+      expect(all.find((e) => e.name === 'b.sif')?.size).toBe(2);
+
+      const visible = await collect(client.ls(ep(), '/listing/', { showHidden: false }));
+      expect(visible.map((e) => e.name)).not.toContain('.hidden');
+      const sifs = await collect(client.ls(ep(), '/listing/', { filter: 'name:~*.sif', orderby: 'name DESC' }));
+      expect(sifs.map((e) => e.name)).toEqual(['b.sif', 'a.sif']);
+    });
+
+    it('pages through a folder of thousands of entries', async () => {
+      const dir = join(root(), 'many');
+      await mkdir(dir, { recursive: true });
+      const count = 2500;
+      for (let i = 0; i < count; i += 250) {
+        await Promise.all(Array.from({ length: 250 }, (_, j) => writeFile(join(dir, `f${String(i + j).padStart(5, '0')}`), '')));
+      }
+      const names = (await collect(client.ls(ep(), '/many/', { pageSize: 400, orderby: 'name ASC' }))).map((e) => e.name);
+      expect(names).toHaveLength(count);
+      expect(new Set(names).size).toBe(count);
+      expect(names[0]).toBe('f00000');
+      expect(names[count - 1]).toBe('f02499');
+      const pages = await requestsTo(sb, `/v0.10/operation/endpoint/${ep()}/ls`, 7);
+      expect(pages).toHaveLength(7);
+      expect(pages.map((p) => new URLSearchParams(p.query).get('offset'))).toEqual(['0', '400', '800', '1200', '1600', '2000', '2400']);
+    });
+
+    it('answers NOT_FOUND for a missing folder', async () => {
+      const err = await caught(collect(client.ls(ep(), '/no/such/folder/')));
+      expect(err.code).toBe('NOT_FOUND');
+      expect(err.message).toContain('/no/such/folder/');
+    });
+
+    it('stats a file, and gives undefined for a missing path only', async () => {
+      await writeFile(join(root(), 'shub', 'one.sif'), 'hello');
+      const entry = await client.stat(ep(), '/shub/one.sif');
+      expect(entry?.type).toBe('file');
+      expect(entry?.name).toBe('one.sif');
+      expect(entry?.size).toBe(5);
+      expect(await client.stat(ep(), '/shub/missing.sif')).toBeUndefined();
+      const err = await caught(client.stat(randomUUID(), '/shub/one.sif'));
+      expect(err.code).toBe('NOT_FOUND');
+    });
+
+    it('creates a folder and treats an existing one as success', async () => {
+      expect(await client.mkdir(ep(), '/made/')).toBe('created');
+      expect((await fsStat(join(root(), 'made'))).isDirectory()).toBe(true);
+      expect(await client.mkdir(ep(), '/made/')).toBe('exists');
+      const err = await caught(client.mkdir(ep(), '/absent/parent/'));
+      expect(err.code).toBe('NOT_FOUND');
+    });
+
+    it('creates missing levels with as few calls as possible', async () => {
+      await mkdir(join(root(), 'deep'), { recursive: true });
+      expect(await client.mkdirs(ep(), '/deep/a/b/c/')).toBe('created');
+      expect((await fsStat(join(root(), 'deep', 'a', 'b', 'c'))).isDirectory()).toBe(true);
+      const route = `/v0.10/operation/endpoint/${ep()}/mkdir`;
+      // c and b fail (no parent), a is created, then b and c.
+      expect((await requestsTo(sb, route, 5)).map((r) => r.status)).toEqual([404, 404, 202, 202, 202]);
+
+      sb.context.faults.clearLog();
+      expect(await client.mkdirs(ep(), '/deep/a/b/c')).toBe('exists');
+      expect(await requestsTo(sb, route, 1)).toHaveLength(1);
+      expect(path('/v0.10/operation/endpoint/' + ep() + '/stat')).toHaveLength(0);
+    });
+
+    it('renames a file', async () => {
+      await writeFile(join(root(), 'shub', 'old.sif'), 'content');
+      await client.rename(ep(), '/shub/old.sif', '/shub/new.sif');
+      expect(await readFile(join(root(), 'shub', 'new.sif'), 'utf8')).toBe('content');
+      expect(await client.stat(ep(), '/shub/old.sif')).toBeUndefined();
+    });
+
+    it('reports PERMISSION_DENIED for a write on a read-only permission, naming the client', async () => {
+      const other = clientFor(reader);
+      await writeFile(join(root(), 'shub', 'readable.sif'), 'r');
+      const names = (await collect(other.ls(ep(), '/shub/'))).map((e) => e.name);
+      expect(names).toContain('readable.sif');
+      const err = await caught(other.mkdir(ep(), '/shub/new-folder/'));
+      expect(err.code).toBe('PERMISSION_DENIED');
+      expect(err.globusCode).toBe('EndpointPermissionDenied');
+      expect(err.message).toContain(`${reader.id}@clients.auth.globus.org`);
+      const rename = await caught(other.rename(ep(), '/shub/readable.sif', '/shub/x.sif'));
+      expect(rename.code).toBe('PERMISSION_DENIED');
+    });
+  });
+
+  describe('tokens and retries', () => {
+    it('renews an expired token once and carries on', async () => {
+      const fresh = clientFor(sb.client);
+      await fresh.getEndpoint(ep());
+      expect(sb.context.tokens.expire()).toBeGreaterThan(0);
+      sb.context.faults.clearLog();
+      const doc = await fresh.getEndpoint(ep());
+      expect(doc.id).toBe(ep());
+      expect((await requestsTo(sb, `/v0.10/endpoint/${ep()}`, 2)).map((e) => e.status)).toEqual([401, 200]);
+      expect((await requestsTo(sb, '/v2/oauth2/token', 1)).map((e) => e.status)).toEqual([200]);
+    });
+
+    it('asks for the required scopes on ConsentRequired, retries once, and keeps them', async () => {
+      const required = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${mappedId}/data_access]`;
+      const fresh = clientFor(sb.client);
+      await fresh.getEndpoint(sb.personal.id);
+      sb.context.faults.clearLog();
+      sb.context.faults.add({
+        match: { method: 'GET', path: `^/v0\\.10/operation/endpoint/${mappedId}/ls$` },
+        action: { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [required] } },
+        times: 1,
+      });
+      const entries = await collect(fresh.ls(mappedId, '/'));
+      expect(entries.map((e) => e.name)).toContain('home');
+      const ls = (await requestsTo(sb, `/v0.10/operation/endpoint/${mappedId}/ls`, 2)).map((e) => e.status);
+      expect(ls).toEqual([403, 200]);
+      expect((await requestsTo(sb, '/v2/oauth2/token', 1)).map((e) => e.status)).toEqual([200]);
+      const consented = sb.context.tokens
+        .all()
+        .map((t) => sb.context.tokens.active(t))
+        .filter((t) => t?.scopes.includes(`https://auth.globus.org/scopes/${mappedId}/data_access`));
+      expect(consented).toHaveLength(1);
+      expect(fresh.scopes).toEqual([required]);
+
+      // Later calls use the consented scopes: after expiry the renewed token still has them.
+      sb.context.tokens.expire();
+      await fresh.getEndpoint(mappedId);
+      const newest = sb.context.tokens.all().map((t) => sb.context.tokens.active(t)).filter((t) => t !== undefined);
+      expect(newest).toHaveLength(1);
+      expect(newest[0]!.scopes).toContain(`https://auth.globus.org/scopes/${mappedId}/data_access`);
+    });
+
+    it('retries 429 answers and reports every attempt to onCall', async () => {
+      // Earlier tests expired every token: let the client renew its own first.
+      await client.getEndpoint(ep());
+      calls.splice(0);
+      sb.context.faults.add({ match: { method: 'GET', path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 2 });
+      const doc = await client.getEndpoint(ep());
+      expect(doc.id).toBe(ep());
+      const attempts = calls.filter((c) => c.url.endsWith(`/v0.10/endpoint/${ep()}`));
+      expect(attempts.map((c) => [c.status, c.retries])).toEqual([
+        [429, 0],
+        [429, 1],
+        [200, 2],
+      ]);
+      expect(attempts[0]!.method).toBe('GET');
+      expect(attempts[0]!.requestId).toBeTruthy();
+      expect(attempts.every((c) => c.durationMs >= 0)).toBe(true);
+      const reported = JSON.stringify(calls);
+      expect(reported).not.toContain('Bearer');
+      expect(sb.context.tokens.all().some((token) => reported.includes(token))).toBe(false);
+    });
+
+    it('gives up with RATE_LIMITED when 429 persists', async () => {
+      const few = clientFor(sb.client, { retry: { ...FAST, maxRetries: 1 } });
+      sb.context.faults.add({ match: { path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 5 });
+      const err = await caught(few.getEndpoint(ep()));
+      expect(err.code).toBe('RATE_LIMITED');
+      expect(err.message).toContain('after 1 retry');
+    });
+
+    it('honours an aborted signal', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const err = await caught(client.getEndpoint(ep(), { signal: controller.signal }));
+      expect(err.code).toBe('ABORTED');
+    });
+  });
+});
