@@ -70,7 +70,8 @@ export class TransferClient {
     return tasks.cancelTask(this.#api, id, options);
   }
 
-  events(id: string, options: CallOptions = {}): AsyncIterable<TaskEvent> {
+  /** Newest first; `pageSize` events per request (default 100). */
+  events(id: string, options: CallOptions & { pageSize?: number } = {}): AsyncIterable<TaskEvent> {
     return tasks.events(this.#api, id, options);
   }
 
