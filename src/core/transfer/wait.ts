@@ -51,7 +51,7 @@ export async function waitForTask(api: TransferApi, id: string, options: WaitOpt
     if (isSregistryError(err) && (err.code === 'TASK_FAILED' || err.code === 'TASK_INACTIVE')) throw err;
     if (timer.signal.aborted && !caller?.aborted) {
       const canceled = await cancelQuietly(api, id);
-      throw new SregistryError('TIMEOUT', `Task ${id} did not finish within ${options.timeoutMs} ms; ${canceled}`, { cause: err });
+      throw new SregistryError('TIMEOUT', `Task ${id} did not finish within ${options.timeoutMs} ms; ${canceled}; allow a longer wait if the transfer needs it`, { cause: err });
     }
     if (caller?.aborted) {
       const canceled = await cancelQuietly(api, id);
