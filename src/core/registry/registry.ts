@@ -1,4 +1,13 @@
-import { SregistryError } from '../errors.js';
+import { SregistryError, isSregistryError } from '../errors.js';
+import { openRecords, type Records } from '../records.js';
+import { deleteImage } from './delete.js';
+import { inspectLocal, listLocal } from './local.js';
+import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
+import { pull } from './pull.js';
+import { push } from './push.js';
+import { record } from './record.js';
+import { search } from './search.js';
+import { Session } from './session.js';
 import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit } from './types.js';
 
 export interface SearchOptions extends CallOptions {
@@ -7,44 +16,83 @@ export interface SearchOptions extends CallOptions {
 }
 
 /**
- * The registry operations every front end exposes. STUB: the signatures are the contract;
- * the bodies are being written.
+ * The registry operations every front end exposes. One Registry keeps its tokens,
+ * endpoint documents, registry roots and records database for its life; call close()
+ * when done.
  */
 export class Registry {
-  constructor(readonly options: RegistryOptions) {}
+  readonly #resolved: ResolvedOptions;
+  #session: Session | undefined;
+  #db: Records | undefined;
+
+  constructor(readonly options: RegistryOptions) {
+    this.#resolved = resolveOptions(options);
+  }
+
+  /** Created on first remote use, so that local-only calls need no credentials. */
+  #remote(): Session {
+    this.#session ??= new Session(this.#resolved, () => this.#records());
+    return this.#session;
+  }
+
+  #records(): Records {
+    this.#db ??= openRecords(this.#resolved.database);
+    return this.#db;
+  }
+
+  /** Runs one operation under the caller's signal and the timeoutMs option. */
+  async #run<T>(signal: AbortSignal | undefined, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const session = this.#remote();
+    const timeoutMs = this.#resolved.timeoutMs;
+    if (timeoutMs === undefined) return fn(session, signal);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      return await fn(session, combined);
+    } catch (err) {
+      if (timeout.aborted && !signal?.aborted && isSregistryError(err) && (err.code === 'ABORTED' || err.code === 'TIMEOUT')) {
+        throw new SregistryError('TIMEOUT', `The operation did not finish within ${timeoutMs} ms (timeoutMs); raise the timeout or try again`, { cause: err });
+      }
+      throw err;
+    }
+  }
 
   /** Push a local file to `globus://<endpoint>/<collection>/<name>[:<tag>]`; one result per tag. */
-  async push(_file: string, _uri: string, _opts: PushOptions = {}): Promise<ImageResult[]> {
-    throw new SregistryError('INVALID_INPUT', 'push is not implemented yet');
+  async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+    return this.#run(opts.signal, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
-  async pull(_uri: string, _opts: CallOptions = {}): Promise<ImageResult> {
-    throw new SregistryError('INVALID_INPUT', 'pull is not implemented yet');
+  async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+    return this.#run(opts.signal, (s, signal) => pull(s, uri, signal ? { signal } : {}));
   }
 
-  async record(_uri: string, _opts: CallOptions = {}): Promise<ImageResult> {
-    throw new SregistryError('INVALID_INPUT', 'record is not implemented yet');
+  async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+    return this.#run(opts.signal, (s, signal) => record(s, uri, signal ? { signal } : {}));
   }
 
-  async search(_query?: string, _opts: SearchOptions = {}): Promise<SearchHit[]> {
-    throw new SregistryError('INVALID_INPUT', 'search is not implemented yet');
+  async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
+    return this.#run(opts.signal, (s, signal) => search(s, query, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
-  async delete(_uri: string, _opts: CallOptions = {}): Promise<DeleteResult> {
-    throw new SregistryError('INVALID_INPUT', 'delete is not implemented yet');
+  /** Deletes remote versions only; local copies and records stay. */
+  async delete(uri: string, opts: CallOptions = {}): Promise<DeleteResult> {
+    return this.#run(opts.signal, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */
-  async inspect(_ref: string): Promise<LocalImage | undefined> {
-    throw new SregistryError('INVALID_INPUT', 'inspect is not implemented yet');
+  async inspect(ref: string): Promise<LocalImage | undefined> {
+    return inspectLocal(this.#records(), ref);
   }
 
-  async images(_query?: string): Promise<LocalImage[]> {
-    throw new SregistryError('INVALID_INPUT', 'images is not implemented yet');
+  async images(query?: string): Promise<LocalImage[]> {
+    return listLocal(this.#records(), query);
   }
 
   /** Closes the records database; idempotent. */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = undefined;
+  }
 }
 
 /**
@@ -52,8 +100,8 @@ export class Registry {
  * GLOBUS_CLIENT_SECRET, GLOBUS_SDK_ENVIRONMENT, GLOBUS_SDK_SERVICE_URL_AUTH,
  * GLOBUS_SDK_SERVICE_URL_TRANSFER, SREGISTRY_GLOBUS_ROOT, SREGISTRY_GLOBUS_TRANSPORT,
  * SREGISTRY_GLOBUS_LOCAL_ENDPOINT, SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE,
- * SREGISTRY_DATABASE. STUB.
+ * SREGISTRY_DATABASE.
  */
-export function registryOptionsFromEnv(_env: NodeJS.ProcessEnv): Omit<Partial<RegistryOptions>, 'globus'> & { globus: Partial<RegistryOptions['globus']> } {
-  return { globus: {} };
+export function registryOptionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
+  return fromEnv(env);
 }

@@ -36,8 +36,10 @@ export interface RegistryOptions {
   /** Task polling: first interval and cap, ms. */
   pollMs?: number;
   maxPollMs?: number;
-  /** Most concurrent listing calls during search. */
+  /** Most concurrent listing calls during search (default 8). */
   concurrency?: number;
+  /** Retry policy of every Globus request (defaults: 5 retries, 500 ms doubling to 10 s). */
+  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;

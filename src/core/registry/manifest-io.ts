@@ -1,0 +1,100 @@
+/**
+ * Reading and writing manifests on the remote. Reading over HTTPS downloads the (bounded)
+ * manifest into a temp file in the storage folder and parses it; over Transfer the
+ * manifest travels in a task into the storage folder, which the local endpoint reaches.
+ * Writing goes to a hidden name first and becomes visible by rename.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { SregistryError } from '../errors.js';
+import { MAX_MANIFEST_BYTES, parseManifest, uploadPath, type Manifest } from '../layout.js';
+import { createTempFile, discardTemp } from '../storage.js';
+import type { VersionedRef } from '../uri.js';
+import { toEndpointPath } from './local-paths.js';
+import { transferAndWait } from './remote.js';
+import { httpsTarget, type EndpointInfo, type Session } from './session.js';
+
+export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {
+  let text: string;
+  try {
+    const bytes = await readFile(file);
+    if (bytes.length > MAX_MANIFEST_BYTES) throw new SregistryError('INVALID_RESPONSE', `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`);
+    text = bytes.toString('utf8');
+  } catch (err) {
+    if (err instanceof SregistryError) throw err;
+    throw new SregistryError('LOCAL_IO', `Reading the downloaded manifest ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return parseManifest(text, expected);
+}
+
+function checkSize(size: number | undefined, ref: VersionedRef): void {
+  if (size !== undefined && size > MAX_MANIFEST_BYTES) {
+    throw new SregistryError('INVALID_RESPONSE', `The manifest of ${ref.collection}/${ref.name}:${ref.tag}@${ref.version} has ${size} bytes, more than a manifest can have (${MAX_MANIFEST_BYTES}); re-push the image`);
+  }
+}
+
+/** One GET of the manifest over the collection's HTTPS server. */
+export async function readManifestHttps(
+  session: Session,
+  ep: EndpointInfo,
+  remotePath: string,
+  ref: VersionedRef,
+  size: number | undefined,
+  signal?: AbortSignal,
+): Promise<Manifest> {
+  checkSize(size, ref);
+  const temp = await createTempFile(session.options.storage);
+  try {
+    await session.https.download(httpsTarget(ep), remotePath, temp, {
+      ...(size !== undefined ? { expectedSize: size } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    return await readLocalManifest(temp, ref);
+  } finally {
+    await discardTemp(temp).catch(() => undefined);
+  }
+}
+
+/** One Transfer task bringing the manifest into the storage folder. */
+export async function readManifestTransfer(
+  session: Session,
+  ep: EndpointInfo,
+  remotePath: string,
+  ref: VersionedRef,
+  size: number | undefined,
+  signal?: AbortSignal,
+): Promise<{ manifest: Manifest; taskId: string }> {
+  checkSize(size, ref);
+  const local = localEndpoint(session);
+  const temp = await createTempFile(session.options.storage);
+  try {
+    const taskId = await transferAndWait(
+      { session, ...(signal ? { signal } : {}), image: `${ref.collection}/${ref.name}:${ref.tag}` },
+      ep.id,
+      local,
+      [{ source: remotePath, destination: toEndpointPath(temp, session.options.localPathMap) }],
+      `sregistry manifest ${ref.collection}/${ref.name}:${ref.tag}`,
+    );
+    return { manifest: await readLocalManifest(temp, ref), taskId };
+  } finally {
+    await discardTemp(temp).catch(() => undefined);
+  }
+}
+
+export function localEndpoint(session: Session): string {
+  const id = session.options.localEndpoint;
+  if (!id) {
+    throw new SregistryError('INVALID_INPUT', 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option)');
+  }
+  return id;
+}
+
+/** A hidden name beside the manifest for writing it before the rename. */
+export const hiddenName = (root: string, ref: VersionedRef): string => uploadPath(root, ref, randomUUID());
+
+/** PUTs `text` to `path` over HTTPS. */
+export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {});
+}

@@ -1,0 +1,118 @@
+/**
+ * Registry options: reading them from the environment (DESIGN.md names) and filling in
+ * the defaults every operation relies on.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { SregistryError } from '../errors.js';
+import type { RegistryOptions, TransportChoice } from './types.js';
+
+export const DEFAULT_STORAGE = join('.singularity', 'shub');
+export const DEFAULT_DATABASE = join('.singularity', 'sregistry.db');
+export const DEFAULT_POLL_MS = 1000;
+export const DEFAULT_MAX_POLL_MS = 10_000;
+export const DEFAULT_CONCURRENCY = 8;
+
+export type EnvOptions = Omit<Partial<RegistryOptions>, 'globus'> & { globus: Partial<RegistryOptions['globus']> };
+
+const TRANSPORTS: readonly TransportChoice[] = ['auto', 'https', 'transfer'];
+
+const value = (env: NodeJS.ProcessEnv, key: string): string | undefined => {
+  const v = env[key];
+  return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
+};
+
+/** `auto`, `https` or `transfer` (any case); anything else is refused with the accepted values. */
+export function parseTransport(text: string, setting = 'transport'): TransportChoice {
+  const t = text.trim().toLowerCase();
+  if (!(TRANSPORTS as readonly string[]).includes(t)) {
+    throw new SregistryError('INVALID_INPUT', `${setting} "${text}" is not one of ${TRANSPORTS.join(', ')}`);
+  }
+  return t as TransportChoice;
+}
+
+/** `localdir=endpointdir[,localdir=endpointdir...]` → prefix pairs; both sides must be absolute. */
+export function parseLocalPathMap(text: string): Array<{ local: string; endpoint: string }> {
+  const out: Array<{ local: string; endpoint: string }> = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    const local = eq < 0 ? '' : item.slice(0, eq).trim();
+    const endpoint = eq < 0 ? '' : item.slice(eq + 1).trim();
+    if (!local.startsWith('/') || !endpoint.startsWith('/')) {
+      throw new SregistryError(
+        'INVALID_INPUT',
+        `SREGISTRY_GLOBUS_LOCAL_PATH_MAP entry "${item}" is not localdir=endpointdir with two absolute paths, e.g. /data=/~/data`,
+      );
+    }
+    out.push({ local, endpoint });
+  }
+  return out;
+}
+
+/** Registry options from environment variables; only the variables that are set appear. */
+export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
+  const globus: Partial<RegistryOptions['globus']> = {};
+  const set = <K extends keyof RegistryOptions['globus']>(key: K, variable: string): void => {
+    const v = value(env, variable);
+    if (v !== undefined) globus[key] = v as RegistryOptions['globus'][K];
+  };
+  set('clientId', 'GLOBUS_CLIENT_ID');
+  set('clientSecret', 'GLOBUS_CLIENT_SECRET');
+  set('environment', 'GLOBUS_SDK_ENVIRONMENT');
+  set('authUrl', 'GLOBUS_SDK_SERVICE_URL_AUTH');
+  set('transferUrl', 'GLOBUS_SDK_SERVICE_URL_TRANSFER');
+
+  const out: EnvOptions = { globus };
+  const root = value(env, 'SREGISTRY_GLOBUS_ROOT');
+  if (root !== undefined) out.root = root;
+  const transport = value(env, 'SREGISTRY_GLOBUS_TRANSPORT');
+  if (transport !== undefined) out.transport = parseTransport(transport, 'SREGISTRY_GLOBUS_TRANSPORT');
+  const local = value(env, 'SREGISTRY_GLOBUS_LOCAL_ENDPOINT');
+  if (local !== undefined) out.localEndpoint = local;
+  const map = value(env, 'SREGISTRY_GLOBUS_LOCAL_PATH_MAP');
+  if (map !== undefined) out.localPathMap = parseLocalPathMap(map);
+  const storage = value(env, 'SREGISTRY_STORAGE');
+  if (storage !== undefined) out.storage = storage;
+  const database = value(env, 'SREGISTRY_DATABASE');
+  if (database !== undefined) out.database = database;
+  return out;
+}
+
+/** Options with every default filled in, as the operations use them. */
+export interface ResolvedOptions extends RegistryOptions {
+  transport: TransportChoice;
+  storage: string;
+  database: string;
+  pollMs: number;
+  maxPollMs: number;
+  concurrency: number;
+  localPathMap: Array<{ local: string; endpoint: string }>;
+}
+
+const positive = (n: number | undefined, fallback: number, name: string): number => {
+  if (n === undefined) return fallback;
+  if (!Number.isFinite(n) || n <= 0) throw new SregistryError('INVALID_INPUT', `The option ${name} must be a positive number (got ${String(n)})`);
+  return n;
+};
+
+export function resolveOptions(options: RegistryOptions): ResolvedOptions {
+  if (!options || typeof options !== 'object' || !options.globus) {
+    throw new SregistryError('INVALID_INPUT', 'Registry options need globus.clientId and globus.clientSecret; set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET');
+  }
+  const home = homedir();
+  const pollMs = positive(options.pollMs, DEFAULT_POLL_MS, 'pollMs');
+  const resolved: ResolvedOptions = {
+    ...options,
+    transport: options.transport === undefined ? 'auto' : parseTransport(options.transport),
+    storage: resolve(options.storage ?? join(home, DEFAULT_STORAGE)),
+    database: options.database === ':memory:' ? ':memory:' : resolve(options.database ?? join(home, DEFAULT_DATABASE)),
+    pollMs,
+    maxPollMs: Math.max(pollMs, positive(options.maxPollMs, DEFAULT_MAX_POLL_MS, 'maxPollMs')),
+    concurrency: Math.floor(positive(options.concurrency, DEFAULT_CONCURRENCY, 'concurrency')) || 1,
+    localPathMap: options.localPathMap ?? [],
+  };
+  if (options.timeoutMs !== undefined) positive(options.timeoutMs, 0, 'timeoutMs');
+  return resolved;
+}

@@ -1,0 +1,148 @@
+/**
+ * pull: resolve the tag, read and check the manifest, download into a temp file in the
+ * storage folder, verify the SHA-256, publish by rename, then write the record. A version
+ * already in storage with its record and size is not downloaded again.
+ */
+import { stat } from 'node:fs/promises';
+import { SregistryError } from '../errors.js';
+import { imagePath, manifestPath, type Manifest } from '../layout.js';
+import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
+import { formatGlobusUri, formatReference } from '../uri.js';
+import { hashFile } from './local-files.js';
+import { toEndpointPath } from './local-paths.js';
+import { localEndpoint, readLocalManifest, readManifestHttps } from './manifest-io.js';
+import { humanBytes, transferAndWait } from './remote.js';
+import { resolveImage, type Resolved } from './resolve.js';
+import { httpsTarget, type Session } from './session.js';
+import { chooseTransport } from './transport.js';
+import type { CallOptions, ImageResult, Transport } from './types.js';
+
+export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
+  const path = imagePath(r.root, r.vref);
+  const out: ImageResult = {
+    uri: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
+    collection: r.vref.collection,
+    name: r.vref.name,
+    tag: r.vref.tag,
+    version: r.vref.version,
+    size: manifest?.size ?? r.chosen.size ?? 0,
+    sha256: r.vref.version,
+    path,
+    endpoint: r.ep.id,
+    status,
+    ...extra,
+  };
+  if (manifest?.created) out.created = manifest.created;
+  if (manifest?.labels) out.labels = manifest.labels;
+  if (r.ep.httpsServer) out.httpsUrl = session.https.url(httpsTarget(r.ep), path);
+  return out;
+}
+
+export function transportFor(session: Session, r: Pick<Resolved, 'ep'>): Transport {
+  return chooseTransport({
+    choice: session.options.transport,
+    httpsServer: r.ep.httpsServer,
+    endpointId: r.ep.id,
+    endpointName: r.ep.displayName,
+    ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
+  });
+}
+
+async function cachedCopy(session: Session, r: Resolved): Promise<{ image: string; manifest: Manifest | undefined } | undefined> {
+  const record = session.records().get(r.vref, { client: 'globus' });
+  const final = storagePath(session.options.storage, r.vref);
+  if (!record || record.image !== final) return undefined;
+  const info = await stat(final).catch(() => undefined);
+  if (!info?.isFile() || (r.chosen.size !== undefined && info.size !== r.chosen.size)) return undefined;
+  const m = record.metrics as Manifest | undefined;
+  return { image: final, manifest: m && typeof m === 'object' && m.version === r.vref.version ? m : undefined };
+}
+
+export async function pull(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
+  const signal = opts.signal;
+  const r = await resolveImage(session, uriText, signal);
+  const transport = transportFor(session, r);
+  const shown = `${r.vref.collection}/${r.vref.name}:${r.vref.tag}`;
+
+  const cached = await cachedCopy(session, r);
+  if (cached) {
+    session.notice(`${shown}@${r.vref.version} is already in ${cached.image}: not downloaded again`);
+    return imageResult(session, r, cached.manifest, 'cached', { image: cached.image, transport });
+  }
+
+  const folder = storageFolder(session.options.storage, r.vref);
+  const remoteImage = imagePath(r.root, r.vref);
+  const remoteManifest = manifestPath(r.root, r.vref);
+  const temp = await createTempFile(folder);
+  let manifest: Manifest;
+  let taskId: string | undefined;
+  let sha256: string;
+  try {
+    if (transport === 'https') {
+      session.step(`reading the manifest of ${shown}`);
+      manifest = await readManifestHttps(session, r.ep, remoteManifest, r.vref, r.manifestSize, signal);
+      checkManifestSize(manifest, r);
+      session.step(`downloading ${humanBytes(manifest.size)}`);
+      const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
+        expectedSize: manifest.size,
+        ...(signal ? { signal } : {}),
+        onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
+      });
+      sha256 = got.sha256;
+    } else {
+      // One task brings image and manifest; the image is hashed locally afterwards.
+      const local = localEndpoint(session);
+      const manifestTemp = await createTempFile(folder);
+      try {
+        session.step(`transferring ${r.chosen.size !== undefined ? humanBytes(r.chosen.size) : shown}`);
+        const map = session.options.localPathMap;
+        taskId = await transferAndWait(
+          { session, ...(signal ? { signal } : {}), image: shown, ...(r.chosen.size !== undefined ? { total: r.chosen.size } : {}) },
+          r.ep.id,
+          local,
+          [
+            { source: remoteImage, destination: toEndpointPath(temp, map) },
+            { source: remoteManifest, destination: toEndpointPath(manifestTemp, map) },
+          ],
+          `sregistry pull ${shown}`,
+        );
+        manifest = await readLocalManifest(manifestTemp, r.vref);
+      } finally {
+        await discardTemp(manifestTemp).catch(() => undefined);
+      }
+      checkManifestSize(manifest, r);
+      session.step(`verifying ${humanBytes(manifest.size)}`);
+      sha256 = (await hashFile(temp, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: manifest.size }), signal)).sha256;
+    }
+    if (sha256 !== r.vref.version) {
+      throw new SregistryError(
+        'CHECKSUM_MISMATCH',
+        `The downloaded ${shown} has SHA-256 ${sha256}, not its version ${r.vref.version}: nothing was stored; pull again, and if it repeats the remote copy is damaged (re-push it)`,
+      );
+    }
+    const final = storagePath(session.options.storage, r.vref);
+    await publishTemp(temp, final);
+    session.records().upsert({
+      collection: r.vref.collection,
+      name: r.vref.name,
+      tag: r.vref.tag,
+      version: r.vref.version,
+      image: final,
+      url: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
+      uri: formatReference(r.vref),
+      metrics: manifest,
+    });
+    return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}) });
+  } finally {
+    await discardTemp(temp).catch(() => undefined);
+  }
+}
+
+function checkManifestSize(manifest: Manifest, r: Resolved): void {
+  if (r.chosen.size !== undefined && manifest.size !== r.chosen.size) {
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `The manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}@${r.vref.version} says ${manifest.size} bytes but the image file has ${r.chosen.size}: re-push the image`,
+    );
+  }
+}

@@ -1,0 +1,31 @@
+/** record: resolve and read the manifest, then write a record with the URL and no image; no image bytes move. */
+import { manifestPath } from '../layout.js';
+import { formatGlobusUri, formatReference } from '../uri.js';
+import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
+import { imageResult, transportFor } from './pull.js';
+import { resolveImage } from './resolve.js';
+import type { Session } from './session.js';
+import type { CallOptions, ImageResult } from './types.js';
+
+export async function record(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
+  const signal = opts.signal;
+  const r = await resolveImage(session, uriText, signal);
+  const transport = transportFor(session, r);
+  const path = manifestPath(r.root, r.vref);
+  session.step(`reading the manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}`);
+  let taskId: string | undefined;
+  let manifest;
+  if (transport === 'https') manifest = await readManifestHttps(session, r.ep, path, r.vref, r.manifestSize, signal);
+  else ({ manifest, taskId } = await readManifestTransfer(session, r.ep, path, r.vref, r.manifestSize, signal));
+  session.records().upsert({
+    collection: r.vref.collection,
+    name: r.vref.name,
+    tag: r.vref.tag,
+    version: r.vref.version,
+    image: null,
+    url: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
+    uri: formatReference(r.vref),
+    metrics: manifest,
+  });
+  return imageResult(session, r, manifest, 'recorded', { transport, ...(taskId ? { taskId } : {}) });
+}

@@ -1,0 +1,107 @@
+/** Small helpers the operations share on top of the Transfer client. */
+import { SregistryError, isSregistryError } from '../errors.js';
+import type { ListingEntry } from '../layout.js';
+import type { TaskDocument } from '../transfer/documents.js';
+import type { TransferItem } from '../transfer/index.js';
+import type { Session } from './session.js';
+
+/** A path (not an endpoint) that does not exist. */
+export function isMissingPath(err: unknown): boolean {
+  if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
+  const code = err.globusCode;
+  return code === undefined || code === 'NotFound' || code === 'ClientError.NotFound' || /^ExternalError\..*NotFound/.test(code);
+}
+
+/** A folder's entries; a folder that does not exist is empty. */
+export async function listFolder(session: Session, endpoint: string, path: string, signal?: AbortSignal): Promise<ListingEntry[]> {
+  const out: ListingEntry[] = [];
+  try {
+    for await (const e of session.transfer.ls(endpoint, path, signal ? { signal } : {})) {
+      out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
+    }
+  } catch (err) {
+    if (isMissingPath(err)) return [];
+    throw err;
+  }
+  return out;
+}
+
+export interface TaskRun {
+  session: Session;
+  signal?: AbortSignal;
+  /** `collection/name:tag` for progress events. */
+  image: string;
+  /** Total bytes expected, for progress. */
+  total?: number;
+}
+
+/** Waits for a task, turning its polls into progress events; abort cancels it. */
+export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocument> {
+  const { session } = run;
+  const o = session.options;
+  return session.transfer.waitForTask(taskId, {
+    pollMs: o.pollMs,
+    maxPollMs: o.maxPollMs,
+    ...(run.signal ? { signal: run.signal } : {}),
+    onProgress: (task: TaskDocument) =>
+      session.progress({
+        phase: 'transfer',
+        image: run.image,
+        bytes: typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0,
+        ...(run.total !== undefined ? { total: run.total } : {}),
+        taskId,
+      }),
+  });
+}
+
+/** Submits a transfer with checksum sync and verification, and waits for it. */
+export async function transferAndWait(
+  run: TaskRun,
+  source: string,
+  destination: string,
+  items: TransferItem[],
+  label: string,
+): Promise<string> {
+  const { taskId } = await run.session.transfer.submitTransfer({
+    source,
+    destination,
+    items,
+    label,
+    syncLevel: 'checksum',
+    verifyChecksum: true,
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+  run.session.step(`waiting for transfer task ${taskId}`);
+  await waitTask(run, taskId);
+  return taskId;
+}
+
+/** Deletes paths in one task (missing ones ignored) and waits. */
+export async function deleteAndWait(run: TaskRun, endpoint: string, paths: string[], label: string): Promise<string> {
+  const { taskId } = await run.session.transfer.submitDelete({
+    endpoint,
+    paths,
+    ignoreMissing: true,
+    label,
+    ...(run.signal ? { signal: run.signal } : {}),
+  });
+  run.session.step(`waiting for delete task ${taskId}`);
+  await waitTask(run, taskId);
+  return taskId;
+}
+
+export const humanBytes = (n: number): string => {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1000;
+    u++;
+  } while (v >= 1000 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+};
+
+export const checkAborted = (signal?: AbortSignal): void => {
+  if (signal?.aborted) throw new SregistryError('ABORTED', 'The operation was aborted by the caller');
+};

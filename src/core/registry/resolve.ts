@@ -1,0 +1,85 @@
+/** Resolving a `globus://` image URI to one complete version in the registry. */
+import { SregistryError } from '../errors.js';
+import {
+  imageFolder,
+  indexListing,
+  manifestFileName,
+  newestVersion,
+  type ImageVersionEntry,
+  type ListingEntry,
+} from '../layout.js';
+import { parseGlobusUri, type ImageRef, type VersionedRef } from '../uri.js';
+import { isMissingPath } from './remote.js';
+import { locateRoot } from './root.js';
+import type { EndpointInfo, Session } from './session.js';
+
+export interface Located {
+  ep: EndpointInfo;
+  root: string;
+  ref: ImageRef;
+  folder: string;
+  entries: ListingEntry[];
+  versions: ImageVersionEntry[];
+}
+
+export interface Resolved extends Located {
+  chosen: ImageVersionEntry;
+  vref: VersionedRef;
+  /** Size of the manifest file, from the listing. */
+  manifestSize?: number;
+}
+
+export function imageUri(text: string): { endpoint: string; ref: ImageRef } {
+  const parsed = parseGlobusUri(text);
+  if (!parsed.ref) throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: add /<collection>/<name>[:<tag>]`);
+  return { endpoint: parsed.endpoint, ref: parsed.ref };
+}
+
+/** Endpoint, root and the image folder's listing (one ls). A missing folder is NOT_FOUND. */
+export async function locateImage(session: Session, text: string, signal?: AbortSignal): Promise<Located> {
+  const { endpoint, ref } = imageUri(text);
+  const ep = await session.endpoint(endpoint, signal);
+  const { root } = await locateRoot(session, ep, false, signal);
+  const folder = imageFolder(root, ref);
+  session.step(`listing ${folder}`);
+  const entries: ListingEntry[] = [];
+  try {
+    for await (const e of session.transfer.ls(ep.id, folder, signal ? { signal } : {})) {
+      entries.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
+    }
+  } catch (err) {
+    if (isMissingPath(err)) {
+      throw new SregistryError('NOT_FOUND', `No image ${ref.collection}/${ref.name} in the registry at ${root} on ${ep.displayName}: check the name, or search the registry`);
+    }
+    throw err;
+  }
+  return { ep, root, ref, folder, entries, versions: indexListing(entries) };
+}
+
+/** Names the tags that do exist, for NOT_FOUND messages. */
+function existingTags(versions: ImageVersionEntry[]): string {
+  const tags = [...new Set(versions.filter((v) => v.hasManifest).map((v) => v.tag))].sort();
+  return tags.length ? `existing tags: ${tags.join(', ')}` : 'it has no complete versions';
+}
+
+/** The newest complete version of the tag, or the pinned version. */
+export function chooseVersion(located: Located): Resolved {
+  const { ref, versions, ep } = located;
+  const shown = `${ref.collection}/${ref.name}:${ref.tag}`;
+  let chosen: ImageVersionEntry | undefined;
+  if (ref.version) {
+    chosen = versions.find((v) => v.tag === ref.tag && v.version === ref.version && v.hasManifest);
+    if (!chosen) throw new SregistryError('NOT_FOUND', `No version ${ref.version} of ${shown} on ${ep.displayName} (${existingTags(versions)})`);
+  } else {
+    chosen = newestVersion(versions, ref.tag);
+    if (!chosen) throw new SregistryError('NOT_FOUND', `No tag ${ref.tag} of ${ref.collection}/${ref.name} on ${ep.displayName} (${existingTags(versions)})`);
+  }
+  const vref: VersionedRef = { collection: ref.collection, name: ref.name, tag: ref.tag, version: chosen.version };
+  const manifestName = manifestFileName(vref.tag, vref.version);
+  const manifestSize = located.entries.find((e) => e.name === manifestName)?.size;
+  return { ...located, chosen, vref, ...(manifestSize !== undefined ? { manifestSize } : {}) };
+}
+
+export async function resolveImage(session: Session, text: string, signal?: AbortSignal): Promise<Resolved> {
+  return chooseVersion(await locateImage(session, text, signal));
+}

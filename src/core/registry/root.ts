@@ -1,0 +1,65 @@
+/**
+ * Finding the registry root on an endpoint. Given a root, its marker is looked up there;
+ * without one, the marker is looked up at each SNIFF_ROOTS entry in order and the first
+ * found wins. Only a stat is made per candidate: the marker's content is not read.
+ */
+import { SregistryError, isSregistryError } from '../errors.js';
+import { DEFAULT_ROOT, SNIFF_ROOTS, markerPath, normaliseRoot } from '../layout.js';
+import type { EndpointInfo, Session } from './session.js';
+
+export interface RootLocation {
+  root: string;
+  /** No marker exists yet: the caller (a push) creates the root and writes the marker. */
+  missing: boolean;
+}
+
+/** Answers that mean "no marker here" while sniffing: missing, or not ours to read. */
+function notHere(err: unknown): boolean {
+  return isSregistryError(err) && (err.code === 'NOT_FOUND' || err.code === 'PERMISSION_DENIED');
+}
+
+async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean): Promise<boolean> {
+  try {
+    const entry = await session.transfer.stat(ep.id, markerPath(root), signal ? { signal } : {});
+    return entry !== undefined && (entry.type === undefined || entry.type === 'file');
+  } catch (err) {
+    if (sniffing && notHere(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * The registry root of `ep`. With `forPush`, a missing registry is not an error: the
+ * answer says where to create it (the given root, else DEFAULT_ROOT).
+ */
+export async function locateRoot(session: Session, ep: EndpointInfo, forPush: boolean, signal?: AbortSignal): Promise<RootLocation> {
+  const known = session.roots.get(ep.id);
+  if (known) return { root: known, missing: false };
+  const given = session.options.root;
+  if (given !== undefined) {
+    const root = normaliseRoot(given);
+    session.step(`looking for the registry at ${root}`);
+    if (await hasMarker(session, ep, root, signal, false)) {
+      session.roots.set(ep.id, root);
+      return { root, missing: false };
+    }
+    if (forPush) return { root, missing: true };
+    throw noRegistry(ep, `at ${root}`);
+  }
+  session.step('looking for the registry root');
+  for (const candidate of SNIFF_ROOTS) {
+    if (await hasMarker(session, ep, candidate, signal, true)) {
+      session.roots.set(ep.id, candidate);
+      return { root: candidate, missing: false };
+    }
+  }
+  if (forPush) return { root: DEFAULT_ROOT, missing: true };
+  throw noRegistry(ep, `at any of ${SNIFF_ROOTS.join(', ')}`);
+}
+
+function noRegistry(ep: EndpointInfo, where: string): SregistryError {
+  return new SregistryError(
+    'NO_REGISTRY',
+    `No registry on ${ep.displayName} (${ep.id}) ${where}: push an image to create one, or set SREGISTRY_GLOBUS_ROOT to the folder holding its .sregistry marker`,
+  );
+}

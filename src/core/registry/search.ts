@@ -1,0 +1,113 @@
+/**
+ * search: without an endpoint, Globus endpoint search; with one, the registry's images.
+ * Listing a registry costs one ls for the root, one per collection and one per image
+ * name: every version of every tag comes out of its image folder's single listing.
+ */
+import { collectionFolder, imageFolder, indexListing, newestVersion, type ListingEntry } from '../layout.js';
+import type { EndpointDocument } from '../transfer/documents.js';
+import { formatGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
+import { listFolder } from './remote.js';
+import { locateRoot } from './root.js';
+import { mapLimited } from './semaphore.js';
+import { endpointInfo, type Session } from './session.js';
+import type { SearchHit } from './types.js';
+import type { SearchOptions } from './registry.js';
+
+export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
+  const q = query?.trim().toLowerCase() || undefined;
+  if (opts.endpoint === undefined) return searchEndpoints(session, query?.trim() || undefined, opts.signal);
+  return searchRegistry(session, opts.endpoint, q, opts.signal);
+}
+
+async function searchEndpoints(session: Session, query: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
+  session.step(query ? `searching endpoints for "${query}"` : 'listing your endpoints and those shared with you');
+  const seen = new Set<string>();
+  const hits: SearchHit[] = [];
+  const add = (doc: EndpointDocument): void => {
+    const info = endpointInfo(doc);
+    if (seen.has(info.id)) return;
+    seen.add(info.id);
+    hits.push({
+      kind: 'endpoint',
+      uri: formatGlobusUri({ endpoint: info.id }),
+      endpoint: { id: info.id, displayName: info.displayName, entityType: info.entityType, httpsServer: info.httpsServer, owner: info.owner },
+    });
+  };
+  const s = signal ? { signal } : {};
+  if (query) {
+    for await (const doc of session.transfer.searchEndpoints({ fulltext: query, ...s })) add(doc);
+  } else {
+    // Globus wants words for a search of all endpoints; without them, show the caller's own and shared ones.
+    for (const scope of ['my-endpoints', 'shared-with-me'] as const) {
+      for await (const doc of session.transfer.searchEndpoints({ scope, ...s })) add(doc);
+    }
+  }
+  return hits;
+}
+
+/**
+ * What a query says about the collection and name parts, so folders that cannot hold a hit
+ * are not listed. Names hold neither "/" nor ":", so those characters in the query pin
+ * where it sits in `collection/name:tag`.
+ */
+export interface Pruner {
+  collection(c: string): boolean;
+  name(c: string, n: string): boolean;
+}
+
+export function pruner(q: string | undefined): Pruner {
+  const all: Pruner = { collection: () => true, name: () => true };
+  if (!q) return all;
+  const slash = q.indexOf('/');
+  if (slash >= 0) {
+    const before = q.slice(0, slash);
+    const after = q.slice(slash + 1);
+    if (after.includes('/')) return { collection: () => false, name: () => false };
+    return {
+      collection: (c) => c.endsWith(before),
+      name: (c, n) => c.endsWith(before) && (`${n}:`.startsWith(after) || after.startsWith(`${n}:`) || n.startsWith(after)),
+    };
+  }
+  const colon = q.indexOf(':');
+  if (colon >= 0) {
+    const before = q.slice(0, colon);
+    return { collection: () => true, name: (_c, n) => n.endsWith(before) };
+  }
+  return all;
+}
+
+const folders = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
+
+async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
+  const target = /^globus:\/\//i.test(endpoint.trim()) ? parseGlobusUri(endpoint).endpoint : endpoint;
+  const ep = await session.endpoint(target, signal);
+  const { root } = await locateRoot(session, ep, false, signal);
+  const limit = session.options.concurrency;
+  const prune = pruner(q);
+  session.step(`listing the registry at ${root} on ${ep.displayName}`);
+  const collections = folders(await listFolder(session, ep.id, root, signal)).filter(prune.collection);
+  const names = (
+    await mapLimited(collections, limit, async (c) => folders(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n })))
+  )
+    .flat()
+    .filter(({ c, n }) => prune.name(c, n));
+  session.step(`listing ${names.length} image${names.length === 1 ? '' : 's'}`);
+  const hits = await mapLimited(names, limit, async ({ c, n }) => {
+    const versions = indexListing(await listFolder(session, ep.id, imageFolder(root, { collection: c, name: n }), signal));
+    const tags = [...new Set(versions.map((v) => v.tag))];
+    const out: SearchHit[] = [];
+    for (const tag of tags) {
+      if (q && !`${c}/${n}:${tag}`.includes(q)) continue;
+      const newest = newestVersion(versions, tag);
+      if (!newest) continue;
+      const image: NonNullable<SearchHit['image']> = { collection: c, name: n, tag, version: newest.version };
+      if (newest.size !== undefined) image.size = newest.size;
+      const time = newest.manifestLastModified ?? newest.lastModified;
+      if (time !== undefined) image.lastModified = new Date(time).toISOString();
+      out.push({ kind: 'image', uri: formatGlobusUri({ endpoint: ep.id, ref: { collection: c, name: n, tag } }), image });
+    }
+    return out;
+  });
+  return hits.flat().sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+}
+

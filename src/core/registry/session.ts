@@ -1,0 +1,142 @@
+/**
+ * What one Registry talks to: a TokenSource, the Transfer client and the collection HTTPS
+ * client, wired so every HTTP answer becomes a `call` event, plus the endpoint documents
+ * and registry roots found so far (cached for the Registry's life).
+ */
+import { TokenSource } from '../auth/token-source.js';
+import { resolveServiceUrls } from '../auth/environment.js';
+import { SregistryError, isSregistryError } from '../errors.js';
+import type { ApiCall } from '../http/request.js';
+import { CollectionHttpsClient, type CollectionTarget } from '../https/index.js';
+import type { Records } from '../records.js';
+import { TransferClient } from '../transfer/index.js';
+import type { EndpointDocument } from '../transfer/documents.js';
+import { isUuid } from '../uri.js';
+import type { ResolvedOptions } from './options.js';
+import type { ProgressEvent, RegistryEvent } from './types.js';
+
+/** The endpoint facts the operations use. */
+export interface EndpointInfo {
+  id: string;
+  displayName: string;
+  entityType: string;
+  httpsServer: string | null;
+  owner: string;
+}
+
+export const endpointInfo = (doc: EndpointDocument): EndpointInfo => ({
+  id: doc.id.toLowerCase(),
+  displayName: doc.display_name ?? doc.id,
+  entityType: String(doc.entity_type ?? ''),
+  httpsServer: typeof doc.https_server === 'string' && doc.https_server !== '' ? doc.https_server : null,
+  owner: doc.owner_string ?? doc.owner_id ?? '',
+});
+
+export const httpsTarget = (ep: EndpointInfo): CollectionTarget => {
+  if (!ep.httpsServer) throw new SregistryError('INVALID_INPUT', `Collection ${ep.displayName} (${ep.id}) has no https_server`);
+  return { httpsServer: ep.httpsServer, collectionId: ep.id };
+};
+
+export class Session {
+  readonly options: ResolvedOptions;
+  readonly tokens: TokenSource;
+  readonly transfer: TransferClient;
+  readonly https: CollectionHttpsClient;
+  readonly #endpoints = new Map<string, Promise<EndpointInfo>>();
+  /** Registry root per endpoint id, once found (or created). */
+  readonly roots = new Map<string, string>();
+  readonly records: () => Records;
+
+  constructor(options: ResolvedOptions, records: () => Records) {
+    this.options = options;
+    this.records = records;
+    const { globus } = options;
+    const urls = resolveServiceUrls({
+      ...(globus.environment ? { environment: globus.environment } : {}),
+      ...(globus.authUrl ? { authUrl: globus.authUrl } : {}),
+      ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
+    });
+    const retry = options.retry ? { retry: { ...options.retry } } : {};
+    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, ...retry });
+    const onCall = (call: ApiCall): void => this.emit({ type: 'call', call: { ...call } });
+    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
+    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, ...retry });
+  }
+
+  get clientId(): string {
+    return this.tokens.clientId;
+  }
+
+  emit(event: RegistryEvent): void {
+    try {
+      this.options.onEvent?.(event);
+    } catch {
+      // a failing listener must not break an operation
+    }
+  }
+
+  progress(event: ProgressEvent): void {
+    try {
+      this.options.onProgress?.(event);
+    } catch {
+      // as above
+    }
+  }
+
+  step(message: string): void {
+    this.emit({ type: 'step', message });
+  }
+
+  notice(message: string): void {
+    this.emit({ type: 'notice', message });
+  }
+
+  /** The endpoint a URI names: a UUID is looked up, a display name searched for (exactly one match). */
+  endpoint(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
+    const key = isUuid(nameOrId) ? nameOrId.toLowerCase() : `name:${nameOrId}`;
+    let found = this.#endpoints.get(key);
+    if (!found) {
+      found = this.#resolve(nameOrId, signal).then((info) => {
+        this.#endpoints.set(info.id, Promise.resolve(info));
+        return info;
+      });
+      // A failure is not cached: the next call tries again.
+      found.catch(() => this.#endpoints.delete(key));
+      this.#endpoints.set(key, found);
+    }
+    return found;
+  }
+
+  async #resolve(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
+    const opts = signal ? { signal } : {};
+    if (isUuid(nameOrId)) {
+      this.step(`resolving endpoint ${nameOrId}`);
+      try {
+        return endpointInfo(await this.transfer.getEndpoint(nameOrId, opts));
+      } catch (err) {
+        if (isSregistryError(err) && err.code === 'NOT_FOUND') {
+          throw new SregistryError('NOT_FOUND', `Endpoint ${nameOrId} does not exist or is not visible to client ${this.clientId}: check the id, or find it with search`, {
+            ...(err.status !== undefined ? { status: err.status } : {}),
+            ...(err.requestId ? { requestId: err.requestId } : {}),
+            ...(err.globusCode ? { globusCode: err.globusCode } : {}),
+          });
+        }
+        throw err;
+      }
+    }
+    this.step(`searching for endpoint "${nameOrId}"`);
+    const exact: EndpointInfo[] = [];
+    const others: string[] = [];
+    for await (const doc of this.transfer.searchEndpoints({ fulltext: nameOrId, ...opts })) {
+      if (doc.display_name === nameOrId) exact.push(endpointInfo(doc));
+      else if (others.length < 5 && doc.display_name) others.push(doc.display_name);
+    }
+    if (exact.length === 1) return exact[0]!;
+    if (exact.length === 0) {
+      const hint = others.length ? `; similar: ${others.map((n) => JSON.stringify(n)).join(', ')}` : '';
+      throw new SregistryError('NOT_FOUND', `No endpoint is named exactly "${nameOrId}"${hint}: use the endpoint's UUID or its exact display name`);
+    }
+    const list = exact.map((e) => `${e.id} (owner ${e.owner || 'unknown'})`).join(', ');
+    throw new SregistryError('AMBIGUOUS', `${exact.length} endpoints are named "${nameOrId}": ${list}; use the UUID of the one you mean`);
+  }
+}

@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { closeHttp } from '../../src/core/http/index.js';
+import { writeSif } from '../../src/core/sif.js';
+import type { SregistryError } from '../../src/core/errors.js';
+import type { Transport } from '../../src/core/registry/types.js';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './registry-support.js';
+
+const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+async function failure(p: Promise<unknown>): Promise<SregistryError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as SregistryError;
+  }
+  throw new Error('expected a failure');
+}
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await startTestSandbox();
+});
+afterAll(async () => {
+  await sb.stop();
+  await closeHttp();
+});
+
+const shub = (): string => join(sb.collection.root!, 'shub');
+
+describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) => {
+  const coll = `t-${transport}`;
+  const uri = (rest: string): string => `globus://${sb.collection.id}/${coll}/${rest}`;
+
+  it('pushes, pulls from cache, records, searches and deletes, with the minimum of calls', async () => {
+    // The registry exists already (the common case): a first push elsewhere created it.
+    const seed = makeRegistry(sb, transport, {}, `seed-${transport}`);
+    await seed.registry.push(await randomFile(sb, `seed-${transport}.bin`, 10), uri('seed'));
+    await seed.registry.close();
+    const h = makeRegistry(sb, transport, {}, `main-${transport}`);
+    const file = await randomFile(sb, `main-${transport}.bin`);
+    const version = await sha(file);
+
+    let since = logIndex(sb);
+    const [pushed] = await h.registry.push(file, uri('app:v1'), { source: { git_sha: 'abc123' } });
+    const pushCalls = callSummary(requests(sb, since));
+    expect(pushed).toMatchObject({ status: 'pushed', version, sha256: version, size: 64 * 1024, tag: 'v1', transport });
+    expect(pushed!.uri).toBe(`globus://${sb.collection.id}/${coll}/app:v1@${version}`);
+    expect(pushed!.httpsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/shub\//);
+    const remote = await filesBelow(join(shub(), coll, 'app'));
+    expect(remote).toEqual([`v1@${version}.sif`, `v1@${version}.sif.json`]);
+    const manifest = JSON.parse(await readFile(join(shub(), coll, 'app', `v1@${version}.sif.json`), 'utf8'));
+    expect(manifest).toMatchObject({ version, size: 64 * 1024, pushed_by: sb.client.id, source: { git_sha: 'abc123' } });
+    expect(manifest.labels).toBeUndefined();
+    const polls = pushCalls.filter((c) => c === 'GET task').length;
+    const steady = pushCalls.filter((c) => c !== 'GET task');
+    if (transport === 'https') {
+      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'POST mkdir', 'PUT https', 'POST rename', 'PUT https', 'POST rename']);
+      expect(polls).toBe(0);
+      expect(pushed!.taskId).toBeUndefined();
+    } else {
+      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'GET submission_id', 'POST transfer', 'POST rename', 'POST rename']);
+      expect(polls).toBeGreaterThanOrEqual(1);
+      expect(pushed!.taskId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(h.events.some((e) => e.type === 'call')).toBe(true);
+    expect(h.events.some((e) => e.type === 'step')).toBe(true);
+
+    since = logIndex(sb);
+    const pulled = await h.registry.pull(uri('app:v1'));
+    const pullCalls = callSummary(requests(sb, since));
+    expect(pulled).toMatchObject({ status: 'pulled', version, transport });
+    expect(await sha(pulled.image!)).toBe(version);
+    expect(pulled.image).toBe(join(h.storage, coll, 'app', `v1@${version}.sif`));
+    if (transport === 'https') expect(pullCalls).toEqual(['GET ls', 'GET https', 'GET https']);
+    else expect(pullCalls.filter((c) => c !== 'GET task')).toEqual(['GET ls', 'GET submission_id', 'POST transfer']);
+    expect(await filesBelow(join(h.storage, coll, 'app'))).toEqual([`v1@${version}.sif`]);
+
+    since = logIndex(sb);
+    const again = await h.registry.pull(uri('app:v1'));
+    expect(again.status).toBe('cached');
+    expect(callSummary(requests(sb, since))).toEqual(['GET ls']);
+
+    const local = await h.registry.inspect(`${coll}/app:v1`);
+    expect(local).toMatchObject({ version, image: pulled.image, url: `globus://${sb.collection.id}/${coll}/app:v1@${version}` });
+    expect((local!.manifest as { source: unknown }).source).toEqual({ git_sha: 'abc123' });
+
+    since = logIndex(sb);
+    const recorded = await h.registry.record(uri('app:v1'));
+    expect(recorded).toMatchObject({ status: 'recorded', version });
+    const recordCalls = callSummary(requests(sb, since));
+    if (transport === 'https') expect(recordCalls).toEqual(['GET ls', 'GET https']);
+    else expect(recordCalls.filter((c) => c !== 'GET task')).toEqual(['GET ls', 'GET submission_id', 'POST transfer']);
+
+    const hits = await h.registry.search(`${coll}/app`, { endpoint: sb.collection.id });
+    expect(hits.map((x) => x.uri)).toEqual([`globus://${sb.collection.id}/${coll}/app:v1`]);
+    expect(hits[0]!.image).toMatchObject({ version, size: 64 * 1024 });
+
+    since = logIndex(sb);
+    const deleted = await h.registry.delete(uri('app:v1'));
+    expect(deleted.deleted).toEqual([`globus://${sb.collection.id}/${coll}/app:v1@${version}`]);
+    expect(callSummary(requests(sb, since)).filter((c) => c === 'POST delete')).toHaveLength(1);
+    expect(await filesBelow(join(shub(), coll, 'app'))).toEqual([]);
+    // The local copy stays.
+    expect((await stat(pulled.image!)).size).toBe(64 * 1024);
+    expect((await failure(h.registry.delete(uri('app:v1')))).code).toBe('NOT_FOUND');
+    await h.registry.close();
+  });
+
+  it('reports "exists" for the same file twice, without moving bytes again', async () => {
+    const h = makeRegistry(sb, transport, {}, `twice-${transport}`);
+    const file = await randomFile(sb, `twice-${transport}.bin`);
+    await h.registry.push(file, uri('twice:latest'));
+    const since = logIndex(sb);
+    const [second] = await h.registry.push(file, uri('twice:latest'));
+    expect(second!.status).toBe('exists');
+    const calls = callSummary(requests(sb, since));
+    expect(calls.filter((c) => c.startsWith('PUT') || c === 'POST transfer' || c === 'POST rename')).toEqual([]);
+    expect(h.events.some((e) => e.type === 'notice' && /already there/.test(e.message))).toBe(true);
+    await h.registry.close();
+  });
+
+  it('uploads once for several tags and copies server-side', async () => {
+    const h = makeRegistry(sb, transport, {}, `tags-${transport}`);
+    const file = await randomFile(sb, `tags-${transport}.bin`, 200_000);
+    const version = await sha(file);
+    const since = logIndex(sb);
+    const results = await h.registry.push(file, uri('multi:v2'), { tags: ['latest', 'stable', 'v2'] });
+    expect(results.map((r) => [r.tag, r.status])).toEqual([
+      ['v2', 'pushed'],
+      ['latest', 'pushed'],
+      ['stable', 'pushed'],
+    ]);
+    const log = requests(sb, since);
+    const imagePuts = log.filter((r) => r.origin === 'https' && r.method === 'PUT' && /\.partial$/.test(r.path));
+    const transfers = callSummary(log).filter((c) => c === 'POST transfer');
+    if (transport === 'https') {
+      // one image PUT + three manifest PUTs, one copy task
+      expect(imagePuts).toHaveLength(4);
+      expect(transfers).toHaveLength(1);
+    } else {
+      expect(imagePuts).toHaveLength(0);
+      expect(transfers).toHaveLength(2);
+    }
+    const files = await filesBelow(join(shub(), coll, 'multi'));
+    expect(files).toEqual(['latest', 'stable', 'v2'].flatMap((t) => [`${t}@${version}.sif`, `${t}@${version}.sif.json`]));
+    for (const t of ['latest', 'stable']) expect(await sha(join(shub(), coll, 'multi', `${t}@${version}.sif`))).toBe(version);
+    await h.registry.close();
+  });
+
+  it('puts SIF labels in the manifest', async () => {
+    const h = makeRegistry(sb, transport, {}, `sif-${transport}`);
+    const file = join(sb.tmp, `labelled-${transport}.sif`);
+    await writeSif(file, { labels: { maintainer: 'lab', 'org.label-schema.version': '1.2' }, definition: 'Bootstrap: docker\nFrom: alpine\n', payloadBytes: Buffer.alloc(5000, 7) });
+    const [pushed] = await h.registry.push(file, uri('labelled'));
+    expect(pushed!.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
+    const record = await h.registry.record(uri('labelled'));
+    expect(record.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
+    await h.registry.close();
+  });
+
+  it('says which tags exist when a tag or image is missing', async () => {
+    const h = makeRegistry(sb, transport, {}, `missing-${transport}`);
+    await h.registry.push(await randomFile(sb, `missing-${transport}.bin`), uri('present:one'));
+    const tag = await failure(h.registry.pull(uri('present:two')));
+    expect(tag.code).toBe('NOT_FOUND');
+    expect(tag.message).toMatch(/existing tags: one/);
+    const image = await failure(h.registry.record(uri('absent')));
+    expect(image.code).toBe('NOT_FOUND');
+    await h.registry.close();
+  });
+
+  it('refuses a download whose bytes do not match the version, storing nothing', async () => {
+    const h = makeRegistry(sb, transport, {}, `corrupt-${transport}`);
+    const file = await randomFile(sb, `corrupt-${transport}.bin`);
+    const [pushed] = await h.registry.push(file, uri('corrupt'));
+    if (transport === 'https') {
+      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' }, action: { kind: 'corrupt' } });
+    } else {
+      // A Transfer task moves bytes faithfully: damage the remote copy itself.
+      const onDisk = join(shub(), coll, 'corrupt', `latest@${pushed!.version}.sif`);
+      const bytes = await readFile(onDisk);
+      bytes[100] = bytes[100]! ^ 0xff;
+      await writeFile(onDisk, bytes);
+    }
+    const err = await failure(h.registry.pull(uri('corrupt')));
+    expect(err.code).toBe('CHECKSUM_MISMATCH');
+    expect(await filesBelow(h.storage)).toEqual([]);
+    expect(await h.registry.images()).toEqual([]);
+    await h.registry.close();
+  });
+
+  it('renews an expired token between operations', async () => {
+    const h = makeRegistry(sb, transport, {}, `expire-${transport}`);
+    await h.registry.push(await randomFile(sb, `expire-${transport}.bin`), uri('expiring'));
+    expect(sb.context.tokens.expire()).toBeGreaterThan(0);
+    const since = logIndex(sb);
+    const pulled = await h.registry.pull(uri('expiring'));
+    expect(pulled.status).toBe('pulled');
+    expect(requests(sb, since).some((r) => r.status === 401)).toBe(true);
+    await h.registry.close();
+  });
+
+  it('reports a task that ends FAILED with its reason', async () => {
+    const h = makeRegistry(sb, transport, {}, `taskfail-${transport}`);
+    const file = await randomFile(sb, `taskfail-${transport}.bin`);
+    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'PERMISSION_DENIED', description: 'denied by the test' } });
+    const err = await failure(h.registry.push(file, uri('taskfail'), { tags: ['other'] }));
+    expect(err.code).toBe('TASK_FAILED');
+    expect(err.message).toMatch(/PERMISSION_DENIED/);
+    // Nothing visible and no hidden leftovers.
+    expect(await filesBelow(join(shub(), coll, 'taskfail'))).toEqual([]);
+    await h.registry.close();
+  });
+});
