@@ -8,7 +8,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { TokenSource } from '../../src/core/auth/index.js';
 import { closeHttp, type RetryInfo } from '../../src/core/http/index.js';
 import { SregistryError } from '../../src/core/errors.js';
-import { CollectionHttpsClient, type CollectionTarget } from '../../src/core/https/index.js';
+import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../src/core/https/index.js';
 import { requestsTo, waitFor } from './http-support.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 20 };
@@ -302,6 +302,31 @@ describe('collection HTTPS client', () => {
       expect(info?.size).toBe(content.length);
       const heads = await requestsTo(sb, '/data/image.sif', 3, 'HEAD');
       expect(heads.map((h) => h.status)).toEqual([200, 401, 200]);
+    });
+
+    it('renews an expired token during a large upload', async () => {
+      const file = join(sb.tmp, 'upload-renew.bin');
+      await writeFile(file, content);
+      await client.head(target, '/data/image.sif');
+      sb.context.tokens.expire(sb.client.id);
+      const result = await client.upload(target, '/data/renewed.sif', { file });
+      expect(result.sha256).toBe(sha256(content));
+      const puts = await requestsTo(sb, '/data/renewed.sif', 2, 'PUT');
+      expect(puts.map((p) => p.status)).toEqual([401, 200]);
+    });
+
+    it('reports every answered attempt to onCall, resumed ranges included', async () => {
+      const calls: ApiCall[] = [];
+      const observed = new CollectionHttpsClient({
+        tokens: new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST }),
+        retry: FAST,
+        onCall: (call) => calls.push(call),
+      });
+      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
+      await observed.download(target, '/data/image.sif', temp());
+      await observed.upload(target, '/data/observed.bin', { stream: () => Readable.from([Buffer.from('seen')]) });
+      expect(calls.map((c) => `${c.method} ${c.status}`)).toEqual(['GET 200', 'GET 206', 'PUT 200']);
+      expect(calls[0]?.url).toBe(`${target.httpsServer}/data/image.sif`);
     });
 
     it('turns the redirect to Auth of a token-less GET into AUTH_FAILED', async () => {

@@ -2,16 +2,13 @@ import { stat } from 'node:fs/promises';
 import { collectionHttpsScope } from '../auth/scopes.js';
 import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
-import { request, type HttpResponse, type RequestOptions } from '../http/request.js';
+import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest } from './digest.js';
 import { ResumableDownload, type DownloadProgress, type TransferResult } from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
-
-/** The transport's per-call hook, when the transport has one. */
-export type CallHook = RequestOptions extends { onCall?: infer Hook } ? Hook : never;
 
 /** What the client needs from a token source: TokenSource fits. */
 export type HttpsTokens = Pick<TokenSource, 'withToken'> & Partial<Pick<TokenSource, 'clientId'>>;
@@ -24,7 +21,8 @@ export interface CollectionHttpsClientOptions {
   timeoutMs?: number;
   /** Retry policy overrides (also bounds how often a cut download resumes); `false` sends once. */
   retry?: Partial<RetryPolicy> | false;
-  onCall?: CallHook;
+  /** Told about every answered attempt (method, URL, status, request id), as the transport reports it. */
+  onCall?: (call: ApiCall) => void;
 }
 
 export interface UploadOptions {
@@ -45,7 +43,7 @@ export interface RemoteFileInfo {
   lastModified?: string;
 }
 
-export type { CollectionTarget, TransferResult, UploadSource };
+export type { ApiCall, CollectionTarget, TransferResult, UploadSource };
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -59,7 +57,7 @@ export class CollectionHttpsClient {
   readonly #clientId: string | undefined;
   readonly #timeoutMs: number | undefined;
   readonly #retry: Partial<RetryPolicy> | false | undefined;
-  readonly #onCall: CallHook | undefined;
+  readonly #onCall: ((call: ApiCall) => void) | undefined;
 
   constructor(options: CollectionHttpsClientOptions) {
     this.#tokens = options.tokens;

@@ -9,7 +9,7 @@ export {
   type RemoteFileInfo,
   type TransferResult,
   type HttpsTokens,
-  type CallHook,
+  type ApiCall,
 } from './client.js';
 export type { UploadProgress } from './upload-body.js';
 export type { DownloadProgress } from './download.js';
