@@ -1,0 +1,21 @@
+import { SregistryError } from '../../core/errors.js';
+import type { CommandSpec } from '../command.js';
+import { localDetails } from './show.js';
+
+export const inspect: CommandSpec = {
+  name: 'inspect',
+  summary: 'show the local record of an image',
+  positionals: [{ name: 'ref', required: true }],
+  options: {},
+  optionHelp: [],
+  description: 'Reads the local records for [collection/]name[:tag][@version]; the newest record when several match.',
+  examples: ['sregistry-globus inspect library/lolcow:latest', 'sregistry-globus inspect lolcow --json'],
+  globus: false,
+  registry: true,
+  async run(ctx) {
+    const ref = ctx.positionals[0] as string;
+    const found = await ctx.registry().inspect(ref);
+    if (!found) throw new SregistryError('NOT_FOUND', `No local record of ${ref}; pull or record it first, or list records with "sregistry-globus images"`);
+    return { json: found, text: localDetails(found) };
+  },
+};

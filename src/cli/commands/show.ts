@@ -1,0 +1,82 @@
+/** Human renderings of the core's results, shared by the commands and the demo. */
+import type { DeleteResult, ImageResult, LocalImage, SearchHit } from '../../core/registry/types.js';
+import { formatBytes, shortVersion, table } from '../output.js';
+
+export function imageTable(results: ImageResult[]): string {
+  if (results.length === 0) return '';
+  return table(
+    ['STATUS', 'IMAGE', 'VERSION', 'SIZE', 'VIA', 'URI'],
+    results.map((r) => [r.status, `${r.collection}/${r.name}:${r.tag}`, shortVersion(r.version), formatBytes(r.size), r.transport ?? '-', r.uri]),
+  );
+}
+
+export function imageDetails(r: ImageResult): string {
+  const lines = [
+    `${r.status} ${r.collection}/${r.name}:${r.tag}`,
+    `  uri:      ${r.uri}`,
+    `  version:  ${r.version}`,
+    `  size:     ${formatBytes(r.size)} (${r.size} bytes)`,
+    `  endpoint: ${r.endpoint}`,
+    `  path:     ${r.path}`,
+  ];
+  if (r.image) lines.push(`  image:    ${r.image}`);
+  if (r.httpsUrl) lines.push(`  https:    ${r.httpsUrl}`);
+  if (r.transport) lines.push(`  via:      ${r.transport}${r.taskId ? ` (task ${r.taskId})` : ''}`);
+  if (r.created) lines.push(`  created:  ${r.created}`);
+  for (const [k, v] of Object.entries(r.labels ?? {})) lines.push(`  label:    ${k}=${v}`);
+  return lines.join('\n') + '\n';
+}
+
+export function searchTable(hits: SearchHit[]): string {
+  if (hits.length === 0) return 'nothing found\n';
+  const endpoints = hits.filter((h) => h.kind === 'endpoint' && h.endpoint);
+  const images = hits.filter((h) => h.kind === 'image' && h.image);
+  const parts: string[] = [];
+  if (endpoints.length > 0) {
+    parts.push(
+      table(
+        ['ENDPOINT', 'NAME', 'TYPE', 'HTTPS'],
+        endpoints.map((h) => [h.endpoint!.id, h.endpoint!.displayName, h.endpoint!.entityType, h.endpoint!.httpsServer ?? '-']),
+      ),
+    );
+  }
+  if (images.length > 0) {
+    parts.push(
+      table(
+        ['IMAGE', 'VERSION', 'SIZE', 'MODIFIED', 'URI'],
+        images.map((h) => {
+          const i = h.image!;
+          return [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), i.size === undefined ? '-' : formatBytes(i.size), i.lastModified ?? '-', h.uri];
+        }),
+      ),
+    );
+  }
+  return parts.join('\n');
+}
+
+export function deletedText(result: DeleteResult): string {
+  const lines = result.deleted.map((uri) => `deleted ${uri}`);
+  if (result.taskId) lines.push(`(Globus delete task ${result.taskId})`);
+  return lines.join('\n') + '\n';
+}
+
+export function localTable(images: LocalImage[]): string {
+  if (images.length === 0) return 'no local records\n';
+  return table(
+    ['IMAGE', 'VERSION', 'CREATED', 'FILE'],
+    images.map((i) => [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), i.createdAt ?? '-', i.image ?? '(record only)']),
+  );
+}
+
+export function localDetails(i: LocalImage): string {
+  const lines = [
+    `${i.collection}/${i.name}:${i.tag}`,
+    `  uri:      ${i.uri ?? '-'}`,
+    `  version:  ${i.version ?? '-'}`,
+    `  file:     ${i.image ?? '(record only, not pulled)'}`,
+    `  url:      ${i.url ?? '-'}`,
+    `  created:  ${i.createdAt ?? '-'}`,
+  ];
+  if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
+  return lines.join('\n') + '\n';
+}

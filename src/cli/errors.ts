@@ -1,0 +1,77 @@
+/** Exit codes and the one-line (or one-document) way the CLI reports a failure. */
+import { SregistryError } from '../core/errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+/** Stopped by Ctrl-C / SIGTERM, as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** A command line the CLI cannot run: unknown flag, missing argument, bad value, missing credentials. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose --help would help, if any. */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface ErrorDocument {
+  error: { code: string; message: string; request_id: string | null; [key: string]: unknown };
+}
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+
+/** Makes sure a PERMISSION_DENIED message names the identity that needs the permission. */
+function withIdentity(err: SregistryError, clientId: string | undefined): string {
+  const message = oneLine(err.message);
+  if (err.code !== 'PERMISSION_DENIED' || !clientId) return message;
+  const identity = `${clientId}@clients.auth.globus.org`;
+  if (message.includes(identity)) return message;
+  return `${message}; grant access on the endpoint to ${identity}`;
+}
+
+/** `error: <what failed>: <message> [<code>] (request id <id>)` */
+export function errorLine(err: unknown, what: string | undefined, clientId?: string): string {
+  const prefix = what ? `error: ${what}: ` : 'error: ';
+  if (err instanceof UsageError) {
+    const hint = err.command ? `sregistry-globus ${err.command} --help` : 'sregistry-globus --help';
+    return `${prefix}${oneLine(err.message)} [USAGE] (see ${hint})`;
+  }
+  if (err instanceof SregistryError) {
+    const id = err.requestId ? ` (request id ${err.requestId})` : '';
+    return `${prefix}${withIdentity(err, clientId)} [${err.code}]${id}`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `${prefix}${oneLine(message)} [INTERNAL]`;
+}
+
+export function errorDocument(err: unknown, clientId?: string): ErrorDocument {
+  if (err instanceof SregistryError) {
+    return { error: { ...err.toJSON(), code: err.code, message: withIdentity(err, clientId), request_id: err.requestId ?? null } };
+  }
+  const code = err instanceof UsageError ? 'USAGE' : 'INTERNAL';
+  const message = oneLine(err instanceof Error ? err.message : String(err));
+  return { error: { code, message, request_id: null } };
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT_USAGE;
+  if (err instanceof SregistryError && err.code === 'ABORTED') return EXIT_INTERRUPTED;
+  return EXIT_FAILED;
+}
+
+/** Stack and causes, for --debug only. */
+export function debugDetails(err: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof Error) lines.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+    else lines.push(`caused by: ${String(current)}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return lines.join('\n');
+}

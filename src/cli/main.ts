@@ -1,0 +1,187 @@
+/** `sregistry-globus`: parse the command line, run one command, report, return the exit code. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Registry } from '../core/registry/registry.js';
+import type { RegistryEvent } from '../core/registry/types.js';
+import { OUTPUT_OPTIONS, parseCommandLine, registryOptions } from './args.js';
+import type { CommandContext, CommandSpec } from './command.js';
+import { del } from './commands/delete.js';
+import { demo } from './commands/demo.js';
+import { images } from './commands/images.js';
+import { inspect } from './commands/inspect.js';
+import { pull } from './commands/pull.js';
+import { push } from './commands/push.js';
+import { record } from './commands/record.js';
+import { sandbox } from './commands/sandbox.js';
+import { search } from './commands/search.js';
+import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
+import { describeCall } from './calls.js';
+import { commandHelp, generalHelp } from './help.js';
+import { Output, type Streams } from './output.js';
+import { ProgressReporter } from './progress.js';
+import { Redactor } from './redact.js';
+
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
+
+export interface MainIO {
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Defaults to whether process.stderr is a terminal. */
+  stderrIsTTY?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** Stops the command like Ctrl-C would (for callers that embed the CLI). */
+  signal?: AbortSignal;
+}
+
+export function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(argv: string[], io: MainIO = {}): Promise<number> {
+  const streams: Streams = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    stderrIsTTY: io.stderrIsTTY ?? process.stderr.isTTY === true,
+  };
+  const env = io.env ?? process.env;
+  const redactor = new Redactor();
+  redactor.add(env.GLOBUS_CLIENT_SECRET);
+
+  const [name, ...rest] = argv;
+  if (name === undefined || name.startsWith('-')) return topLevel(argv, streams, redactor);
+  const spec = name === 'help' ? undefined : COMMANDS.find((c) => c.name === name);
+  if (name === 'help') {
+    const target = COMMANDS.find((c) => c.name === rest[0]);
+    new Output(streams, { json: false, quiet: false, debug: false }, redactor).result(target ? commandHelp(target) : generalHelp(COMMANDS));
+    return EXIT_OK;
+  }
+  if (!spec) {
+    const output = new Output(streams, { json: false, quiet: false, debug: false }, redactor);
+    output.line(errorLine(new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`), undefined));
+    return EXIT_USAGE;
+  }
+  return runCommand(spec, rest, streams, env, redactor, io.signal);
+}
+
+function topLevel(argv: string[], streams: Streams, redactor: Redactor): number {
+  const output = new Output(streams, { json: false, quiet: false, debug: false }, redactor);
+  let values;
+  try {
+    values = parseArgs({ args: argv, options: { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    output.line(errorLine(new UsageError(`${(err as Error).message}; give a command first, e.g. "sregistry-globus pull <uri> --json"`), undefined));
+    return EXIT_USAGE;
+  }
+  if (values.version) {
+    output.result(version());
+    return EXIT_OK;
+  }
+  output.result(generalHelp(COMMANDS));
+  // No command at all is a usage error; asking for help is not.
+  return values.help ? EXIT_OK : EXIT_USAGE;
+}
+
+async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, env: NodeJS.ProcessEnv, redactor: Redactor, signal?: AbortSignal): Promise<number> {
+  // Decide --json before the strict parse, so a usage error is reported as JSON too.
+  const loose = spec.standalone ? {} : parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: false, allowPositionals: true }).values;
+  let output = new Output(streams, { json: loose.json === true, quiet: loose.quiet === true, debug: loose.debug === true }, redactor);
+  let what = spec.name;
+  let clientId: string | undefined;
+  let registry: Registry | undefined;
+  const interrupt = interruption(signal);
+  let reporter: ProgressReporter | undefined;
+
+  try {
+    const parsed = parseCommandLine(spec, argv);
+    const values = parsed.values;
+    if (values.help) {
+      output.result(commandHelp(spec));
+      return EXIT_OK;
+    }
+    if (values.version) {
+      output.result(version());
+      return EXIT_OK;
+    }
+    if (!spec.standalone) output = new Output(streams, { json: values.json === true, quiet: values.quiet === true, debug: values.debug === true }, redactor);
+    what = [spec.name, ...parsed.positionals.slice(0, 1)].join(' ');
+    const progress = new ProgressReporter(output, { tty: streams.stderrIsTTY });
+    reporter = progress;
+    const out = output;
+    const onEvent = (event: RegistryEvent) => showEvent(out, event);
+    const options = spec.registry ? registryOptions(values, env, spec.globus) : undefined;
+    if (options) {
+      clientId = options.globus.clientId || undefined;
+      redactor.add(options.globus.clientSecret);
+    }
+    const ctx: CommandContext = {
+      argv,
+      values,
+      positionals: parsed.positionals,
+      output,
+      streams,
+      env,
+      signal: interrupt.signal,
+      hooks: { onProgress: progress.onProgress, onEvent },
+      registry() {
+        if (!options) throw new Error(`${spec.name} does not use the registry`);
+        registry ??= new Registry({ ...options, onProgress: progress.onProgress, onEvent });
+        return registry;
+      },
+    };
+    const result = await spec.run(ctx);
+    progress.end();
+    if (!result.handled) {
+      if (output.mode.json) output.json(result.json);
+      else output.result(result.text);
+    }
+    return result.exitCode ?? EXIT_OK;
+  } catch (caught) {
+    // Usage errors found outside the parser (bad values, missing variables) point at this command's help.
+    const err = caught instanceof UsageError && !caught.command ? new UsageError(caught.message, spec.name) : caught;
+    reporter?.end();
+    output.clearStatus();
+    const interrupted = interrupt.signal.aborted;
+    output.line(errorLine(err, what, clientId));
+    if (output.mode.debug) output.line(debugDetails(err));
+    if (output.mode.json) output.json(errorDocument(err, clientId));
+    return interrupted ? EXIT_INTERRUPTED : exitCodeFor(err);
+  } finally {
+    interrupt.dispose();
+    await registry?.close().catch(() => undefined);
+  }
+}
+
+function showEvent(output: Output, event: RegistryEvent): void {
+  if (event.type === 'step') output.step(event.message);
+  else if (event.type === 'notice') output.step(`note: ${event.message}`);
+  else output.debug(describeCall(event.call));
+}
+
+/** Ctrl-C / SIGTERM abort the command once; a second one exits at once. */
+function interruption(outer?: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = () => {
+    count++;
+    if (count > 1) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  const onOuter = () => controller.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener('abort', onOuter);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
