@@ -72,8 +72,21 @@ export async function transferAndWait(
     ...(run.signal ? { signal: run.signal } : {}),
   });
   run.session.step(`waiting for transfer task ${taskId}`);
-  await waitTask(run, taskId);
+  try {
+    await waitTask(run, taskId);
+  } catch (err) {
+    throw permissionFailure(err) ?? err;
+  }
   return taskId;
+}
+
+/** A task that failed for want of permission is a PERMISSION_DENIED, whatever moved it. */
+function permissionFailure(err: unknown): SregistryError | undefined {
+  if (!isSregistryError(err) || err.code !== 'TASK_FAILED' || !/PERMISSION_DENIED|PermissionDenied/i.test(err.globusCode ?? '')) return undefined;
+  return new SregistryError('PERMISSION_DENIED', `${err.message.replace(/; check the paths.*$/, '')}; ask the collection's manager for write access to the registry folder`, {
+    ...(err.globusCode ? { globusCode: err.globusCode } : {}),
+    cause: err,
+  });
 }
 
 /** Deletes paths in one task (missing ones ignored) and waits. */
