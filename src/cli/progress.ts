@@ -23,7 +23,7 @@ interface Track {
   startBytes: number;
   lastShown: number;
   shownBytes: number;
-  doneShown: boolean;
+  finished: boolean;
 }
 
 const BAR_WIDTH = 24;
@@ -51,17 +51,19 @@ export class ProgressReporter {
     let track = this.#track;
     if (!track || track.key !== key) {
       this.#finishTrack();
-      track = { key, event, startedAt: now, startBytes: event.bytes, lastShown: -Infinity, shownBytes: -1, doneShown: false };
+      track = { key, event, startedAt: now, startBytes: event.bytes, lastShown: -Infinity, shownBytes: -1, finished: false };
       this.#track = track;
     }
     track.event = event;
     const done = event.total !== undefined && event.bytes >= event.total;
     if (this.options.tty) {
-      if (done || now - track.lastShown >= this.#redrawMs) this.#show(track, now);
-    } else if (done ? !track.doneShown : now - track.lastShown >= this.#lineMs) {
+      // A finished bar goes away at once; steps that follow are not held under a stale 100%.
+      if (done) this.output.clearStatus();
+      else if (!track.finished && now - track.lastShown >= this.#redrawMs) this.#show(track, now);
+    } else if (done ? !track.finished : now - track.lastShown >= this.#lineMs) {
       this.#show(track, now);
     }
-    if (done) track.doneShown = true;
+    if (done) track.finished = true;
   };
 
   /** Clears the bar, or prints the last state a plain line has not shown yet. */
