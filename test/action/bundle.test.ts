@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -23,9 +25,6 @@ describe('dist/ bundle', () => {
 
 describe('bundle:check on a stale copy', () => {
   it('exits 1 and names the file that differs', async () => {
-    const { cp, mkdtemp, rm, appendFile, writeFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const copy = await mkdtemp(join(tmpdir(), 'sregistry-dist-'));
     try {
       await cp('dist', copy, { recursive: true });

@@ -90,7 +90,7 @@ describe('action push', () => {
     const manifest = JSON.parse(await readFile(join(sb.collection.root!, 'shub', 'ci', 'alpine', `v1@${va}.sif.json`), 'utf8'));
     expect(manifest.source).toEqual({
       git_sha: '0123456789abcdef0123456789abcdef01234567',
-      run_url: 'https://github.example/lab/images/actions/runs/4242',
+      run_url: 'https://github.com/lab/images/actions/runs/4242',
       repository: 'lab/images',
       ref: 'refs/heads/main',
       workflow: 'build images',

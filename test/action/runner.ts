@@ -107,7 +107,8 @@ export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<
     RUNNER_TEMP: job.runnerTemp,
     RUNNER_OS: 'Linux',
     GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_SERVER_URL: 'https://github.example',
+    // github.com: @actions/cache treats any other host as GitHub Enterprise Server (cache service v1 only).
+    GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_REPOSITORY: 'lab/images',
     GITHUB_RUN_ID: '4242',
     GITHUB_REF: 'refs/heads/main',

@@ -1,0 +1,121 @@
+/**
+ * The Action's pull, run as the runner runs it, with the Actions cache served by the
+ * cache-service stand-in: a first job downloads and saves, a second job restores and
+ * downloads nothing from the collection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeSif } from '../../src/core/sif.js';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { startCacheServer, type CacheServer } from './cache-server.js';
+import { newJob, runAction, visibleText, type ActionRun } from './runner.js';
+
+let sb: TestSandbox;
+let cache: CacheServer;
+let version: string;
+
+const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
+  'client-id': sb.client.id,
+  'client-secret': sb.client.secret,
+  endpoint: sb.collection.id,
+  'auth-url': sb.url,
+  'transfer-url': sb.url,
+  command: 'pull',
+  name: 'lab/app',
+  ...extra,
+});
+
+const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+
+beforeAll(async () => {
+  sb = await startTestSandbox();
+  cache = await startCacheServer();
+  const job = await newJob();
+  await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: Buffer.alloc(200_000, 7), created: new Date(0) });
+  version = await sha256(join(job.workspace, 'app.sif'));
+  const pushed = await runAction({ job, inputs: { ...inputs(), command: 'push', images: 'app.sif', tags: 'v1' } });
+  expect(pushed.code).toBe(0);
+});
+afterAll(async () => {
+  await cache.close();
+  await sb.stop();
+});
+
+/** Requests to the collection's HTTPS origin that fetched image bytes, and Transfer task submissions. */
+const imageDownloads = (since: number) =>
+  sb.context.faults.log
+    .slice(since)
+    .filter((r) => (r.origin === sb.collection.id && r.method === 'GET' && r.path.endsWith('.sif')) || (r.method === 'POST' && r.path.endsWith('/transfer')));
+
+const outputFiles = (run: ActionRun): string[] => JSON.parse(run.outputs.files ?? '[]') as string[];
+
+describe('action pull', () => {
+  it('downloads and saves to the cache, then a fresh job restores it without downloading the image', async () => {
+    const key = `sregistry-globus-lab-app-${version}`;
+    const first = await newJob();
+    let since = sb.context.faults.log.length;
+    const one = await runAction({ job: first, inputs: inputs({ tags: 'v1' }), env: cache.env() });
+    expect(one.errors).toEqual([]);
+    expect(one.code).toBe(0);
+    const file = join(first.workspace, 'images', 'app_v1.sif');
+    expect(outputFiles(one)).toEqual([file]);
+    expect(await sha256(file)).toBe(version);
+    expect(one.outputs.version).toBe(version);
+    expect(imageDownloads(since)).toHaveLength(1);
+    expect(cache.entries().filter((e) => e.finalized).map((e) => e.key)).toEqual([key]);
+    expect(one.summary).toMatch(/<td>lab\/app:v1<\/td>.*<td>pulled<\/td>/s);
+    expect(await readdir(join(first.workspace, 'images'))).toEqual(['app_v1.sif']);
+
+    const second = await newJob();
+    since = sb.context.faults.log.length;
+    const two = await runAction({ job: second, inputs: inputs({ tags: 'v1' }), env: cache.env() });
+    expect(two.errors).toEqual([]);
+    expect(two.code).toBe(0);
+    const restored = join(second.workspace, 'images', 'app_v1.sif');
+    expect(outputFiles(two)).toEqual([restored]);
+    expect(await sha256(restored)).toBe(version);
+    expect(imageDownloads(since)).toEqual([]);
+    // The version was still resolved on the collection (a manifest read, no image bytes).
+    expect(sb.context.faults.log.slice(since).some((r) => r.origin === sb.collection.id && r.path.endsWith('.sif.json'))).toBe(true);
+    expect(two.summary).toMatch(/<td>cached<\/td>/);
+    expect(cache.requests.filter((r) => r.operation === 'get-blob' && r.status === 200)).toHaveLength(1);
+    for (const run of [one, two]) {
+      const text = visibleText(run);
+      expect(text).not.toContain(sb.client.secret);
+      for (const t of sb.context.tokens.all()) expect(text).not.toContain(t);
+    }
+  });
+
+  it('warns and downloads when the runner has no cache service', async () => {
+    const job = await newJob();
+    const since = sb.context.faults.log.length;
+    const run = await runAction({ job, inputs: inputs({ tags: 'v1' }) });
+    expect(run.code).toBe(0);
+    expect(run.errors).toEqual([]);
+    expect(run.warnings.some((w) => w.includes('The Actions cache service is not available'))).toBe(true);
+    expect(imageDownloads(since)).toHaveLength(1);
+    expect(await sha256(join(job.workspace, 'images', 'app_v1.sif'))).toBe(version);
+  });
+
+  it('with cache: false, never asks the cache service', async () => {
+    const job = await newJob();
+    const before = cache.requests.length;
+    const run = await runAction({ job, inputs: inputs({ tags: 'v1', cache: 'false', 'pull-to': 'out' }), env: cache.env() });
+    expect(run.code).toBe(0);
+    expect(run.warnings).toEqual([]);
+    expect(cache.requests.length).toBe(before);
+    expect(await sha256(join(job.workspace, 'out', 'app_v1.sif'))).toBe(version);
+  });
+
+  it('fails once with NOT_FOUND for a missing tag and leaves no file behind, not even the tags pulled before it', async () => {
+    const job = await newJob();
+    const run = await runAction({ job, inputs: inputs({ tags: 'v1\nnope' }) });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/\(code NOT_FOUND/);
+    expect(await readdir(join(job.workspace, 'images')).catch(() => [])).toEqual([]);
+    expect(run.summary).toContain('<strong>Failed:</strong>');
+  });
+});

@@ -1,0 +1,119 @@
+/** The Action's small parts: inputs, names, redaction, progress throttling, cache paths, failure lines. */
+import { describe, expect, it } from '@jest/globals';
+import { SregistryError } from '../../src/core/errors.js';
+import { cacheKey, cachePath } from '../../src/action/cache.js';
+import { progressReporter } from '../../src/action/events.js';
+import { failureMessage } from '../../src/action/failure.js';
+import { inputVariable, parseTags, readInputs } from '../../src/action/inputs.js';
+import { pushTargets } from '../../src/action/names.js';
+import { provenance } from '../../src/action/provenance.js';
+import { HIDDEN, Redactor } from '../../src/action/redact.js';
+
+const reader =
+  (values: Record<string, string>) =>
+  (name: string): string =>
+    values[name] ?? '';
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as SregistryError).code;
+  }
+  return undefined;
+};
+
+describe('inputs', () => {
+  const base = { 'client-id': 'id', 'client-secret': 'secret', endpoint: 'ep', images: 'a.sif' };
+
+  it('names variables like the runner: upper case, spaces to _, hyphens kept', () => {
+    expect(inputVariable('client-id')).toBe('INPUT_CLIENT-ID');
+    expect(inputVariable('if no files')).toBe('INPUT_IF_NO_FILES');
+  });
+
+  it('reads defaults and refuses values outside the accepted ones', () => {
+    const inputs = readInputs(reader(base));
+    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', wait: true, cache: true, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
+    expect(code(() => readInputs(reader({ ...base, transport: 'ftp' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, wait: 'yes' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, 'timeout-minutes': '-1' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, command: 'delete' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, endpoint: '' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, images: '' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, command: 'pull' })))).toBe('INVALID_INPUT');
+    expect(readInputs(reader({ ...base, 'timeout-minutes': '1.5', wait: 'False' }))).toMatchObject({ timeoutMinutes: 1.5, wait: false });
+  });
+
+  it('takes tags one per line, or space/comma separated, lower-cased and once each', () => {
+    expect(parseTags('v1\nLatest\n\n v1 ')).toEqual(['v1', 'latest']);
+    expect(parseTags('a, b c')).toEqual(['a', 'b', 'c']);
+    expect(parseTags('')).toEqual(['latest']);
+    expect(code(() => parseTags('.hidden'))).toBe('INVALID_INPUT');
+  });
+});
+
+describe('push targets', () => {
+  it('names images after their files, in library or the given collection', () => {
+    expect(pushTargets(['/w/Alpine.SIF', '/w/b/tools.simg'], '')).toEqual([
+      { file: '/w/Alpine.SIF', collection: 'library', name: 'alpine' },
+      { file: '/w/b/tools.simg', collection: 'library', name: 'tools' },
+    ]);
+    expect(pushTargets(['/w/a.sif'], 'lab/')).toEqual([{ file: '/w/a.sif', collection: 'lab', name: 'a' }]);
+    expect(pushTargets(['/w/a.sif'], 'lab/app')).toEqual([{ file: '/w/a.sif', collection: 'lab', name: 'app' }]);
+  });
+
+  it('refuses a full name for several files, file names that make no image name, and bad collections', () => {
+    expect(code(() => pushTargets(['/w/a.sif', '/w/b.sif'], 'lab/app'))).toBe('INVALID_REFERENCE');
+    expect(code(() => pushTargets(['/w/my image.sif'], ''))).toBe('INVALID_REFERENCE');
+    expect(code(() => pushTargets(['/w/a.sif'], '-bad/'))).toBe('INVALID_REFERENCE');
+  });
+});
+
+describe('redaction', () => {
+  it('hides the secret, bearer tokens, keyed tokens and Globus-shaped tokens', () => {
+    const r = new Redactor();
+    r.add('s3cr3t-value');
+    const token = `Ag${'x'.repeat(40)}`;
+    const out = r.redact(`secret s3cr3t-value, Authorization: Bearer abc.def, {"access_token":"zzz"} ${token} ok`);
+    expect(out).toBe(`secret ${HIDDEN}, Authorization: Bearer ${HIDDEN}, {"access_token":"${HIDDEN}"} ${HIDDEN} ok`);
+  });
+});
+
+describe('progress', () => {
+  it('writes at most one line per interval', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const report = progressReporter((l) => lines.push(l), { intervalMs: 5000, now: () => now });
+    const event = (bytes: number) => ({ phase: 'upload' as const, image: 'lab/a:v1', bytes, total: 4 * 1048576 });
+    report(event(1));
+    now = 4999;
+    report(event(2));
+    now = 5000;
+    report(event(1048576));
+    now = 6000;
+    report(event(2097152));
+    now = 10_000;
+    report(event(3145728));
+    expect(lines).toEqual(['upload lab/a:v1: 1.0 MiB of 4.0 MiB (25%)', 'upload lab/a:v1: 3.0 MiB of 4.0 MiB (75%)']);
+  });
+});
+
+describe('cache keys and paths', () => {
+  it('keys on collection, name and version; paths inside the workspace are relative', () => {
+    expect(cacheKey('lab', 'app', 'ab'.repeat(32))).toBe(`sregistry-globus-lab-app-${'ab'.repeat(32)}`);
+    expect(cachePath('/w/images/a.sif', '/w')).toBe('images/a.sif');
+    expect(cachePath('/elsewhere/a.sif', '/w')).toBe('/elsewhere/a.sif');
+  });
+});
+
+describe('failure line and provenance', () => {
+  it('is one line with the code and the Globus request id', () => {
+    const err = new SregistryError('PERMISSION_DENIED', 'No write permission\non /shub/: ask the owner', { requestId: 'r123' });
+    expect(failureMessage(err)).toBe('No write permission on /shub/: ask the owner (code PERMISSION_DENIED, Globus request_id r123)');
+    expect(failureMessage(new Error('boom'))).toMatch(/^Unexpected failure: boom \(code INTERNAL/);
+  });
+
+  it('leaves out what the run does not have', () => {
+    expect(provenance({ GITHUB_SHA: 'abc' })).toEqual({ git_sha: 'abc' });
+  });
+});
