@@ -49,6 +49,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
     stderrIsTTY: io.stderrIsTTY ?? process.stderr.isTTY === true,
   };
   const env = io.env ?? process.env;
+  if (!io.stdout) ignoreClosedPipe(process.stdout);
   const redactor = new Redactor();
   redactor.add(env.GLOBUS_CLIENT_SECRET);
 
@@ -108,7 +109,7 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
       return EXIT_OK;
     }
     if (!spec.standalone) output = new Output(streams, { json: values.json === true, quiet: values.quiet === true, debug: values.debug === true }, redactor);
-    what = [spec.name, ...parsed.positionals.slice(0, 1)].join(' ');
+    what = [spec.name, ...parsed.positionals].join(' ');
     const progress = new ProgressReporter(output, { tty: streams.stderrIsTTY });
     reporter = progress;
     const out = output;
@@ -160,6 +161,14 @@ function showEvent(output: Output, event: RegistryEvent): void {
   if (event.type === 'step') output.step(event.message);
   else if (event.type === 'notice') output.step(`note: ${event.message}`);
   else output.debug(describeCall(event.call));
+}
+
+/** `sregistry-globus images | head -1`: a reader that stops early is not a failure. */
+function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
 }
 
 /** Ctrl-C / SIGTERM abort the command once; a second one exits at once. */
