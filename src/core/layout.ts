@@ -210,6 +210,8 @@ export interface Manifest {
   pushed_by: string;
   source?: ManifestSource;
   labels?: Record<string, string>;
+  /** The SIF's definition file (the recipe it was built from), when it carries one. */
+  definition?: string;
 }
 
 export interface ManifestInput {
@@ -221,6 +223,7 @@ export interface ManifestInput {
   created?: Date;
   source?: ManifestSource;
   labels?: Record<string, string>;
+  definition?: string;
 }
 
 export function buildManifest(input: ManifestInput): Manifest {
@@ -238,6 +241,7 @@ export function buildManifest(input: ManifestInput): Manifest {
   };
   if (input.source && Object.keys(input.source).length > 0) manifest.source = { ...input.source };
   if (input.labels && Object.keys(input.labels).length > 0) manifest.labels = { ...input.labels };
+  if (input.definition) manifest.definition = input.definition;
   // Validate what we are about to publish with the same rules readers apply.
   return validateManifest(manifest, 'being built');
 }
@@ -277,6 +281,7 @@ function badManifest(where: string, why: string): SregistryError {
 const SOURCE_KEY_RE = /^[a-z0-9_]{1,64}$/;
 const MAX_SHORT_STRING = 4096;
 const MAX_LABELS = 1000;
+const MAX_DEFINITION_BYTES = 256 * 1024;
 
 function validateManifest(data: unknown, where: string): Manifest {
   if (!isPlainObject(data)) throw badManifest(where, 'not a JSON object');
@@ -337,6 +342,12 @@ function validateManifest(data: unknown, where: string): Manifest {
       labels[k] = v;
     }
     manifest.labels = labels;
+  }
+  if (data.definition !== undefined && data.definition !== null) {
+    if (typeof data.definition !== 'string' || Buffer.byteLength(data.definition) > MAX_DEFINITION_BYTES) {
+      throw badManifest(where, `"definition" must be a string of at most ${MAX_DEFINITION_BYTES} bytes`);
+    }
+    manifest.definition = data.definition;
   }
   return manifest;
 }

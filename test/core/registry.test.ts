@@ -159,6 +159,8 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(pushed!.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
     const record = await h.registry.record(uri('labelled'));
     expect(record.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
+    const manifest = JSON.parse(await readFile(join(shub(), coll, 'labelled', `latest@${pushed!.version}.sif.json`), 'utf8')) as Record<string, unknown>;
+    expect(manifest.definition).toBe('Bootstrap: docker\nFrom: alpine\n');
     await h.registry.close();
   });
 

@@ -44,6 +44,8 @@ interface Plan {
   size: number;
   signal: AbortSignal | undefined;
   label: string;
+  /** The SIF's definition file, for the manifest. */
+  definition: string | undefined;
   /** Hidden remote paths this push created (removed on failure). */
   hidden: string[];
   /** Image files this push made visible (removed on failure, before their manifests exist). */
@@ -86,6 +88,7 @@ export async function push(session: Session, file: string, uriText: string, opts
     size,
     signal,
     label: `${ref.collection}/${ref.name}:${ref.tag}`,
+    definition: undefined,
     hidden: [],
     published: [],
   };
@@ -96,6 +99,7 @@ export async function push(session: Session, file: string, uriText: string, opts
 
   const sif = await readSif(file).catch(() => undefined);
   const labels = sif?.labels;
+  plan.definition = sif?.definition;
 
   let version: string | undefined;
   if (transport === 'transfer' || versions.some((v) => v.size === size)) {
@@ -313,6 +317,7 @@ function buildManifests(
         created,
         ...(source ? { source } : {}),
         ...(labels ? { labels } : {}),
+        ...(plan.definition ? { definition: plan.definition } : {}),
       }),
     );
   }
