@@ -144,11 +144,31 @@ describe('action push', () => {
     const ignore = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif', 'if-no-files-found': 'ignore' }) });
     expect(ignore.code).toBe(0);
     expect(ignore.warnings).toEqual([]);
+    expect(ignore.stdout).toContain('No file matched images (nothing/*.sif); nothing was pushed');
+
+    const noWait = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif', 'if-no-files-found': 'ignore', wait: 'false' }) });
+    expect(noWait.warnings).toEqual([expect.stringContaining('wait: false has no effect')]);
 
     const error = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif' }) });
     expect(error.code).toBe(1);
     expect(error.errors).toHaveLength(1);
     expect(error.errors[0]).toMatch(/^::error::No file matched images \(nothing\/\*\.sif\).*if-no-files-found.*\(code NOT_FOUND\)$/);
+  });
+});
+
+describe('action push over a Transfer task', () => {
+  it('moves the bytes from the source endpoint and reports the task id', async () => {
+    // The personal endpoint may reach only the sandbox's temp folder, so the job lives there.
+    const job = await newJob(sb.tmp);
+    const file = await sif(job, 'via-transfer.sif', 'transfer');
+    const run = await runAction({ job, inputs: baseInputs({ images: 'via-transfer.sif', transport: 'transfer', 'source-endpoint': sb.personal.id, name: 'tx/app' }) });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    const [task] = json(run, 'task-ids');
+    expect(task).toMatch(/^[0-9a-f-]{36}$/);
+    const version = await sha256(file);
+    expect(await remoteFiles('tx', 'app')).toEqual([`latest@${version}.sif`, `latest@${version}.sif.json`]);
+    expect(sb.context.faults.log.some((r) => r.method === 'POST' && r.path.endsWith('/transfer'))).toBe(true);
   });
 });
 

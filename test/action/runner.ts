@@ -32,9 +32,9 @@ export interface RunnerFolders {
   runnerTemp: string;
 }
 
-/** A fresh job: workspace and runner temp folders under one temp root. */
-export async function newJob(): Promise<RunnerFolders> {
-  const root = await mkdtemp(join(tmpdir(), 'sregistry-action-'));
+/** A fresh job: workspace and runner temp folders under one temp root (in `base`). */
+export async function newJob(base: string = tmpdir()): Promise<RunnerFolders> {
+  const root = await mkdtemp(join(base, 'sregistry-action-'));
   const workspace = join(root, 'workspace');
   const runnerTemp = join(root, 'runner-temp');
   await mkdir(workspace, { recursive: true });
