@@ -1,0 +1,19 @@
+/** sregistry delete: removes an image version (file and manifest) from the registry. */
+'use strict';
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+
+module.exports = function register(RED) {
+  function SregistryDeleteNode(config) {
+    RED.nodes.createNode(this, config);
+    setupOperationNode(RED, this, config, {
+      verb: 'deleting',
+      transport: (msg) => pickTransport(msg, config),
+      run: ({ node, registry, core, msg, signal }) => {
+        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        return registry.delete(uri, { signal });
+      },
+      doneText: (r) => `deleted ${r.deleted.length}`,
+    });
+  }
+  RED.nodes.registerType('sregistry-delete', SregistryDeleteNode);
+};

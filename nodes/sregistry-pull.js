@@ -1,0 +1,19 @@
+/** sregistry pull: downloads an image into local storage and records it. */
+'use strict';
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+
+module.exports = function register(RED) {
+  function SregistryPullNode(config) {
+    RED.nodes.createNode(this, config);
+    setupOperationNode(RED, this, config, {
+      verb: 'pulling',
+      transport: (msg) => pickTransport(msg, config),
+      run: ({ node, registry, core, msg, signal }) => {
+        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        return registry.pull(uri, { signal });
+      },
+      doneText: (r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`,
+    });
+  }
+  RED.nodes.registerType('sregistry-pull', SregistryPullNode);
+};

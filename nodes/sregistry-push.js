@@ -1,0 +1,39 @@
+/** sregistry push: uploads a local image file (msg.payload or the node's path) to the registry. */
+'use strict';
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+
+/** Tags from msg.tags (array or comma list) or the node's comma list. */
+function tagList(value) {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  return list.map((t) => String(t).trim()).filter((t) => t !== '');
+}
+
+function sourceInfo(value) {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+module.exports = function register(RED) {
+  function SregistryPushNode(config) {
+    RED.nodes.createNode(this, config);
+    setupOperationNode(RED, this, config, {
+      verb: 'pushing',
+      transport: (msg) => pickTransport(msg, config),
+      run: ({ node, registry, core, msg, signal }) => {
+        const file = msgString(msg, 'payload') || (config.file || '').trim();
+        if (!file) throw new Error(`${node.type}: no file to push: set msg.payload to its path or set one in the node`);
+        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        const tags = tagList(msg.tags !== undefined ? msg.tags : config.tags);
+        const source = sourceInfo(msg.source);
+        return registry.push(file, uri, { signal, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}) });
+      },
+      doneText: (results) => {
+        const first = results[0];
+        if (!first) return 'pushed';
+        const more = results.length > 1 ? ` +${results.length - 1} tags` : '';
+        return `${first.status} ${first.collection}/${first.name}:${first.tag}${more}`;
+      },
+    });
+  }
+  RED.nodes.registerType('sregistry-push', SregistryPushNode);
+};

@@ -1,0 +1,19 @@
+/** sregistry record: records an image from its manifest, without downloading it. */
+'use strict';
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+
+module.exports = function register(RED) {
+  function SregistryRecordNode(config) {
+    RED.nodes.createNode(this, config);
+    setupOperationNode(RED, this, config, {
+      verb: 'recording',
+      transport: (msg) => pickTransport(msg, config),
+      run: ({ node, registry, core, msg, signal }) => {
+        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        return registry.record(uri, { signal });
+      },
+      doneText: (r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`,
+    });
+  }
+  RED.nodes.registerType('sregistry-record', SregistryRecordNode);
+};

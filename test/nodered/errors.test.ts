@@ -1,0 +1,95 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { seedImage } from './seed.js';
+import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor, type HelperNode } from './support.js';
+
+type Msg = Record<string, unknown>;
+
+/** Every message a helper node receives, in order. */
+function collect(node: HelperNode): Msg[] {
+  const got: Msg[] = [];
+  node.on('input', (msg) => got.push(msg as Msg));
+  return got;
+}
+
+describe('sregistry nodes: errors, Catch nodes and the queue', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    await seedImage(sb, 'library/busybox:latest');
+  });
+  afterAll(() => sb.stop());
+  afterEach(() => helper.unload());
+
+  async function load(node: Msg, withClient = true): Promise<void> {
+    await helper.load(
+      [...sregistryNodes, catchNode],
+      [
+        ...(withClient ? [clientConfig(sb)] : []),
+        { id: 'op', client: withClient ? CLIENT_ID : '', wires: [['out']], ...node },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+      withClient ? clientCredentials(sb) : {},
+    );
+  }
+
+  it('a pull of a missing image reaches a Catch node with the original msg and its error code', async () => {
+    await load({ type: 'sregistry-pull', image: 'library/missing:latest' });
+    const statuses = recordStatuses(helper.getNode('op'));
+    const caught = nextMessage(helper.getNode('caught'));
+    const out = collect(helper.getNode('out'));
+    helper.getNode('op').receive({ topic: 'nightly', sample: 42 });
+    const msg = await caught;
+    expect(msg.topic).toBe('nightly');
+    expect(msg.sample).toBe(42);
+    const error = msg.error as Msg;
+    expect(error.code).toBe('NOT_FOUND');
+    expect(String(error.message)).toContain('missing');
+    expect((error.source as Msg).id).toBe('op');
+    expect(out).toEqual([]);
+    expect(statuses[0]).toEqual({ fill: 'blue', shape: 'ring', text: 'resolving' });
+    expect(statuses.at(-1)).toMatchObject({ fill: 'red', shape: 'ring' });
+    expect(statuses.at(-1)?.text).toMatch(/^NOT_FOUND: /);
+    expect((statuses.at(-1)?.text ?? '').length).toBeLessThanOrEqual(40);
+  });
+
+  it('an unknown msg.transport is an error with the original msg', async () => {
+    await load({ type: 'sregistry-pull', image: 'library/busybox:latest' });
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('op').receive({ transport: 'carrier-pigeon', id: 7 });
+    const msg = await caught;
+    expect(msg.id).toBe(7);
+    expect(String((msg.error as Msg).message)).toContain('Unknown transport "carrier-pigeon"');
+  });
+
+  it('a node without a Globus client says so in its status and fails each message', async () => {
+    await load({ type: 'sregistry-search', scope: 'endpoints' }, false);
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('op').receive({ n: 1 });
+    const msg = await caught;
+    expect(msg.n).toBe(1);
+    expect(String((msg.error as Msg).message)).toContain('no Globus client');
+  });
+
+  it('queues messages behind the running one, shows the count, and refuses overflow', async () => {
+    await load({ type: 'sregistry-pull', image: 'library/busybox:latest', queueLimit: 2 });
+    const op = helper.getNode('op');
+    const statuses = recordStatuses(op);
+    const out = collect(helper.getNode('out'));
+    const caught = nextMessage(helper.getNode('caught'));
+    for (let n = 1; n <= 4; n += 1) op.receive({ n });
+
+    const overflow = await caught;
+    expect(overflow.n).toBe(4);
+    expect(String((overflow.error as Msg).message)).toContain('2 messages already wait');
+    await waitFor(() => out.length === 3, 30000, 'three pulls');
+    expect(out.map((m) => m.n)).toEqual([1, 2, 3]);
+    expect(out.map((m) => (m.payload as Msg).status)).toEqual(['pulled', 'cached', 'cached']);
+    const texts = statuses.map((s) => s.text ?? '');
+    expect(texts).toContain('resolving (+1 queued)');
+    expect(texts).toContain('resolving (+2 queued)');
+    expect(texts.at(-1)).toBe('cached library/busybox:latest');
+  });
+});
