@@ -30,7 +30,8 @@ export class Output {
   /** Human result text on stdout; nothing with --json. */
   result(text: string): void {
     if (this.mode.json || text === '') return;
-    this.#write(this.streams.stdout, text.endsWith('\n') ? text : `${text}\n`);
+    // stdout and stderr usually share the terminal: keep the bar off the result's lines.
+    this.#around(() => this.#write(this.streams.stdout, text.endsWith('\n') ? text : `${text}\n`));
   }
 
   /** The one JSON document of --json. */
@@ -55,9 +56,14 @@ export class Output {
 
   /** One line on stderr, always shown; a live status line is kept below it. */
   line(message: string): void {
+    this.#around(() => this.#write(this.streams.stderr, `${message}\n`));
+  }
+
+  /** Writes with the live status line lifted, then puts it back. */
+  #around(write: () => void): void {
     const status = this.#status;
     if (status !== undefined) this.clearStatus();
-    this.#write(this.streams.stderr, `${message}\n`);
+    write();
     if (status !== undefined) this.status(status);
   }
 

@@ -45,7 +45,8 @@ export class ProgressReporter {
 
   /** The callback to hand to RegistryOptions.onProgress. */
   readonly onProgress = (event: ProgressEvent): void => {
-    if (!this.output.showsProgress) return;
+    // Nothing moved and nothing to move yet (a delete task's progress, say): no news.
+    if (!this.output.showsProgress || (event.bytes === 0 && event.total === undefined)) return;
     const now = this.#now();
     const key = `${event.phase} ${event.image} ${event.taskId ?? ''}`;
     let track = this.#track;

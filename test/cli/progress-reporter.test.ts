@@ -75,13 +75,24 @@ describe('ProgressReporter', () => {
     ]);
   });
 
-  it('shows the last state at the end when no line showed it yet', async () => {
+  it('shows the last state at the end when no line showed it yet; nothing for no bytes of an unknown total', async () => {
     const t = setup(false);
     t.reporter.onProgress({ phase: 'transfer', image: 'lab/app:v1', bytes: 0 });
-    t.advance(300);
+    t.reporter.onProgress({ phase: 'transfer', image: 'lab/app:v1', bytes: 1 * MiB });
+    t.advance(200);
     t.reporter.onProgress({ phase: 'transfer', image: 'lab/app:v1', bytes: 3 * MiB });
     t.reporter.end();
-    expect((await t.text()).trimEnd().split('\n')).toEqual(['transfer lab/app:v1: 0 B', 'transfer lab/app:v1: 3.0 MiB, 10.0 MiB/s']);
+    expect((await t.text()).trimEnd().split('\n')).toEqual(['transfer lab/app:v1: 1.0 MiB', 'transfer lab/app:v1: 3.0 MiB, 10.0 MiB/s']);
+  });
+
+  it('lifts the terminal bar around result lines on stdout', async () => {
+    const t = setup(true);
+    t.reporter.onProgress(event(1 * MiB));
+    t.output.result('    step 3 done');
+    const text = await t.text();
+    // Cleared before the stdout write, drawn again after it.
+    expect(text.split('\r\x1b[K')).toHaveLength(2);
+    expect(text.split('\r').filter((f) => f.startsWith('upload'))).toHaveLength(2);
   });
 
   it.each([{ quiet: true }, { json: true }])('shows nothing with %j', async (mode) => {
