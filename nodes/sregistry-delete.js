@@ -1,6 +1,6 @@
 /** sregistry delete: removes an image version (file and manifest) from the registry. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistryDeleteNode(config) {

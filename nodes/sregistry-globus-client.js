@@ -4,8 +4,8 @@
  * the flow stops, after the operations still using it have settled.
  */
 'use strict';
-const { loadCore } = require('./lib/core.js');
-const { ProgressRouter } = require('./lib/progress-router.js');
+const { loadCore } = require('./shared/core.js');
+const { ProgressRouter } = require('./shared/progress-router.js');
 
 const TRANSPORTS = ['auto', 'https', 'transfer'];
 const text = (v) => (typeof v === 'string' ? v.trim() : '');

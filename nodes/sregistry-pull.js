@@ -1,6 +1,6 @@
 /** sregistry pull: downloads an image into local storage and records it. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistryPullNode(config) {

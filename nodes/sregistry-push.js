@@ -1,6 +1,6 @@
 /** sregistry push: uploads a local image file (msg.payload or the node's path) to the registry. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
 
 /** Tags from msg.tags (array or comma list) or the node's comma list. */
 function tagList(value) {

@@ -1,6 +1,6 @@
 /** sregistry record: records an image from its manifest, without downloading it. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./lib/operation-node.js');
+const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistryRecordNode(config) {

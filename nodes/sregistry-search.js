@@ -1,6 +1,6 @@
 /** sregistry search: images in a registry, or endpoints when no endpoint is given. */
 'use strict';
-const { setupOperationNode, msgString, pickTransport } = require('./lib/operation-node.js');
+const { setupOperationNode, msgString, pickTransport } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistrySearchNode(config) {

@@ -1,0 +1,24 @@
+/**
+ * Loads the ES-module core once per process. Node-RED requires node files as CommonJS,
+ * so the package's public API comes in through a dynamic import of the built entry.
+ */
+'use strict';
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+
+const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
+
+let loading;
+
+/** The core's public API (Registry, registryOptionsFromEnv, parseReference, ...), loaded once. */
+function loadCore() {
+  if (!loading) {
+    loading = import(pathToFileURL(ENTRY).href).catch((err) => {
+      loading = undefined;
+      throw new Error(`sregistry: cannot load the core from ${ENTRY} (run "npm run build"): ${err.message}`, { cause: err });
+    });
+  }
+  return loading;
+}
+
+module.exports = { loadCore };
