@@ -29,9 +29,10 @@ describe('sregistry pull: closing the flow during a transfer', () => {
     const since = sb.context.faults.nextIndex;
     helper.getNode('op').receive({});
     await waitFor(
-      () => sb.context.faults.requestsSince(since).some((r) => r.method === 'POST' && r.path === '/v0.10/transfer' && r.status < 300),
+      // The core's first poll of its task: from then on it knows the task id to cancel.
+      () => sb.context.faults.requestsSince(since).some((r) => r.method === 'GET' && /^\/v0\.10\/task\/[^/]+$/.test(r.path) && r.status === 200),
       30000,
-      'the transfer task to be submitted',
+      'the transfer task to be submitted and polled',
     );
 
     await helper.unload();
