@@ -1,0 +1,90 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { REPO } from './runtime.js';
+import { helper, nextMessage, sregistryNodes, waitFor, type HelperNode } from './support.js';
+
+const require = createRequire(import.meta.url);
+const coreNodes = [
+  '@node-red/nodes/core/common/20-inject.js',
+  '@node-red/nodes/core/function/15-change.js',
+  '@node-red/nodes/core/sequence/17-split.js',
+  '@node-red/nodes/core/storage/10-file.js',
+].map((m) => require(m) as unknown);
+
+type Node = Record<string, unknown>;
+
+/**
+ * An example flow as a user would set it up against this sandbox: the client's URLs and
+ * credentials filled in (the examples name the sandbox's `sandbox-collection`), storage in
+ * the temp folder, and each debug node swapped for a helper node the test listens to.
+ */
+async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[]; credentials: Node; debug: string[] }> {
+  const nodes = JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
+  const credentials: Node = {};
+  const debug: string[] = [];
+  const flow = nodes
+    .filter((n) => n.type !== 'comment')
+    .map((n) => {
+      if (n.type === 'sregistry-globus-client') {
+        credentials[n.id as string] = { clientId: sb.client.id, clientSecret: sb.client.secret };
+        return { ...n, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/`, storage: join(sb.tmp, 'storage'), database: join(sb.tmp, 'records.db') };
+      }
+      if (n.type === 'debug') {
+        debug.push(n.id as string);
+        return { id: n.id, z: n.z, type: 'helper' };
+      }
+      if (n.type === 'file') return { ...n, filename: join(sb.tmp, 'written.sif') };
+      return n;
+    });
+  return { flow: [{ id: nodes[0]!.z, type: 'tab', label: file }, ...flow], credentials, debug };
+}
+
+const injectId = (flow: Node[]): string => flow.find((n) => n.type === 'inject')!.id as string;
+const inject = (flow: Node[]): void => (helper.getNode(injectId(flow)) as HelperNode & { receive(m: Node): void }).receive({});
+
+describe('the example flows, run against the sandbox', () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox((world) => {
+      // The examples name the collection by its display name, as a user would.
+      world.endpoints[1]!.displayName = 'sandbox-collection';
+    });
+  });
+  afterAll(() => sb.stop());
+  afterEach(() => helper.unload());
+
+  it('03 pushes the file an earlier node wrote', async () => {
+    const { flow, credentials, debug } = await exampleFlow(sb, '03 - Push a file written by an earlier node.json');
+    await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+    const got = nextMessage(helper.getNode(debug[0]!));
+    inject(flow);
+    const results = (await got).payload as Node[];
+    expect(results.map((r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`).sort()).toEqual(['pushed lab/analysis:demo', 'pushed lab/analysis:latest']);
+  });
+
+  it('01 pulls the image on its trigger', async () => {
+    const { flow, credentials, debug } = await exampleFlow(sb, '01 - Scheduled pull.json');
+    expect(flow.find((n) => n.type === 'inject')!.crontab).toBe('00 03 * * *');
+    await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+    const got = nextMessage(helper.getNode(debug[0]!));
+    inject(flow);
+    const payload = (await got).payload as Node;
+    expect(payload.status).toBe('pulled');
+    expect(String(payload.image).startsWith(join(sb.tmp, 'storage'))).toBe(true);
+  });
+
+  it('02 records every image the search finds', async () => {
+    const { flow, credentials, debug } = await exampleFlow(sb, '02 - Search and record every image.json');
+    await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+    const out = helper.getNode(debug[0]!);
+    const got: Node[] = [];
+    out.on('input', (m) => got.push(m as Node));
+    inject(flow);
+    await waitFor(() => got.length >= 2, 20000, 'two records');
+    expect(got.map((m) => (m.payload as Node).tag).sort()).toEqual(['demo', 'latest']);
+    expect(got.every((m) => (m.payload as Node).status === 'recorded')).toBe(true);
+  });
+});
