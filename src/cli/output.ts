@@ -95,17 +95,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [render(headers), ...rows.map(render)].join('\n') + '\n';
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
+export { formatBytes } from '../core/bytes.js';
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

@@ -1,7 +1,7 @@
 import type { CustomFetch } from 'openid-client';
 import { SregistryError } from '../errors.js';
 import { readLimited } from '../http/body.js';
-import { request } from '../http/request.js';
+import { request, type ApiCall } from '../http/request.js';
 import type { RetryPolicy } from '../http/retry.js';
 
 const AUTH_BODY_LIMIT = 1024 * 1024;
@@ -11,6 +11,7 @@ export interface OidcFetchOptions {
   timeoutMs?: number;
   /** Strings that must never appear in error messages. */
   secrets: string[];
+  onCall?: (call: ApiCall) => void;
 }
 
 /**
@@ -33,6 +34,7 @@ export function oidcFetch(options: OidcFetchOptions): CustomFetch {
         ...(init.signal ? { signal: init.signal } : {}),
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.onCall ? { onCall: options.onCall } : {}),
         errorContext: { action: `Globus Auth ${init.method} ${new URL(url).pathname}`, secrets: options.secrets },
         throwOnError: false,
       });

@@ -6,6 +6,7 @@ import { abortedError } from '../http/retry.js';
 import { assertSecureUrl } from '../http/secure-url.js';
 import { resolveServiceUrls } from './environment.js';
 import { oidcFetch } from './oidc-fetch.js';
+import type { ApiCall } from '../http/request.js';
 import { normalizeScopes, scopeKey } from './scopes.js';
 
 export interface TokenSourceOptions {
@@ -21,6 +22,8 @@ export interface TokenSourceOptions {
   refreshMarginMs?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
+  /** Told of each answered request to Auth (discovery, token), like the service clients' hook. */
+  onCall?: (call: ApiCall) => void;
 }
 
 /** One access token as cached. */
@@ -166,6 +169,7 @@ export class TokenSource {
       secrets: [this.#secret],
       ...(this.#options.retry ? { retry: this.#options.retry } : {}),
       ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
+      ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
     });
     try {
       return await oidc.discovery(server, this.clientId, undefined, oidc.ClientSecretBasic(this.#secret), {

@@ -103,17 +103,7 @@ export async function deleteAndWait(run: TaskRun, endpoint: string, paths: strin
   return taskId;
 }
 
-export const humanBytes = (n: number): string => {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1000;
-    u++;
-  } while (v >= 1000 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
-};
+export { formatBytes as humanBytes } from '../bytes.js';
 
 export const checkAborted = (signal?: AbortSignal): void => {
   if (signal?.aborted) throw new SregistryError('ABORTED', 'The operation was aborted by the caller');

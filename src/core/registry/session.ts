@@ -57,8 +57,8 @@ export class Session {
       ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
     });
     const retry = options.retry ? { retry: { ...options.retry } } : {};
-    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, ...retry });
     const onCall = (call: ApiCall): void => this.emit({ type: 'call', call: { ...call } });
+    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...retry });
     this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
     this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, ...retry });
   }
