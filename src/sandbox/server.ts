@@ -17,7 +17,7 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
     const url = new URL(req.url ?? '/', ctx.origin);
     const ex: Exchange = { req, res, url, params: {}, requestId: newRequestId() };
     const fault = ctx.faults.take(originName, req.method ?? 'GET', url.pathname);
-    res.on('close', () => logRequest(ctx.faults, originName, ex, fault?.kind));
+    logRequest(ctx.faults, originName, ex, fault?.kind);
     try {
       if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: ctx.signal });
       if (fault?.kind === 'reset' && fault.afterBytes === undefined) {
@@ -64,6 +64,11 @@ function statusCode(status: number): string {
   return 'ClientError';
 }
 
+/**
+ * Logged when the request arrives, so a client that has its answer always finds the
+ * entry; status and caller are read live from the exchange (copies taken by
+ * `requestsSince` or JSON freeze them).
+ */
 function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string | undefined): void {
   book.log.push({
     time: new Date().toISOString(),
@@ -71,9 +76,13 @@ function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string
     method: ex.req.method ?? 'GET',
     path: ex.url.pathname,
     query: ex.url.search,
-    status: ex.res.statusCode,
+    get status() {
+      return ex.res.statusCode;
+    },
     requestId: ex.requestId,
-    ...(ex.clientId ? { clientId: ex.clientId } : {}),
+    get clientId() {
+      return ex.clientId;
+    },
     ...(fault ? { fault: fault as never } : {}),
   });
 }
