@@ -36,20 +36,28 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
       for await (const piece of input) {
         const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
         attempt.digest.update(chunk);
+        if (size !== undefined && attempt.digest.bytes > size) {
+          attempt.complete = false;
+          throw fail(attempt, changed(what, attempt.digest.bytes, size));
+        }
         onProgress?.(attempt.digest.bytes, size);
+        // With a known length the server may answer as soon as the last byte lands, before
+        // the HTTP client asks this generator for its end: the body is complete here.
+        if (size !== undefined && attempt.digest.bytes === size) attempt.complete = true;
         yield chunk;
       }
     } catch (err) {
       if (attempt.localError) throw attempt.localError;
       throw fail(attempt, localError(`Reading ${what} failed`, err));
     }
-    if (size !== undefined && attempt.digest.bytes !== size) {
-      throw fail(attempt, new SregistryError('LOCAL_IO', `${what} changed while it was uploaded: read ${attempt.digest.bytes} bytes, expected ${size}; upload it again`));
-    }
+    if (size !== undefined && attempt.digest.bytes !== size) throw fail(attempt, changed(what, attempt.digest.bytes, size));
     attempt.complete = true;
   }
   return body();
 }
+
+const changed = (what: string, read: number, size: number): SregistryError =>
+  new SregistryError('LOCAL_IO', `${what} changed while it was uploaded: read ${read} bytes, expected ${size}; upload it again`);
 
 function fail(attempt: UploadAttempt, err: SregistryError): SregistryError {
   attempt.localError = err;

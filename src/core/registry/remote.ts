@@ -43,14 +43,12 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
     pollMs: o.pollMs,
     maxPollMs: o.maxPollMs,
     ...(run.signal ? { signal: run.signal } : {}),
-    onProgress: (task: TaskDocument) =>
-      session.progress({
-        phase: 'transfer',
-        image: run.image,
-        bytes: typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0,
-        ...(run.total !== undefined ? { total: run.total } : {}),
-        taskId,
-      }),
+    onProgress: (task: TaskDocument) => {
+      const moved = typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0;
+      // A task may carry the small manifest beside the image; progress is the image's.
+      const bytes = run.total !== undefined ? Math.min(moved, run.total) : moved;
+      session.progress({ phase: 'transfer', image: run.image, bytes, ...(run.total !== undefined ? { total: run.total } : {}), taskId });
+    },
   });
 }
 
