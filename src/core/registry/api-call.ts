@@ -1,9 +1,2 @@
-/** One Globus API call as the registry reports it (mirrors the http layer's ApiCall). */
-export interface ApiCallLike {
-  method: string;
-  url: string;
-  status: number;
-  requestId?: string;
-  retries: number;
-  durationMs: number;
-}
+/** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
+export type { ApiCall as ApiCallLike } from '../http/request.js';
