@@ -87,4 +87,14 @@ describe('the example flows, run against the sandbox', () => {
     expect(got.map((m) => (m.payload as Node).tag).sort()).toEqual(['demo', 'latest']);
     expect(got.every((m) => (m.payload as Node).status === 'recorded')).toBe(true);
   });
+
+  it('04 deletes the tag that msg.uri names', async () => {
+    const { flow, credentials, debug } = await exampleFlow(sb, '04 - Delete an image version.json');
+    await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+    const got = nextMessage(helper.getNode(debug[0]!));
+    inject(flow);
+    const deleted = ((await got).payload as Node).deleted as string[];
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(deleted.every((u) => u.includes('/lab/analysis:demo'))).toBe(true);
+  });
 });
