@@ -1,58 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { closeHttp, requestJson, request } from '../../src/core/http/index.js';
-import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess } from '../../src/core/auth/index.js';
-import { SregistryError } from '../../src/core/errors.js';
+import { sandboxTokens } from '../support/clients.js';
+import { caught } from '../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
+import { extraEndpoint } from '../support/worlds.js';
+import { requestJson, request } from '../../src/core/http/index.js';
+import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess, type TokenSourceOptions } from '../../src/core/auth/index.js';
 import { requestsTo } from './http-support.js';
 
 const TOKEN = '/v2/oauth2/token';
 const DISCOVERY = '/.well-known/openid-configuration';
 const FAST = { baseDelayMs: 1 };
 
-async function caught(promise: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SregistryError);
-    return err as SregistryError;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('core auth token source', () => {
   let sb: TestSandbox;
   const mappedId = randomUUID();
-  const source = (extra: Partial<ConstructorParameters<typeof TokenSource>[0]> = {}) =>
-    new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST, ...extra });
+  const source = (extra: Partial<TokenSourceOptions> = {}) => sandboxTokens(sb, { retry: FAST, ...extra });
   const endpointDoc = (token: string, id = sb.personal.id) =>
     requestJson<{ id: string }>({ url: `${sb.url}/v0.10/endpoint/${id}`, headers: { authorization: `Bearer ${token}` }, retry: FAST });
+  /** The endpoint document fetched through `withToken`, noting each token it was given. */
+  const endpointDocNoting = (tokens: TokenSource, used: string[]) =>
+    tokens.withToken(TRANSFER_SCOPE, (token) => {
+      used.push(token);
+      return endpointDoc(token);
+    });
   const tokenRequests = () => sb.context.faults.log.filter((e) => e.path === TOKEN).length;
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push({
-        id: mappedId,
-        displayName: 'sandbox-mapped',
-        entityType: 'GCSv5_mapped_collection',
-        description: 'mapped collection for data_access scopes',
-        owner: world.clients[0]!.id,
-        root: tmp,
-        https: false,
-        highAssurance: false,
-        public: false,
-        permissions: [],
-      });
+      world.endpoints.push(
+        extraEndpoint({
+          id: mappedId,
+          displayName: 'sandbox-mapped',
+          entityType: 'GCSv5_mapped_collection',
+          description: 'mapped collection for data_access scopes',
+          owner: world.clients[0]!.id,
+          root: tmp,
+        }),
+      );
     });
   });
-  beforeEach(() => {
-    sb.context.faults.clear();
-    sb.context.faults.clearLog();
-  });
-  afterAll(async () => {
-    await closeHttp();
-    await sb.stop();
-  });
+  beforeEach(() => resetFaults(sb));
+  afterAll(() => closeCoreAndSandbox(sb));
 
   it('fetches one token for many concurrent callers and caches it', async () => {
     const tokens = source();
@@ -96,10 +86,7 @@ describe('core auth token source', () => {
     const first = await tokens.getToken(TRANSFER_SCOPE);
     expect(sb.context.tokens.expire(sb.client.id)).toBeGreaterThan(0);
     const used: string[] = [];
-    const doc = await tokens.withToken(TRANSFER_SCOPE, (token) => {
-      used.push(token);
-      return endpointDoc(token);
-    });
+    const doc = await endpointDocNoting(tokens, used);
     expect(doc.id).toBe(sb.personal.id);
     expect(used).toHaveLength(2);
     expect(used[0]).toBe(first);
@@ -163,10 +150,7 @@ describe('core auth token source', () => {
       times: 1,
     });
     const used: string[] = [];
-    const doc = await tokens.withToken(TRANSFER_SCOPE, (token) => {
-      used.push(token);
-      return endpointDoc(token);
-    });
+    const doc = await endpointDocNoting(tokens, used);
     expect(doc.id).toBe(sb.personal.id);
     expect(used).toHaveLength(2);
     expect(used[1]).toBe(await tokens.getToken(required));

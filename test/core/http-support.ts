@@ -1,14 +1,6 @@
 import type { TestSandbox } from '../support/sandbox.js';
+import { waitFor } from '../support/wait.js';
 import type { LoggedRequest } from '../../src/sandbox/faults.js';
-
-/** Polls `check` until it is true; fails after a generous bound (not a timing assertion). */
-export async function waitFor(check: () => boolean, what: string, boundMs = 10_000): Promise<void> {
-  const deadline = Date.now() + boundMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /**
  * The sandbox's log entries for `path`, once at least `atLeast` of them arrived (the

@@ -2,24 +2,16 @@ import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { closeHttp, request, requestJson, type RetryInfo } from '../../src/core/http/index.js';
-import { SregistryError } from '../../src/core/errors.js';
+import { caught } from '../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
+import { basicAuth } from '../support/tokens.js';
+import { request, requestJson, type RetryInfo } from '../../src/core/http/index.js';
 import type { FaultAction, FaultMatch } from '../../src/sandbox/faults.js';
 import { escapeRegex, requestsTo } from './http-support.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 /** Retries without real waiting for backoff (Retry-After still applies when the answer sends it). */
 const FAST = { baseDelayMs: 1 };
-
-async function caught(promise: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SregistryError);
-    return err as SregistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('core http transport', () => {
   let sb: TestSandbox;
@@ -31,14 +23,8 @@ describe('core http transport', () => {
   beforeAll(async () => {
     sb = await startTestSandbox();
   });
-  beforeEach(() => {
-    sb.context.faults.clear();
-    sb.context.faults.clearLog();
-  });
-  afterAll(async () => {
-    await closeHttp();
-    await sb.stop();
-  });
+  beforeEach(() => resetFaults(sb));
+  afterAll(() => closeCoreAndSandbox(sb));
 
   it('retries 429 honouring Retry-After, then returns the JSON answer', async () => {
     fault(onPath(DISCOVERY), { kind: 'status', status: 429, retryAfter: 0 }, 2);
@@ -200,7 +186,7 @@ describe('core http transport', () => {
     const res = await request({
       method: 'POST',
       url: `${sb.url}/v2/oauth2/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${sb.client.id}:wrong`).toString('base64')}` },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(sb.client.id, 'wrong') },
       body: 'grant_type=client_credentials&scope=x',
       throwOnError: false,
     });
@@ -251,7 +237,7 @@ describe('core http transport', () => {
     const form = () => `grant_type=client_credentials&scope=${encodeURIComponent('urn:globus:auth:scope:transfer.api.globus.org:all')}`;
     const headers = () => ({
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${sb.client.id}:${sb.client.secret}`).toString('base64')}`,
+      authorization: basicAuth(sb.client.id, sb.client.secret),
     });
 
     it('does not resend a one-shot stream that started flowing', async () => {

@@ -5,24 +5,16 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { TokenSource } from '../../src/core/auth/index.js';
-import { closeHttp, type RetryInfo } from '../../src/core/http/index.js';
-import { SregistryError } from '../../src/core/errors.js';
+import { sandboxTokens } from '../support/clients.js';
+import { caught } from '../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
+import { waitFor } from '../support/wait.js';
+import type { RetryInfo } from '../../src/core/http/index.js';
 import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../src/core/https/index.js';
-import { requestsTo, waitFor } from './http-support.js';
+import { requestsTo } from './http-support.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 20 };
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
-
-async function caught(promise: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SregistryError);
-    return err as SregistryError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('collection HTTPS client', () => {
   let sb: TestSandbox;
@@ -43,20 +35,15 @@ describe('collection HTTPS client', () => {
     });
     target = { httpsServer: sb.collection.httpsServer!, collectionId: sb.collection.id };
     root = sb.collection.root!;
-    const tokens = new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST });
-    client = new CollectionHttpsClient({ tokens, retry: { ...FAST, onRetry: (info) => retries.push(info) } });
+    client = new CollectionHttpsClient({ tokens: sandboxTokens(sb, { retry: FAST }), retry: { ...FAST, onRetry: (info) => retries.push(info) } });
     await mkdir(join(root, 'data'), { recursive: true });
     await writeFile(join(root, 'data', 'image.sif'), content);
   });
   beforeEach(() => {
     retries = [];
-    sb.context.faults.clear();
-    sb.context.faults.clearLog();
+    resetFaults(sb);
   });
-  afterAll(async () => {
-    await closeHttp();
-    await sb.stop();
-  });
+  afterAll(() => closeCoreAndSandbox(sb));
 
   describe('upload', () => {
     it('streams a file to the collection and hashes it in the same pass', async () => {
@@ -178,7 +165,7 @@ describe('collection HTTPS client', () => {
 
     it('gives up with NETWORK once the retry policy is spent', async () => {
       const once = new CollectionHttpsClient({
-        tokens: new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST }),
+        tokens: sandboxTokens(sb, { retry: FAST }),
         retry: { ...FAST, maxRetries: 1 },
       });
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 50_000 }, times: 2 });
@@ -284,8 +271,7 @@ describe('collection HTTPS client', () => {
     });
 
     it('tells a client without permission which identity needs one', async () => {
-      const tokens = new TokenSource({ clientId: stranger.id, clientSecret: stranger.secret, authUrl: sb.url, retry: FAST });
-      const outsider = new CollectionHttpsClient({ tokens, retry: FAST });
+      const outsider = new CollectionHttpsClient({ tokens: sandboxTokens(sb, { retry: FAST }, stranger), retry: FAST });
       const err = await caught(outsider.download(target, '/data/image.sif', temp()));
       expect(err.code).toBe('PERMISSION_DENIED');
       expect(err.status).toBe(403);
@@ -318,7 +304,7 @@ describe('collection HTTPS client', () => {
     it('reports every answered attempt to onCall, resumed ranges included', async () => {
       const calls: ApiCall[] = [];
       const observed = new CollectionHttpsClient({
-        tokens: new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST }),
+        tokens: sandboxTokens(sb, { retry: FAST }),
         retry: FAST,
         onCall: (call) => calls.push(call),
       });

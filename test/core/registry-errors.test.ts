@@ -3,38 +3,24 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeHttp } from '../../src/core/http/index.js';
 import { Registry } from '../../src/core/registry/registry.js';
-import type { SregistryError } from '../../src/core/errors.js';
 import type { Transport } from '../../src/core/registry/types.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { failure } from '../support/errors.js';
+import { closeCoreAndSandbox } from '../support/lifecycle.js';
+import { addCollectionUser, newClient } from '../support/worlds.js';
 import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './registry-support.js';
 
-async function failure(p: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SregistryError;
-  }
-  throw new Error('expected a failure');
-}
-
-const reader = { id: randomUUID(), secret: 'reader-secret-0123456789', name: 'reader' };
+const reader = newClient('reader', 'reader-secret-0123456789');
 let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await startTestSandbox((world) => {
-    world.clients.push(reader);
-    world.endpoints[1]!.permissions.push({ principal: reader.id, path: '/', access: 'r' });
-  }).then(async (started) => {
+  sb = await startTestSandbox((world) => addCollectionUser(world, reader)).then(async (started) => {
     // The reader may use the personal endpoint as its local endpoint.
     started.personal.permissions.push({ principal: reader.id, path: `${started.tmp}/`, access: 'rw' });
     return started;
   });
 });
-afterAll(async () => {
-  await sb.stop();
-  await closeHttp();
-});
+afterAll(() => closeCoreAndSandbox(sb));
 
 const shub = (): string => join(sb.collection.root!, 'shub');
 const uri = (rest: string): string => `globus://${sb.collection.id}/errors/${rest}`;

@@ -1,33 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { closeHttp } from '../../src/core/http/index.js';
 import { writeSif } from '../../src/core/sif.js';
-import type { SregistryError } from '../../src/core/errors.js';
 import type { Transport } from '../../src/core/registry/types.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { failure } from '../support/errors.js';
+import { fileSha256 as sha } from '../support/files.js';
+import { closeCoreAndSandbox } from '../support/lifecycle.js';
 import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './registry-support.js';
-
-const sha = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
-
-async function failure(p: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as SregistryError;
-  }
-  throw new Error('expected a failure');
-}
 
 let sb: TestSandbox;
 beforeAll(async () => {
   sb = await startTestSandbox();
 });
-afterAll(async () => {
-  await sb.stop();
-  await closeHttp();
-});
+afterAll(() => closeCoreAndSandbox(sb));
 
 const shub = (): string => join(sb.collection.root!, 'shub');
 

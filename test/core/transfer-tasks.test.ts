@@ -3,31 +3,18 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { closeHttp, requestJson } from '../../src/core/http/index.js';
+import { sandboxTokens, sandboxTransferClient } from '../support/clients.js';
+import { caught } from '../support/errors.js';
+import { collect } from '../support/iterables.js';
+import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
+import { requestJson } from '../../src/core/http/index.js';
 import { TokenSource, TRANSFER_SCOPE } from '../../src/core/auth/index.js';
-import { SregistryError } from '../../src/core/errors.js';
-import { TransferClient, type TaskDocument, type WaitOptions } from '../../src/core/transfer/index.js';
+import type { TaskDocument, TransferClient, WaitOptions } from '../../src/core/transfer/index.js';
 import { requestsTo } from './http-support.js';
 
 const FAST = { baseDelayMs: 1 };
 /** Small intervals keep the tests quick; they are configuration, not a stand-in for anything. */
 const POLL: WaitOptions = { pollMs: 20, maxPollMs: 50 };
-
-async function caught(promise: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SregistryError);
-    return err as SregistryError;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
@@ -46,19 +33,13 @@ describe('core Transfer client: tasks', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox();
-    tokens = new TokenSource({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, retry: FAST });
-    client = new TransferClient({ baseUrl: sb.url, tokens, retry: FAST });
+    tokens = sandboxTokens(sb, { retry: FAST });
+    client = sandboxTransferClient(sb, { tokens, retry: FAST });
     await mkdir(join(root(), 'in'), { recursive: true });
     await mkdir(join(sb.tmp, 'out'), { recursive: true });
   });
-  beforeEach(() => {
-    sb.context.faults.clear();
-    sb.context.faults.clearLog();
-  });
-  afterAll(async () => {
-    await closeHttp();
-    await sb.stop();
-  });
+  beforeEach(() => resetFaults(sb));
+  afterAll(() => closeCoreAndSandbox(sb));
 
   it('submits a transfer with its options, waits for it, and lists its events and files', async () => {
     const body = randomBytes(1024);

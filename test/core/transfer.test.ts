@@ -3,31 +3,19 @@ import { mkdir, readFile, stat as fsStat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { closeHttp, type ApiCall } from '../../src/core/http/index.js';
-import { TokenSource, TRANSFER_SCOPE } from '../../src/core/auth/index.js';
-import { SregistryError } from '../../src/core/errors.js';
-import { TransferClient, type TransferClientOptions } from '../../src/core/transfer/index.js';
+import { sandboxTokens, sandboxTransferClient, type Credentials } from '../support/clients.js';
+import { caught } from '../support/errors.js';
+import { collect } from '../support/iterables.js';
+import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
+import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
+import type { ApiCall } from '../../src/core/http/index.js';
+import { TRANSFER_SCOPE } from '../../src/core/auth/index.js';
+import type { TransferClient, TransferClientOptions } from '../../src/core/transfer/index.js';
 import type { SandboxClient } from '../../src/sandbox/model.js';
 import { requestsTo } from './http-support.js';
 
 const FAST = { baseDelayMs: 1 };
 const BULK = 1005;
-
-async function caught(promise: Promise<unknown>): Promise<SregistryError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SregistryError);
-    return err as SregistryError;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 describe('core Transfer client: endpoints, operations, tokens', () => {
   let sb: TestSandbox;
@@ -36,10 +24,9 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
   const calls: ApiCall[] = [];
   const path = (p: string) => sb.context.faults.log.filter((e) => e.path === p);
 
-  const clientFor = (who: { id: string; secret: string }, extra: Partial<TransferClientOptions> = {}) =>
-    new TransferClient({
-      baseUrl: sb.url,
-      tokens: new TokenSource({ clientId: who.id, clientSecret: who.secret, authUrl: sb.url, retry: FAST }),
+  const clientFor = (who: Credentials, extra: Partial<TransferClientOptions> = {}) =>
+    sandboxTransferClient(sb, {
+      tokens: sandboxTokens(sb, { retry: FAST }, who),
       retry: FAST,
       onCall: (call) => calls.push(call),
       ...extra,
@@ -51,48 +38,40 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
       const owner = world.clients[0]!.id;
-      reader = { id: randomUUID(), secret: randomUUID(), name: 'reader' };
-      const bulkOwner = { id: randomUUID(), secret: randomUUID(), name: 'bulk-owner' };
-      world.clients.push(reader, bulkOwner);
-      world.endpoints[1]!.permissions.push({ principal: reader.id, path: '/shub/', access: 'r' });
-      world.endpoints.push({
-        id: mappedId,
-        displayName: 'sandbox-mapped',
-        entityType: 'GCSv5_mapped_collection',
-        description: 'mapped collection that wants data_access',
-        owner,
-        root: tmp,
-        https: false,
-        highAssurance: false,
-        public: false,
-        permissions: [],
-      });
+      reader = newClient('reader');
+      const bulkOwner = newClient('bulk-owner');
+      addCollectionUser(world, reader, '/shub/');
+      world.clients.push(bulkOwner);
+      world.endpoints.push(
+        extraEndpoint({
+          id: mappedId,
+          displayName: 'sandbox-mapped',
+          entityType: 'GCSv5_mapped_collection',
+          description: 'mapped collection that wants data_access',
+          owner,
+          root: tmp,
+        }),
+      );
       for (let i = 0; i < BULK; i++) {
-        world.endpoints.push({
-          id: randomUUID(),
-          displayName: `bulkep-${String(i).padStart(4, '0')}`,
-          entityType: 'GCSv5_guest_collection',
-          description: 'one of many public collections',
-          owner: bulkOwner.id,
-          https: false,
-          highAssurance: false,
-          public: true,
-          permissions: [],
-        });
+        world.endpoints.push(
+          extraEndpoint({
+            displayName: `bulkep-${String(i).padStart(4, '0')}`,
+            entityType: 'GCSv5_guest_collection',
+            description: 'one of many public collections',
+            owner: bulkOwner.id,
+            public: true,
+          }),
+        );
       }
     });
     client = clientFor(sb.client);
     await mkdir(join(root(), 'shub'), { recursive: true });
   });
   beforeEach(() => {
-    sb.context.faults.clear();
-    sb.context.faults.clearLog();
+    resetFaults(sb);
     calls.splice(0);
   });
-  afterAll(async () => {
-    await closeHttp();
-    await sb.stop();
-  });
+  afterAll(() => closeCoreAndSandbox(sb));
 
   describe('endpoints', () => {
     it('gets an endpoint document', async () => {

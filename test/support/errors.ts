@@ -1,0 +1,19 @@
+import { expect } from '@jest/globals';
+import { SregistryError } from '../../src/core/errors.js';
+
+/** What `promise` rejected with, taken to be an SregistryError; throws when it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<SregistryError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as SregistryError;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** Like `failure`, and asserts that the rejection is an SregistryError. */
+export async function caught(promise: Promise<unknown>): Promise<SregistryError> {
+  const err = await failure(promise);
+  expect(err).toBeInstanceOf(SregistryError);
+  return err;
+}
