@@ -8,8 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { transferToken } from '../support/tokens.js';
+import { pollUntil } from '../support/wait.js';
+import { extraEndpoint } from '../support/worlds.js';
 import { loadFixtures, shapeDifferences, type FixtureEntry } from '../support/fixtures.js';
-import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
 
@@ -44,14 +46,8 @@ describe('sandbox answers have the shape of real Globus answers', () => {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const waitTask = async (id: string): Promise<Json> => {
-    for (let i = 0; i < 1000; i++) {
-      const task = await call('GET', `task/${id}`);
-      if (task.status !== 'ACTIVE') return task;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`task ${id} never finished`);
-  };
+  const waitTask = (id: string): Promise<Json> =>
+    pollUntil(() => call('GET', `task/${id}`), (task) => task.status !== 'ACTIVE', () => `task ${id} never finished`, { boundMs: 20_000, everyMs: 20 });
   const submit = async (kind: 'transfer' | 'delete', body: Json): Promise<Json> => {
     const { value } = await call('GET', 'submission_id');
     return call('POST', kind, { ...body, submission_id: value });
@@ -60,21 +56,20 @@ describe('sandbox answers have the shape of real Globus answers', () => {
   beforeAll(async () => {
     mappedId = randomUUID();
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push({
-        id: mappedId,
-        displayName: 'sandbox-mapped',
-        entityType: 'GCSv5_mapped_collection',
-        description: 'mapped collection for contract tests',
-        owner: world.clients[0]!.id,
-        root: join(tmp, 'mapped'),
-        https: true,
-        highAssurance: false,
-        public: false,
-        permissions: [],
-      });
+      world.endpoints.push(
+        extraEndpoint({
+          id: mappedId,
+          displayName: 'sandbox-mapped',
+          entityType: 'GCSv5_mapped_collection',
+          description: 'mapped collection for contract tests',
+          owner: world.clients[0]!.id,
+          root: join(tmp, 'mapped'),
+          https: true,
+        }),
+      );
     });
     await mkdir(join(sb.tmp, 'mapped'), { recursive: true });
-    token = sb.context.tokens.issue(sb.client.id, 'transfer.api.globus.org', [TRANSFER_SCOPE], 3600).token;
+    token = transferToken(sb);
     const root = sb.collection.root!;
     await mkdir(join(root, 'dir', 'sub'), { recursive: true });
     await writeFile(join(root, 'dir', 'a.txt'), 'alpha');

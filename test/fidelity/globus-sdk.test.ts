@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { basicAuth } from '../support/tokens.js';
+import { pollUntil } from '../support/wait.js';
 import { TRANSFER_SCOPE, collectionScope } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown> & { DATA?: Record<string, unknown>[] };
@@ -34,11 +36,10 @@ describe('@globus/sdk against the sandbox', () => {
   };
 
   it('gets a client_credentials token with transfer and collection scopes', async () => {
-    const basic = Buffer.from(`${sb.client.id}:${sb.client.secret}`).toString('base64');
     const scope = `${TRANSFER_SCOPE} ${collectionScope(sb.collection.id, 'https')}`;
     const res = await sdk.auth.oauth2.token.token({
       payload: { grant_type: 'client_credentials', scope } as never,
-      headers: { Authorization: `Basic ${basic}` },
+      headers: { Authorization: basicAuth(sb.client.id, sb.client.secret) },
     });
     const body = await ok(res);
     expect(body.resource_server).toBe('transfer.api.globus.org');
@@ -87,12 +88,10 @@ describe('@globus/sdk against the sandbox', () => {
     );
     expect(accepted.code).toBe('Accepted');
     const taskId = String(accepted.task_id);
-    let task: Json = {};
-    for (let i = 0; i < 600; i++) {
-      task = await ok(await sdk.transfer.task.get(taskId, { headers }));
-      if (task.status !== 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const task = await pollUntil(async () => ok(await sdk.transfer.task.get(taskId, { headers })), (t) => t.status !== 'ACTIVE', `task ${taskId} to end`, {
+      boundMs: 30_000,
+      everyMs: 50,
+    });
     expect(task.status).toBe('SUCCEEDED');
     expect(await readFile(dest, 'utf8')).toBe('hello from the sandbox\n');
     const events = await ok(await sdk.transfer.task.getEventList(taskId, { headers }));

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { basicAuth } from '../support/tokens.js';
 import { isLoopback } from '../../src/sandbox/admin.js';
 import { FaultBook, parseFaultRule } from '../../src/sandbox/faults.js';
 import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
@@ -28,7 +29,7 @@ describe('sandbox admin API', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${sb.client.id}:${sb.client.secret}`).toString('base64')}`,
+        authorization: basicAuth(sb.client.id, sb.client.secret),
       },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }).toString(),
     });

@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { basicAuth } from '../support/tokens.js';
 import { TRANSFER_SCOPE, collectionScope } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
-
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('sandbox auth', () => {
   let sb: TestSandbox;
@@ -28,7 +27,7 @@ describe('sandbox auth', () => {
   });
   afterAll(() => sb.stop());
 
-  const tokenRequest = (form: Record<string, string>, auth: string | null = basic(sb.client.id, sb.client.secret)) =>
+  const tokenRequest = (form: Record<string, string>, auth: string | null = basicAuth(sb.client.id, sb.client.secret)) =>
     fetch(`${sb.url}/v2/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
@@ -71,16 +70,16 @@ describe('sandbox auth', () => {
   });
 
   it('reads Basic credentials both raw and form-encoded', async () => {
-    const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basic(odd.id, odd.secret));
+    const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, odd.secret));
     expect(raw.status).toBe(200);
-    const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basic(odd.id, encodeURIComponent(odd.secret)));
+    const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, encodeURIComponent(odd.secret)));
     expect(encoded.status).toBe(200);
     const token = ((await encoded.json()) as Json).access_token as string;
     expect(sb.context.tokens.active(token)?.clientId).toBe(odd.id);
   });
 
   it.each([
-    ['a wrong secret', basic('x', 'y')],
+    ['a wrong secret', basicAuth('x', 'y')],
     ['no credentials', null],
     ['a malformed header', 'Basic !!!'],
   ])('answers 401 invalid_client for %s', async (_what, auth) => {
@@ -144,7 +143,7 @@ describe('sandbox auth', () => {
     const introspect = (token: string) =>
       fetch(`${sb.url}/v2/oauth2/token/introspect`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(sb.client.id, sb.client.secret) },
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(sb.client.id, sb.client.secret) },
         body: new URLSearchParams({ token }).toString(),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
 

@@ -4,7 +4,9 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { TRANSFER_RESOURCE_SERVER, TRANSFER_SCOPE, collectionScope, type SandboxEndpoint } from '../../src/sandbox/model.js';
+import { httpsToken, transferToken } from '../support/tokens.js';
+import { addCollectionUser, newClient } from '../support/worlds.js';
+import { collectionScope, type SandboxEndpoint } from '../../src/sandbox/model.js';
 
 /** A request whose path goes on the wire exactly as written (fetch would normalise `..`). */
 function rawRequest(origin: string, path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
@@ -28,18 +30,15 @@ describe('collection HTTPS access', () => {
   let base: string;
   let root: string;
   let other: SandboxEndpoint;
-  const reader = { id: randomUUID(), secret: 'reader-secret', name: 'reader' };
-  const stranger = { id: randomUUID(), secret: 'stranger-secret', name: 'stranger' };
-
-  const httpsToken = (clientId: string, collectionId: string): string =>
-    sb.context.tokens.issue(clientId, collectionId, [collectionScope(collectionId, 'https')], 3600).token;
+  const reader = newClient('reader', 'reader-secret');
+  const stranger = newClient('stranger', 'stranger-secret');
   const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      world.clients.push(reader, stranger);
+      addCollectionUser(world, reader);
+      world.clients.push(stranger);
       const collection = world.endpoints[1]!;
-      collection.permissions.push({ principal: reader.id, path: '/', access: 'r' });
       const personal = world.endpoints[0]!;
       personal.https = true;
       personal.configPaths = [
@@ -100,7 +99,7 @@ describe('collection HTTPS access', () => {
     });
 
     it('refuses a Transfer token with 403', async () => {
-      const transfer = sb.context.tokens.issue(sb.client.id, TRANSFER_RESOURCE_SERVER, [TRANSFER_SCOPE], 3600).token;
+      const transfer = transferToken(sb);
       const res = await fetch(`${base}/data/put.txt`, { method: 'PUT', headers: bearer(transfer), body: 'x' });
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ code: 'PermissionDenied', http_response_code: 403 });
@@ -108,16 +107,16 @@ describe('collection HTTPS access', () => {
     });
 
     it("refuses another collection's token with 403", async () => {
-      const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(sb.client.id, other.id)) });
+      const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(sb, other.id, sb.client.id)) });
       expect(res.status).toBe(403);
       await res.arrayBuffer();
-      const own = await fetch(`${other.httpsServer}/`, { method: 'PUT', headers: bearer(httpsToken(sb.client.id, other.id)), body: 'x' });
+      const own = await fetch(`${other.httpsServer}/`, { method: 'PUT', headers: bearer(httpsToken(sb, other.id, sb.client.id)), body: 'x' });
       expect(own.status).toBe(400);
       await own.arrayBuffer();
     });
 
     it('refuses a client with no permission on the collection', async () => {
-      const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(stranger.id, sb.collection.id)) });
+      const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(sb, sb.collection.id, stranger.id)) });
       expect(res.status).toBe(403);
       expect(((await res.json()) as Record<string, unknown>).code).toBe('EndpointPermissionDenied');
     });
@@ -125,7 +124,7 @@ describe('collection HTTPS access', () => {
 
   describe('write access', () => {
     it('lets a read-only client read but not PUT or DELETE', async () => {
-      const token = httpsToken(reader.id, sb.collection.id);
+      const token = httpsToken(sb, sb.collection.id, reader.id);
       const read = await fetch(`${base}/data/file.txt`, { headers: bearer(token) });
       expect(read.status).toBe(200);
       expect(await read.text()).toBe('inside');
@@ -139,7 +138,7 @@ describe('collection HTTPS access', () => {
     });
 
     it('refuses a PUT into a read-only config path of a personal endpoint', async () => {
-      const token = httpsToken(sb.client.id, sb.personal.id);
+      const token = httpsToken(sb, sb.personal.id, sb.client.id);
       const refused = await fetch(`${sb.personal.httpsServer}${join(sb.tmp, 'ro', 'x.txt')}`, { method: 'PUT', headers: bearer(token), body: 'x' });
       expect(refused.status).toBe(403);
       await refused.arrayBuffer();
@@ -153,7 +152,7 @@ describe('collection HTTPS access', () => {
   describe('paths that escape', () => {
     let token: string;
     beforeAll(() => {
-      token = httpsToken(sb.client.id, sb.collection.id);
+      token = httpsToken(sb, sb.collection.id, sb.client.id);
     });
 
     it.each([

@@ -4,16 +4,11 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { collectionScope } from '../../src/sandbox/model.js';
+import { httpsToken } from '../support/tokens.js';
+import { waitFor } from '../support/wait.js';
 
 /** Polls until `check` holds; a generous bound, not a timing assertion. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`Timed out waiting for ${what}`);
-}
+const eventually = (check: () => Promise<boolean>, what: string): Promise<void> => waitFor(check, what, { everyMs: 20 });
 
 describe('collection HTTPS server', () => {
   let sb: TestSandbox;
@@ -34,7 +29,7 @@ describe('collection HTTPS server', () => {
     sb = await startTestSandbox();
     base = sb.collection.httpsServer!;
     root = sb.collection.root!;
-    token = sb.context.tokens.issue(sb.client.id, sb.collection.id, [collectionScope(sb.collection.id, 'https')], 3600).token;
+    token = httpsToken(sb);
     await mkdir(join(root, 'data'), { recursive: true });
     await writeFile(join(root, 'data', 'blob.bin'), content);
     await writeFile(join(root, 'data', 'empty.bin'), '');

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { transferToken } from '../support/tokens.js';
+import { extraEndpoint, newClient } from '../support/worlds.js';
 import { loadFixtures, shapeDifferences } from '../support/fixtures.js';
-import { TRANSFER_SCOPE, type SandboxEndpoint } from '../../src/sandbox/model.js';
+import type { SandboxEndpoint } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
 
@@ -15,8 +17,8 @@ function fixtureDocs(file: string, path: RegExp): Json[] {
 
 describe('sandbox Transfer endpoints', () => {
   let sb: TestSandbox;
-  const other = { id: randomUUID(), secret: 's', name: 'other' };
-  const outsider = { id: randomUUID(), secret: 's', name: 'outsider' };
+  const other = newClient('other', 's');
+  const outsider = newClient('outsider', 's');
   let shared: SandboxEndpoint;
   let publicOne: SandboxEndpoint;
 
@@ -25,31 +27,30 @@ describe('sandbox Transfer endpoints', () => {
       world.clients.push(other, outsider);
       const owner = world.clients[0]!.id;
       // A collection of `other` shared read-only with the default client.
-      shared = {
-        id: randomUUID(), displayName: 'Other Lab Images', entityType: 'GCSv5_mapped_collection', description: 'Mapped storage of another lab',
-        owner: other.id, root: join(tmp, 'other'), https: false, highAssurance: false, public: false,
-        permissions: [{ principal: owner, path: '/', access: 'r' }],
-      };
-      publicOne = {
-        id: randomUUID(), displayName: 'Public Tutorial Data', entityType: 'GCSv5_guest_collection', description: 'Anyone may find it',
-        owner: other.id, root: join(tmp, 'public'), https: false, highAssurance: false, public: true, permissions: [],
-      };
+      shared = extraEndpoint({
+        displayName: 'Other Lab Images', entityType: 'GCSv5_mapped_collection', description: 'Mapped storage of another lab',
+        owner: other.id, root: join(tmp, 'other'), permissions: [{ principal: owner, path: '/', access: 'r' }],
+      });
+      publicOne = extraEndpoint({
+        displayName: 'Public Tutorial Data', entityType: 'GCSv5_guest_collection', description: 'Anyone may find it',
+        owner: other.id, root: join(tmp, 'public'), public: true,
+      });
       world.endpoints.push(shared, publicOne);
       // Enough endpoints of `other` to page through.
       for (let i = 0; i < 30; i++) {
-        world.endpoints.push({
-          id: randomUUID(), displayName: `bulk endpoint ${String(i).padStart(2, '0')}`, entityType: 'GCSv5_guest_collection', description: 'bulk',
-          owner: other.id, root: join(tmp, `bulk${i}`), https: false, highAssurance: false, public: false, permissions: [],
-        });
+        world.endpoints.push(
+          extraEndpoint({
+            displayName: `bulk endpoint ${String(i).padStart(2, '0')}`, entityType: 'GCSv5_guest_collection', description: 'bulk',
+            owner: other.id, root: join(tmp, `bulk${i}`),
+          }),
+        );
       }
     });
   });
   afterAll(() => sb.stop());
 
-  const tokenOf = (clientId: string) => sb.context.tokens.issue(clientId, 'transfer.api.globus.org', [TRANSFER_SCOPE], 3600).token;
-
   async function get(path: string, clientId = sb.client.id): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${sb.url}/v0.10/${path}`, { headers: { authorization: `Bearer ${tokenOf(clientId)}` } });
+    const res = await fetch(`${sb.url}/v0.10/${path}`, { headers: { authorization: `Bearer ${transferToken(sb, clientId)}` } });
     return { status: res.status, body: (await res.json()) as Json };
   }
   const ids = (body: Json) => (body.DATA as Json[]).map((e) => e.id);

@@ -3,8 +3,8 @@ import { chmod, lstat, mkdir, readFile, stat, symlink, utimes, writeFile } from 
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { transferToken } from '../support/tokens.js';
 import { loadFixtures, shapeDifferences } from '../support/fixtures.js';
-import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +23,7 @@ describe('sandbox Transfer file operations', () => {
   beforeAll(async () => {
     sb = await startTestSandbox();
     root = sb.collection.root!;
-    token = sb.context.tokens.issue(sb.client.id, 'transfer.api.globus.org', [TRANSFER_SCOPE], 3600).token;
+    token = transferToken(sb);
     const images = join(root, 'images');
     await mkdir(join(images, 'sub'), { recursive: true });
     await writeFile(join(images, 'a.sif'), '0123456789');

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { TRANSFER_SCOPE, type SandboxEndpoint } from '../../src/sandbox/model.js';
+import { transferToken } from '../support/tokens.js';
+import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
+import type { SandboxEndpoint } from '../../src/sandbox/model.js';
 
 type Json = Record<string, unknown>;
 type Answer = { status: number; code: unknown };
@@ -15,23 +16,22 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
   let root: string;
   /** A folder outside every endpoint: outside the collection root and the personal endpoint's config-paths. */
   let outside: string;
-  const reader = { id: randomUUID(), secret: 's', name: 'reader' };
-  const stranger = { id: randomUUID(), secret: 's', name: 'stranger' };
+  const reader = newClient('reader', 's');
+  const stranger = newClient('stranger', 's');
   let open: SandboxEndpoint;
 
   beforeAll(async () => {
     outside = await mkdtemp(join(tmpdir(), 'sregistry-outside-'));
     await writeFile(join(outside, 'secret'), 'secret');
     sb = await startTestSandbox((world, tmp) => {
-      world.clients.push(reader, stranger);
-      const collection = world.endpoints[1]!;
-      collection.permissions.push({ principal: reader.id, path: '/shared/', access: 'r' });
+      addCollectionUser(world, reader, '/shared/');
+      world.clients.push(stranger);
       const personal = world.endpoints[0]!;
       personal.configPaths!.push({ path: join(outside, 'ro'), shareable: false, writable: false });
-      open = {
-        id: randomUUID(), displayName: 'open', entityType: 'GCSv5_guest_collection', description: 'public, no permissions',
-        owner: world.clients[0]!.id, root: join(tmp, 'open'), https: false, highAssurance: false, public: true, permissions: [],
-      };
+      open = extraEndpoint({
+        displayName: 'open', entityType: 'GCSv5_guest_collection', description: 'public, no permissions',
+        owner: world.clients[0]!.id, root: join(tmp, 'open'), public: true,
+      });
       world.endpoints.push(open);
     });
     root = sb.collection.root!;
@@ -54,19 +54,17 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     await rm(outside, { recursive: true, force: true });
   });
 
-  const tokenOf = (clientId: string) => sb.context.tokens.issue(clientId, 'transfer.api.globus.org', [TRANSFER_SCOPE], 3600).token;
-
   async function get(op: 'ls' | 'stat', path: string, opts: { client?: string; endpoint?: string; raw?: boolean } = {}): Promise<Answer> {
     const query = opts.raw ? path : encodeURIComponent(path);
     const res = await fetch(`${sb.url}/v0.10/operation/endpoint/${opts.endpoint ?? sb.collection.id}/${op}?path=${query}`, {
-      headers: { authorization: `Bearer ${tokenOf(opts.client ?? sb.client.id)}` },
+      headers: { authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}` },
     });
     return { status: res.status, code: ((await res.json()) as Json).code };
   }
   async function post(op: 'mkdir' | 'rename', body: unknown, opts: { client?: string; endpoint?: string } = {}): Promise<Answer> {
     const res = await fetch(`${sb.url}/v0.10/operation/endpoint/${opts.endpoint ?? sb.collection.id}/${op}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokenOf(opts.client ?? sb.client.id)}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return { status: res.status, code: ((await res.json()) as Json).code };

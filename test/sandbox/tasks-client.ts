@@ -1,5 +1,6 @@
-import { TRANSFER_RESOURCE_SERVER, TRANSFER_SCOPE } from '../../src/sandbox/model.js';
 import type { TestSandbox } from '../support/sandbox.js';
+import { transferToken } from '../support/tokens.js';
+import { pollUntil } from '../support/wait.js';
 
 /** A small Transfer client for the task tests: raw HTTP to the sandbox, as any SDK would send it. */
 
@@ -17,7 +18,7 @@ export class TaskClient {
     private readonly sb: TestSandbox,
     clientId: string = sb.client.id,
   ) {
-    this.#token = sb.context.tokens.issue(clientId, TRANSFER_RESOURCE_SERVER, [TRANSFER_SCOPE], 3600).token;
+    this.#token = transferToken(sb, clientId);
   }
 
   async call(method: string, path: string, body?: unknown): Promise<Answer> {
@@ -63,14 +64,8 @@ export class TaskClient {
   }
 
   /** Polls the task until `done` holds (by default: no longer ACTIVE); fails after a generous bound. */
-  async waitFor(id: string, done: (task: Json) => boolean = (t) => t.status !== 'ACTIVE', timeoutMs = 30_000): Promise<Json> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const task = await this.task(id);
-      if (done(task)) return task;
-      if (Date.now() > until) throw new Error(`task ${id} did not reach the expected state: ${JSON.stringify(task)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  waitFor(id: string, done: (task: Json) => boolean = (t) => t.status !== 'ACTIVE', timeoutMs = 30_000): Promise<Json> {
+    return pollUntil(() => this.task(id), done, (task) => `task ${id} did not reach the expected state: ${JSON.stringify(task)}`, { boundMs: timeoutMs, everyMs: 25 });
   }
 
   /** Submits and waits for the end. */

@@ -5,6 +5,7 @@ import { mkdir, readFile, readdir, stat, symlink, utimes, writeFile } from 'node
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { addCollectionUser } from '../support/worlds.js';
 import { TaskClient, type Json } from './tasks-client.js';
 
 const FIXTURES = resolve(process.cwd(), '..', 'shared', 'globus-fixtures');
@@ -32,9 +33,8 @@ describe('transfer tasks', () => {
   beforeAll(async () => {
     other = randomUUID();
     sb = await startTestSandbox((world) => {
-      world.clients.push({ id: other, secret: 'other-secret', name: 'other' });
       // The other client may read the guest collection but not write it.
-      world.endpoints[1]!.permissions.push({ principal: other, path: '/', access: 'r' });
+      addCollectionUser(world, { id: other, secret: 'other-secret', name: 'other' });
     });
     api = new TaskClient(sb);
     personal = sb.personal.id;
