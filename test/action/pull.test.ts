@@ -4,30 +4,19 @@
  * downloads nothing from the collection.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { fileSha256 as sha256 } from '../support/files.js';
 import { startCacheServer, type CacheServer } from './cache-server.js';
-import { newJob, runAction, visibleText, type ActionRun } from './runner.js';
+import { newJob, runAction, sandboxInputs, visibleText, type ActionRun } from './runner.js';
 
 let sb: TestSandbox;
 let cache: CacheServer;
 let version: string;
 
-const inputs = (extra: Record<string, string> = {}): Record<string, string> => ({
-  'client-id': sb.client.id,
-  'client-secret': sb.client.secret,
-  endpoint: sb.collection.id,
-  'auth-url': sb.url,
-  'transfer-url': sb.url,
-  command: 'pull',
-  name: 'lab/app',
-  ...extra,
-});
-
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
+const inputs = (extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, { command: 'pull', name: 'lab/app', ...extra });
 
 beforeAll(async () => {
   sb = await startTestSandbox();

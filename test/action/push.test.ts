@@ -3,27 +3,24 @@
  * and file commands) against a sandbox started here.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { newJob, runAction, visibleText, type ActionRun, type RunnerFolders } from './runner.js';
+import { fileSha256 as sha256 } from '../support/files.js';
+import { addCollectionUser, newClient } from '../support/worlds.js';
+import { newJob, runAction, sandboxInputs, visibleText, type ActionRun, type RunnerFolders } from './runner.js';
 
 let sb: TestSandbox;
-const reader = { id: randomUUID(), secret: `reader-${randomUUID()}`, name: 'reader' };
+const reader = newClient('reader', `reader-${randomUUID()}`);
 
 beforeAll(async () => {
-  sb = await startTestSandbox((world) => {
-    world.clients.push(reader);
-    world.endpoints[1]!.permissions.push({ principal: reader.id, path: '/', access: 'r' });
-  });
+  sb = await startTestSandbox((world) => addCollectionUser(world, reader));
 });
 afterAll(async () => {
   await sb.stop();
 });
-
-const sha256 = async (file: string): Promise<string> => createHash('sha256').update(await readFile(file)).digest('hex');
 
 async function sif(job: RunnerFolders, rel: string, payload: string): Promise<string> {
   const file = join(job.workspace, rel);
@@ -32,14 +29,7 @@ async function sif(job: RunnerFolders, rel: string, payload: string): Promise<st
   return file;
 }
 
-const baseInputs = (extra: Record<string, string> = {}): Record<string, string> => ({
-  'client-id': sb.client.id,
-  'client-secret': sb.client.secret,
-  endpoint: sb.collection.id,
-  'auth-url': sb.url,
-  'transfer-url': sb.url,
-  ...extra,
-});
+const baseInputs = (extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, extra);
 
 const json = (run: ActionRun, name: string): string[] => JSON.parse(run.outputs[name] ?? 'null') as string[];
 

@@ -5,11 +5,12 @@
  * as temp files, RUNNER_TEMP and GITHUB_WORKSPACE as temp folders, and the GITHUB_*
  * context variables a workflow run has.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { watchChild } from '../support/child.js';
+import type { TestSandbox } from '../support/sandbox.js';
 
 export const REPO = resolve('.');
 const ACTION_DIR = REPO;
@@ -84,6 +85,18 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** The inputs that point the Action at `sb` with its default client, plus `extra`. */
+export function sandboxInputs(sb: TestSandbox, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'client-id': sb.client.id,
+    'client-secret': sb.client.secret,
+    endpoint: sb.collection.id,
+    'auth-url': sb.url,
+    'transfer-url': sb.url,
+    ...extra,
+  };
+}
+
 let runCounter = 0;
 
 export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<ActionRun> {
@@ -128,15 +141,7 @@ export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<
     else childEnv[key] = value;
   }
 
-  const child = spawn(process.execPath, [join(ACTION_DIR, yml.runs.main)], { cwd: job.workspace, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const code = await new Promise<number | null>((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (c) => done(c));
-  });
+  const { code, stdout, stderr } = await watchChild(process.execPath, [join(ACTION_DIR, yml.runs.main)], { cwd: job.workspace, env: childEnv }).exited;
   const lines = stdout.split('\n');
   return {
     code,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { watchChild } from '../support/child.js';
 import { assertBuilt, BIN, Cli, json, REPO } from './support.js';
 
 interface DemoDocument {
@@ -60,19 +60,11 @@ describe('sregistry-globus demo', () => {
   });
 
   it('Ctrl-C stops the demo and still removes its temp folder', async () => {
-    const child = spawn(process.execPath, [BIN, 'demo'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    const folder = await new Promise<string>((resolve, reject) => {
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        stdout += d;
-        const match = /temp folder (\S+)\)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('error', reject);
-      child.on('close', () => reject(new Error(`demo ended before naming its temp folder:\n${stdout}`)));
-    });
+    const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'demo'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home } });
+    const named = /temp folder (\S+)\)/;
+    const folder = named.exec(await waitFor(named))![1]!;
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code } = await exited;
     // It may have finished before the signal arrived; either way nothing is left behind.
     expect([0, 130]).toContain(code);
     expect(existsSync(folder)).toBe(false);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { watchChild } from '../support/child.js';
 import { assertBuilt, BIN, REPO } from './support.js';
 
 describe('sregistry-globus sandbox', () => {
@@ -11,18 +11,8 @@ describe('sregistry-globus sandbox', () => {
     assertBuilt();
     const home = await mkdtemp(join(tmpdir(), 'sregistry-sandbox-cmd-'));
     try {
-      const child = spawn(process.execPath, [BIN, 'sandbox', '--json'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (d: string) => {
-          stdout += d;
-          if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')));
-        });
-        void closed.then(() => reject(new Error(`sandbox ended before it was ready: ${stderr}`)));
-      });
+      const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'sandbox', '--json'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home } });
+      const line = (await waitFor('\n')).split('\n')[0]!;
       const ready = JSON.parse(line) as { url: string; client_id: string; data: string; endpoints: Array<{ display_name: string }> };
       expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.endpoints.map((e) => e.display_name)).toEqual(['sandbox-personal', 'sandbox-collection']);
@@ -30,7 +20,8 @@ describe('sregistry-globus sandbox', () => {
       expect(discovery.status).toBe(200);
 
       child.kill('SIGTERM');
-      expect(await closed).toBe(0);
+      const { code, stdout, stderr } = await exited;
+      expect(code).toBe(0);
       expect(stdout.trim().split('\n')).toHaveLength(1);
       expect(stderr).toBe('');
       // The temporary data folder goes away with it.
@@ -42,10 +33,8 @@ describe('sregistry-globus sandbox', () => {
 
   it('passes a bad option on as a usage error (exit 2)', async () => {
     assertBuilt();
-    const child = spawn(process.execPath, [BIN, 'sandbox', '--port', 'not-a-port'], { cwd: REPO, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(2);
+    const { code, stderr } = await watchChild(process.execPath, [BIN, 'sandbox', '--port', 'not-a-port'], { cwd: REPO, env: { PATH: process.env.PATH } }).exited;
+    expect(code).toBe(2);
     expect(stderr).toMatch(/--port/);
   });
 });

@@ -1,9 +1,9 @@
 /** Runs the built CLI (`node bin/sregistry-globus.js`) as a real process and keeps every run's output. */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchChild } from '../support/child.js';
 import type { TestSandbox } from '../support/sandbox.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -57,20 +57,11 @@ export class Cli {
     return this.#spawn('script', ['-qfec', command, '/dev/null'], args, { ...env, TERM: 'xterm' });
   }
 
-  #spawn(file: string, argv: string[], args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-    return new Promise((resolveRun, reject) => {
-      const child = spawn(file, argv, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        const run = { args, code, stdout, stderr };
-        this.runs.push(run);
-        resolveRun(run);
-      });
-    });
+  async #spawn(file: string, argv: string[], args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+    const { code, stdout, stderr } = await watchChild(file, argv, { cwd: REPO, env }).exited;
+    const run = { args, code, stdout, stderr };
+    this.runs.push(run);
+    return run;
   }
 }
 

@@ -1,50 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { existsSync } from 'node:fs';
+import { watchChild, type WatchedChild } from '../support/child.js';
 import { main, type ReadyLine } from '../../src/sandbox/main.js';
 import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
 
 // Runs the built start command (lib/ is built by `npm test` before the tests run).
 const BIN = fileURLToPath(new URL('../../bin/sandbox.js', import.meta.url));
 
-interface Run {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; stderr: string }>;
-  /** Resolves with everything printed so far once stdout holds `text`; rejects if the process ends first. */
-  waitFor(text: string): Promise<string>;
-}
+const run = (args: string[]): WatchedChild => watchChild(process.execPath, [BIN, ...args]);
 
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const waiters = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    for (const w of waiters) w();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })));
-  const waitFor = (text: string) =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        if (!stdout.includes(text)) return;
-        waiters.delete(check);
-        resolve(stdout);
-      };
-      waiters.add(check);
-      check();
-      void exited.then(({ code }) => reject(new Error(`sandbox exited with ${code}: ${stderr}`)));
-    });
-  return { child, exited, waitFor };
-}
-
-async function startJson(args: string[]): Promise<Run & { ready: ReadyLine; all: string }> {
+async function startJson(args: string[]): Promise<WatchedChild & { ready: ReadyLine; all: string }> {
   const started = run(['--json', ...args]);
   const all = await started.waitFor('\n');
   return { ...started, all, ready: JSON.parse(all.split('\n')[0]!) as ReadyLine };
