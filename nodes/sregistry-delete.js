@@ -8,9 +8,9 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'deleting',
       transport: (msg) => pickTransport(msg, config),
-      run: ({ node, registry, core, msg, signal }) => {
+      run: ({ node, registry, core, msg, call }) => {
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
-        return registry.delete(uri, { signal });
+        return registry.delete(uri, call);
       },
       doneText: (r) => `deleted ${r.deleted.length}`,
     });

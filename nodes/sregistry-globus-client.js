@@ -5,7 +5,6 @@
  */
 'use strict';
 const { loadCore } = require('./shared/core.js');
-const { ProgressRouter } = require('./shared/progress-router.js');
 
 const TRANSPORTS = ['auto', 'https', 'transfer'];
 const text = (v) => (typeof v === 'string' ? v.trim() : '');
@@ -21,7 +20,6 @@ module.exports = function register(RED) {
     node.defaultEndpoint = text(config.endpoint);
     node.defaultTransport = TRANSPORTS.includes(config.transport) ? config.transport : 'auto';
 
-    const router = new ProgressRouter();
     const registries = new Map();
     const running = new Set();
     let closed = false;
@@ -44,7 +42,6 @@ module.exports = function register(RED) {
         throw new Error('The sregistry Globus client has no client id or secret: set them in its configuration');
       }
       options.transport = transport;
-      options.onProgress = router.dispatch;
       return new core.Registry(options);
     }
 
@@ -61,11 +58,11 @@ module.exports = function register(RED) {
     };
 
     /**
-     * Runs one operation: `work(registry)` with `listener.onProgress` receiving its
-     * progress events. The config node waits for it before closing its registries.
+     * Runs one operation, `work(registry)`; the config node waits for it before closing
+     * its registries. Progress reaches the node through the call's own onProgress.
      */
-    node.run = function run(listener, transport, work) {
-      const job = node.registry(transport).then((registry) => router.run(listener, () => work(registry)));
+    node.run = function run(transport, work) {
+      const job = node.registry(transport).then((registry) => work(registry));
       const settled = job.then(
         () => undefined,
         () => undefined,

@@ -19,13 +19,13 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'pushing',
       transport: (msg) => pickTransport(msg, config),
-      run: ({ node, registry, core, msg, signal }) => {
+      run: ({ node, registry, core, msg, call }) => {
         const file = msgString(msg, 'payload') || (config.file || '').trim();
         if (!file) throw new Error(`${node.type}: no file to push: set msg.payload to its path or set one in the node`);
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
         const tags = tagList(msg.tags !== undefined ? msg.tags : config.tags);
         const source = sourceInfo(msg.source);
-        return registry.push(file, uri, { signal, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}) });
+        return registry.push(file, uri, { ...call, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}) });
       },
       doneText: (results) => {
         const first = results[0];

@@ -8,9 +8,9 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'recording',
       transport: (msg) => pickTransport(msg, config),
-      run: ({ node, registry, core, msg, signal }) => {
+      run: ({ node, registry, core, msg, call }) => {
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
-        return registry.record(uri, { signal });
+        return registry.record(uri, call);
       },
       doneText: (r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`,
     });

@@ -8,14 +8,14 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'searching',
       transport: (msg) => pickTransport(msg, config),
-      run: ({ node, registry, msg, signal }) => {
+      run: ({ node, registry, msg, call }) => {
         const query = typeof msg.query === 'string' ? msg.query.trim() : (config.query || '').trim();
         let endpoint = msgString(msg, 'endpoint');
         if (!endpoint && config.scope !== 'endpoints') endpoint = (config.endpoint || '').trim() || node.client.defaultEndpoint;
         if (!endpoint && config.scope !== 'endpoints') {
           throw new Error(`${node.type}: no endpoint to list: set one in the node or its Globus client, send msg.endpoint, or search endpoints`);
         }
-        return registry.search(query || undefined, endpoint ? { endpoint, signal } : { signal });
+        return registry.search(query || undefined, endpoint ? { ...call, endpoint } : call);
       },
       doneText: (hits) => `${hits.length} ${hits.length === 1 ? 'hit' : 'hits'}`,
     });

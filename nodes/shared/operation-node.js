@@ -40,7 +40,8 @@ function queueLimit(value) {
 
 /**
  * Wires an operation node. `op.verb` names the work in progress ("pulling"); `op.run(ctx)`
- * does it with `ctx = { node, registry, msg, signal, core }` and returns the payload;
+ * does it with `ctx = { node, registry, msg, call, core }` (`call` = the signal and this
+ * operation's onProgress, to pass to the Registry) and returns the payload;
  * `op.doneText(result)` is the short status when it worked; `op.transport(msg)` picks
  * the transport (undefined for the client's default).
  */
@@ -93,9 +94,8 @@ function setupOperationNode(RED, node, config, op) {
     try {
       const core = await loadCore();
       const transport = op.transport ? op.transport(item.msg) : undefined;
-      const result = await node.client.run(progressListener(), transport, (registry) =>
-        op.run({ node, registry, core, msg: item.msg, signal: controller.signal }),
-      );
+      const call = { signal: controller.signal, onProgress: progressListener().onProgress };
+      const result = await node.client.run(transport, (registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
       current = undefined;
       show({ fill: 'green', shape: 'dot', text: shorten(op.doneText(result)) });

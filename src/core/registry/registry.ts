@@ -7,7 +7,7 @@ import { pull } from './pull.js';
 import { push } from './push.js';
 import { record } from './record.js';
 import { search } from './search.js';
-import { Session } from './session.js';
+import { Session, withCallHooks } from './session.js';
 import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit } from './types.js';
 
 export interface SearchOptions extends CallOptions {
@@ -40,8 +40,13 @@ export class Registry {
     return this.#db;
   }
 
-  /** Runs one operation under the caller's signal and the timeoutMs option. */
-  async #run<T>(signal: AbortSignal | undefined, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  /** Runs one operation under the caller's signal, its own hooks and the timeoutMs option. */
+  async #run<T>(opts: CallOptions, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    const hooks = { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+    return withCallHooks(hooks, () => this.#runTimed(opts.signal, fn));
+  }
+
+  async #runTimed<T>(signal: AbortSignal | undefined, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
     const session = this.#remote();
     const timeoutMs = this.#resolved.timeoutMs;
     if (timeoutMs === undefined) return fn(session, signal);
@@ -59,24 +64,24 @@ export class Registry {
 
   /** Push a local file to `globus://<endpoint>/<collection>/<name>[:<tag>]`; one result per tag. */
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
-    return this.#run(opts.signal, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
   async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return this.#run(opts.signal, (s, signal) => pull(s, uri, signal ? { signal } : {}));
+    return this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {}));
   }
 
   async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return this.#run(opts.signal, (s, signal) => record(s, uri, signal ? { signal } : {}));
+    return this.#run(opts, (s, signal) => record(s, uri, signal ? { signal } : {}));
   }
 
   async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
-    return this.#run(opts.signal, (s, signal) => search(s, query, { ...opts, ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) => search(s, query, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
   /** Deletes remote versions only; local copies and records stay. */
   async delete(uri: string, opts: CallOptions = {}): Promise<DeleteResult> {
-    return this.#run(opts.signal, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
+    return this.#run(opts, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

@@ -35,6 +35,23 @@ export interface TaskRun {
   total?: number;
 }
 
+const SUBMIT_BOUND_MS = 120_000;
+
+/**
+ * A submit is not cut short by the caller's abort: an abort between the request and its
+ * answer would leave a task running whose id nobody knows. The submit finishes (bounded),
+ * and an abort that came meanwhile cancels the task it created.
+ */
+async function submitThenHonourAbort(run: TaskRun, submit: (signal: AbortSignal) => Promise<{ taskId: string }>): Promise<string> {
+  checkAborted(run.signal);
+  const { taskId } = await submit(AbortSignal.timeout(SUBMIT_BOUND_MS));
+  if (run.signal?.aborted) {
+    await run.session.transfer.cancelTask(taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    throw new SregistryError('ABORTED', `The operation was aborted; Transfer task ${taskId} was cancelled`);
+  }
+  return taskId;
+}
+
 /** Waits for a task, turning its polls into progress events; abort cancels it. */
 export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocument> {
   const { session } = run;
@@ -60,15 +77,9 @@ export async function transferAndWait(
   items: TransferItem[],
   label: string,
 ): Promise<string> {
-  const { taskId } = await run.session.transfer.submitTransfer({
-    source,
-    destination,
-    items,
-    label,
-    syncLevel: 'checksum',
-    verifyChecksum: true,
-    ...(run.signal ? { signal: run.signal } : {}),
-  });
+  const taskId = await submitThenHonourAbort(run, (signal) =>
+    run.session.transfer.submitTransfer({ source, destination, items, label, syncLevel: 'checksum', verifyChecksum: true, signal }),
+  );
   run.session.step(`waiting for transfer task ${taskId}`);
   try {
     await waitTask(run, taskId);
@@ -89,13 +100,7 @@ function permissionFailure(err: unknown): SregistryError | undefined {
 
 /** Deletes paths in one task (missing ones ignored) and waits. */
 export async function deleteAndWait(run: TaskRun, endpoint: string, paths: string[], label: string): Promise<string> {
-  const { taskId } = await run.session.transfer.submitDelete({
-    endpoint,
-    paths,
-    ignoreMissing: true,
-    label,
-    ...(run.signal ? { signal: run.signal } : {}),
-  });
+  const taskId = await submitThenHonourAbort(run, (signal) => run.session.transfer.submitDelete({ endpoint, paths, ignoreMissing: true, label, signal }));
   run.session.step(`waiting for delete task ${taskId}`);
   await waitTask(run, taskId);
   return taskId;

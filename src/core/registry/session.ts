@@ -3,6 +3,7 @@
  * client, wired so every HTTP answer becomes a `call` event, plus the endpoint documents
  * and registry roots found so far (cached for the Registry's life).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { TokenSource } from '../auth/token-source.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
@@ -13,7 +14,16 @@ import { TransferClient } from '../transfer/index.js';
 import type { EndpointDocument } from '../transfer/documents.js';
 import { isUuid } from '../uri.js';
 import type { ResolvedOptions } from './options.js';
-import type { ProgressEvent, RegistryEvent } from './types.js';
+import type { CallOptions, ProgressEvent, RegistryEvent } from './types.js';
+
+/**
+ * The hooks of the operation running in this async context. Calls of several operations
+ * of one Registry interleave on the shared clients; the context tells whose each is.
+ */
+const callHooks = new AsyncLocalStorage<Pick<CallOptions, 'onProgress' | 'onEvent'>>();
+
+export const withCallHooks = <T>(hooks: Pick<CallOptions, 'onProgress' | 'onEvent'>, fn: () => Promise<T>): Promise<T> =>
+  hooks.onProgress || hooks.onEvent ? callHooks.run(hooks, fn) : fn();
 
 /** The endpoint facts the operations use. */
 export interface EndpointInfo {
@@ -68,18 +78,22 @@ export class Session {
   }
 
   emit(event: RegistryEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch {
-      // a failing listener must not break an operation
+    for (const listener of [this.options.onEvent, callHooks.getStore()?.onEvent]) {
+      try {
+        listener?.(event);
+      } catch {
+        // a failing listener must not break an operation
+      }
     }
   }
 
   progress(event: ProgressEvent): void {
-    try {
-      this.options.onProgress?.(event);
-    } catch {
-      // as above
+    for (const listener of [this.options.onProgress, callHooks.getStore()?.onProgress]) {
+      try {
+        listener?.(event);
+      } catch {
+        // as above
+      }
     }
   }
 

@@ -66,6 +66,10 @@ export type RegistryEvent =
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Progress of this call only (besides the Registry-wide onProgress). */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Steps, Globus calls and notices of this call only (besides the Registry-wide onEvent). */
+  onEvent?: (event: RegistryEvent) => void;
 }
 
 export interface PushOptions extends CallOptions {
