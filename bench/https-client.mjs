@@ -15,26 +15,19 @@ import { defaultWorld } from '../lib/sandbox/world.js';
 import { TokenSource, collectionHttpsScope } from '../lib/core/auth/index.js';
 import { closeHttp } from '../lib/core/http/index.js';
 import { CollectionHttpsClient } from '../lib/core/https/index.js';
+import { numberOption } from './support/options.mjs';
+import { CHUNK, patternChunks } from './support/pattern.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const SIZE = option('--size-mib', 512) * 1024 * 1024;
-const ROUNDS = Math.max(1, option('--rounds', 3));
-const CHUNK = 1024 * 1024;
+const SIZE = numberOption('--size-mib', 512) * 1024 * 1024;
+const ROUNDS = Math.max(1, numberOption('--rounds', 3));
 
 /** Writes `size` bytes that differ chunk by chunk, one chunk at a time; answers their SHA-256. */
 async function generate(file, size) {
-  const block = Buffer.alloc(CHUNK);
-  for (let i = 0; i < CHUNK; i++) block[i] = (i * 2654435761) >>> 24;
   const hash = createHash('sha256');
   const handle = await open(file, 'w');
   try {
-    for (let sent = 0, n = 0; sent < size; n++) {
-      const chunk = block.subarray(0, Math.min(CHUNK, size - sent));
-      chunk.writeUInt32BE(n, 0);
+    let sent = 0;
+    for (const chunk of patternChunks(size)) {
       hash.update(chunk);
       await handle.write(chunk, 0, chunk.length, sent);
       sent += chunk.length;
