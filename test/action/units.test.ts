@@ -8,20 +8,12 @@ import { inputVariable, parseTags, readInputs } from '../../src/action/inputs.js
 import { pushTargets } from '../../src/action/names.js';
 import { provenance } from '../../src/action/provenance.js';
 import { HIDDEN, Redactor } from '../../src/action/redact.js';
+import { thrownCode as code } from '../support/errors.js';
 
 const reader =
   (values: Record<string, string>) =>
   (name: string): string =>
     values[name] ?? '';
-
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as SregistryError).code;
-  }
-  return undefined;
-};
 
 describe('inputs', () => {
   const base = { 'client-id': 'id', 'client-secret': 'secret', endpoint: 'ep', images: 'a.sif' };

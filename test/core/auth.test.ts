@@ -4,7 +4,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { sandboxTokens } from '../support/clients.js';
 import { caught } from '../support/errors.js';
 import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { extraEndpoint } from '../support/worlds.js';
+import { mappedCollection } from '../support/worlds.js';
 import { requestJson, request } from '../../src/core/http/index.js';
 import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess, type TokenSourceOptions } from '../../src/core/auth/index.js';
 import { requestsTo } from './http-support.js';
@@ -29,16 +29,7 @@ describe('core auth token source', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push(
-        extraEndpoint({
-          id: mappedId,
-          displayName: 'sandbox-mapped',
-          entityType: 'GCSv5_mapped_collection',
-          description: 'mapped collection for data_access scopes',
-          owner: world.clients[0]!.id,
-          root: tmp,
-        }),
-      );
+      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection for data_access scopes', root: tmp }));
     });
   });
   beforeEach(() => resetFaults(sb));

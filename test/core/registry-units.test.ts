@@ -6,15 +6,7 @@ import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../..
 import { pruner } from '../../src/core/registry/search.js';
 import { chooseTransport } from '../../src/core/registry/transport.js';
 import { mapLimited } from '../../src/core/registry/semaphore.js';
-
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-};
+import { thrownCode as code } from '../support/errors.js';
 
 describe('registry options', () => {
   it('reads every variable that is set and nothing else', () => {

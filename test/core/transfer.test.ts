@@ -7,7 +7,7 @@ import { sandboxTokens, sandboxTransferClient, type Credentials } from '../suppo
 import { caught } from '../support/errors.js';
 import { collect } from '../support/iterables.js';
 import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
+import { addCollectionUser, extraEndpoint, mappedCollection, newClient } from '../support/worlds.js';
 import type { ApiCall } from '../../src/core/http/index.js';
 import { TRANSFER_SCOPE } from '../../src/core/auth/index.js';
 import type { TransferClient, TransferClientOptions } from '../../src/core/transfer/index.js';
@@ -37,21 +37,11 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      const owner = world.clients[0]!.id;
       reader = newClient('reader');
       const bulkOwner = newClient('bulk-owner');
       addCollectionUser(world, reader, '/shub/');
       world.clients.push(bulkOwner);
-      world.endpoints.push(
-        extraEndpoint({
-          id: mappedId,
-          displayName: 'sandbox-mapped',
-          entityType: 'GCSv5_mapped_collection',
-          description: 'mapped collection that wants data_access',
-          owner,
-          root: tmp,
-        }),
-      );
+      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection that wants data_access', root: tmp }));
       for (let i = 0; i < BULK; i++) {
         world.endpoints.push(
           extraEndpoint({

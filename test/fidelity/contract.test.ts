@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { transferToken } from '../support/tokens.js';
 import { pollUntil } from '../support/wait.js';
-import { extraEndpoint } from '../support/worlds.js';
+import { mappedCollection } from '../support/worlds.js';
 import { loadFixtures, shapeDifferences, type FixtureEntry } from '../support/fixtures.js';
 
 type Json = Record<string, unknown>;
@@ -56,17 +56,7 @@ describe('sandbox answers have the shape of real Globus answers', () => {
   beforeAll(async () => {
     mappedId = randomUUID();
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push(
-        extraEndpoint({
-          id: mappedId,
-          displayName: 'sandbox-mapped',
-          entityType: 'GCSv5_mapped_collection',
-          description: 'mapped collection for contract tests',
-          owner: world.clients[0]!.id,
-          root: join(tmp, 'mapped'),
-          https: true,
-        }),
-      );
+      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection for contract tests', root: join(tmp, 'mapped'), https: true }));
     });
     await mkdir(join(sb.tmp, 'mapped'), { recursive: true });
     token = transferToken(sb);

@@ -17,3 +17,13 @@ export async function caught(promise: Promise<unknown>): Promise<SregistryError>
   expect(err).toBeInstanceOf(SregistryError);
   return err;
 }
+
+/** The `code` of what `fn` throws, or undefined when it returns. */
+export function thrownCode(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+}

@@ -18,3 +18,8 @@ type EndpointFields = Pick<SandboxEndpoint, 'displayName' | 'entityType' | 'owne
 export function extraEndpoint(fields: EndpointFields): SandboxEndpoint {
   return { id: randomUUID(), description: '', https: false, highAssurance: false, public: false, permissions: [], ...fields };
 }
+
+/** A GCSv5 mapped collection `sandbox-mapped` of the world's default client (for data_access consent cases). */
+export function mappedCollection(world: SandboxWorld, fields: Pick<SandboxEndpoint, 'id' | 'description' | 'root'> & Partial<SandboxEndpoint>): SandboxEndpoint {
+  return extraEndpoint({ displayName: 'sandbox-mapped', entityType: 'GCSv5_mapped_collection', owner: world.clients[0]!.id, ...fields });
+}
