@@ -4,15 +4,12 @@
 //   node bench/sandbox-rss.mjs [--size-mib N] [--limit-mb N]
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { numberOption } from './support/options.mjs';
 import { patternChunks } from './support/pattern.mjs';
-import { peakRssKiB, startSandboxChild, stopChild } from './support/sandbox-child.mjs';
+import { runRssBench } from './support/rss-bench.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
 const SIZE = numberOption('--size-mib', 2048) * 1024 * 1024;
@@ -69,10 +66,7 @@ async function get(url, token) {
   return { digest: hash.digest('hex'), bytes };
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'sandbox-rss-'));
-const { child, start } = await startSandboxChild(dataDir, readStartInfo);
-let failed = false;
-try {
+await runRssBench({ tmpPrefix: 'sandbox-rss-', readStartInfo, limitMb: LIMIT_MB }, async ({ start }) => {
   const token = await clientCredentialsToken(start, `https://auth.globus.org/scopes/${start.collectionId}/https`);
   const url = `${start.httpsServer}/rss-bench.bin`;
   const began = Date.now();
@@ -81,15 +75,5 @@ try {
   const seconds = (Date.now() - began) / 1000;
   const intact = got.digest === sent && got.bytes === SIZE;
   console.log(`moved ${SIZE / 1024 / 1024} MiB up and down in ${seconds.toFixed(1)} s; SHA-256 ${intact ? 'matches' : 'DIFFERS'} (${got.digest})`);
-  const peakMb = Math.round((await peakRssKiB(child.pid)) / 1024);
-  const pass = peakMb < LIMIT_MB;
-  console.log(`sandbox peak RSS: ${peakMb} MB (${pass ? 'pass' : 'FAIL'}: limit ${LIMIT_MB} MB)`);
-  failed = !intact || !pass;
-} catch (err) {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  failed = true;
-} finally {
-  await stopChild(child);
-  await rm(dataDir, { recursive: true, force: true });
-}
-process.exitCode = failed ? 1 : 0;
+  return intact;
+});

@@ -3,11 +3,10 @@
 // it is read twice and hashed), then the sandbox process's high-water RSS (VmHWM) is read
 // from /proc. Not part of the test suite. Run after `npm run build`:
 //   node bench/sandbox-transfer-rss.mjs [--size-mib N] [--limit-mb N]
-import { mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { numberOption } from './support/options.mjs';
-import { peakRssKiB, startSandboxChild, stopChild } from './support/sandbox-child.mjs';
+import { runRssBench } from './support/rss-bench.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
 const SIZE = numberOption('--size-mib', 2048) * 1024 * 1024;
@@ -36,10 +35,7 @@ async function transferApi(origin, token, method, path, body) {
   return json;
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'sandbox-transfer-rss-'));
-const { child, start } = await startSandboxChild(dataDir, readStartInfo);
-let failed = false;
-try {
+await runRssBench({ tmpPrefix: 'sandbox-transfer-rss-', readStartInfo, limitMb: LIMIT_MB }, async ({ start, dataDir }) => {
   // The data folder is one of the personal endpoint's config-paths, and a sparse file costs no disk.
   const source = join(dataDir, 'rss-source.bin');
   await writeFile(source, '');
@@ -65,15 +61,5 @@ try {
   const landed = await stat(join(start.folder, 'rss-bench.bin')).catch(() => undefined);
   const ok = task.status === 'SUCCEEDED' && landed?.size === SIZE && task.bytes_transferred === SIZE;
   console.log(`task ${task.status}: ${task.bytes_transferred} bytes in ${seconds.toFixed(1)} s (${task.effective_bytes_per_second} B/s)${task.fatal_error ? `, ${task.fatal_error.code}` : ''}`);
-  const peakMb = Math.round((await peakRssKiB(child.pid)) / 1024);
-  const pass = peakMb < LIMIT_MB;
-  console.log(`sandbox peak RSS: ${peakMb} MB (${pass ? 'pass' : 'FAIL'}: limit ${LIMIT_MB} MB)`);
-  failed = !ok || !pass;
-} catch (err) {
-  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  failed = true;
-} finally {
-  await stopChild(child);
-  await rm(dataDir, { recursive: true, force: true });
-}
-process.exitCode = failed ? 1 : 0;
+  return ok;
+});
