@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { fileSha256 } from '../support/files.js';
 import { assertBuilt, Cli, json, leakedSecrets, sandboxEnv } from './support.js';
 
 interface Image {
@@ -30,7 +30,7 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
     cli = new Cli(await sandboxEnv(sb));
     file = join(sb.tmp, 'hello.sif');
     await writeSif(file, { labels: { maintainer: 'cli test' }, payloadBytes: Buffer.alloc(64 * 1024, 7) });
-    sha = createHash('sha256').update(readFileSync(file)).digest('hex');
+    sha = await fileSha256(file);
     remote = `globus://${sb.collection.id}/lab/hello`;
   });
   afterAll(() => sb.stop());
@@ -96,7 +96,7 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
     const image = json<Image>(run);
     expect(image.status).toBe('pulled');
     expect(image.image?.startsWith(join(sb.tmp, 'storage'))).toBe(true);
-    expect(createHash('sha256').update(readFileSync(image.image!)).digest('hex')).toBe(sha);
+    expect(await fileSha256(image.image!)).toBe(sha);
   });
 
   it('pull over Transfer through the personal endpoint, flags winning over the environment', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
+import { addCollectionUser, newClient } from '../support/worlds.js';
 import { assertBuilt, Cli, json, leakedSecrets, sandboxEnv } from './support.js';
 
 const COMMANDS = ['push', 'pull', 'record', 'search', 'delete', 'inspect', 'images', 'sandbox', 'demo'];
@@ -13,16 +14,13 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
   let cli: Cli;
   let env: NodeJS.ProcessEnv;
   /** A second client that may read the collection but not write it. */
-  const reader = { id: randomUUID(), secret: randomBytes(32).toString('base64url'), name: 'reader' };
+  const reader = newClient('reader', randomBytes(32).toString('base64url'));
   let file: string;
   let remote: string;
 
   beforeAll(async () => {
     assertBuilt();
-    sb = await startTestSandbox((world) => {
-      world.clients.push(reader);
-      world.endpoints[1]!.permissions.push({ principal: reader.id, path: '/', access: 'r' });
-    });
+    sb = await startTestSandbox((world) => addCollectionUser(world, reader));
     env = await sandboxEnv(sb);
     cli = new Cli(env);
     file = join(sb.tmp, 'small.sif');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { sandboxTokens } from '../support/clients.js';
 import { caught } from '../support/errors.js';
 import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
 import { waitFor } from '../support/wait.js';
+import { newClient } from '../support/worlds.js';
 import type { RetryInfo } from '../../src/core/http/index.js';
 import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../src/core/https/index.js';
 import { requestsTo } from './http-support.js';
@@ -22,7 +23,7 @@ describe('collection HTTPS client', () => {
   let root: string;
   let client: CollectionHttpsClient;
   let retries: RetryInfo[];
-  const stranger = { id: randomUUID(), secret: 'stranger-secret', name: 'stranger' };
+  const stranger = newClient('stranger', 'stranger-secret');
   const content = randomBytes(3 * 1024 * 1024 + 12_345);
   let n = 0;
   /** A fresh destination in the sandbox's temp folder. */
