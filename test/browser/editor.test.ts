@@ -64,6 +64,40 @@ describe('the sregistry nodes in the Node-RED editor', () => {
     expect(labels.map((l) => l.trim()).sort()).toEqual(['delete image', 'pull image', 'push image', 'record image', 'search']);
   });
 
+  it('loads the shared editor script and checks settings with its validators', async () => {
+    const served = await fetch(`${red.url}/resources/@sregistry/globus/sregistry-editor.js`);
+    expect(served.status).toBe(200);
+    await expect(page.evaluate('typeof window.sregistryEditor')).resolves.toBe('object');
+    // The unnamed pull node's label comes from the shared definition: "pull <image>".
+    const label = await page.locator(`[id="${byType('sregistry-pull')}"] .red-ui-flow-node-label`).textContent();
+    expect(label?.trim()).toBe('pull lab/analysis:latest');
+    await page.locator(`[id="${byType('sregistry-pull')}"] .red-ui-flow-node`).dblclick();
+    const image = page.locator('#node-input-image');
+    const queue = page.locator('#node-input-queueLimit');
+    // Typed key by key, as a user does: the editor validates on each keyup.
+    const type = async (field: typeof image, text: string) => {
+      await field.fill('');
+      await field.pressSequentially(text);
+    };
+    const flagged = async (field: typeof image) => /\binput-error\b/.test((await field.getAttribute('class')) ?? '');
+    await image.waitFor();
+    try {
+      await expect(flagged(image)).resolves.toBe(false);
+      await type(image, 'not a reference!');
+      await type(queue, '0');
+      await expect(flagged(image)).resolves.toBe(true);
+      await expect(flagged(queue)).resolves.toBe(true);
+      await type(image, 'lab/other:v2');
+      await type(queue, '5');
+      await expect(flagged(image)).resolves.toBe(false);
+      await expect(flagged(queue)).resolves.toBe(false);
+    } finally {
+      // Cancelled, so the node keeps its settings for the tests that follow.
+      await page.locator('#node-dialog-cancel').click();
+      await image.waitFor({ state: 'detached' });
+    }
+  });
+
   it('opens the pull node, its help, and sets up its Globus client against the sandbox', async () => {
     const pull = page.locator(`[id="${byType('sregistry-pull')}"] .red-ui-flow-node`);
     await pull.click();
