@@ -39,6 +39,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       registryOptions(inputs, env, {
         onProgress: progressReporter((line) => log.info(line)),
         onEvent: eventLogger(log),
+        onToken: (token) => {
+          core.setSecret(token);
+          redactor.add(token);
+        },
       }),
     );
     const ctx: RunContext = { inputs, registry, log, env, rows, signal: abort.signal };

@@ -12,6 +12,8 @@ import type { ActionInputs } from './inputs.js';
 export interface Hooks {
   onProgress: (e: ProgressEvent) => void;
   onEvent: (e: RegistryEvent) => void;
+  /** Masks each access token before anything could log it. */
+  onToken: (accessToken: string) => void;
 }
 
 /** The folder this Action keeps its own local files in. */
@@ -32,6 +34,7 @@ export function registryOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv, ho
     database: base.database ?? join(work, 'sregistry.db'),
     onProgress: hooks.onProgress,
     onEvent: hooks.onEvent,
+    onToken: hooks.onToken,
   };
   if (inputs.authUrl !== undefined) options.globus.authUrl = inputs.authUrl;
   if (inputs.transferUrl !== undefined) options.globus.transferUrl = inputs.transferUrl;

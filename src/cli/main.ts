@@ -130,7 +130,7 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
       hooks: { onProgress: progress.onProgress, onEvent },
       registry() {
         if (!options) throw new Error(`${spec.name} does not use the registry`);
-        registry ??= new Registry({ ...options, onProgress: progress.onProgress, onEvent });
+        registry ??= new Registry({ ...options, onProgress: progress.onProgress, onEvent, onToken: (token) => redactor.add(token) });
         return registry;
       },
     };

@@ -48,6 +48,7 @@ describe('action push', () => {
     const a = await sif(job, 'build/alpine.sif', 'alpine');
     const b = await sif(job, 'build/tools.sif', 'tools');
     await sif(job, 'build/skip-me.sif', 'skip');
+    const tokensBefore = new Set(sb.context.tokens.all());
     const run = await runAction({
       job,
       inputs: baseInputs({ images: 'build/*.sif\n!build/skip-*.sif', name: 'ci/', tags: 'v1\nlatest' }),
@@ -99,7 +100,11 @@ describe('action push', () => {
     expect(run.stdout.split('\n').filter((l) => l === '::endgroup::')).toHaveLength(2);
     expect(run.stdout).toMatch(/::debug::(GET|POST|PUT) http:\/\/127\.0\.0\.1:\d+\/\S* -> 2\d\d/);
     expect(run.stdout.split('\n')[0]).toBe(`::add-mask::${sb.client.secret}`);
-    expect(sb.context.tokens.all().length).toBeGreaterThan(0);
+    // Every token this run was issued was masked with setSecret before any use.
+    const issued = sb.context.tokens.all().filter((t) => !tokensBefore.has(t));
+    expect(issued.length).toBeGreaterThan(0);
+    const masked = new Set(run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)));
+    for (const t of issued) expect(masked).toContain(t);
     expectClean(run, sb.client.secret);
   });
 

@@ -72,6 +72,17 @@ describe('core auth token source', () => {
     await res.dump();
   });
 
+  it('announces every access token it receives, other_tokens included, before handing one out', async () => {
+    const announced: string[] = [];
+    const tokens = source({ onToken: (t) => announced.push(t) });
+    const both = await tokens.getAccessToken([TRANSFER_SCOPE, collectionHttpsScope(sb.collection.id)]);
+    expect(announced).toHaveLength(2);
+    expect(announced).toContain(both.accessToken);
+    expect(announced).toContain((await tokens.getAccessToken(collectionHttpsScope(sb.collection.id))).accessToken);
+    await tokens.getAccessToken(TRANSFER_SCOPE);
+    expect(announced).toHaveLength(2);
+  });
+
   it('renews an expired token once when the service answers 401', async () => {
     const tokens = source();
     const first = await tokens.getToken(TRANSFER_SCOPE);

@@ -24,6 +24,8 @@ export interface TokenSourceOptions {
   now?: () => number;
   /** Told of each answered request to Auth (discovery, token), like the service clients' hook. */
   onCall?: (call: ApiCall) => void;
+  /** Told of every access token as it arrives, before it is used, so callers can mask it in logs. */
+  onToken?: (accessToken: string) => void;
 }
 
 /** One access token as cached. */
@@ -191,6 +193,7 @@ export class TokenSource {
     } catch (err) {
       throw this.#authError(err, `getting a token for ${key}`);
     }
+    this.#announce(answer);
     const now = this.#now();
     const main = this.#entry(answer, now);
     if (!main) throw new SregistryError('INVALID_RESPONSE', `Globus Auth answered a token request for ${key} without access_token/expires_in; check GLOBUS_SDK_SERVICE_URL_AUTH`);
@@ -201,6 +204,13 @@ export class TokenSource {
       if (entry && entry.scope) this.#cache.set(scopeKey(entry.scope), entry);
     }
     return main;
+  }
+
+  #announce(answer: TokenEntry): void {
+    const tokens = [answer, ...(Array.isArray(answer.other_tokens) ? (answer.other_tokens as TokenEntry[]) : [])];
+    for (const t of tokens) {
+      if (t && typeof t === 'object' && typeof t.access_token === 'string') this.#options.onToken?.(t.access_token);
+    }
   }
 
   #entry(raw: TokenEntry, now: number): AccessToken | undefined {

@@ -68,7 +68,8 @@ export class Session {
     });
     const retry = options.retry ? { retry: { ...options.retry } } : {};
     const onCall = (call: ApiCall): void => this.emit({ type: 'call', call: { ...call } });
-    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...retry });
+    const onToken = options.onToken;
+    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...(onToken ? { onToken } : {}), ...retry });
     this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
     this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, ...retry });
   }

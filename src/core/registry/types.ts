@@ -43,6 +43,8 @@ export interface RegistryOptions {
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;
+  /** Every access token as it arrives, before any use: front ends mask it (Actions' setSecret). */
+  onToken?: (accessToken: string) => void;
 }
 
 export interface ProgressEvent {
