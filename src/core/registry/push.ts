@@ -291,7 +291,13 @@ function hiddenPath(plan: Plan, tag: string): string {
 
 async function rename(plan: Plan, from: string, to: string, isImage: boolean): Promise<void> {
   checkAborted(plan.signal);
-  await plan.session.transfer.rename(plan.ep.id, from, to, plan.signal ? { signal: plan.signal } : {});
+  const opts = plan.signal ? { signal: plan.signal } : {};
+  try {
+    await plan.session.transfer.rename(plan.ep.id, from, to, opts);
+  } catch (err) {
+    // A rename retried after its answer was lost finds its source gone: done if the target is there.
+    if (!isMissingPath(err) || (await plan.session.transfer.stat(plan.ep.id, to, opts))?.type !== 'file') throw err;
+  }
   plan.hidden = plan.hidden.filter((p) => p !== from);
   if (isImage) plan.published.push(to);
 }
@@ -351,11 +357,18 @@ function result(plan: Plan, tag: string, version: string, status: 'pushed' | 'ex
 
 /** Best effort: removes what this push left behind; never throws, never uses the caller's (maybe aborted) signal. */
 async function cleanup(plan: Plan): Promise<void> {
-  const paths = [...plan.hidden, ...plan.published];
-  if (paths.length === 0) return;
   const { session, ep } = plan;
-  session.step(`removing ${paths.length} unfinished file${paths.length > 1 ? 's' : ''}`);
   const signal = AbortSignal.timeout(60_000);
+  // An image file is named by its hash, so another push of the same file may have
+  // published it too: once a manifest sits beside it, it belongs to a complete version.
+  const published: string[] = [];
+  for (const p of plan.published) {
+    const manifest = await session.transfer.stat(ep.id, `${p}.json`, { signal }).catch(() => null);
+    if (manifest === undefined) published.push(p);
+  }
+  const paths = [...plan.hidden, ...published];
+  if (paths.length === 0) return;
+  session.step(`removing ${paths.length} unfinished file${paths.length > 1 ? 's' : ''}`);
   try {
     if (plan.transport === 'https' && ep.httpsServer) {
       for (const p of paths) {
