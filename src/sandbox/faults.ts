@@ -71,12 +71,33 @@ export const isTaskFault = (action: FaultAction): action is TaskFaultAction => T
 /** Paths of the main origin that faults never touch, so a broad rule cannot lock tests out of the admin API. */
 export const ADMIN_PREFIX = '/_sandbox/';
 
+/**
+ * Request log entries kept by default: enough for any test run or an afternoon of
+ * polling, small (a few MB) for a sandbox left running for days. Older entries are
+ * dropped; indices keep counting.
+ */
+export const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
+
 export class FaultBook {
   readonly rules: FaultRule[] = [];
   readonly log: LoggedRequest[] = [];
-  /** How many entries `clearLog` dropped, so indices stay stable across clears. */
+  /** How many entries `clearLog` or the log limit dropped, so indices stay stable. */
   #dropped = 0;
   readonly #releases = new Map<string, Set<() => void>>();
+
+  constructor(readonly requestLogLimit: number = DEFAULT_REQUEST_LOG_LIMIT) {
+    if (!Number.isInteger(requestLogLimit) || requestLogLimit < 1) throw new RangeError('requestLogLimit must be a positive integer');
+  }
+
+  /** Adds a log entry, dropping the oldest once the log is full. */
+  record(entry: LoggedRequest): void {
+    this.log.push(entry);
+    const over = this.log.length - this.requestLogLimit;
+    if (over > 0) {
+      this.log.splice(0, over);
+      this.#dropped += over;
+    }
+  }
 
   /** Adds a rule; it applies to the next `times` matching requests (or tasks). */
   add(rule: NewFaultRule): FaultRule {

@@ -20,6 +20,8 @@ export interface SandboxOptions {
   dataDir: string;
   /** Port of the Auth + Transfer origin; 0 picks a free one. */
   port?: number;
+  /** Most request log entries kept (oldest dropped first); DEFAULT_REQUEST_LOG_LIMIT when absent. */
+  requestLogLimit?: number;
 }
 
 export interface RunningSandbox {
@@ -38,7 +40,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   const context: SandboxContext = {
     world: options.world,
     tokens: new TokenStore(),
-    faults: new FaultBook(),
+    faults: new FaultBook(options.requestLogLimit),
     dataDir: options.dataDir,
     origin: '',
     signal: stop.signal,
@@ -73,7 +75,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     context,
     async close() {
       stop.abort();
-      await Promise.allSettled([...pending]);
+      // Cut connections first: handlers of cut requests (and aborted tasks) then clean up
+      // their temp files, and close() waits for that below.
       await Promise.all(
         servers.map(
           (s) =>
@@ -83,6 +86,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
             }),
         ),
       );
+      await Promise.allSettled([...pending]);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SandboxError } from './errors.js';
+import { SandboxError, badRequest } from './errors.js';
 import { Router, newRequestId, sendJson, type Exchange } from './http.js';
 import type { SandboxContext } from './context.js';
 import type { FaultBook } from './faults.js';
@@ -13,12 +13,23 @@ export const LOOPBACK = '127.0.0.1';
  * errors. Body-level faults are handed to the handler on `ex.fault`.
  */
 export function dispatcher(ctx: SandboxContext, originName: string, router: Router) {
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', ctx.origin);
+  // Tracked so close() can wait for handlers cut by the shutdown to clean up (temp files).
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const work = handle(req, res);
+    ctx.track(work);
+    return work;
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A target that is no URL (e.g. `http://[`) must not throw outside the try below:
+    // an unhandled rejection there would stop the whole process.
+    const parsed = URL.canParse(req.url ?? '/', ctx.origin) ? new URL(req.url ?? '/', ctx.origin) : undefined;
+    const url = parsed ?? new URL('/', ctx.origin);
     const ex: Exchange = { req, res, url, params: {}, requestId: newRequestId() };
-    const fault = ctx.faults.take(originName, req.method ?? 'GET', url.pathname);
+    const fault = parsed ? ctx.faults.take(originName, req.method ?? 'GET', url.pathname) : undefined;
     logRequest(ctx.faults, originName, ex, fault?.kind);
     try {
+      if (!parsed) throw badRequest('The request target is not a valid URL path');
       if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal: ctx.signal });
       if (fault?.kind === 'reset' && fault.afterBytes === undefined) {
         req.socket.destroy();
@@ -42,7 +53,8 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
       ex.params = found.params;
       await found.handler(ex);
     } catch (err) {
-      if (res.headersSent || res.destroyed) {
+      // Stopping (close() aborts delays and cuts connections) is not a failure to report.
+      if (res.headersSent || res.destroyed || ctx.signal.aborted) {
         res.destroy();
         return;
       }
@@ -54,7 +66,7 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
       }
       req.resume();
     }
-  };
+  }
 }
 
 function statusCode(status: number): string {
@@ -66,24 +78,34 @@ function statusCode(status: number): string {
 
 /**
  * Logged when the request arrives, so a client that has its answer always finds the
- * entry; status and caller are read live from the exchange (copies taken by
- * `requestsSince` or JSON freeze them).
+ * entry; status and caller are read live from the exchange while it is open (copies
+ * taken by `requestsSince` or JSON freeze them). Once the response closes they are
+ * kept as plain values, so the log holds no request, response or socket.
  */
 function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string | undefined): void {
-  book.log.push({
+  // The closures below reach the exchange only through `seen`, so dropping it there frees it.
+  const seen: { ex?: Exchange; status: number; clientId?: string } = { ex, status: 0 };
+  book.record({
     time: new Date().toISOString(),
     origin,
     method: ex.req.method ?? 'GET',
     path: ex.url.pathname,
     query: ex.url.search,
     get status() {
-      return ex.res.statusCode;
+      return seen.ex ? seen.ex.res.statusCode : seen.status;
     },
     requestId: ex.requestId,
     get clientId() {
-      return ex.clientId;
+      return seen.ex ? seen.ex.clientId : seen.clientId;
     },
     ...(fault ? { fault: fault as never } : {}),
+  });
+  ex.res.once('close', () => {
+    const open = seen.ex;
+    if (!open) return;
+    seen.status = open.res.statusCode;
+    if (open.clientId !== undefined) seen.clientId = open.clientId;
+    delete seen.ex;
   });
 }
 
