@@ -105,3 +105,24 @@ describe('push: a failed push next to a concurrent one of the same file', () => 
     resetFaults(sb);
   });
 });
+
+describe('a Transfer task held INACTIVE', () => {
+  it('is cancelled when the operation gives up on it, so it cannot write after the cleanup', async () => {
+    resetFaults(sb);
+    const up = makeRegistry(sb, 'https', {}, 'held-up');
+    await up.registry.push(await randomFile(sb, 'held.bin', 1000), uri('held'));
+    await up.registry.close();
+    const h = makeRegistry(sb, 'transfer', {}, 'held');
+    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' } });
+    const err = await failure(h.registry.pull(uri('held')));
+    await h.registry.close();
+    expect(err.code).toBe('TASK_INACTIVE');
+    const taskId = /Task (\S+) is INACTIVE/.exec(err.message)?.[1];
+    expect(taskId).toBeDefined();
+    expect(sb.context.faults.requestsSince(0).some((r) => r.method === 'POST' && r.path === `/v0.10/task/${taskId}/cancel`)).toBe(true);
+    // Nothing is left holding: releasing the task finds no waiter.
+    expect(sb.context.faults.release(taskId!)).toBe(false);
+    expect(await filesBelow(h.storage)).toEqual([]);
+    resetFaults(sb);
+  });
+});

@@ -52,21 +52,29 @@ async function submitThenHonourAbort(run: TaskRun, submit: (signal: AbortSignal)
   return taskId;
 }
 
-/** Waits for a task, turning its polls into progress events; abort cancels it. */
+/** Waits for a task, turning its polls into progress events; abort cancels it, and so does giving up on a held task. */
 export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocument> {
   const { session } = run;
   const o = session.options;
-  return session.transfer.waitForTask(taskId, {
-    pollMs: o.pollMs,
-    maxPollMs: o.maxPollMs,
-    ...(run.signal ? { signal: run.signal } : {}),
-    onProgress: (task: TaskDocument) => {
-      const moved = typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0;
-      // A task may carry the small manifest beside the image; progress is the image's.
-      const bytes = run.total !== undefined ? Math.min(moved, run.total) : moved;
-      session.progress({ phase: 'transfer', image: run.image, bytes, ...(run.total !== undefined ? { total: run.total } : {}), taskId });
-    },
-  });
+  try {
+    return await session.transfer.waitForTask(taskId, {
+      pollMs: o.pollMs,
+      maxPollMs: o.maxPollMs,
+      ...(run.signal ? { signal: run.signal } : {}),
+      onProgress: (task: TaskDocument) => {
+        const moved = typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0;
+        // A task may carry the small manifest beside the image; progress is the image's.
+        const bytes = run.total !== undefined ? Math.min(moved, run.total) : moved;
+        session.progress({ phase: 'transfer', image: run.image, bytes, ...(run.total !== undefined ? { total: run.total } : {}), taskId });
+      },
+    });
+  } catch (err) {
+    // The operation fails and cleans up now: a held task must not resume later and write after that.
+    if (!isSregistryError(err) || err.code !== 'TASK_INACTIVE') throw err;
+    await session.transfer.cancelTask(taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    const why = err.message.replace(/; fix that and wait again, or cancel the task$/, '');
+    throw new SregistryError('TASK_INACTIVE', `${why}; the task was cancelled: fix that and run the command again`, { cause: err });
+  }
 }
 
 /** Submits a transfer with checksum sync and verification, and waits for it. */
