@@ -20,7 +20,7 @@ module.exports = function register(RED) {
       verb: 'pushing',
       transport: (msg) => pickTransport(msg, config),
       run: ({ node, registry, core, msg, call }) => {
-        const file = msgString(msg, 'payload') || (config.file || '').trim();
+        const file = (typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined) || (config.file || '').trim();
         if (!file) throw new Error(`${node.type}: no file to push: set msg.payload to its path or set one in the node`);
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
         const tags = tagList(msg.tags !== undefined ? msg.tags : config.tags);

@@ -147,10 +147,18 @@ function setupOperationNode(RED, node, config, op) {
   });
 }
 
-/** An optional string from msg: trimmed, or undefined when missing or blank. */
+/**
+ * An optional string from msg: trimmed, or undefined when missing or blank. Any other
+ * value is an error: falling back to the node's setting instead could, say, delete the
+ * configured image when msg.uri was meant to name another one.
+ */
 function msgString(msg, key) {
   const v = msg[key];
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') {
+    throw new Error(`msg.${key} must be a string, not ${Array.isArray(v) ? 'an array' : typeof v}: set it to text, or remove it to use the node's setting`);
+  }
+  return v.trim() !== '' ? v.trim() : undefined;
 }
 
 /**

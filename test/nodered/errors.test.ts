@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { seedImage } from './seed.js';
 import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor, type HelperNode } from './support.js';
@@ -62,6 +64,24 @@ describe('sregistry nodes: errors, Catch nodes and the queue', () => {
     const msg = await caught;
     expect(msg.id).toBe(7);
     expect(String((msg.error as Msg).message)).toContain('Unknown transport "carrier-pigeon"');
+  });
+
+  it('a msg override that is not a string is refused: a delete never falls back to its configured image', async () => {
+    const seeded = await seedImage(sb, 'library/keepme:latest');
+    await load({ type: 'sregistry-delete', image: 'library/keepme:latest' });
+    const out = collect(helper.getNode('out'));
+    for (const [key, value] of [['uri', { uri: 'library/other' }], ['endpoint', 42], ['transport', ['https']]] as const) {
+      const caught = nextMessage(helper.getNode('caught'));
+      const sent = nextMessage(helper.getNode('out')).then((m) => {
+        throw new Error(`the node ran with msg.${key} ignored: ${JSON.stringify(m.payload)}`);
+      });
+      helper.getNode('op').receive({ [key]: value, key });
+      const msg = await Promise.race([caught, sent]);
+      expect(msg.key).toBe(key);
+      expect(String((msg.error as Msg).message)).toContain(`msg.${key} must be a string`);
+    }
+    expect(out).toEqual([]);
+    await expect(stat(join(sb.collection.root!, seeded.path))).resolves.toBeTruthy();
   });
 
   it('a node without a Globus client says so in its status and fails each message', async () => {
