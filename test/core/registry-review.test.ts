@@ -126,3 +126,17 @@ describe('a Transfer task held INACTIVE', () => {
     resetFaults(sb);
   });
 });
+
+describe('record after pull', () => {
+  it('keeps the local image the pull stored in the record', async () => {
+    resetFaults(sb);
+    const h = makeRegistry(sb, 'https', {}, 'record-after-pull');
+    await h.registry.push(await randomFile(sb, 'kept.bin', 1000), uri('kept'));
+    const pulled = await h.registry.pull(uri('kept'));
+    const recorded = await h.registry.record(uri('kept'));
+    expect(recorded.status).toBe('recorded');
+    expect((await h.registry.inspect('review/kept'))?.image).toBe(pulled.image);
+    expect((await h.registry.pull(uri('kept'))).status).toBe('cached');
+    await h.registry.close();
+  });
+});

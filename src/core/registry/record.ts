@@ -1,4 +1,5 @@
-/** record: resolve and read the manifest, then write a record with the URL and no image; no image bytes move. */
+/** record: resolve and read the manifest, then write a record with the URL (and no image, unless that version was pulled already); no image bytes move. */
+import { stat } from 'node:fs/promises';
 import { manifestPath } from '../layout.js';
 import { formatGlobusUri, formatReference } from '../uri.js';
 import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
@@ -17,12 +18,15 @@ export async function record(session: Session, uriText: string, opts: CallOption
   let manifest;
   if (transport === 'https') manifest = await readManifestHttps(session, r.ep, path, r.vref, r.manifestSize, signal);
   else ({ manifest, taskId } = await readManifestTransfer(session, r.ep, path, r.vref, r.manifestSize, signal));
+  // The same version pulled before keeps its local file in the record.
+  const earlier = session.records().get(r.vref, { client: 'globus' })?.image;
+  const image = earlier && (await stat(earlier).catch(() => undefined))?.isFile() ? earlier : null;
   session.records().upsert({
     collection: r.vref.collection,
     name: r.vref.name,
     tag: r.vref.tag,
     version: r.vref.version,
-    image: null,
+    image,
     url: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
     uri: formatReference(r.vref),
     metrics: manifest,
