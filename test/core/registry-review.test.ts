@@ -140,3 +140,20 @@ describe('record after pull', () => {
     await h.registry.close();
   });
 });
+
+describe('two operations of one Registry on the same endpoint', () => {
+  it('an abort of one does not fail the other that shares its endpoint lookup', async () => {
+    resetFaults(sb);
+    const h = makeRegistry(sb, 'https', {}, 'shared-lookup');
+    await h.registry.push(await randomFile(sb, 'shared.bin', 1000), uri('shared'));
+    const fresh = makeRegistry(sb, 'https', {}, 'shared-lookup-2');
+    const controller = new AbortController();
+    const aborted = fresh.registry.pull(uri('shared'), { signal: controller.signal });
+    const other = fresh.registry.pull(uri('shared'));
+    controller.abort();
+    expect((await failure(aborted)).code).toBe('ABORTED');
+    expect((await other).status).toBe('pulled');
+    await h.registry.close();
+    await fresh.registry.close();
+  });
+});

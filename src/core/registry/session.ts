@@ -8,6 +8,7 @@ import { TokenSource } from '../auth/token-source.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
 import type { ApiCall } from '../http/request.js';
+import { abortedError } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../https/index.js';
 import type { Records } from '../records.js';
 import { TransferClient } from '../transfer/index.js';
@@ -52,7 +53,7 @@ export class Session {
   readonly tokens: TokenSource;
   readonly transfer: TransferClient;
   readonly https: CollectionHttpsClient;
-  readonly #endpoints = new Map<string, Promise<EndpointInfo>>();
+  readonly #endpoints = new Map<string, Lookup>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
   readonly records: () => Records;
@@ -109,17 +110,20 @@ export class Session {
   /** The endpoint a URI names: a UUID is looked up, a display name searched for (exactly one match). */
   endpoint(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
     const key = isUuid(nameOrId) ? nameOrId.toLowerCase() : `name:${nameOrId}`;
-    let found = this.#endpoints.get(key);
-    if (!found) {
-      found = this.#resolve(nameOrId, signal).then((info) => {
-        this.#endpoints.set(info.id, Promise.resolve(info));
-        return info;
+    let lookup = this.#endpoints.get(key);
+    if (!lookup) {
+      // Shared by every operation that asks meanwhile; it stops only once all of them aborted.
+      const stop = new AbortController();
+      const info = this.#resolve(nameOrId, stop.signal).then((found) => {
+        this.#endpoints.set(found.id, { info: Promise.resolve(found), stop: new AbortController(), waiting: 0 });
+        return found;
       });
+      const created: Lookup = { info, stop, waiting: 0 };
       // A failure is not cached: the next call tries again.
-      found.catch(() => this.#endpoints.delete(key));
-      this.#endpoints.set(key, found);
+      info.catch(() => this.#endpoints.get(key) === created && this.#endpoints.delete(key));
+      this.#endpoints.set(key, (lookup = created));
     }
-    return found;
+    return waitFor(lookup, signal);
   }
 
   async #resolve(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
@@ -154,4 +158,42 @@ export class Session {
     const list = exact.map((e) => `${e.id} (owner ${e.owner || 'unknown'})`).join(', ');
     throw new SregistryError('AMBIGUOUS', `${exact.length} endpoints are named "${nameOrId}": ${list}; use the UUID of the one you mean`);
   }
+}
+
+interface Lookup {
+  info: Promise<EndpointInfo>;
+  stop: AbortController;
+  /** Callers waiting with a signal; Infinity once one waits without (it cannot be stopped). */
+  waiting: number;
+}
+
+/** The lookup's answer, or ABORTED when `signal` aborts; the last caller to abort stops the lookup. */
+function waitFor(lookup: Lookup, signal?: AbortSignal): Promise<EndpointInfo> {
+  if (!signal) {
+    lookup.waiting = Number.POSITIVE_INFINITY;
+    return lookup.info;
+  }
+  if (signal.aborted) return Promise.reject(abortedError('Looking up the endpoint'));
+  lookup.waiting++;
+  return new Promise<EndpointInfo>((resolve, reject) => {
+    const onAbort = (): void => {
+      if (--lookup.waiting === 0) lookup.stop.abort();
+      reject(abortedError('Looking up the endpoint'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      lookup.waiting--;
+    };
+    lookup.info.then(
+      (v) => {
+        settle();
+        resolve(v);
+      },
+      (e: unknown) => {
+        settle();
+        reject(e);
+      },
+    );
+  });
 }
