@@ -4,8 +4,8 @@
  * downloads nothing from the collection.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { fileSha256 as sha256 } from '../support/files.js';
@@ -106,5 +106,16 @@ describe('action pull', () => {
     expect(run.errors[0]).toMatch(/\(code NOT_FOUND/);
     expect(await readdir(join(job.workspace, 'images')).catch(() => [])).toEqual([]);
     expect(run.summary).toContain('<strong>Failed:</strong>');
+  });
+
+  it('leaves a file that was already in pull-to untouched when the run fails', async () => {
+    const job = await newJob();
+    const earlier = join(job.workspace, 'images', 'app_v1.sif');
+    await mkdir(dirname(earlier), { recursive: true });
+    await writeFile(earlier, 'the image an earlier step put here');
+    const run = await runAction({ job, inputs: inputs({ tags: 'v1\nnope' }), env: cache.env() });
+    expect(run.code).toBe(1);
+    expect(await readFile(earlier, 'utf8')).toBe('the image an earlier step put here');
+    expect(await readdir(join(job.workspace, 'images'))).toEqual(['app_v1.sif']);
   });
 });
