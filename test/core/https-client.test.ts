@@ -324,5 +324,25 @@ describe('collection HTTPS client', () => {
       expect(err.message).toContain(`https://auth.globus.org/scopes/${sb.collection.id}/https`);
       await waitFor(() => sb.context.faults.log.some((e) => e.status === 302), 'the logged redirect');
     });
+  
+    it('keeps the token out of an error whose server echoes it back', async () => {
+      const token = await sandboxTokens(sb).getToken(`https://auth.globus.org/scopes/${sb.collection.id}/https`);
+      for (const method of ['GET', 'PUT']) {
+        sb.context.faults.add({
+          match: { origin: sb.collection.id, method },
+          action: { kind: 'status', status: 403, code: 'PermissionDenied', message: `token ${token} may not do that` },
+          times: 1,
+        });
+      }
+      const echoing = new CollectionHttpsClient({ tokens: { withToken: (_scopes, fn) => fn(token) }, retry: false });
+      const down = await caught(echoing.download(target, '/data/image.sif', temp()));
+      const file = join(sb.tmp, 'echo.bin');
+      await writeFile(file, 'x');
+      const up = await caught(echoing.upload(target, '/data/echo.bin', { file }));
+      for (const err of [down, up]) {
+        expect(err.code).toBe('PERMISSION_DENIED');
+        expect(`${err.message} ${JSON.stringify(err)}`).not.toContain(token);
+      }
+    });
   });
 });

@@ -23,7 +23,7 @@ const header = (v: string | string[] | undefined): string | undefined => (Array.
  * so it means the token was missing or not accepted (AUTH_FAILED); a 409 on PUT is a
  * missing parent folder (NOT_FOUND).
  */
-export async function answerError(res: HttpResponse, call: CallDescription): Promise<SregistryError> {
+export async function answerError(res: HttpResponse, call: CallDescription, token?: string): Promise<SregistryError> {
   const { bytes, truncated } = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({ bytes: Buffer.alloc(0), truncated: false }));
   const info = parseGlobusError(bytes, header(res.headers['content-type']), truncated || bytes.length >= ERROR_BODY_LIMIT);
   const action = call.ctx.action ?? `${call.method} ${call.url.origin}${call.url.pathname}`;
@@ -33,7 +33,9 @@ export async function answerError(res: HttpResponse, call: CallDescription): Pro
     ...(info.requestId ? { requestId: info.requestId } : {}),
     ...(info.globusCode ? { globusCode: info.globusCode } : {}),
   };
-  const line = (text: string): string => safeText(text, call.ctx.secrets, 600);
+  // A server that echoes the request's token must not get it into a message.
+  const secrets = [...(call.ctx.secrets ?? []), ...(token ? [token] : [])];
+  const line = (text: string): string => safeText(text, secrets, 600);
 
   if (res.status >= 300 && res.status < 400) {
     const location = header(res.headers.location);
@@ -55,7 +57,7 @@ export async function answerError(res: HttpResponse, call: CallDescription): Pro
       details,
     );
   }
-  return errorFromAnswer({ status: res.status, method: call.method, url: call.url, info, retries: res.retries }, call.ctx);
+  return errorFromAnswer({ status: res.status, method: call.method, url: call.url, info, retries: res.retries }, { ...call.ctx, secrets });
 }
 
 /** Origin and path of a URL, never its query (it may carry names). */

@@ -100,7 +100,7 @@ export class CollectionHttpsClient {
         } catch (err) {
           throw current.attempt?.localError ?? err;
         }
-        if (res.status < 200 || res.status >= 300) throw await answerError(res, call);
+        if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
         await res.dump();
         const attempt = current.attempt;
         if (!attempt?.complete) {
@@ -129,10 +129,18 @@ export class CollectionHttpsClient {
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
       get: (headers) => request({ ...this.#common(call, options.signal), headers }),
-      fail: (res) => answerError(res, call),
+      fail: (res) => answerError(res, call, current),
     });
+    let current: string | undefined;
     try {
-      return await this.#tokens.withToken(call.scope, (token) => download.run(token), options.signal ? { signal: options.signal } : {});
+      return await this.#tokens.withToken(
+        call.scope,
+        (token) => {
+          current = token;
+          return download.run(token);
+        },
+        options.signal ? { signal: options.signal } : {},
+      );
     } finally {
       await download.close();
     }
@@ -149,7 +157,7 @@ export class CollectionHttpsClient {
           await res.dump();
           return undefined;
         }
-        if (res.status < 200 || res.status >= 300) throw await answerError(res, call);
+        if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
         await res.dump();
         const length = header(res.headers['content-length']);
         if (length === undefined || !/^\d+$/.test(length)) {
@@ -170,7 +178,7 @@ export class CollectionHttpsClient {
       call.scope,
       async (token) => {
         const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` } });
-        if (res.status < 200 || res.status >= 300) throw await answerError(res, call);
+        if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
         await res.dump();
       },
       options.signal ? { signal: options.signal } : {},
