@@ -1,5 +1,8 @@
 /** Per-call hooks and aborts that race a task submission. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { ProgressEvent, RegistryEvent } from '../../src/core/registry/types.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { failure } from '../support/errors.js';
@@ -36,6 +39,25 @@ describe('registry calls', () => {
     }
     // The Registry-wide hook still sees everything.
     expect(h.events.length - before).toBe(seen.one!.events.length + seen.two!.events.length);
+    await h.registry.close();
+  });
+
+  it.each(['https', 'transfer'] as const)('sweeps hidden uploads that dead pushes left a day ago, over %s, and leaves younger ones', async (transport) => {
+    const h = makeRegistry(sb, transport, {}, `sweep-${transport}`);
+    const name = `sweep-${transport}`;
+    await h.registry.push(await randomFile(sb, `${name}-1.bin`), uri(`${name}:one`));
+    const folder = join(sb.collection.root!, 'shub', 'calls', name);
+    const stale = join(folder, `.one@upload-${randomUUID()}.partial`);
+    const young = join(folder, `.two@upload-${randomUUID()}.partial`);
+    await writeFile(stale, 'left by a push that died');
+    await writeFile(young, 'a push still uploading');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    await utimes(stale, twoDaysAgo, twoDaysAgo);
+    await h.registry.push(await randomFile(sb, `${name}-2.bin`), uri(`${name}:two`));
+    const left = await readdir(folder);
+    expect(left).not.toContain(basename(stale));
+    expect(left).toContain(basename(young));
+    expect(left.filter((f) => f.endsWith('.sif'))).toHaveLength(2);
     await h.registry.close();
   });
 

@@ -19,7 +19,10 @@ import {
   markerContent,
   markerPath,
   uploadPath,
+  parseListingTime,
+  parseUploadFileName,
   type ImageVersionEntry,
+  type ListingEntry,
   type Manifest,
 } from '../layout.js';
 import { readSif } from '../sif.js';
@@ -107,12 +110,16 @@ export async function push(session: Session, file: string, uriText: string, opts
     if (ref.version && ref.version !== version) throw versionMismatch(ref, version);
   }
 
+  let results: ImageResult[];
   try {
-    return await publish(plan, tags, versions, entries === undefined, located.missing, version, labels, opts.source);
+    results = await publish(plan, tags, versions, entries === undefined, located.missing, version, labels, opts.source);
   } catch (err) {
     await cleanup(plan);
     throw err;
   }
+  // The listing already shows uploads that earlier pushes left when they died: sweep them.
+  await removeQuietly(plan, staleUploads(folder, entries ?? [], Date.now()), 'stale');
+  return results;
 }
 
 async function listImageFolder(session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal) {
@@ -366,9 +373,15 @@ async function cleanup(plan: Plan): Promise<void> {
     const manifest = await session.transfer.stat(ep.id, `${p}.json`, { signal }).catch(() => null);
     if (manifest === undefined) published.push(p);
   }
-  const paths = [...plan.hidden, ...published];
+  await removeQuietly(plan, [...plan.hidden, ...published], 'unfinished');
+}
+
+/** Best effort, never throws: deletes remote files (HTTPS DELETEs, or one delete task). */
+async function removeQuietly(plan: Plan, paths: string[], what: string): Promise<void> {
   if (paths.length === 0) return;
-  session.step(`removing ${paths.length} unfinished file${paths.length > 1 ? 's' : ''}`);
+  const { session, ep } = plan;
+  const signal = AbortSignal.timeout(60_000);
+  session.step(`removing ${paths.length} ${what} file${paths.length > 1 ? 's' : ''}`);
   try {
     if (plan.transport === 'https' && ep.httpsServer) {
       for (const p of paths) {
@@ -380,6 +393,18 @@ async function cleanup(plan: Plan): Promise<void> {
       await deleteAndWait({ session, signal, image: plan.label }, ep.id, paths, `sregistry cleanup ${plan.label}`);
     }
   } catch (err) {
-    session.notice(`Could not remove unfinished upload files (${paths.join(', ')}): ${isSregistryError(err) ? err.message : String(err)}`);
+    session.notice(`Could not remove ${what} upload files (${paths.join(', ')}): ${isSregistryError(err) ? err.message : String(err)}`);
   }
+}
+
+/** A hidden upload this old was left by a push that died; younger ones may still be growing. */
+export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
+/** The hidden uploads of an image folder's listing that are stale by `now`. */
+export function staleUploads(folder: string, entries: readonly ListingEntry[], now: number): string[] {
+  const dir = folder.endsWith('/') ? folder : `${folder}/`;
+  return entries
+    .filter((e) => (e.type === undefined || e.type === 'file') && parseUploadFileName(e.name) !== undefined)
+    .filter((e) => (parseListingTime(e.last_modified) ?? now) < now - STALE_UPLOAD_MS)
+    .map((e) => `${dir}${e.name}`);
 }
