@@ -28,4 +28,4 @@ export {
   type VersionedRef,
   type GlobusUri,
 } from './core/uri.js';
-export type { Manifest, ManifestSource } from './core/layout.js';
+export type { Manifest, ManifestSource } from './core/manifest.js';

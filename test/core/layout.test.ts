@@ -6,27 +6,22 @@ import {
   DEFAULT_ROOT,
   MARKER,
   SNIFF_ROOTS,
-  buildManifest,
   checkSegment,
   imageFolder,
   imagePath,
-  indexListing,
   joinInsideRoot,
   manifestPath,
-  manifestText,
   markerContent,
   markerPath,
-  newestVersion,
   normaliseRoot,
   parseImageFileName,
-  parseListingTime,
-  parseManifest,
   parseManifestFileName,
   parseMarker,
   parseUploadFileName,
   uploadPath,
-  type Manifest,
 } from '../../src/core/layout.js';
+import { buildManifest, manifestText, parseManifest, type Manifest } from '../../src/core/manifest.js';
+import { indexListing, newestVersion, parseListingTime } from '../../src/core/versions.js';
 import { trickyArb, versionedRefArb } from './uri-arbitraries.js';
 
 const V1 = '1'.repeat(64);

@@ -3,7 +3,8 @@
  * (the server's answer carries the SHA-256 of what it received, so the file is read once)
  * and each manifest is PUT hidden and renamed into place.
  */
-import { imageFolder, imagePath, manifestPath, manifestText, markerContent, markerPath, type Manifest } from '../layout.js';
+import { imageFolder, imagePath, manifestPath, markerContent, markerPath } from '../layout.js';
+import { manifestText, type Manifest } from '../manifest.js';
 import { putText } from './manifest-io.js';
 import { changedWhileReading, versionMismatch, type Plan } from './push-plan.js';
 import { hiddenPath, reveal } from './push-staging.js';

@@ -3,7 +3,8 @@
  * copy already exists there), every manifest and, for a new registry, the marker, all to
  * hidden names; the image is renamed into place at once, the manifests last.
  */
-import { imagePath, manifestPath, manifestText, markerContent, markerPath, type Manifest } from '../layout.js';
+import { imagePath, manifestPath, markerContent, markerPath } from '../layout.js';
+import { manifestText, type Manifest } from '../manifest.js';
 import { discardTemp } from '../storage.js';
 import { tempTextFile } from './local-files.js';
 import { toEndpointPath } from './local-paths.js';

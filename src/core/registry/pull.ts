@@ -5,7 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
-import { imagePath, manifestPath, type Manifest } from '../layout.js';
+import { imagePath, manifestPath } from '../layout.js';
+import type { Manifest } from '../manifest.js';
 import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
 import { formatGlobusUri, formatReference } from '../uri.js';
 import { hashFile } from './local-files.js';

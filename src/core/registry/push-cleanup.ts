@@ -3,7 +3,8 @@
  * hidden uploads that earlier pushes left when they died.
  */
 import { isSregistryError } from '../errors.js';
-import { parseListingTime, parseUploadFileName, type ListingEntry } from '../layout.js';
+import { parseUploadFileName } from '../layout.js';
+import { parseListingTime, type ListingEntry } from '../versions.js';
 import type { Plan } from './push-plan.js';
 import { deleteAndWait } from './remote.js';
 import { httpsTarget } from './session.js';

@@ -1,5 +1,5 @@
 /** The manifests a push writes, one per tag, all from the same moment. */
-import { buildManifest, type Manifest } from '../layout.js';
+import { buildManifest, type Manifest } from '../manifest.js';
 import type { VersionedRef } from '../uri.js';
 import type { Plan } from './push-plan.js';
 

@@ -3,9 +3,10 @@
  * list the image folder, and hash the file first only when that listing could hold it.
  */
 import { SregistryError } from '../errors.js';
-import { imageFolder, imagePath, indexListing, type ImageVersionEntry, type ListingEntry } from '../layout.js';
+import { imageFolder, imagePath } from '../layout.js';
 import { readSif } from '../sif.js';
 import { isValidTag, parseGlobusUri, type ImageRef } from '../uri.js';
+import { indexListing, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { hashFile, localFileSize } from './local-files.js';
 import { humanBytes, isMissingPath } from './remote.js';
 import { locateRoot } from './root.js';

@@ -1,5 +1,6 @@
 /** What a push reports for each tag. */
-import { imagePath, type Manifest } from '../layout.js';
+import { imagePath } from '../layout.js';
+import type { Manifest } from '../manifest.js';
 import { formatGlobusUri, type VersionedRef } from '../uri.js';
 import type { Plan } from './push-plan.js';
 import { httpsTarget } from './session.js';

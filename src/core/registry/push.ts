@@ -7,7 +7,8 @@
  * Bytes land under a hidden name and become visible by rename, the manifest last, so a
  * reader never sees half an image. More tags are made by one server-side copy task.
  */
-import type { ImageVersionEntry, Manifest } from '../layout.js';
+import type { Manifest } from '../manifest.js';
+import type { ImageVersionEntry } from '../versions.js';
 import { copyToTags } from './publish-tags.js';
 import { createImageFolder, uploadImage, writeManifests } from './publish-https.js';
 import { revealManifests, sendByTransfer } from './publish-transfer.js';

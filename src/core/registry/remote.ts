@@ -1,6 +1,6 @@
 /** Small helpers the operations share on top of the Transfer client. */
 import { SregistryError, isSregistryError } from '../errors.js';
-import type { ListingEntry } from '../layout.js';
+import type { ListingEntry } from '../versions.js';
 import type { TaskDocument } from '../transfer/documents.js';
 import type { TransferItem } from '../transfer/index.js';
 import type { Session } from './session.js';

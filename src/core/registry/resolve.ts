@@ -1,13 +1,7 @@
 /** Resolving a `globus://` image URI to one complete version in the registry. */
 import { SregistryError } from '../errors.js';
-import {
-  imageFolder,
-  indexListing,
-  manifestFileName,
-  newestVersion,
-  type ImageVersionEntry,
-  type ListingEntry,
-} from '../layout.js';
+import { imageFolder, manifestFileName } from '../layout.js';
+import { indexListing, newestVersion, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { parseGlobusUri, type ImageRef, type VersionedRef } from '../uri.js';
 import { isMissingPath } from './remote.js';
 import { locateRoot } from './root.js';

@@ -3,7 +3,8 @@
  * Listing a registry costs one ls for the root, one per collection and one per image
  * name: every version of every tag comes out of its image folder's single listing.
  */
-import { collectionFolder, imageFolder, indexListing, newestVersion, type ListingEntry } from '../layout.js';
+import { collectionFolder, imageFolder } from '../layout.js';
+import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
 import { formatGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
 import { listFolder } from './remote.js';
