@@ -3,7 +3,7 @@
  * parsed and checked field by field whenever one is read from a remote.
  */
 import { SregistryError } from './errors.js';
-import { requireVersion } from './layout.js';
+import { isPlainObject, requireVersion } from './layout.js';
 import { formatGlobusUri, isValidName, isValidTag, isValidVersion, parseGlobusUri, type VersionedRef } from './uri.js';
 
 /** Manifests are small; anything bigger is not one. */
@@ -170,7 +170,3 @@ function validateManifest(data: unknown, where: string): Manifest {
 
 // eslint-disable-next-line no-control-regex
 const hasControl = (s: string): boolean => /[\u0000-\u001f\u007f]/.test(s);
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
