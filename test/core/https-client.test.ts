@@ -11,7 +11,7 @@ import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
 import { waitFor } from '../support/wait.js';
 import { newClient } from '../support/worlds.js';
 import type { RetryInfo } from '../../src/core/http/index.js';
-import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../src/core/https/index.js';
+import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../src/core/collection/index.js';
 import { requestsTo } from './http-support.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 20 };

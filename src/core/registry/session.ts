@@ -9,7 +9,7 @@ import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
 import type { ApiCall } from '../http/request.js';
 import { abortedError } from '../http/retry.js';
-import { CollectionHttpsClient, type CollectionTarget } from '../https/index.js';
+import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
 import type { Records } from '../records.js';
 import { TransferClient } from '../transfer/index.js';
 import type { EndpointDocument } from '../transfer/documents.js';
