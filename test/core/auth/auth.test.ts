@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { sandboxTokens } from '../support/clients.js';
-import { caught } from '../support/errors.js';
-import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { mappedCollection } from '../support/worlds.js';
-import { requestJson, request } from '../../src/core/http/index.js';
-import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess, type TokenSourceOptions } from '../../src/core/auth/index.js';
-import { requestsTo } from './http-support.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { sandboxTokens } from '../../support/clients.js';
+import { caught } from '../../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
+import { mappedCollection } from '../../support/worlds.js';
+import { requestJson, request } from '../../../src/core/http/index.js';
+import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess, type TokenSourceOptions } from '../../../src/core/auth/index.js';
+import { requestsTo } from '../http-support.js';
 
 const TOKEN = '/v2/oauth2/token';
 const DISCOVERY = '/.well-known/openid-configuration';

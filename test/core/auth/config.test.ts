@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { normalizeScopes, resolveServiceUrls, splitScopes, transferScopeWithDataAccess, collectionHttpsScope, dataAccessScope, TRANSFER_SCOPE } from '../../src/core/auth/index.js';
+import { normalizeScopes, resolveServiceUrls, splitScopes, transferScopeWithDataAccess, collectionHttpsScope, dataAccessScope, TRANSFER_SCOPE } from '../../../src/core/auth/index.js';
 
 describe('service URLs', () => {
   it('defaults to production', () => {

@@ -1,13 +1,13 @@
 import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { caught } from '../support/errors.js';
-import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { basicAuth } from '../support/tokens.js';
-import { request, requestJson, type RetryInfo } from '../../src/core/http/index.js';
-import type { FaultAction, FaultMatch } from '../../src/sandbox/faults.js';
-import { escapeRegex, requestsTo } from './http-support.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { caught } from '../../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
+import { basicAuth } from '../../support/tokens.js';
+import { request, requestJson, type RetryInfo } from '../../../src/core/http/index.js';
+import type { FaultAction, FaultMatch } from '../../../src/sandbox/faults.js';
+import { escapeRegex, requestsTo } from '../http-support.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 /** Retries without real waiting for backoff (Retry-After still applies when the answer sends it). */

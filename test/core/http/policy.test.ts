@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../src/core/http/index.js';
-import { SregistryError } from '../../src/core/errors.js';
+import { assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
+import { SregistryError } from '../../../src/core/errors.js';
 
 describe('retry policy pieces', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {

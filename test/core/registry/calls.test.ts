@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ProgressEvent, RegistryEvent } from '../../src/core/registry/types.js';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { failure } from '../support/errors.js';
-import { closeCoreAndSandbox } from '../support/lifecycle.js';
-import { waitFor } from '../support/wait.js';
-import { makeRegistry, randomFile } from './registry-support.js';
+import type { ProgressEvent, RegistryEvent } from '../../../src/core/registry/types.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { failure } from '../../support/errors.js';
+import { closeCoreAndSandbox } from '../../support/lifecycle.js';
+import { waitFor } from '../../support/wait.js';
+import { makeRegistry, randomFile } from './support.js';
 
 let sb: TestSandbox;
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeSif } from '../../src/core/sif.js';
-import type { Transport } from '../../src/core/registry/types.js';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { failure } from '../support/errors.js';
-import { fileSha256 as sha } from '../support/files.js';
-import { closeCoreAndSandbox } from '../support/lifecycle.js';
-import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './registry-support.js';
+import { writeSif } from '../../../src/core/sif.js';
+import type { Transport } from '../../../src/core/registry/types.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { failure } from '../../support/errors.js';
+import { fileSha256 as sha } from '../../support/files.js';
+import { closeCoreAndSandbox } from '../../support/lifecycle.js';
+import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './support.js';
 
 let sb: TestSandbox;
 beforeAll(async () => {

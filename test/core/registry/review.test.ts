@@ -3,10 +3,10 @@ import { renameSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { failure } from '../support/errors.js';
-import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { filesBelow, makeRegistry, randomFile } from './registry-support.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { failure } from '../../support/errors.js';
+import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
+import { filesBelow, makeRegistry, randomFile } from './support.js';
 
 let sb: TestSandbox;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Registry } from '../../src/core/registry/registry.js';
-import type { RegistryEvent, RegistryOptions, Transport } from '../../src/core/registry/types.js';
-import type { TestSandbox } from '../support/sandbox.js';
+import { Registry } from '../../../src/core/registry/registry.js';
+import type { RegistryEvent, RegistryOptions, Transport } from '../../../src/core/registry/types.js';
+import type { TestSandbox } from '../../support/sandbox.js';
 
 export interface Harness {
   registry: Registry;

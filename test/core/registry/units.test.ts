@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { toEndpointPath } from '../../src/core/registry/local-paths.js';
-import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../src/core/registry/options.js';
-import { pruner } from '../../src/core/registry/search.js';
-import { chooseTransport } from '../../src/core/registry/transport.js';
-import { mapLimited } from '../../src/core/registry/semaphore.js';
-import { thrownCode as code } from '../support/errors.js';
+import { toEndpointPath } from '../../../src/core/registry/local-paths.js';
+import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../../src/core/registry/options.js';
+import { pruner } from '../../../src/core/registry/search.js';
+import { chooseTransport } from '../../../src/core/registry/transport.js';
+import { mapLimited } from '../../../src/core/registry/semaphore.js';
+import { thrownCode as code } from '../../support/errors.js';
 
 describe('registry options', () => {
   it('reads every variable that is set and nothing else', () => {

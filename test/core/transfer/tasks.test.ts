@@ -2,15 +2,15 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { sandboxTokens, sandboxTransferClient } from '../support/clients.js';
-import { caught } from '../support/errors.js';
-import { collect } from '../support/iterables.js';
-import { closeCoreAndSandbox, resetFaults } from '../support/lifecycle.js';
-import { requestJson } from '../../src/core/http/index.js';
-import { TokenSource, TRANSFER_SCOPE } from '../../src/core/auth/index.js';
-import type { TaskDocument, TransferClient, WaitOptions } from '../../src/core/transfer/index.js';
-import { requestsTo } from './http-support.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { sandboxTokens, sandboxTransferClient } from '../../support/clients.js';
+import { caught } from '../../support/errors.js';
+import { collect } from '../../support/iterables.js';
+import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
+import { requestJson } from '../../../src/core/http/index.js';
+import { TokenSource, TRANSFER_SCOPE } from '../../../src/core/auth/index.js';
+import type { TaskDocument, TransferClient, WaitOptions } from '../../../src/core/transfer/index.js';
+import { requestsTo } from '../http-support.js';
 
 const FAST = { baseDelayMs: 1 };
 /** Small intervals keep the tests quick; they are configuration, not a stand-in for anything. */
