@@ -1,5 +1,5 @@
 /** The package's public API: the registry operations and what they take and give. */
-export { Registry, registryOptionsFromEnv, type SearchOptions } from './core/registry/registry.js';
+export { Registry, registryOptionsFromEnv } from './core/registry/registry.js';
 export type {
   TransportChoice,
   Transport,
@@ -13,8 +13,9 @@ export type {
   SearchHit,
   DeleteResult,
   LocalImage,
+  SearchOptions,
+  ApiCallLike,
 } from './core/registry/types.js';
-export type { ApiCallLike } from './core/registry/api-call.js';
 export { parseLocalPathMap, parseTransport, type EnvOptions } from './core/registry/options.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {

@@ -1,5 +1,5 @@
 /** How one Globus call is shown: method, path, status, request id, retries, time. */
-import type { ApiCallLike } from '../core/registry/api-call.js';
+import type { ApiCallLike } from '../index.js';
 
 export function describeCall(call: ApiCallLike): string {
   const details = [

@@ -195,6 +195,3 @@ export function formatGlobusUri(uri: GlobusUri): string {
 function encodeEndpoint(name: string): string {
   return encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
-
-export const refsEqual = (a: ImageRef, b: ImageRef): boolean =>
-  a.collection === b.collection && a.name === b.name && a.tag === b.tag && a.version === b.version;

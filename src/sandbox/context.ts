@@ -1,4 +1,4 @@
-import type { SandboxWorld, SandboxEndpoint, SandboxClient } from './model.js';
+import type { SandboxWorld, SandboxEndpoint } from './model.js';
 import type { TokenStore } from './tokens.js';
 import type { FaultBook } from './faults.js';
 
@@ -19,6 +19,3 @@ export interface SandboxContext {
 
 export const findEndpoint = (ctx: SandboxContext, id: string): SandboxEndpoint | undefined =>
   ctx.world.endpoints.find((e) => e.id === id);
-
-export const findClient = (ctx: SandboxContext, id: string): SandboxClient | undefined =>
-  ctx.world.clients.find((c) => c.id === id);

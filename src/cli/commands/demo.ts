@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SregistryError } from '../../core/errors.js';
-import type { ApiCallLike } from '../../core/registry/api-call.js';
+import type { ApiCallLike } from '../../index.js';
 import { Registry } from '../../core/registry/registry.js';
 import type { RegistryEvent, RegistryOptions } from '../../core/registry/types.js';
 import { writeSif } from '../../core/sif.js';

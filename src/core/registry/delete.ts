@@ -6,7 +6,7 @@
 import { SregistryError } from '../errors.js';
 import { imagePath, manifestPath, parseManifestFileName } from '../layout.js';
 import { formatGlobusUri, type VersionedRef } from '../uri.js';
-import { deleteAndWait } from './remote.js';
+import { deleteAndWait } from './tasks.js';
 import { locateImage } from './resolve.js';
 import type { Session } from './session.js';
 import type { CallOptions, DeleteResult } from './types.js';

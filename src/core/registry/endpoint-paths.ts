@@ -34,9 +34,3 @@ export function toEndpointPath(localPath: string, map: readonly PathMapEntry[] =
   if (rest === '') return endpoint;
   return endpoint.endsWith('/') ? endpoint + rest : `${endpoint}/${rest}`;
 }
-
-/** The same as toEndpointPath, ending in `/` (for folders). */
-export const toEndpointFolder = (localDir: string, map: readonly PathMapEntry[] = []): string => {
-  const p = toEndpointPath(localDir, map);
-  return p.endsWith('/') ? p : `${p}/`;
-};

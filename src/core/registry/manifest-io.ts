@@ -12,8 +12,8 @@ import { uploadPath } from '../layout.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../manifest.js';
 import { createTempFile, discardTemp } from '../storage.js';
 import type { VersionedRef } from '../uri.js';
-import { toEndpointPath } from './local-paths.js';
-import { transferAndWait } from './remote.js';
+import { toEndpointPath } from './endpoint-paths.js';
+import { transferAndWait } from './tasks.js';
 import { httpsTarget, type EndpointInfo, type Session } from './session.js';
 
 export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {

@@ -8,7 +8,7 @@ import { manifestText, type Manifest } from '../manifest.js';
 import { putText } from './manifest-io.js';
 import { changedWhileReading, versionMismatch, type Plan } from './push-plan.js';
 import { hiddenPath, reveal } from './push-staging.js';
-import { humanBytes } from './remote.js';
+import { formatBytes as humanBytes } from '../bytes.js';
 import { httpsTarget } from './session.js';
 
 export async function createImageFolder(plan: Plan): Promise<void> {

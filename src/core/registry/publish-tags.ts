@@ -2,7 +2,7 @@
 import { imagePath } from '../layout.js';
 import type { Plan } from './push-plan.js';
 import { hiddenPath, reveal } from './push-staging.js';
-import { transferAndWait } from './remote.js';
+import { transferAndWait } from './tasks.js';
 
 /** Copies the image file at `source` to each of `tags`; returns the copy task's id. */
 export async function copyToTags(plan: Plan, source: string, tags: string[], version: string): Promise<string> {

@@ -6,13 +6,14 @@
 import { imagePath, manifestPath, markerContent, markerPath } from '../layout.js';
 import { manifestText, type Manifest } from '../manifest.js';
 import { discardTemp } from '../storage.js';
-import { tempTextFile } from './local-files.js';
-import { toEndpointPath } from './local-paths.js';
+import { tempTextFile } from './file-facts.js';
+import { toEndpointPath } from './endpoint-paths.js';
 import { localEndpoint } from './manifest-io.js';
 import { buildManifests } from './push-manifests.js';
 import type { Plan } from './push-plan.js';
 import { hiddenPath, reveal } from './push-staging.js';
-import { humanBytes, transferAndWait } from './remote.js';
+import { formatBytes as humanBytes } from '../bytes.js';
+import { transferAndWait } from './tasks.js';
 
 export interface TransferSent {
   taskId: string;

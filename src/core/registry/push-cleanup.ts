@@ -6,7 +6,7 @@ import { isSregistryError } from '../errors.js';
 import { parseUploadFileName } from '../layout.js';
 import { parseListingTime, type ListingEntry } from '../versions.js';
 import type { Plan } from './push-plan.js';
-import { deleteAndWait } from './remote.js';
+import { deleteAndWait } from './tasks.js';
 import { httpsTarget } from './session.js';
 
 /** Best effort: removes what this push left behind; never throws, never uses the caller's (maybe aborted) signal. */

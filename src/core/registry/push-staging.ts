@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { uploadPath } from '../layout.js';
 import type { Plan } from './push-plan.js';
-import { checkAborted, isMissingPath } from './remote.js';
+import { checkAborted } from './tasks.js';
+import { isMissingPath } from './listing.js';
 
 /** A fresh hidden upload path for `tag`, recorded in the plan. */
 export function hiddenPath(plan: Plan, tag: string): string {

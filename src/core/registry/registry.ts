@@ -1,19 +1,14 @@
 import { SregistryError, isSregistryError } from '../errors.js';
 import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
-import { inspectLocal, listLocal } from './local.js';
+import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
 import { record } from './record.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
-import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit } from './types.js';
-
-export interface SearchOptions extends CallOptions {
-  /** Endpoint (UUID or display name) whose registry to list; without it, endpoints are searched. */
-  endpoint?: string;
-}
+import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
 
 /**
  * The registry operations every front end exposes. One Registry keeps its tokens,

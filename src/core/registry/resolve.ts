@@ -3,7 +3,7 @@ import { SregistryError } from '../errors.js';
 import { imageFolder, manifestFileName } from '../layout.js';
 import { indexListing, newestVersion, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { parseGlobusUri, type ImageRef, type VersionedRef } from '../uri.js';
-import { isMissingPath } from './remote.js';
+import { isMissingPath } from './listing.js';
 import { locateRoot } from './root.js';
 import type { EndpointInfo, Session } from './session.js';
 

@@ -7,12 +7,11 @@ import { collectionFolder, imageFolder } from '../layout.js';
 import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
 import { formatGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
-import { listFolder } from './remote.js';
+import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
-import { mapLimited } from './semaphore.js';
+import { mapLimited } from './map-limited.js';
 import { endpointInfo, type Session } from './session.js';
-import type { SearchHit } from './types.js';
-import type { SearchOptions } from './registry.js';
+import type { SearchHit, SearchOptions } from './types.js';
 
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
   const q = query?.trim().toLowerCase() || undefined;

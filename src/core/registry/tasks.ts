@@ -1,30 +1,8 @@
-/** Small helpers the operations share on top of the Transfer client. */
+/** Transfer tasks as the operations run them: submit without losing the task id to an abort, wait with progress, cancel a held task. */
 import { SregistryError, isSregistryError } from '../errors.js';
-import type { ListingEntry } from '../versions.js';
 import type { TaskDocument } from '../transfer/documents.js';
 import type { TransferItem } from '../transfer/index.js';
 import type { Session } from './session.js';
-
-/** A path (not an endpoint) that does not exist. */
-export function isMissingPath(err: unknown): boolean {
-  if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
-  const code = err.globusCode;
-  return code === undefined || code === 'NotFound' || code === 'ClientError.NotFound' || /^ExternalError\..*NotFound/.test(code);
-}
-
-/** A folder's entries; a folder that does not exist is empty. */
-export async function listFolder(session: Session, endpoint: string, path: string, signal?: AbortSignal): Promise<ListingEntry[]> {
-  const out: ListingEntry[] = [];
-  try {
-    for await (const e of session.transfer.ls(endpoint, path, signal ? { signal } : {})) {
-      out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
-    }
-  } catch (err) {
-    if (isMissingPath(err)) return [];
-    throw err;
-  }
-  return out;
-}
 
 export interface TaskRun {
   session: Session;
@@ -113,8 +91,6 @@ export async function deleteAndWait(run: TaskRun, endpoint: string, paths: strin
   await waitTask(run, taskId);
   return taskId;
 }
-
-export { formatBytes as humanBytes } from '../bytes.js';
 
 export const checkAborted = (signal?: AbortSignal): void => {
   if (signal?.aborted) throw new SregistryError('ABORTED', 'The operation was aborted by the caller');

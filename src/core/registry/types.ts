@@ -2,7 +2,10 @@
  * The registry's public contract: what every front end (CLI, Action, Node-RED) passes in
  * and gets back. Operations live beside this file, one per module.
  */
-import type { ApiCallLike } from './api-call.js';
+import type { ApiCall } from '../http/request.js';
+
+/** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
+export type ApiCallLike = ApiCall;
 
 export type TransportChoice = 'auto' | 'https' | 'transfer';
 export type Transport = 'https' | 'transfer';
@@ -72,6 +75,11 @@ export interface CallOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Steps, Globus calls and notices of this call only (besides the Registry-wide onEvent). */
   onEvent?: (event: RegistryEvent) => void;
+}
+
+export interface SearchOptions extends CallOptions {
+  /** Endpoint (UUID or display name) whose registry to list; without it, endpoints are searched. */
+  endpoint?: string;
 }
 
 export interface PushOptions extends CallOptions {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { toEndpointPath } from '../../../src/core/registry/local-paths.js';
+import { toEndpointPath } from '../../../src/core/registry/endpoint-paths.js';
 import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../../src/core/registry/options.js';
 import { pruner } from '../../../src/core/registry/search.js';
 import { chooseTransport } from '../../../src/core/registry/transport.js';
-import { mapLimited } from '../../../src/core/registry/semaphore.js';
+import { mapLimited } from '../../../src/core/registry/map-limited.js';
 import { thrownCode as code } from '../../support/errors.js';
 
 describe('registry options', () => {
