@@ -1,13 +1,12 @@
 /** sregistry delete: removes an image version (file and manifest) from the registry. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
+const { setupOperationNode, msgString, imageUri } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistryDeleteNode(config) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'deleting',
-      transport: (msg) => pickTransport(msg, config),
       run: ({ node, registry, core, msg, call }) => {
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
         return registry.delete(uri, call);

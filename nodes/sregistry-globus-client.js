@@ -6,7 +6,6 @@
 'use strict';
 const { loadCore } = require('./shared/core.js');
 
-const TRANSPORTS = ['auto', 'https', 'transfer'];
 const text = (v) => (typeof v === 'string' ? v.trim() : '');
 
 module.exports = function register(RED) {
@@ -18,43 +17,61 @@ module.exports = function register(RED) {
   function setupClient(node, config) {
     node.name = config.name;
     node.defaultEndpoint = text(config.endpoint);
-    node.defaultTransport = TRANSPORTS.includes(config.transport) ? config.transport : 'auto';
 
     const registries = new Map();
     const running = new Set();
     let closed = false;
+    let redactor;
 
-    async function createRegistry(transport) {
-      const core = await loadCore();
-      const env = core.registryOptionsFromEnv(process.env);
+    function redactorFor(core) {
+      if (!redactor) {
+        redactor = new core.Redactor();
+        redactor.add(text((node.credentials || {}).clientSecret));
+      }
+      return redactor;
+    }
+
+    /** Hides the client secret and every token the registries received from text a node shows. */
+    node.redact = (core, message) => redactorFor(core).redact(message);
+
+    /** The configured default transport; one the core does not know falls back to auto. */
+    function defaultTransport(core) {
+      try {
+        return text(config.transport) ? core.parseTransport(config.transport) : 'auto';
+      } catch {
+        return 'auto';
+      }
+    }
+
+    function createRegistry(core, transport) {
       const creds = node.credentials || {};
-      const settings = {
+      const options = core.registryOptionsWith(process.env, {
         root: text(config.root),
         storage: text(config.storage),
         database: text(config.database),
         localEndpoint: text(config.localEndpoint),
-      };
-      const options = { ...env, globus: { ...env.globus } };
-      for (const [key, value] of Object.entries(settings)) if (value) options[key] = value;
-      const globus = { clientId: text(creds.clientId), clientSecret: text(creds.clientSecret), authUrl: text(config.authUrl), transferUrl: text(config.transferUrl) };
-      for (const [key, value] of Object.entries(globus)) if (value) options.globus[key] = value;
+        globus: { clientId: text(creds.clientId), clientSecret: text(creds.clientSecret), authUrl: text(config.authUrl), transferUrl: text(config.transferUrl) },
+        transport,
+        onToken: (token) => redactorFor(core).add(token),
+      });
       if (!options.globus.clientId || !options.globus.clientSecret) {
         throw new Error('The sregistry Globus client has no client id or secret: set them in its configuration');
       }
-      options.transport = transport;
       return new core.Registry(options);
     }
 
     /** The Registry for a transport (the node's default when absent), created on first use. */
     node.registry = function registry(transport) {
       if (closed) return Promise.reject(new Error('The sregistry Globus client is closed'));
-      const key = TRANSPORTS.includes(transport) ? transport : node.defaultTransport;
-      if (!registries.has(key)) {
-        const made = createRegistry(key);
-        made.catch(() => registries.delete(key));
-        registries.set(key, made);
-      }
-      return registries.get(key);
+      return loadCore().then((core) => {
+        const key = transport || defaultTransport(core);
+        if (!registries.has(key)) {
+          const made = Promise.resolve().then(() => createRegistry(core, key));
+          made.catch(() => registries.delete(key));
+          registries.set(key, made);
+        }
+        return registries.get(key);
+      });
     };
 
     /**

@@ -1,11 +1,10 @@
 /** sregistry push: uploads a local image file (msg.payload or the node's path) to the registry. */
 'use strict';
-const { setupOperationNode, msgString, imageUri, pickTransport } = require('./shared/operation-node.js');
+const { setupOperationNode, msgString, imageUri } = require('./shared/operation-node.js');
 
-/** Tags from msg.tags (array or comma list) or the node's comma list. */
-function tagList(value) {
-  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-  return list.map((t) => String(t).trim()).filter((t) => t !== '');
+/** Tags from msg.tags (an array, or a list in text) or the node's list, in the core's one tag grammar. */
+function tagList(core, value) {
+  return core.parseTags(Array.isArray(value) ? value.map(String) : typeof value === 'string' ? value : []);
 }
 
 function sourceInfo(value) {
@@ -18,12 +17,11 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'pushing',
-      transport: (msg) => pickTransport(msg, config),
       run: ({ node, registry, core, msg, call }) => {
         const file = (typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined) || (config.file || '').trim();
         if (!file) throw new Error(`${node.type}: no file to push: set msg.payload to its path or set one in the node`);
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
-        const tags = tagList(msg.tags !== undefined ? msg.tags : config.tags);
+        const tags = tagList(core, msg.tags !== undefined ? msg.tags : config.tags);
         const source = sourceInfo(msg.source);
         return registry.push(file, uri, { ...call, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}) });
       },

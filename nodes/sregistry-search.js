@@ -1,13 +1,12 @@
 /** sregistry search: images in a registry, or endpoints when no endpoint is given. */
 'use strict';
-const { setupOperationNode, msgString, pickTransport } = require('./shared/operation-node.js');
+const { setupOperationNode, msgString } = require('./shared/operation-node.js');
 
 module.exports = function register(RED) {
   function SregistrySearchNode(config) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'searching',
-      transport: (msg) => pickTransport(msg, config),
       run: ({ node, registry, msg, call }) => {
         const query = typeof msg.query === 'string' ? msg.query.trim() : (config.query || '').trim();
         let endpoint = msgString(msg, 'endpoint');

@@ -1,4 +1,7 @@
-/** The package's public API: the registry operations and what they take and give. */
+/**
+ * The package's public API: the registry operations, what they take and give, and the
+ * rules every front end (CLI, Action, Node-RED) shares. Front ends import only this file.
+ */
 export { Registry, registryOptionsFromEnv } from './core/registry/registry.js';
 export type {
   TransportChoice,
@@ -16,17 +19,27 @@ export type {
   SearchOptions,
   ApiCallLike,
 } from './core/registry/types.js';
-export { parseLocalPathMap, parseTransport, type EnvOptions } from './core/registry/options.js';
+export { parseLocalPathMap, parseTransport, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
   parseGlobusUri,
+  parseImageUri,
+  parseTags,
+  isGlobusUri,
+  isValidName,
   formatReference,
   formatGlobusUri,
+  shortVersion,
   DEFAULT_COLLECTION,
   DEFAULT_TAG,
   type ImageRef,
   type VersionedRef,
   type GlobusUri,
 } from './core/uri.js';
+export { webAppUrl } from './core/layout.js';
+export { Redactor, REDACTED } from './core/redact.js';
+export { formatBytes } from './core/bytes.js';
+export { hashFile, localFileSize } from './core/registry/file-facts.js';
+export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';

@@ -42,8 +42,8 @@ function queueLimit(value) {
  * Wires an operation node. `op.verb` names the work in progress ("pulling"); `op.run(ctx)`
  * does it with `ctx = { node, registry, msg, call, core }` (`call` = the signal and this
  * operation's onProgress, to pass to the Registry) and returns the payload;
- * `op.doneText(result)` is the short status when it worked; `op.transport(msg)` picks
- * the transport (undefined for the client's default).
+ * `op.doneText(result)` is the short status when it worked. The transport comes from
+ * msg.transport or the node (the client's default when neither names one).
  */
 function setupOperationNode(RED, node, config, op) {
   const { loadCore } = require('./core.js');
@@ -91,9 +91,10 @@ function setupOperationNode(RED, node, config, op) {
     const job = { controller, item };
     current = job;
     show({ fill: 'blue', shape: 'ring', text: 'resolving' });
+    let core;
     try {
-      const core = await loadCore();
-      const transport = op.transport ? op.transport(item.msg) : undefined;
+      core = await loadCore();
+      const transport = pickTransport(core, item.msg, config);
       const call = { signal: controller.signal, onProgress: progressListener().onProgress };
       const result = await node.client.run(transport, (registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
@@ -103,6 +104,7 @@ function setupOperationNode(RED, node, config, op) {
       item.done();
     } catch (err) {
       current = undefined;
+      if (core && err && typeof err.message === 'string') err.message = node.client.redact(core, err.message);
       show({ fill: 'red', shape: 'ring', text: errorText(err) });
       item.done(err);
     }
@@ -167,20 +169,21 @@ function msgString(msg, key) {
  */
 function imageUri(core, node, image, endpoint) {
   if (!image) throw new Error(`${node.type}: no image: set one in the node or send msg.uri`);
-  if (/^globus:\/\//i.test(image)) return image;
+  if (core.isGlobusUri(image)) return image;
   const ep = endpoint || (node.client && node.client.defaultEndpoint);
   if (!ep) throw new Error(`${node.type}: no endpoint for ${image}: set one in the node or its Globus client, send msg.endpoint, or give a globus:// URI`);
   return core.formatGlobusUri({ endpoint: ep, ref: core.parseReference(image) });
 }
 
-/** A transport named in msg.transport or the node, when it is one of the known ones. */
-function pickTransport(msg, config) {
-  const wanted = msgString(msg, 'transport') || config.transport;
+/** The transport named in msg.transport or the node (the core's list, any case); undefined for the client's default. */
+function pickTransport(core, msg, config) {
+  const wanted = msgString(msg, 'transport') || (config.transport || '').trim();
   if (!wanted) return undefined;
-  if (!['auto', 'https', 'transfer'].includes(wanted)) {
-    throw new Error(`Unknown transport "${wanted}": use auto, https or transfer`);
+  try {
+    return core.parseTransport(wanted);
+  } catch {
+    throw new Error(`Unknown transport "${wanted}": use ${core.TRANSPORTS.join(', ')}`);
   }
-  return wanted;
 }
 
-module.exports = { setupOperationNode, msgString, imageUri, pickTransport, shorten, QUEUE_LIMIT };
+module.exports = { setupOperationNode, msgString, imageUri, shorten, QUEUE_LIMIT };

@@ -4,7 +4,7 @@
  */
 import { relative, isAbsolute } from 'node:path';
 import * as cache from '@actions/cache';
-import type { Log } from './log.js';
+import type { Log } from './report.js';
 
 export interface ImageCache {
   /** True when the entry was found and extracted. */

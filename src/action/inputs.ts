@@ -1,14 +1,33 @@
 /**
  * The Action's inputs, read the way the runner hands them over (INPUT_<NAME> variables)
  * and checked up front, so a mistake fails before any Globus call with the input's name
- * and the accepted values.
+ * and the accepted values; then what they set up: the registry options and the images
+ * each file is pushed as. action.yml states the same defaults and requirements.
  */
-import { SregistryError } from '../core/errors.js';
-import type { TransportChoice } from '../core/registry/types.js';
-import { isValidTag } from '../core/uri.js';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import {
+  DEFAULT_COLLECTION,
+  SregistryError,
+  TRANSPORTS,
+  isValidName,
+  parseReference,
+  parseTags,
+  parseTransport,
+  registryOptionsWith,
+  type ProgressEvent,
+  type Registry,
+  type RegistryEvent,
+  type RegistryOptions,
+  type TransportChoice,
+} from '../index.js';
+import type { Log, SummaryRow } from './report.js';
 
 export type Command = 'push' | 'pull';
 export type IfNoFilesFound = 'error' | 'warn' | 'ignore';
+
+/** The longest one image may take when the timeout input is not set, in minutes. */
+export const DEFAULT_TIMEOUT_MINUTES = 60;
 
 export interface ActionInputs {
   command: Command;
@@ -23,13 +42,23 @@ export interface ActionInputs {
   tags: string[];
   transport: TransportChoice;
   sourceEndpoint?: string;
-  wait: boolean;
-  timeoutMinutes?: number;
+  timeoutMinutes: number;
   pullTo: string;
   cache: boolean;
   ifNoFilesFound: IfNoFilesFound;
   authUrl?: string;
   transferUrl?: string;
+}
+
+/** What one run works with: its inputs and what they set up. */
+export interface RunContext {
+  inputs: ActionInputs;
+  registry: Registry;
+  log: Log;
+  env: NodeJS.ProcessEnv;
+  /** Filled as images finish, so a failure still reports what was done. */
+  rows: SummaryRow[];
+  signal: AbortSignal;
 }
 
 /** The runner's variable name for an input: upper-cased, spaces to `_`, hyphens kept. */
@@ -81,26 +110,33 @@ export const lines = (text: string): string[] =>
     .map((l) => l.trim())
     .filter((l) => l !== '');
 
-/** Tags may come one per line, or space/comma separated; lower-cased, deduplicated, in order. */
-export function parseTags(text: string): string[] {
-  const tags: string[] = [];
-  for (const raw of text.split(/[\s,]+/)) {
-    const tag = raw.trim().toLowerCase();
-    if (tag === '') continue;
-    if (!isValidTag(tag)) {
-      throw invalid(`Input tags has "${raw}", which is not a tag: use letters, digits, "_", "-" and "." (not first), at most 128 characters`);
-    }
-    if (!tags.includes(tag)) tags.push(tag);
+/** The tags input in the core's one tag grammar; empty means latest. */
+export function tagsInput(text: string): string[] {
+  let tags: string[];
+  try {
+    tags = parseTags(text);
+  } catch (err) {
+    throw invalid(`Input tags: ${(err as Error).message}`);
   }
   return tags.length > 0 ? tags : ['latest'];
 }
 
-function timeout(read: InputSource): number | undefined {
-  const value = read('timeout-minutes');
-  if (value === '') return undefined;
+function transportInput(read: InputSource): TransportChoice {
+  const value = read('transport');
+  if (value === '') return 'auto';
+  try {
+    return parseTransport(value, 'Input transport');
+  } catch {
+    throw invalid(`Input transport is "${value}"; use one of ${TRANSPORTS.join(', ')}`);
+  }
+}
+
+function timeout(read: InputSource): number {
+  const value = read('timeout');
+  if (value === '') return DEFAULT_TIMEOUT_MINUTES;
   const minutes = Number(value);
   if (!Number.isFinite(minutes) || minutes <= 0) {
-    throw invalid(`Input timeout-minutes is "${value}"; use a positive number of minutes`);
+    throw invalid(`Input timeout is "${value}"; use a positive number of minutes`);
   }
   return minutes;
 }
@@ -117,19 +153,17 @@ export function readInputs(read: InputSource): ActionInputs {
     endpoint,
     images: lines(read('images')),
     name: read('name').toLowerCase(),
-    tags: parseTags(read('tags')),
-    transport: choice<TransportChoice>(read, 'transport', ['auto', 'https', 'transfer'], 'auto'),
-    wait: boolean(read, 'wait', true),
+    tags: tagsInput(read('tags')),
+    transport: transportInput(read),
+    timeoutMinutes: timeout(read),
     pullTo: read('pull-to') || 'images',
-    cache: boolean(read, 'cache', true),
+    cache: boolean(read, 'cache', false),
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
   };
   const root = optional(read, 'root');
   if (root !== undefined) inputs.root = root;
   const sourceEndpoint = optional(read, 'source-endpoint');
   if (sourceEndpoint !== undefined) inputs.sourceEndpoint = sourceEndpoint;
-  const minutes = timeout(read);
-  if (minutes !== undefined) inputs.timeoutMinutes = minutes;
   const authUrl = optional(read, 'auth-url');
   if (authUrl !== undefined) inputs.authUrl = authUrl;
   const transferUrl = optional(read, 'transfer-url');
@@ -142,4 +176,94 @@ export function readInputs(read: InputSource): ActionInputs {
     throw invalid('Input name is required for pull: set it to collection/name of the image to pull');
   }
   return inputs;
+}
+
+export interface Hooks {
+  onProgress: (e: ProgressEvent) => void;
+  onEvent: (e: RegistryEvent) => void;
+  /** Masks each access token before anything could log it. */
+  onToken: (accessToken: string) => void;
+}
+
+/** The folder this Action keeps its own local files in. */
+export const workFolder = (env: NodeJS.ProcessEnv): string => join(env.RUNNER_TEMP || tmpdir(), 'sregistry-globus');
+
+/**
+ * Registry options for one run: the inputs win, then the DESIGN.md environment
+ * variables, then runner-friendly defaults (local storage and records under RUNNER_TEMP,
+ * so a run never writes into the runner's home folder).
+ */
+export function registryOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv, hooks: Hooks): RegistryOptions {
+  const work = workFolder(env);
+  return registryOptionsWith(
+    env,
+    {
+      globus: { clientId: inputs.clientId, clientSecret: inputs.clientSecret, authUrl: inputs.authUrl, transferUrl: inputs.transferUrl },
+      transport: inputs.transport,
+      root: inputs.root,
+      localEndpoint: inputs.sourceEndpoint,
+      timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
+      ...hooks,
+    },
+    { storage: join(work, 'storage'), database: join(work, 'sregistry.db') },
+  );
+}
+
+export interface ImageName {
+  collection: string;
+  name: string;
+}
+
+export interface PushTarget extends ImageName {
+  file: string;
+}
+
+const SUFFIX = /\.(sif|simg|img)$/;
+
+const invalidName = (message: string): SregistryError => new SregistryError('INVALID_REFERENCE', message);
+
+/** `collection/name` without tag or version; the tags come from the tags input. */
+export function parseImageName(text: string): ImageName {
+  if (/[:@]/.test(text)) {
+    throw invalidName(`Input name "${text}" has a tag or version; give collection/name only and put tags in the tags input`);
+  }
+  let ref;
+  try {
+    ref = parseReference(text);
+  } catch (err) {
+    throw invalidName(`Input name is not collection/name: ${(err as Error).message}`);
+  }
+  return { collection: ref.collection, name: ref.name };
+}
+
+function nameFromFile(file: string): string {
+  const stem = basename(file).toLowerCase().replace(SUFFIX, '');
+  if (!isValidName(stem)) {
+    throw invalidName(
+      `The file name "${basename(file)}" does not make an image name ([a-z0-9][a-z0-9._-]*, at most 128 characters): rename the file or set the name input to collection/name`,
+    );
+  }
+  return stem;
+}
+
+/**
+ * Empty name: `library/<file name>`; `collection/`: `<collection>/<file name>`;
+ * `collection/name`: that name, for one file only.
+ */
+export function pushTargets(files: string[], nameInput: string): PushTarget[] {
+  if (nameInput === '') return files.map((file) => ({ file, collection: DEFAULT_COLLECTION, name: nameFromFile(file) }));
+  if (nameInput.endsWith('/')) {
+    const collection = nameInput.slice(0, -1);
+    if (!isValidName(collection)) {
+      throw invalidName(`Input name "${nameInput}" does not start with a collection ([a-z0-9][a-z0-9._-]*, at most 128 characters)`);
+    }
+    return files.map((file) => ({ file, collection, name: nameFromFile(file) }));
+  }
+  const image = parseImageName(nameInput);
+  if (files.length > 1) {
+    throw invalidName(
+      `Input name "${nameInput}" names one image but images matched ${files.length} files; end name with "/" (e.g. ${image.collection}/) to name each image after its file`,
+    );
+  }
+  return files.map((file) => ({ file, ...image }));
 }

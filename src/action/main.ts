@@ -1,26 +1,22 @@
 /**
- * The Action's entry: mask the secret before anything is printed, read the inputs, run
+ * The Action's run: mask the secret before anything is printed, read the inputs, run
  * push or pull through the registry, then outputs and the job summary. Any failure ends
  * in exactly one error line and exit code 1.
  */
 import * as core from '@actions/core';
-import { Registry } from '../core/registry/registry.js';
-import type { ImageResult } from '../core/registry/types.js';
-import { eventLogger, progressReporter } from './events.js';
-import { failureMessage } from './failure.js';
-import { envInputs, inputVariable, readInputs, type ActionInputs } from './inputs.js';
-import { actionLog } from './log.js';
-import { setOutputs } from './outputs.js';
+import { Redactor, Registry, type ImageResult } from '../index.js';
+import { envInputs, inputVariable, readInputs, registryOptions, type ActionInputs, type RunContext } from './inputs.js';
 import { runPull } from './pull.js';
-import { runPush, type RunContext } from './push.js';
-import { Redactor } from './redact.js';
-import { registryOptions } from './registry-options.js';
-import { writeSummary, type SummaryRow } from './summary.js';
+import { runPush } from './push.js';
+import { actionLog, eventLogger, failureMessage, progressReporter, setOutputs, writeSummary, type Log, type SummaryRow } from './report.js';
+
+/** The runner masks secrets as `***`; the redactor hides what it catches the same way. */
+const MASK = '***';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secret = (env[inputVariable('client-secret')] ?? '').trim();
   if (secret !== '') core.setSecret(secret);
-  const redactor = new Redactor();
+  const redactor = new Redactor(MASK);
   redactor.add(secret);
   const log = actionLog(redactor);
 
@@ -34,7 +30,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let registry: Registry | undefined;
   try {
     inputs = readInputs(envInputs(env));
-    if (!inputs.wait) log.warning('wait: false has no effect: an image is published only once all its bytes are there, so the step waits for it');
     registry = new Registry(
       registryOptions(inputs, env, {
         onProgress: progressReporter((line) => log.info(line)),
@@ -47,7 +42,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     );
     const ctx: RunContext = { inputs, registry, log, env, rows, signal: abort.signal };
     const results: ImageResult[] = inputs.command === 'pull' ? await runPull(ctx) : await runPush(ctx);
-    setOutputs(results);
+    setOutputs(inputs.command, results);
     await summarize(inputs, rows, log);
   } catch (err) {
     const message = redactor.redact(failureMessage(err));
@@ -60,7 +55,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-async function summarize(inputs: ActionInputs, rows: SummaryRow[], log: ReturnType<typeof actionLog>, failure?: string): Promise<void> {
+async function summarize(inputs: ActionInputs, rows: SummaryRow[], log: Log, failure?: string): Promise<void> {
   try {
     await writeSummary(inputs.command, inputs.endpoint, rows, failure);
   } catch (err) {

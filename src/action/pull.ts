@@ -1,17 +1,15 @@
 /**
  * command: pull — every tag of one image into the pull-to folder. The version is resolved
- * first (a manifest read, no download), so the Actions cache can be asked for exactly that
+ * first (a manifest read, no download, no record written), so the Actions cache can be asked for exactly that
  * version before any image byte moves. Downloads go to the core's storage under RUNNER_TEMP,
  * are linked into a staging folder in pull-to, and take their place only when all are there.
  */
-import { rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { formatGlobusUri } from '../core/uri.js';
-import type { ImageResult } from '../core/registry/types.js';
+import { randomUUID } from 'node:crypto';
+import { copyFile, link, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { formatGlobusUri, hashFile, isSregistryError, type ImageResult } from '../index.js';
 import { actionsCache, cacheKey, type ImageCache } from './cache.js';
-import { parseImageName, type ImageName } from './names.js';
-import { fileSha256, placeFile } from './place.js';
-import type { RunContext } from './push.js';
+import { parseImageName, type ImageName, type RunContext } from './inputs.js';
 
 /** File name of a pulled image inside pull-to. */
 export const pulledFileName = (image: ImageName, tag: string): string => `${image.name}_${tag}.sif`;
@@ -53,24 +51,55 @@ export async function runPull(ctx: RunContext): Promise<ImageResult[]> {
 async function fetchOne(ctx: RunContext, image: ImageName, tag: string, stage: string, imageCache: ImageCache | undefined): Promise<ImageResult> {
   const { inputs, registry, log, signal } = ctx;
   const uri = formatGlobusUri({ endpoint: inputs.endpoint, ref: { ...image, tag } });
-  const record = await registry.record(uri, { signal });
-  log.info(`${image.collection}/${image.name}:${tag} is version ${record.version}`);
+  const resolved = await registry.resolve(uri, { signal });
+  log.info(`${image.collection}/${image.name}:${tag} is version ${resolved.version}`);
 
   if (imageCache) {
-    const key = cacheKey(image.collection, image.name, record.version);
+    const key = cacheKey(image.collection, image.name, resolved.version);
     const hit = await imageCache.restore(stage, key);
-    if (hit && (await fileSha256(stage)) === record.version) {
+    if (hit && (await fileSha256(stage)) === resolved.version) {
       log.info(`restored from the Actions cache (${key})`);
-      return { ...record, status: 'cached' };
+      return { ...resolved, status: 'cached' };
     }
-    if (hit) log.warning(`The Actions cache entry ${key} did not hold version ${record.version}; downloading instead`);
+    if (hit) log.warning(`The Actions cache entry ${key} did not hold version ${resolved.version}; downloading instead`);
     await rm(stage, { force: true });
   }
 
-  const pinned = formatGlobusUri({ endpoint: inputs.endpoint, ref: { ...image, tag, version: record.version } });
+  const pinned = formatGlobusUri({ endpoint: inputs.endpoint, ref: { ...image, tag, version: resolved.version } });
   const pulled = await registry.pull(pinned, { signal });
   if (!pulled.image) throw new Error(`the registry returned no local file for ${pinned}`);
   await placeFile(pulled.image, stage);
   if (imageCache) await imageCache.save(stage, cacheKey(image.collection, image.name, pulled.version));
   return { ...pulled, status: 'pulled' };
+}
+
+/**
+ * Hard-links `source` to `dest` (copies when they are on different file systems), through a
+ * hidden temp name in the destination folder and a rename, so `dest` is never half written.
+ */
+export async function placeFile(source: string, dest: string): Promise<void> {
+  const dir = dirname(dest);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(dest)}.${randomUUID()}.partial`);
+  try {
+    try {
+      await link(source, temp);
+    } catch {
+      await copyFile(source, temp);
+    }
+    await rename(temp, dest);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
+
+/** SHA-256 of a file restored from the cache; undefined when the cache left none. */
+async function fileSha256(file: string): Promise<string | undefined> {
+  try {
+    return (await hashFile(file)).sha256;
+  } catch (err) {
+    if (isSregistryError(err) && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return undefined;
+    throw err;
+  }
 }

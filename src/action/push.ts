@@ -1,24 +1,10 @@
-/** command: push — every matched file, once, with every tag. */
+/** command: push — the files the `images` globs match, each once, with every tag, and where they came from. */
+import { realpath } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { formatGlobusUri } from '../core/uri.js';
-import type { Registry } from '../core/registry/registry.js';
-import type { ImageResult } from '../core/registry/types.js';
-import { matchImages } from './files.js';
-import type { ActionInputs } from './inputs.js';
-import type { Log } from './log.js';
-import { pushTargets } from './names.js';
-import { provenance } from './provenance.js';
-import type { SummaryRow } from './summary.js';
-
-export interface RunContext {
-  inputs: ActionInputs;
-  registry: Registry;
-  log: Log;
-  env: NodeJS.ProcessEnv;
-  /** Filled as images finish, so a failure still reports what was done. */
-  rows: SummaryRow[];
-  signal: AbortSignal;
-}
+import * as glob from '@actions/glob';
+import { SregistryError, formatGlobusUri, type ImageResult } from '../index.js';
+import { pushTargets, type IfNoFilesFound, type RunContext } from './inputs.js';
+import type { Log } from './report.js';
 
 export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
   const { inputs, registry, log } = ctx;
@@ -43,4 +29,49 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
     });
   }
   return results;
+}
+
+/** Files (never folders) matching the patterns the way other Actions match paths, in match order, each once even when reached twice. */
+export async function matchImages(patterns: string[], ifNone: IfNoFilesFound, log: Log): Promise<string[]> {
+  const globber = await glob.create(patterns.join('\n'), { matchDirectories: false, implicitDescendants: false });
+  const seen = new Set<string>();
+  const files: string[] = [];
+  for await (const file of globber.globGenerator()) {
+    const real = await realpath(file);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    files.push(file);
+  }
+  if (files.length > 0) return files;
+  const what = `No file matched images (${patterns.join(', ')})`;
+  switch (ifNone) {
+    case 'error':
+      throw new SregistryError(
+        'NOT_FOUND',
+        `${what}: check the paths, which are relative to the workspace, and that the build step wrote the images; set if-no-files-found: warn or ignore to allow this`,
+      );
+    case 'warn':
+      log.warning(`${what}; nothing was pushed`);
+      return [];
+    default:
+      log.info(`${what}; nothing was pushed`);
+      return [];
+  }
+}
+
+/** Where a pushed image came from, for its manifest: the commit, the run and the workflow. */
+export function provenance(env: NodeJS.ProcessEnv): Record<string, string> {
+  const source: Record<string, string> = {};
+  const put = (key: string, value: string | undefined): void => {
+    if (value !== undefined && value !== '') source[key] = value;
+  };
+  put('git_sha', env.GITHUB_SHA);
+  const server = env.GITHUB_SERVER_URL;
+  const repository = env.GITHUB_REPOSITORY;
+  const runId = env.GITHUB_RUN_ID;
+  if (server && repository && runId) put('run_url', `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`);
+  put('repository', repository);
+  put('ref', env.GITHUB_REF);
+  put('workflow', env.GITHUB_WORKFLOW);
+  return source;
 }

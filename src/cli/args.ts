@@ -3,9 +3,7 @@
  * environment onto RegistryOptions. Flags win over the environment.
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { SregistryError } from '../core/errors.js';
-import { registryOptionsFromEnv } from '../core/registry/registry.js';
-import type { RegistryOptions, TransportChoice } from '../core/registry/types.js';
+import { SregistryError, TRANSPORTS, parseTransport, registryOptionsWith, type OptionOverrides, type RegistryOptions, type TransportChoice } from '../index.js';
 import type { CommandSpec, OptionHelp, OptionValues } from './command.js';
 import { UsageError } from './errors.js';
 
@@ -68,12 +66,12 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedComma
   return { values, positionals };
 }
 
-const TRANSPORTS: readonly TransportChoice[] = ['auto', 'https', 'transfer'];
-
 function transportFlag(value: string): TransportChoice {
-  const t = value.toLowerCase();
-  if (!(TRANSPORTS as readonly string[]).includes(t)) throw new UsageError(`--transport must be one of ${TRANSPORTS.join(', ')}, not ${JSON.stringify(value)}`);
-  return t as TransportChoice;
+  try {
+    return parseTransport(value, '--transport');
+  } catch {
+    throw new UsageError(`--transport must be one of ${TRANSPORTS.join(', ')}, not ${JSON.stringify(value)}`);
+  }
 }
 
 function timeoutFlag(value: string): number {
@@ -89,29 +87,25 @@ const str = (v: OptionValues[string]): string | undefined => (typeof v === 'stri
  * GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET (commands that only read local records do not).
  */
 export function registryOptions(values: OptionValues, env: NodeJS.ProcessEnv, credentials: boolean): RegistryOptions {
-  let fromEnv;
+  const transport = str(values.transport);
+  const timeout = str(values.timeout);
+  const flags: OptionOverrides = {
+    ...(transport !== undefined ? { transport: transportFlag(transport) } : {}),
+    localEndpoint: str(values['local-endpoint']),
+    root: str(values.root),
+    storage: str(values.storage),
+    database: str(values.database),
+    ...(timeout !== undefined ? { timeoutMs: timeoutFlag(timeout) } : {}),
+  } as OptionOverrides;
+  let options: RegistryOptions;
   try {
-    fromEnv = registryOptionsFromEnv(env);
+    options = registryOptionsWith(env, flags);
   } catch (err) {
     // A bad variable is a usage problem of this run, like a bad flag.
     if (err instanceof SregistryError) throw new UsageError(err.message);
     throw err;
   }
-  const { globus, ...rest } = fromEnv;
-  const options: RegistryOptions = { ...rest, globus: { ...globus, clientId: globus.clientId ?? '', clientSecret: globus.clientSecret ?? '' } };
-  const transport = str(values.transport);
-  if (transport !== undefined) options.transport = transportFlag(transport);
-  const local = str(values['local-endpoint']);
-  if (local !== undefined) options.localEndpoint = local;
-  const root = str(values.root);
-  if (root !== undefined) options.root = root;
-  const storage = str(values.storage);
-  if (storage !== undefined) options.storage = storage;
-  const database = str(values.database);
-  if (database !== undefined) options.database = database;
-  const timeout = str(values.timeout);
-  if (timeout !== undefined) options.timeoutMs = timeoutFlag(timeout);
-  if (credentials) requireCredentials(globus);
+  if (credentials) requireCredentials(options.globus);
   return options;
 }
 

@@ -1,7 +1,6 @@
 /** What one subcommand declares and what it is handed when it runs. */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import type { Registry } from '../core/registry/registry.js';
-import type { RegistryOptions } from '../core/registry/types.js';
+import { type Registry, type RegistryOptions } from '../index.js';
 import type { Output, Streams } from './output.js';
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;

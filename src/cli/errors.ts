@@ -1,5 +1,5 @@
 /** Exit codes and the one-line (or one-document) way the CLI reports a failure. */
-import { SregistryError } from '../core/errors.js';
+import { SregistryError } from '../index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

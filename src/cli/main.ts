@@ -1,8 +1,7 @@
 /** `sregistry-globus`: parse the command line, run one command, report, return the exit code. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Registry } from '../core/registry/registry.js';
-import type { RegistryEvent } from '../core/registry/types.js';
+import { Registry, type RegistryEvent, Redactor } from '../index.js';
 import { OUTPUT_OPTIONS, parseCommandLine, registryOptions } from './args.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { del } from './commands/delete.js';
@@ -19,7 +18,6 @@ import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
-import { Redactor } from './redact.js';
 
 export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
 

@@ -2,7 +2,7 @@
  * Where the CLI writes: results on stdout (a human table, or exactly one JSON document
  * with --json), everything else on stderr. Every write passes through the redactor.
  */
-import type { Redactor } from './redact.js';
+import { shortVersion as coreShortVersion, type Redactor } from '../index.js';
 
 export interface OutputMode {
   json: boolean;
@@ -95,7 +95,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [render(headers), ...rows.map(render)].join('\n') + '\n';
 }
 
-export { formatBytes } from '../core/bytes.js';
+export { formatBytes } from '../index.js';
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -105,4 +105,5 @@ export function formatDuration(seconds: number): string {
 }
 
 /** First 12 hex digits of a version, the way image tools show digests. */
-export const shortVersion = (version: string | null | undefined): string => (version ? version.slice(0, 12) : '-');
+/** A version as tables show it; '-' for a record that has none. */
+export const shortVersion = (version: string | null | undefined): string => (version ? coreShortVersion(version) : '-');

@@ -3,7 +3,7 @@
  * ~10 times a second and cleared at the end. Elsewhere (pipes, CI logs): one plain line
  * every few seconds and one when the bytes are all there.
  */
-import type { ProgressEvent } from '../core/registry/types.js';
+import type { ProgressEvent } from '../index.js';
 import { formatBytes, formatDuration, type Output } from './output.js';
 
 export interface ProgressOptions {

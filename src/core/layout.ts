@@ -182,3 +182,11 @@ export function parseMarker(text: string): Marker {
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+const WEB_APP = 'https://app.globus.org/file-manager';
+
+/** The Globus web app's file manager opened on the folder that holds `path` on `endpoint`. */
+export function webAppUrl(endpoint: string, path: string): string {
+  const folder = `${path.slice(0, path.lastIndexOf('/') + 1) || '/'}`;
+  return `${WEB_APP}?origin_id=${encodeURIComponent(endpoint)}&origin_path=${encodeURIComponent(folder)}`;
+}

@@ -195,3 +195,36 @@ export function formatGlobusUri(uri: GlobusUri): string {
 function encodeEndpoint(name: string): string {
   return encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
+
+/** Written as a `globus://` URI (any case, surrounding spaces ignored), whether or not it is a valid one. */
+export const isGlobusUri = (text: string): boolean => /^\s*globus:\/\//i.test(text);
+
+/**
+ * A `globus://` URI that must name an image, not only a registry; `hint` tells the
+ * caller how to write one.
+ */
+export function parseImageUri(text: string, hint = 'add /<collection>/<name>[:<tag>]'): { endpoint: string; ref: ImageRef } {
+  const parsed = parseGlobusUri(text);
+  if (!parsed.ref) throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: ${hint}`);
+  return { endpoint: parsed.endpoint, ref: parsed.ref };
+}
+
+/**
+ * The one tag-list grammar: tags one per line or separated by spaces or commas (in one
+ * text or in a list of them), lower-cased, each once, in order. An empty input is an empty list.
+ */
+export function parseTags(input: string | readonly string[]): string[] {
+  const tags: string[] = [];
+  for (const item of typeof input === 'string' ? [input] : input) {
+    for (const raw of String(item).split(/[\s,]+/)) {
+      const tag = raw.toLowerCase();
+      if (tag === '') continue;
+      if (!isValidTag(tag)) throw new SregistryError('INVALID_REFERENCE', `Invalid tag "${raw}": expected [a-z0-9_-][a-z0-9._-]* (at most 128 characters)`);
+      if (!tags.includes(tag)) tags.push(tag);
+    }
+  }
+  return tags;
+}
+
+/** The first 12 hex digits of a version, as registries usually show it. */
+export const shortVersion = (version: string): string => version.slice(0, 12);

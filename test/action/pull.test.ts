@@ -16,7 +16,7 @@ let sb: TestSandbox;
 let cache: CacheServer;
 let version: string;
 
-const inputs = (extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, { command: 'pull', name: 'lab/app', ...extra });
+const inputs = (extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, { command: 'pull', name: 'lab/app', cache: 'true', ...extra });
 
 beforeAll(async () => {
   sb = await startTestSandbox();
@@ -52,6 +52,7 @@ describe('action pull', () => {
     expect(outputFiles(one)).toEqual([file]);
     expect(await sha256(file)).toBe(version);
     expect(one.outputs.version).toBe(version);
+    expect(one.outputs['cache-hit']).toBe('false');
     expect(imageDownloads(since)).toHaveLength(1);
     expect(cache.entries().filter((e) => e.finalized).map((e) => e.key)).toEqual([key]);
     expect(one.summary).toMatch(/<td>lab\/app:v1<\/td>.*<td>pulled<\/td>/s);
@@ -69,6 +70,8 @@ describe('action pull', () => {
     // The version was still resolved on the collection (a manifest read, no image bytes).
     expect(sb.context.faults.log.slice(since).some((r) => r.origin === sb.collection.id && r.path.endsWith('.sif.json'))).toBe(true);
     expect(two.summary).toMatch(/<td>cached<\/td>/);
+    expect(two.outputs['cache-hit']).toBe('true');
+    expect((JSON.parse(two.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['cached']);
     expect(cache.requests.filter((r) => r.operation === 'get-blob' && r.status === 200)).toHaveLength(1);
     for (const run of [one, two]) {
       const text = visibleText(run);
@@ -85,6 +88,18 @@ describe('action pull', () => {
     expect(run.errors).toEqual([]);
     expect(run.warnings.some((w) => w.includes('The Actions cache service is not available'))).toBe(true);
     expect(imageDownloads(since)).toHaveLength(1);
+    expect(await sha256(join(job.workspace, 'images', 'app_v1.sif'))).toBe(version);
+  });
+
+  it('without the cache input, never asks the cache service: caching is off unless asked for', async () => {
+    const job = await newJob();
+    const before = cache.requests.length;
+    const noCache = inputs({ tags: 'v1' });
+    delete noCache.cache;
+    const run = await runAction({ job, inputs: noCache, env: cache.env() });
+    expect(run.code).toBe(0);
+    expect(run.outputs['cache-hit']).toBe('false');
+    expect(cache.requests.length).toBe(before);
     expect(await sha256(join(job.workspace, 'images', 'app_v1.sif'))).toBe(version);
   });
 

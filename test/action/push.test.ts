@@ -67,6 +67,13 @@ describe('action push', () => {
     ]);
     expect(run.outputs.uri).toBe(`globus://${sb.collection.id}/ci/alpine:v1@${va}`);
     expect(run.outputs.version).toBe(va);
+    expect(JSON.parse(run.outputs.results!)).toEqual([
+      { image: 'ci/alpine', tag: 'v1', status: 'pushed', version: va, uri: `globus://${sb.collection.id}/ci/alpine:v1@${va}` },
+      { image: 'ci/alpine', tag: 'latest', status: 'pushed', version: va, uri: `globus://${sb.collection.id}/ci/alpine:latest@${va}` },
+      { image: 'ci/tools', tag: 'v1', status: 'pushed', version: vb, uri: `globus://${sb.collection.id}/ci/tools:v1@${vb}` },
+      { image: 'ci/tools', tag: 'latest', status: 'pushed', version: vb, uri: `globus://${sb.collection.id}/ci/tools:latest@${vb}` },
+    ]);
+    expect(run.outputs['cache-hit']).toBe('');
     expect(json(run, 'https-urls').every((u) => u.startsWith('http://127.0.0.1:'))).toBe(true);
     expect(json(run, 'urls')[0]).toBe(`https://app.globus.org/file-manager?origin_id=${sb.collection.id}&origin_path=${encodeURIComponent('/shub/ci/alpine/')}`);
     // The first tag goes up over HTTPS; the core may copy the bytes to more tags with a Transfer task.
@@ -125,6 +132,7 @@ describe('action push', () => {
     expect(puts).toEqual([]);
     expect(again.summary.split('<tr>').slice(2).map((r) => /<td>(pushed|exists)<\/td>/.exec(r)?.[1])).toEqual(['exists', 'exists']);
     expect(JSON.parse(again.outputs.versions!)).toEqual([version, version]);
+    expect((JSON.parse(again.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['exists', 'exists']);
     expect(await remoteFiles('library', 'same')).toEqual([`latest@${version}.sif`, `latest@${version}.sif.json`]);
   });
 
@@ -141,8 +149,6 @@ describe('action push', () => {
     expect(ignore.warnings).toEqual([]);
     expect(ignore.stdout).toContain('No file matched images (nothing/*.sif); nothing was pushed');
 
-    const noWait = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif', 'if-no-files-found': 'ignore', wait: 'false' }) });
-    expect(noWait.warnings).toEqual([expect.stringContaining('wait: false has no effect')]);
 
     const error = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif' }) });
     expect(error.code).toBe(1);

@@ -1,13 +1,13 @@
 /** The Action's small parts: inputs, names, redaction, progress throttling, cache paths, failure lines. */
 import { describe, expect, it } from '@jest/globals';
-import { SregistryError } from '../../src/core/errors.js';
+import { Redactor, SregistryError } from '../../src/index.js';
 import { cacheKey, cachePath } from '../../src/action/cache.js';
-import { progressReporter } from '../../src/action/events.js';
-import { failureMessage } from '../../src/action/failure.js';
-import { inputVariable, parseTags, readInputs } from '../../src/action/inputs.js';
-import { pushTargets } from '../../src/action/names.js';
-import { provenance } from '../../src/action/provenance.js';
-import { HIDDEN, Redactor } from '../../src/action/redact.js';
+import { failureMessage, progressReporter } from '../../src/action/report.js';
+import { inputVariable, tagsInput as parseTags, pushTargets, readInputs } from '../../src/action/inputs.js';
+import { provenance } from '../../src/action/push.js';
+
+// The Action hides what it redacts the way the runner masks secrets.
+const HIDDEN = '***';
 import { thrownCode as code } from '../support/errors.js';
 
 const reader =
@@ -25,15 +25,15 @@ describe('inputs', () => {
 
   it('reads defaults and refuses values outside the accepted ones', () => {
     const inputs = readInputs(reader(base));
-    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', wait: true, cache: true, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
+    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', timeoutMinutes: 60, cache: false, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
     expect(code(() => readInputs(reader({ ...base, transport: 'ftp' })))).toBe('INVALID_INPUT');
-    expect(code(() => readInputs(reader({ ...base, wait: 'yes' })))).toBe('INVALID_INPUT');
-    expect(code(() => readInputs(reader({ ...base, 'timeout-minutes': '-1' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, cache: 'yes' })))).toBe('INVALID_INPUT');
+    expect(code(() => readInputs(reader({ ...base, timeout: '-1' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, command: 'delete' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, endpoint: '' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, images: '' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, command: 'pull' })))).toBe('INVALID_INPUT');
-    expect(readInputs(reader({ ...base, 'timeout-minutes': '1.5', wait: 'False' }))).toMatchObject({ timeoutMinutes: 1.5, wait: false });
+    expect(readInputs(reader({ ...base, timeout: '1.5', cache: 'True' }))).toMatchObject({ timeoutMinutes: 1.5, cache: true });
   });
 
   it('takes tags one per line, or space/comma separated, lower-cased and once each', () => {
@@ -63,7 +63,7 @@ describe('push targets', () => {
 
 describe('redaction', () => {
   it('hides the secret, bearer tokens, keyed tokens and Globus-shaped tokens', () => {
-    const r = new Redactor();
+    const r = new Redactor(HIDDEN);
     r.add('s3cr3t-value');
     const token = `Ag${'x'.repeat(40)}`;
     const out = r.redact(`secret s3cr3t-value, Authorization: Bearer abc.def, {"access_token":"zzz"} ${token} ok`);

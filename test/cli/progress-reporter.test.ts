@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { ProgressEvent } from '../../src/core/registry/types.js';
 import { Output } from '../../src/cli/output.js';
 import { ProgressReporter } from '../../src/cli/progress.js';
-import { Redactor } from '../../src/cli/redact.js';
+import { Redactor } from '../../src/index.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { SregistryError } from '../../core/errors.js';
+import { SregistryError } from '../../index.js';
 import type { CommandSpec } from '../command.js';
 import { localDetails } from './show.js';
 

@@ -1,5 +1,5 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
-import type { DeleteResult, ImageResult, LocalImage, SearchHit } from '../../core/registry/types.js';
+import type { DeleteResult, ImageResult, LocalImage, SearchHit } from '../../index.js';
 import { formatBytes, shortVersion, table } from '../output.js';
 
 export function imageTable(results: ImageResult[]): string {

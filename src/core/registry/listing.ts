@@ -10,15 +10,21 @@ export function isMissingPath(err: unknown): boolean {
   return code === undefined || code === 'NotFound' || code === 'ClientError.NotFound' || /^ExternalError\..*NotFound/.test(code);
 }
 
-/** A folder's entries; a folder that does not exist is empty. */
-export async function listFolder(session: Session, endpoint: string, path: string, signal?: AbortSignal): Promise<ListingEntry[]> {
+/** A folder's entries; a folder that does not exist is empty, unless `whenMissing` says otherwise (it may throw). */
+export async function listFolder<Missing = ListingEntry[]>(
+  session: Session,
+  endpoint: string,
+  path: string,
+  signal?: AbortSignal,
+  whenMissing: () => Missing = () => [] as Missing,
+): Promise<ListingEntry[] | Missing> {
   const out: ListingEntry[] = [];
   try {
     for await (const e of session.transfer.ls(endpoint, path, signal ? { signal } : {})) {
       out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
     }
   } catch (err) {
-    if (isMissingPath(err)) return [];
+    if (isMissingPath(err)) return whenMissing();
     throw err;
   }
   return out;

@@ -1,7 +1,6 @@
 /** inspect and images: answers from the local records database, no network. */
 import type { ContainerRecord, Records } from '../records.js';
-import { parseGlobusUri, parseReference, type ImageRef } from '../uri.js';
-import { SregistryError } from '../errors.js';
+import { isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../uri.js';
 import type { LocalImage } from './types.js';
 
 export function toLocalImage(r: ContainerRecord): LocalImage {
@@ -21,12 +20,7 @@ export function toLocalImage(r: ContainerRecord): LocalImage {
 
 /** `[collection/]name[:tag][@version]`, or a `globus://` image URI. */
 export function localRef(text: string): ImageRef {
-  if (/^globus:\/\//i.test(text.trim())) {
-    const { ref } = parseGlobusUri(text);
-    if (!ref) throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: add /<collection>/<name>[:<tag>]`);
-    return ref;
-  }
-  return parseReference(text);
+  return isGlobusUri(text) ? parseImageUri(text).ref : parseReference(text);
 }
 
 export function inspectLocal(records: Records, text: string): LocalImage | undefined {

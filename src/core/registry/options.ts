@@ -15,7 +15,8 @@ export const DEFAULT_CONCURRENCY = 8;
 
 export type EnvOptions = Omit<Partial<RegistryOptions>, 'globus'> & { globus: Partial<RegistryOptions['globus']> };
 
-const TRANSPORTS: readonly TransportChoice[] = ['auto', 'https', 'transfer'];
+/** The transports a caller may ask for, in the order messages list them. */
+export const TRANSPORTS: readonly TransportChoice[] = ['auto', 'https', 'transfer'];
 
 const value = (env: NodeJS.ProcessEnv, key: string): string | undefined => {
   const v = env[key];
@@ -78,6 +79,35 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   const database = value(env, 'SREGISTRY_DATABASE');
   if (database !== undefined) out.database = database;
   return out;
+}
+
+/** What a front end sets on top of the environment: its flags, inputs or node settings. */
+export type OptionOverrides = EnvOptions | (Omit<Partial<RegistryOptions>, 'globus'> & { globus?: Partial<RegistryOptions['globus']> });
+
+/** Drops unset and blank values, so an empty flag or node field leaves the layer below in place. */
+function setValues<T extends object>(layer: T | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, v] of Object.entries(layer ?? {}) as Array<[keyof T, T[keyof T]]>) {
+    if (key === 'globus' || v === undefined || (typeof v === 'string' && v.trim() === '')) continue;
+    out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * The one merge of registry options every front end uses: `defaults`, then the
+ * environment (DESIGN.md names), then `overrides`; unset and blank values do not count.
+ * The client id and secret are '' when nothing sets them (the core then says which is missing).
+ */
+export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOverrides = {}, defaults: OptionOverrides = {}): RegistryOptions {
+  const fromEnv = registryOptionsFromEnv(env);
+  const globus = { ...setValues(defaults.globus), ...setValues(fromEnv.globus), ...setValues(overrides.globus) };
+  return {
+    ...setValues(defaults),
+    ...setValues(fromEnv),
+    ...setValues(overrides),
+    globus: { ...globus, clientId: globus.clientId ?? '', clientSecret: globus.clientSecret ?? '' },
+  } as RegistryOptions;
 }
 
 /** Options with every default filled in, as the operations use them. */

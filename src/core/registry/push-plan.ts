@@ -5,11 +5,11 @@
 import { SregistryError } from '../errors.js';
 import { imageFolder, imagePath } from '../layout.js';
 import { readSif } from '../sif.js';
-import { isValidTag, parseGlobusUri, type ImageRef } from '../uri.js';
+import { parseImageUri, parseTags, type ImageRef } from '../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { hashFile, localFileSize } from './file-facts.js';
 import { formatBytes as humanBytes } from '../bytes.js';
-import { isMissingPath } from './listing.js';
+import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
 import type { EndpointInfo, Session } from './session.js';
 import { chooseTransport } from './transport.js';
@@ -49,22 +49,12 @@ export interface PlannedPush {
   rootMissing: boolean;
 }
 
-export function parseTags(first: string, more: readonly string[] = []): string[] {
-  const tags: string[] = [];
-  for (const raw of [first, ...more]) {
-    const tag = raw.trim().toLowerCase();
-    if (!isValidTag(tag)) throw new SregistryError('INVALID_REFERENCE', `Invalid tag "${raw}": expected [a-z0-9_-][a-z0-9._-]* (at most 128 characters)`);
-    if (!tags.includes(tag)) tags.push(tag);
-  }
-  return tags;
-}
 
 export async function planPush(session: Session, file: string, uriText: string, opts: PushOptions): Promise<PlannedPush> {
   const signal = opts.signal;
-  const parsed = parseGlobusUri(uriText);
-  if (!parsed.ref) throw new SregistryError('INVALID_REFERENCE', `${uriText} names a registry, not an image: push to globus://<endpoint>/<collection>/<name>[:<tag>]`);
+  const parsed = parseImageUri(uriText, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]');
   const ref = parsed.ref;
-  const tags = parseTags(ref.tag, opts.tags);
+  const tags = parseTags([ref.tag, ...(opts.tags ?? [])]);
   const size = await localFileSize(file);
   const ep = await session.endpoint(parsed.endpoint, signal);
   const transport = chooseTransport({
@@ -102,18 +92,8 @@ export async function planPush(session: Session, file: string, uriText: string, 
   return { plan, tags, folder, entries, versions, rootMissing: located.missing };
 }
 
-async function listImageFolder(session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal) {
-  const out = [];
-  try {
-    for await (const e of session.transfer.ls(ep.id, folder, signal ? { signal } : {})) {
-      out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
-    }
-  } catch (err) {
-    if (isMissingPath(err)) return undefined;
-    throw err;
-  }
-  return out;
-}
+const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal): Promise<ListingEntry[] | undefined> =>
+  listFolder(session, ep.id, folder, signal, () => undefined);
 
 /**
  * The file's version when it must be known before publishing: always over Transfer (the

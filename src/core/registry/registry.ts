@@ -5,7 +5,8 @@ import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
 import { pull } from './pull.js';
 import { push } from './push.js';
-import { record } from './record.js';
+import { record, resolve } from './record.js';
+import { webAppUrl } from '../layout.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
 import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
@@ -59,15 +60,21 @@ export class Registry {
 
   /** Push a local file to `globus://<endpoint>/<collection>/<name>[:<tag>]`; one result per tag. */
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
-    return this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }));
+    return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
   }
 
   async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {}));
+    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {})));
   }
 
+  /** Reads the manifest and writes a local record (no image bytes move). */
   async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return this.#run(opts, (s, signal) => record(s, uri, signal ? { signal } : {}));
+    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, signal ? { signal } : {})));
+  }
+
+  /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
+  async resolve(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, signal ? { signal } : {})));
   }
 
   async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -94,6 +101,9 @@ export class Registry {
     this.#db = undefined;
   }
 }
+
+/** Every result carries the web app page of its folder, whichever operation made it. */
+const withWebUrl = (result: ImageResult): ImageResult => ({ ...result, webUrl: webAppUrl(result.endpoint, result.path) });
 
 /**
  * Registry options from environment variables (DESIGN.md names): GLOBUS_CLIENT_ID,

@@ -2,8 +2,8 @@
 import { SregistryError } from '../errors.js';
 import { imageFolder, manifestFileName } from '../layout.js';
 import { indexListing, newestVersion, type ImageVersionEntry, type ListingEntry } from '../versions.js';
-import { parseGlobusUri, type ImageRef, type VersionedRef } from '../uri.js';
-import { isMissingPath } from './listing.js';
+import { parseImageUri, type ImageRef, type VersionedRef } from '../uri.js';
+import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
 import type { EndpointInfo, Session } from './session.js';
 
@@ -23,30 +23,16 @@ export interface Resolved extends Located {
   manifestSize?: number;
 }
 
-export function imageUri(text: string): { endpoint: string; ref: ImageRef } {
-  const parsed = parseGlobusUri(text);
-  if (!parsed.ref) throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: add /<collection>/<name>[:<tag>]`);
-  return { endpoint: parsed.endpoint, ref: parsed.ref };
-}
-
 /** Endpoint, root and the image folder's listing (one ls). A missing folder is NOT_FOUND. */
 export async function locateImage(session: Session, text: string, signal?: AbortSignal): Promise<Located> {
-  const { endpoint, ref } = imageUri(text);
+  const { endpoint, ref } = parseImageUri(text);
   const ep = await session.endpoint(endpoint, signal);
   const { root } = await locateRoot(session, ep, false, signal);
   const folder = imageFolder(root, ref);
   session.step(`listing ${folder}`);
-  const entries: ListingEntry[] = [];
-  try {
-    for await (const e of session.transfer.ls(ep.id, folder, signal ? { signal } : {})) {
-      entries.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
-    }
-  } catch (err) {
-    if (isMissingPath(err)) {
-      throw new SregistryError('NOT_FOUND', `No image ${ref.collection}/${ref.name} in the registry at ${root} on ${ep.displayName}: check the name, or search the registry`);
-    }
-    throw err;
-  }
+  const entries = await listFolder(session, ep.id, folder, signal, () => {
+    throw new SregistryError('NOT_FOUND', `No image ${ref.collection}/${ref.name} in the registry at ${root} on ${ep.displayName}: check the name, or search the registry`);
+  });
   return { ep, root, ref, folder, entries, versions: indexListing(entries) };
 }
 

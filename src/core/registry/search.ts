@@ -6,7 +6,7 @@
 import { collectionFolder, imageFolder } from '../layout.js';
 import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
-import { formatGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
+import { formatGlobusUri, isGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
 import { mapLimited } from './map-limited.js';
@@ -79,7 +79,7 @@ export function pruner(q: string | undefined): Pruner {
 const folders = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 
 async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
-  const target = /^globus:\/\//i.test(endpoint.trim()) ? parseGlobusUri(endpoint).endpoint : endpoint;
+  const target = isGlobusUri(endpoint) ? parseGlobusUri(endpoint).endpoint : endpoint;
   const ep = await session.endpoint(target, signal);
   const { root } = await locateRoot(session, ep, false, signal);
   const limit = session.options.concurrency;

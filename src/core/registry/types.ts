@@ -105,14 +105,16 @@ export interface ImageResult {
   endpoint: string;
   /** HTTPS URL of the image when the collection serves HTTPS. */
   httpsUrl?: string;
+  /** The Globus web app page of the folder that holds the image, for a person to open. */
+  webUrl?: string;
   /** Transfer task that moved the bytes, when there was one. */
   taskId?: string;
   /** Local file (pull). */
   image?: string;
   labels?: Record<string, string>;
   transport?: Transport;
-  /** `pushed`/`pulled`/`recorded`, or `exists` when the version was already there. */
-  status: 'pushed' | 'exists' | 'pulled' | 'cached' | 'recorded';
+  /** `pushed`/`pulled`/`recorded`/`resolved` (read, nothing written), or `exists` when the version was already there. */
+  status: 'pushed' | 'exists' | 'pulled' | 'cached' | 'recorded' | 'resolved';
 }
 
 export interface SearchHit {

@@ -1,0 +1,168 @@
+/**
+ * What a run shows and returns: log lines (every one through the redactor), progress at
+ * most once per interval, Globus calls as debug lines, the step outputs, the job summary
+ * and the one failure line.
+ */
+import * as core from '@actions/core';
+import { formatBytes, isSregistryError, shortVersion, type ImageResult, type ProgressEvent, type Redactor, type RegistryEvent } from '../index.js';
+
+export interface Log {
+  info(message: string): void;
+  debug(message: string): void;
+  warning(message: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export function actionLog(redactor: Redactor): Log {
+  const clean = (m: string): string => redactor.redact(m);
+  return {
+    info: (m) => core.info(clean(m)),
+    debug: (m) => core.debug(clean(m)),
+    warning: (m) => core.warning(clean(m)),
+    group: (name, fn) => core.group(clean(name), fn),
+  };
+}
+
+// A CI log is read afterwards: a line per chunk would drown it.
+export const PROGRESS_INTERVAL_MS = 5000;
+
+export interface ProgressOptions {
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export function progressLine(e: ProgressEvent): string {
+  const of = e.total !== undefined && e.total > 0 ? ` of ${formatBytes(e.total)} (${Math.floor((e.bytes / e.total) * 100)}%)` : '';
+  const task = e.taskId ? ` [task ${e.taskId}]` : '';
+  return `${e.phase} ${e.image}: ${formatBytes(e.bytes)}${of}${task}`;
+}
+
+/** A progress callback that writes one line per interval at most; the first event waits a full interval too. */
+export function progressReporter(write: (line: string) => void, options: ProgressOptions = {}): (e: ProgressEvent) => void {
+  const interval = options.intervalMs ?? PROGRESS_INTERVAL_MS;
+  const now = options.now ?? Date.now;
+  let last = now();
+  return (e) => {
+    const t = now();
+    if (t - last < interval) return;
+    last = t;
+    write(progressLine(e));
+  };
+}
+
+export function eventLogger(log: Log): (e: RegistryEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'step':
+        log.debug(e.message);
+        break;
+      case 'notice':
+        log.info(e.message);
+        break;
+      case 'call': {
+        const c = e.call;
+        const request = c.requestId ? ` request_id=${c.requestId}` : '';
+        const retries = c.retries > 0 ? ` retries=${c.retries}` : '';
+        log.debug(`${c.method} ${c.url} -> ${c.status} in ${Math.round(c.durationMs)} ms${retries}${request}`);
+        break;
+      }
+    }
+  };
+}
+
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
+/** The one line a failed run ends with: what went wrong and what to do, with the stable code. */
+export function failureMessage(err: unknown): string {
+  if (isSregistryError(err)) {
+    const request = err.requestId ? `, Globus request_id ${err.requestId}` : '';
+    return oneLine(`${err.message} (code ${err.code}${request})`);
+  }
+  const text = err instanceof Error ? err.message : String(err);
+  return oneLine(`Unexpected failure: ${text} (code INTERNAL; please report it with the log of this step)`);
+}
+
+/** One image and tag of the run, as a workflow branches on it. */
+export interface ResultEntry {
+  image: string;
+  tag: string;
+  status: ImageResult['status'];
+  version: string;
+  uri: string;
+}
+
+export interface Outputs {
+  results: ResultEntry[];
+  uris: string[];
+  versions: string[];
+  urls: string[];
+  'https-urls': string[];
+  'task-ids': string[];
+  files: string[];
+  uri: string;
+  version: string;
+  /** pull: 'true' when every tag came from the Actions cache; '' for push. */
+  'cache-hit': string;
+}
+
+export function outputsFor(command: 'push' | 'pull', results: ImageResult[]): Outputs {
+  return {
+    results: results.map((r) => ({ image: `${r.collection}/${r.name}`, tag: r.tag, status: r.status, version: r.version, uri: r.uri })),
+    uris: results.map((r) => r.uri),
+    versions: results.map((r) => r.version),
+    urls: results.map((r) => r.webUrl ?? ''),
+    'https-urls': results.map((r) => r.httpsUrl ?? ''),
+    'task-ids': results.map((r) => r.taskId ?? ''),
+    files: results.flatMap((r) => (r.image ? [r.image] : [])),
+    uri: results[0]?.uri ?? '',
+    version: results[0]?.version ?? '',
+    'cache-hit': command === 'pull' ? String(results.length > 0 && results.every((r) => r.status === 'cached')) : '',
+  };
+}
+
+export function setOutputs(command: 'push' | 'pull', results: ImageResult[]): void {
+  for (const [name, value] of Object.entries(outputsFor(command, results))) {
+    core.setOutput(name, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+}
+
+export interface SummaryRow {
+  result: ImageResult;
+  /** How long the operation for this image took. */
+  ms: number;
+}
+
+const escape = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export function summaryTable(rows: SummaryRow[]): string[][] {
+  return rows.map(({ result: r, ms }) => {
+    // The HTTPS URL when there is one, else the web app folder.
+    const url = r.httpsUrl ?? r.webUrl ?? '';
+    return [
+      escape(`${r.collection}/${r.name}:${r.tag}`),
+      `<code>${escape(shortVersion(r.version))}</code>`,
+      escape(formatBytes(r.size)),
+      `<a href="${escape(url)}">${escape(r.httpsUrl ? 'download' : 'Globus')}</a>`,
+      escape(r.status),
+      escape(seconds(ms)),
+    ];
+  });
+}
+
+/** Appends to GITHUB_STEP_SUMMARY; without it (a local run) there is nothing to write. */
+export async function writeSummary(command: string, endpoint: string, rows: SummaryRow[], failure?: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const s = core.summary.addHeading(`sregistry-globus ${command}`, 3);
+  s.addRaw(`<p>Collection <code>${escape(endpoint)}</code></p>`, true);
+  if (rows.length > 0) {
+    const header = ['Image', 'Version', 'Size', 'URL', 'Status', 'Time'].map((data) => ({ data, header: true }));
+    s.addTable([header, ...summaryTable(rows)]);
+  } else if (failure === undefined) {
+    s.addRaw('<p>No image.</p>', true);
+  }
+  if (failure !== undefined) s.addRaw(`<p><strong>Failed:</strong> ${escape(failure)}</p>`, true);
+  await s.write();
+}
