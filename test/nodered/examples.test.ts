@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { REPO } from './runtime.js';
+import { seedImage } from './seed.js';
 import { helper, nextMessage, sregistryNodes, waitFor, type HelperNode } from './support.js';
 
 const require = createRequire(import.meta.url);
@@ -45,16 +46,22 @@ async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[
 const injectId = (flow: Node[]): string => flow.find((n) => n.type === 'inject')!.id as string;
 const inject = (flow: Node[]): void => (helper.getNode(injectId(flow)) as HelperNode & { receive(m: Node): void }).receive({});
 
+/** Each test has its own sandbox and seeds the images its flow needs, so any one runs alone. */
 describe('the example flows, run against the sandbox', () => {
   let sb: TestSandbox;
-  beforeAll(async () => {
+  beforeEach(async () => {
     sb = await startTestSandbox((world) => {
       // The examples name the collection by its display name, as a user would.
       world.endpoints[1]!.displayName = 'sandbox-collection';
     });
   });
-  afterAll(() => sb.stop());
-  afterEach(() => helper.unload());
+  afterEach(async () => {
+    await helper.unload();
+    await sb.stop();
+  });
+  const seedAnalysis = async (...tags: string[]): Promise<void> => {
+    for (const tag of tags) await seedImage(sb, `lab/analysis:${tag}`);
+  };
 
   it('03 pushes the file an earlier node wrote', async () => {
     const { flow, credentials, debug } = await exampleFlow(sb, '03 - Push a file written by an earlier node.json');
@@ -66,6 +73,7 @@ describe('the example flows, run against the sandbox', () => {
   });
 
   it('01 pulls the image on its trigger', async () => {
+    await seedAnalysis('latest');
     const { flow, credentials, debug } = await exampleFlow(sb, '01 - Scheduled pull.json');
     expect(flow.find((n) => n.type === 'inject')!.crontab).toBe('00 03 * * *');
     await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
@@ -77,6 +85,7 @@ describe('the example flows, run against the sandbox', () => {
   });
 
   it('02 records every image the search finds', async () => {
+    await seedAnalysis('demo', 'latest');
     const { flow, credentials, debug } = await exampleFlow(sb, '02 - Search and record every image.json');
     await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
     const out = helper.getNode(debug[0]!);
@@ -89,6 +98,7 @@ describe('the example flows, run against the sandbox', () => {
   });
 
   it('04 deletes the tag that msg.uri names', async () => {
+    await seedAnalysis('demo', 'latest');
     const { flow, credentials, debug } = await exampleFlow(sb, '04 - Delete an image version.json');
     await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
     const got = nextMessage(helper.getNode(debug[0]!));
