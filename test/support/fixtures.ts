@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { load } from 'js-yaml';
+import { parse } from 'yaml';
 
 /** `../shared/globus-fixtures/` beside the repository: real Globus responses, read-only. */
 export const FIXTURES_DIR = resolve(process.cwd(), '..', 'shared', 'globus-fixtures');
@@ -19,7 +19,7 @@ export function loadFixtures(): FixtureEntry[] {
   const entries: FixtureEntry[] = [];
   const cliDir = join(FIXTURES_DIR, 'globus-cli');
   for (const file of readdirSync(cliDir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const doc = load(indentJsonBlocks(readFileSync(join(cliDir, file), 'utf8'))) as Record<string, unknown>;
+    const doc = parse(indentJsonBlocks(readFileSync(join(cliDir, file), 'utf8'))) as Record<string, unknown>;
     for (const [service, list] of Object.entries(doc)) {
       if (service === 'metadata' || !Array.isArray(list)) continue;
       for (const item of list as Record<string, unknown>[]) {
