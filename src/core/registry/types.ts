@@ -45,7 +45,8 @@ export interface RegistryOptions {
   /** Most concurrent listing calls during search (default 8). */
   concurrency?: number;
   /** Retry policy of every Globus request (defaults: 5 retries, 500 ms doubling to 10 s). */
-  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** rateLimitWindowMs: the wait after a 429 without Retry-After (default Globus's 10 s window). */
+  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimitWindowMs?: number };
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;
