@@ -6,6 +6,9 @@ import type { SandboxContext } from './context.js';
 import { SandboxError, badRequest, notFound } from './errors.js';
 import { bearerToken } from './tokens.js';
 import { expireTokens, parseFaultRule } from './faults.js';
+import { BEHAVIOUR_KEYS, SWITCHES, parseBehaviour } from './behaviour.js';
+import { findEndpoint } from './context.js';
+import { resetRateLimit } from './transfer/rate-limit.js';
 
 /**
  * The sandbox's own control API under `/_sandbox/` on the main origin: fault rules, the
@@ -67,12 +70,40 @@ export function adminRoutes(router: Router, ctx: SandboxContext): void {
     sendJson(ex.res, 200, settings(ctx));
   });
 
+  // The behaviour switches and knobs (behaviour.ts): what they are, and how they are set now.
+  on('GET', /^\/_sandbox\/behaviour$/, (ex) => sendJson(ex.res, 200, behaviourDocument(ctx)));
+  on('PUT', /^\/_sandbox\/behaviour$/, async (ex) => {
+    const body = await readJson(ex.req);
+    try {
+      Object.assign(ctx.world.behaviour, parseBehaviour(body, 'behaviour'));
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+    resetRateLimit(ctx);
+    sendJson(ex.res, 200, behaviourDocument(ctx));
+  });
+  // Connects or disconnects a Globus Connect Personal endpoint.
+  on('PUT', /^\/_sandbox\/endpoints\/(?<id>[^/]+)\/connected$/, async (ex) => {
+    const endpoint = findEndpoint(ctx, ex.params.id!);
+    if (!endpoint) throw notFound(`Endpoint ${ex.params.id}`);
+    if (endpoint.entityType !== 'GCP_mapped_collection') throw badRequest('Only a GCP_mapped_collection (Globus Connect Personal) can be disconnected');
+    const body = await readJson(ex.req);
+    if (typeof body.connected !== 'boolean') throw badRequest('connected must be true or false');
+    endpoint.connected = body.connected;
+    sendJson(ex.res, 200, { id: endpoint.id, connected: endpoint.connected });
+  });
+
   on('POST', /^\/_sandbox\/tasks\/(?<id>[^/]+)\/release$/, (ex) => {
     const id = ex.params.id!;
     if (!ctx.faults.release(id)) throw notFound(`Held task ${id}`);
     sendJson(ex.res, 200, { task_id: id, released: true });
   });
 }
+
+const behaviourDocument = (ctx: SandboxContext) => ({
+  behaviour: Object.fromEntries(BEHAVIOUR_KEYS.map((k) => [k, ctx.world.behaviour[k]])),
+  switches: SWITCHES,
+});
 
 const settings = (ctx: SandboxContext) => ({ token_lifetime: ctx.world.tokenLifetime });
 

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, ENTITY_TYPES, known, list, nonEmpty, obj, positiveInt, str, unique, uuid } from './config-checks.js';
+import { parseBehaviour, type Behaviour } from './behaviour.js';
 import type { Access, ConfigPath, EntityType } from './model.js';
 
 export interface ClientConfig {
@@ -37,6 +38,8 @@ export interface EndpointConfig {
   high_assurance?: boolean;
   public?: boolean;
   permissions?: PermissionConfig[];
+  /** GCP endpoints: Globus Connect Personal is connected; default true. */
+  connected?: boolean;
 }
 
 export interface SandboxConfig {
@@ -44,6 +47,8 @@ export interface SandboxConfig {
   admin_token?: string;
   clients?: ClientConfig[];
   endpoints?: EndpointConfig[];
+  /** Switches and knobs of behaviour.ts; the rest keep their defaults. */
+  behaviour?: Partial<Behaviour>;
 }
 
 /** Reads and checks a config file; relative paths in it are resolved against its folder. */
@@ -70,10 +75,17 @@ export function parseConfig(value: unknown, file: string): SandboxConfig {
   };
   const base = dirname(resolve(file));
   const top = obj(value, 'the top level', fail);
-  known(top, ['token_lifetime', 'admin_token', 'clients', 'endpoints'], 'the top level', fail);
+  known(top, ['token_lifetime', 'admin_token', 'clients', 'endpoints', 'behaviour'], 'the top level', fail);
   const config: SandboxConfig = {};
   if (top.token_lifetime !== undefined) config.token_lifetime = positiveInt(top.token_lifetime, 'token_lifetime', fail);
   if (top.admin_token !== undefined) config.admin_token = nonEmpty(top.admin_token, 'admin_token', fail);
+  if (top.behaviour !== undefined) {
+    try {
+      config.behaviour = parseBehaviour(top.behaviour, 'behaviour');
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
 
   if (top.clients !== undefined) {
     config.clients = list(top.clients, 'clients', fail).map((raw, i) => {
@@ -112,7 +124,7 @@ function parseEndpoint(
   knownClient: (name: string, at: string) => string,
 ): EndpointConfig {
   const e = obj(raw, at, fail);
-  known(e, ['display_name', 'entity_type', 'id', 'description', 'owner', 'root', 'home', 'config_paths', 'https', 'high_assurance', 'public', 'permissions'], at, fail);
+  known(e, ['display_name', 'entity_type', 'id', 'description', 'owner', 'root', 'home', 'config_paths', 'https', 'high_assurance', 'public', 'permissions', 'connected'], at, fail);
   const entityType = e.entity_type;
   if (!ENTITY_TYPES.includes(entityType as EntityType)) fail(`${at}.entity_type must be one of ${ENTITY_TYPES.join(', ')}`);
   const personal = entityType === 'GCP_mapped_collection';
@@ -128,6 +140,10 @@ function parseEndpoint(
   if (personal) {
     if (e.root !== undefined) fail(`${at}.root is for GCSv5 collections; a GCP_mapped_collection uses home and config_paths`);
     if (endpoint.https) fail(`${at}.https is for GCSv5 collections; Globus Connect Personal serves no HTTPS`);
+    if (e.connected !== undefined) {
+      if (typeof e.connected !== 'boolean') fail(`${at}.connected must be true or false`);
+      endpoint.connected = e.connected;
+    }
     if (e.home !== undefined) endpoint.home = resolve(base, nonEmpty(e.home, `${at}.home`, fail));
     if (e.config_paths !== undefined) {
       endpoint.config_paths = list(e.config_paths, `${at}.config_paths`, fail).map((rawPath, j) => {
@@ -141,6 +157,7 @@ function parseEndpoint(
       });
     }
   } else {
+    if (e.connected !== undefined) fail(`${at}.connected is for GCP_mapped_collection endpoints (Globus Connect Personal)`);
     if (e.home !== undefined || e.config_paths !== undefined) fail(`${at}: home and config_paths are for GCP_mapped_collection endpoints; a collection uses root`);
     if (e.root !== undefined) endpoint.root = resolve(base, nonEmpty(e.root, `${at}.root`, fail));
   }

@@ -1,4 +1,5 @@
 /** The sandbox's world: clients, endpoints, permissions. Plain data, loaded from config. */
+import type { Behaviour } from './behaviour.js';
 
 export interface SandboxClient {
   id: string;
@@ -45,6 +46,8 @@ export interface SandboxEndpoint {
   highAssurance: boolean;
   public: boolean;
   permissions: Permission[];
+  /** Personal endpoints: whether Globus Connect Personal is connected (false: ls 502 GCDisconnected, tasks wait). */
+  connected?: boolean;
 }
 
 export interface SandboxWorld {
@@ -56,6 +59,8 @@ export interface SandboxWorld {
   adminToken: string;
   /** Bytes per second a Transfer task copies at; unlimited when absent. For demos and tests that watch progress. */
   transferRate?: number;
+  /** Switches and knobs; see behaviour.ts. */
+  behaviour: Behaviour;
 }
 
 export const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';

@@ -2,6 +2,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, ENTITY_TYPES, list, nonEmpty, obj, positiveInt } from './config-checks.js';
+import { DEFAULT_BEHAVIOUR } from './behaviour.js';
 import type { EntityType, SandboxWorld } from './model.js';
 
 export const WORLD_FILE = 'sandbox.json';
@@ -49,7 +50,8 @@ export async function readSavedWorld(dataDir: string): Promise<SandboxWorld | un
     list(endpoint.permissions, `endpoints[${i}].permissions`, fail);
     if (endpoint.root === undefined && endpoint.configPaths === undefined) fail(`endpoints[${i}] has neither root nor configPaths`);
   });
-  return value as SandboxWorld;
+  // A file saved before the behaviour switches existed takes the defaults.
+  return { ...(value as SandboxWorld), behaviour: { ...DEFAULT_BEHAVIOUR, ...((w.behaviour as object | undefined) ?? {}) } };
 
   function text_(v: unknown, at: string): void {
     nonEmpty(v, at, fail);

@@ -2,11 +2,12 @@
  * The world a config describes. Ids and secrets the config leaves out are taken from the
  * world of the last start (matched by name) so they stay stable across restarts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EndpointConfig, SandboxConfig } from './config-file.js';
 import type { Permission, SandboxClient, SandboxEndpoint, SandboxWorld } from './model.js';
-import { defaultWorld } from './world.js';
+import { DEFAULT_BEHAVIOUR } from './behaviour.js';
+import { defaultWorld, newClientSecret } from './world.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 172800;
 
@@ -26,7 +27,7 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: B
     const before = previous?.clients.find((p) => (c.id ? p.id === c.id : p.name === c.name));
     return {
       id: c.id ?? before?.id ?? randomUUID(),
-      secret: c.secret ?? before?.secret ?? randomBytes(32).toString('base64url'),
+      secret: c.secret ?? before?.secret ?? newClientSecret(),
       name: c.name,
     };
   });
@@ -59,7 +60,7 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: B
     if (personal) {
       const personalDefaults = defaults.endpoints[0]!;
       const configPaths = e.config_paths ?? (e.home ? [{ path: e.home, shareable: false, writable: true }] : personalDefaults.configPaths!);
-      return { ...common, home: e.home ?? configPaths[0]?.path ?? personalDefaults.home!, configPaths, https: false };
+      return { ...common, home: e.home ?? configPaths[0]?.path ?? personalDefaults.home!, configPaths, https: false, connected: e.connected ?? true };
     }
     return { ...common, root: e.root ?? join(dataDir, 'collections', id), https: e.https ?? true };
   });
@@ -67,6 +68,7 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: B
   return {
     clients,
     endpoints,
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...config.behaviour },
     tokenLifetime: config.token_lifetime ?? DEFAULT_TOKEN_LIFETIME,
     adminToken: config.admin_token ?? previous?.adminToken ?? defaults.adminToken,
   };

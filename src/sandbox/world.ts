@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_BEHAVIOUR } from './behaviour.js';
 import type { SandboxWorld } from './model.js';
 
 export interface DefaultWorldOptions {
@@ -16,9 +17,10 @@ export interface DefaultWorldOptions {
  * root is `<dataDir>/collections/<id>`.
  */
 export function defaultWorld({ dataDir, home = homedir() }: DefaultWorldOptions): SandboxWorld {
-  const client = { id: randomUUID(), secret: randomBytes(32).toString('base64url'), name: 'sandbox-client' };
+  const client = { id: randomUUID(), secret: newClientSecret(), name: 'sandbox-client' };
   const collectionId = randomUUID();
   return {
+    behaviour: { ...DEFAULT_BEHAVIOUR },
     tokenLifetime: 172800,
     adminToken: randomBytes(24).toString('base64url'),
     clients: [client],
@@ -55,3 +57,6 @@ export function defaultWorld({ dataDir, home = homedir() }: DefaultWorldOptions)
     ],
   };
 }
+
+/** A client secret shaped like Globus's: 44 characters of base64 (32 random bytes), so `+`, `/` and `=` occur. */
+export const newClientSecret = (): string => randomBytes(32).toString('base64');

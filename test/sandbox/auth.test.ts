@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_BEHAVIOUR } from '../../src/sandbox/behaviour.js';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
@@ -13,6 +14,11 @@ describe('sandbox auth', () => {
   const mappedId = randomUUID();
   const haMappedId = randomUUID();
   const odd = { id: randomUUID(), secret: 'p+s:w%rd é', name: 'odd' };
+
+  // Tests that try a variant switch it on the shared sandbox; each starts from the strict defaults.
+  afterEach(() => {
+    Object.assign(sb.world.behaviour, DEFAULT_BEHAVIOUR);
+  });
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
@@ -69,7 +75,15 @@ describe('sandbox auth', () => {
     expect(body.other_tokens).toEqual([]);
   });
 
-  it('reads Basic credentials both raw and form-encoded', async () => {
+  it('reads Basic credentials raw only by default, as the SDKs send them', async () => {
+    const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, odd.secret));
+    expect(raw.status).toBe(200);
+    const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, encodeURIComponent(odd.secret)));
+    expect(encoded.status).toBe(401);
+  });
+
+  it('reads Basic credentials both raw and form-encoded under basic_credentials raw-or-form', async () => {
+    sb.world.behaviour.basic_credentials = 'raw-or-form';
     const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, odd.secret));
     expect(raw.status).toBe(200);
     const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, encodeURIComponent(odd.secret)));

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { DEFAULT_BEHAVIOUR } from '../../src/sandbox/behaviour.js';
 import { request } from 'node:http';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -24,6 +25,11 @@ describe('collection HTTPS server', () => {
     fetch(`${base}${path}`, { method: 'PUT', headers, body });
   const del = (path: string) => fetch(`${base}${path}`, { method: 'DELETE', headers: auth() });
   const visibleAndHidden = async (folder: string) => (await readdir(join(root, folder))).sort();
+
+  // Tests that try a variant switch it on the shared sandbox; each starts from the strict defaults.
+  afterEach(() => {
+    Object.assign(sb.world.behaviour, DEFAULT_BEHAVIOUR);
+  });
 
   beforeAll(async () => {
     sb = await startTestSandbox();
@@ -169,7 +175,21 @@ describe('collection HTTPS server', () => {
       expect(await visibleAndHidden('data')).not.toContain('anon.bin');
     });
 
-    it('leaves neither file nor temp file when the client goes away mid-body', async () => {
+    it('leaves the bytes received at the target name when the client goes away mid-body (https_put_cut partial, the default)', async () => {
+      const headers = { ...auth(), 'content-length': String(1024 * 1024) };
+      const req = request(`${base}/data/cut-partial.bin`, { method: 'PUT', headers });
+      req.on('error', () => undefined);
+      req.write(randomBytes(64 * 1024));
+      await eventually(async () => (await visibleAndHidden('data')).some((n) => n.startsWith('.cut-partial.bin.put-')), 'the temp file');
+      req.destroy();
+      await eventually(async () => (await visibleAndHidden('data')).includes('cut-partial.bin'), 'the partial file at the target');
+      const size = (await stat(join(root, 'data', 'cut-partial.bin'))).size;
+      expect(size).toBeGreaterThan(0);
+      expect(size).toBeLessThan(1024 * 1024);
+    });
+
+    it('leaves neither file nor temp file when the client goes away mid-body under https_put_cut nothing', async () => {
+      sb.world.behaviour.https_put_cut = 'nothing';
       const headers = { ...auth(), 'content-length': String(1024 * 1024) };
       const req = request(`${base}/data/aborted.bin`, { method: 'PUT', headers });
       req.on('error', () => undefined);
@@ -180,7 +200,8 @@ describe('collection HTTPS server', () => {
       expect(await visibleAndHidden('data')).not.toContain('aborted.bin');
     });
 
-    it('applies a reset fault after N bytes of the upload and cleans up', async () => {
+    it('applies a reset fault after N bytes of the upload and cleans up under https_put_cut nothing', async () => {
+      sb.world.behaviour.https_put_cut = 'nothing';
       const rule = sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 1000 } });
       await expect(put('/data/reset.bin', randomBytes(200_000))).rejects.toThrow();
       expect(rule.times).toBe(0);

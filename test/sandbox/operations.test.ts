@@ -208,10 +208,21 @@ describe('sandbox Transfer file operations', () => {
       expect(onFile.body.code).toBe('ExternalError.MkdirFailed.Exists');
     });
 
-    it('answers 404 ClientError.NotFound when the parent is missing, and creates nothing', async () => {
+    it('answers 502 ExternalError.MkdirFailed "No such file or directory" when the parent is missing, and creates nothing', async () => {
       const { status, body } = await post('mkdir', { DATA_TYPE: 'mkdir', path: '/not/there/yet' });
-      expect([status, body.code]).toEqual([404, 'ClientError.NotFound']);
+      expect([status, body.code]).toEqual([502, 'ExternalError.MkdirFailed']);
+      expect(body.message).toMatch(/No such file or directory/);
       await expect(stat(join(root, 'not'))).rejects.toThrow();
+    });
+
+    it('answers 404 ClientError.NotFound for a missing parent under mkdir_missing_parent 404-not-found', async () => {
+      sb.world.behaviour.mkdir_missing_parent = '404-not-found';
+      try {
+        const { status, body } = await post('mkdir', { DATA_TYPE: 'mkdir', path: '/not/there/yet' });
+        expect([status, body.code]).toEqual([404, 'ClientError.NotFound']);
+      } finally {
+        sb.world.behaviour.mkdir_missing_parent = '502-mkdir-failed';
+      }
     });
 
     it('creates in the home folder of a personal endpoint through /~/', async () => {
@@ -238,15 +249,36 @@ describe('sandbox Transfer file operations', () => {
       await expect(stat(join(root, 'old.txt'))).rejects.toThrow();
     });
 
-    it('replaces an existing destination file with the very same file, as rename(2) does', async () => {
-      await writeFile(join(root, 'incoming.partial'), 'complete image');
-      await writeFile(join(root, 'image.sif'), 'previous');
-      const inode = (await lstat(join(root, 'incoming.partial'))).ino;
-      const { status } = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming.partial', new_path: '/image.sif' });
-      expect(status).toBe(200);
-      expect(await readFile(join(root, 'image.sif'), 'utf8')).toBe('complete image');
-      // Same inode: moved in one step, never copied.
-      expect((await lstat(join(root, 'image.sif'))).ino).toBe(inode);
+    it('refuses a rename onto an existing path (502 ExternalError.RenameFailed.Exists) and leaves both files', async () => {
+      await writeFile(join(root, 'incoming2.partial'), 'complete image');
+      await writeFile(join(root, 'image2.sif'), 'previous');
+      const { status, body } = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming2.partial', new_path: '/image2.sif' });
+      expect([status, body.code]).toEqual([502, 'ExternalError.RenameFailed.Exists']);
+      expect(await readFile(join(root, 'image2.sif'), 'utf8')).toBe('previous');
+      expect(await readFile(join(root, 'incoming2.partial'), 'utf8')).toBe('complete image');
+      sb.world.behaviour.rename_collision = '409-conflict';
+      try {
+        const other = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming2.partial', new_path: '/image2.sif' });
+        expect([other.status, other.body.code]).toEqual([409, 'Conflict']);
+      } finally {
+        sb.world.behaviour.rename_collision = '502-exists';
+      }
+    });
+
+    it('replaces an existing destination file with the very same file under rename_collision replace, as rename(2) does', async () => {
+      sb.world.behaviour.rename_collision = 'replace';
+      try {
+        await writeFile(join(root, 'incoming.partial'), 'complete image');
+        await writeFile(join(root, 'image.sif'), 'previous');
+        const inode = (await lstat(join(root, 'incoming.partial'))).ino;
+        const { status } = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming.partial', new_path: '/image.sif' });
+        expect(status).toBe(200);
+        expect(await readFile(join(root, 'image.sif'), 'utf8')).toBe('complete image');
+        // Same inode: moved in one step, never copied.
+        expect((await lstat(join(root, 'image.sif'))).ino).toBe(inode);
+      } finally {
+        sb.world.behaviour.rename_collision = '502-exists';
+      }
     });
 
     it('answers 404 ClientError.NotFound for a missing source or destination folder', async () => {
@@ -262,7 +294,14 @@ describe('sandbox Transfer file operations', () => {
       await mkdir(join(root, 'full', 'inner'), { recursive: true });
       await mkdir(join(root, 'mover'), { recursive: true });
       const full = await post('rename', { old_path: '/mover', new_path: '/full' });
-      expect([full.status, full.body.code]).toEqual([409, 'Conflict']);
+      expect([full.status, full.body.code]).toEqual([502, 'ExternalError.RenameFailed.Exists']);
+      sb.world.behaviour.rename_collision = 'replace';
+      try {
+        const replacing = await post('rename', { old_path: '/mover', new_path: '/full' });
+        expect([replacing.status, replacing.body.code]).toEqual([409, 'Conflict']);
+      } finally {
+        sb.world.behaviour.rename_collision = '502-exists';
+      }
       const into = await post('rename', { old_path: '/mover', new_path: '/mover/deeper' });
       expect([into.status, into.body.code]).toEqual([400, 'ClientError.BadRequest']);
       const rootMove = await post('rename', { old_path: '/', new_path: '/elsewhere' });

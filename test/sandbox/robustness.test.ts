@@ -89,8 +89,9 @@ describe('sandbox robustness', () => {
     expect(body.requests.map((r) => r.index)).toEqual([8, 9, 10, 11]);
   });
 
-  it('removes the hidden temp file of an upload that close() cut, before close() resolves', async () => {
+  it('removes the hidden temp file of an upload that close() cut, before close() resolves (https_put_cut nothing)', async () => {
     const running = await start();
+    running.world.behaviour.https_put_cut = 'nothing';
     const collection = running.world.endpoints[1]!;
     const token = running.context.tokens.issue(running.world.clients[0]!.id, collection.id, [collectionScope(collection.id, 'https')], 3600).token;
     const req = request(`${collection.httpsServer}/cut.bin`, {

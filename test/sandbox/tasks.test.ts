@@ -139,13 +139,56 @@ describe('transfer tasks', () => {
     expect(typeof oldest!.time).toBe('string');
   });
 
-  it('fails with PERMISSION_DENIED when the destination is read-only for the caller', async () => {
+  it('keeps a task ACTIVE with PERMISSION_DENIED in nice_status and an error event when the destination is read-only, as Globus retries it', async () => {
     await writeFile(join(root, 'readable.txt'), 'shared');
     const guest = new TaskClient(sb, other);
-    const task = await guest.run(guest.transfer(collection, collection, [['/readable.txt', '/copy-of-readable.txt']]));
-    expect(task.status).toBe('FAILED');
-    expect((task.fatal_error as Json).code).toBe('PERMISSION_DENIED');
+    const { body } = await guest.transfer(collection, collection, [['/readable.txt', '/copy-of-readable.txt']]);
+    const id = body.task_id as string;
+    const task = await guest.waitFor(id, (t) => t.nice_status === 'PERMISSION_DENIED' || t.status !== 'ACTIVE');
+    expect(task).toMatchObject({ status: 'ACTIVE', nice_status: 'PERMISSION_DENIED', nice_status_short_description: 'permission denied', fatal_error: null });
+    const events = (await guest.call('GET', `task/${id}/event_list`)).body.DATA as Json[];
+    expect(events.some((e) => e.code === 'PERMISSION_DENIED' && e.is_error === true)).toBe(true);
+    expect((await guest.call('POST', `task/${id}/cancel`)).body.code).toBe('Canceled');
+    expect((await guest.waitFor(id)).status).toBe('FAILED');
     expect(existsSync(join(root, 'copy-of-readable.txt'))).toBe(false);
+  });
+
+  it('ends a retried task FAILED with an EXPIRED event at its deadline', async () => {
+    await writeFile(join(root, 'readable2.txt'), 'shared');
+    const guest = new TaskClient(sb, other);
+    const deadline = new Date(Date.now() + 1500).toISOString();
+    const task = await guest.run(guest.transfer(collection, collection, [['/readable2.txt', '/copy-of-readable2.txt']], { deadline }));
+    expect(task.status).toBe('FAILED');
+    expect((task.fatal_error as Json).code).toBe('DEADLINE_EXCEEDED');
+    const events = (await guest.call('GET', `task/${task.task_id as string}/event_list`)).body.DATA as Json[];
+    expect(events.map((e) => e.code)).toEqual(expect.arrayContaining(['EXPIRED', 'PERMISSION_DENIED']));
+  });
+
+  it('fails a delete of a missing path FILE_NOT_FOUND within about a second', async () => {
+    const started = Date.now();
+    const task = await api.run(api.delete(collection, ['/never-was.txt']));
+    expect(task.status).toBe('FAILED');
+    expect((task.fatal_error as Json).code).toBe('FILE_NOT_FOUND');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('runs at most max_active_tasks transfers per client and shows the rest Queued', async () => {
+    sb.world.behaviour.max_active_tasks = 1;
+    const blocker = sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-inactive' } });
+    try {
+      await writeFile(join(root, 'q.txt'), 'q');
+      const first = (await api.transfer(collection, collection, [['/q.txt', '/q1.txt']])).body.task_id as string;
+      await api.waitFor(first, (t) => t.status === 'INACTIVE');
+      const second = (await api.transfer(collection, collection, [['/q.txt', '/q2.txt']])).body.task_id as string;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await api.task(second)).toMatchObject({ status: 'ACTIVE', nice_status: 'Queued' });
+      sb.context.faults.release(first);
+      expect((await api.waitFor(first)).status).toBe('SUCCEEDED');
+      expect((await api.waitFor(second)).status).toBe('SUCCEEDED');
+    } finally {
+      sb.world.behaviour.max_active_tasks = 3;
+      sb.context.faults.remove(blocker.id);
+    }
   });
 
   it('shows a task only to its owner', async () => {

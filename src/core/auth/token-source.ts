@@ -1,3 +1,4 @@
+import { rawClientSecretBasic } from './client-auth.js';
 import * as oidc from 'openid-client';
 import { SregistryError, isSregistryError } from '../errors.js';
 import { errorCodeFor, safeText } from '../http/globus-error.js';
@@ -174,7 +175,7 @@ export class TokenSource {
       ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
     });
     try {
-      return await oidc.discovery(server, this.clientId, undefined, oidc.ClientSecretBasic(this.#secret), {
+      return await oidc.discovery(server, this.clientId, undefined, rawClientSecretBasic(this.#secret), {
         [oidc.customFetch]: customFetch,
         timeout: OIDC_TIMEOUT_SECONDS,
         // assertSecureUrl let plain http through only for loopback (the sandbox).

@@ -13,6 +13,7 @@ import {
   isTimeoutCode,
   networkErrorCode,
   parseRetryAfter,
+  rateLimitDelay,
   retryPolicy,
   type RetryInfo,
   type RetryPolicy,
@@ -227,9 +228,17 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     report(status, retries, startedAt, info.requestId ?? headerRequestId(res.headers));
 
     const canReplay = p.replayable || !attemptBody.started();
-    if (isRetryableStatus(status, info.globusCode) && retries < p.policy.maxRetries && canReplay) {
-      const retryAfter = parseRetryAfter(res.headers['retry-after']);
-      const delayMs = retryAfter !== undefined ? Math.min(retryAfter, p.policy.maxDelayMs) : backoffDelay(retries + 1, p.policy);
+    const retryAfter = parseRetryAfter(res.headers['retry-after']);
+    // A 429 that does not say when is waited out window by window, beyond the usual retries.
+    const silentLimit = status === 429 && retryAfter === undefined;
+    const budget = p.policy.maxRetries + (silentLimit ? p.policy.maxRateLimitRetries : 0);
+    if (isRetryableStatus(status, info.globusCode) && retries < budget && canReplay) {
+      const delayMs =
+        retryAfter !== undefined
+          ? Math.min(retryAfter, p.policy.maxDelayMs)
+          : silentLimit
+            ? rateLimitDelay(p.policy)
+            : backoffDelay(retries + 1, p.policy);
       await pause(p, retries, delayMs, retryAfter !== undefined ? 'retry-after' : 'backoff', {
         status,
         ...(info.globusCode ? { globusCode: info.globusCode } : {}),

@@ -29,6 +29,14 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Longest wait between attempts, ms (also caps `Retry-After`). */
   maxDelayMs: number;
+  /**
+   * A 429 without `Retry-After`: Globus limits about 20 requests/s per user over 10 s
+   * windows (its FAQ), so the wait covers one whole window (with jitter, so a burst of
+   * callers does not come back together).
+   */
+  rateLimitWindowMs: number;
+  /** Retries of a 429 alone, on top of maxRetries: a rate limit is waited out, not failed (30 windows: 5 minutes). */
+  maxRateLimitRetries: number;
   /** Waits `ms`; rejects when `signal` aborts. */
   sleep: SleepFn;
   /** A number in [0, 1) for the jitter. */
@@ -40,6 +48,8 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = {
   maxRetries: 5,
   baseDelayMs: 500,
   maxDelayMs: 10_000,
+  rateLimitWindowMs: 10_000,
+  maxRateLimitRetries: 30,
   sleep: abortableSleep,
   random: Math.random,
 };
@@ -77,6 +87,11 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.round(exponential * (0.5 + 0.5 * policy.random()));
+}
+
+/** The wait before retrying a 429 that said nothing of when: one rate-limit window, plus up to half of one. */
+export function rateLimitDelay(policy: Pick<RetryPolicy, 'rateLimitWindowMs' | 'random'>): number {
+  return Math.round(policy.rateLimitWindowMs * (1 + 0.5 * policy.random()));
 }
 
 /** `Retry-After` as ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */

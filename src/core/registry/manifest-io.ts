@@ -4,11 +4,9 @@
  * manifest travels in a task into the storage folder, which the local endpoint reaches.
  * Writing goes to a hidden name first and becomes visible by rename.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SregistryError } from '../errors.js';
-import { uploadPath } from '../layout.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../manifest.js';
 import { createTempFile, discardTemp } from '../storage.js';
 import type { VersionedRef } from '../uri.js';
@@ -90,9 +88,6 @@ export function localEndpoint(session: Session): string {
   }
   return id;
 }
-
-/** A hidden name beside the manifest for writing it before the rename. */
-export const hiddenName = (root: string, ref: VersionedRef): string => uploadPath(root, ref, randomUUID());
 
 /** PUTs `text` to `path` over HTTPS. */
 export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<void> {

@@ -2,6 +2,7 @@
  * Registry options: reading them from the environment (DESIGN.md names) and filling in
  * the defaults every operation relies on.
  */
+import { DEFAULT_ERROR_GRACE_MS } from '../transfer/wait.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SregistryError } from '../errors.js';
@@ -78,6 +79,11 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   if (storage !== undefined) out.storage = storage;
   const database = value(env, 'SREGISTRY_DATABASE');
   if (database !== undefined) out.database = database;
+  const grace = value(env, 'SREGISTRY_GLOBUS_TASK_ERROR_GRACE');
+  if (grace !== undefined) {
+    if (!/^\d+$/.test(grace)) throw new SregistryError('INVALID_INPUT', `SREGISTRY_GLOBUS_TASK_ERROR_GRACE "${grace}" is not a whole number of seconds`);
+    out.taskErrorGraceMs = Number(grace) * 1000;
+  }
   return out;
 }
 
@@ -117,6 +123,7 @@ export interface ResolvedOptions extends RegistryOptions {
   database: string;
   pollMs: number;
   maxPollMs: number;
+  taskErrorGraceMs: number;
   concurrency: number;
   localPathMap: Array<{ local: string; endpoint: string }>;
 }
@@ -124,6 +131,12 @@ export interface ResolvedOptions extends RegistryOptions {
 const positive = (n: number | undefined, fallback: number, name: string): number => {
   if (n === undefined) return fallback;
   if (!Number.isFinite(n) || n <= 0) throw new SregistryError('INVALID_INPUT', `The option ${name} must be a positive number (got ${String(n)})`);
+  return n;
+};
+
+const nonNegative = (n: number | undefined, fallback: number, name: string): number => {
+  if (n === undefined) return fallback;
+  if (!Number.isFinite(n) || n < 0) throw new SregistryError('INVALID_INPUT', `The option ${name} must be a number of milliseconds, 0 or more (got ${String(n)})`);
   return n;
 };
 
@@ -140,6 +153,7 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     database: options.database === ':memory:' ? ':memory:' : resolve(options.database ?? join(home, DEFAULT_DATABASE)),
     pollMs,
     maxPollMs: Math.max(pollMs, positive(options.maxPollMs, DEFAULT_MAX_POLL_MS, 'maxPollMs')),
+    taskErrorGraceMs: nonNegative(options.taskErrorGraceMs, DEFAULT_ERROR_GRACE_MS, 'taskErrorGraceMs'),
     concurrency: Math.floor(positive(options.concurrency, DEFAULT_CONCURRENCY, 'concurrency')) || 1,
     localPathMap: options.localPathMap ?? [],
   };

@@ -4,7 +4,7 @@ import { deleteImage } from './delete.js';
 import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
 import { pull } from './pull.js';
-import { push } from './push.js';
+import { push } from './push/index.js';
 import { record, resolve } from './record.js';
 import { webAppUrl } from '../layout.js';
 import { search } from './search.js';

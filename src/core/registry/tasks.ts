@@ -38,7 +38,15 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
     return await session.transfer.waitForTask(taskId, {
       pollMs: o.pollMs,
       maxPollMs: o.maxPollMs,
+      errorGraceMs: o.taskErrorGraceMs,
       ...(run.signal ? { signal: run.signal } : {}),
+      onState: (state) => {
+        // Queued and retrying are shown as such, so a waiting task does not look stuck.
+        if (state.kind === 'queued') session.step(`task ${taskId} is queued behind this client's other tasks`);
+        else if (state.kind === 'retrying') session.step(`task ${taskId}: Globus is retrying ${state.code} (${state.description})`);
+        else if (state.kind === 'held') session.step(`task ${taskId} is INACTIVE (${state.code})`);
+        else session.step(`task ${taskId} is running`);
+      },
       onProgress: (task: TaskDocument) => {
         const moved = typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0;
         // A task may carry the small manifest beside the image; progress is the image's.

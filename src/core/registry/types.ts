@@ -39,10 +39,17 @@ export interface RegistryOptions {
   /** Task polling: first interval and cap, ms. */
   pollMs?: number;
   maxPollMs?: number;
+  /**
+   * How long a task may keep one error in nice_status (Globus retries it until the
+   * deadline) or stay INACTIVE before the operation cancels it and fails with that error,
+   * ms. Default 5 minutes.
+   */
+  taskErrorGraceMs?: number;
   /** Most concurrent listing calls during search (default 8). */
   concurrency?: number;
   /** Retry policy of every Globus request (defaults: 5 retries, 500 ms doubling to 10 s). */
-  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** rateLimitWindowMs: the wait after a 429 without Retry-After (default Globus's 10 s window). */
+  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimitWindowMs?: number };
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;

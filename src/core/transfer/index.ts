@@ -4,6 +4,6 @@ export type { TransferClientOptions, CallOptions } from './api.js';
 export { ENDPOINT_SEARCH_CAP, type EndpointSearchOptions, type EndpointSearchScope } from './endpoints.js';
 export { LS_PAGE_DEFAULT, type LsOptions, type MkdirOutcome } from './operations.js';
 export type { SubmitTransferOptions, SubmitDeleteOptions, TransferItem, Submitted } from './tasks.js';
-export { DEFAULT_POLL_MS, DEFAULT_MAX_POLL_MS, type WaitOptions } from './wait.js';
+export { DEFAULT_POLL_MS, DEFAULT_MAX_POLL_MS, DEFAULT_ERROR_GRACE_MS, type WaitOptions, type TaskState } from './wait.js';
 export { mergeConsentScopes } from './consent.js';
 export type * from './documents.js';

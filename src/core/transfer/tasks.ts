@@ -22,6 +22,10 @@ export interface TransferItem {
   recursive?: boolean;
 }
 
+/** Deadlines sent when the caller gives none: Globus's own limits for a transfer that progresses (72 h) and a delete (24 h). */
+export const TRANSFER_DEADLINE_MS = 72 * 3600_000;
+export const DELETE_DEADLINE_MS = 24 * 3600_000;
+
 export interface SubmitTransferOptions extends CallOptions {
   source: string;
   destination: string;
@@ -79,7 +83,8 @@ export async function submitTransfer(api: TransferApi, options: SubmitTransferOp
     destination_endpoint: options.destination,
     DATA: options.items.map((item) => ({ DATA_TYPE: 'transfer_item', source_path: item.source, destination_path: item.destination, recursive: item.recursive ?? false })),
     ...(options.label !== undefined ? { label: checkedLabel(options.label) } : {}),
-    ...(options.deadline ? { deadline: transferTime(options.deadline) } : {}),
+    // Always a deadline: Globus keeps retrying a faulted task until it; 72 h, the most it would give a transfer that progresses.
+    deadline: transferTime(options.deadline ?? new Date(Date.now() + TRANSFER_DEADLINE_MS)),
     ...(options.syncLevel !== undefined ? { sync_level: syncLevel(options.syncLevel) } : {}),
     ...(options.verifyChecksum !== undefined ? { verify_checksum: options.verifyChecksum } : {}),
   };
@@ -99,7 +104,7 @@ export async function submitDelete(api: TransferApi, options: SubmitDeleteOption
     recursive: options.recursive ?? false,
     ignore_missing: options.ignoreMissing ?? false,
     ...(options.label !== undefined ? { label: checkedLabel(options.label) } : {}),
-    ...(options.deadline ? { deadline: transferTime(options.deadline) } : {}),
+    deadline: transferTime(options.deadline ?? new Date(Date.now() + DELETE_DEADLINE_MS)),
   };
   const what = `submitting a delete on endpoint ${options.endpoint}`;
   return submitted(await api.call<SubmitResult>({ method: 'POST', path: 'delete', json: doc, action: what, ...signal }), id, what);

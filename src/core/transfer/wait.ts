@@ -1,4 +1,4 @@
-import { SregistryError, isSregistryError } from '../errors.js';
+import { SregistryError, isSregistryError, type ErrorCode } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
 import { abortableSleep } from '../http/retry.js';
 import type { TransferApi } from './api.js';
@@ -15,11 +15,34 @@ export interface WaitOptions {
   timeoutMs?: number;
   /** Called after every poll with the task document (bytes_transferred, files, files_transferred...). */
   onProgress?: (task: TaskDocument) => void;
-  /** What an INACTIVE task means: `fail` (default) throws TASK_INACTIVE at once, `wait` keeps polling. */
+  /**
+   * What an INACTIVE task means: by default it may stay so for `errorGraceMs` (an endpoint
+   * that drops for a minute must not cancel the transfer), then TASK_INACTIVE is thrown;
+   * `fail` throws at once, `wait` keeps polling for as long as it takes.
+   */
   inactive?: 'fail' | 'wait';
+  /**
+   * How long an error may persist before the wait gives up, ms: an ACTIVE task whose
+   * nice_status names the same error all along (Globus retries it until the deadline), or
+   * an INACTIVE task. The task is then cancelled. Default DEFAULT_ERROR_GRACE_MS.
+   */
+  errorGraceMs?: number;
+  /** Told when the task's state as a user would read it changes: queued, retrying an error, held, running. */
+  onState?: (state: TaskState) => void;
 }
 
-export const DEFAULT_POLL_MS = 500;
+/** The task's state as a user reads it. */
+export type TaskState =
+  | { kind: 'queued' }
+  | { kind: 'running' }
+  | { kind: 'retrying'; code: string; description: string; since: number }
+  | { kind: 'held'; code: string; since: number };
+
+/** Globus keeps retrying most errors for a day; a client gives up on one that persisted this long. */
+export const DEFAULT_ERROR_GRACE_MS = 5 * 60_000;
+
+/** The SDKs poll no faster than once a second; lower values are for the local sandbox only. */
+export const DEFAULT_POLL_MS = 1000;
 export const DEFAULT_MAX_POLL_MS = 5000;
 const BACKOFF = 1.5;
 /** How long a best-effort cancel after a timeout or abort may take, ms. */
@@ -37,13 +60,25 @@ export async function waitForTask(api: TransferApi, id: string, options: WaitOpt
   const timer = new AbortController();
   const timeout = options.timeoutMs !== undefined ? setTimeout(() => timer.abort(), Math.max(0, options.timeoutMs)) : undefined;
   const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal;
+  const grace = Math.max(0, options.errorGraceMs ?? DEFAULT_ERROR_GRACE_MS);
+  const tracker = new StateTracker(options.onState);
   try {
     for (;;) {
       const task = await getTask(api, id, { signal });
       options.onProgress?.(task);
       if (task.status === 'SUCCEEDED') return task;
       if (task.status === 'FAILED') throw await taskFailed(api, task, caller);
-      if (task.status === 'INACTIVE' && (options.inactive ?? 'fail') === 'fail') throw taskInactive(task);
+      const state = tracker.see(task, Date.now());
+      if (state.kind === 'held') {
+        const mode = options.inactive;
+        if (mode === 'fail' || (mode !== 'wait' && Date.now() - state.since >= grace)) {
+          throw taskInactive(task, mode === 'fail' ? undefined : grace);
+        }
+      }
+      if (state.kind === 'retrying' && Date.now() - state.since >= grace) {
+        const canceled = await cancelQuietly(api, id);
+        throw persistentError(task, state, grace, canceled);
+      }
       await abortableSleep(delay, signal);
       delay = Math.min(delay * BACKOFF, maxPoll);
     }
@@ -55,7 +90,9 @@ export async function waitForTask(api: TransferApi, id: string, options: WaitOpt
     }
     if (caller?.aborted) {
       const canceled = await cancelQuietly(api, id);
-      throw new SregistryError('ABORTED', `Waiting for task ${id} was aborted; ${canceled}`, { cause: err });
+      const last = tracker.lastError;
+      const seen = last ? `; the last error it reported: ${last.code} (${safeText(last.description, [], 200)})` : '';
+      throw new SregistryError('ABORTED', `Waiting for task ${id} was aborted; ${canceled}${seen}`, { cause: err, ...(last ? { globusCode: last.code } : {}) });
     }
     throw err;
   } finally {
@@ -101,10 +138,78 @@ async function lastErrorEvent(api: TransferApi, id: string, signal: AbortSignal 
   return undefined;
 }
 
-function taskInactive(task: TaskDocument): SregistryError {
+function taskInactive(task: TaskDocument, graceMs: number | undefined): SregistryError {
   const status = task.nice_status ?? task.nice_status_short_description ?? 'no reason given';
+  const already = graceMs !== undefined ? ` for ${minutes(graceMs)}` : '';
   return new SregistryError(
     'TASK_INACTIVE',
-    `Task ${task.task_id} is INACTIVE (${status}): Globus holds it until the problem is fixed, e.g. an endpoint comes back online or a permission is granted; fix that and wait again, or cancel the task`,
+    `Task ${task.task_id} is INACTIVE (${status})${already}: Globus holds it until the problem is fixed, e.g. an endpoint comes back online or a permission is granted; fix that and wait again, or cancel the task`,
+    task.nice_status ? { globusCode: task.nice_status } : {},
   );
+}
+
+/** nice_status values that name no error. */
+const CALM = new Set(['OK', 'Queued', 'QUEUED']);
+
+/** The error codes of nice_status that map onto the core's own codes. */
+const ERROR_CODES: Record<string, ErrorCode> = {
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  FILE_NOT_FOUND: 'NOT_FOUND',
+  GC_NOT_CONNECTED: 'EXTERNAL_ERROR',
+  ENDPOINT_ERROR: 'EXTERNAL_ERROR',
+  CONNECT_FAILED: 'EXTERNAL_ERROR',
+};
+
+const ADVICE: Record<string, string> = {
+  PERMISSION_DENIED: "ask the collection's manager for write access to the registry folder",
+  FILE_NOT_FOUND: 'check that the paths exist on both endpoints',
+  GC_NOT_CONNECTED: 'start Globus Connect Personal on that machine (or connect it) and run the command again',
+  QUOTA_EXCEEDED: 'free space on the destination or ask for more quota',
+};
+
+function persistentError(task: TaskDocument, state: Extract<TaskState, { kind: 'retrying' }>, graceMs: number, canceled: string): SregistryError {
+  const kind = task.type === 'DELETE' ? 'Delete' : 'Transfer';
+  const advice = ADVICE[state.code] ?? 'fix that and run the command again';
+  return new SregistryError(
+    ERROR_CODES[state.code] ?? 'TASK_FAILED',
+    safeText(`${kind} task ${task.task_id} kept failing with ${state.code} (${state.description}) for ${minutes(graceMs)} while Globus retried it; ${canceled}: ${advice}`, [], 600),
+    { globusCode: state.code },
+  );
+}
+
+const minutes = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 100) / 10} s`);
+
+/**
+ * Reads a task's state from its document: Queued, held (INACTIVE), retrying an error
+ * (ACTIVE with an error in nice_status), or running. An error persists while nice_status
+ * keeps naming the same code; any other answer restarts the clock.
+ */
+class StateTracker {
+  #state: TaskState = { kind: 'running' };
+  lastError: { code: string; description: string } | undefined;
+
+  constructor(private readonly onState?: (state: TaskState) => void) {}
+
+  see(task: TaskDocument, now: number): TaskState {
+    const nice = typeof task.nice_status === 'string' ? task.nice_status : undefined;
+    const short = typeof task.nice_status_short_description === 'string' ? task.nice_status_short_description : undefined;
+    const description = safeText(short ?? nice ?? '', [], 200);
+    let next: TaskState;
+    if (task.status === 'INACTIVE') {
+      const code = nice ?? 'INACTIVE';
+      next = this.#state.kind === 'held' && this.#state.code === code ? this.#state : { kind: 'held', code, since: now };
+    } else if (nice === 'Queued' || nice === 'QUEUED') {
+      next = this.#state.kind === 'queued' ? this.#state : { kind: 'queued' };
+    } else if (nice && !CALM.has(nice)) {
+      next = this.#state.kind === 'retrying' && this.#state.code === nice ? this.#state : { kind: 'retrying', code: nice, description, since: now };
+      this.lastError = { code: nice, description };
+    } else {
+      next = this.#state.kind === 'running' ? this.#state : { kind: 'running' };
+    }
+    if (next !== this.#state) {
+      this.#state = next;
+      this.onState?.(next);
+    }
+    return next;
+  }
 }

@@ -54,7 +54,7 @@ function discoveryDocument(ctx: SandboxContext): Record<string, unknown> {
 
 async function token(ex: Exchange, ctx: SandboxContext): Promise<void> {
   const form = await readForm(ex.req);
-  const client = authenticateClient(ex.req, form, ctx.world.clients);
+  const client = authenticateClient(ex.req, form, ctx.world.clients, ctx.world.behaviour.basic_credentials);
   ex.clientId = client.id;
   const grantType = form.get('grant_type');
   if (grantType !== 'client_credentials') {
@@ -80,7 +80,7 @@ async function token(ex: Exchange, ctx: SandboxContext): Promise<void> {
 
 async function introspect(ex: Exchange, ctx: SandboxContext): Promise<void> {
   const form = await readForm(ex.req);
-  const client = authenticateClient(ex.req, form, ctx.world.clients);
+  const client = authenticateClient(ex.req, form, ctx.world.clients, ctx.world.behaviour.basic_credentials);
   ex.clientId = client.id;
   const raw = form.get('token');
   if (!raw) throw new SandboxError(400, 'invalid_request', 'The token parameter is required');

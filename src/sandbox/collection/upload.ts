@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes, createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Transform } from 'node:stream';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { sendJson, type Exchange } from '../http.js';
 import type { SandboxContext } from '../context.js';
 import { SandboxError, badRequest } from '../errors.js';
+import type { Switches } from '../behaviour.js';
 import type { SandboxEndpoint } from '../model.js';
 import { resolveEndpointPath } from '../paths.js';
 import { authorizeCollectionRequest } from './authorize.js';
@@ -16,9 +17,10 @@ import { requestedPath } from './request-path.js';
 
 /**
  * PUT: streams the body into a hidden temp file beside the target and renames it into
- * place once the whole body arrived, so readers never see a partial file and an existing
- * file is replaced atomically. Any failure (client gone, short body, injected reset)
- * removes the temp file. The parent folder must exist (409 otherwise).
+ * place once the whole body arrived. Whether GCS is atomic is unverified: with
+ * https_put_cut 'partial' (the default) a cut body leaves the bytes received at the
+ * target name, as a non-atomic server would; with 'nothing' the temp file is removed.
+ * The parent folder must exist (https_put_missing_folder says how that is answered).
  * Answers 200 with `{path, size}` and the new file's ETag and Last-Modified.
  */
 export async function upload(ctx: SandboxContext, endpoint: SandboxEndpoint, ex: Exchange): Promise<void> {
@@ -28,7 +30,8 @@ export async function upload(ctx: SandboxContext, endpoint: SandboxEndpoint, ex:
   const { diskPath, endpointPath } = resolved;
   if (endpointPath === '/') throw isADirectory(endpointPath);
   const expected = declaredLength(ex);
-  await requireFolder(dirname(diskPath), endpointPath);
+  const behaviour = ctx.world.behaviour;
+  await requireFolder(dirname(diskPath), endpointPath, behaviour.https_put_missing_folder);
   const existing = await stat(diskPath).catch(() => undefined);
   if (existing?.isDirectory()) throw isADirectory(endpointPath);
 
@@ -47,7 +50,9 @@ export async function upload(ctx: SandboxContext, endpoint: SandboxEndpoint, ex:
     }
     await rename(temp, diskPath);
   } catch (err) {
-    await unlink(temp).catch(() => undefined);
+    // A non-atomic server leaves what it received at the target name (https_put_cut 'partial').
+    if (behaviour.https_put_cut === 'partial') await rename(temp, diskPath).catch(() => unlink(temp).catch(() => undefined));
+    else await unlink(temp).catch(() => undefined);
     throw err;
   }
   const stats = await stat(diskPath);
@@ -61,11 +66,16 @@ function declaredLength(ex: Exchange): number | undefined {
   return Number(header);
 }
 
-async function requireFolder(folder: string, endpointPath: string): Promise<void> {
+/** The target's folder must exist, unless the switch says the server makes it (how GCS answers is unverified). */
+async function requireFolder(folder: string, endpointPath: string, missing: Switches['https_put_missing_folder']): Promise<void> {
   const stats = await stat(folder).catch(() => undefined);
-  if (!stats?.isDirectory()) {
-    throw new SandboxError(409, 'ClientError.Conflict', `The folder of ${endpointPath} does not exist; create it first`);
+  if (stats?.isDirectory()) return;
+  if (missing === 'create' && stats === undefined) {
+    await mkdir(folder, { recursive: true });
+    return;
   }
+  if (missing === '404') throw new SandboxError(404, 'ClientError.NotFound', `The folder of ${endpointPath} does not exist; create it first`);
+  throw new SandboxError(409, 'ClientError.Conflict', `The folder of ${endpointPath} does not exist; create it first`);
 }
 
 /** `.<name>.put-<random>`, shortened so it stays within a file name's 255 bytes. */

@@ -5,11 +5,13 @@ import { findEndpoint } from '../context.js';
 import { canSee } from '../access.js';
 import { TRANSFER_SCOPE, type SandboxEndpoint } from '../model.js';
 import { requireToken } from '../tokens.js';
+import { countRequest } from './rate-limit.js';
 
 /** The client behind a Transfer request; 401 unless it holds a token with the transfer scope. */
 export function transferCaller(ctx: SandboxContext, ex: Exchange): string {
   const token = requireToken(ctx.tokens, ex.req, TRANSFER_SCOPE);
   ex.clientId = token.clientId;
+  countRequest(ctx, token.clientId);
   return token.clientId;
 }
 

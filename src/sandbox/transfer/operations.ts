@@ -22,7 +22,11 @@ const route = (op: string): RegExp => new RegExp(`^/v0\\.10/operation/endpoint/(
 export function operationRoutes(router: Router, ctx: SandboxContext): void {
   const caller = (ex: Exchange) => {
     const clientId = transferCaller(ctx, ex);
-    return { clientId, endpoint: visibleEndpoint(ctx, endpointIdParam(ex.params), clientId) };
+    const endpoint = visibleEndpoint(ctx, endpointIdParam(ex.params), clientId);
+    if (endpoint.connected === false) {
+      throw new SandboxError(502, 'ExternalError.DirListingFailed.GCDisconnected', `The GCP endpoint is not currently connected to Globus: ${endpoint.displayName}`);
+    }
+    return { clientId, endpoint };
   };
 
   router.on('GET', route('ls'), async (ex) => {
@@ -32,7 +36,9 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     const showHidden = boolParam(url, 'show_hidden', true);
     const limit = intParam(url, 'limit', LS_LIMIT_MAX, 1, LS_LIMIT_MAX);
     const offset = intParam(url, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-    const keep = parseFilter(url.searchParams.get('filter'));
+    // Several filter parameters: an entry passes when any of them passes it (globus-cli's ls -r --filter).
+    const filters = url.searchParams.getAll('filter').map((f) => parseFilter(f));
+    const keep = filters.length === 0 ? parseFilter(null) : (doc: FileDocument) => filters.some((f) => f(doc));
     const order = parseOrderBy(url.searchParams.get('orderby'));
     const resolved = await resolveEndpointPath(endpoint, rawPath, clientId, 'read');
     const names = await listNames(resolved.diskPath, resolved.endpointPath);
@@ -78,7 +84,7 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     } catch (err) {
       const code = errno(err);
       if (code === 'EEXIST') throw new SandboxError(502, 'ExternalError.MkdirFailed.Exists', `Path already exists: ${resolved.endpointPath}`);
-      if (isMissing(err)) throw notFound(`Parent folder of ${resolved.endpointPath}`);
+      if (isMissing(err)) throw missingParent(ctx, resolved.endpointPath);
       throw fsError(err, resolved.endpointPath);
     }
     sendJson(ex.res, 202, { DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully', ...trail(ex) });
@@ -92,8 +98,15 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     for (const p of [from.endpointPath, to.endpointPath]) {
       if (isStorageRoot(endpoint, p)) throw badRequest(`${p} is a root folder of the endpoint and cannot be renamed or replaced`);
     }
+    // Globus refuses a rename onto a path that exists ("The new path must not yet exist");
+    // the answer's code is unverified, so it is a switch.
+    const collision = ctx.world.behaviour.rename_collision;
+    if (collision !== 'replace' && (await lstat(to.diskPath).then(() => true, () => false))) {
+      if (collision === '409-conflict') throw new SandboxError(409, 'Conflict', `Cannot rename ${from.endpointPath} to ${to.endpointPath}: the new path already exists`);
+      throw new SandboxError(502, 'ExternalError.RenameFailed.Exists', `Cannot rename ${from.endpointPath} to ${to.endpointPath}: File exists`);
+    }
     try {
-      // One rename(2): atomic, and like POSIX it replaces an existing file at new_path.
+      // One rename(2): atomic; with rename_collision 'replace' it replaces a file at new_path, as POSIX.
       await rename(from.diskPath, to.diskPath);
     } catch (err) {
       const code = errno(err);
@@ -166,4 +179,10 @@ function fsError(err: unknown, endpointPath: string): unknown {
   if (code === 'EACCES' || code === 'EPERM') return permissionDenied(`The endpoint may not access ${endpointPath}`);
   if (code === 'ENAMETOOLONG') return badRequest(`Path ${endpointPath} is too long for the file system`);
   return err;
+}
+
+/** mkdir whose parent folder is missing: the answer is unverified, so a switch picks it. */
+function missingParent(ctx: SandboxContext, endpointPath: string): SandboxError {
+  if (ctx.world.behaviour.mkdir_missing_parent === '404-not-found') return notFound(`Parent folder of ${endpointPath}`);
+  return new SandboxError(502, 'ExternalError.MkdirFailed', `Command failed: mkdir ${endpointPath}: No such file or directory`);
 }

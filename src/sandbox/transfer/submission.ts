@@ -52,7 +52,7 @@ export function parseTransfer(ctx: SandboxContext, clientId: string, body: Recor
       recursive: booleanField(item.recursive, `DATA[${i}].recursive`, false),
     };
   });
-  return { submissionId, source, destination, items, options: optionsOf(body, now) };
+  return { submissionId, source, destination, items, options: optionsOf(body, now, ctx.world.behaviour.time_scale) };
 }
 
 export function parseDelete(ctx: SandboxContext, clientId: string, body: Record<string, unknown>, now: Date): DeleteSubmission {
@@ -64,7 +64,7 @@ export function parseDelete(ctx: SandboxContext, clientId: string, body: Record<
     if (item.DATA_TYPE !== 'delete_item') throw badRequest(`DATA[${i}].DATA_TYPE must be "delete_item"`, 'ClientError.BadRequest.BadDataType');
     return { path: pathField(item.path, `DATA[${i}].path`) };
   });
-  return { submissionId, endpoint, items, options: optionsOf(body, now) };
+  return { submissionId, endpoint, items, options: optionsOf(body, now, ctx.world.behaviour.time_scale) };
 }
 
 function visibleEndpoint(ctx: SandboxContext, clientId: string, id: unknown, field: string): SandboxEndpoint {
@@ -107,21 +107,22 @@ function syncLevelOf(value: unknown): SyncLevel | null {
   throw badRequest('sync_level must be 0-3 or one of exists, size, mtime, checksum');
 }
 
-function deadlineOf(value: unknown, now: Date): Date {
-  if (value === undefined || value === null) return new Date(now.getTime() + DEFAULT_DEADLINE_MS);
+function deadlineOf(value: unknown, now: Date, timeScale: number): Date {
+  if (value === undefined || value === null) return new Date(now.getTime() + Math.max(1, Math.round(DEFAULT_DEADLINE_MS * timeScale)));
   const parsed = typeof value === 'string' ? new Date(value.replace(' ', 'T')) : new Date(NaN);
   if (Number.isNaN(parsed.getTime())) throw badRequest('deadline must be an ISO 8601 date and time');
   return parsed;
 }
 
-function optionsOf(body: Record<string, unknown>, now: Date): TaskOptions {
+function optionsOf(body: Record<string, unknown>, now: Date, timeScale: number): TaskOptions {
   const label = body.label;
   if (label !== undefined && label !== null && (typeof label !== 'string' || label.length > MAX_LABEL)) {
     throw badRequest(`label must be a string of at most ${MAX_LABEL} characters`);
   }
   const options: TaskOptions = {
     label: typeof label === 'string' ? label : null,
-    deadline: deadlineOf(body.deadline, now),
+    deadline: deadlineOf(body.deadline, now, timeScale),
+    deadlineGiven: body.deadline !== undefined && body.deadline !== null,
     syncLevel: syncLevelOf(body.sync_level),
     verifyChecksum: booleanField(body.verify_checksum, 'verify_checksum', false),
     preserveTimestamp: booleanField(body.preserve_timestamp, 'preserve_timestamp', false),

@@ -53,7 +53,9 @@ export interface TaskCounters {
 
 export interface TaskOptions {
   label: string | null;
+  /** Globus's default: 24 h from the request (scaled), extended to 72 h on progress for a transfer whose deadline was not given. */
   deadline: Date;
+  deadlineGiven: boolean;
   syncLevel: SyncLevel | null;
   verifyChecksum: boolean;
   preserveTimestamp: boolean;
@@ -78,6 +80,9 @@ export interface SandboxTask {
   completionTime: Date | null;
   status: TaskStatus;
   niceStatus: string | null;
+  /** The error the task is retrying, in words, and its details; null while all is well. */
+  niceStatusDescription?: string | null;
+  niceStatusDetails?: string | null;
   fatalError: FatalError | null;
   /** Delete tasks keep their endpoint here, like the real service. */
   source: SandboxEndpoint;
@@ -124,6 +129,8 @@ export class TaskFailure extends Error {
   constructor(
     readonly code: string,
     readonly details: string,
+    /** Ends the task at once; otherwise a recoverable code is retried until the deadline, as Globus does. */
+    readonly fatal = false,
   ) {
     super(details);
     this.name = 'TaskFailure';

@@ -1,17 +1,33 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { scaled } from '../behaviour.js';
 import type { SandboxContext } from '../context.js';
+import { takeSlot } from './task-slots.js';
 import { failureForStop } from './task-failures.js';
 import { TaskFailure, describeCode, type SandboxTask, type StopReason } from './task-model.js';
 import { runDelete } from './delete-run.js';
 import { runTransfer } from './transfer-run.js';
 
 /**
- * The life of a task in the background: consult the fault book, maybe wait INACTIVE until
- * released, move the data, end SUCCEEDED or FAILED with an event either way. Cancel,
- * deadline and sandbox shutdown all arrive as an abort of the task's signal.
+ * The life of a task in the background, as Globus runs it: wait for one of the client's
+ * task slots ("Queued"), consult the fault book (maybe INACTIVE until released), move the
+ * data. A recoverable error (permission denied, quota, an endpoint error, a disconnected
+ * Globus Connect Personal, a missing destination folder) does not end the task: it stays
+ * ACTIVE with the error in nice_status and an error event, and is tried again until it
+ * works or the deadline ends it FAILED with an EXPIRED event. A missing source, or a
+ * folder without `recursive`, fails it at once. Cancel, deadline and sandbox shutdown all
+ * arrive as an abort of the task's signal. Times scale with the world's time_scale.
  */
 
 /** setTimeout's longest delay; a deadline further away is not timed (the sandbox will not live that long). */
 const MAX_TIMER = 2 ** 31 - 1;
+/** Globus retries a faulted task after a while; a minute, scaled. */
+export const RETRY_MS = 60_000;
+/** A delete of a missing path fails FILE_NOT_FOUND within about a second. */
+const FATAL_DELAY_MS = 1000;
+/** A transfer that made progress may run until 72 h after its request. */
+const PROGRESS_DEADLINE_MS = 72 * 3600 * 1000;
+
+const RECOVERABLE = new Set(['PERMISSION_DENIED', 'QUOTA_EXCEEDED', 'ENDPOINT_ERROR', 'GC_NOT_CONNECTED', 'FILE_NOT_FOUND']);
 
 export function startTask(ctx: SandboxContext, task: SandboxTask): void {
   task.done = run(ctx, task);
@@ -24,28 +40,82 @@ export function addEvent(task: SandboxTask, code: string, details: string, isErr
 
 async function run(ctx: SandboxContext, task: SandboxTask): Promise<void> {
   const signal = AbortSignal.any([task.abort.signal, ctx.signal]);
-  const untilDeadline = task.options.deadline.getTime() - Date.now();
-  const timer = untilDeadline <= MAX_TIMER ? setTimeout(() => task.abort.abort('deadline' satisfies StopReason), Math.max(0, untilDeadline)) : undefined;
+  const deadline = deadlineTimer(task);
   // Let the submit answer go out before anything happens.
   await new Promise((resolve) => setImmediate(resolve));
   // A deadline already past fails the task whichever of timer and runner comes first.
   if (Date.now() >= task.options.deadline.getTime()) task.abort.abort('deadline' satisfies StopReason);
+  let release: (() => void) | undefined;
   try {
+    release = await takeSlot(ctx, task, signal);
     const fault = ctx.faults.takeTask(task.type);
     if (fault?.kind === 'task-inactive') await hold(ctx, task, fault.niceStatus ?? 'PERMISSION_DENIED', signal);
     signal.throwIfAborted();
     task.startTime = new Date();
     task.niceStatus = 'OK';
     addEvent(task, 'STARTED', JSON.stringify({ type: task.type === 'TRANSFER' ? 'Sandbox Transfer' : 'Sandbox Delete', concurrency: 1 }, null, 2), false);
-    if (fault?.kind === 'task-fail') throw new TaskFailure(fault.code, fault.description ?? `Injected fault: ${describeCode(fault.code)}`);
-    if (task.type === 'TRANSFER') await runTransfer(ctx, task, signal);
-    else await runDelete(task, signal);
+    if (fault?.kind === 'task-fail') throw new TaskFailure(fault.code, fault.description ?? `Injected fault: ${describeCode(fault.code)}`, true);
+    await attemptUntilDone(ctx, task, signal, () => deadline.extend());
     succeed(task);
   } catch (err) {
     fail(task, stopReason(task, ctx) ?? err);
   } finally {
-    clearTimeout(timer);
+    release?.();
+    deadline.clear();
   }
+}
+
+/** Runs the task's work, retrying recoverable failures with the error shown in nice_status. */
+async function attemptUntilDone(ctx: SandboxContext, task: SandboxTask, signal: AbortSignal, onProgress: () => void): Promise<void> {
+  const b = ctx.world.behaviour;
+  for (;;) {
+    const before = task.counters.bytesTransferred;
+    try {
+      const offline = [task.source, task.destination].find((e) => e?.connected === false);
+      if (offline) throw new TaskFailure('GC_NOT_CONNECTED', `Endpoint: ${offline.displayName}\nMessage: The GCP endpoint is not currently connected to Globus`);
+      if (task.type === 'TRANSFER') await runTransfer(ctx, task, signal);
+      else await runDelete(task, signal);
+      return;
+    } catch (err) {
+      if (signal.aborted || !(err instanceof TaskFailure)) throw err;
+      if (task.counters.bytesTransferred > before) onProgress();
+      if (err.fatal || !RECOVERABLE.has(err.code) || (task.type === 'DELETE' && err.code === 'FILE_NOT_FOUND')) {
+        if (!err.fatal) await sleep(scaled(b, FATAL_DELAY_MS), undefined, { signal });
+        throw err;
+      }
+      task.niceStatus = err.code;
+      task.niceStatusDescription = describeCode(err.code);
+      task.niceStatusDetails = err.details;
+      task.counters.faults++;
+      addEvent(task, err.code, err.details, true);
+      await sleep(scaled(b, RETRY_MS), undefined, { signal });
+      task.niceStatus = 'OK';
+      task.niceStatusDescription = null;
+      task.niceStatusDetails = null;
+    }
+  }
+}
+
+/** The deadline's timer; `extend` moves a transfer's default deadline to 72 h (scaled) after its request, once. */
+function deadlineTimer(task: SandboxTask): { extend(): void; clear(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    const until = task.options.deadline.getTime() - Date.now();
+    timer = until <= MAX_TIMER ? setTimeout(() => task.abort.abort('deadline' satisfies StopReason), Math.max(0, until)) : undefined;
+  };
+  arm();
+  let extended = false;
+  return {
+    extend() {
+      if (extended || task.type !== 'TRANSFER' || task.options.deadlineGiven) return;
+      extended = true;
+      const scale = (task.options.deadline.getTime() - task.requestTime.getTime()) / (24 * 3600 * 1000);
+      task.options.deadline = new Date(task.requestTime.getTime() + Math.max(1, Math.round(PROGRESS_DEADLINE_MS * scale)));
+      arm();
+    },
+    clear: () => clearTimeout(timer),
+  };
 }
 
 function stopReason(task: SandboxTask, ctx: SandboxContext): StopReason | undefined {
@@ -102,5 +172,6 @@ function fail(task: SandboxTask, cause: unknown): void {
   else c.subtasksFailed += unfinished;
   c.subtasksPending = 0;
   c.subtasksTotal = Math.max(c.subtasksTotal, c.subtasksSucceeded + c.subtasksFailed + c.subtasksCanceled + c.subtasksExpired);
+  if (cause === 'deadline') addEvent(task, 'EXPIRED', 'The task deadline expired before the task completed', true);
   addEvent(task, failure.code, failure.details, true);
 }

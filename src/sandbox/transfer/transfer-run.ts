@@ -19,7 +19,13 @@ const PARTIAL = /^\.sbx-[0-9a-f-]{36}\.partial$/;
 export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal: AbortSignal): Promise<void> {
   const destination = task.destination!;
   const steps: Step[] = [];
-  for (const item of task.transferItems) await plan(task, item.sourcePath, item.destinationPath, item.recursive, steps, signal);
+  for (const item of task.transferItems) {
+    await plan(task, item.sourcePath, item.destinationPath, item.recursive, steps, signal).catch((err: unknown) => {
+      // A source that is not there will not appear by retrying: Globus fails the task.
+      if (err instanceof TaskFailure && err.code === 'FILE_NOT_FOUND') throw new TaskFailure(err.code, err.details, true);
+      throw err;
+    });
+  }
 
   const files = steps.filter((s) => s.kind === 'file').length;
   const c = task.counters;

@@ -11,7 +11,8 @@ import { requestsTo } from '../http-support.js';
 
 const TOKEN = '/v2/oauth2/token';
 const DISCOVERY = '/.well-known/openid-configuration';
-const FAST = { baseDelayMs: 1 };
+// rateLimitWindowMs: a 429 without Retry-After waits 20 ms here, not Globus's 10 s window.
+const FAST = { baseDelayMs: 1, rateLimitWindowMs: 20 };
 
 describe('core auth token source', () => {
   let sb: TestSandbox;

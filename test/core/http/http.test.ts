@@ -11,7 +11,8 @@ import { escapeRegex, requestsTo } from '../http-support.js';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 /** Retries without real waiting for backoff (Retry-After still applies when the answer sends it). */
-const FAST = { baseDelayMs: 1 };
+// rateLimitWindowMs: a 429 without Retry-After waits 20 ms here, not Globus's 10 s window.
+const FAST = { baseDelayMs: 1, rateLimitWindowMs: 20 };
 
 describe('core http transport', () => {
   let sb: TestSandbox;

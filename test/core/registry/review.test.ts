@@ -112,7 +112,7 @@ describe('a Transfer task held INACTIVE', () => {
     const up = makeRegistry(sb, 'https', {}, 'held-up');
     await up.registry.push(await randomFile(sb, 'held.bin', 1000), uri('held'));
     await up.registry.close();
-    const h = makeRegistry(sb, 'transfer', {}, 'held');
+    const h = makeRegistry(sb, 'transfer', { taskErrorGraceMs: 0 }, 'held');
     sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' } });
     const err = await failure(h.registry.pull(uri('held')));
     await h.registry.close();

@@ -21,8 +21,10 @@ export function makeRegistry(sb: TestSandbox, transport: Transport | 'auto', ext
     storage,
     database: join(sb.tmp, `records-${tag}.db`),
     pollMs: 10,
+    taskErrorGraceMs: 1000,
     maxPollMs: 40,
-    retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    // A 429 without Retry-After is waited out in 1 s steps here, not Globus's 10 s window.
+    retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitWindowMs: 1000 },
     ...(transport === 'transfer' ? { localEndpoint: sb.personal.id } : {}),
     onEvent: (e) => events.push(e),
     ...extra,

@@ -1,0 +1,86 @@
+/**
+ * Publishing over the collection's HTTPS server: folders made top-down, the image up
+ * under a hidden name (the server's answer carries the SHA-256 of what it received, so
+ * the file is read once), and each manifest PUT hidden and renamed into place.
+ */
+import { isSregistryError } from '../../errors.js';
+import { collectionFolder, imageFolder, imagePath, manifestPath, markerContent, markerPath } from '../../layout.js';
+import { manifestText, type Manifest } from '../../manifest.js';
+import { putText } from '../manifest-io.js';
+import { formatBytes as humanBytes } from '../../bytes.js';
+import { httpsTarget } from '../session.js';
+import { changedWhileReading, versionMismatch, type PushTarget } from './plan.js';
+import type { Staging } from './staging.js';
+
+/**
+ * Creates the image folder. The usual case (its collection folder exists) costs one
+ * mkdir. Any failure of that one is answered by making the folders one level at a time
+ * from the registry root down (the root itself only for a new registry), an existing
+ * level being fine: how the service answers a mkdir whose parent is missing is
+ * unverified, so nothing depends on its code.
+ */
+export async function createImageFolder(target: PushTarget, rootMissing: boolean): Promise<void> {
+  const { session, ep, root, ref, signal } = target;
+  const opts = signal ? { signal } : {};
+  const folder = imageFolder(root, ref);
+  session.step(`creating ${folder}`);
+  try {
+    await session.transfer.mkdir(ep.id, folder, opts);
+    return;
+  } catch (err) {
+    if (!isSregistryError(err) || err.code === 'ABORTED') throw err;
+  }
+  for (const level of [...(rootMissing ? [root] : []), collectionFolder(root, ref.collection), folder]) {
+    try {
+      await session.transfer.mkdir(ep.id, level, opts);
+    } catch (err) {
+      // A level made by someone else meanwhile may not answer Exists: look before failing.
+      if (!isSregistryError(err) || err.code === 'ABORTED') throw err;
+      const there = await session.transfer.stat(ep.id, level, opts).catch(() => undefined);
+      if (there?.type !== 'dir') throw err;
+    }
+  }
+}
+
+/**
+ * Uploads the file and reveals it as `tag`. `knownVersion`, when the file was hashed
+ * first, must match what the server received.
+ */
+export async function uploadImage(target: PushTarget, staging: Staging, tag: string, knownVersion: string | undefined): Promise<{ version: string; path: string }> {
+  const { session, ep, ref, signal } = target;
+  const hidden = staging.hide(tag);
+  session.step(`uploading ${humanBytes(target.size)}`);
+  const up = await session.https.upload(httpsTarget(ep), hidden, { file: target.file }, {
+    ...(signal ? { signal } : {}),
+    onProgress: (bytes, total) => session.progress({ phase: 'upload', image: target.label, bytes, ...(total !== undefined ? { total } : {}) }),
+  });
+  if (up.size !== target.size) throw changedWhileReading(target.file);
+  if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
+  const version = up.sha256;
+  if (ref.version && ref.version !== version) throw versionMismatch(ref, version);
+  const path = imagePath(target.root, { ...ref, tag, version });
+  await staging.revealImage(hidden, path);
+  return { version, path };
+}
+
+/** Writes each tag's manifest, then the marker of a registry this push creates. */
+export async function writeManifests(
+  target: PushTarget,
+  staging: Staging,
+  manifests: Map<string, Manifest>,
+  version: string,
+  rootMissing: boolean,
+  created: Date,
+): Promise<void> {
+  const { session, ep, ref, signal } = target;
+  for (const [tag, manifest] of manifests) {
+    const hidden = staging.hide(tag);
+    session.step(`writing the manifest of ${ref.collection}/${ref.name}:${tag}`);
+    await putText(session, ep, hidden, manifestText(manifest), signal);
+    await staging.revealManifest(hidden, manifestPath(target.root, { ...ref, tag, version }));
+  }
+  if (rootMissing) {
+    session.step(`writing the registry marker at ${target.root}`);
+    await putText(session, ep, markerPath(target.root), markerContent(session.clientId, created), signal);
+  }
+}

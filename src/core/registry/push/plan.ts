@@ -1,0 +1,143 @@
+/**
+ * Planning a push: parse the URI and tags, find the endpoint, transport and registry root,
+ * list the image folder, and hash the file first only when that listing could hold it.
+ * The target is read-only from here on; what the push leaves on the remote is the
+ * staging's business.
+ */
+import { SregistryError } from '../../errors.js';
+import { imageFolder, imagePath } from '../../layout.js';
+import { readSif } from '../../sif.js';
+import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
+import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
+import { formatBytes as humanBytes } from '../../bytes.js';
+import { hashFile, localFileSize } from '../file-facts.js';
+import { listFolder } from '../listing.js';
+import { locateRoot } from '../root.js';
+import type { EndpointInfo, Session } from '../session.js';
+import { chooseTransport } from '../transport.js';
+import type { PushOptions, Transport } from '../types.js';
+
+/** What is pushed where; fixed once planned. */
+export interface PushTarget {
+  readonly session: Session;
+  readonly ep: EndpointInfo;
+  readonly transport: Transport;
+  readonly root: string;
+  readonly ref: ImageRef;
+  readonly file: string;
+  readonly size: number;
+  readonly signal: AbortSignal | undefined;
+  /** `collection/name:tag`, for messages and progress. */
+  readonly label: string;
+  /** The SIF's definition file and labels, and where the image came from: for the manifest. */
+  readonly definition: string | undefined;
+  readonly labels: Record<string, string> | undefined;
+  readonly source: Record<string, string> | undefined;
+}
+
+/** A target and what the image folder's listing showed. */
+export interface PlannedPush {
+  target: PushTarget;
+  tags: string[];
+  folder: string;
+  /** The image folder's listing; undefined when the folder (or the whole registry) is missing. */
+  entries: ListingEntry[] | undefined;
+  versions: ImageVersionEntry[];
+  /** No registry marker was found: this push creates the registry. */
+  rootMissing: boolean;
+}
+
+export async function planPush(session: Session, file: string, uriText: string, opts: PushOptions): Promise<PlannedPush> {
+  const signal = opts.signal;
+  const parsed = parseImageUri(uriText, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]');
+  const ref = parsed.ref;
+  const tags = parseTags([ref.tag, ...(opts.tags ?? [])]);
+  const size = await localFileSize(file);
+  const ep = await session.endpoint(parsed.endpoint, signal);
+  const transport = chooseTransport({
+    choice: session.options.transport,
+    httpsServer: ep.httpsServer,
+    endpointId: ep.id,
+    endpointName: ep.displayName,
+    ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
+  });
+  const located = await locateRoot(session, ep, true, signal);
+  const folder = imageFolder(located.root, ref);
+  session.step(`listing ${folder}`);
+  const entries = located.missing ? undefined : await listImageFolder(session, ep, folder, signal);
+  const sif = await readSif(file).catch(() => undefined);
+  const target: PushTarget = {
+    session,
+    ep,
+    transport,
+    root: located.root,
+    ref,
+    file,
+    size,
+    signal,
+    label: `${ref.collection}/${ref.name}:${ref.tag}`,
+    definition: sif?.definition,
+    labels: sif?.labels,
+    source: opts.source,
+  };
+  return { target, tags, folder, entries, versions: indexListing(entries ?? []), rootMissing: located.missing };
+}
+
+const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal): Promise<ListingEntry[] | undefined> =>
+  listFolder(session, ep.id, folder, signal, () => undefined);
+
+/**
+ * The file's version when it must be known before publishing: always over Transfer (the
+ * names are chosen before the task runs), over HTTPS only when a version of the same size
+ * is there and may be reused. Otherwise undefined: the HTTPS upload hashes as it goes.
+ */
+export async function hashFirstIfNeeded(target: PushTarget, versions: readonly ImageVersionEntry[]): Promise<string | undefined> {
+  if (target.transport !== 'transfer' && !versions.some((v) => v.size === target.size)) return undefined;
+  target.session.step(`hashing ${humanBytes(target.size)}`);
+  const { sha256, size } = await hashFile(
+    target.file,
+    (bytes) => target.session.progress({ phase: 'hash', image: target.label, bytes, total: target.size }),
+    target.signal,
+  );
+  if (size !== target.size) throw changedWhileReading(target.file);
+  if (target.ref.version && target.ref.version !== sha256) throw versionMismatch(target.ref, sha256);
+  return sha256;
+}
+
+/** What the listing already holds of `version`, per tag. */
+export interface ExistingCopies {
+  /** Tags whose image file and manifest are both there: nothing to do for them. */
+  complete: Set<string>;
+  /** Tags whose image file is there (of the right size) but whose manifest is not: an interrupted push. */
+  imageOnly: Set<string>;
+  /** One of those image files, to copy more tags from. */
+  copySource: string | undefined;
+}
+
+export function existingCopies(target: PushTarget, versions: readonly ImageVersionEntry[], version: string): ExistingCopies {
+  const out: ExistingCopies = { complete: new Set(), imageOnly: new Set(), copySource: undefined };
+  let imageOnlySource: string | undefined;
+  for (const v of versions) {
+    if (v.version !== version || v.size !== target.size) continue;
+    const path = imagePath(target.root, { ...target.ref, tag: v.tag, version });
+    if (v.hasManifest) {
+      out.complete.add(v.tag);
+      out.copySource ??= path;
+    } else {
+      // Visible only by rename once whole, and named by its hash: as good a source, once its size is right.
+      out.imageOnly.add(v.tag);
+      imageOnlySource ??= path;
+    }
+  }
+  out.copySource ??= imageOnlySource;
+  return out;
+}
+
+export const changedWhileReading = (file: string): SregistryError =>
+  new SregistryError('LOCAL_IO', `${file} changed while it was being pushed: push it again once it is complete`);
+
+export const versionMismatch = (ref: ImageRef, actual: string): SregistryError =>
+  new SregistryError(
+    'CHECKSUM_MISMATCH',
+    `The URI pins version ${ref.version} but the file's SHA-256 is ${actual}: drop the @version or push the matching file`,
+  );
