@@ -52,6 +52,7 @@ export {
   type WatchState,
   type WatchedVersion,
 } from './core/registry/watch.js';
+export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { Redactor, REDACTED } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
