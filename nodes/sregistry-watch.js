@@ -16,7 +16,10 @@ const clock = (iso) => new Date(iso).toTimeString().slice(0, 8);
 module.exports = function register(RED) {
   function SregistryWatchNode(config) {
     RED.nodes.createNode(this, config);
-    const node = this;
+    setupWatch(this, config);
+  }
+
+  function setupWatch(node, config) {
     node.client = RED.nodes.getNode(config.client);
     const store = text(config.store) || undefined;
     const controller = new AbortController();
