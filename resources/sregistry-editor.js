@@ -13,6 +13,8 @@
   const pattern = {
     // globus://... or [collection/]name[:tag][@version]; blank: the message or another setting gives it
     image: /^$|^globus:\/\/\S+$|^(?:[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(?::[a-z0-9_-][a-z0-9._-]*)?(?:@(?:sha256:)?[0-9a-f]{64})?$/i,
+    // globus://... or collection[/name[:tag]] (no version: a pinned version never changes)
+    watchTarget: /^globus:\/\/\S+$|^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*(?::[a-z0-9_-][a-z0-9._-]*)?)?$/i,
     // a UUID or a display name
     endpoint: /^$|^(?!\s*$)[^\u0000-\u001f\u007f]{1,256}$/,
     tags: /^$|^\s*[a-z0-9_-][a-z0-9._-]*(?:\s*,\s*[a-z0-9_-][a-z0-9._-]*)*\s*$/i,

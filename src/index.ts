@@ -26,6 +26,8 @@ export {
   parseGlobusUri,
   parseImageUri,
   parseTags,
+  parseWatchTarget,
+  formatWatchTarget,
   isGlobusUri,
   isValidName,
   formatReference,
@@ -36,8 +38,21 @@ export {
   type ImageRef,
   type VersionedRef,
   type GlobusUri,
+  type WatchTarget,
 } from './core/uri.js';
 export { webAppUrl } from './core/layout.js';
+export {
+  Watch,
+  newWatchState,
+  restoreWatchState,
+  DEFAULT_WATCH_INTERVAL_MS,
+  MIN_WATCH_INTERVAL_MS,
+  type WatchEvent,
+  type WatchOptions,
+  type WatchState,
+  type WatchedVersion,
+} from './core/registry/watch.js';
+export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { Redactor, REDACTED } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';

@@ -186,4 +186,4 @@ function pickTransport(core, msg, config) {
   }
 }
 
-module.exports = { setupOperationNode, msgString, imageUri, shorten, QUEUE_LIMIT };
+module.exports = { setupOperationNode, msgString, imageUri, shorten, errorText, QUEUE_LIMIT };

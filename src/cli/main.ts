@@ -13,13 +13,14 @@ import { push } from './commands/push.js';
 import { record } from './commands/record.js';
 import { sandbox } from './commands/sandbox.js';
 import { search } from './commands/search.js';
+import { watch } from './commands/watch.js';
 import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
 import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

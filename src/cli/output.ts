@@ -39,6 +39,11 @@ export class Output {
     this.#write(this.streams.stdout, `${JSON.stringify(document, null, 2)}\n`);
   }
 
+  /** One compact JSON document on one line of stdout, written at once (JSON Lines). */
+  jsonLine(document: unknown): void {
+    this.#around(() => this.#write(this.streams.stdout, `${JSON.stringify(document)}\n`));
+  }
+
   /** A step of the work; hidden by --quiet and --json. */
   step(message: string): void {
     if (!this.mode.quiet && !this.mode.json) this.line(message);

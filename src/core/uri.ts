@@ -228,3 +228,49 @@ export function parseTags(input: string | readonly string[]): string[] {
 
 /** The first 12 hex digits of a version, as registries usually show it. */
 export const shortVersion = (version: string): string => version.slice(0, 12);
+
+/** What a watch looks at: a collection, a name (any tag) or one tag of a name. */
+export interface WatchTarget {
+  endpoint: string;
+  collection: string;
+  /** Absent: every name of the collection. */
+  name?: string;
+  /** Absent: every tag of the name. */
+  tag?: string;
+}
+
+const WATCH_FORM = 'expected globus://<endpoint>/<collection>, globus://<endpoint>/<collection>/<name> or globus://<endpoint>/<collection>/<name>:<tag>';
+
+/**
+ * Parses a watch target. Unlike an image URI, a tag left out means "any tag" (not
+ * `latest`), a collection alone is accepted, and a pinned `@version` is refused (it can
+ * never change).
+ */
+export function parseWatchTarget(text: string): WatchTarget {
+  const bad = (why: string): SregistryError =>
+    new SregistryError('INVALID_REFERENCE', `Invalid watch target ${JSON.stringify(String(text).trim().slice(0, 200))} (${why}): ${WATCH_FORM}`);
+  if (typeof text !== 'string') throw bad('not text');
+  const trimmed = text.trim().replace(/\/+$/, '');
+  if (!isGlobusUri(trimmed)) throw bad('it must start with globus://');
+  const body = trimmed.slice('globus://'.length);
+  const slash = body.indexOf('/');
+  if (slash < 0) throw bad('name at least a collection: watching a whole registry is not supported');
+  const { endpoint } = parseGlobusUri(`globus://${body.slice(0, slash)}`);
+  const path = body.slice(slash + 1);
+  if (!path.includes('/')) {
+    const collection = path.toLowerCase();
+    if (!isValidName(collection)) throw bad(`bad collection "${path}"`);
+    return { endpoint, collection };
+  }
+  const { ref } = parseImageUri(trimmed);
+  if (ref.version !== undefined) throw bad('a pinned @version never changes; leave it out');
+  const last = path.slice(path.indexOf('/') + 1);
+  return last.includes(':') ? { endpoint, collection: ref.collection, name: ref.name, tag: ref.tag } : { endpoint, collection: ref.collection, name: ref.name };
+}
+
+/** The canonical text of a watch target (display names %-encoded, UUIDs lower-cased). */
+export function formatWatchTarget(t: WatchTarget): string {
+  const registry = formatGlobusUri({ endpoint: t.endpoint });
+  if (t.name === undefined) return `${registry}/${t.collection}`;
+  return `${registry}/${t.collection}/${t.name}${t.tag === undefined ? '' : `:${t.tag}`}`;
+}

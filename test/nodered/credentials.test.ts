@@ -16,14 +16,14 @@ describe('Globus client credentials in a real Node-RED runtime', () => {
   });
   afterAll(() => red?.stop());
 
-  it('loads the package from the userDir with its six node types', async () => {
+  it('loads the package from the userDir with its seven node types', async () => {
     const res = await fetch(`${red.url}/nodes`, { headers: { Accept: 'application/json' } });
     expect(res.status).toBe(200);
     const sets = (await res.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
     const ours = sets.filter((s) => s.module === '@sregistry/globus');
     expect(ours.every((s) => s.enabled && !s.err)).toBe(true);
     expect(ours.flatMap((s) => s.types).sort()).toEqual(
-      ['sregistry-delete', 'sregistry-globus-client', 'sregistry-pull', 'sregistry-push', 'sregistry-record', 'sregistry-search'],
+      ['sregistry-delete', 'sregistry-globus-client', 'sregistry-pull', 'sregistry-push', 'sregistry-record', 'sregistry-search', 'sregistry-watch'],
     );
   });
 

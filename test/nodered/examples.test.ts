@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -22,10 +23,11 @@ type Node = Record<string, unknown>;
  * credentials filled in (the examples name the sandbox's `sandbox-collection`), storage in
  * the temp folder, and each debug node swapped for a helper node the test listens to.
  */
-async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[]; credentials: Node; debug: string[] }> {
+async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[]; credentials: Node; debug: string[]; exec: string[] }> {
   const nodes = JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
   const credentials: Node = {};
   const debug: string[] = [];
+  const exec: string[] = [];
   const flow = nodes
     .filter((n) => n.type !== 'comment')
     .map((n) => {
@@ -38,9 +40,14 @@ async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[
         return { id: n.id, z: n.z, type: 'helper' };
       }
       if (n.type === 'file') return { ...n, filename: join(sb.tmp, 'written.sif') };
+      // No apptainer here: the test receives what the Exec node would run.
+      if (n.type === 'exec') {
+        exec.push(n.id as string);
+        return { id: n.id, z: n.z, type: 'helper' };
+      }
       return n;
     });
-  return { flow: [{ id: nodes[0]!.z, type: 'tab', label: file }, ...flow], credentials, debug };
+  return { flow: [{ id: nodes[0]!.z, type: 'tab', label: file }, ...flow], credentials, debug, exec };
 }
 
 const injectId = (flow: Node[]): string => flow.find((n) => n.type === 'inject')!.id as string;
@@ -107,4 +114,24 @@ describe('the example flows, run against the sandbox', () => {
     expect(deleted.length).toBeGreaterThan(0);
     expect(deleted.every((u) => u.includes('/lab/analysis:demo'))).toBe(true);
   });
+
+  it('05 pulls each new analysis image and hands its file to the run', async () => {
+    await seedAnalysis('latest');
+    const { flow, credentials, exec } = await exampleFlow(sb, '05 - Pull each new analysis image and start the run.json');
+    const watch = flow.find((n) => n.type === 'sregistry-watch')!;
+    expect(watch).toMatchObject({ target: 'lab/analysis:latest', pull: true, interval: 60 });
+    // A minute between checks is right for a lab and long for a test.
+    watch.interval = 1;
+    await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+    const context = (helper.getNode(watch.id as string) as unknown as { context(): { get(k: string, cb: (e: unknown, v: unknown) => void): void } }).context();
+    const state = (): Promise<unknown> => new Promise((ok) => context.get('sregistry-watch-state', (_e, v) => ok(v)));
+    await waitFor(async () => (await state()) !== undefined, 20000, 'the first check');
+    const got = nextMessage(helper.getNode(exec[0]!));
+    const pushed = await seedImage(sb, 'lab/analysis:latest');
+    const msg = await got;
+    expect(msg.payload).toBe(msg.filename);
+    expect(String(msg.payload).startsWith(join(sb.tmp, 'storage'))).toBe(true);
+    expect(existsSync(String(msg.payload))).toBe(true);
+    expect(msg.uri).toBe(`globus://${sb.collection.id}/lab/analysis:latest@${pushed.version}`);
+  }, 60_000);
 });

@@ -19,13 +19,18 @@ export interface NodeRedProcess {
   userDir: string;
   /** Everything the process printed so far. */
   output(): string;
-  stop(): Promise<void>;
+  /** Stops the process; the userDir is removed unless `keepUserDir` (to start again on it). */
+  stop(options?: { keepUserDir?: boolean }): Promise<void>;
 }
 
 export interface NodeRedOptions {
   credentialSecret: string;
   /** Flows to start with (written to flows.json before start). */
   flows?: object[];
+  /** More settings.js entries (e.g. contextStorage). */
+  settings?: Record<string, unknown>;
+  /** Start on this userDir, as a restart would (made and linked by an earlier start). */
+  userDir?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -40,11 +45,13 @@ async function freePort(): Promise<number> {
 }
 
 export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProcess> {
-  const userDir = await mkdtemp(join(tmpdir(), 'sregistry-nodered-'));
-  const scope = join(userDir, 'node_modules', '@sregistry');
-  await mkdir(scope, { recursive: true });
-  await symlink(REPO, join(scope, 'globus'), 'dir');
-  await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true, dependencies: { '@sregistry/globus': `file:${REPO}` } }));
+  const userDir = options.userDir ?? (await mkdtemp(join(tmpdir(), 'sregistry-nodered-')));
+  if (!options.userDir) {
+    const scope = join(userDir, 'node_modules', '@sregistry');
+    await mkdir(scope, { recursive: true });
+    await symlink(REPO, join(scope, 'globus'), 'dir');
+    await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true, dependencies: { '@sregistry/globus': `file:${REPO}` } }));
+  }
   if (options.flows) await writeFile(join(userDir, 'flows.json'), JSON.stringify(options.flows));
   const port = await freePort();
   const settings = {
@@ -57,6 +64,7 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
     telemetry: { enabled: false, updateNotification: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     editorTheme: { tours: false, projects: { enabled: false }, codeEditor: { lib: 'ace' } },
+    ...options.settings,
   };
   const settingsFile = join(userDir, 'settings.js');
   await writeFile(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
@@ -88,10 +96,10 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
     url,
     userDir,
     output: () => output,
-    async stop() {
+    async stop(stopOptions = {}) {
       if (child.exitCode === null) child.kill('SIGINT');
       await exited;
-      await rm(userDir, { recursive: true, force: true });
+      if (!stopOptions.keepUserDir) await rm(userDir, { recursive: true, force: true });
     },
   };
 }

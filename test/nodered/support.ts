@@ -36,7 +36,7 @@ export const helper = require('node-red-node-test-helper') as Helper;
 helper.init(require.resolve('node-red'));
 
 /** The package's node modules, as Node-RED would load them from the "node-red" section. */
-export const sregistryNodes = ['globus-client', 'pull', 'record', 'search', 'push', 'delete'].map((n) => require(`../../nodes/sregistry-${n}.js`) as unknown);
+export const sregistryNodes = ['globus-client', 'pull', 'record', 'search', 'push', 'delete', 'watch'].map((n) => require(`../../nodes/sregistry-${n}.js`) as unknown);
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js') as unknown;
 
 export const CLIENT_ID = 'client';

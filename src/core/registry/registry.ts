@@ -9,6 +9,7 @@ import { record, resolve } from './record.js';
 import { webAppUrl } from '../layout.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
+import { Watch, type WatchOptions } from './watch.js';
 import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
 
 /**
@@ -84,6 +85,17 @@ export class Registry {
   /** Deletes remote versions only; local copies and records stay. */
   async delete(uri: string, opts: CallOptions = {}): Promise<DeleteResult> {
     return this.#run(opts, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
+  }
+
+  /**
+   * Watches `globus://<endpoint>/<collection>[/<name>[:<tag>]]` for new versions: iterate
+   * the answer for one event per new version (after pulling it, with `pull`), per check and
+   * per passing failure. Each check runs as one operation (this call's hooks, timeoutMs).
+   */
+  watch(target: string, opts: WatchOptions = {}): Watch {
+    const { signal, onProgress, onEvent } = opts;
+    const callOpts: CallOptions = { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}), ...(onEvent ? { onEvent } : {}) };
+    return new Watch((fn) => this.#run(callOpts, fn), target, opts);
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

@@ -4,9 +4,10 @@
  * name: every version of every tag comes out of its image folder's single listing.
  */
 import { collectionFolder, imageFolder } from '../layout.js';
-import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
+import { indexListing, newestVersion } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
-import { formatGlobusUri, isGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
+import { formatGlobusUri, isGlobusUri, parseGlobusUri } from '../uri.js';
+import { nameFolders } from './catalog.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
 import { mapLimited } from './map-limited.js';
@@ -76,7 +77,7 @@ export function pruner(q: string | undefined): Pruner {
   return all;
 }
 
-const folders = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
+const folders = nameFolders;
 
 async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
   const target = isGlobusUri(endpoint) ? parseGlobusUri(endpoint).endpoint : endpoint;

@@ -1,0 +1,43 @@
+/**
+ * What a registry holds, read through the layout: the names of a collection, and the
+ * complete versions of a name with the tags each carries. One folder listing each.
+ */
+import { collectionFolder, imageFolder } from '../layout.js';
+import { isValidName, type ImageRef } from '../uri.js';
+import { indexListing, type ListingEntry } from '../versions.js';
+import { listFolder } from './listing.js';
+import type { EndpointInfo, Session } from './session.js';
+
+/** One complete version of a name: its SHA-256, the tags that carry it, its size and when it was published. */
+export interface PublishedVersion {
+  version: string;
+  tags: string[];
+  size?: number;
+  /** Milliseconds since the epoch: the newest manifest time of its tags (else the image's). */
+  published?: number;
+}
+
+/** The sub-folders of a listing that may be collections or names. */
+export const nameFolders = (entries: readonly ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
+
+/** The names in a collection (one ls); a missing collection has none. */
+export async function listNames(session: Session, ep: EndpointInfo, root: string, collection: string, signal?: AbortSignal): Promise<string[]> {
+  return nameFolders(await listFolder(session, ep.id, collectionFolder(root, collection), signal));
+}
+
+/** The complete versions of a name, oldest first (one ls); a missing name has none. */
+export async function listVersions(session: Session, ep: EndpointInfo, root: string, ref: Pick<ImageRef, 'collection' | 'name'>, signal?: AbortSignal): Promise<PublishedVersion[]> {
+  const byVersion = new Map<string, PublishedVersion>();
+  for (const e of indexListing(await listFolder(session, ep.id, imageFolder(root, ref), signal))) {
+    if (!e.hasManifest) continue;
+    const v = byVersion.get(e.version) ?? { version: e.version, tags: [] };
+    v.tags.push(e.tag);
+    if (e.size !== undefined) v.size = e.size;
+    const time = e.manifestLastModified ?? e.lastModified;
+    if (time !== undefined && (v.published === undefined || time > v.published)) v.published = time;
+    byVersion.set(e.version, v);
+  }
+  const out = [...byVersion.values()];
+  for (const v of out) v.tags.sort();
+  return out.sort((a, b) => (a.published ?? 0) - (b.published ?? 0) || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}

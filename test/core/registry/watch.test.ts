@@ -1,0 +1,183 @@
+/** Registry.watch against the sandbox: what it reports, what it remembers, the calls it makes. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, statSync } from 'node:fs';
+import type { Watch, WatchEvent, WatchState } from '../../../src/core/registry/watch.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { caught } from '../../support/errors.js';
+import { closeCoreAndSandbox } from '../../support/lifecycle.js';
+import { waitFor } from '../../support/wait.js';
+import { callSummary, logIndex, makeRegistry, randomFile, requests } from './support.js';
+
+let sb: TestSandbox;
+beforeAll(async () => {
+  sb = await startTestSandbox();
+});
+afterAll(() => closeCoreAndSandbox(sb));
+
+const uri = (rest: string): string => `globus://${sb.collection.id}/${rest}`;
+
+/** Consumes a watch in the background, keeping its events. */
+function pump(watch: Watch): { events: WatchEvent[]; done: Promise<void> } {
+  const events: WatchEvent[] = [];
+  const done = (async () => {
+    for await (const e of watch) events.push(e);
+  })();
+  return { events, done };
+}
+
+const ofType = <T extends WatchEvent['type']>(events: WatchEvent[], type: T): Array<Extract<WatchEvent, { type: T }>> =>
+  events.filter((e): e is Extract<WatchEvent, { type: T }> => e.type === type);
+
+/** All events of one check (once: true). */
+async function once(watch: Watch): Promise<WatchEvent[]> {
+  const out: WatchEvent[] = [];
+  for await (const e of watch) out.push(e);
+  return out;
+}
+
+const lastState = (events: WatchEvent[]): WatchState => events[events.length - 1]!.state;
+
+describe('Registry.watch', () => {
+  it('reports nothing already there on a first check, then each new version once, all its tags in one event', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-live');
+    await h.registry.push(await randomFile(sb, 'live-1.bin'), uri('live/app:v1'));
+    const controller = new AbortController();
+    const { events, done } = pump(h.registry.watch(uri('live/app'), { intervalMs: 1000, signal: controller.signal }));
+    await waitFor(() => ofType(events, 'check').length >= 1, 'the first check', { boundMs: 20_000 });
+    expect(ofType(events, 'version')).toHaveLength(0);
+    const [pushed] = await h.registry.push(await randomFile(sb, 'live-2.bin'), uri('live/app:v2'), { tags: ['latest'] });
+    await waitFor(() => ofType(events, 'version').length >= 1, 'the new version', { boundMs: 20_000 });
+    const checks = ofType(events, 'check').length;
+    await waitFor(() => ofType(events, 'check').length >= checks + 1, 'one more check', { boundMs: 20_000 });
+    controller.abort();
+    await done;
+    const versions = ofType(events, 'version');
+    expect(versions).toHaveLength(1);
+    const v = versions[0]!.version;
+    expect(v.version).toBe(pushed!.version);
+    expect(v.tags).toEqual(['latest', 'v2']);
+    expect(v.tag).toBe('latest');
+    expect(v.uri).toBe(`globus://${sb.collection.id}/live/app:latest@${pushed!.version}`);
+    expect(v.size).toBe(64 * 1024);
+    expect(Number.isNaN(Date.parse(v.created ?? ''))).toBe(false);
+    expect(v.webUrl).toContain(encodeURIComponent('/shub/live/app/'));
+    expect(ofType(events, 'error')).toHaveLength(0);
+    expect(lastState(events).seen['live/app']?.sort()).toEqual([pushed!.version, (await h.registry.resolve(uri('live/app:v1'))).version].sort());
+    await h.registry.close();
+  }, 60_000);
+
+  it('makes one ls per watched folder per check, checks no faster than the interval, and stops at once on abort', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-calls');
+    for (const n of ['a', 'b', 'c']) await h.registry.push(await randomFile(sb, `calls-${n}.bin`), uri(`callcount/${n}:v1`));
+    const watcher = makeRegistry(sb, 'https', {}, 'w-calls-watcher');
+    const since = logIndex(sb);
+    const controller = new AbortController();
+    const watch = watcher.registry.watch(uri('callcount'), { intervalMs: 1000, signal: controller.signal });
+    const { events, done } = pump(watch);
+    await waitFor(() => ofType(events, 'check').length >= 3, 'three checks', { boundMs: 30_000 });
+    controller.abort();
+    const abortedAt = Date.now();
+    await done;
+    expect(Date.now() - abortedAt).toBeLessThan(900);
+    const calls = callSummary(requests(sb, since));
+    const checks = ofType(events, 'check');
+    // A fresh Registry looks up the endpoint and the marker once, then keeps them.
+    expect(calls.filter((c) => c === 'GET endpoint')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'GET stat')).toHaveLength(1);
+    // Per check: the collection folder and each of its three names.
+    expect(calls.filter((c) => c === 'GET ls')).toHaveLength(checks.length * 4);
+    expect(calls.filter((c) => !['GET endpoint', 'GET stat', 'GET ls'].includes(c))).toEqual([]);
+    const starts = checks.map((c) => Date.parse(c.at));
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(1000);
+    for (const c of checks) expect(c).toMatchObject({ folders: 3, failed: 0, found: 0 });
+    await watcher.registry.close();
+    await h.registry.close();
+  }, 60_000);
+
+  it('reports what is there with fromStart, and a restored state repeats nothing', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-start');
+    const [x] = await h.registry.push(await randomFile(sb, 'start-x.bin'), uri('start/x:v1'));
+    const [y] = await h.registry.push(await randomFile(sb, 'start-y.bin'), uri('start/y:v1'));
+    const first = await once(h.registry.watch(uri('start'), { once: true, fromStart: true }));
+    expect(ofType(first, 'version').map((e) => e.version.version)).toEqual([x!.version, y!.version]);
+    const again = await once(h.registry.watch(uri('start'), { once: true, state: lastState(first) }));
+    expect(ofType(again, 'version')).toHaveLength(0);
+    // A name that appears after the first check is new as a whole.
+    const [z] = await h.registry.push(await randomFile(sb, 'start-z.bin'), uri('start/z:v1'));
+    const third = await once(h.registry.watch(uri('start'), { once: true, state: JSON.parse(JSON.stringify(lastState(again))) }));
+    expect(ofType(third, 'version').map((e) => e.version.uri)).toEqual([z!.uri]);
+    await h.registry.close();
+  });
+
+  it('watches one tag: other tags are not its versions', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-tag');
+    await h.registry.push(await randomFile(sb, 'tag-1.bin'), uri('tagged/app:stable'));
+    const first = await once(h.registry.watch(uri('tagged/app:stable'), { once: true }));
+    expect(ofType(first, 'version')).toHaveLength(0);
+    await h.registry.push(await randomFile(sb, 'tag-2.bin'), uri('tagged/app:nightly'));
+    const second = await once(h.registry.watch(uri('tagged/app:stable'), { once: true, state: lastState(first) }));
+    expect(ofType(second, 'version')).toHaveLength(0);
+    const [stable] = await h.registry.push(await randomFile(sb, 'tag-3.bin'), uri('tagged/app:stable'), { tags: ['prod'] });
+    const third = await once(h.registry.watch(uri('tagged/app:stable'), { once: true, state: lastState(second) }));
+    expect(ofType(third, 'version').map((e) => [e.version.uri, e.version.tags])).toEqual([[`globus://${sb.collection.id}/tagged/app:stable@${stable!.version}`, ['stable']]]);
+    await h.registry.close();
+  });
+
+  it('pulls a new version before reporting it: the file is in storage and recorded', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-pull');
+    const first = await once(h.registry.watch(uri('pulled/app'), { once: true }));
+    expect(lastState(first).seen).toEqual({ 'pulled/app': [] });
+    const [pushed] = await h.registry.push(await randomFile(sb, 'pull-1.bin', 100_000), uri('pulled/app:v1'));
+    const events = await once(h.registry.watch(uri('pulled/app'), { once: true, pull: true, state: lastState(first) }));
+    const [v] = ofType(events, 'version');
+    expect(v?.version.status).toBe('pulled');
+    expect(v?.version.image).toBeDefined();
+    expect(existsSync(v!.version.image!)).toBe(true);
+    expect(statSync(v!.version.image!).size).toBe(100_000);
+    expect((await h.registry.inspect(`pulled/app:v1@${pushed!.version}`))?.image).toBe(v!.version.image);
+    await h.registry.close();
+  });
+
+  it('rides out a 429 (the retry policy), reports a 503 that outlasts the retries, and goes on watching', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-faults');
+    await h.registry.push(await randomFile(sb, 'faults-1.bin'), uri('faults/app:v1'));
+    const ls = { method: 'GET', path: '/operation/endpoint/[^/]+/ls$' };
+    sb.context.faults.add({ match: ls, action: { kind: 'status', status: 429, code: 'RequestLimitExceeded', retryAfter: 0 }, times: 1 });
+    const since = logIndex(sb);
+    const first = await once(h.registry.watch(uri('faults/app'), { once: true }));
+    expect(ofType(first, 'error')).toHaveLength(0);
+    expect(ofType(first, 'check')).toHaveLength(1);
+    expect(requests(sb, since).filter((r) => r.path.endsWith('/ls')).map((r) => r.status)).toEqual([429, 200]);
+    // maxRetries is 2 in this harness: three 503s in a row outlast it.
+    sb.context.faults.add({ match: ls, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' }, times: 3 });
+    const controller = new AbortController();
+    const { events, done } = pump(h.registry.watch(uri('faults/app'), { intervalMs: 1000, signal: controller.signal, state: lastState(first) }));
+    await waitFor(() => ofType(events, 'check').length >= 2, 'a check after the failure', { boundMs: 20_000 });
+    controller.abort();
+    await done;
+    expect(events[0]?.type).toBe('error');
+    expect(ofType(events, 'error').map((e) => e.error.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    const [failedCheck, nextCheck] = ofType(events, 'check');
+    expect(failedCheck).toMatchObject({ folders: 1, failed: 1, found: 0 });
+    expect(nextCheck).toMatchObject({ folders: 1, failed: 0, found: 0 });
+    // The failed check did not count as one that listed everything.
+    expect(failedCheck!.state.lastCheck).toBe(lastState(first).lastCheck);
+    expect(nextCheck!.state.lastCheck).toBe(nextCheck!.at);
+    await h.registry.close();
+  }, 60_000);
+
+  it('refuses a bad target, an interval under a second and a state of another target', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'w-bad');
+    expect(() => h.registry.watch(`globus://${sb.collection.id}`)).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+    expect(() => h.registry.watch(uri(`x/y@${'a'.repeat(64)}`))).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+    expect(() => h.registry.watch(uri('x/y'), { intervalMs: 999 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    const state = lastState(await once(h.registry.watch(uri('bad/one'), { once: true })));
+    expect(() => h.registry.watch(uri('bad/two'), { state })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => h.registry.watch(uri('bad/one'), { state: { ...state, seen: { 'bad/one': ['nope'] } } })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    // An endpoint that does not exist does not come right by waiting.
+    const missing = h.registry.watch('globus://00000000-0000-4000-8000-00000000dead/lab', { once: true });
+    const err = await caught(once(missing));
+    expect(err.code).toBe('INVALID_INPUT');
+    await h.registry.close();
+  });
+});
