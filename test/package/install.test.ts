@@ -173,9 +173,16 @@ describe('the packed package, installed', () => {
       ];
       const deploy = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flow) });
       expect(deploy.status).toBe(204);
-      const answer = await fetch(`${base}/pull`);
-      const record = (await answer.json()) as { version?: string; image?: string };
-      expect(answer.status).toBe(200);
+      // A deploy answers before its flows have started: until then /pull is Node-RED's 404 page.
+      let answer = await fetch(`${base}/pull`);
+      for (const until = Date.now() + 30_000; answer.status === 404 && Date.now() < until; ) {
+        await answer.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 200));
+        answer = await fetch(`${base}/pull`);
+      }
+      const body = await answer.text();
+      expect({ status: answer.status, body: answer.status === 200 ? '' : body }).toEqual({ status: 200, body: '' });
+      const record = JSON.parse(body) as { version?: string; image?: string };
       expect(record.version).toBe(digest);
       expect(createHash('sha256').update(await readFile(record.image!)).digest('hex')).toBe(digest);
       expect(output).not.toContain(sb.client.secret);
