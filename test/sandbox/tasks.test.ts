@@ -8,7 +8,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { addCollectionUser } from '../support/worlds.js';
 import { TaskClient, type Json } from './tasks-client.js';
 
-const FIXTURES = resolve(process.cwd(), '..', 'shared', 'globus-fixtures');
+const FIXTURES = resolve(process.cwd(), 'test', 'fixtures', 'globus');
 
 /** Every key of the real task documents: the SDK's transfer tasks and the CLI's delete task. */
 function fixtureTaskKeys(): string[] {

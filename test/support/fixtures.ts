@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
-/** `../shared/globus-fixtures/` beside the repository: real Globus responses, read-only. */
-export const FIXTURES_DIR = resolve(process.cwd(), '..', 'shared', 'globus-fixtures');
+/** `test/fixtures/globus/`: real Globus responses (Apache-2.0, see its README), read-only. */
+export const FIXTURES_DIR = resolve(process.cwd(), 'test', 'fixtures', 'globus');
 
 export interface FixtureEntry {
   file: string;
