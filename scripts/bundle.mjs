@@ -35,7 +35,11 @@ async function bundle(outdir) {
   const result = await build({
     absWorkingDir: repo,
     entryPoints: ['src/action/index.ts'],
-    outfile: join(outdir, 'index.js'),
+    outdir,
+    entryNames: '[name]',
+    // What the entry loads by import() goes to chunks of its own, read only when needed.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node24',

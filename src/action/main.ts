@@ -4,18 +4,20 @@
  * in exactly one error line and exit code 1.
  */
 import * as core from '@actions/core';
-import { Registry } from '../core/registry/registry.js';
+import type { Registry } from '../core/registry/registry.js';
 import type { ImageResult } from '../core/registry/types.js';
 import { eventLogger, progressReporter } from './events.js';
 import { failureMessage } from './failure.js';
 import { envInputs, inputVariable, readInputs, type ActionInputs } from './inputs.js';
 import { actionLog } from './log.js';
-import { setOutputs } from './outputs.js';
-import { runPull } from './pull.js';
-import { runPush, type RunContext } from './push.js';
+import type { RunContext } from './push.js';
 import { Redactor } from './redact.js';
-import { registryOptions } from './registry-options.js';
-import { writeSummary, type SummaryRow } from './summary.js';
+import type { SummaryRow } from './summary.js';
+
+// The core and the command modules load once the inputs are known to be usable, so a
+// step with bad inputs fails without paying for them (the bundle keeps them in chunks).
+const loadRun = () =>
+  Promise.all([import('../core/registry/registry.js'), import('./registry-options.js'), import('./pull.js'), import('./push.js'), import('./outputs.js')]);
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const secret = (env[inputVariable('client-secret')] ?? '').trim();
@@ -34,6 +36,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let registry: Registry | undefined;
   try {
     inputs = readInputs(envInputs(env));
+    const [{ Registry }, { registryOptions }, { runPull }, { runPush }, { setOutputs }] = await loadRun();
     if (!inputs.wait) log.warning('wait: false has no effect: an image is published only once all its bytes are there, so the step waits for it');
     registry = new Registry(
       registryOptions(inputs, env, {
@@ -62,6 +65,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
 async function summarize(inputs: ActionInputs, rows: SummaryRow[], log: ReturnType<typeof actionLog>, failure?: string): Promise<void> {
   try {
+    const { writeSummary } = await import('./summary.js');
     await writeSummary(inputs.command, inputs.endpoint, rows, failure);
   } catch (err) {
     log.warning(`Could not write the job summary: ${(err as Error).message}`);

@@ -1,5 +1,4 @@
 /** `sregistry-globus`: parse the command line, run one command, report, return the exit code. */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Registry } from '../core/registry/registry.js';
 import type { RegistryEvent } from '../core/registry/types.js';
@@ -20,6 +19,9 @@ import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
 import { Redactor } from './redact.js';
+import { version } from './version.js';
+
+export { version };
 
 export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
 
@@ -31,15 +33,6 @@ export interface MainIO {
   env?: NodeJS.ProcessEnv;
   /** Stops the command like Ctrl-C would (for callers that embed the CLI). */
   signal?: AbortSignal;
-}
-
-export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {

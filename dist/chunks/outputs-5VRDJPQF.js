@@ -1,0 +1,3 @@
+import { createRequire as __sregistryCreateRequire } from 'node:module';
+const require = __sregistryCreateRequire(import.meta.url);
+import{a as e}from"./chunk-JMDCNXJN.js";import{k as s}from"./chunk-X7MBY3XH.js";import"./chunk-RGOYSU6R.js";function o(r){return{uris:r.map(t=>t.uri),versions:r.map(t=>t.version),urls:r.map(t=>e(t)),"https-urls":r.map(t=>t.httpsUrl??""),"task-ids":r.map(t=>t.taskId??""),files:r.flatMap(t=>t.image?[t.image]:[]),uri:r[0]?.uri??"",version:r[0]?.version??""}}function u(r){for(let[t,i]of Object.entries(o(r)))s(t,typeof i=="string"?i:JSON.stringify(i))}export{o as outputsFor,u as setOutputs};
