@@ -1,0 +1,206 @@
+// `npm run bench`: the CLI's push, pull and start-up against public tools run on the
+// same machine in the same run (curl, openssl, `node -e 0`), the two sides alternating,
+// medians of several runs; writes docs/PERFORMANCE.md. Installs nothing: it needs curl,
+// openssl and GNU time at /usr/bin/time (Debian: `apt-get install curl openssl time`).
+//
+//   npm run bench                  1 GiB, 5 runs (about 10 minutes on 2 cores)
+//   BENCH_QUICK=1 npm run bench    64 MiB, 3 runs: checks the suite in a minute
+//   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, freemem, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
+import { clientCredentialsToken } from './support/token.mjs';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const MiB = 1024 * 1024;
+const SIZE = Number(process.env.BENCH_SIZE_MIB ?? (quick ? 64 : 1024)) * MiB;
+const SMALL = 64 * MiB;
+const LARGE = Number(process.env.BENCH_LARGE_MIB ?? (quick ? 256 : 2048)) * MiB;
+const RUNS = Math.max(quick ? 3 : 5, Number(process.env.BENCH_RUNS ?? 0));
+const STARTUP_RUNS = quick ? 5 : 15;
+
+for (const tool of ['curl', 'openssl', '/usr/bin/time']) {
+  try {
+    execFileSync(tool === '/usr/bin/time' ? tool : 'sh', tool === '/usr/bin/time' ? ['-f', '', 'true'] : ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  } catch {
+    console.error(`bench needs ${tool} (Debian: apt-get install curl openssl time); it installs nothing itself`);
+    process.exit(2);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (x, d = 2) => x.toFixed(d);
+
+/** Runs `cmd args` under GNU time; answers wall and CPU seconds and peak RSS in MB. */
+async function timed(cmd, args, env = process.env) {
+  const out = join(tmp, `time-${process.hrtime.bigint()}`);
+  await new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...args], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-400)}`))));
+  });
+  const [wall, user, sys, rssKb] = (await readFile(out, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+  await rm(out, { force: true });
+  return { wall, cpu: user + sys, rss: rssKb / 1024 };
+}
+
+/** `sides` alternate run by run (the first side first on even runs, second first on odd ones). */
+async function alternate(runs, sides) {
+  const results = sides.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
+    for (const k of order) results[k].push(await sides[k](i));
+  }
+  return results;
+}
+
+async function writeRandom(file, size) {
+  const handle = await open(file, 'w');
+  const hash = createHash('sha256');
+  try {
+    const block = Buffer.alloc(4 * MiB);
+    for (let at = 0; at < size; at += block.length) {
+      const n = Math.min(block.length, size - at);
+      for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
+      hash.update(block.subarray(0, n));
+      await handle.write(block, 0, n, at);
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+const tmp = await mkdtemp(join(tmpdir(), 'sregistry-bench-'));
+const rows = [];
+const notes = [];
+let sandbox;
+try {
+  const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => (info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined));
+  sandbox = child;
+  const collection = start.endpoints.find((e) => e.https_server);
+  const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, `https://auth.globus.org/scopes/${collection.id}/https`);
+  const env = {
+    ...process.env,
+    GLOBUS_SDK_SERVICE_URL_AUTH: start.auth_url ?? `${start.url}/`,
+    GLOBUS_SDK_SERVICE_URL_TRANSFER: start.transfer_url ?? `${start.url}/`,
+    GLOBUS_CLIENT_ID: start.client_id,
+    GLOBUS_CLIENT_SECRET: start.client_secret,
+  };
+  const cli = (...args) => ['bin/sregistry-globus.js', ...args, '--transport', 'https', '--storage', join(tmp, 'storage'), '--database', join(tmp, 'records.db'), '--quiet'];
+  const uri = (name) => `globus://${collection.id}/library/${name}:latest`;
+  const curlUrl = `${collection.https_server}/curl.bin`;
+  const auth = ['-H', `authorization: Bearer ${token}`];
+  const shub = join(collection.folder, 'shub', 'library');
+
+  const pushPull = async (size, runs) => {
+    const file = join(tmp, `image-${size}.sif`);
+    await writeRandom(file, size);
+    const push = await alternate(runs, [
+      async (i) => {
+        const r = await timed(process.execPath, cli('push', file, uri(`p${size}-${i}`)), env);
+        await rm(join(shub, `p${size}-${i}`), { recursive: true, force: true });
+        return r;
+      },
+      () => timed('curl', ['-sSf', '-o', '/dev/null', '-T', file, ...auth, curlUrl]),
+    ]);
+    await timed(process.execPath, cli('push', file, uri(`g${size}`)), env);
+    const got = join(tmp, 'curl-got.bin');
+    const pull = await alternate(runs, [
+      async () => {
+        await rm(join(tmp, 'storage'), { recursive: true, force: true });
+        return timed(process.execPath, cli('pull', uri(`g${size}`)), env);
+      },
+      async () => {
+        const c = await timed('curl', ['-sSf', '-o', got, ...auth, curlUrl]);
+        const o = await timed('openssl', ['dgst', '-sha256', got]);
+        await rm(got, { force: true });
+        return { wall: c.wall + o.wall, cpu: c.cpu + o.cpu, curlWall: c.wall, opensslCpu: o.cpu, rss: Math.max(c.rss, o.rss) };
+      },
+    ]);
+    await rm(join(tmp, 'storage'), { recursive: true, force: true });
+    await rm(join(shub, `g${size}`), { recursive: true, force: true });
+    await rm(file, { force: true });
+    return { push, pull };
+  };
+
+  const mib = (b) => `${Math.round(b / MiB)} MiB`;
+  console.log(`push/pull ${mib(SIZE)}, ${RUNS} runs each side`);
+  const main = await pushPull(SIZE, RUNS);
+  const [ourPush, curlPush] = main.push;
+  const [ourPull, curlPull] = main.pull;
+  const m = (xs, k) => median(xs.map((x) => x[k]));
+  rows.push([`push ${mib(SIZE)}, wall`, `${fmt(m(ourPush, 'wall'))} s`, `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`, `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`, 'curl/ours ≥ 0.9']);
+  const sha = m(curlPull, 'opensslCpu');
+  rows.push([`push ${mib(SIZE)}, CPU`, `${fmt(m(ourPush, 'cpu'))} s`, `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`, `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`, '≤ 1.0× (curl + one SHA-256 pass)']);
+  rows.push([`pull ${mib(SIZE)} with SHA-256 check, wall`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`, '≤ 1.0×']);
+  rows.push([`pull ${mib(SIZE)}, wall, against \`curl -o\` alone`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`, '≤ 1.2×']);
+
+  console.log(`peak RSS at ${mib(SMALL)} and ${mib(LARGE)}`);
+  const rss = [];
+  for (const size of [SMALL, LARGE]) {
+    const r = size === SIZE ? main : await pushPull(size, 1);
+    rss.push([size, median(r.push[0].map((x) => x.rss)), median(r.pull[0].map((x) => x.rss))]);
+  }
+  rows.push([
+    'peak RSS of the CLI, push / pull',
+    rss.map(([s, p, q]) => `${mib(s)}: ${Math.round(p)} / ${Math.round(q)} MB`).join('; '),
+    `curl: ${Math.round(m(curlPush, 'rss'))} MB`,
+    '',
+    '< 100 MB, flat',
+  ]);
+
+  console.log(`start-up, ${STARTUP_RUNS} runs each`);
+  const [version, bare] = await alternate(STARTUP_RUNS, [() => timed(process.execPath, ['bin/sregistry-globus.js', '--version']), () => timed(process.execPath, ['-e', '0'])]);
+  rows.push(['`sregistry-globus --version`', `${fmt(m(version, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare, 'wall'))} s`, `${fmt(m(version, 'wall') / m(bare, 'wall'))}×`, '≤ 1.5×']);
+  const actionEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_')));
+  const [action, bare2] = await alternate(STARTUP_RUNS, [
+    () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} dist/index.js >/dev/null; true`], actionEnv),
+    () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0 >/dev/null; true`]),
+  ]);
+  rows.push(['`node dist/index.js` (no inputs, to its error)', `${fmt(m(action, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`, `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`, '≤ 2×']);
+} finally {
+  if (sandbox) await stopChild(sandbox);
+  await rm(tmp, { recursive: true, force: true });
+}
+
+const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+const table = [
+  '| what | ours | reference, same run | ratio | target |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory (${fmt(freemem() / 2 ** 30, 1)} free at the end), Node ${process.version}, load average at the end ${load}`;
+const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench`;
+console.log(`\n${table}\n\n${machine}`);
+await writeFile(
+  join(repo, 'docs', 'PERFORMANCE.md'),
+  `${[
+    '# Performance',
+    '',
+    `Measured by \`${command}\` (bench/run.mjs) on ${new Date().toISOString().slice(0, 10)} against the sandbox on this machine:`,
+    `${machine}. Page cache warm, a random file, ${RUNS} runs per side for push and pull and ${STARTUP_RUNS} for start-up,`,
+    'the two sides alternating, medians. The machine is shared with other work, so absolute',
+    'times move from run to run; the ratios compare the two sides of one run.',
+    '',
+    table,
+    '',
+    '`curl` and `openssl` run under GNU time like the CLI; CPU is user + system time of the',
+    'process. The CLI\'s figures include its whole run: token, listing, manifest, records, and',
+    'for pull the flush to disk (fsync) before the rename that publishes the image.',
+    '',
+    ...notes,
+    '',
+  ].join('\n')}`,
+);
+console.log('wrote docs/PERFORMANCE.md');
