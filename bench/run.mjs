@@ -8,7 +8,7 @@
 //   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,52 @@ async function writeRandom(file, size) {
     await handle.close();
   }
   return hash.digest('hex');
+}
+
+const NAMES = quick ? 20 : 100;
+const TAGS = quick ? 20 : 100;
+const SEARCH_RUNS = quick ? 3 : 5;
+
+/** A registry of NAMES × TAGS images written straight into the collection's folder; search through the core, sequential and concurrent. */
+async function searchBench(env, collection, shub) {
+  const { Registry, registryOptionsFromEnv } = await import('../lib/core/registry/registry.js');
+  const version = 'a'.repeat(64);
+  for (let n = 0; n < NAMES; n++) {
+    const folder = join(shub, `n${n}`);
+    await mkdir(folder, { recursive: true });
+    await Promise.all(
+      Array.from({ length: TAGS }, async (_, t) => {
+        await writeFile(join(folder, `t${t}@${version}.sif`), 'x');
+        await writeFile(join(folder, `t${t}@${version}.sif.json`), '{}');
+      }),
+    );
+  }
+  const once = async (concurrency) => {
+    let calls = 0;
+    const registry = new Registry({
+      ...registryOptionsFromEnv(env),
+      concurrency,
+      storage: join(tmp, 'storage'),
+      database: ':memory:',
+      onEvent: (e) => {
+        if (e.type === 'call') calls++;
+      },
+    });
+    try {
+      const began = performance.now();
+      const hits = await registry.search(undefined, { endpoint: collection.id });
+      return { seconds: (performance.now() - began) / 1000, calls, hits: hits.filter((h) => h.kind === 'image').length };
+    } finally {
+      await registry.close();
+    }
+  };
+  const concurrency = 8;
+  const [seq, conc] = await alternate(SEARCH_RUNS, [() => once(1), () => once(concurrency)]);
+  const pick = (xs) => ({ seconds: median(xs.map((x) => x.seconds)), calls: median(xs.map((x) => x.calls)), hits: xs[0].hits });
+  const result = { concurrency, sequential: pick(seq), concurrent: pick(conc) };
+  if (result.sequential.hits !== result.concurrent.hits) throw new Error(`search found ${result.sequential.hits} images sequentially but ${result.concurrent.hits} concurrently`);
+  await rm(shub, { recursive: true, force: true });
+  return result;
 }
 
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-bench-'));
@@ -158,6 +204,16 @@ try {
     `curl: ${Math.round(m(curlPush, 'rss'))} MB`,
     '',
     '< 100 MB, flat',
+  ]);
+
+  console.log(`search of ${NAMES * TAGS} images, ${SEARCH_RUNS} runs each`);
+  const search = await searchBench(env, collection, shub);
+  rows.push([
+    `search of ${NAMES * TAGS} images (${NAMES} names × ${TAGS} tags)`,
+    `concurrency ${search.concurrency}: ${fmt(search.concurrent.seconds)} s, ${search.concurrent.calls} calls`,
+    `sequential: ${fmt(search.sequential.seconds)} s, ${search.sequential.calls} calls`,
+    `${fmt(search.sequential.seconds / search.concurrent.seconds)}× faster`,
+    'same calls, less time',
   ]);
 
   console.log(`start-up, ${STARTUP_RUNS} runs each`);
