@@ -186,11 +186,11 @@ try {
   const [ourPush, curlPush] = main.push;
   const [ourPull, curlPull] = main.pull;
   const m = (xs, k) => median(xs.map((x) => x[k]));
-  rows.push([`push ${mib(SIZE)}, wall`, `${fmt(m(ourPush, 'wall'))} s`, `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`, `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`, 'curl/ours ≥ 0.9']);
+  rows.push([`push ${mib(SIZE)}, wall`, `${fmt(m(ourPush, 'wall'))} s`, `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`, `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`, 'curl/ours ≥ 0.9', m(curlPush, 'wall') / m(ourPush, 'wall') >= 0.9]);
   const sha = m(curlPull, 'opensslCpu');
-  rows.push([`push ${mib(SIZE)}, CPU`, `${fmt(m(ourPush, 'cpu'))} s`, `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`, `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`, '≤ 1.0× (curl + one SHA-256 pass)']);
-  rows.push([`pull ${mib(SIZE)} with SHA-256 check, wall`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`, '≤ 1.0×']);
-  rows.push([`pull ${mib(SIZE)}, wall, against \`curl -o\` alone`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`, '≤ 1.2×']);
+  rows.push([`push ${mib(SIZE)}, CPU`, `${fmt(m(ourPush, 'cpu'))} s`, `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`, `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`, '≤ 1.0× (curl + one SHA-256 pass)', m(ourPush, 'cpu') <= m(curlPush, 'cpu') + sha]);
+  rows.push([`pull ${mib(SIZE)} with SHA-256 check, wall`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`, '≤ 1.0×', m(ourPull, 'wall') <= m(curlPull, 'wall')]);
+  rows.push([`pull ${mib(SIZE)}, wall, against \`curl -o\` alone`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`, '≤ 1.2×', m(ourPull, 'wall') <= 1.2 * m(curlPull, 'curlWall')]);
 
   console.log(`peak RSS at ${mib(SMALL)} and ${mib(LARGE)}`);
   const rss = [];
@@ -204,6 +204,7 @@ try {
     `curl: ${Math.round(m(curlPush, 'rss'))} MB`,
     '',
     '< 100 MB, flat',
+    rss.every(([, p, q]) => p < 100 && q < 100),
   ]);
 
   console.log(`search of ${NAMES * TAGS} images, ${SEARCH_RUNS} runs each`);
@@ -214,17 +215,18 @@ try {
     `sequential: ${fmt(search.sequential.seconds)} s, ${search.sequential.calls} calls`,
     `${fmt(search.sequential.seconds / search.concurrent.seconds)}× faster`,
     'same calls, less time',
+    search.concurrent.calls === search.sequential.calls && search.concurrent.seconds < search.sequential.seconds,
   ]);
 
   console.log(`start-up, ${STARTUP_RUNS} runs each`);
   const [version, bare] = await alternate(STARTUP_RUNS, [() => timed(process.execPath, ['bin/sregistry-globus.js', '--version']), () => timed(process.execPath, ['-e', '0'])]);
-  rows.push(['`sregistry-globus --version`', `${fmt(m(version, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare, 'wall'))} s`, `${fmt(m(version, 'wall') / m(bare, 'wall'))}×`, '≤ 1.5×']);
+  rows.push(['`sregistry-globus --version`', `${fmt(m(version, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare, 'wall'))} s`, `${fmt(m(version, 'wall') / m(bare, 'wall'))}×`, '≤ 1.5×', m(version, 'wall') <= 1.5 * m(bare, 'wall')]);
   const actionEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_')));
   const [action, bare2] = await alternate(STARTUP_RUNS, [
     () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} dist/index.js >/dev/null; true`], actionEnv),
     () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0 >/dev/null; true`]),
   ]);
-  rows.push(['`node dist/index.js` (no inputs, to its error)', `${fmt(m(action, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`, `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`, '≤ 2×']);
+  rows.push(['`node dist/index.js` (no inputs, to its error)', `${fmt(m(action, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`, `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`, '≤ 2×', m(action, 'wall') <= 2 * m(bare2, 'wall')]);
 } finally {
   if (sandbox) await stopChild(sandbox);
   await rm(tmp, { recursive: true, force: true });
@@ -232,9 +234,9 @@ try {
 
 const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 const table = [
-  '| what | ours | reference, same run | ratio | target |',
-  '|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.join(' | ')} |`),
+  '| what | ours | reference, same run | ratio | target | met |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.slice(0, 5).join(' | ')} | ${r[5] ? 'yes' : '**no**'} |`),
 ].join('\n');
 const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB memory (${fmt(freemem() / 2 ** 30, 1)} free at the end), Node ${process.version}, load average at the end ${load}`;
 const command = `${quick ? 'BENCH_QUICK=1 ' : ''}npm run bench`;
@@ -255,8 +257,33 @@ await writeFile(
     'process. The CLI\'s figures include its whole run: token, listing, manifest, records, and',
     'for pull the flush to disk (fsync) before the rename that publishes the image.',
     '',
+    '## Where a target is not met, and why',
+    '',
+    '- **Peak RSS** stays flat with the size (two 1 MiB read buffers for a push, one 256 KiB',
+    '  read buffer and two 4 MiB write stages for a pull) but sits just above 100 MB: the CLI',
+    '  is about 80 MB before it moves a byte (undici, openid-client, node:sqlite and its own',
+    '  modules), and moving data adds some 25 MB of native memory that does not grow with the file.',
+    '- **The Action\'s start-up**: the step that fails on its inputs still loads `@actions/core`',
+    '  (for `setFailed`), which on its own takes about 3× `node -e 0` because it brings',
+    '  `@actions/http-client` with its own undici. The split bundle no longer reads the core,',
+    '  the Transfer and HTTPS clients or the Actions cache (about 1.4 of its 1.9 MB) before the',
+    '  inputs are known to be usable.',
+    '- **Push and pull at small sizes** are dominated by the CLI\'s fixed costs (Node start,',
+    '  loading, a token, the endpoint document, stat, ls, mkdir, rename, the manifest, the',
+    '  record): about a second, against curl\'s one request. The large-file rows measure the',
+    '  byte path.',
+    '- **On a loaded machine** the two processes of a transfer (the sandbox and the client)',
+    '  compete for the 2 cores with other work; curl leaves the sandbox more CPU than Node does.',
+    '- Not in the suite yet: Transfer polls per task for 1 s / 10 s / 60 s tasks, and 1,000',
+    '  `ls` calls through the core against `@globus/sdk`.',
     ...notes,
     '',
   ].join('\n')}`,
 );
-console.log('wrote docs/PERFORMANCE.md');
+const readme = await readFile(join(repo, 'README.md'), 'utf8');
+const marked = /(<!-- bench:table -->\n)[\s\S]*?(<!-- \/bench:table -->)/;
+if (marked.test(readme)) {
+  const summary = `${table}\n\n${machine}; \`${command}\`, ${new Date().toISOString().slice(0, 10)}.\n`;
+  await writeFile(join(repo, 'README.md'), readme.replace(marked, (_, open, close) => `${open}${summary}${close}`));
+}
+console.log('wrote docs/PERFORMANCE.md and the table in README.md');
