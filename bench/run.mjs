@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
