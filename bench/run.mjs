@@ -128,6 +128,90 @@ async function searchBench(env, collection, shub) {
   return result;
 }
 
+const LS_CALLS = quick ? 200 : 1000;
+const TASK_SECONDS = quick ? [1, 3] : [1, 10, 60];
+
+/** `calls` listings of the collection's root through the core's Transfer client and through @globus/sdk, alternating. */
+async function lsBench(start, collection) {
+  const { TokenSource } = await import('../lib/core/auth/index.js');
+  const { TransferClient } = await import('../lib/core/transfer/index.js');
+  const { transfer } = await import('@globus/sdk');
+  const tokens = new TokenSource({ clientId: start.client_id, clientSecret: start.client_secret, authUrl: start.url });
+  let coreCalls = 0;
+  const core = new TransferClient({ baseUrl: start.url, tokens, onCall: () => coreCalls++ });
+  const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, 'urn:globus:auth:scope:transfer.api.globus.org:all');
+  const before = process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER;
+  process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER = start.url;
+  try {
+    const viaCore = async () => {
+      const began = performance.now();
+      for (let i = 0; i < LS_CALLS; i++) for await (const entry of core.ls(collection.id, '/')) void entry;
+      return (performance.now() - began) / 1000;
+    };
+    const viaSdk = async () => {
+      const began = performance.now();
+      for (let i = 0; i < LS_CALLS; i++) {
+        const res = await transfer.fileOperations.ls(collection.id, { query: { path: '/' }, headers: { Authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`@globus/sdk ls answered ${res.status}`);
+        await res.json();
+      }
+      return (performance.now() - began) / 1000;
+    };
+    await viaCore();
+    await viaSdk();
+    coreCalls = 0;
+    const [ours, sdk] = await alternate(RUNS, [viaCore, viaSdk]);
+    return { ours: median(ours), sdk: median(sdk), callsPerLs: coreCalls / (RUNS * LS_CALLS) };
+  } finally {
+    if (before === undefined) delete process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER;
+    else process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER = before;
+  }
+}
+
+/**
+ * Tasks slowed to last about `seconds` (a sandbox in this process with a transfer rate),
+ * waited for with the Registry's poll settings; counts the task polls and their gaps.
+ */
+async function pollBench() {
+  const { startSandbox } = await import('../lib/sandbox/sandbox.js');
+  const { defaultWorld } = await import('../lib/sandbox/world.js');
+  const { TokenSource } = await import('../lib/core/auth/index.js');
+  const { TransferClient } = await import('../lib/core/transfer/index.js');
+  const { DEFAULT_POLL_MS, DEFAULT_MAX_POLL_MS } = await import('../lib/core/registry/options.js');
+  const dataDir = join(tmp, 'poll-sandbox');
+  const world = defaultWorld({ dataDir, home: tmp });
+  const rate = 4 * MiB;
+  world.transferRate = rate;
+  for (const e of world.endpoints) if (e.root) await mkdir(e.root, { recursive: true });
+  const sb = await startSandbox({ world, dataDir });
+  const out = [];
+  try {
+    const ep = world.endpoints.find((e) => e.httpsServer);
+    const tokens = new TokenSource({ clientId: world.clients[0].id, clientSecret: world.clients[0].secret, authUrl: sb.url });
+    const polls = [];
+    const client = new TransferClient({
+      baseUrl: sb.url,
+      tokens,
+      onCall: (call) => {
+        if (/\/v0\.10\/task\/[^/]+$/.test(new URL(call.url).pathname)) polls.push(performance.now());
+      },
+    });
+    for (const seconds of TASK_SECONDS) {
+      await writeRandom(join(ep.root, `poll-${seconds}.bin`), seconds * rate);
+      polls.length = 0;
+      const began = performance.now();
+      const task = await client.submitTransfer({ source: ep.id, destination: ep.id, items: [{ source: `/poll-${seconds}.bin`, destination: `/poll-${seconds}.copy` }] });
+      const done = await client.waitForTask(task.taskId ?? task.task_id, { pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS });
+      const took = (performance.now() - began) / 1000;
+      const gaps = polls.slice(1).map((t, i) => (t - polls[i]) / 1000);
+      out.push({ seconds, took, status: done.status, polls: polls.length, minGap: gaps.length ? Math.min(...gaps) : NaN, lastGap: gaps.at(-1) ?? NaN });
+    }
+  } finally {
+    await sb.close();
+  }
+  return { out, pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS };
+}
+
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-bench-'));
 const rows = [];
 const notes = [];
@@ -218,6 +302,30 @@ try {
     'same calls, less time',
     search.concurrent.calls === search.sequential.calls && search.concurrent.seconds < search.sequential.seconds,
   ]);
+
+  console.log(`${LS_CALLS} ls calls, core against @globus/sdk, ${RUNS} runs each`);
+  const ls = await lsBench(start, collection);
+  rows.push([
+    `${LS_CALLS} \`ls\` calls, one after the other`,
+    `core: ${fmt(ls.ours)} s (${fmt(ls.callsPerLs, 1)} HTTP call per ls)`,
+    `\`@globus/sdk\`: ${fmt(ls.sdk)} s`,
+    `sdk/ours ${fmt(ls.sdk / ls.ours)}`,
+    'sdk/ours ≥ 1.0',
+    ls.sdk >= ls.ours,
+  ]);
+
+  console.log(`transfer tasks of ${TASK_SECONDS.join(', ')} s`);
+  const poll = await pollBench();
+  for (const t of poll.out) {
+    rows.push([
+      `Transfer task of about ${t.seconds} s, waited for`,
+      `${t.polls} polls, ${fmt(t.took, 1)} s to ${t.status}`,
+      `gaps: shortest ${fmt(t.minGap, 2)} s, last ${fmt(t.lastGap, 2)} s (poll ${poll.pollMs / 1000} s ×1.5 up to ${poll.maxPollMs / 1000} s)`,
+      '',
+      'no gap < 1 s; noticed within one interval',
+      !(t.minGap < 0.99) && t.status === 'SUCCEEDED',
+    ]);
+  }
 
   console.log(`start-up, ${STARTUP_RUNS} runs each`);
   const [version, bare] = await alternate(STARTUP_RUNS, [() => timed(process.execPath, ['bin/sregistry-globus.js', '--version']), () => timed(process.execPath, ['-e', '0'])]);

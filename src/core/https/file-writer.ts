@@ -5,6 +5,12 @@ import { SregistryError } from '../errors.js';
 const STAGE = 4 * 1024 * 1024;
 /** A push leaving less room than this while the other buffer is still being written asks the caller to wait. */
 const HEADROOM = 512 * 1024;
+/**
+ * After this many bytes written, a flush to disk starts in the background. The caller
+ * flushes the finished file before publishing it; flushing as the bytes come spreads that
+ * work over the download instead of paying for the whole file at the end.
+ */
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 /**
  * Writes received bytes to an open file at increasing positions through two staging
@@ -21,6 +27,8 @@ export class PositionedWriter {
   #filled = 0;
   #inFlight: Promise<void> | undefined;
   #error: SregistryError | undefined;
+  #unflushed = 0;
+  #flushing: Promise<void> | undefined;
 
   constructor(handle: FileHandle, path: string, position: number) {
     this.#handle = handle;
@@ -62,7 +70,7 @@ export class PositionedWriter {
     return undefined;
   }
 
-  /** Waits until every pushed byte is on disk. */
+  /** Waits until every pushed byte is written (and any background flush has ended). */
   async drain(): Promise<void> {
     if (this.#inFlight) await this.#inFlight;
     if (this.#error) throw this.#error;
@@ -70,7 +78,22 @@ export class PositionedWriter {
       this.#flip();
       await this.#inFlight;
     }
+    await this.#flushing;
     if (this.#error) throw this.#error;
+  }
+
+  /** One background flush at a time; a failed one is left to the final flush of the caller to report. */
+  #flushSoon(): void {
+    if (this.#flushing || this.#unflushed < FLUSH_EVERY) return;
+    this.#unflushed = 0;
+    this.#flushing = this.#handle.datasync().then(
+      () => {
+        this.#flushing = undefined;
+      },
+      () => {
+        this.#flushing = undefined;
+      },
+    );
   }
 
   /** Starts writing the current stage and turns to the other one (which must be free). */
@@ -85,6 +108,8 @@ export class PositionedWriter {
     this.#inFlight = writeAll(this.#handle, stage, length, at).then(
       () => {
         this.#inFlight = undefined;
+        this.#unflushed += length;
+        this.#flushSoon();
       },
       (err: unknown) => {
         this.#inFlight = undefined;
