@@ -12,8 +12,7 @@ import type { ApiCallLike } from '../../core/registry/api-call.js';
 import { Registry } from '../../core/registry/registry.js';
 import type { RegistryEvent, RegistryOptions } from '../../core/registry/types.js';
 import { writeSif } from '../../core/sif.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
-import { defaultWorld } from '../../sandbox/world.js';
+import type { RunningSandbox } from '../../sandbox/sandbox.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { urlPath } from '../calls.js';
 import { formatBytes } from '../output.js';
@@ -82,6 +81,8 @@ async function runDemo(ctx: CommandContext) {
     const dataDir = join(tmp, 'sandbox');
     const home = join(tmp, 'home');
     await mkdir(home, { recursive: true });
+    // Loaded here, not at start-up: the other commands never need the sandbox.
+    const [{ startSandbox }, { defaultWorld }] = await Promise.all([import('../../sandbox/sandbox.js'), import('../../sandbox/world.js')]);
     const world = defaultWorld({ dataDir, home });
     const [personal, collection] = world.endpoints;
     const client = world.clients[0];
