@@ -9,6 +9,6 @@ if (problem) {
   process.stderr.write(`error: ${problem} [${NODE_VERSION_CODE}]\n`);
   process.exitCode = 2;
 } else {
-  const { main } = await import('../lib/cli/main.js');
-  process.exitCode = await main(process.argv.slice(2));
+  const { start } = await import('../lib/cli/start.js');
+  process.exitCode = await start(process.argv.slice(2));
 }

@@ -1,5 +1,4 @@
 /** `sregistry-globus`: parse the command line, run one command, report, return the exit code. */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Registry, type RegistryEvent, Redactor } from '../index.js';
 import { OUTPUT_OPTIONS, parseCommandLine, registryOptions } from './args.js';
@@ -19,6 +18,9 @@ import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
+import { version } from './version.js';
+
+export { version };
 
 export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, sandbox, demo];
 
@@ -30,15 +32,6 @@ export interface MainIO {
   env?: NodeJS.ProcessEnv;
   /** Stops the command like Ctrl-C would (for callers that embed the CLI). */
   signal?: AbortSignal;
-}
-
-export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 export async function main(argv: string[], io: MainIO = {}): Promise<number> {

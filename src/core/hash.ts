@@ -1,5 +1,6 @@
 /** A pass-through stream that hashes (SHA-256) and counts the bytes flowing through it, in one pass. */
 import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { SregistryError } from './errors.js';
 
@@ -29,3 +30,31 @@ export class HashingStream extends Transform {
 }
 
 export const createHashingStream = (): HashingStream => new HashingStream();
+
+/** Bytes read at a time by `hashFileOnce`, into its one buffer. */
+const FILE_READ = 4 * 1024 * 1024;
+
+/**
+ * SHA-256 and size of a file read once with positioned reads into one reused buffer (no
+ * stream, no buffer per chunk); `onBytes` sees the running count after every read. Read
+ * errors and aborts are thrown as they come; callers word them.
+ */
+export async function hashFileOnce(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+  const handle = await open(file, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(FILE_READ);
+    let size = 0;
+    for (;;) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+      onBytes?.(size);
+    }
+    return { sha256: hash.digest('hex'), size };
+  } finally {
+    await handle.close();
+  }
+}

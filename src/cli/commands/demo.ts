@@ -8,8 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SregistryError, type ApiCallLike, Registry, type RegistryEvent, type RegistryOptions, writeSif } from '../../index.js';
-import { startSandbox, type RunningSandbox } from '../../sandbox/sandbox.js';
-import { defaultWorld } from '../../sandbox/world.js';
+import type { RunningSandbox } from '../../sandbox/sandbox.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { urlPath } from '../calls.js';
 import { formatBytes } from '../output.js';
@@ -78,6 +77,8 @@ async function runDemo(ctx: CommandContext) {
     const dataDir = join(tmp, 'sandbox');
     const home = join(tmp, 'home');
     await mkdir(home, { recursive: true });
+    // Loaded here, not at start-up: the other commands never need the sandbox.
+    const [{ startSandbox }, { defaultWorld }] = await Promise.all([import('../../sandbox/sandbox.js'), import('../../sandbox/world.js')]);
     const world = defaultWorld({ dataDir, home });
     const [personal, collection] = world.endpoints;
     const client = world.clients[0];

@@ -1,4 +1,3 @@
-import { main as sandboxMain } from '../../sandbox/main.js';
 import type { CommandSpec } from '../command.js';
 import { EXIT_OK } from '../errors.js';
 
@@ -32,6 +31,8 @@ export const sandbox: CommandSpec = {
   registry: false,
   standalone: true,
   async run(ctx) {
+    // Loaded here, not at start-up: the other commands never need the sandbox.
+    const { main: sandboxMain } = await import('../../sandbox/main.js');
     const code = await sandboxMain(ctx.argv, { stdout: ctx.streams.stdout, stderr: ctx.streams.stderr, signal: ctx.signal });
     return { json: null, text: '', handled: true, ...(code !== EXIT_OK ? { exitCode: code } : {}) };
   },

@@ -91,6 +91,7 @@ export class CollectionHttpsClient {
           res = await request({
             ...this.#common(call, options.signal),
             headers,
+            bulk: true,
             body: () => {
               const attempt: UploadAttempt = { digest: new RunningDigest(), complete: false };
               current.attempt = attempt;
@@ -128,7 +129,7 @@ export class CollectionHttpsClient {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-      get: (headers) => request({ ...this.#common(call, options.signal), headers }),
+      get: (headers) => request({ ...this.#common(call, options.signal), headers, bulk: true }),
       fail: (res) => answerError(res, call, current),
     });
     let current: string | undefined;

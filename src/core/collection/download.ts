@@ -2,6 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SregistryError, isSregistryError } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
+import { BulkBody } from '../http/bulk-exchange.js';
 import type { HttpResponse } from '../http/request.js';
 import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, type RetryPolicy } from '../http/retry.js';
 import { RunningDigest } from './digest.js';
@@ -150,14 +151,20 @@ export class ResumableDownload {
     }
   }
 
+  /** Hashes and writes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
   async #consume(body: Readable, handle: FileHandle): Promise<void> {
     const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes);
+    const take = (piece: Buffer): Promise<void> | undefined => {
+      this.#digest.update(piece);
+      this.#s.onProgress?.(this.#digest.bytes, this.#total);
+      return writer.push(piece);
+    };
     let bodyError: unknown;
     try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        this.#digest.update(chunk);
-        this.#s.onProgress?.(this.#digest.bytes, this.#total);
-        await writer.push(chunk);
+      if (body instanceof BulkBody) {
+        await body.consume(take);
+      } else {
+        for await (const chunk of body as AsyncIterable<Buffer>) await take(chunk);
       }
     } catch (err) {
       bodyError = err;

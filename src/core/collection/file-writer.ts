@@ -1,22 +1,34 @@
 import type { FileHandle } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
 
-/** How much received data may wait while the previous write is still on its way. */
-const HIGH_WATER = 4 * 1024 * 1024;
+/** Size of each of the two staging buffers: the size of every write but the last. */
+const STAGE = 4 * 1024 * 1024;
+/** A push leaving less room than this while the other buffer is still being written asks the caller to wait. */
+const HEADROOM = 512 * 1024;
+/**
+ * After this many bytes written, a flush to disk starts in the background. The caller
+ * flushes the finished file before publishing it; flushing as the bytes come spreads that
+ * work over the download instead of paying for the whole file at the end.
+ */
+const FLUSH_EVERY = 64 * 1024 * 1024;
 
 /**
- * Writes received chunks to an open file at increasing positions, one write at a time,
- * batching whatever arrives meanwhile. Reading the network and writing the disk overlap,
- * and at most about 2 × HIGH_WATER bytes are held in memory.
+ * Writes received bytes to an open file at increasing positions through two staging
+ * buffers taken in turn: pieces are copied into one while the other is on its way to
+ * disk, so the disk gets few large writes, the network and the disk overlap, memory stays
+ * at two buffers, and callers may reuse a piece as soon as `push` returns.
  */
 export class PositionedWriter {
   readonly #handle: FileHandle;
   readonly #path: string;
   #position: number;
-  #queued: Buffer[] = [];
-  #queuedBytes = 0;
+  #stages: Buffer[] | undefined;
+  #turn = 0;
+  #filled = 0;
   #inFlight: Promise<void> | undefined;
   #error: SregistryError | undefined;
+  #unflushed = 0;
+  #flushing: Promise<void> | undefined;
 
   constructor(handle: FileHandle, path: string, position: number) {
     this.#handle = handle;
@@ -24,40 +36,80 @@ export class PositionedWriter {
     this.#position = position;
   }
 
-  /** Queues a chunk; waits only when too much is queued. Throws LOCAL_IO once a write failed. */
-  async push(chunk: Buffer): Promise<void> {
+  /**
+   * Copies `piece`; answers a promise when the caller should wait for it before pushing
+   * more. Throws LOCAL_IO once a write failed.
+   */
+  push(piece: Uint8Array): Promise<void> | undefined {
     if (this.#error) throw this.#error;
-    this.#queued.push(chunk);
-    this.#queuedBytes += chunk.length;
-    if (!this.#inFlight) this.#start();
-    else if (this.#queuedBytes >= HIGH_WATER) {
-      await this.#inFlight;
-      if (this.#error) throw this.#error;
-      this.#start();
+    const stages = (this.#stages ??= [Buffer.allocUnsafe(STAGE), Buffer.allocUnsafe(STAGE)]);
+    let offset = 0;
+    while (offset < piece.length) {
+      const stage = stages[this.#turn]!;
+      const n = Math.min(stage.length - this.#filled, piece.length - offset);
+      stage.set(piece.subarray(offset, offset + n), this.#filled);
+      this.#filled += n;
+      offset += n;
+      if (this.#filled < stage.length) break;
+      if (this.#inFlight) {
+        // Both buffers are full: keep the rest of the piece (the caller may reuse it) and wait.
+        const rest = Buffer.from(piece.subarray(offset));
+        return this.#inFlight.then(() => {
+          if (this.#error) throw this.#error;
+          this.#flip();
+          return this.push(rest);
+        });
+      }
+      this.#flip();
     }
+    if (this.#inFlight && STAGE - this.#filled < HEADROOM) {
+      return this.#inFlight.then(() => {
+        if (this.#error) throw this.#error;
+      });
+    }
+    return undefined;
   }
 
-  /** Waits until every queued chunk is on disk. */
+  /** Waits until every pushed byte is written (and any background flush has ended). */
   async drain(): Promise<void> {
-    while (this.#inFlight || this.#queuedBytes > 0) {
-      if (this.#inFlight) await this.#inFlight;
-      if (this.#error) throw this.#error;
-      if (this.#queuedBytes > 0) this.#start();
+    if (this.#inFlight) await this.#inFlight;
+    if (this.#error) throw this.#error;
+    if (this.#filled > 0) {
+      this.#flip();
+      await this.#inFlight;
     }
+    await this.#flushing;
     if (this.#error) throw this.#error;
   }
 
-  #start(): void {
-    const buffers = this.#queued;
-    const length = this.#queuedBytes;
+  /** One background flush at a time; a failed one is left to the final flush of the caller to report. */
+  #flushSoon(): void {
+    if (this.#flushing || this.#unflushed < FLUSH_EVERY) return;
+    this.#unflushed = 0;
+    this.#flushing = this.#handle.datasync().then(
+      () => {
+        this.#flushing = undefined;
+      },
+      () => {
+        this.#flushing = undefined;
+      },
+    );
+  }
+
+  /** Starts writing the current stage and turns to the other one (which must be free). */
+  #flip(): void {
+    const stage = this.#stages![this.#turn]!;
+    const length = this.#filled;
     const at = this.#position;
-    this.#queued = [];
-    this.#queuedBytes = 0;
     this.#position += length;
+    this.#turn ^= 1;
+    this.#filled = 0;
     // Never rejects: a failure is kept and thrown by the next push or drain.
-    this.#inFlight = writeAll(this.#handle, buffers, length, at).then(
+    this.#inFlight = writeAll(this.#handle, stage, length, at).then(
       () => {
         this.#inFlight = undefined;
+        this.#unflushed += length;
+        this.#flushSoon();
       },
       (err: unknown) => {
         this.#inFlight = undefined;
@@ -67,14 +119,11 @@ export class PositionedWriter {
   }
 }
 
-async function writeAll(handle: FileHandle, buffers: Buffer[], length: number, position: number): Promise<void> {
-  const { bytesWritten } = await handle.writev(buffers, position);
-  if (bytesWritten === length) return;
-  // A short write (rare on regular files): send the rest in one piece.
-  const rest = Buffer.concat(buffers, length).subarray(bytesWritten);
+async function writeAll(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   let done = 0;
-  while (done < rest.length) {
-    const { bytesWritten: n } = await handle.write(rest, done, rest.length - done, position + bytesWritten + done);
-    done += n;
+  // A short write (rare on regular files) is continued where it stopped.
+  while (done < length) {
+    const { bytesWritten } = await handle.write(buffer, done, length - done, position + done);
+    done += bytesWritten;
   }
 }

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SregistryError } from '../errors.js';
 import { RunningDigest } from './digest.js';
@@ -17,18 +17,23 @@ export interface UploadAttempt {
 
 export type UploadProgress = (bytesSent: number, total?: number) => void;
 
+/** Bytes read from a file at a time, into one of two buffers the attempt reuses. */
 const READ_CHUNK = 1024 * 1024;
 
 /**
  * A fresh body for one attempt: reads the source once, hashing and counting each chunk
  * as it is handed to the connection, so the digest describes exactly the bytes sent.
+ * A file is read with positioned reads into two buffers taken in turn, so a chunk stays
+ * intact while the connection still writes it and the next one is being read; the
+ * consumer must be done with a chunk before it asks for the one after the next (the
+ * bulk exchange of the HTTP layer is).
  */
 export function uploadBody(source: UploadSource, size: number | undefined, attempt: UploadAttempt, onProgress?: UploadProgress): AsyncGenerator<Uint8Array> {
   const what = 'file' in source ? source.file : 'the upload stream';
   async function* body(): AsyncGenerator<Uint8Array> {
     let input: AsyncIterable<Buffer | string>;
     try {
-      input = 'file' in source ? createReadStream(source.file, { highWaterMark: READ_CHUNK }) : source.stream();
+      input = 'file' in source ? await fileChunks(source.file) : source.stream();
     } catch (err) {
       throw fail(attempt, localError(`Could not open ${what}`, err));
     }
@@ -54,6 +59,27 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
     attempt.complete = true;
   }
   return body();
+}
+
+/** The file's bytes as views of two alternating buffers; the file is closed at the end or when the consumer stops. */
+async function fileChunks(file: string): Promise<AsyncIterable<Buffer>> {
+  const handle = await open(file, 'r');
+  async function* chunks(h: FileHandle): AsyncGenerator<Buffer> {
+    try {
+      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+      let position = 0;
+      for (let turn = 0; ; turn ^= 1) {
+        const buffer = buffers[turn]!;
+        const { bytesRead } = await h.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await h.close();
+    }
+  }
+  return chunks(handle);
 }
 
 const changed = (what: string, read: number, size: number): SregistryError =>

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
 import { getAgent } from './agent.js';
+import { bulkRequest } from './bulk-exchange.js';
 import { ERROR_BODY_LIMIT, readLimited } from './body.js';
 import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
 import {
@@ -66,6 +67,12 @@ export interface RequestOptions {
   throwOnError?: boolean;
   /** Called once for every attempt that got an answer (not for attempts that failed without one). */
   onCall?: (call: ApiCall) => void;
+  /**
+   * A large file body: each attempt gets a connection of its own that reads into one
+   * reused buffer (`res.body` is then a `BulkBody`), and an iterable body's chunks may be
+   * reused by their producer (see bulk-exchange.ts).
+   */
+  bulk?: boolean;
 }
 
 export interface HttpResponse {
@@ -188,15 +195,10 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     const startedAt = performance.now();
     let res: Dispatcher.ResponseData;
     try {
-      res = await undiciRequest(p.url, {
-        dispatcher: getAgent(),
-        method: p.method as Dispatcher.HttpMethod,
-        headers: p.headers,
-        body: attemptBody.body as never,
-        signal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
+      const settings = { method: p.method, headers: p.headers, body: attemptBody.body as never, signal, headersTimeout: timeout, bodyTimeout: timeout };
+      res = opts.bulk
+        ? ((await bulkRequest(p.url, settings)) as unknown as Dispatcher.ResponseData)
+        : await undiciRequest(p.url, { ...settings, dispatcher: getAgent(), method: p.method as Dispatcher.HttpMethod });
     } catch (err) {
       await failedAttempt(err, retries, attemptBody.started());
       continue;

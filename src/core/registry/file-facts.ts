@@ -1,10 +1,7 @@
 /** Local file facts the operations need: size, SHA-256 in one read, small temp files. */
-import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { SregistryError, isSregistryError } from '../errors.js';
-import { HashingStream } from '../hash.js';
+import { hashFileOnce } from '../hash.js';
 import { createTempFile, discardTemp } from '../storage.js';
 
 export async function localFileSize(file: string): Promise<number> {
@@ -21,25 +18,24 @@ export async function localFileSize(file: string): Promise<number> {
 
 /** Reads the file once and returns its SHA-256 and size; `onBytes` sees the running count. */
 export async function hashFile(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
-  const hasher = new HashingStream();
   let last = 0;
-  const sink = new Writable({
-    write(_chunk, _enc, cb) {
-      if (onBytes && hasher.bytes - last >= 1 << 20) {
-        last = hasher.bytes;
-        onBytes(hasher.bytes);
-      }
-      cb();
-    },
-  });
   try {
-    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), hasher, sink, signal ? { signal } : {});
+    const result = await hashFileOnce(
+      file,
+      onBytes &&
+        ((bytes) => {
+          if (bytes - last < 1 << 20) return;
+          last = bytes;
+          onBytes(bytes);
+        }),
+      signal,
+    );
+    onBytes?.(result.size);
+    return result;
   } catch (err) {
     if (signal?.aborted) throw new SregistryError('ABORTED', `Hashing ${file} was aborted by the caller`, { cause: err });
     throw new SregistryError('LOCAL_IO', `Reading ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  onBytes?.(hasher.bytes);
-  return { sha256: hasher.digest(), size: hasher.bytes };
 }
 
 /** A hidden temp file in `dir` holding `text`; the caller removes it. */
