@@ -16,6 +16,7 @@ export type {
 } from './core/registry/types.js';
 export type { ApiCallLike } from './core/registry/api-call.js';
 export { parseLocalPathMap, parseTransport, type EnvOptions } from './core/registry/options.js';
+export { displayLine } from './core/display.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
