@@ -1,7 +1,8 @@
 /** The one line a failed run ends with: what went wrong and what to do, with the stable code. */
+import { displayLine } from '../core/display.js';
 import { isSregistryError } from '../core/errors.js';
 
-const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+const oneLine = (text: string): string => displayLine(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 
 export function failureMessage(err: unknown): string {
   if (isSregistryError(err)) {

@@ -1,5 +1,6 @@
 /** The Action's log: @actions/core's commands with every line passed through the redactor. */
 import * as core from '@actions/core';
+import { displayLine } from '../core/display.js';
 import type { Redactor } from './redact.js';
 
 export interface Log {
@@ -10,7 +11,8 @@ export interface Log {
 }
 
 export function actionLog(redactor: Redactor): Log {
-  const clean = (m: string): string => redactor.redact(m);
+  // One line each: a raw newline in a user or server string could start a workflow command.
+  const clean = (m: string): string => redactor.redact(displayLine(m));
   return {
     info: (m) => core.info(clean(m)),
     debug: (m) => core.debug(clean(m)),
