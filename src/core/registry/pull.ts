@@ -15,6 +15,7 @@ import { localEndpoint, readLocalManifest, readManifestHttps } from './manifest-
 import { humanBytes, transferAndWait } from './remote.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import { httpsTarget, type Session } from './session.js';
+import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
 import type { CallOptions, ImageResult, Transport } from './types.js';
 
@@ -62,6 +63,7 @@ async function cachedCopy(session: Session, r: Resolved): Promise<{ image: strin
 export async function pull(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
   const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
+  await sweepLocalStorage(session);
   const transport = transportFor(session, r);
   const shown = `${r.vref.collection}/${r.vref.name}:${r.vref.tag}`;
 
