@@ -8,6 +8,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { newJob, runAction, sandboxInputs } from './runner.js';
 
 /** Any control character except the newlines that separate log lines. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
 
 let sb: TestSandbox;

@@ -8,6 +8,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { assertBuilt, Cli, json, sandboxEnv } from './support.js';
 
 /** Any control character, DEL or C1 control except the one newline that ends a line. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 describe('sregistry-globus: control characters in arguments', () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { displayLine, isDisplaySafe } from '../../src/core/display.js';
 import { countProperty } from '../reliability/ledger.js';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 describe('displayLine', () => {

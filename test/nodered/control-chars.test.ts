@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes } from './support.js';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/;
 
 describe('sregistry nodes: control characters in messages', () => {

@@ -33,7 +33,7 @@ const runTexts = (runs: CliRun[]) => Object.fromEntries(runs.flatMap((r, i) => [
 
 describe('secrets stay out of everything', () => {
   it('every CLI command, with --debug and --json too, and a wrong secret', async () => {
-    const env = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id };
+    const env: NodeJS.ProcessEnv = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id };
     const cli = new Cli(env);
     const file = join(sb.tmp, 'secret-scan.sif');
     await writeSif(file, { payloadBytes: randomBytes(96 * 1024) });
