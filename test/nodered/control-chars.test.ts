@@ -30,16 +30,18 @@ describe('sregistry nodes: control characters in messages', () => {
       clientCredentials(sb),
     );
     const statuses = recordStatuses(helper.getNode('op'));
-    for (const [uri, shown] of [
-      [`globus://${sb.collection.id}/fm/pw\nned:v1`, 'pw\\nned'],
-      [`globus://${sb.collection.id}/fm/\u001b]0;owned\u0007x:v1`, '\\x1b]0;owned\\x07x'],
-      [`globus://${sb.collection.id}/fm/a\u202eb\r:v1`, 'a\\u{202e}b\\r'],
+    // The reference parser quotes what it refuses with JSON escapes; msg.transport is echoed as given.
+    for (const [msg, code, shown] of [
+      [{ uri: `globus://${sb.collection.id}/fm/pw\nned:v1` }, 'INVALID_REFERENCE', /pw\\nned/],
+      [{ uri: `globus://${sb.collection.id}/fm/\u001b]0;owned\u0007x:v1` }, 'INVALID_REFERENCE', /\\(x1b|u001b)\]0;owned\\(x07|u0007)x/],
+      [{ uri: `globus://${sb.collection.id}/fm/a\u202eb\r:v1` }, 'INVALID_REFERENCE', /a\\u(\{202e\}|202e)b\\r/],
+      [{ transport: 'https\u001b]0;owned\u0007\r\nx' }, undefined, /"https\\x1b\]0;owned\\x07\\r\\nx"/],
     ] as const) {
       const caught = nextMessage(helper.getNode('caught'));
-      helper.getNode('op').receive({ uri });
+      helper.getNode('op').receive({ ...msg });
       const error = (await caught).error as { message: string; code?: string };
-      expect(error.code).toBe('INVALID_REFERENCE');
-      expect(error.message).toContain(shown);
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(shown);
       expect(RAW_CONTROL.test(error.message)).toBe(false);
       const last = statuses.at(-1);
       expect(last).toMatchObject({ fill: 'red', shape: 'ring' });

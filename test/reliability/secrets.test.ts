@@ -75,7 +75,7 @@ describe('secrets stay out of everything', () => {
     countSecretsScan('CLI: every command', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
     expect(scan.hits).toEqual([]);
     expect(scan.files).toBeGreaterThan(2);
-  });
+  }, 240_000);
 
   it('the Action: push, pull and a wrong secret, with debug logging', async () => {
     const job = await newJob(sb.tmp);
@@ -95,7 +95,7 @@ describe('secrets stay out of everything', () => {
     const scan = await scanForSecrets(secrets(), texts, [job.workspace, job.runnerTemp], commandFiles);
     countSecretsScan('Action: push, pull, wrong secret', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
     expect(scan.hits).toEqual([]);
-  });
+  }, 120_000);
 
   it('a Node-RED flow in a real runtime: export, flows.json, flows_cred.json, the log, storage and database', async () => {
     await seedImage(sb, 'scan/flow:v1');
@@ -138,5 +138,5 @@ describe('secrets stay out of everything', () => {
     } finally {
       await red.stop();
     }
-  });
+  }, 120_000);
 });
