@@ -126,7 +126,8 @@ describe('secrets stay out of everything', () => {
       ];
       const deploy = await fetch(`${red.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
       expect(deploy.status).toBe(204);
-      expect((await fetch(`${red.url}/inject/in1`, { method: 'POST' })).status).toBe(200);
+      // A deploy answers before the new flows have started; the inject node is there once they have.
+      await waitFor(async () => (await fetch(`${red.url}/inject/in1`, { method: 'POST' })).status === 200, 30_000, 'the deployed inject node');
       // Three outcomes in the log: the pull worked (its file is there), the missing image and the wrong secret failed.
       await waitFor(async () => (await scanForSecrets([], {}, [join(red.userDir, 'good', 'storage')])).files > 0, 30_000, `the pull to store its image; Node-RED said:\n${red.output().slice(-3000)}`);
       await waitFor(() => (red.output().match(/\[sregistry-pull:/g) ?? []).length >= 2 && red.output(), 30_000, 'both failures in the log');
