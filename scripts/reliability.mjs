@@ -101,13 +101,14 @@ if (soak) {
   put(
     `\`npm run test:soak\` (SOAK_MINUTES=${soak.minutes}, finished ${soak.finished.slice(0, 16).replace('T', ' ')} UTC): the sandbox in a child process and one`,
     'Registry doing mixed operations; RSS and open file descriptors of both sampled and, after a warm-up of',
-    `${soak.warmupSeconds} s, bounded to +${soak.bounds.rssMB} MB and +${soak.bounds.fds} fds. Result: **${soak.passed ? 'passed' : 'FAILED'}**.`,
+    `${soak.warmupSeconds} s, bounded to +${soak.bounds.rssMB} MB, a trend of ${soak.bounds.rssSlopeMBPer10Min} MB per 10 minutes and +${soak.bounds.fds} fds. Result: **${soak.passed ? 'passed' : 'FAILED'}**.`,
     '',
     table(
-      ['process', 'RSS after warm-up (MB)', 'RSS max (MB)', 'RSS growth (MB)', 'fds after warm-up', 'fds max', 'fd growth'],
-      ['client', 'sandbox'].map((who) => [who, f(who, 'rssMB').baseline, f(who, 'rssMB').max, f(who, 'rssMB').growth, f(who, 'fds').baseline, f(who, 'fds').max, f(who, 'fds').growth]),
+      ['process', 'RSS after warm-up (MB)', 'RSS max (MB)', 'RSS growth (MB)', 'RSS trend (MB/10 min)', 'fds after warm-up', 'fds max', 'fd growth'],
+      ['client', 'sandbox'].map((who) => [who, f(who, 'rssMB').baseline, f(who, 'rssMB').max, f(who, 'rssMB').growth, f(who, 'rssMB').slopePer10Min, f(who, 'fds').baseline, f(who, 'fds').max, f(who, 'fds').growth]),
     ),
     '',
+    ...(soak.problems?.length ? [`Problems: ${soak.problems.join('; ')}.`, ''] : []),
     `Operations: ${Object.entries(soak.operations).map(([k, v]) => `${k.replace('_', ' ')} ${n(v)}`).join(', ')}; failed cycles: ${soak.failedCycles.length}.`,
     '',
   );

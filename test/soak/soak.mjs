@@ -70,10 +70,21 @@ const samples = [];
 const began = Date.now();
 const until = began + MINUTES * 60_000;
 
+/** Requests the sandbox has served so far (its log keeps the newest 10,000), from its admin API. */
+async function sandboxRequests() {
+  try {
+    const res = await fetch(`${info.url}/_sandbox/requests?since=${Number.MAX_SAFE_INTEGER}`, { headers: { authorization: `Bearer ${info.admin_token}` } });
+    return (await res.json()).next;
+  } catch {
+    return undefined;
+  }
+}
+
 async function sample() {
   samples.push({
     t: Math.round((Date.now() - began) / 1000),
     operations: Object.values(ops).reduce((a, b) => a + b, 0),
+    sandboxRequests: await sandboxRequests(),
     client: { rssMB: await rssMB(process.pid), fds: await fdCount(process.pid) },
     sandbox: { rssMB: await rssMB(child.pid), fds: await fdCount(child.pid) },
   });
