@@ -11,5 +11,6 @@ export default {
   },
   testTimeout: 60000,
   maxWorkers: 2,
-  reporters: ['default', '<rootDir>/scripts/jest-count-reporter.cjs'],
+  setupFilesAfterEnv: ['<rootDir>/test/reliability/setup.ts'],
+  reporters: ['default', '<rootDir>/scripts/jest-reliability-reporter.cjs', '<rootDir>/scripts/jest-count-reporter.cjs'],
 };

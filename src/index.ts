@@ -20,6 +20,7 @@ export type {
   ApiCallLike,
 } from './core/registry/types.js';
 export { parseLocalPathMap, parseTransport, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
+export { displayLine } from './core/display.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,

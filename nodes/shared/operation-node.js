@@ -21,6 +21,14 @@ function errorText(err) {
   return shorten(err && err.message ? err.message : String(err));
 }
 
+/** The error with its message made safe for one line (the core's display rule), code and fields kept. */
+function oneLineError(core, err) {
+  if (!core || !(err instanceof Error)) return err;
+  const line = core.displayLine(err.message);
+  if (line !== err.message) err.message = line;
+  return err;
+}
+
 function sizeText(bytes) {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let n = bytes;
@@ -104,14 +112,15 @@ function setupOperationNode(RED, node, config, op) {
       const result = await node.client.run(transport, (registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
       current = undefined;
-      show({ fill: 'green', shape: 'dot', text: shorten(op.doneText(result)) });
+      show({ fill: 'green', shape: 'dot', text: shorten(core.displayLine(op.doneText(result))) });
       item.send(item.msg);
       item.done();
     } catch (err) {
       current = undefined;
       if (core && err && typeof err.message === 'string') err.message = node.client.redact(core, err.message);
-      show({ fill: 'red', shape: 'ring', text: errorText(err) });
-      item.done(err);
+      const safe = oneLineError(core, err);
+      show({ fill: 'red', shape: 'ring', text: errorText(safe) });
+      item.done(safe);
     }
   }
 

@@ -4,7 +4,7 @@
  * and the one failure line.
  */
 import * as core from '@actions/core';
-import { formatBytes, isSregistryError, shortVersion, type ImageResult, type ProgressEvent, type Redactor, type RegistryEvent } from '../index.js';
+import { displayLine, formatBytes, isSregistryError, shortVersion, type ImageResult, type ProgressEvent, type Redactor, type RegistryEvent } from '../index.js';
 
 export interface Log {
   info(message: string): void;
@@ -14,7 +14,8 @@ export interface Log {
 }
 
 export function actionLog(redactor: Redactor): Log {
-  const clean = (m: string): string => redactor.redact(m);
+  // One line each: a raw newline in a user or server string could start a workflow command.
+  const clean = (m: string): string => redactor.redact(displayLine(m));
   return {
     info: (m) => core.info(clean(m)),
     debug: (m) => core.debug(clean(m)),
@@ -70,7 +71,7 @@ export function eventLogger(log: Log): (e: RegistryEvent) => void {
   };
 }
 
-const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+const oneLine = (text: string): string => displayLine(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 
 /** The one line a failed run ends with: what went wrong and what to do, with the stable code. */
 export function failureMessage(err: unknown): string {

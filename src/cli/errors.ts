@@ -1,5 +1,5 @@
 /** Exit codes and the one-line (or one-document) way the CLI reports a failure. */
-import { SregistryError } from '../index.js';
+import { displayLine, SregistryError } from '../index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -23,7 +23,7 @@ export interface ErrorDocument {
   error: { code: string; message: string; request_id: string | null; [key: string]: unknown };
 }
 
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+const oneLine = (text: string): string => displayLine(text.replace(/\s*\n\s*/g, ' ').trim());
 
 /** Makes sure a PERMISSION_DENIED message names the identity that needs the permission. */
 function withIdentity(err: SregistryError, clientId: string | undefined): string {
@@ -36,7 +36,7 @@ function withIdentity(err: SregistryError, clientId: string | undefined): string
 
 /** `error: <what failed>: <message> [<code>] (request id <id>)` */
 export function errorLine(err: unknown, what: string | undefined, clientId?: string): string {
-  const prefix = what ? `error: ${what}: ` : 'error: ';
+  const prefix = what ? `error: ${displayLine(what)}: ` : 'error: ';
   if (err instanceof UsageError) {
     const hint = err.command ? `sregistry-globus ${err.command} --help` : 'sregistry-globus --help';
     return `${prefix}${oneLine(err.message)} [USAGE] (see ${hint})`;

@@ -2,7 +2,7 @@
  * Where the CLI writes: results on stdout (a human table, or exactly one JSON document
  * with --json), everything else on stderr. Every write passes through the redactor.
  */
-import { shortVersion as coreShortVersion, type Redactor } from '../index.js';
+import { displayLine, shortVersion as coreShortVersion, type Redactor } from '../index.js';
 
 export interface OutputMode {
   json: boolean;
@@ -46,7 +46,7 @@ export class Output {
 
   /** A step of the work; hidden by --quiet and --json. */
   step(message: string): void {
-    if (!this.mode.quiet && !this.mode.json) this.line(message);
+    if (!this.mode.quiet && !this.mode.json) this.line(displayLine(message));
   }
 
   /** Only with --debug. */
@@ -90,7 +90,8 @@ export class Output {
 }
 
 /** Plain-text table with left-aligned columns separated by two spaces. */
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(displayLine));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const render = (cells: string[]) =>
     cells

@@ -150,7 +150,7 @@ export function parseGlobusUri(text: string): GlobusUri {
   try {
     ref = parseReference(path);
   } catch {
-    throw invalidUri(text, `bad image path "${path}"`);
+    throw invalidUri(text, `bad image path ${JSON.stringify(path)}`);
   }
   return { endpoint, ref };
 }

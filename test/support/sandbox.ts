@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
 import { defaultWorld } from '../../src/sandbox/world.js';
 import type { SandboxWorld } from '../../src/sandbox/model.js';
+import { flushFaults, noteFault } from '../reliability/ledger.js';
 
 export interface TestSandbox extends RunningSandbox {
   /** Temp folder holding everything this sandbox wrote. */
@@ -31,6 +32,7 @@ export async function startTestSandbox(shape?: (world: SandboxWorld, tmp: string
   if (collection.root) await mkdir(collection.root, { recursive: true });
   shape?.(world, tmp);
   const running = await startSandbox({ world, dataDir });
+  countInjectedFaults(running);
   const client = world.clients[0]!;
   return {
     ...running,
@@ -40,7 +42,25 @@ export async function startTestSandbox(shape?: (world: SandboxWorld, tmp: string
     collection,
     async stop() {
       await running.close();
+      flushFaults();
       await rm(tmp, { recursive: true, force: true });
     },
+  };
+}
+
+/** Notes every fault the sandbox injects, for docs/RELIABILITY.md (counted only when the test passes). */
+function countInjectedFaults(running: RunningSandbox): void {
+  const faults = running.context.faults;
+  const take = faults.take.bind(faults);
+  const takeTask = faults.takeTask.bind(faults);
+  faults.take = (origin, method, path) => {
+    const action = take(origin, method, path);
+    if (action) noteFault({ origin, method, path, kind: action.kind, ...(action.kind === 'status' ? { status: action.status } : {}) });
+    return action;
+  };
+  faults.takeTask = (taskType) => {
+    const action = takeTask(taskType);
+    if (action) noteFault({ origin: 'main', taskType, kind: action.kind });
+    return action;
   };
 }

@@ -16,6 +16,7 @@ import { formatBytes as humanBytes } from '../bytes.js';
 import { transferAndWait } from './tasks.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import { httpsTarget, type Session } from './session.js';
+import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
 import type { CallOptions, ImageResult, Transport } from './types.js';
 
@@ -63,6 +64,7 @@ async function cachedCopy(session: Session, r: Resolved): Promise<{ image: strin
 export async function pull(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
   const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
+  await sweepLocalStorage(session);
   const transport = transportFor(session, r);
   const shown = `${r.vref.collection}/${r.vref.name}:${r.vref.tag}`;
 

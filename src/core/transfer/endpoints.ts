@@ -1,6 +1,7 @@
 import type { ApiRequest, CallOptions, TransferApi } from './api.js';
 import type { EndpointDocument, EndpointList } from './documents.js';
 import { offsetPaged } from './paging.js';
+import { dataOf, documentWith } from './shapes.js';
 
 export type EndpointSearchScope = 'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'shared-with-me' | 'recently-used' | 'administered-by-me';
 
@@ -32,12 +33,13 @@ export function searchEndpoints(api: TransferApi, options: EndpointSearchOptions
         ...(options.signal ? { signal: options.signal } : {}),
       };
       const page = await api.call<EndpointList>(req);
-      return { items: page.DATA ?? [], more: page.has_next_page === true };
+      return { items: dataOf<EndpointDocument>(page, what, ['id']), more: page.has_next_page === true };
     },
     { pageSize: ENDPOINT_SEARCH_PAGE, maxItems },
   );
 }
 
-export function getEndpoint(api: TransferApi, id: string, options: CallOptions = {}): Promise<EndpointDocument> {
-  return api.call<EndpointDocument>({ path: endpointPath(id), action: `getting endpoint ${id}`, ...options });
+export async function getEndpoint(api: TransferApi, id: string, options: CallOptions = {}): Promise<EndpointDocument> {
+  const doc = await api.call<unknown>({ path: endpointPath(id), action: `getting endpoint ${id}`, ...options });
+  return documentWith<EndpointDocument>(doc, `getting endpoint ${id}`, ['id']);
 }

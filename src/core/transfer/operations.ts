@@ -2,6 +2,7 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import type { CallOptions, TransferApi } from './api.js';
 import type { FileEntry, FileList, OperationResult } from './documents.js';
 import { offsetPaged } from './paging.js';
+import { dataOf, documentWith } from './shapes.js';
 
 export interface LsOptions extends CallOptions {
   /** Include dot files; the service's default is true. */
@@ -40,7 +41,7 @@ export function ls(api: TransferApi, endpoint: string, path: string, options: Ls
         action: `listing ${path} ${on(endpoint)}`,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const items = page.DATA ?? [];
+      const items = dataOf<FileEntry>(page, `listing ${path} ${on(endpoint)}`, ['name']);
       const total = typeof page.total === 'number' ? page.total : offset + items.length;
       return { items, more: offset + items.length < total };
     },
@@ -51,7 +52,8 @@ export function ls(api: TransferApi, endpoint: string, path: string, options: Ls
 /** One path's file document; undefined when the path does not exist (other failures throw). */
 export async function stat(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<FileEntry | undefined> {
   try {
-    return await api.call<FileEntry>({ path: operationPath(endpoint, 'stat'), query: { path }, action: `looking up ${path} ${on(endpoint)}`, ...options });
+    const action = `looking up ${path} ${on(endpoint)}`;
+    return documentWith<FileEntry>(await api.call<unknown>({ path: operationPath(endpoint, 'stat'), query: { path }, action, ...options }), action, ['name']);
   } catch (err) {
     if (isPathNotFound(err)) return undefined;
     throw err;

@@ -1,0 +1,90 @@
+// Totals for docs/RELIABILITY.md: reads the ledger the tests appended to
+// (.reliability/ledger/*.jsonl, see test/reliability/ledger.ts), keeps the entries of tests
+// that passed, and writes .reliability/last-run.json. `npm run reliability` renders it.
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join, relative } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+const DIR = join(ROOT, '.reliability');
+const LEDGER = join(DIR, 'ledger');
+
+// The operation a test exercises, from its name (the suites name their operation).
+function operationOf(entry) {
+  const m = /\b(push|pull|record|search|delete|inspect|images)\b/i.exec(`${entry.test} ${entry.testPath}`);
+  return m ? m[1].toLowerCase() : 'other';
+}
+
+function add(map, key, n) {
+  map[key] = (map[key] || 0) + n;
+}
+
+class ReliabilityReporter {
+  onRunStart() {
+    rmSync(LEDGER, { recursive: true, force: true });
+    mkdirSync(LEDGER, { recursive: true });
+  }
+
+  onRunComplete(_contexts, results) {
+    const passed = new Set();
+    const files = new Set();
+    for (const file of results.testResults) {
+      const path = relative(ROOT, file.testFilePath);
+      files.add(path);
+      for (const a of file.testResults) if (a.status === 'passed') passed.add(`${path}\u0000${a.fullName}`);
+    }
+    const entries = [];
+    if (existsSync(LEDGER)) {
+      for (const name of readdirSync(LEDGER)) {
+        for (const line of readFileSync(join(LEDGER, name), 'utf8').split('\n')) if (line) entries.push(JSON.parse(line));
+      }
+    }
+    const totals = { faults: {}, faultTests: {}, kills: {}, concurrent: {}, properties: {}, secrets: {}, counted: 0, dropped: 0 };
+    const faultTests = {};
+    for (const e of entries) {
+      const key = `${relative(ROOT, e.testPath)}\u0000${e.test}`;
+      if (!passed.has(key)) {
+        totals.dropped++;
+        continue;
+      }
+      totals.counted++;
+      switch (e.kind) {
+        case 'fault':
+          add(totals.faults, `${operationOf(e)}\u0000${e.transport}\u0000${e.surface}\u0000${e.fault}`, 1);
+          (faultTests[`${operationOf(e)}\u0000${e.transport}`] ||= new Set()).add(key);
+          break;
+        case 'kill':
+          add(totals.kills, `${e.operation}\u0000${e.transport}`, 1);
+          break;
+        case 'concurrent': {
+          const c = (totals.concurrent[e.scenario] ||= { operations: 0, processes: 0, tests: 0 });
+          c.operations += e.operations;
+          c.processes = Math.max(c.processes, e.processes);
+          c.tests++;
+          break;
+        }
+        case 'property':
+          add(totals.properties, e.property, e.runs);
+          break;
+        case 'secrets': {
+          const s = (totals.secrets[e.scope] ||= { files: 0, bytes: 0, hits: 0, scans: 0 });
+          s.files += e.files;
+          s.bytes += e.bytes;
+          s.hits += e.hits;
+          s.scans++;
+          break;
+        }
+      }
+    }
+    for (const [k, set] of Object.entries(faultTests)) totals.faultTests[k] = set.size;
+    const summary = {
+      finished: new Date().toISOString(),
+      suites: results.numTotalTestSuites,
+      tests: { passed: results.numPassedTests, failed: results.numFailedTests, total: results.numTotalTests },
+      files: [...files].sort(),
+      ...totals,
+    };
+    mkdirSync(DIR, { recursive: true });
+    writeFileSync(join(DIR, 'last-run.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}
+module.exports = ReliabilityReporter;

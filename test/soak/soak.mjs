@@ -1,0 +1,212 @@
+// Soak: the sandbox (a child process) and one Registry (this process) doing mixed
+// operations for SOAK_MINUTES (default 30): push new bytes to a rotating tag, pull over
+// HTTPS and over Transfer, record, search, list local images, delete. RSS and open file
+// descriptors of both processes are sampled every SOAK_SAMPLE_SECONDS (default 10) and,
+// after a warm-up (the first third, at most 10 minutes), must stay within a bound of the
+// warm-up's last level, and their trend (least-squares slope) must stay under a bound per
+// 10 minutes. Writes the figures to docs/RELIABILITY.soak.json (or SOAK_OUTPUT). Needs
+// `npm run build` first; `npm run test:soak` does both.
+// `node test/soak/soak.mjs --evaluate FILE` judges the samples of an earlier run again.
+//
+// Why a third: memory climbs in the first minutes while bounded structures fill (the
+// sandbox's request log keeps its newest 10,000 requests, a cap reached after several
+// minutes at this pace) and V8 sizes its heaps. What must hold is that nothing keeps
+// growing afterwards.
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Registry } from '../../lib/index.js';
+import { closeHttp } from '../../lib/core/http/index.js';
+import { writeSif } from '../../lib/core/sif.js';
+import { startSandboxChild, stopChild } from '../../bench/support/sandbox-child.mjs';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
+const SAMPLE_MS = Number(process.env.SOAK_SAMPLE_SECONDS ?? 10) * 1000;
+const OUTPUT = process.env.SOAK_OUTPUT ?? join(repo, 'docs', 'RELIABILITY.soak.json');
+/** Growth allowed after warm-up: RSS in MB, file descriptors in count. */
+const RSS_BOUND_MB = Number(process.env.SOAK_RSS_BOUND_MB ?? 40);
+const FD_BOUND = Number(process.env.SOAK_FD_BOUND ?? 8);
+/** Largest trend allowed after warm-up, MB of RSS per 10 minutes. */
+const SLOPE_BOUND_MB = Number(process.env.SOAK_SLOPE_BOUND_MB ?? 5);
+if (!(MINUTES > 0)) throw new Error('SOAK_MINUTES must be a positive number');
+
+const evaluateAt = process.argv.indexOf('--evaluate');
+if (evaluateAt > 0) {
+  const file = process.argv[evaluateAt + 1];
+  const earlier = JSON.parse(await readFile(file, 'utf8'));
+  const figures = judge({ ...earlier, bounds: undefined }, earlier.samples, earlier.minutes);
+  await writeFile(file, `${JSON.stringify(figures, null, 2)}\n`);
+  report(figures, file);
+  process.exit(process.exitCode ?? 0);
+}
+
+async function rssMB(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)[1]) / 1024;
+}
+const fdCount = async (pid) => (await readdir(`/proc/${pid}/fd`)).length;
+
+const tmp = await mkdtemp(join(tmpdir(), 'sregistry-soak-'));
+const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => {
+  const collection = info?.endpoints?.find((e) => e.https_server);
+  const personal = info?.endpoints?.find((e) => e.entity_type === 'GCP_mapped_collection');
+  return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
+});
+const { info, collection, personal } = start;
+const registry = new Registry({
+  globus: { clientId: info.client_id, clientSecret: info.client_secret, authUrl: info.auth_url, transferUrl: info.transfer_url },
+  storage: join(tmp, 'storage'),
+  database: join(tmp, 'sregistry.db'),
+  localEndpoint: personal.id,
+  pollMs: 100,
+  maxPollMs: 500,
+});
+
+const ops = { push: 0, pull_https: 0, pull_transfer: 0, record: 0, search: 0, images: 0, delete: 0 };
+const failures = [];
+const samples = [];
+const began = Date.now();
+const until = began + MINUTES * 60_000;
+
+/** Requests the sandbox has served so far (its log keeps the newest 10,000), from its admin API. */
+async function sandboxRequests() {
+  try {
+    const res = await fetch(`${info.url}/_sandbox/requests?since=${Number.MAX_SAFE_INTEGER}`, { headers: { authorization: `Bearer ${info.admin_token}` } });
+    return (await res.json()).next;
+  } catch {
+    return undefined;
+  }
+}
+
+async function sample() {
+  samples.push({
+    t: Math.round((Date.now() - began) / 1000),
+    operations: Object.values(ops).reduce((a, b) => a + b, 0),
+    sandboxRequests: await sandboxRequests(),
+    client: { rssMB: await rssMB(process.pid), fds: await fdCount(process.pid) },
+    sandbox: { rssMB: await rssMB(child.pid), fds: await fdCount(child.pid) },
+  });
+}
+
+async function cycle(i) {
+  const file = join(tmp, 'image.sif');
+  await writeSif(file, { payloadBytes: Buffer.alloc(128 * 1024, i % 251), created: new Date(i * 1000) });
+  const base = `globus://${collection.id}/soak/app`;
+  const tag = `t${i % 4}`;
+  await registry.push(file, `${base}:${tag}`);
+  ops.push++;
+  await registry.pull(`${base}:${tag}`, {});
+  ops.pull_https++;
+  if (i % 3 === 0) {
+    const viaTransfer = new Registry({ ...registry.options, transport: 'transfer' });
+    try {
+      await rm(join(tmp, 'storage', 'soak'), { recursive: true, force: true });
+      await viaTransfer.pull(`${base}:${tag}`);
+      ops.pull_transfer++;
+    } finally {
+      await viaTransfer.close();
+    }
+  }
+  await registry.record(`${base}:${tag}`);
+  ops.record++;
+  await registry.search('app', { endpoint: collection.id });
+  ops.search++;
+  await registry.images('soak/app');
+  ops.images++;
+  if (i % 4 === 3) {
+    for (let t = 0; t < 4; t++) await registry.delete(`${base}:t${t}`);
+    ops.delete += 4;
+    await rm(join(tmp, 'storage', 'soak'), { recursive: true, force: true });
+  }
+}
+
+let nextSample = 0;
+try {
+  for (let i = 0; Date.now() < until; i++) {
+    try {
+      await cycle(i);
+    } catch (err) {
+      failures.push({ cycle: i, code: err?.code ?? 'INTERNAL', message: String(err?.message ?? err).slice(0, 300) });
+      if (failures.length > 5) throw new Error(`soak: too many failed cycles: ${JSON.stringify(failures)}`);
+    }
+    if (Date.now() >= nextSample) {
+      await sample();
+      nextSample = Date.now() + SAMPLE_MS;
+    }
+  }
+  await sample();
+} finally {
+  await registry.close();
+  await closeHttp();
+  await stopChild(child);
+  await rm(tmp, { recursive: true, force: true });
+}
+
+const figures = judge({ finished: new Date().toISOString(), operations: ops, failedCycles: failures }, samples, MINUTES);
+await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
+report(figures, OUTPUT);
+
+function round(n) {
+  return Math.round(n * 10) / 10;
+}
+
+/** Least-squares slope of `values` over `ts` (seconds), per 10 minutes. */
+function slopePer10Min(ts, values) {
+  const n = ts.length;
+  if (n < 2) return 0;
+  const mt = ts.reduce((a, b) => a + b, 0) / n;
+  const mv = values.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ts[i] - mt) * (values[i] - mv);
+    den += (ts[i] - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 600;
+}
+
+/** The figures of a run and whether they hold: growth over the warm-up's last level, and trend. */
+function judge(base, samples, minutes) {
+  const warmupS = Math.min(600, (minutes * 60) / 3);
+  const after = samples.filter((s) => s.t >= warmupS);
+  const baseline = samples.filter((s) => s.t < warmupS).at(-1) ?? samples[0];
+  const figures = { ...base, minutes, warmupSeconds: warmupS, bounds: { rssMB: RSS_BOUND_MB, fds: FD_BOUND, rssSlopeMBPer10Min: SLOPE_BOUND_MB } };
+  const problems = [];
+  for (const who of ['client', 'sandbox']) {
+    const rss = after.map((s) => s[who].rssMB);
+    const fds = after.map((s) => s[who].fds);
+    figures[who] = {
+      rssMB: {
+        baseline: round(baseline[who].rssMB),
+        max: round(Math.max(...rss)),
+        last: round(samples.at(-1)[who].rssMB),
+        growth: round(Math.max(...rss) - baseline[who].rssMB),
+        slopePer10Min: round(slopePer10Min(after.map((s) => s.t), rss)),
+      },
+      fds: { baseline: baseline[who].fds, max: Math.max(...fds), last: samples.at(-1)[who].fds, growth: Math.max(...fds) - baseline[who].fds },
+    };
+    const f = figures[who];
+    if (f.rssMB.growth > RSS_BOUND_MB) problems.push(`${who} RSS grew ${f.rssMB.growth} MB after warm-up (bound ${RSS_BOUND_MB})`);
+    // A trend means something only over a long enough window; short runs check growth alone.
+    const window = after.length > 1 ? after.at(-1).t - after[0].t : 0;
+    if (window >= 600 && f.rssMB.slopePer10Min > SLOPE_BOUND_MB) problems.push(`${who} RSS trends up ${f.rssMB.slopePer10Min} MB per 10 min after warm-up (bound ${SLOPE_BOUND_MB})`);
+    if (f.fds.growth > FD_BOUND) problems.push(`${who} open fds grew by ${f.fds.growth} after warm-up (bound ${FD_BOUND})`);
+  }
+  if (base.failedCycles.length > 0) problems.push(`${base.failedCycles.length} cycle(s) failed: ${base.failedCycles.map((f) => f.code).join(', ')}`);
+  figures.passed = problems.length === 0;
+  figures.problems = problems;
+  figures.samples = samples;
+  return figures;
+}
+
+function report(figures, where) {
+  const line = (who) =>
+    `${who}: RSS ${figures[who].rssMB.baseline} → max ${figures[who].rssMB.max} MB (trend ${figures[who].rssMB.slopePer10Min} MB/10 min), fds ${figures[who].fds.baseline} → max ${figures[who].fds.max}`;
+  console.log(`soak ${figures.minutes} min, ${figures.samples.at(-1).operations} operations; ${line('client')}; ${line('sandbox')}; figures in ${where}`);
+  if (!figures.passed) {
+    console.error(`soak failed: ${figures.problems.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
