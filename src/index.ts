@@ -15,16 +15,21 @@ export type {
   ImageResult,
   SearchHit,
   DeleteResult,
+  DeleteOptions,
+  RemoveResult,
   LocalImage,
   SearchOptions,
   ApiCallLike,
 } from './core/registry/types.js';
-export { parseLocalPathMap, parseTransport, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
+export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
   parseGlobusUri,
   parseImageUri,
+  toImageUri,
+  isEndpointPath,
+  sregistryCliConflict,
   parseTags,
   isGlobusUri,
   isValidName,
