@@ -172,7 +172,10 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       expect((await cli.run(['record', `${remote}:paper`])).code).toBe(0);
       const recorded = await cli.run(['get', 'lab/tool:paper']);
       expect(recorded.code).toBe(0);
-      expect(recorded.stdout.trim()).toMatch(/^https?:\/\/\S+\.sif$/);
+      const record = json<Local & { url: string | null }>(await cli.run(['inspect', 'lab/tool:paper', '--json']));
+      expect(record.image).toBeNull();
+      expect(record.url).toEqual(expect.stringContaining('lab/tool'));
+      expect(recorded.stdout).toBe(`${record.url}\n`);
       const missing = await cli.run(['get', 'lab/none']);
       expect(missing.code).toBe(1);
       expect(missing.stdout).toBe('');
