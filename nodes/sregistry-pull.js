@@ -1,4 +1,4 @@
-/** sregistry pull: downloads an image into local storage and records it. */
+/** sregistry pull: downloads an image into local storage and records it; msg.filename is the local file, for a file node after it. */
 'use strict';
 const { setupOperationNode, msgString, imageUri } = require('./shared/operation-node.js');
 
@@ -7,9 +7,12 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'pulling',
-      run: ({ node, registry, core, msg, call }) => {
+      run: async ({ node, registry, core, msg, call }) => {
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
-        return registry.pull(uri, call);
+        const result = await registry.pull(uri, call);
+        // The message that goes out is this one: a file node after the pull reads msg.filename.
+        if (typeof result.image === 'string') msg.filename = result.image;
+        return result;
       },
       doneText: (r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`,
     });

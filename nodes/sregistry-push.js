@@ -1,4 +1,9 @@
-/** sregistry push: uploads a local image file (msg.payload or the node's path) to the registry. */
+/**
+ * sregistry push: uploads a local image file to the registry. The file comes from
+ * msg.filename (as Node-RED's file nodes set it), else the node's File; msg.payload is
+ * taken for the path only when the node is set to, so the text of an unrelated node is
+ * never pushed as a file name.
+ */
 'use strict';
 const { setupOperationNode, msgString, imageUri } = require('./shared/operation-node.js');
 
@@ -18,8 +23,11 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'pushing',
       run: ({ node, registry, core, msg, call }) => {
-        const file = (typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined) || (config.file || '').trim();
-        if (!file) throw new Error(`${node.type}: no file to push: set msg.payload to its path or set one in the node`);
+        const fromPayload = config.payloadIsPath === true && typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined;
+        const file = fromPayload || msgString(msg, 'filename') || (config.file || '').trim();
+        if (!file) {
+          throw new Error(`${node.type}: no file to push: set msg.filename to its path (a Write File node does), or set a File in the node`);
+        }
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
         const tags = tagList(core, msg.tags !== undefined ? msg.tags : config.tags);
         const source = sourceInfo(msg.source);

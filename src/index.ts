@@ -15,17 +15,22 @@ export type {
   ImageResult,
   SearchHit,
   DeleteResult,
+  DeleteOptions,
+  RemoveResult,
   LocalImage,
   SearchOptions,
   ApiCallLike,
 } from './core/registry/types.js';
-export { parseLocalPathMap, parseTransport, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
+export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
 export { displayLine } from './core/display.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
   parseGlobusUri,
   parseImageUri,
+  toImageUri,
+  isEndpointPath,
+  sregistryCliConflict,
   parseTags,
   parseWatchTarget,
   formatWatchTarget,

@@ -48,6 +48,8 @@ export interface CommandContext {
   hooks: Pick<RegistryOptions, 'onProgress' | 'onEvent'>;
   signal: AbortSignal;
   env: NodeJS.ProcessEnv;
+  /** Asks a yes/no question on the terminal; undefined when stdin or stderr is not a terminal (nobody to ask). */
+  confirm(question: string): Promise<boolean> | undefined;
 }
 
 export interface CommandResult {
@@ -55,6 +57,8 @@ export interface CommandResult {
   json: unknown;
   /** What a person reads on stdout. */
   text: string;
+  /** `-F unix`: the records, one per line (fields joined by tabs); text is printed when absent. */
+  rows?: Array<Array<string | number | null | undefined>>;
   /** Exit code when not 0 (a command may succeed partially). */
   exitCode?: number;
   /** The command wrote its own output already (sandbox). */

@@ -13,6 +13,8 @@ export class UsageError extends Error {
     message: string,
     /** The command whose --help would help, if any. */
     readonly command?: string,
+    /** The stable code reported: USAGE, or the core's (INVALID_REFERENCE) when an argument was malformed. */
+    readonly code: string = 'USAGE',
   ) {
     super(message);
     this.name = 'UsageError';
@@ -39,7 +41,7 @@ export function errorLine(err: unknown, what: string | undefined, clientId?: str
   const prefix = what ? `error: ${displayLine(what)}: ` : 'error: ';
   if (err instanceof UsageError) {
     const hint = err.command ? `sregistry-globus ${err.command} --help` : 'sregistry-globus --help';
-    return `${prefix}${oneLine(err.message)} [USAGE] (see ${hint})`;
+    return `${prefix}${oneLine(err.message)} [${err.code}] (see ${hint})`;
   }
   if (err instanceof SregistryError) {
     const id = err.requestId ? ` (request id ${err.requestId})` : '';
@@ -53,13 +55,17 @@ export function errorDocument(err: unknown, clientId?: string): ErrorDocument {
   if (err instanceof SregistryError) {
     return { error: { ...err.toJSON(), code: err.code, message: withIdentity(err, clientId), request_id: err.requestId ?? null } };
   }
-  const code = err instanceof UsageError ? 'USAGE' : 'INTERNAL';
+  const code = err instanceof UsageError ? err.code : 'INTERNAL';
   const message = oneLine(err instanceof Error ? err.message : String(err));
   return { error: { code, message, request_id: null } };
 }
 
+/** The core's code for a reference or URI that does not parse (or names an image sregistry-cli would read as another). */
+const MALFORMED_ARGUMENT = 'INVALID_REFERENCE';
+
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT_USAGE;
+  if (err instanceof SregistryError && err.code === MALFORMED_ARGUMENT) return EXIT_USAGE;
   if (err instanceof SregistryError && err.code === 'ABORTED') return EXIT_INTERRUPTED;
   return EXIT_FAILED;
 }

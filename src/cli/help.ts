@@ -4,9 +4,12 @@ import type { CommandSpec, OptionHelp } from './command.js';
 
 const ENVIRONMENT = [
   'GLOBUS_CLIENT_ID, GLOBUS_CLIENT_SECRET   the confidential client (required to talk to Globus)',
+  'GLOBUS_CLIENT_SECRET_FILE                the secret read from a file instead',
+  'GLOBUS_CLI_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET   globus-cli\'s names, read when ours are unset',
   'GLOBUS_SDK_ENVIRONMENT, GLOBUS_SDK_SERVICE_URL_AUTH, GLOBUS_SDK_SERVICE_URL_TRANSFER',
   'SREGISTRY_GLOBUS_ROOT, SREGISTRY_GLOBUS_TRANSPORT, SREGISTRY_GLOBUS_LOCAL_ENDPOINT,',
-  'SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE, SREGISTRY_DATABASE   (flags win)',
+  'SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE,',
+  'SREGISTRY_DATABASE (the folder of sregistry.db, as sregistry-cli), SREGISTRY_GLOBUS_DATABASE_FILE   (flags win)',
 ];
 
 function optionLines(options: OptionHelp[]): string[] {
@@ -28,7 +31,7 @@ export function commandHelp(spec: CommandSpec): string {
   }
   lines.push('Examples:', ...spec.examples.map((e) => `  ${e}`), '');
   if (spec.registry) lines.push('Environment:', ...ENVIRONMENT.map((e) => `  ${e}`), '');
-  lines.push('Exit status: 0 success, 1 the operation failed, 2 usage error, 130 interrupted.', '');
+  lines.push('Exit status: 0 success, 1 the operation failed, 2 usage error (a malformed reference too), 130 interrupted.', '');
   return lines.join('\n');
 }
 
@@ -50,7 +53,7 @@ export function generalHelp(commands: CommandSpec[]): string {
     '  sregistry-globus push ./lolcow.sif globus://<endpoint id>/library/lolcow:latest',
     '  sregistry-globus pull globus://<endpoint id>/library/lolcow:latest --json',
     '',
-    'Options: -h, --help (this help), -V, --version',
+    'Options: -h, --help (this help), -V, --version; a command\'s options may also come before it.',
     '',
   ].join('\n');
 }

@@ -1,9 +1,12 @@
 /** `sregistry-globus`: parse the command line, run one command, report, return the exit code. */
 import { parseArgs } from 'node:util';
 import { Registry, type RegistryEvent, Redactor } from '../index.js';
-import { OUTPUT_OPTIONS, parseCommandLine, registryOptions } from './args.js';
+import { commandFirst, looseFormat, OUTPUT_OPTIONS, outputFormat, parseCommandLine, registryOptions } from './args.js';
 import type { CommandContext, CommandSpec } from './command.js';
+import { add } from './commands/add.js';
 import { del } from './commands/delete.js';
+import { get } from './commands/get.js';
+import { rm } from './commands/rm.js';
 import { demo } from './commands/demo.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
@@ -16,13 +19,14 @@ import { watch } from './commands/watch.js';
 import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
 import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
-import { Output, type Streams } from './output.js';
+import { Output, unixLines, type Streams } from './output.js';
+import { askYesNo } from './confirm.js';
 import { ProgressReporter } from './progress.js';
 import { version } from './version.js';
 
 export { version };
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, get, add, rm, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;
@@ -30,11 +34,16 @@ export interface MainIO {
   /** Defaults to whether process.stderr is a terminal. */
   stderrIsTTY?: boolean;
   env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
+  /** Defaults to whether process.stdin is a terminal: only then does delete ask before deleting. */
+  stdinIsTTY?: boolean;
   /** Stops the command like Ctrl-C would (for callers that embed the CLI). */
   signal?: AbortSignal;
 }
 
-export async function main(argv: string[], io: MainIO = {}): Promise<number> {
+export async function main(given: string[], io: MainIO = {}): Promise<number> {
+  // Global flags may come before the command, as with globus-cli and sregistry-cli.
+  const argv = commandFirst(given, [...COMMANDS.map((c) => c.name), 'help']);
   const streams: Streams = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
@@ -44,25 +53,26 @@ export async function main(argv: string[], io: MainIO = {}): Promise<number> {
   if (!io.stdout) ignoreClosedPipe(process.stdout);
   const redactor = new Redactor();
   redactor.add(env.GLOBUS_CLIENT_SECRET);
+  redactor.add(env.GLOBUS_CLI_CLIENT_SECRET);
 
   const [name, ...rest] = argv;
   if (name === undefined || name.startsWith('-')) return topLevel(argv, streams, redactor);
   const spec = name === 'help' ? undefined : COMMANDS.find((c) => c.name === name);
   if (name === 'help') {
     const target = COMMANDS.find((c) => c.name === rest[0]);
-    new Output(streams, { json: false, quiet: false, debug: false }, redactor).result(target ? commandHelp(target) : generalHelp(COMMANDS));
+    new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor).result(target ? commandHelp(target) : generalHelp(COMMANDS));
     return EXIT_OK;
   }
   if (!spec) {
-    const output = new Output(streams, { json: false, quiet: false, debug: false }, redactor);
+    const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
     output.line(errorLine(new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`), undefined));
     return EXIT_USAGE;
   }
-  return runCommand(spec, rest, streams, env, redactor, io.signal);
+  return runCommand(spec, rest, streams, env, redactor, io);
 }
 
 function topLevel(argv: string[], streams: Streams, redactor: Redactor): number {
-  const output = new Output(streams, { json: false, quiet: false, debug: false }, redactor);
+  const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
   let values;
   try {
     values = parseArgs({ args: argv, options: { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version }, strict: true, allowPositionals: false }).values;
@@ -79,10 +89,12 @@ function topLevel(argv: string[], streams: Streams, redactor: Redactor): number 
   return values.help ? EXIT_OK : EXIT_USAGE;
 }
 
-async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, env: NodeJS.ProcessEnv, redactor: Redactor, signal?: AbortSignal): Promise<number> {
-  // Decide --json before the strict parse, so a usage error is reported as JSON too.
+async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, env: NodeJS.ProcessEnv, redactor: Redactor, io: MainIO): Promise<number> {
+  const signal = io.signal;
+  // Decide the format before the strict parse, so a usage error is reported as JSON too.
   const loose = spec.standalone ? {} : parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: false, allowPositionals: true }).values;
-  let output = new Output(streams, { json: loose.json === true, quiet: loose.quiet === true, debug: loose.debug === true }, redactor);
+  const looseAs = looseFormat(loose);
+  let output = new Output(streams, { json: looseAs === 'json', unix: looseAs === 'unix', quiet: loose.quiet === true, debug: loose.debug === true }, redactor);
   let what = spec.name;
   let clientId: string | undefined;
   let registry: Registry | undefined;
@@ -100,7 +112,10 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
       output.result(version());
       return EXIT_OK;
     }
-    if (!spec.standalone) output = new Output(streams, { json: values.json === true, quiet: values.quiet === true, debug: values.debug === true }, redactor);
+    if (!spec.standalone) {
+      const format = outputFormat(values);
+      output = new Output(streams, { json: format === 'json', unix: format === 'unix', quiet: values.quiet === true, debug: values.debug === true }, redactor);
+    }
     what = [spec.name, ...parsed.positionals].join(' ');
     const progress = new ProgressReporter(output, { tty: streams.stderrIsTTY });
     reporter = progress;
@@ -120,6 +135,11 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
       env,
       signal: interrupt.signal,
       hooks: { onProgress: progress.onProgress, onEvent },
+      confirm: (question) => {
+        const stdin = io.stdin ?? process.stdin;
+        const terminal = io.stdinIsTTY ?? (process.stdin.isTTY === true && streams.stderrIsTTY);
+        return terminal ? askYesNo(stdin, streams.stderr, redactor, question, interrupt.signal) : undefined;
+      },
       registry() {
         if (!options) throw new Error(`${spec.name} does not use the registry`);
         registry ??= new Registry({ ...options, onProgress: progress.onProgress, onEvent, onToken: (token) => redactor.add(token) });
@@ -130,6 +150,7 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
     progress.end();
     if (!result.handled) {
       if (output.mode.json) output.json(result.json);
+      else if (output.mode.unix && result.rows) output.result(unixLines(result.rows));
       else output.result(result.text);
     }
     return result.exitCode ?? EXIT_OK;

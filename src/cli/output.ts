@@ -6,6 +6,8 @@ import { displayLine, shortVersion as coreShortVersion, type Redactor } from '..
 
 export interface OutputMode {
   json: boolean;
+  /** -F unix: results as tab-separated records, one per line. */
+  unix?: boolean;
   quiet: boolean;
   debug: boolean;
 }
@@ -87,6 +89,17 @@ export class Output {
   #write(stream: NodeJS.WritableStream, text: string): void {
     stream.write(this.redactor.redact(text));
   }
+}
+
+/**
+ * `-F unix`: one record per line, fields separated by one tab, for `cut`, `read` and
+ * `while read`. A tab, newline or backslash inside a field is written `\t`, `\n`, `\\`
+ * so a record stays one line; an absent value is an empty field.
+ */
+export function unixLines(rows: Array<Array<string | number | null | undefined>>): string {
+  const field = (v: string | number | null | undefined): string =>
+    v === null || v === undefined ? '' : String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\\\'));
+  return rows.map((r) => r.map(field).join('\t')).join('\n') + (rows.length > 0 ? '\n' : '');
 }
 
 /** Plain-text table with left-aligned columns separated by two spaces. */

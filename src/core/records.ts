@@ -81,6 +81,8 @@ export interface Records {
   upsert(record: RecordInput): ContainerRecord;
   /** The newest record of collection/name/tag (and version, when given). */
   get(ref: ImageRef, query?: RecordQuery): ContainerRecord | undefined;
+  /** Every record of collection/name:tag (only that version, when given), newest first. */
+  all(ref: ImageRef, query?: RecordQuery): ContainerRecord[];
   /** Records whose `collection/name:tag` contains `query` (case-insensitive); all when omitted. */
   list(query?: string, options?: RecordQuery): ContainerRecord[];
   /** Removes the records of collection/name:tag (only that version, when given); returns how many. */
@@ -233,6 +235,16 @@ export function openRecords(file: string): Records {
         return row ? toRecord(row) : undefined;
       } catch (err) {
         throw localIo(file, 'reading a record', err);
+      }
+    },
+
+    all(ref: ImageRef, query?: RecordQuery): ContainerRecord[] {
+      const { where, params } = matchRef(ref, query);
+      try {
+        const rows = db.prepare(`${SELECT} WHERE ${where} ORDER BY c.created_at DESC, c.id DESC`).all(...params) as unknown as Row[];
+        return rows.map(toRecord);
+      } catch (err) {
+        throw localIo(file, 'reading records', err);
       }
     },
 

@@ -14,6 +14,13 @@
  *   globus-uri = "globus://" endpoint ["/" [collection "/" name [":" tag] ["@" version]]]
  *   endpoint   = a UUID, or a display name written with letters, digits, "-", "_", ".", "~"
  *                and %XX escapes for anything else (e.g. a space is %20).
+ *
+ * The forms people bring from the other tools name a file on the endpoint instead:
+ *   globus://<endpoint>:<path>   (sregistry-cli, `sregistry/main/globus/pull.py`)
+ *   <endpoint>:<path>            (globus-cli's ENDPOINT_ID:PATH)
+ * A path to an image in a registry layout, `.../<collection>/<name>/<tag>@<version>.sif`,
+ * is that image (pinned to its version, so it is the same bytes under any root); any
+ * other path is refused with the equivalent globus://<endpoint>/<collection>/<name>:<tag>.
  */
 import { SregistryError } from './errors.js';
 
@@ -139,6 +146,8 @@ export function parseGlobusUri(text: string): GlobusUri {
   const scheme = trimmed.slice(0, 'globus://'.length);
   if (scheme.toLowerCase() !== 'globus://') throw invalidUri(text, 'it must start with globus://');
   const body = trimmed.slice(scheme.length);
+  const pathForm = splitEndpointPath(body);
+  if (pathForm) return imageAtPath(text, pathForm.endpoint, pathForm.path);
   const slash = body.indexOf('/');
   const rawEndpoint = slash < 0 ? body : body.slice(0, slash);
   const path = slash < 0 ? '' : body.slice(slash + 1);
@@ -153,6 +162,52 @@ export function parseGlobusUri(text: string): GlobusUri {
     throw invalidUri(text, `bad image path ${JSON.stringify(path)}`);
   }
   return { endpoint, ref };
+}
+
+/** `<endpoint>:<path>` with the colon before any `/` and a path that is one (has a `/`); else undefined. */
+function splitEndpointPath(text: string): { endpoint: string; path: string } | undefined {
+  const m = /^([^/:\s]+):(.*\/.*)$/s.exec(text.trim());
+  return m ? { endpoint: m[1] as string, path: m[2] as string } : undefined;
+}
+
+const IMAGE_AT_PATH_RE = /^(.+)@([0-9a-f]{64})\.sif$/;
+
+/** The image a registry-layout path names on `rawEndpoint`, or a refusal that shows its globus:// equivalent. */
+function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoint: string; ref: ImageRef } {
+  const endpoint = decodeEndpoint(text, rawEndpoint);
+  const parts = path.split('/').filter((p) => p !== '');
+  const file = IMAGE_AT_PATH_RE.exec(parts.at(-1) ?? '');
+  if (file && parts.length >= 3) {
+    const [collection, name] = parts.slice(-3, -1) as [string, string];
+    try {
+      const ref = parseReference(`${collection}/${name}:${file[1] as string}@${file[2] as string}`);
+      if (ref.collection === collection && ref.name === name) return { endpoint, ref };
+    } catch {
+      // not our grammar: refused below with the form to use
+    }
+  }
+  const host = formatGlobusUri({ endpoint });
+  const [collection, name] = parts.slice(-2);
+  const named = parts.length >= 2 && isValidName(collection ?? '') && isValidName(name ?? '');
+  const equivalent = named ? `${host}/${collection as string}/${name as string}:<tag>` : `${host}/<collection>/<name>:<tag>`;
+  throw new SregistryError(
+    'INVALID_REFERENCE',
+    `${JSON.stringify(text.trim())} is a path on the endpoint, not an image of a registry (<root>/<collection>/<name>/<tag>@<sha256>.sif): write ${equivalent}`,
+  );
+}
+
+/** globus-cli's `<endpoint>:<path>` (no scheme), a form toImageUri accepts. */
+export const isEndpointPath = (text: string): boolean => typeof text === 'string' && !isGlobusUri(text) && splitEndpointPath(text) !== undefined;
+
+/**
+ * Any accepted spelling of a remote image as its canonical `globus://` URI: a globus://
+ * URI (the path form included) or `<endpoint>:<path>`. Throws INVALID_REFERENCE with the
+ * form to use.
+ */
+export function toImageUri(text: string): string {
+  const uri = isEndpointPath(text) ? `globus://${text.trim()}` : text;
+  const parsed = parseImageUri(uri);
+  return formatGlobusUri(parsed);
 }
 
 function decodeEndpoint(text: string, raw: string): string {
@@ -224,6 +279,38 @@ export function parseTags(input: string | readonly string[]): string[] {
     }
   }
   return tags;
+}
+
+/**
+ * Why sregistry-cli's name parser (`sregistry/utils/names.py`, parse_image_name) would
+ * read `collection/name:tag` as another image, and what to write instead; undefined when
+ * both tools read it alike. It removes `.img`, `.simg` and `.sif` wherever they appear,
+ * and takes a first part with a "." or ":" for a registry host, not a collection.
+ */
+export function sregistryCliConflict(ref: Pick<ImageRef, 'collection' | 'name' | 'tag'>): string | undefined {
+  const suffixAnywhere = /\.(img|simg|sif)/g;
+  const dash = (s: string) => s.replace(suffixAnywhere, '-$1');
+  for (const [what, value] of [
+    ['collection', ref.collection],
+    ['name', ref.name],
+    ['tag', ref.tag],
+  ] as const) {
+    if (new RegExp(suffixAnywhere.source).test(value)) {
+      return `sregistry-cli removes ".img", ".simg" and ".sif" anywhere in a name, so it would not find the ${what} "${value}": use "${dash(value)}"`;
+    }
+  }
+  if (ref.collection.includes('.')) {
+    return `sregistry-cli reads a first part with a "." as a registry host, so "${ref.collection}/${ref.name}" would not be the collection "${ref.collection}": use "${ref.collection.replace(/\./g, '-')}"`;
+  }
+  return undefined;
+}
+
+/** Refuses a new image (and its extra tags) that sregistry-cli would read as another one; existing records are not checked. */
+export function assertSharedName(ref: ImageRef, tags: readonly string[] = []): void {
+  for (const tag of [ref.tag, ...tags]) {
+    const why = sregistryCliConflict({ ...ref, tag: tag.toLowerCase() });
+    if (why) throw new SregistryError('INVALID_REFERENCE', `Refusing ${ref.collection}/${ref.name}:${tag.toLowerCase()}: ${why}`);
+  }
 }
 
 /** The first 12 hex digits of a version, as registries usually show it. */

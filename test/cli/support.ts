@@ -33,7 +33,8 @@ export async function sandboxEnv(sb: TestSandbox, client: { id: string; secret: 
     GLOBUS_SDK_SERVICE_URL_AUTH: `${sb.url}/`,
     GLOBUS_SDK_SERVICE_URL_TRANSFER: `${sb.url}/`,
     SREGISTRY_STORAGE: join(sb.tmp, 'storage'),
-    SREGISTRY_DATABASE: join(sb.tmp, 'sregistry.db'),
+    // sregistry-cli's meaning: the folder of sregistry.db (here the sandbox's temp folder).
+    SREGISTRY_DATABASE: sb.tmp,
   };
 }
 

@@ -8,6 +8,8 @@ import {
   isUuid,
   parseGlobusUri,
   parseReference,
+  sregistryCliConflict,
+  toImageUri,
   validateRef,
 } from '../../src/core/uri.js';
 import { endpointArb, refArb } from './uri-arbitraries.js';
@@ -150,7 +152,6 @@ describe('parseGlobusUri', () => {
     'globus:///lab/x',
     'globus://a b/lab/x',
     'globus://a@b/lab/x',
-    'globus://a:1/lab/x',
     'globus://My(Laptop)/lab/x',
     'globus://%zz/lab/x',
     'globus://%00/lab/x',
@@ -184,5 +185,56 @@ describe('parseGlobusUri', () => {
     expect(isUuid(UUID.toUpperCase())).toBe(true);
     expect(isUuid(`${UUID}0`)).toBe(false);
     expect(isUuid('not-a-uuid')).toBe(false);
+  });
+});
+
+describe('the forms of sregistry-cli and globus-cli', () => {
+  const U = '6c4d0e3a-0000-4000-8000-000000000001';
+  const V = 'a'.repeat(64);
+  const codeOf = (f: () => unknown): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (err) {
+      return (err as SregistryError).code;
+    }
+  };
+
+  it('globus://<endpoint>:<path> and <endpoint>:<path> of a registry image are that image, pinned', () => {
+    expect(toImageUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toBe(`globus://${U}/lab/app:v1@${V}`);
+    expect(toImageUri(`${U}:/~/shub/lab/app/v1@${V}.sif`)).toBe(`globus://${U}/lab/app:v1@${V}`);
+    expect(toImageUri(`my-collection:shub/lab/app/v1@${V}.sif`)).toBe(`globus://my-collection/lab/app:v1@${V}`);
+    expect(parseGlobusUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toEqual({ endpoint: U, ref: { collection: 'lab', name: 'app', tag: 'v1', version: V } });
+  });
+
+  it('any other path is refused with its globus:// equivalent', () => {
+    const message = (text: string) => {
+      try {
+        toImageUri(text);
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(message(`${U}:/shub/lab/app`)).toContain(`globus://${U}/lab/app:<tag>`);
+    // A manifest is not an image.
+    expect(message(`${U}:/shub/lab/app/v1@${V}.sif.json`)).toContain(`globus://${U}/<collection>/<name>:<tag>`);
+    expect(message(`${U}:/x`)).toContain(`globus://${U}/<collection>/<name>:<tag>`);
+    // sregistry-cli's globus://<endpoint>:<path>, with a relative path that is no image.
+    expect(message('globus://a:1/lab/x')).toContain('write globus://a/lab/x:<tag>');
+    expect(codeOf(() => toImageUri(`${U}:/shub/lab/app`))).toBe('INVALID_REFERENCE');
+  });
+
+  it('the usual forms are left as they are', () => {
+    expect(toImageUri(`globus://${U}/lab/app:v1`)).toBe(`globus://${U}/lab/app:v1`);
+    expect(codeOf(() => toImageUri('lab/app:v1'))).toBe('INVALID_REFERENCE');
+  });
+
+  it('names sregistry-cli would read as another image are flagged with what to use', () => {
+    expect(sregistryCliConflict({ collection: 'lab.core', name: 'w', tag: 'v1' })).toContain('"lab-core"');
+    expect(sregistryCliConflict({ collection: 'lab', name: 'my.imgtool', tag: 'v1' })).toContain('"my-imgtool"');
+    expect(sregistryCliConflict({ collection: 'lab', name: 'w', tag: 'v1.simg' })).toContain('"v1-simg"');
+    expect(sregistryCliConflict({ collection: 'lab', name: 'w.x', tag: 'v1.2' })).toBeUndefined();
+    expect(sregistryCliConflict({ collection: 'library', name: 'ubuntu', tag: '22.04' })).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { seedImage } from './seed.js';
+import { randomFile, seedImage } from './seed.js';
 import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor, type HelperNode } from './support.js';
 
 type Msg = Record<string, unknown>;
@@ -55,6 +55,31 @@ describe('sregistry nodes: errors, Catch nodes and the queue', () => {
     expect(statuses.at(-1)).toMatchObject({ fill: 'red', shape: 'ring' });
     expect(statuses.at(-1)?.text).toMatch(/^NOT_FOUND: /);
     expect((statuses.at(-1)?.text ?? '').length).toBeLessThanOrEqual(40);
+  });
+
+  it('push ignores a text msg.payload by default and takes it as the path only when set to', async () => {
+    const file = await randomFile(sb, 'payload.sif', 8 * 1024);
+    await load({ type: 'sregistry-push', image: 'lab/by-payload:v1', file: '' });
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('op').receive({ payload: file });
+    expect(String(((await caught).error as Msg).message)).toContain('no file to push: set msg.filename');
+
+    await helper.unload();
+    await load({ type: 'sregistry-push', image: 'lab/by-payload:v1', file: '', payloadIsPath: true });
+    const got = nextMessage(helper.getNode('out'));
+    helper.getNode('op').receive({ payload: file });
+    const results = (await got).payload as Msg[];
+    expect(results.map((r) => `${String(r.status)} ${String(r.name)}:${String(r.tag)}`)).toEqual(['pushed by-payload:v1']);
+  });
+
+  it('push refuses a collection sregistry-cli would read as a registry host', async () => {
+    const file = await randomFile(sb, 'dotted.sif', 4 * 1024);
+    await load({ type: 'sregistry-push', image: 'lab.core/w:v1', file });
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('op').receive({});
+    const error = (await caught).error as Msg;
+    expect(error.code).toBe('INVALID_REFERENCE');
+    expect(String(error.message)).toContain('lab-core');
   });
 
   it('an unknown msg.transport is an error with the original msg', async () => {

@@ -40,6 +40,8 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect((await stat(String(payload.image))).size).toBe(payload.size);
     expect(msg.topic).toBe('nightly');
     expect(msg.keep).toEqual({ a: 1 });
+    // Node-RED's file-node convention: the local file in msg.filename.
+    expect(msg.filename).toBe(payload.image);
     expect(statuses[0]).toEqual({ fill: 'blue', shape: 'ring', text: 'resolving' });
     expect(statuses.at(-1)).toEqual({ fill: 'green', shape: 'dot', text: 'pulled library/busybox:latest' });
     expect(statuses.some((s) => /^pulling \d+%$/.test(s.text ?? '') && s.fill === 'blue' && s.shape === 'dot')).toBe(true);
@@ -94,12 +96,13 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect(hits.map((h) => (h.endpoint as Msg).id)).toContain(sb.collection.id);
   });
 
-  it('push uploads msg.payload (a path) with msg.tags and sends one result per tag', async () => {
+  it('push uploads msg.filename (as file nodes set it) with msg.tags and sends one result per tag', async () => {
     const file = await randomFile(sb, 'built.sif', 32 * 1024);
     await load({ type: 'sregistry-push', image: 'lab/analysis:v1', file: '/no/such/file' });
     const statuses = recordStatuses(helper.getNode('op'));
     const got = nextMessage(helper.getNode('out'));
-    helper.getNode('op').receive({ payload: file, tags: ['stable'], topic: 'build' });
+    // A text payload from an earlier node is not a file path unless the node is set to take it.
+    helper.getNode('op').receive({ filename: file, payload: 'hello from an inject node', tags: ['stable'], topic: 'build' });
     const msg = await got;
     const results = msg.payload as Msg[];
     expect(results.map((r) => r.tag).sort()).toEqual(['stable', 'v1']);

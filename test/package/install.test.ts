@@ -96,7 +96,7 @@ describe('the packed package, installed', () => {
       GLOBUS_SDK_SERVICE_URL_AUTH: `${sb.url}/`,
       GLOBUS_SDK_SERVICE_URL_TRANSFER: `${sb.url}/`,
       SREGISTRY_STORAGE: join(sb.tmp, 'cli-storage'),
-      SREGISTRY_DATABASE: join(sb.tmp, 'cli.db'),
+      SREGISTRY_GLOBUS_DATABASE_FILE: join(sb.tmp, 'cli.db'),
     };
     const version = await watchChild(bin, ['--version'], { cwd: work, env }).exited;
     expect(version).toMatchObject({ code: 0, stdout: `${PKG.version}\n` });

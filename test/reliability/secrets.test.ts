@@ -70,7 +70,7 @@ describe('secrets stay out of everything', () => {
       secrets(),
       { ...runTexts(cli.runs), 'sandbox command stdout': sandboxEnd.stdout, 'sandbox command stderr': sandboxEnd.stderr },
       [String(env.SREGISTRY_STORAGE), String(env.HOME), join(sb.tmp, 'wrong-storage')],
-      [String(env.SREGISTRY_DATABASE), `${String(env.SREGISTRY_DATABASE)}-wal`],
+      [join(String(env.SREGISTRY_DATABASE), 'sregistry.db'), join(String(env.SREGISTRY_DATABASE), 'sregistry.db-wal')],
     );
     countSecretsScan('CLI: every command', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
     expect(scan.hits).toEqual([]);

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { localTable } from './show.js';
+import { localRows, localTable } from './show.js';
 
 export const images: CommandSpec = {
   name: 'images',
@@ -13,6 +13,6 @@ export const images: CommandSpec = {
   registry: true,
   async run(ctx) {
     const list = await ctx.registry().images(ctx.positionals[0]);
-    return { json: { images: list }, text: localTable(list) };
+    return { json: { images: list }, text: localTable(list), rows: localRows(list) };
   },
 };

@@ -1,6 +1,6 @@
 import { SregistryError } from '../../index.js';
 import type { CommandSpec } from '../command.js';
-import { localDetails } from './show.js';
+import { localDetails, localRows } from './show.js';
 
 export const inspect: CommandSpec = {
   name: 'inspect',
@@ -16,6 +16,6 @@ export const inspect: CommandSpec = {
     const ref = ctx.positionals[0] as string;
     const found = await ctx.registry().inspect(ref);
     if (!found) throw new SregistryError('NOT_FOUND', `No local record of ${ref}; pull or record it first, or list records with "sregistry-globus images"`);
-    return { json: found, text: localDetails(found) };
+    return { json: found, text: localDetails(found), rows: localRows([found]) };
   },
 };

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.js';
-import { imageDetails } from './show.js';
+import { remoteImage } from '../refs.js';
+import { imageDetails, imageRows } from './show.js';
 
 export const pull: CommandSpec = {
   name: 'pull',
@@ -17,7 +18,7 @@ export const pull: CommandSpec = {
   globus: true,
   registry: true,
   async run(ctx) {
-    const result = await ctx.registry().pull(ctx.positionals[0] as string, { signal: ctx.signal });
-    return { json: result, text: imageDetails(result) };
+    const result = await ctx.registry().pull(remoteImage(ctx.positionals[0] as string), { signal: ctx.signal });
+    return { json: result, text: imageDetails(result), rows: imageRows([result]) };
   },
 };

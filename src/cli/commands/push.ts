@@ -1,43 +1,81 @@
+import { formatGlobusUri, isEndpointPath, isGlobusUri, parseReference } from '../../index.js';
 import { keyValues } from '../args.js';
-import type { CommandSpec } from '../command.js';
-import { imageTable } from './show.js';
+import type { CommandSpec, OptionValues } from '../command.js';
+import { UsageError } from '../errors.js';
+import { remoteImage } from '../refs.js';
+import { imageRows, imageTable } from './show.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+
+/**
+ * Where to push and with which tags. `<uri>` as given, its --tag values extra tags; or
+ * sregistry-cli's `--name <collection/name>[:<tag>] --tag <tag>` on `--endpoint`, where a
+ * name without a tag takes the first --tag as its own.
+ */
+function target(positional: string | undefined, values: OptionValues): { uri: string; tags: string[] } {
+  const tags = list(values.tag);
+  const name = str(values.name);
+  const endpoint = str(values.endpoint);
+  if (positional !== undefined && name !== undefined) throw new UsageError('give the image once: as <uri> or as --name, not both', 'push');
+  if (positional !== undefined) {
+    if (endpoint !== undefined) throw new UsageError('--endpoint goes with --name <collection/name>; <uri> names its endpoint already', 'push');
+    return { uri: remoteImage(positional), tags };
+  }
+  if (name === undefined) throw new UsageError('missing <uri> (or --name <collection/name> with --endpoint)', 'push');
+  if (isGlobusUri(name) || isEndpointPath(name)) {
+    if (endpoint !== undefined) throw new UsageError('--endpoint goes with --name <collection/name>; this --name names its endpoint already', 'push');
+    return { uri: remoteImage(name), tags };
+  }
+  if (endpoint === undefined) {
+    throw new UsageError(`--name ${name} needs the endpoint: add --endpoint <UUID or display name>, or write --name globus://<endpoint>/${name}`, 'push');
+  }
+  const hasTag = /:[^/]*$/.test(name);
+  const ref = parseReference(hasTag || tags.length === 0 ? name : `${name}:${tags[0] as string}`);
+  return { uri: formatGlobusUri({ endpoint, ref }), tags: hasTag ? tags : tags.slice(1) };
+}
 
 export const push: CommandSpec = {
   name: 'push',
   summary: 'upload a SIF image to a registry on a Globus endpoint',
   positionals: [
     { name: 'file', required: true },
-    { name: 'uri', required: true },
+    { name: 'uri', required: false },
   ],
   options: {
     tag: { type: 'string', multiple: true },
     source: { type: 'string', multiple: true },
+    name: { type: 'string' },
+    endpoint: { type: 'string' },
   },
   optionHelp: [
-    { flag: '--tag TAG', text: 'another tag for the same bytes (repeatable); the image is uploaded once' },
+    { flag: '--tag TAG', text: 'another tag for the same bytes (repeatable); with --name and no tag in it, the first is its tag' },
+    { flag: '--name COLLECTION/NAME', text: "sregistry-cli's form of the image, instead of <uri>; needs --endpoint unless it is a globus:// URI" },
+    { flag: '--endpoint ID', text: 'the endpoint of --name (UUID or display name)' },
     { flag: '--source KEY=VALUE', text: 'provenance kept in the manifest, e.g. git_sha=... (repeatable)' },
   ],
   description:
     'Uploads <file> to globus://<endpoint>/<collection>/<name>[:<tag>], hashing it on the way,\n' +
     'publishes it atomically and writes its manifest. Pushing a version that is already\n' +
-    'there changes nothing (status "exists").',
+    'there changes nothing (status "exists"). A collection, name or tag that sregistry-cli\n' +
+    'would read as another image (a "." in the collection, ".sif"/".simg"/".img" inside a\n' +
+    'name) is refused, so that both tools find the records.',
   examples: [
     'sregistry-globus push ./lolcow.sif globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:latest --tag v1.2',
+    'sregistry-globus push ./app.sif --name lab/app --tag v1 --endpoint my-collection',
     'sregistry-globus push ./app.sif globus://my-collection/lab/app --source git_sha=$GITHUB_SHA --json',
   ],
   globus: true,
   registry: true,
   async run(ctx) {
-    const [file, uri] = ctx.positionals as [string, string];
-    const tags = list(ctx.values.tag);
+    const [file, positional] = ctx.positionals as [string, string | undefined];
+    const { uri, tags } = target(positional, ctx.values);
     const source = keyValues('--source', list(ctx.values.source));
     const results = await ctx.registry().push(file, uri, {
       signal: ctx.signal,
       ...(tags.length > 0 ? { tags } : {}),
       ...(Object.keys(source).length > 0 ? { source } : {}),
     });
-    return { json: { images: results }, text: imageTable(results) };
+    return { json: { images: results }, text: imageTable(results), rows: imageRows(results) };
   },
 };

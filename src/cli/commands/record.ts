@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command.js';
-import { imageDetails } from './show.js';
+import { remoteImage } from '../refs.js';
+import { imageDetails, imageRows } from './show.js';
 
 export const record: CommandSpec = {
   name: 'record',
@@ -12,7 +13,7 @@ export const record: CommandSpec = {
   globus: true,
   registry: true,
   async run(ctx) {
-    const result = await ctx.registry().record(ctx.positionals[0] as string, { signal: ctx.signal });
-    return { json: result, text: imageDetails(result) };
+    const result = await ctx.registry().record(remoteImage(ctx.positionals[0] as string), { signal: ctx.signal });
+    return { json: result, text: imageDetails(result), rows: imageRows([result]) };
   },
 };

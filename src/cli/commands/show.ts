@@ -55,7 +55,7 @@ export function searchTable(hits: SearchHit[]): string {
 }
 
 export function deletedText(result: DeleteResult): string {
-  const lines = result.deleted.map((uri) => `deleted ${uri}`);
+  const lines = result.deleted.map((uri) => `${result.dryRun ? 'would delete' : 'deleted'} ${uri}`);
   if (result.taskId) lines.push(`(Globus delete task ${result.taskId})`);
   return lines.join('\n') + '\n';
 }
@@ -80,3 +80,24 @@ export function localDetails(i: LocalImage): string {
   if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
   return lines.join('\n') + '\n';
 }
+
+/** `-F unix` records. Images: status, collection/name:tag, version, size, local file, uri. */
+export type Row = Array<string | number | null | undefined>;
+
+export const imageRows = (results: ImageResult[]): Row[] =>
+  results.map((r) => [r.status, `${r.collection}/${r.name}:${r.tag}`, r.version, r.size, r.image, r.uri]);
+
+/** Local records: collection/name:tag, version, file, url, uri, created. */
+export const localRows = (images: LocalImage[]): Row[] =>
+  images.map((i) => [`${i.collection}/${i.name}:${i.tag}`, i.version, i.image, i.url, i.uri, i.createdAt]);
+
+/** Hits: kind, then the endpoint id and name, or the image's collection/name:tag, version and size; the uri last. */
+export const searchRows = (hits: SearchHit[]): Row[] =>
+  hits.map((h) =>
+    h.kind === 'endpoint' && h.endpoint
+      ? ['endpoint', h.endpoint.id, h.endpoint.displayName, h.uri]
+      : ['image', h.image ? `${h.image.collection}/${h.image.name}:${h.image.tag}` : '', h.image?.version, h.image?.size, h.uri],
+  );
+
+/** One deleted (or, with --dry-run, to-be-deleted) version per line. */
+export const deletedRows = (result: DeleteResult): Row[] => result.deleted.map((uri) => [result.dryRun ? 'would-delete' : 'deleted', uri]);

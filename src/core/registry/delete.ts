@@ -9,9 +9,9 @@ import { formatGlobusUri, type VersionedRef } from '../uri.js';
 import { deleteAndWait } from './tasks.js';
 import { locateImage } from './resolve.js';
 import type { Session } from './session.js';
-import type { CallOptions, DeleteResult } from './types.js';
+import type { DeleteOptions, DeleteResult } from './types.js';
 
-export async function deleteImage(session: Session, uriText: string, opts: CallOptions = {}): Promise<DeleteResult> {
+export async function deleteImage(session: Session, uriText: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const signal = opts.signal;
   const located = await locateImage(session, uriText, signal);
   const { ref, ep, root } = located;
@@ -35,8 +35,10 @@ export async function deleteImage(session: Session, uriText: string, opts: CallO
     const tags = [...new Set(located.versions.map((v) => v.tag))].sort();
     throw new SregistryError('NOT_FOUND', `Nothing to delete: no ${shown} on ${ep.displayName}${tags.length ? ` (existing tags: ${tags.join(', ')})` : ''}`);
   }
+  const uris = targets.map((t) => formatGlobusUri({ endpoint: ep.id, ref: t }));
+  if (opts.dryRun) return { deleted: uris, dryRun: true };
   const paths = targets.flatMap((t) => [imagePath(root, t), manifestPath(root, t)]);
   session.step(`deleting ${targets.length} version${targets.length > 1 ? 's' : ''} of ${ref.collection}/${ref.name}:${ref.tag}`);
   const taskId = await deleteAndWait({ session, ...(signal ? { signal } : {}), image: shown }, ep.id, paths, `sregistry delete ${shown}`);
-  return { deleted: targets.map((t) => formatGlobusUri({ endpoint: ep.id, ref: t })), taskId };
+  return { deleted: uris, taskId };
 }

@@ -1,6 +1,6 @@
 /** inspect and images: answers from the local records database, no network. */
 import type { ContainerRecord, Records } from '../records.js';
-import { isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../uri.js';
+import { isEndpointPath, isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../uri.js';
 import type { LocalImage } from './types.js';
 
 export function toLocalImage(r: ContainerRecord): LocalImage {
@@ -18,8 +18,9 @@ export function toLocalImage(r: ContainerRecord): LocalImage {
   return image;
 }
 
-/** `[collection/]name[:tag][@version]`, or a `globus://` image URI. */
+/** `[collection/]name[:tag][@version]`, a `globus://` image URI or `<endpoint>:<path>` of an image. */
 export function localRef(text: string): ImageRef {
+  if (isEndpointPath(text)) return parseImageUri(`globus://${text.trim()}`).ref;
   return isGlobusUri(text) ? parseImageUri(text).ref : parseReference(text);
 }
 

@@ -2,6 +2,7 @@
  * Registry options: reading them from the environment (DESIGN.md names) and filling in
  * the defaults every operation relies on.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_ERROR_GRACE_MS } from '../transfer/wait.js';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,9 @@ import { SregistryError } from '../errors.js';
 import type { RegistryOptions, TransportChoice } from './types.js';
 
 export const DEFAULT_STORAGE = join('.singularity', 'shub');
-export const DEFAULT_DATABASE = join('.singularity', 'sregistry.db');
+/** The records file sregistry-cli keeps in its database folder (`sregistry/defaults.py`). */
+export const DATABASE_FILE_NAME = 'sregistry.db';
+export const DEFAULT_DATABASE = join('.singularity', DATABASE_FILE_NAME);
 export const DEFAULT_POLL_MS = 1000;
 export const DEFAULT_MAX_POLL_MS = 10_000;
 export const DEFAULT_CONCURRENCY = 8;
@@ -53,15 +56,63 @@ export function parseLocalPathMap(text: string): Array<{ local: string; endpoint
   return out;
 }
 
-/** Registry options from environment variables; only the variables that are set appear. */
+/**
+ * The records file of a database folder, as sregistry-cli reads SREGISTRY_DATABASE: the
+ * folder holding `sregistry.db`. A path that is an existing file is refused rather than
+ * opened as a folder, with the two settings that would name it.
+ */
+export function databaseInFolder(folder: string, setting = 'SREGISTRY_DATABASE'): string {
+  let isFile = false;
+  try {
+    isFile = statSync(folder).isFile();
+  } catch {
+    // missing: the folder is created on first write, as sregistry-cli does
+  }
+  if (isFile) {
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} is the folder that holds ${DATABASE_FILE_NAME} (as sregistry-cli reads it), but ${folder} is a file: set ${setting} to its folder, or name the file with SREGISTRY_GLOBUS_DATABASE_FILE / --database-file`,
+    );
+  }
+  return join(folder, DATABASE_FILE_NAME);
+}
+
+/**
+ * A client secret kept in a file (GLOBUS_CLIENT_SECRET_FILE, --client-secret-file), so it
+ * needs not sit in the environment or on a command line: the file's text without its
+ * surrounding white space. The message names the file, never its content.
+ */
+export function readSecretFile(file: string, setting = 'GLOBUS_CLIENT_SECRET_FILE'): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a readable file holding the client secret`);
+  }
+  const secret = text.trim();
+  if (secret === '') throw new SregistryError('INVALID_INPUT', `${setting} ${file} is empty: write the client secret into it`);
+  return secret;
+}
+
+/**
+ * Registry options from environment variables; only the variables that are set appear.
+ * The client id and secret: ours (GLOBUS_CLIENT_ID, GLOBUS_CLIENT_SECRET or the file
+ * GLOBUS_CLIENT_SECRET_FILE names), else globus-cli's GLOBUS_CLI_CLIENT_ID and
+ * GLOBUS_CLI_CLIENT_SECRET. The database: SREGISTRY_GLOBUS_DATABASE_FILE (a file), else
+ * SREGISTRY_DATABASE (sregistry-cli's folder of sregistry.db).
+ */
 export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const globus: Partial<RegistryOptions['globus']> = {};
   const set = <K extends keyof RegistryOptions['globus']>(key: K, variable: string): void => {
     const v = value(env, variable);
     if (v !== undefined) globus[key] = v as RegistryOptions['globus'][K];
   };
-  set('clientId', 'GLOBUS_CLIENT_ID');
-  set('clientSecret', 'GLOBUS_CLIENT_SECRET');
+  const clientId = value(env, 'GLOBUS_CLIENT_ID') ?? value(env, 'GLOBUS_CLI_CLIENT_ID');
+  if (clientId !== undefined) globus.clientId = clientId;
+  const secretFile = value(env, 'GLOBUS_CLIENT_SECRET_FILE');
+  const secret = value(env, 'GLOBUS_CLIENT_SECRET') ?? (secretFile !== undefined ? readSecretFile(secretFile) : undefined) ?? value(env, 'GLOBUS_CLI_CLIENT_SECRET');
+  if (secret !== undefined) globus.clientSecret = secret;
   set('environment', 'GLOBUS_SDK_ENVIRONMENT');
   set('authUrl', 'GLOBUS_SDK_SERVICE_URL_AUTH');
   set('transferUrl', 'GLOBUS_SDK_SERVICE_URL_TRANSFER');
@@ -77,8 +128,10 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   if (map !== undefined) out.localPathMap = parseLocalPathMap(map);
   const storage = value(env, 'SREGISTRY_STORAGE');
   if (storage !== undefined) out.storage = storage;
-  const database = value(env, 'SREGISTRY_DATABASE');
-  if (database !== undefined) out.database = database;
+  const databaseFile = value(env, 'SREGISTRY_GLOBUS_DATABASE_FILE');
+  const databaseFolder = value(env, 'SREGISTRY_DATABASE');
+  if (databaseFile !== undefined) out.database = databaseFile;
+  else if (databaseFolder !== undefined) out.database = databaseInFolder(databaseFolder);
   const grace = value(env, 'SREGISTRY_GLOBUS_TASK_ERROR_GRACE');
   if (grace !== undefined) {
     if (!/^\d+$/.test(grace)) throw new SregistryError('INVALID_INPUT', `SREGISTRY_GLOBUS_TASK_ERROR_GRACE "${grace}" is not a whole number of seconds`);

@@ -1,16 +1,18 @@
 import { SregistryError, isSregistryError } from '../errors.js';
 import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
+import { addLocal, removeLocal } from './local-images.js';
 import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
 import { pull } from './pull.js';
 import { push } from './push/index.js';
 import { record, resolve } from './record.js';
 import { webAppUrl } from '../layout.js';
+import { assertSharedName, parseImageUri } from '../uri.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
 import { Watch, type WatchOptions } from './watch.js';
-import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
+import type { CallOptions, DeleteOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, RemoveResult, SearchHit, SearchOptions } from './types.js';
 
 /**
  * The registry operations every front end exposes. One Registry keeps its tokens,
@@ -61,6 +63,8 @@ export class Registry {
 
   /** Push a local file to `globus://<endpoint>/<collection>/<name>[:<tag>]`; one result per tag. */
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+    // Records are shared with sregistry-cli: a name it would read as another image is refused before any work.
+    assertSharedName(parseImageUri(uri, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]').ref, opts.tags ?? []);
     return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
   }
 
@@ -82,9 +86,9 @@ export class Registry {
     return this.#run(opts, (s, signal) => search(s, query, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
-  /** Deletes remote versions only; local copies and records stay. */
-  async delete(uri: string, opts: CallOptions = {}): Promise<DeleteResult> {
-    return this.#run(opts, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
+  /** Deletes remote versions only (every version of a tag, or the one pinned); local copies and records stay. `dryRun` only lists them. */
+  async delete(uri: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    return this.#run(opts, (s, signal) => deleteImage(s, uri, { ...(signal ? { signal } : {}), ...(opts.dryRun ? { dryRun: true } : {}) }));
   }
 
   /**
@@ -105,6 +109,16 @@ export class Registry {
 
   async images(query?: string): Promise<LocalImage[]> {
     return listLocal(this.#records(), query);
+  }
+
+  /** Copies a local image file into storage and records it under `[collection/]name[:tag]` (sregistry-cli's add). */
+  async add(file: string, ref: string): Promise<LocalImage> {
+    return addLocal(this.#records(), this.#resolved.storage, file, ref);
+  }
+
+  /** Removes the local records of a reference and the stored files only they named (sregistry-cli's rm). */
+  async remove(ref: string): Promise<RemoveResult> {
+    return removeLocal(this.#records(), this.#resolved.storage, ref);
   }
 
   /** Closes the records database; idempotent. */

@@ -134,9 +134,24 @@ export interface SearchHit {
   image?: { collection: string; name: string; tag: string; version: string; size?: number; lastModified?: string };
 }
 
+export interface DeleteOptions extends CallOptions {
+  /** List what would be deleted, delete nothing. */
+  dryRun?: boolean;
+}
+
 export interface DeleteResult {
+  /** The versions deleted (or, with dryRun, that would be): image file and manifest each. */
   deleted: string[];
   taskId?: string;
+  /** Set when nothing was deleted because dryRun was asked for. */
+  dryRun?: boolean;
+}
+
+/** What rm removed: the records, the stored files, and files it left because they lie outside storage. */
+export interface RemoveResult {
+  removed: LocalImage[];
+  files: string[];
+  kept: string[];
 }
 
 /** A local record, as inspect/images return it. */

@@ -21,7 +21,7 @@ describe('registry options', () => {
       SREGISTRY_GLOBUS_LOCAL_ENDPOINT: 'ep',
       SREGISTRY_GLOBUS_LOCAL_PATH_MAP: '/data=/~/data, /scratch=/s',
       SREGISTRY_STORAGE: '/tmp/s',
-      SREGISTRY_DATABASE: '/tmp/d.db',
+      SREGISTRY_DATABASE: '/tmp/no-such-sregistry-folder',
     });
     expect(opts).toEqual({
       globus: { clientId: 'id', clientSecret: 'secret', authUrl: 'http://127.0.0.1:1/', transferUrl: 'http://127.0.0.1:2/', environment: 'preview' },
@@ -33,7 +33,8 @@ describe('registry options', () => {
         { local: '/scratch', endpoint: '/s' },
       ],
       storage: '/tmp/s',
-      database: '/tmp/d.db',
+      // sregistry-cli's meaning: the folder that holds sregistry.db.
+      database: '/tmp/no-such-sregistry-folder/sregistry.db',
     });
     expect(registryOptionsFromEnv({ SREGISTRY_STORAGE: '  ' })).toEqual({ globus: {} });
   });
