@@ -32,7 +32,8 @@ describe('sregistry-globus: control characters in arguments', () => {
   it.each(['pull', 'record', 'delete'])('%s: each hostile argument gives exactly one escaped error line', async (command) => {
     for (const [, arg, shown] of hostile(sb.collection.id)) {
       const run = await cli.run([command, arg]);
-      expect(run.code).toBe(1);
+      // A malformed reference is a usage error (exit 2), as docs/cli.md says.
+      expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
       expect(run.stderr.endsWith('\n')).toBe(true);
       const lines = run.stderr.slice(0, -1).split('\n');
@@ -54,7 +55,7 @@ describe('sregistry-globus: control characters in arguments', () => {
 
   it('with --json the error document is one JSON value and the line above it is escaped', async () => {
     const run = await cli.run(['pull', `globus://${sb.collection.id}/fm/pw\nned:v1`, '--json']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.slice(0, -1).split('\n')).toHaveLength(1);
     const doc = json<{ error: { code: string; message: string } }>(run);
     expect(doc.error.code).toBe('INVALID_REFERENCE');
