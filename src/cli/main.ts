@@ -6,6 +6,7 @@ import { OUTPUT_OPTIONS, parseCommandLine, registryOptions } from './args.js';
 import type { CommandContext, CommandSpec } from './command.js';
 import { del } from './commands/delete.js';
 import { demo } from './commands/demo.js';
+import { doctor } from './commands/doctor.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
 import { pull } from './commands/pull.js';
@@ -19,7 +20,7 @@ import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, doctor, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

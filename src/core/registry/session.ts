@@ -9,7 +9,7 @@ import { transferScopeWithDataAccess } from '../auth/scopes.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
 import type { ApiCall } from '../http/request.js';
-import { abortedError } from '../http/retry.js';
+import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
 import type { Records } from '../records.js';
 import { TransferClient } from '../transfer/index.js';
@@ -70,6 +70,8 @@ export class Session {
   readonly records: () => Records;
   /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
   rateLimited = 0;
+  /** Of the 429 answers retried so far: how many said when with Retry-After. */
+  readonly rateLimitRetries = { total: 0, withRetryAfter: 0 };
 
   constructor(options: ResolvedOptions, records: () => Records) {
     this.options = options;
@@ -80,7 +82,12 @@ export class Session {
       ...(globus.authUrl ? { authUrl: globus.authUrl } : {}),
       ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
     });
-    const retry = options.retry ? { retry: { ...options.retry } } : {};
+    const onRetry = (info: RetryInfo): void => {
+      if (info.status !== 429) return;
+      this.rateLimitRetries.total++;
+      if (info.delaySource === 'retry-after') this.rateLimitRetries.withRetryAfter++;
+    };
+    const retry = { retry: { ...(options.retry ?? {}), onRetry } };
     const onCall = (call: ApiCall): void => {
       if (call.status === 429) this.rateLimited++;
       this.emit({ type: 'call', call: { ...call } });
