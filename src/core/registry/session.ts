@@ -65,6 +65,8 @@ export class Session {
   readonly transfer: TransferClient;
   readonly https: CollectionHttpsClient;
   readonly #endpoints = new Map<string, Lookup>();
+  /** Endpoint documents already read, by lower-case id. */
+  readonly #known = new Map<string, EndpointInfo>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
   readonly records: () => Records;
@@ -130,6 +132,11 @@ export class Session {
     this.emit({ type: 'notice', message });
   }
 
+  /** What this session already read about an endpoint id, without asking Globus. */
+  knownEndpoint(id: string): EndpointInfo | undefined {
+    return this.#known.get(id.toLowerCase());
+  }
+
   /** The endpoint a URI names: a UUID is looked up, a display name searched for (exactly one match). */
   endpoint(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
     const key = isUuid(nameOrId) ? nameOrId.toLowerCase() : `name:${nameOrId}`;
@@ -140,6 +147,7 @@ export class Session {
       const info = this.#resolve(nameOrId, stop.signal).then((found) => {
         // Ask for the consent up front rather than be answered ConsentRequired first.
         if (found.dataAccess) this.transfer.requireScopes([transferScopeWithDataAccess([found.id])]);
+        this.#known.set(found.id, found);
         this.#endpoints.set(found.id, { info: Promise.resolve(found), stop: new AbortController(), waiting: 0 });
         return found;
       });

@@ -86,15 +86,14 @@ export async function transferAndWait(
 }
 
 /**
- * Fails at once when a Globus Connect Personal end of the task is disconnected. The
- * endpoint kind comes from the session's cache; a personal endpoint's document is read
- * again, since its connection comes and goes.
+ * Fails at once when a Globus Connect Personal end of the task is disconnected. An end
+ * this session already knows as another kind costs nothing; any other end (the local
+ * endpoint) is read once per task, since a personal endpoint's connection comes and goes.
  */
 export async function assertConnected(run: Pick<TaskRun, 'session' | 'signal'>, id: string): Promise<void> {
-  const opts = run.signal ? { signal: run.signal } : {};
-  const known = await run.session.endpoint(id, run.signal);
-  if (known.entityType !== 'GCP_mapped_collection') return;
-  const now = endpointInfo(await run.session.transfer.getEndpoint(known.id, opts));
+  const known = run.session.knownEndpoint(id);
+  if (known && known.entityType !== 'GCP_mapped_collection') return;
+  const now = endpointInfo(await run.session.transfer.getEndpoint(known?.id ?? id, run.signal ? { signal: run.signal } : {}));
   if (now.gcpConnected !== false) return;
   throw new SregistryError(
     'EXTERNAL_ERROR',
