@@ -64,3 +64,4 @@ export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
+export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';

@@ -8,6 +8,7 @@ import { del } from './commands/delete.js';
 import { get } from './commands/get.js';
 import { rm } from './commands/rm.js';
 import { demo } from './commands/demo.js';
+import { doctor } from './commands/doctor.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
 import { pull } from './commands/pull.js';
@@ -26,7 +27,7 @@ import { version } from './version.js';
 
 export { version };
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, get, add, rm, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

@@ -67,4 +67,11 @@ export const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';
 export const TRANSFER_SCOPE = 'urn:globus:auth:scope:transfer.api.globus.org:all';
 export const collectionScope = (collectionId: string, kind: 'https' | 'data_access'): string =>
   `https://auth.globus.org/scopes/${collectionId}/${kind}`;
+/**
+ * Whether Transfer and the collection's HTTPS server want the `data_access` consent:
+ * GCSv5 mapped collections that are not high-assurance (guest collections, personal
+ * endpoints and high-assurance collections do not).
+ */
+export const needsDataAccess = (endpoint: Pick<SandboxEndpoint, 'entityType' | 'highAssurance'>): boolean =>
+  endpoint.entityType === 'GCSv5_mapped_collection' && !endpoint.highAssurance;
 export const clientIdentity = (clientId: string): string => `${clientId}@clients.auth.globus.org`;

@@ -10,8 +10,8 @@ export interface CallDescription {
   /** Collection path as the caller gave it. */
   path: string;
   collectionId: string;
-  /** The scope the token was fetched for. */
-  scope: string;
+  /** The scopes the token was fetched for. */
+  scope: string | readonly string[];
   ctx: ErrorContext;
 }
 
@@ -44,7 +44,7 @@ export async function answerError(res: HttpResponse, call: CallDescription, toke
       'AUTH_FAILED',
       line(
         `${action} failed: the collection's HTTPS server redirected${toAuth} (${tags}), so it did not accept the token; ` +
-          `the client needs a token for ${call.scope} - check that ${call.collectionId} is the collection served at ${call.url.origin}`,
+          `the client needs a token for ${typeof call.scope === 'string' ? call.scope : call.scope.join(' ')} - check that ${call.collectionId} is the collection served at ${call.url.origin}`,
       ),
       details,
     );

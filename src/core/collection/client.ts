@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { collectionHttpsScope } from '../auth/scopes.js';
+import { collectionHttpsScope, dataAccessScope } from '../auth/scopes.js';
 import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
@@ -192,7 +192,8 @@ export class CollectionHttpsClient {
       url: collectionUrl(target, path),
       path,
       collectionId: target.collectionId,
-      scope: collectionHttpsScope(target.collectionId),
+      // As globus-sdk-python's GCSDownloader: https, plus data_access on a non-high-assurance mapped collection.
+      scope: target.dataAccess ? [collectionHttpsScope(target.collectionId), dataAccessScope(target.collectionId)] : collectionHttpsScope(target.collectionId),
       ctx: { action, ...(this.#clientId ? { clientId: this.#clientId } : {}) },
     };
   }

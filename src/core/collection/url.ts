@@ -5,6 +5,8 @@ import { assertSecureUrl } from '../http/secure-url.js';
 export interface CollectionTarget {
   httpsServer: string;
   collectionId: string;
+  /** A non-high-assurance GCSv5 mapped collection: its token also needs the `data_access` scope. */
+  dataAccess?: boolean;
 }
 
 /**

@@ -100,6 +100,7 @@ function advice(code: ErrorCode, answer: FailedAnswer, ctx: ErrorContext): strin
     case 'RATE_LIMITED':
       return `Globus kept answering 429${retried}; wait a minute and try again`;
     case 'EXTERNAL_ERROR':
+      if ((answer.info.globusCode ?? '').endsWith('GCDisconnected')) return 'start Globus Connect Personal on that machine (or use --transport https), then try again';
       return 'the endpoint itself failed: check that it is online (Globus Connect running) and that the path is valid on it';
     case 'SERVICE_UNAVAILABLE':
       return `the service kept failing${retried}; try again later`;

@@ -2,6 +2,7 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
 import { addLocal, removeLocal } from './local-images.js';
+import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
 import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
 import { pull } from './pull.js';
@@ -100,6 +101,16 @@ export class Registry {
     const { signal, onProgress, onEvent } = opts;
     const callOpts: CallOptions = { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}), ...(onEvent ? { onEvent } : {}) };
     return new Watch((fn) => this.#run(callOpts, fn), target, opts);
+  }
+
+  /**
+   * Checks the credentials, the endpoint (`globus://<endpoint>`, a UUID or a display name;
+   * optional), its registry root, read and write permission, the transport and the local
+   * endpoint; with `probe`, also measures the Globus behaviours that are unverified.
+   * Never throws for a failed check: `ok` is false and the check says what to do.
+   */
+  async doctor(endpoint?: string, opts: DoctorOptions & CallOptions = {}): Promise<DoctorReport> {
+    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}) }));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

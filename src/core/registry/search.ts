@@ -10,7 +10,7 @@ import { formatGlobusUri, isGlobusUri, parseGlobusUri } from '../uri.js';
 import { nameFolders } from './catalog.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
-import { mapLimited } from './map-limited.js';
+import { Concurrency, mapLimited } from './map-limited.js';
 import { endpointInfo, type Session } from './session.js';
 import type { SearchHit, SearchOptions } from './types.js';
 
@@ -83,17 +83,17 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
   const target = isGlobusUri(endpoint) ? parseGlobusUri(endpoint).endpoint : endpoint;
   const ep = await session.endpoint(target, signal);
   const { root } = await locateRoot(session, ep, false, signal);
-  const limit = session.options.concurrency;
+  const limit = rateAware(session);
   const prune = pruner(q);
   session.step(`listing the registry at ${root} on ${ep.displayName}`);
   const collections = folders(await listFolder(session, ep.id, root, signal)).filter(prune.collection);
   const names = (
-    await mapLimited(collections, limit, async (c) => folders(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n })))
+    await mapLimited(collections, limit.gauge, limit.watch(async (c) => folders(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n }))))
   )
     .flat()
     .filter(({ c, n }) => prune.name(c, n));
   session.step(`listing ${names.length} image${names.length === 1 ? '' : 's'}`);
-  const hits = await mapLimited(names, limit, async ({ c, n }) => {
+  const hits = await mapLimited(names, limit.gauge, limit.watch(async ({ c, n }: { c: string; n: string }) => {
     const versions = indexListing(await listFolder(session, ep.id, imageFolder(root, { collection: c, name: n }), signal));
     const tags = [...new Set(versions.map((v) => v.tag))];
     const out: SearchHit[] = [];
@@ -108,7 +108,32 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
       out.push({ kind: 'image', uri: formatGlobusUri({ endpoint: ep.id, ref: { collection: c, name: n, tag } }), image });
     }
     return out;
-  });
+  }));
   return hits.flat().sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
 }
 
+
+/**
+ * The listing concurrency of one search, halved each time Globus answered 429 since the
+ * last look: the retry layer waits each limited call out, and fewer calls at once keep
+ * the next window from filling up again.
+ */
+function rateAware(session: Session): { gauge: Concurrency; watch<T, R>(fn: (item: T) => Promise<R>): (item: T) => Promise<R> } {
+  const gauge = new Concurrency(session.options.concurrency);
+  let seen = session.rateLimited;
+  const look = (): void => {
+    if (session.rateLimited === seen) return;
+    seen = session.rateLimited;
+    if (gauge.lower()) session.notice(`Globus is limiting this client's request rate; listing ${gauge.limit} folder${gauge.limit === 1 ? '' : 's'} at a time`);
+  };
+  return {
+    gauge,
+    watch: (fn) => async (item) => {
+      try {
+        return await fn(item);
+      } finally {
+        look();
+      }
+    },
+  };
+}

@@ -5,10 +5,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { TokenSource } from '../auth/token-source.js';
+import { transferScopeWithDataAccess } from '../auth/scopes.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
 import type { ApiCall } from '../http/request.js';
-import { abortedError } from '../http/retry.js';
+import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
 import type { Records } from '../records.js';
 import { TransferClient } from '../transfer/index.js';
@@ -33,6 +34,10 @@ export interface EndpointInfo {
   entityType: string;
   httpsServer: string | null;
   owner: string;
+  /** A GCSv5 mapped collection that is not high-assurance: Transfer and its HTTPS want the data_access consent. */
+  dataAccess: boolean;
+  /** Globus Connect Personal: whether it is connected now (null for other kinds). */
+  gcpConnected: boolean | null;
 }
 
 export const endpointInfo = (doc: EndpointDocument): EndpointInfo => ({
@@ -41,11 +46,17 @@ export const endpointInfo = (doc: EndpointDocument): EndpointInfo => ({
   entityType: String(doc.entity_type ?? ''),
   httpsServer: typeof doc.https_server === 'string' && doc.https_server !== '' ? doc.https_server : null,
   owner: doc.owner_string ?? doc.owner_id ?? '',
+  dataAccess: needsDataAccess(doc),
+  gcpConnected: typeof doc.gcp_connected === 'boolean' ? doc.gcp_connected : null,
 });
+
+/** As globus-sdk-python's GCSDownloader decides it: a GCSv5 mapped collection that is not high-assurance. */
+export const needsDataAccess = (doc: Pick<EndpointDocument, 'entity_type' | 'high_assurance'>): boolean =>
+  doc.entity_type === 'GCSv5_mapped_collection' && doc.high_assurance !== true;
 
 export const httpsTarget = (ep: EndpointInfo): CollectionTarget => {
   if (!ep.httpsServer) throw new SregistryError('INVALID_INPUT', `Collection ${ep.displayName} (${ep.id}) has no https_server`);
-  return { httpsServer: ep.httpsServer, collectionId: ep.id };
+  return { httpsServer: ep.httpsServer, collectionId: ep.id, ...(ep.dataAccess ? { dataAccess: true } : {}) };
 };
 
 export class Session {
@@ -54,9 +65,15 @@ export class Session {
   readonly transfer: TransferClient;
   readonly https: CollectionHttpsClient;
   readonly #endpoints = new Map<string, Lookup>();
+  /** Endpoint documents already read, by lower-case id. */
+  readonly #known = new Map<string, EndpointInfo>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
   readonly records: () => Records;
+  /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
+  rateLimited = 0;
+  /** Of the 429 answers retried so far: how many said when with Retry-After. */
+  readonly rateLimitRetries = { total: 0, withRetryAfter: 0 };
 
   constructor(options: ResolvedOptions, records: () => Records) {
     this.options = options;
@@ -67,8 +84,16 @@ export class Session {
       ...(globus.authUrl ? { authUrl: globus.authUrl } : {}),
       ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
     });
-    const retry = options.retry ? { retry: { ...options.retry } } : {};
-    const onCall = (call: ApiCall): void => this.emit({ type: 'call', call: { ...call } });
+    const onRetry = (info: RetryInfo): void => {
+      if (info.status !== 429) return;
+      this.rateLimitRetries.total++;
+      if (info.delaySource === 'retry-after') this.rateLimitRetries.withRetryAfter++;
+    };
+    const retry = { retry: { ...(options.retry ?? {}), onRetry } };
+    const onCall = (call: ApiCall): void => {
+      if (call.status === 429) this.rateLimited++;
+      this.emit({ type: 'call', call: { ...call } });
+    };
     const onToken = options.onToken;
     this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...(onToken ? { onToken } : {}), ...retry });
     this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
@@ -107,6 +132,11 @@ export class Session {
     this.emit({ type: 'notice', message });
   }
 
+  /** What this session already read about an endpoint id, without asking Globus. */
+  knownEndpoint(id: string): EndpointInfo | undefined {
+    return this.#known.get(id.toLowerCase());
+  }
+
   /** The endpoint a URI names: a UUID is looked up, a display name searched for (exactly one match). */
   endpoint(nameOrId: string, signal?: AbortSignal): Promise<EndpointInfo> {
     const key = isUuid(nameOrId) ? nameOrId.toLowerCase() : `name:${nameOrId}`;
@@ -115,6 +145,9 @@ export class Session {
       // Shared by every operation that asks meanwhile; it stops only once all of them aborted.
       const stop = new AbortController();
       const info = this.#resolve(nameOrId, stop.signal).then((found) => {
+        // Ask for the consent up front rather than be answered ConsentRequired first.
+        if (found.dataAccess) this.transfer.requireScopes([transferScopeWithDataAccess([found.id])]);
+        this.#known.set(found.id, found);
         this.#endpoints.set(found.id, { info: Promise.resolve(found), stop: new AbortController(), waiting: 0 });
         return found;
       });

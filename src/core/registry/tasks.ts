@@ -2,7 +2,7 @@
 import { SregistryError, isSregistryError } from '../errors.js';
 import type { TaskDocument } from '../transfer/documents.js';
 import type { TransferItem } from '../transfer/index.js';
-import type { Session } from './session.js';
+import { endpointInfo, type Session } from './session.js';
 
 export interface TaskRun {
   session: Session;
@@ -71,6 +71,8 @@ export async function transferAndWait(
   items: TransferItem[],
   label: string,
 ): Promise<string> {
+  // Globus would keep a task on a disconnected personal endpoint ACTIVE for hours; say so now.
+  for (const id of new Set([source, destination])) await assertConnected(run, id);
   const taskId = await submitThenHonourAbort(run, (signal) =>
     run.session.transfer.submitTransfer({ source, destination, items, label, syncLevel: 'checksum', verifyChecksum: true, signal }),
   );
@@ -81,6 +83,23 @@ export async function transferAndWait(
     throw permissionFailure(err) ?? err;
   }
   return taskId;
+}
+
+/**
+ * Fails at once when a Globus Connect Personal end of the task is disconnected. An end
+ * this session already knows as another kind costs nothing; any other end (the local
+ * endpoint) is read once per task, since a personal endpoint's connection comes and goes.
+ */
+export async function assertConnected(run: Pick<TaskRun, 'session' | 'signal'>, id: string): Promise<void> {
+  const known = run.session.knownEndpoint(id);
+  if (known && known.entityType !== 'GCP_mapped_collection') return;
+  const now = endpointInfo(await run.session.transfer.getEndpoint(known?.id ?? id, run.signal ? { signal: run.signal } : {}));
+  if (now.gcpConnected !== false) return;
+  throw new SregistryError(
+    'EXTERNAL_ERROR',
+    `Globus Connect Personal endpoint ${now.displayName} (${now.id}) is not connected to Globus, so a transfer task would wait for it for hours; start Globus Connect Personal on that machine (or use --transport https), then try again`,
+    { globusCode: 'GCDisconnected' },
+  );
 }
 
 /** A task that failed for want of permission is a PERMISSION_DENIED, whatever moved it. */

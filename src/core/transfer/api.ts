@@ -60,6 +60,14 @@ export class TransferApi {
     return this.#options.clientId ?? this.#options.tokens.clientId;
   }
 
+  /**
+   * Asks for these scopes from now on (merged as a ConsentRequired answer would be), e.g.
+   * a mapped collection's data_access dependency known from its endpoint document.
+   */
+  requireScopes(scopes: readonly string[]): void {
+    this.#scopes = mergeConsentScopes(this.#scopes, scopes);
+  }
+
   /** Combines the client's signal with a call's. */
   signalFor(options: CallOptions = {}): AbortSignal | undefined {
     const signals = [this.#options.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);

@@ -22,6 +22,11 @@ export class TransferClient {
     return this.#api.scopes;
   }
 
+  /** Asks for these scopes on every later call (e.g. `transferScopeWithDataAccess([id])` before using a mapped collection). */
+  requireScopes(scopes: readonly string[]): void {
+    this.#api.requireScopes(scopes);
+  }
+
   searchEndpoints(options: endpoints.EndpointSearchOptions = {}): AsyncIterable<EndpointDocument> {
     return endpoints.searchEndpoints(this.#api, options);
   }

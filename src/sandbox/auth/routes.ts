@@ -5,11 +5,13 @@ import { SandboxError } from '../errors.js';
 import { TRANSFER_SCOPE, clientIdentity, collectionScope } from '../model.js';
 import type { IssuedToken } from '../tokens.js';
 import { authenticateClient } from './client-auth.js';
-import { grantsFor, invalidScope, parseScopes } from './scopes.js';
+import { AUTH_RESOURCE_SERVER, AUTH_SCOPES, VIEW_IDENTITY_SET_SCOPE, grantsFor, invalidScope, parseScopes } from './scopes.js';
+import { bearerToken } from '../tokens.js';
 
 export const TOKEN_PATH = '/v2/oauth2/token';
 export const INTROSPECT_PATH = '/v2/oauth2/token/introspect';
 export const JWKS_PATH = '/jwk.json';
+export const USERINFO_PATH = '/v2/oauth2/userinfo';
 
 /** One token of a token answer; `other_tokens` is empty inside entries of `other_tokens`. */
 export interface TokenAnswer {
@@ -29,6 +31,34 @@ export function authRoutes(router: Router, ctx: SandboxContext): void {
   router.on('GET', /^\/jwk\.json$/, (ex) => sendJson(ex.res, 200, { keys: [] }));
   router.on('POST', /^\/v2\/oauth2\/token\/?$/, (ex) => token(ex, ctx));
   router.on('POST', /^\/v2\/oauth2\/token\/introspect\/?$/, (ex) => introspect(ex, ctx));
+  router.on('GET', /^\/v2\/oauth2\/userinfo\/?$/, (ex) => userinfo(ex, ctx));
+  router.on('POST', /^\/v2\/oauth2\/userinfo\/?$/, (ex) => userinfo(ex, ctx));
+}
+
+/**
+ * OIDC userinfo for the identity behind an Auth token with `openid`: for a confidential
+ * client that is the client itself (`<id>@clients.auth.globus.org`). `email` is null, as a
+ * client has none; `identity_set` comes with the `view_identity_set` scope.
+ */
+function userinfo(ex: Exchange, ctx: SandboxContext): void {
+  const raw = bearerToken(ex.req);
+  const found = raw ? ctx.tokens.active(raw) : undefined;
+  if (!found) throw new SandboxError(401, 'invalid_token', 'A bearer token from this Auth with the openid scope is required', {}, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  ex.clientId = found.clientId;
+  if (found.resourceServer !== AUTH_RESOURCE_SERVER || !found.scopes.includes('openid')) {
+    throw new SandboxError(403, 'insufficient_scope', 'The token was not issued for the openid scope', {}, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' });
+  }
+  const client = ctx.world.clients.find((c) => c.id === found.clientId);
+  const identity = clientIdentity(found.clientId);
+  const has = (scope: string): boolean => found.scopes.includes(scope);
+  const profile = { name: client?.name ?? null, preferred_username: identity, organization: null, identity_provider: AUTH_RESOURCE_SERVER, identity_provider_display_name: 'Globus Auth' };
+  const answer = {
+    sub: found.clientId,
+    ...(has('profile') ? profile : {}),
+    ...(has('email') ? { email: null } : {}),
+    ...(has(VIEW_IDENTITY_SET_SCOPE) ? { identity_set: [{ sub: found.clientId, username: identity, ...profile, email: null }] } : {}),
+  };
+  sendJson(ex.res, 200, answer, NO_STORE);
 }
 
 function discoveryDocument(ctx: SandboxContext): Record<string, unknown> {
@@ -46,7 +76,8 @@ function discoveryDocument(ctx: SandboxContext): Record<string, unknown> {
     grant_types_supported: ['client_credentials'],
     token_endpoint_auth_methods_supported: clientAuth,
     introspection_endpoint_auth_methods_supported: clientAuth,
-    scopes_supported: [TRANSFER_SCOPE, ...collectionScopes],
+    userinfo_endpoint: `${origin}${USERINFO_PATH}`,
+    scopes_supported: [TRANSFER_SCOPE, ...AUTH_SCOPES, ...collectionScopes],
     response_types_supported: [],
     subject_types_supported: ['public'],
   };

@@ -48,15 +48,22 @@ export function parseScopes(text: string): ScopeRequest[] {
   return list(false);
 }
 
+/** Auth's own scopes, which the SDKs ask for by default with client credentials. */
+export const AUTH_RESOURCE_SERVER = 'auth.globus.org';
+export const VIEW_IDENTITY_SET_SCOPE = 'urn:globus:auth:scope:auth.globus.org:view_identity_set';
+export const AUTH_SCOPES: readonly string[] = ['openid', 'profile', 'email', VIEW_IDENTITY_SET_SCOPE];
+
 const COLLECTION_SCOPE = /^https:\/\/auth\.globus\.org\/scopes\/([^/\s]+)\/(https|data_access)$/;
 
 /**
- * The resource server a scope belongs to: Transfer for its scope, the collection id for a
+ * The resource server a scope belongs to: Transfer for its scope, Auth for `openid`,
+ * `profile`, `email` and `view_identity_set`, the collection id for a
  * collection's `https` (collection serves HTTPS) or `data_access` (non-high-assurance
  * GCSv5 mapped collections only) scope. Anything else is an unknown scope.
  */
 export function resourceServerOf(scope: string, endpoints: readonly SandboxEndpoint[]): string {
   if (scope === TRANSFER_SCOPE) return TRANSFER_RESOURCE_SERVER;
+  if (AUTH_SCOPES.includes(scope)) return AUTH_RESOURCE_SERVER;
   const match = COLLECTION_SCOPE.exec(scope);
   const collection = match && endpoints.find((e) => e.id === match[1]);
   if (match && collection) {

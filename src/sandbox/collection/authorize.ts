@@ -1,7 +1,7 @@
 import type { Exchange } from '../http.js';
 import type { SandboxContext } from '../context.js';
 import { SandboxError } from '../errors.js';
-import { collectionScope, type SandboxEndpoint } from '../model.js';
+import { collectionScope, needsDataAccess, type SandboxEndpoint } from '../model.js';
 import { bearerToken, type IssuedToken } from '../tokens.js';
 
 export const AUTHORIZE_PATH = '/v2/oauth2/authorize';
@@ -13,8 +13,8 @@ export const AUTHORIZE_PATH = '/v2/oauth2/authorize';
  * is already sent. Other methods without a token, and unknown or expired tokens, get 401;
  * a valid token without this collection's scope gets 403.
  *
- * Only the `https` scope is required, also on mapped collections, where real Globus may
- * additionally ask for `data_access` (unverified).
+ * A non-high-assurance GCSv5 mapped collection also wants its `data_access` scope on the
+ * token, as globus-sdk-python's GCSDownloader asks for both there.
  */
 export function authorizeCollectionRequest(ctx: SandboxContext, endpoint: SandboxEndpoint, ex: Exchange): IssuedToken | undefined {
   const scope = collectionScope(endpoint.id, 'https');
@@ -32,6 +32,10 @@ export function authorizeCollectionRequest(ctx: SandboxContext, endpoint: Sandbo
   ex.clientId = token.clientId;
   if (!token.scopes.includes(scope)) {
     throw new SandboxError(403, 'PermissionDenied', `Token does not grant access to collection ${endpoint.id}; it needs scope ${scope}`);
+  }
+  const dataAccess = collectionScope(endpoint.id, 'data_access');
+  if (needsDataAccess(endpoint) && !token.scopes.includes(dataAccess)) {
+    throw new SandboxError(403, 'PermissionDenied', `Token does not grant access to mapped collection ${endpoint.id}; it needs scopes ${scope} and ${dataAccess}`);
   }
   return token;
 }

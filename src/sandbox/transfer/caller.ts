@@ -3,16 +3,35 @@ import type { Exchange } from '../http.js';
 import type { SandboxContext } from '../context.js';
 import { findEndpoint } from '../context.js';
 import { canSee } from '../access.js';
-import { TRANSFER_SCOPE, type SandboxEndpoint } from '../model.js';
-import { requireToken } from '../tokens.js';
+import { TRANSFER_SCOPE, collectionScope, needsDataAccess, type SandboxEndpoint } from '../model.js';
+import { requireToken, type IssuedToken } from '../tokens.js';
 import { countRequest } from './rate-limit.js';
 
 /** The client behind a Transfer request; 401 unless it holds a token with the transfer scope. */
 export function transferCaller(ctx: SandboxContext, ex: Exchange): string {
+  return transferToken(ctx, ex).clientId;
+}
+
+/** The Transfer token behind a request (counted against the rate limit). */
+export function transferToken(ctx: SandboxContext, ex: Exchange): IssuedToken {
   const token = requireToken(ctx.tokens, ex.req, TRANSFER_SCOPE);
   ex.clientId = token.clientId;
   countRequest(ctx, token.clientId);
-  return token.clientId;
+  return token;
+}
+
+/**
+ * 403 ConsentRequired, as Transfer answers for a non-high-assurance GCSv5 mapped
+ * collection when the token was not issued with its `data_access` scope as a dependency
+ * (gsj `src/core/__tests__/errors.spec.ts`); `required_scopes` is what to ask for.
+ */
+export function requireDataAccess(token: IssuedToken, endpoint: SandboxEndpoint): void {
+  if (!needsDataAccess(endpoint)) return;
+  const scope = collectionScope(endpoint.id, 'data_access');
+  if (token.scopes.includes(scope)) return;
+  throw new SandboxError(403, 'ConsentRequired', 'Missing required data_access consent', {
+    required_scopes: [`${TRANSFER_SCOPE}[*${scope}]`],
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { clientIdentity, type SandboxEndpoint } from '../model.js';
 
 /** Version reported for the sandbox's GCSv5 collections; a real 5.4 release string. */
@@ -15,6 +16,10 @@ export function endpointDocument(endpoint: SandboxEndpoint, clientId: string): R
   const gcp = endpoint.entityType === 'GCP_mapped_collection';
   const guest = endpoint.entityType === 'GCSv5_guest_collection';
   const owner = endpoint.owner === clientId;
+  // A GCSv5 collection lives on a GCSv5 endpoint and a guest collection on a mapped one; the
+  // sandbox models neither, so both get stable ids derived from the collection's.
+  const hostEndpointId = gcp ? null : derivedId(endpoint.id, 'gcs-endpoint');
+  const mappedId = guest ? derivedId(endpoint.id, 'mapped-collection') : null;
   return {
     DATA_TYPE: 'endpoint',
     DATA: [serverDocument(endpoint)],
@@ -42,19 +47,29 @@ export function endpointDocument(endpoint: SandboxEndpoint, clientId: string): R
     authentication_assurance_timeout: null,
     authentication_timeout_mins: null,
     non_functional: false,
+    non_functional_endpoint_id: hostEndpointId,
+    non_functional_endpoint_display_name: hostEndpointId ? `${endpoint.displayName} endpoint` : null,
+    mapped_collection_id: mappedId,
+    mapped_collection_display_name: mappedId ? `${endpoint.displayName} mapped collection` : null,
+    french_english_bilingual: false,
+    disable_anonymous_writes: false,
+    requester_pays: false,
+    acl_max_expiration_period_mins: null,
+    authentication_policy_id: null,
+    last_accessed_time: null,
     gcs_version: gcp ? null : SANDBOX_GCS_VERSION,
-    gcs_manager_url: null,
+    gcs_manager_url: gcp ? null : (endpoint.httpsServer ? new URL(endpoint.httpsServer).origin : null),
     https_server: endpoint.httpsServer ?? null,
     tlsftp_server: null,
     host_endpoint: null,
     host_endpoint_display_name: null,
-    host_endpoint_id: null,
+    host_endpoint_id: mappedId,
     host_path: null,
     sharing_target_endpoint: null,
     sharing_target_root_path: null,
     is_globus_connect: gcp,
     globus_connect_setup_key: null,
-    gcp_connected: gcp ? true : null,
+    gcp_connected: gcp ? endpoint.connected !== false : null,
     gcp_paused: gcp ? false : null,
     is_go_storage: false,
     storage_type: null,
@@ -105,4 +120,10 @@ function serverDocument(endpoint: SandboxEndpoint): Record<string, unknown> {
     outgoing_data_port_start: null,
     outgoing_data_port_end: null,
   };
+}
+
+/** A UUID-shaped id that always comes out the same for the same endpoint and role. */
+function derivedId(endpointId: string, role: string): string {
+  const hex = createHash('sha256').update(`${role}:${endpointId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

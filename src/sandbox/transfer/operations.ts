@@ -6,7 +6,7 @@ import type { SandboxContext } from '../context.js';
 import { SandboxError, badRequest, notFound, permissionDenied } from '../errors.js';
 import type { SandboxEndpoint } from '../model.js';
 import { resolveEndpointPath } from '../paths.js';
-import { endpointIdParam, transferCaller, visibleEndpoint } from './caller.js';
+import { endpointIdParam, requireDataAccess, transferToken, visibleEndpoint } from './caller.js';
 import { endpointPathMapper, fileDocument, type EndpointPathOf, type FileDocument } from './file-document.js';
 import { parseFilter, parseOrderBy } from './listing.js';
 import { boolParam, intParam } from './query.js';
@@ -21,8 +21,10 @@ const route = (op: string): RegExp => new RegExp(`^/v0\\.10/operation/endpoint/(
 /** `ls`, `stat`, `mkdir` and `rename` under `/v0.10/operation/endpoint/<id>/`. */
 export function operationRoutes(router: Router, ctx: SandboxContext): void {
   const caller = (ex: Exchange) => {
-    const clientId = transferCaller(ctx, ex);
+    const token = transferToken(ctx, ex);
+    const clientId = token.clientId;
     const endpoint = visibleEndpoint(ctx, endpointIdParam(ex.params), clientId);
+    requireDataAccess(token, endpoint);
     if (endpoint.connected === false) {
       throw new SandboxError(502, 'ExternalError.DirListingFailed.GCDisconnected', `The GCP endpoint is not currently connected to Globus: ${endpoint.displayName}`);
     }

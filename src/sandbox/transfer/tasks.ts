@@ -3,7 +3,8 @@ import type { SandboxContext } from '../context.js';
 import { badRequest, notFound } from '../errors.js';
 import { readJson, sendJson, type Exchange, type Router } from '../http.js';
 import { TRANSFER_SCOPE, type SandboxEndpoint } from '../model.js';
-import { requireToken } from '../tokens.js';
+import { requireToken, type IssuedToken } from '../tokens.js';
+import { requireDataAccess } from './caller.js';
 import { parseDelete, parseTransfer, submissionIdOf } from './submission.js';
 import { eventDocument, submitResult, taskDocument } from './task-documents.js';
 import { listTasks } from './task-list.js';
@@ -25,11 +26,12 @@ const CANCEL_WAIT_MS = 30_000;
 
 export function taskRoutes(router: Router, ctx: SandboxContext): void {
   const store = taskStore(ctx);
-  const caller = (ex: Exchange): string => {
+  const callerToken = (ex: Exchange): IssuedToken => {
     const token = requireToken(ctx.tokens, ex.req, TRANSFER_SCOPE);
     ex.clientId = token.clientId;
-    return token.clientId;
+    return token;
   };
+  const caller = (ex: Exchange): string => callerToken(ex).clientId;
   const ownTask = (ex: Exchange): SandboxTask => {
     const clientId = caller(ex);
     const task = store.get(clientId, ex.params.id!);
@@ -43,7 +45,8 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
   });
 
   const submit = (kind: 'transfer' | 'delete') => async (ex: Exchange) => {
-    const clientId = caller(ex);
+    const token = callerToken(ex);
+    const clientId = token.clientId;
     const body = await readJson(ex.req);
     const submissionId = submissionIdOf(body, kind);
     const earlier = store.bySubmission(clientId, submissionId);
@@ -60,9 +63,12 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
     let task: SandboxTask;
     if (kind === 'transfer') {
       const s = parseTransfer(ctx, clientId, body, now);
+      requireDataAccess(token, s.source);
+      requireDataAccess(token, s.destination);
       task = newTask('TRANSFER', clientId, s.submissionId, now, s.source, s.destination, s.items, [], s.options);
     } else {
       const s = parseDelete(ctx, clientId, body, now);
+      requireDataAccess(token, s.endpoint);
       task = newTask('DELETE', clientId, s.submissionId, now, s.endpoint, null, [], s.items, s.options);
     }
     task.submitResult = submitResult(task, ex.requestId);
