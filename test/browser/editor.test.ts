@@ -16,7 +16,7 @@ import { REPO, startNodeRed, type NodeRedProcess } from '../nodered/runtime.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is refreshed on request only, so ordinary runs leave the work tree alone.
 const SCREENSHOT = process.env.SREGISTRY_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'images', 'node-red-editor.png') : join(tmpdir(), 'sregistry-node-red-editor.png');
-const OURS = ['sregistry-pull', 'sregistry-record', 'sregistry-search', 'sregistry-push', 'sregistry-delete'];
+const OURS = ['sregistry-pull', 'sregistry-record', 'sregistry-search', 'sregistry-push', 'sregistry-delete', 'sregistry-watch'];
 
 type Node = Record<string, unknown>;
 
@@ -57,11 +57,11 @@ describe('the sregistry nodes in the Node-RED editor', () => {
 
   const byType = (type: string): string => example.find((n) => n.type === type)!.id as string;
 
-  it('shows the sregistry category with its five nodes and their labels', async () => {
+  it('shows the sregistry category with its six nodes and their labels', async () => {
     const palette = page.locator('#red-ui-palette-container-sregistry');
     for (const type of OURS) await expect(palette.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).resolves.toBe(1);
     const labels = await palette.locator('.red-ui-palette-label').allInnerTexts();
-    expect(labels.map((l) => l.trim()).sort()).toEqual(['delete image', 'pull image', 'push image', 'record image', 'search']);
+    expect(labels.map((l) => l.trim()).sort()).toEqual(['delete image', 'pull image', 'push image', 'record image', 'search', 'watch images']);
   });
 
   it('loads the shared editor script and checks settings with its validators', async () => {

@@ -94,5 +94,5 @@ describe('sregistry nodes under load', () => {
     const grown = retainedHeap() - heapWarm;
     expect(grown).toBeLessThan(8 * 1024 * 1024);
     countConcurrent('Node-RED messages into one node', MESSAGES);
-  });
+  }, 240_000);
 });
