@@ -56,6 +56,8 @@ export class Session {
   readonly #endpoints = new Map<string, Lookup>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
+  /** Registry layout per `<endpoint id>:<root>`, once read from the marker (or written). */
+  readonly layouts = new Map<string, 1 | 2>();
   readonly records: () => Records;
 
   constructor(options: ResolvedOptions, records: () => Records) {
