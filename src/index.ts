@@ -15,6 +15,9 @@ export type {
   ImageResult,
   SearchHit,
   DeleteResult,
+  PruneOptions,
+  PruneResult,
+  PrunedFile,
   LocalImage,
   SearchOptions,
   ApiCallLike,
@@ -38,6 +41,7 @@ export {
   type GlobusUri,
 } from './core/uri.js';
 export { webAppUrl } from './core/layout.js';
+export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
 export { Redactor, REDACTED } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';

@@ -3,13 +3,14 @@ import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
 import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
+import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push/index.js';
 import { record, resolve } from './record.js';
 import { webAppUrl } from '../layout.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
-import type { CallOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
+import type { CallOptions, DeleteResult, ImageResult, LocalImage, PruneOptions, PruneResult, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
 
 /**
  * The registry operations every front end exposes. One Registry keeps its tokens,
@@ -84,6 +85,14 @@ export class Registry {
   /** Deletes remote versions only; local copies and records stay. */
   async delete(uri: string, opts: CallOptions = {}): Promise<DeleteResult> {
     return this.#run(opts, (s, signal) => deleteImage(s, uri, signal ? { signal } : {}));
+  }
+
+  /**
+   * Keeps the newest `keep` versions of each name under `globus://<endpoint>[/<collection>[/<name>]]`
+   * plus every version a tag resolves to, and deletes the rest with one delete task.
+   */
+  async prune(scope: string, opts: PruneOptions): Promise<PruneResult> {
+    return this.#run(opts, (s, signal) => prune(s, scope, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

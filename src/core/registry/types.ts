@@ -134,6 +134,36 @@ export interface SearchHit {
   image?: { collection: string; name: string; tag: string; version: string; size?: number; lastModified?: string };
 }
 
+export interface PruneOptions extends CallOptions {
+  /** The newest versions kept per name, besides every version a tag resolves to now (0 keeps only those). */
+  keep: number;
+  /** List what would go, delete nothing. */
+  dryRun?: boolean;
+  /** Image files no manifest names, and hidden uploads, go only once older than this (default 24). */
+  graceHours?: number;
+}
+
+/** One file prune deleted (or, in a dry run, would delete). */
+export interface PrunedFile {
+  /** Endpoint path. */
+  path: string;
+  /** `version`: an image file; `manifest`: a tag's manifest; `upload`: a hidden upload a dead push left. */
+  kind: 'version' | 'manifest' | 'upload';
+  collection: string;
+  name: string;
+  version?: string;
+  tag?: string;
+}
+
+export interface PruneResult {
+  dryRun: boolean;
+  removed: PrunedFile[];
+  /** Every version kept, with the tags that resolve to it now (none: kept as one of the newest). */
+  kept: Array<{ collection: string; name: string; version: string; tags: string[] }>;
+  /** The one delete task; absent in a dry run or when nothing goes. */
+  taskId?: string;
+}
+
 export interface DeleteResult {
   deleted: string[];
   taskId?: string;
