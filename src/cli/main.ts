@@ -8,6 +8,7 @@ import { del } from './commands/delete.js';
 import { demo } from './commands/demo.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
+import { prune } from './commands/prune.js';
 import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { record } from './commands/record.js';
@@ -19,7 +20,7 @@ import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, inspect, images, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, inspect, images, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;
