@@ -18,6 +18,8 @@ export type {
   PruneOptions,
   PruneResult,
   PrunedFile,
+  ReplicateOptions,
+  ReplicateResult,
   LocalImage,
   SearchOptions,
   ApiCallLike,

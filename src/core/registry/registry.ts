@@ -7,10 +7,11 @@ import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push/index.js';
 import { record, resolve } from './record.js';
+import { replicate } from './replicate.js';
 import { webAppUrl } from '../layout.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
-import type { CallOptions, DeleteResult, ImageResult, LocalImage, PruneOptions, PruneResult, PushOptions, RegistryOptions, SearchHit, SearchOptions } from './types.js';
+import type { CallOptions, DeleteResult, ImageResult, LocalImage, PruneOptions, PruneResult, PushOptions, ReplicateOptions, ReplicateResult, RegistryOptions, SearchHit, SearchOptions } from './types.js';
 
 /**
  * The registry operations every front end exposes. One Registry keeps its tokens,
@@ -93,6 +94,14 @@ export class Registry {
    */
   async prune(scope: string, opts: PruneOptions): Promise<PruneResult> {
     return this.#run(opts, (s, signal) => prune(s, scope, { ...opts, ...(signal ? { signal } : {}) }));
+  }
+
+  /**
+   * Copies `globus://<endpoint>/<collection>/<name>[:<tag>]` (every tag, or the one named and
+   * `tags`) to the registry on `destination` (`globus://<endpoint>`) with one Transfer task.
+   */
+  async replicate(source: string, destination: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
+    return this.#run(opts, (s, signal) => replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

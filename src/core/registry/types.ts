@@ -164,6 +164,24 @@ export interface PruneResult {
   taskId?: string;
 }
 
+export interface ReplicateOptions extends CallOptions {
+  /** Tags to copy (besides one in the source URI); none and no tag in the URI: every tag. */
+  tags?: string[];
+}
+
+export interface ReplicateResult {
+  /** `globus://<source endpoint>/<collection>/<name>:<tag>` as given. */
+  source: string;
+  /** `globus://<destination endpoint id>` */
+  destination: string;
+  /** Each tag copied, as it now resolves at the destination. */
+  images: Array<{ tag: string; version: string; uri: string; status: 'copied' | 'exists'; path: string; httpsUrl?: string }>;
+  versionsCopied: number;
+  manifestsCopied: number;
+  /** The one Transfer task between the collections; absent when nothing needed copying. */
+  taskId?: string;
+}
+
 export interface DeleteResult {
   deleted: string[];
   taskId?: string;

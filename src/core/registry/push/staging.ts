@@ -47,9 +47,9 @@ export class Staging {
     return path;
   }
 
-  /** Makes a hidden image file visible at `to`. */
-  revealImage(from: string, to: string): Promise<RevealOutcome> {
-    return this.#reveal(from, to, 'image');
+  /** Makes a hidden image file visible at `to`; `size` is what it must have (default: the pushed file's). */
+  revealImage(from: string, to: string, size?: number): Promise<RevealOutcome> {
+    return this.#reveal(from, to, 'image', size);
   }
 
   /** Makes a hidden manifest visible at `to`: from then on that tag's version is complete. */
@@ -89,8 +89,9 @@ export class Staging {
     await this.removeQuietly(stale, 'stale');
   }
 
-  async #reveal(from: string, to: string, kind: 'image' | 'manifest'): Promise<RevealOutcome> {
-    const { session, ep, signal, size } = this.#target;
+  async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
+    const { session, ep, signal } = this.#target;
+    const size = expectedSize ?? this.#target.size;
     checkAborted(signal);
     const opts = signal ? { signal } : {};
     try {
