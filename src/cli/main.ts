@@ -12,6 +12,7 @@ import { prune } from './commands/prune.js';
 import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { record } from './commands/record.js';
+import { replicate } from './commands/replicate.js';
 import { sandbox } from './commands/sandbox.js';
 import { search } from './commands/search.js';
 import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
@@ -20,7 +21,7 @@ import { commandHelp, generalHelp } from './help.js';
 import { Output, type Streams } from './output.js';
 import { ProgressReporter } from './progress.js';
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, inspect, images, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, replicate, inspect, images, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

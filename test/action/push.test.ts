@@ -4,19 +4,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { fileSha256 as sha256 } from '../support/files.js';
-import { addCollectionUser, newClient } from '../support/worlds.js';
+import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
+import type { SandboxEndpoint } from '../../src/sandbox/model.js';
 import { newJob, runAction, sandboxInputs, visibleText, type ActionRun, type RunnerFolders } from './runner.js';
 
 let sb: TestSandbox;
+let site: SandboxEndpoint;
 const reader = newClient('reader', `reader-${randomUUID()}`);
 
 beforeAll(async () => {
-  sb = await startTestSandbox((world) => addCollectionUser(world, reader));
+  sb = await startTestSandbox((world, tmp) => {
+    addCollectionUser(world, reader);
+    site = extraEndpoint({ displayName: 'action-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+    mkdirSync(site.root!, { recursive: true });
+    world.endpoints.push(site);
+  });
 });
 afterAll(async () => {
   await sb.stop();
@@ -139,6 +147,25 @@ describe('action push', () => {
     expect(JSON.parse(again.outputs.versions!)).toEqual([version, version]);
     expect((JSON.parse(again.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['exists', 'exists']);
     expect(await remoteShape('library', 'same')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`]);
+  });
+
+  it('with keep and replicate-to, prunes the pushed name and copies it to the other registry', async () => {
+    const job = await newJob();
+    await sif(job, 'old/life.sif', 'first');
+    await sif(job, 'new/life.sif', 'second');
+    const first = await runAction({ job, inputs: baseInputs({ images: 'old/life.sif', name: 'ci/life' }) });
+    expect(first.code).toBe(0);
+    const run = await runAction({ job, inputs: baseInputs({ images: 'new/life.sif', name: 'ci/life', tags: 'v2\nlatest', keep: '0', 'replicate-to': `globus://${site.id}` }) });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    const version = json(run, 'versions')[0]!;
+    // Only the version the tags name now is left here; the first one's file and manifest went in one delete task.
+    expect(await remoteShape('ci', 'life')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`, `v2@${version}.<stamp>.json`]);
+    expect(json(run, 'pruned')).toHaveLength(2);
+    expect(json(run, 'replicas').sort()).toEqual([`globus://${site.id}/ci/life:latest@${version}`, `globus://${site.id}/ci/life:v2@${version}`]);
+    const replica = (await readdir(join(site.root!, 'shub', 'ci', 'life'))).sort();
+    expect(replica).toEqual(await remoteFiles('ci', 'life'));
+    expect(await sha256(join(site.root!, 'shub', 'ci', 'life', `sha256.${version}.sif`))).toBe(version);
   });
 
   it('with if-no-files-found warn or ignore, succeeds with empty outputs; with error, fails once', async () => {
