@@ -24,9 +24,13 @@ export async function deleteImage(session: Session, uriText: string, opts: CallO
   const names = new Set<string>();
   const versions = new Set<string>();
   // Layout 1: each tag's own image file and manifest (a manifest whose image is gone still belongs to the tag).
-  for (const f of index.files) if (f.layout === 1 && matches(f.tag, f.version)) (names.add(f.name), versions.add(f.version));
+  const going = (file: { name: string; version: string }): void => {
+    names.add(file.name);
+    versions.add(file.version);
+  };
+  for (const f of index.files) if (f.layout === 1 && matches(f.tag, f.version)) going(f);
   const goingManifests = index.manifests.filter((m) => matches(m.tag, m.version));
-  for (const m of goingManifests) (names.add(m.name), versions.add(m.version));
+  for (const m of goingManifests) going(m);
   // Layout 2: a version file goes with the last manifest that names it.
   const stillNamed = new Set(index.manifests.filter((m) => m.layout === 2 && !names.has(m.name)).map((m) => m.version));
   for (const f of index.files) {

@@ -76,7 +76,7 @@ describe('push: a failed push next to a concurrent one of the same file', () => 
     resetFaults(sb);
     const file = await randomFile(sb, 'twice.bin', 1000);
     const first = makeRegistry(sb, 'https', {}, 'twice-a');
-    const [done] = await first.registry.push(file, uri('twice'));
+    await first.registry.push(file, uri('twice'));
     await first.registry.close();
     const folder = join(shub(), 'review', 'twice');
     const names = await filesBelow(folder);
