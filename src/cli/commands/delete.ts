@@ -3,11 +3,13 @@ import { deletedText } from './show.js';
 
 export const del: CommandSpec = {
   name: 'delete',
-  summary: 'delete an image (tag or version) and its manifest from the registry',
+  summary: 'delete an image tag (or one version of it) from the registry',
   positionals: [{ name: 'uri', required: true }],
   options: {},
   optionHelp: [],
-  description: 'Runs a Globus delete task for the image file and its manifest and waits for it. Local copies stay.',
+  description:
+    "Runs one Globus delete task and waits for it: the tag's manifests (every version, or only @version), and each\n" +
+    'version file no other tag names afterwards. Old versions still tagged elsewhere stay (see prune). Local copies stay.',
   examples: ['sregistry-globus delete globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:v1'],
   globus: true,
   registry: true,
