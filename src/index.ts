@@ -17,6 +17,11 @@ export type {
   DeleteResult,
   DeleteOptions,
   RemoveResult,
+  PruneOptions,
+  PruneResult,
+  PrunedFile,
+  ReplicateOptions,
+  ReplicateResult,
   LocalImage,
   SearchOptions,
   ApiCallLike,
@@ -59,6 +64,7 @@ export {
   type WatchedVersion,
 } from './core/registry/watch.js';
 export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
+export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
 export { Redactor, REDACTED } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';

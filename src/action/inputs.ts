@@ -10,6 +10,7 @@ import {
   DEFAULT_COLLECTION,
   SregistryError,
   TRANSPORTS,
+  isGlobusUri,
   isValidName,
   parseReference,
   parseTags,
@@ -48,6 +49,10 @@ export interface ActionInputs {
   ifNoFilesFound: IfNoFilesFound;
   authUrl?: string;
   transferUrl?: string;
+  /** push: prune each pushed name afterwards, keeping this many of its newest versions (and every tagged one). */
+  keep?: number;
+  /** push: registries (`globus://<endpoint>` or endpoint ids/names) each pushed name is replicated to. */
+  replicateTo: string[];
 }
 
 /** What one run works with: its inputs and what they set up. */
@@ -141,6 +146,22 @@ function timeout(read: InputSource): number {
   return minutes;
 }
 
+function keepInput(read: InputSource): number | undefined {
+  const value = read('keep');
+  if (value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid(`Input keep is "${value}"; use a whole number of versions, 0 or more, or leave it empty to prune nothing`);
+  return n;
+}
+
+/** Each destination as `globus://<endpoint>`: a bare UUID or display name is accepted too. */
+function replicateToInput(read: InputSource): string[] {
+  return lines(read('replicate-to'))
+    .flatMap((l) => l.split(/[\s,]+/))
+    .filter((d) => d !== '')
+    .map((d) => (isGlobusUri(d) ? d : `globus://${d}`));
+}
+
 export function readInputs(read: InputSource): ActionInputs {
   const clientId = required(read, 'client-id', 'set it to your Globus confidential client id, e.g. client-id: ${{ secrets.GLOBUS_CLIENT_ID }}');
   const clientSecret = required(read, 'client-secret', 'set it from a repository secret, e.g. client-secret: ${{ secrets.GLOBUS_CLIENT_SECRET }}');
@@ -159,7 +180,10 @@ export function readInputs(read: InputSource): ActionInputs {
     pullTo: read('pull-to') || 'images',
     cache: boolean(read, 'cache', false),
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
+    replicateTo: replicateToInput(read),
   };
+  const keep = keepInput(read);
+  if (keep !== undefined) inputs.keep = keep;
   const root = optional(read, 'root');
   if (root !== undefined) inputs.root = root;
   const sourceEndpoint = optional(read, 'source-endpoint');

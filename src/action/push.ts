@@ -4,7 +4,7 @@ import { relative } from 'node:path';
 import * as glob from '@actions/glob';
 import { SregistryError, formatGlobusUri, type ImageResult } from '../index.js';
 import { pushTargets, type IfNoFilesFound, type RunContext } from './inputs.js';
-import type { Log } from './report.js';
+import { setLifecycleOutputs, type Log } from './report.js';
 
 export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
   const { inputs, registry, log } = ctx;
@@ -28,7 +28,36 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
       results.push(...out);
     });
   }
+  await afterPush(ctx, [...new Set(targets.map((t) => `${t.collection}/${t.name}`))]);
   return results;
+}
+
+/** replicate-to, then keep: each pushed name copied to every other registry, then pruned here. */
+async function afterPush(ctx: RunContext, names: string[]): Promise<void> {
+  const { inputs, registry, log } = ctx;
+  const replicas: string[] = [];
+  const pruned: string[] = [];
+  for (const image of names) {
+    const here = `${formatGlobusUri({ endpoint: inputs.endpoint })}/${image}`;
+    for (const destination of inputs.replicateTo) {
+      await log.group(`replicate ${image} (${inputs.tags.join(', ')}) to ${destination}`, async () => {
+        const done = await registry.replicate(here, destination, { tags: inputs.tags, signal: ctx.signal });
+        for (const i of done.images) log.info(`${i.status === 'exists' ? 'already there' : 'copied'}: ${i.uri}`);
+        log.info(`${done.versionsCopied} version file(s) and ${done.manifestsCopied} manifest(s) copied${done.taskId ? ` (task ${done.taskId})` : ''}`);
+        replicas.push(...done.images.map((i) => i.uri));
+      });
+    }
+    if (inputs.keep !== undefined) {
+      const keep = inputs.keep;
+      await log.group(`prune ${image}, keeping the newest ${keep} and every tagged version`, async () => {
+        const done = await registry.prune(here, { keep, signal: ctx.signal });
+        for (const r of done.removed) log.info(`deleted ${r.path} (${r.kind})`);
+        if (done.removed.length === 0) log.info('nothing to prune');
+        pruned.push(...done.removed.map((r) => r.path));
+      });
+    }
+  }
+  setLifecycleOutputs(replicas, pruned);
 }
 
 /** Files (never folders) matching the patterns the way other Actions match paths, in match order, each once even when reached twice. */

@@ -127,6 +127,12 @@ export function setOutputs(command: 'push' | 'pull', results: ImageResult[]): vo
   }
 }
 
+/** push: what replicate-to copied and what keep pruned (empty arrays when not asked for). */
+export function setLifecycleOutputs(replicas: string[], pruned: string[]): void {
+  core.setOutput('replicas', JSON.stringify(replicas));
+  core.setOutput('pruned', JSON.stringify(pruned));
+}
+
 export interface SummaryRow {
   result: ImageResult;
   /** How long the operation for this image took. */

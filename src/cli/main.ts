@@ -11,9 +11,11 @@ import { demo } from './commands/demo.js';
 import { doctor } from './commands/doctor.js';
 import { images } from './commands/images.js';
 import { inspect } from './commands/inspect.js';
+import { prune } from './commands/prune.js';
 import { pull } from './commands/pull.js';
 import { push } from './commands/push.js';
 import { record } from './commands/record.js';
+import { replicate } from './commands/replicate.js';
 import { sandbox } from './commands/sandbox.js';
 import { search } from './commands/search.js';
 import { watch } from './commands/watch.js';
@@ -27,7 +29,7 @@ import { version } from './version.js';
 
 export { version };
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, replicate, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

@@ -1,10 +1,16 @@
 /**
- * The registry's folder layout on an endpoint (DESIGN.md "Names"):
+ * The registry's folder layouts on an endpoint (DESIGN.md "Names", architecture.md "Layout 2"):
  *
- *   <root>/.sregistry                                   marker, {"layout": 1, ...}
+ *   <root>/.sregistry                                   marker, {"layout": 2, ...} (1 for older registries)
+ *   <root>/<collection>/<name>/.<tag>@upload-<uuid>.partial   an upload in progress (both layouts)
+ *
+ * Layout 2 (new registries): one file per version, each tag a small stamped manifest.
+ *   <root>/<collection>/<name>/sha256.<version>.sif               the version, named by its hash
+ *   <root>/<collection>/<name>/<tag>@<version>.<stamp>.json       a tag naming it; newest stamp wins
+ *
+ * Layout 1 (read, and pushed to, where the marker says 1): a full copy per tag.
  *   <root>/<collection>/<name>/<tag>@<version>.sif      the image
  *   <root>/<collection>/<name>/<tag>@<version>.sif.json its manifest, written last
- *   <root>/<collection>/<name>/.<tag>@upload-<uuid>.partial   an upload in progress
  *
  * Endpoint paths here are POSIX, absolute, and end with `/` when they name a folder.
  * Nothing read from a remote (file names, manifests) is trusted: every name is checked
@@ -16,7 +22,11 @@ import { isUuid, isValidName, isValidTag, isValidVersion, validateRef, type Imag
 export const SNIFF_ROOTS: readonly string[] = Object.freeze(['/shub/', '/~/.singularity/shub/', '/~/shub/', '/']);
 export const DEFAULT_ROOT = '/shub/';
 export const MARKER = '.sregistry';
-export const LAYOUT_VERSION = 1;
+/** The layout new registries get. */
+export const LAYOUT_VERSION = 2;
+/** The layouts this version reads (and pushes to). */
+export const LAYOUTS: readonly number[] = Object.freeze([1, 2]);
+export type Layout = 1 | 2;
 /** Longest file or folder name most file systems (and the sandbox) accept, in bytes. */
 export const MAX_SEGMENT_BYTES = 255;
 
@@ -112,8 +122,50 @@ export function uploadPath(root: string, ref: ImageRef, uuid: string): string {
 
 export const markerPath = (root: string): string => joinInsideRoot(root, MARKER);
 
+/** Layout 2: `sha256.<version>.sif`, the one file of a version, whatever tags name it. */
+export const versionFileName = (version: string): string => {
+  if (!isValidVersion(version)) throw new SregistryError('INVALID_INPUT', `"${version}" is not a version (64 lowercase hex)`);
+  return `sha256.${version}.sif`;
+};
+
+/** Layout 2: `<tag>@<version>.<stamp>.json`, a manifest saying that `tag` names `version` from `stamp` on. */
+export const tagManifestName = (tag: string, version: string, stamp: string): string => {
+  if (!isValidTag(tag) || !isValidVersion(version) || !STAMP_RE.test(stamp)) throw new SregistryError('INVALID_INPUT', `Cannot name a manifest for ${tag}@${version} at ${stamp}`);
+  return `${tag}@${version}.${stamp}.json`;
+};
+
+/** Layout 2: `<root>/<collection>/<name>/sha256.<version>.sif` */
+export const versionFilePath = (root: string, ref: Pick<ImageRef, 'collection' | 'name'>, version: string): string =>
+  `${imageFolder(root, ref)}${versionFileName(version)}`;
+
+/** Layout 2: `<root>/<collection>/<name>/<tag>@<version>.<stamp>.json` */
+export function tagManifestPath(root: string, ref: ImageRef, stamp: string): string {
+  const r = requireVersion(ref);
+  return `${imageFolder(root, r)}${tagManifestName(r.tag, r.version, stamp)}`;
+}
+
+/**
+ * A manifest's stamp: the UTC time to the millisecond, `YYYYMMDDTHHMMSSmmmZ`, so that the
+ * order of the names is the order of the times.
+ */
+export function formatStamp(date: Date): string {
+  const iso = date.toISOString(); // 2024-01-15T01:45:50.123Z
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${iso.slice(20, 23)}Z`;
+}
+
+/** Milliseconds since the epoch of a stamp; undefined when it is not one. */
+export function parseStamp(stamp: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z$/.exec(stamp);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 const IMAGE_FILE_RE = /^([a-z0-9_-][a-z0-9._-]*)@([0-9a-f]{64})\.sif$/;
 const MANIFEST_FILE_RE = /^([a-z0-9_-][a-z0-9._-]*)@([0-9a-f]{64})\.sif\.json$/;
+const STAMP_RE = /^\d{8}T\d{9}Z$/;
+const VERSION_FILE_RE = /^sha256\.([0-9a-f]{64})\.sif$/;
+const TAG_MANIFEST_RE = /^([a-z0-9_-][a-z0-9._-]*)@([0-9a-f]{64})\.(\d{8}T\d{9}Z)\.json$/;
 const UPLOAD_FILE_RE = /^\.([a-z0-9_-][a-z0-9._-]*)@upload-([0-9a-f-]{36})\.partial$/;
 
 export interface TagVersion {
@@ -133,6 +185,27 @@ export const parseImageFileName = (name: string): TagVersion | undefined => matc
 /** `<tag>@<version>.sif.json` → its parts; anything else → undefined. */
 export const parseManifestFileName = (name: string): TagVersion | undefined => matchTagVersion(MANIFEST_FILE_RE, name);
 
+/** Layout 2: `sha256.<version>.sif` → the version; anything else → undefined. */
+export function parseVersionFileName(name: string): string | undefined {
+  const m = VERSION_FILE_RE.exec(name);
+  return m && m[1] && isValidVersion(m[1]) ? m[1] : undefined;
+}
+
+export interface TagManifestName extends TagVersion {
+  stamp: string;
+  /** The stamp's time, ms since the epoch. */
+  published: number;
+}
+
+/** Layout 2: `<tag>@<version>.<stamp>.json` → its parts; anything else (a layout-1 `.sif.json` included) → undefined. */
+export function parseTagManifestName(name: string): TagManifestName | undefined {
+  const m = TAG_MANIFEST_RE.exec(name);
+  if (!m || !m[1] || !m[2] || !m[3] || !isValidTag(m[1]) || !isValidVersion(m[2])) return undefined;
+  const published = parseStamp(m[3]);
+  if (published === undefined) return undefined;
+  return { tag: m[1], version: m[2], stamp: m[3], published };
+}
+
 /** `.<tag>@upload-<uuid>.partial` → tag and upload id (for cleaning up stale uploads). */
 export function parseUploadFileName(name: string): { tag: string; uploadId: string } | undefined {
   const m = UPLOAD_FILE_RE.exec(name);
@@ -144,14 +217,14 @@ export function parseUploadFileName(name: string): { tag: string; uploadId: stri
 // Marker
 
 export interface Marker {
-  layout: number;
+  layout: Layout;
   created?: string;
   created_by?: string;
 }
 
 /** The marker file's text, written on first push. */
 export function markerContent(clientId?: string, now: Date = new Date()): string {
-  const marker: Marker = { layout: LAYOUT_VERSION, created: now.toISOString() };
+  const marker: Marker = { layout: LAYOUT_VERSION as Layout, created: now.toISOString() };
   if (clientId) marker.created_by = clientId;
   return `${JSON.stringify(marker)}\n`;
 }
@@ -167,13 +240,13 @@ export function parseMarker(text: string): Marker {
   if (!isPlainObject(data) || typeof data.layout !== 'number' || !Number.isInteger(data.layout)) {
     throw new SregistryError('INVALID_RESPONSE', `The registry marker ${MARKER} has no integer "layout": expected {"layout": ${LAYOUT_VERSION}}`);
   }
-  if (data.layout !== LAYOUT_VERSION) {
+  if (!LAYOUTS.includes(data.layout)) {
     throw new SregistryError(
       'INVALID_RESPONSE',
-      `The registry uses layout ${data.layout} but this version of sregistry-globus understands layout ${LAYOUT_VERSION} only: upgrade sregistry-globus or use another root`,
+      `The registry uses layout ${data.layout} but this version of sregistry-globus understands layouts ${LAYOUTS.join(' and ')} only: upgrade sregistry-globus or use another root`,
     );
   }
-  const marker: Marker = { layout: data.layout };
+  const marker: Marker = { layout: data.layout as Layout };
   if (typeof data.created === 'string') marker.created = data.created;
   if (typeof data.created_by === 'string') marker.created_by = data.created_by;
   return marker;

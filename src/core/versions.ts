@@ -1,8 +1,18 @@
 /**
- * Choosing a version: pairing the image files of an image folder's listing with their
- * manifests, and picking the newest complete version of a tag.
+ * Choosing a version: reading an image folder's listing (either layout, see layout.ts) into
+ * its version files and tag manifests, pairing them, and picking the newest complete
+ * version of a tag. Everything here comes from file names, sizes and times: no manifest is
+ * read to resolve or list.
  */
-import { parseImageFileName, parseManifestFileName, type TagVersion } from './layout.js';
+import {
+  parseImageFileName,
+  parseManifestFileName,
+  parseTagManifestName,
+  parseVersionFileName,
+  versionFileName,
+  type Layout,
+  type TagVersion,
+} from './layout.js';
 
 /** One entry of a Globus `ls` answer (only the fields used here). */
 export interface ListingEntry {
@@ -12,13 +22,54 @@ export interface ListingEntry {
   last_modified?: string | null;
 }
 
-/** An image file found in a listing, with what is known about its manifest. */
+/** An image (layout 1: one tag's copy; layout 2: the version file) found in a listing. */
+export interface VersionFileEntry {
+  version: string;
+  name: string;
+  layout: Layout;
+  /** Layout 1 only: the tag in the file's name. */
+  tag?: string;
+  size?: number;
+  lastModified?: number;
+}
+
+/** A manifest found in a listing: `tag` names `version`. */
+export interface TagManifestEntry extends TagVersion {
+  name: string;
+  layout: Layout;
+  /** Layout 2: the stamp in the name. */
+  stamp?: string;
+  /** When the tag came to name the version: layout 2 the stamp, layout 1 the manifest's last_modified. */
+  published?: number;
+  size?: number;
+  lastModified?: number;
+}
+
+/** What one image folder holds. */
+export interface FolderIndex {
+  files: VersionFileEntry[];
+  manifests: TagManifestEntry[];
+}
+
+/** A tag's version found in a listing, with what is known about its manifest. */
 export interface ImageVersionEntry extends TagVersion {
+  layout: Layout;
+  /** The image file's name in the folder (layout 2: `sha256.<version>.sif`, shared by every tag). */
+  imageName: string;
+  /** The manifest's name (layout 2: the newest of this tag naming this version). */
+  manifestName?: string;
+  manifestSize?: number;
   size?: number;
   /** Milliseconds since the epoch, from the image's `last_modified`. */
   lastModified?: number;
   /** Milliseconds since the epoch, from the manifest's `last_modified`. */
   manifestLastModified?: number;
+  /** When the tag came to name this version (layout 2: the manifest's stamp). */
+  published?: number;
+  /**
+   * Complete: the image file and its manifest are both there (layout 1), or a manifest of
+   * the tag names this version and the version file is there (layout 2).
+   */
   hasManifest: boolean;
 }
 
@@ -29,36 +80,83 @@ export function parseListingTime(value: string | null | undefined): number | und
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Pairs the image files of one image folder's listing with their manifests. */
-export function indexListing(entries: readonly ListingEntry[]): ImageVersionEntry[] {
-  const manifests = new Map<string, number | undefined>();
+const isFile = (e: ListingEntry): boolean => e.type === undefined || e.type === 'file';
+
+/** The version files and manifests of one image folder's listing, both layouts; anything else is left out. */
+export function readFolder(entries: readonly ListingEntry[]): FolderIndex {
+  const files: VersionFileEntry[] = [];
+  const manifests: TagManifestEntry[] = [];
   for (const e of entries) {
-    if (e.type !== undefined && e.type !== 'file') continue;
-    const m = parseManifestFileName(e.name);
-    if (m) manifests.set(`${m.tag}@${m.version}`, parseListingTime(e.last_modified));
-  }
-  const out: ImageVersionEntry[] = [];
-  for (const e of entries) {
-    if (e.type !== undefined && e.type !== 'file') continue;
-    const tv = parseImageFileName(e.name);
-    if (!tv) continue;
-    const key = `${tv.tag}@${tv.version}`;
-    const entry: ImageVersionEntry = { ...tv, hasManifest: manifests.has(key) };
-    if (typeof e.size === 'number') entry.size = e.size;
+    if (!isFile(e)) continue;
     const lm = parseListingTime(e.last_modified);
-    if (lm !== undefined) entry.lastModified = lm;
-    const mlm = manifests.get(key);
-    if (mlm !== undefined) entry.manifestLastModified = mlm;
-    out.push(entry);
+    const facts = { ...(typeof e.size === 'number' ? { size: e.size } : {}), ...(lm !== undefined ? { lastModified: lm } : {}) };
+    const v2 = parseVersionFileName(e.name);
+    if (v2) {
+      files.push({ version: v2, name: e.name, layout: 2, ...facts });
+      continue;
+    }
+    const m2 = parseTagManifestName(e.name);
+    if (m2) {
+      manifests.push({ tag: m2.tag, version: m2.version, name: e.name, layout: 2, stamp: m2.stamp, published: m2.published, ...facts });
+      continue;
+    }
+    const i1 = parseImageFileName(e.name);
+    if (i1) {
+      files.push({ version: i1.version, tag: i1.tag, name: e.name, layout: 1, ...facts });
+      continue;
+    }
+    const m1 = parseManifestFileName(e.name);
+    if (m1) manifests.push({ ...m1, name: e.name, layout: 1, ...(lm !== undefined ? { published: lm } : {}), ...facts });
+  }
+  return { files, manifests };
+}
+
+/** Pairs the image files of one image folder's listing with their manifests: one entry per tag and version. */
+export function indexListing(entries: readonly ListingEntry[]): ImageVersionEntry[] {
+  return versionsOf(readFolder(entries));
+}
+
+export function versionsOf(index: FolderIndex): ImageVersionEntry[] {
+  const out: ImageVersionEntry[] = [];
+  const layout1 = new Map<string, TagManifestEntry>();
+  const newest2 = new Map<string, TagManifestEntry>();
+  for (const m of index.manifests) {
+    const key = `${m.tag}@${m.version}`;
+    if (m.layout === 1) layout1.set(key, m);
+    else if (!newest2.has(key) || m.stamp! > newest2.get(key)!.stamp!) newest2.set(key, m);
+  }
+  const files2 = new Map(index.files.filter((f) => f.layout === 2).map((f) => [f.version, f]));
+  for (const f of index.files) {
+    if (f.layout !== 1) continue;
+    const m = layout1.get(`${f.tag}@${f.version}`);
+    out.push(entry(f.tag!, f.version, 1, f.name, f, m));
+  }
+  for (const m of newest2.values()) {
+    const f = files2.get(m.version);
+    out.push(entry(m.tag, m.version, 2, versionFileName(m.version), f, m, f !== undefined));
+  }
+  return out;
+}
+
+function entry(tag: string, version: string, layout: Layout, imageName: string, file: VersionFileEntry | undefined, m: TagManifestEntry | undefined, complete = m !== undefined): ImageVersionEntry {
+  const out: ImageVersionEntry = { tag, version, layout, imageName, hasManifest: complete };
+  if (file?.size !== undefined) out.size = file.size;
+  if (file?.lastModified !== undefined) out.lastModified = file.lastModified;
+  if (m) {
+    out.manifestName = m.name;
+    if (m.size !== undefined) out.manifestSize = m.size;
+    if (m.lastModified !== undefined) out.manifestLastModified = m.lastModified;
+    if (m.published !== undefined) out.published = m.published;
   }
   return out;
 }
 
 /**
- * The newest complete version of `tag` (complete = its manifest exists). Newest is judged
- * by the manifest's time (it is written last, at publication; an image file's time may be
- * preserved from its source), then the image's time, then the version text so the choice is
- * stable when times tie.
+ * The newest complete version of `tag` (complete = its manifest exists, and in layout 2 the
+ * version file it names). Newest is judged by when the tag came to name it (layout 2: the
+ * stamp in the manifest's name, which survives copies; layout 1: the manifest's time, as it
+ * is written last), then the image's time, then the version text so the choice is stable
+ * when times tie.
  */
 export function newestVersion(entries: readonly ImageVersionEntry[], tag: string): ImageVersionEntry | undefined {
   let best: ImageVersionEntry | undefined;
@@ -69,8 +167,18 @@ export function newestVersion(entries: readonly ImageVersionEntry[], tag: string
   return best;
 }
 
+/** Each tag's newest complete version. */
+export function currentVersions(entries: readonly ImageVersionEntry[]): Map<string, ImageVersionEntry> {
+  const out = new Map<string, ImageVersionEntry>();
+  for (const tag of new Set(entries.map((e) => e.tag))) {
+    const v = newestVersion(entries, tag);
+    if (v) out.set(tag, v);
+  }
+  return out;
+}
+
 function compareEntries(a: ImageVersionEntry, b: ImageVersionEntry): number {
-  const t = (a.manifestLastModified ?? a.lastModified ?? -Infinity) - (b.manifestLastModified ?? b.lastModified ?? -Infinity);
+  const t = (a.published ?? a.manifestLastModified ?? a.lastModified ?? -Infinity) - (b.published ?? b.manifestLastModified ?? b.lastModified ?? -Infinity);
   if (t !== 0 && !Number.isNaN(t)) return t;
   const u = (a.lastModified ?? -Infinity) - (b.lastModified ?? -Infinity);
   if (u !== 0 && !Number.isNaN(u)) return u;

@@ -4,19 +4,27 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { fileSha256 as sha256 } from '../support/files.js';
-import { addCollectionUser, newClient } from '../support/worlds.js';
+import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
+import type { SandboxEndpoint } from '../../src/sandbox/model.js';
 import { newJob, runAction, sandboxInputs, visibleText, type ActionRun, type RunnerFolders } from './runner.js';
 
 let sb: TestSandbox;
+let site: SandboxEndpoint;
 const reader = newClient('reader', `reader-${randomUUID()}`);
 
 beforeAll(async () => {
-  sb = await startTestSandbox((world) => addCollectionUser(world, reader));
+  sb = await startTestSandbox((world, tmp) => {
+    addCollectionUser(world, reader);
+    site = extraEndpoint({ displayName: 'action-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+    mkdirSync(site.root!, { recursive: true });
+    world.endpoints.push(site);
+  });
 });
 afterAll(async () => {
   await sb.stop();
@@ -36,6 +44,10 @@ const json = (run: ActionRun, name: string): string[] => JSON.parse(run.outputs[
 /** What the registry holds under the collection root for one image. */
 const remoteFiles = async (collection: string, name: string): Promise<string[]> =>
   (await readdir(join(sb.collection.root!, 'shub', collection, name)).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
+
+/** The same, with the manifests' stamps blanked. */
+const remoteShape = async (collection: string, name: string): Promise<string[]> =>
+  (await remoteFiles(collection, name)).map((f) => f.replace(/\.\d{8}T\d{9}Z\.json$/, '.<stamp>.json')).sort();
 
 function expectClean(run: ActionRun, ...secrets: string[]): void {
   const text = visibleText(run);
@@ -82,10 +94,11 @@ describe('action push', () => {
     expect(tasks[0]).toBe('');
     expect(tasks.every((t) => t === '' || /^[0-9a-f-]{36}$/.test(t))).toBe(true);
 
-    expect(await remoteFiles('ci', 'alpine')).toEqual([`latest@${va}.sif`, `latest@${va}.sif.json`, `v1@${va}.sif`, `v1@${va}.sif.json`]);
-    expect(await remoteFiles('ci', 'tools')).toHaveLength(4);
+    expect(await remoteShape('ci', 'alpine')).toEqual([`latest@${va}.<stamp>.json`, `sha256.${va}.sif`, `v1@${va}.<stamp>.json`]);
+    expect(await remoteFiles('ci', 'tools')).toHaveLength(3);
     expect(await remoteFiles('ci', 'skip-me')).toEqual([]);
-    const manifest = JSON.parse(await readFile(join(sb.collection.root!, 'shub', 'ci', 'alpine', `v1@${va}.sif.json`), 'utf8'));
+    const v1Manifest = (await remoteFiles('ci', 'alpine')).find((f) => f.startsWith('v1@'))!;
+    const manifest = JSON.parse(await readFile(join(sb.collection.root!, 'shub', 'ci', 'alpine', v1Manifest), 'utf8'));
     expect(manifest.source).toEqual({
       git_sha: '0123456789abcdef0123456789abcdef01234567',
       run_url: 'https://github.com/lab/images/actions/runs/4242',
@@ -133,7 +146,26 @@ describe('action push', () => {
     expect(again.summary.split('<tr>').slice(2).map((r) => /<td>(pushed|exists)<\/td>/.exec(r)?.[1])).toEqual(['exists', 'exists']);
     expect(JSON.parse(again.outputs.versions!)).toEqual([version, version]);
     expect((JSON.parse(again.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['exists', 'exists']);
-    expect(await remoteFiles('library', 'same')).toEqual([`latest@${version}.sif`, `latest@${version}.sif.json`]);
+    expect(await remoteShape('library', 'same')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`]);
+  });
+
+  it('with keep and replicate-to, prunes the pushed name and copies it to the other registry', async () => {
+    const job = await newJob();
+    await sif(job, 'old/life.sif', 'first');
+    await sif(job, 'new/life.sif', 'second');
+    const first = await runAction({ job, inputs: baseInputs({ images: 'old/life.sif', name: 'ci/life' }) });
+    expect(first.code).toBe(0);
+    const run = await runAction({ job, inputs: baseInputs({ images: 'new/life.sif', name: 'ci/life', tags: 'v2\nlatest', keep: '0', 'replicate-to': `globus://${site.id}` }) });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    const version = json(run, 'versions')[0]!;
+    // Only the version the tags name now is left here; the first one's file and manifest went in one delete task.
+    expect(await remoteShape('ci', 'life')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`, `v2@${version}.<stamp>.json`]);
+    expect(json(run, 'pruned')).toHaveLength(2);
+    expect(json(run, 'replicas').sort()).toEqual([`globus://${site.id}/ci/life:latest@${version}`, `globus://${site.id}/ci/life:v2@${version}`]);
+    const replica = (await readdir(join(site.root!, 'shub', 'ci', 'life'))).sort();
+    expect(replica).toEqual(await remoteFiles('ci', 'life'));
+    expect(await sha256(join(site.root!, 'shub', 'ci', 'life', `sha256.${version}.sif`))).toBe(version);
   });
 
   it('with if-no-files-found warn or ignore, succeeds with empty outputs; with error, fails once', async () => {
@@ -168,7 +200,7 @@ describe('action push over a Transfer task', () => {
     const [task] = json(run, 'task-ids');
     expect(task).toMatch(/^[0-9a-f-]{36}$/);
     const version = await sha256(file);
-    expect(await remoteFiles('tx', 'app')).toEqual([`latest@${version}.sif`, `latest@${version}.sif.json`]);
+    expect(await remoteShape('tx', 'app')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`]);
     expect(sb.context.faults.log.some((r) => r.method === 'POST' && r.path.endsWith('/transfer'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSif } from '../../src/core/sif.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -144,6 +144,34 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
     const again = await cli.run(['record', `${remote}:v1`, '--json']);
     expect(again.code).toBe(1);
     expect(json<{ error: { code: string } }>(again).error.code).toBe('NOT_FOUND');
+  });
+
+  it('prune --dry-run lists, prune deletes what no tag names beyond --keep, checked on disk', async () => {
+    const older = join(sb.tmp, 'older.sif');
+    await writeSif(older, { payloadBytes: Buffer.alloc(4096, 1) });
+    const olderSha = await fileSha256(older);
+    const newer = join(sb.tmp, 'newer.sif');
+    await writeSif(newer, { payloadBytes: Buffer.alloc(4096, 2) });
+    for (const f of [older, newer]) expect((await cli.run(['push', f, `globus://${sb.collection.id}/lab/pruned`, '--json'])).code).toBe(0);
+    const dir = join(sb.collection.root!, 'shub', 'lab', 'pruned');
+    const before = readdirSync(dir).sort();
+    const dry = await cli.run(['prune', `globus://${sb.collection.id}/lab/pruned`, '--keep', '0', '--dry-run', '--json']);
+    expect(dry.code).toBe(0);
+    const doc = json<{ dryRun: boolean; removed: Array<{ kind: string; version: string }> }>(dry);
+    expect(doc.dryRun).toBe(true);
+    expect(doc.removed.map((r) => [r.kind, r.version]).sort()).toEqual([
+      ['manifest', olderSha],
+      ['version', olderSha],
+    ]);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    const run = await cli.run(['prune', `globus://${sb.collection.id}/lab/pruned`, '--keep', '0']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^deleted \/shub\/lab\/pruned\/sha256\.[0-9a-f]{64}\.sif \(version\)$/m);
+    expect(readdirSync(dir).filter((f) => f.includes(olderSha))).toEqual([]);
+    expect(readdirSync(dir)).toHaveLength(2);
+    const usage = await cli.run(['prune', `globus://${sb.collection.id}/lab/pruned`]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--keep N is required/);
   });
 
   it('--debug shows each Globus call with method, path and status', async () => {

@@ -17,6 +17,13 @@ import {
   parseImageFileName,
   parseManifestFileName,
   parseMarker,
+  formatStamp,
+  parseStamp,
+  parseTagManifestName,
+  parseVersionFileName,
+  tagManifestPath,
+  versionFileName,
+  versionFilePath,
   parseUploadFileName,
   uploadPath,
 } from '../../src/core/layout.js';
@@ -138,19 +145,65 @@ describe('file names', () => {
 describe('marker', () => {
   it('round-trips and records the client', () => {
     const text = markerContent('client-1', new Date('2024-01-02T03:04:05Z'));
-    expect(JSON.parse(text)).toEqual({ layout: 1, created: '2024-01-02T03:04:05.000Z', created_by: 'client-1' });
-    expect(parseMarker(text)).toEqual({ layout: 1, created: '2024-01-02T03:04:05.000Z', created_by: 'client-1' });
+    expect(JSON.parse(text)).toEqual({ layout: 2, created: '2024-01-02T03:04:05.000Z', created_by: 'client-1' });
+    expect(parseMarker(text)).toEqual({ layout: 2, created: '2024-01-02T03:04:05.000Z', created_by: 'client-1' });
     expect(parseMarker('{"layout": 1}')).toEqual({ layout: 1 });
+    expect(parseMarker('{"layout": 2}')).toEqual({ layout: 2 });
   });
 
   it('refuses unknown layouts and garbage', () => {
-    const err = errorOf(() => parseMarker('{"layout": 2}'));
+    const err = errorOf(() => parseMarker('{"layout": 3}'));
     expect(err.code).toBe('INVALID_RESPONSE');
-    expect(err.message).toContain('layout 2');
+    expect(err.message).toContain('layout 3');
     expect(err.message).toContain('upgrade');
     expect(errorOf(() => parseMarker('nope')).code).toBe('INVALID_RESPONSE');
     expect(errorOf(() => parseMarker('{"layout": "1"}')).code).toBe('INVALID_RESPONSE');
     expect(errorOf(() => parseMarker('[]')).code).toBe('INVALID_RESPONSE');
+  });
+});
+
+describe('layout 2 names', () => {
+  const v = 'ab'.repeat(32);
+  it('names a version by its hash and a tag by version and stamp, and reads them back', () => {
+    expect(versionFileName(v)).toBe(`sha256.${v}.sif`);
+    expect(versionFilePath('/shub/', { collection: 'lab', name: 'app' }, v)).toBe(`/shub/lab/app/sha256.${v}.sif`);
+    const stamp = formatStamp(new Date('2024-01-15T01:45:50.123Z'));
+    expect(stamp).toBe('20240115T014550123Z');
+    expect(parseStamp(stamp)).toBe(Date.parse('2024-01-15T01:45:50.123Z'));
+    expect(tagManifestPath('/shub/', { collection: 'lab', name: 'app', tag: 'v1.0', version: v }, stamp)).toBe(`/shub/lab/app/v1.0@${v}.20240115T014550123Z.json`);
+    expect(parseTagManifestName(`v1.0@${v}.${stamp}.json`)).toEqual({ tag: 'v1.0', version: v, stamp, published: Date.parse('2024-01-15T01:45:50.123Z') });
+    expect(parseVersionFileName(`sha256.${v}.sif`)).toBe(v);
+  });
+
+  it('keeps the two layouts apart and refuses what is neither', () => {
+    expect(parseTagManifestName(`v1@${v}.sif.json`)).toBeUndefined();
+    expect(parseManifestFileName(`v1@${v}.20240115T014550123Z.json`)).toBeUndefined();
+    expect(parseImageFileName(`sha256.${v}.sif`)).toBeUndefined();
+    expect(parseVersionFileName(`v1@${v}.sif`)).toBeUndefined();
+    for (const bad of [`.v1@${v}.20240115T014550123Z.json`, `v1@${v}.2024011T014550123Z.json`, `v1@${v.slice(1)}.20240115T014550123Z.json`, `v1@${v}.20241315T014550123Z.json`]) {
+      expect(parseTagManifestName(bad)).toBeUndefined();
+    }
+    expect(parseVersionFileName(`sha256.${v.toUpperCase()}.sif`)).toBeUndefined();
+  });
+
+  it('orders a tag by its stamps: a tag moved back to an older version names it again', () => {
+    const a = '1'.repeat(64);
+    const b = '2'.repeat(64);
+    const entries = [
+      { name: `sha256.${a}.sif`, type: 'file', size: 10, last_modified: '2024-01-01 00:00:00+00:00' },
+      { name: `sha256.${b}.sif`, type: 'file', size: 20, last_modified: '2024-01-02 00:00:00+00:00' },
+      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-06-01 00:00:00+00:00' },
+      { name: `latest@${b}.20240102T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-02 00:00:00+00:00' },
+      { name: `v1@${b}.20240102T000000000Z.json`, type: 'file', size: 300 },
+      { name: `gone@${'3'.repeat(64)}.20240103T000000000Z.json`, type: 'file', size: 300 },
+    ];
+    const versions = indexListing(entries);
+    // The stamp decides, not the manifest's last_modified (a copy may have changed it).
+    expect(newestVersion(versions, 'latest')).toMatchObject({ version: b, size: 20, imageName: `sha256.${b}.sif`, manifestName: `latest@${b}.20240102T000000000Z.json` });
+    const moved = indexListing([...entries, { name: `latest@${a}.20240104T000000000Z.json`, type: 'file', size: 300 }]);
+    expect(newestVersion(moved, 'latest')).toMatchObject({ version: a, manifestName: `latest@${a}.20240104T000000000Z.json` });
+    // A manifest whose version file is missing is not complete.
+    expect(newestVersion(versions, 'gone')).toBeUndefined();
   });
 });
 

@@ -34,6 +34,8 @@ describe.each(VARIANTS)('scenarios against the sandbox with %s', (_name, behavio
   afterAll(() => closeCoreAndSandbox(sb));
 
   const visible = async (dir: string): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.')).sort();
+  /** Layout 2 names with the manifests' stamps blanked, so a folder can be compared whole. */
+  const shape = async (dir: string): Promise<string[]> => (await visible(dir)).map((n) => n.replace(/\.\d{8}T\d{9}Z\.json$/, '.<stamp>.json')).sort();
 
   it.each<Transport>(['https', 'transfer'])('push, re-push, tags, interrupted pushes, pull, record, search and delete over %s', async (transport) => {
     const uri = (rest: string): string => `globus://${sb.collection.id}/m-${transport}/${rest}`;
@@ -50,8 +52,9 @@ describe.each(VARIANTS)('scenarios against the sandbox with %s', (_name, behavio
       const again = await h.registry.push(v2, uri('app:v2'), { tags: ['latest'] });
       expect(again.every((r) => r.status === 'exists')).toBe(true);
       const version2 = await sha(v2);
-      expect(await visible(folder('app'))).toEqual(
-        [`v1@${await sha(v1)}.sif`, `v1@${await sha(v1)}.sif.json`, ...['latest', 'stable', 'v2'].flatMap((t) => [`${t}@${version2}.sif`, `${t}@${version2}.sif.json`])].sort(),
+      const version1 = await sha(v1);
+      expect(await shape(folder('app'))).toEqual(
+        [`sha256.${version1}.sif`, `v1@${version1}.<stamp>.json`, `sha256.${version2}.sif`, ...['latest', 'stable', 'v2'].map((t) => `${t}@${version2}.<stamp>.json`)].sort(),
       );
 
       // Interrupted while the image went up: the push fails, nothing is visible, a rerun completes.
@@ -75,15 +78,15 @@ describe.each(VARIANTS)('scenarios against the sandbox with %s', (_name, behavio
       const v5 = await randomFile(sb, `v5-${transport}.bin`, 20_000);
       const version5 = await sha(v5);
       await mkdir(folder('killed'), { recursive: true });
-      await copyFile(v5, join(folder('killed'), `v5@${version5}.sif`));
+      await copyFile(v5, join(folder('killed'), `sha256.${version5}.sif`));
       const [rerun] = await h.registry.push(v5, uri('killed:v5'));
       expect(rerun).toMatchObject({ status: 'pushed', version: version5 });
-      expect(await visible(folder('killed'))).toEqual([`v5@${version5}.sif`, `v5@${version5}.sif.json`]);
+      expect(await shape(folder('killed'))).toEqual([`sha256.${version5}.sif`, `v5@${version5}.<stamp>.json`]);
 
       // A file of another size where the image should go: a clear error that says what to delete.
       const v6 = await randomFile(sb, `v6-${transport}.bin`, 20_000);
       await mkdir(folder('wrong'), { recursive: true });
-      await copyFile(await randomFile(sb, `other-${transport}.bin`, 999), join(folder('wrong'), `v6@${await sha(v6)}.sif`));
+      await copyFile(await randomFile(sb, `other-${transport}.bin`, 999), join(folder('wrong'), `sha256.${await sha(v6)}.sif`));
       // Not this version's size in the listing, so the push uploads and meets the file at reveal.
       const clash = await h.registry.push(v6, uri('wrong:v6')).then(
         () => undefined,
@@ -103,9 +106,10 @@ describe.each(VARIANTS)('scenarios against the sandbox with %s', (_name, behavio
       expect((await h.registry.record(uri('app:v1'))).version).toBe(await sha(v1));
       const hits = await h.registry.search(`m-${transport}/app`, { endpoint: sb.collection.id });
       expect(hits.map((x) => x.image?.tag).sort()).toEqual(['latest', 'stable', 'v1', 'v2']);
+      // Deleting a tag removes its manifest; the version file stays while another tag names it.
       await h.registry.delete(uri('app:stable'));
-      expect(await visible(folder('app'))).not.toContain(`stable@${version2}.sif`);
-      expect(await visible(folder('app'))).toContain(`latest@${version2}.sif`);
+      expect(await shape(folder('app'))).not.toContain(`stable@${version2}.<stamp>.json`);
+      expect(await shape(folder('app'))).toEqual(expect.arrayContaining([`latest@${version2}.<stamp>.json`, `sha256.${version2}.sif`]));
     } finally {
       sb.context.faults.clear();
       await h.registry.close();

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { randomFile, seedImage } from './seed.js';
 import { clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes } from './support.js';
@@ -126,5 +127,25 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     const after = nextMessage(helper.getNode('out'));
     helper.getNode('op').receive({ query: 'doomed' });
     expect((await after).payload).toEqual([]);
+  });
+
+  it('delete in prune mode keeps the newest versions and the tagged ones, checked on disk', async () => {
+    for (let i = 0; i < 3; i++) await seedImage(sb, 'lab/pruned:latest', 4096);
+    const dir = join(sb.collection.root!, 'shub', 'lab', 'pruned');
+    const images = async () => (await readdir(dir)).filter((f) => f.endsWith('.sif'));
+    expect(await images()).toHaveLength(3);
+    await load({ type: 'sregistry-delete', mode: 'prune', image: 'lab/pruned', keep: '1', dryRun: true });
+    const dry = nextMessage(helper.getNode('out'));
+    helper.getNode('op').receive({});
+    const listed = (await dry).payload as { dryRun: boolean; removed: Array<{ kind: string }> };
+    expect(listed.dryRun).toBe(true);
+    expect(listed.removed.map((r) => r.kind).sort()).toEqual(['manifest', 'manifest', 'version', 'version']);
+    expect(await images()).toHaveLength(3);
+    const done = nextMessage(helper.getNode('out'));
+    helper.getNode('op').receive({ dryRun: false });
+    const payload = (await done).payload as { removed: unknown[]; taskId: string };
+    expect(payload.removed).toHaveLength(4);
+    expect(payload.taskId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await images()).toHaveLength(1);
   });
 });

@@ -294,7 +294,7 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
 
   it('a manifest of 16 MB: typed error', async () => {
     transfer.rewrites.push(viaHostileCollection);
-    collection.rewrites.push((req, res) => isPath(/\.sif\.json$/)(req) && answer(res, 200, JSON.stringify({ version, pad: 'x'.repeat(16 << 20) })));
+    collection.rewrites.push((req, res) => isPath(/\.json$/)(req) && answer(res, 200, JSON.stringify({ version, pad: 'x'.repeat(16 << 20) })));
     const outcome = await expectSafe((r) => r.pull(uri()));
     expect(outcome.ok).toBe(false);
   });

@@ -18,9 +18,9 @@ export const del: CommandSpec = {
     { flag: '-f, --force', text: 'the same as --yes' },
   ],
   description:
-    'A tag (the default is latest) deletes EVERY version pushed under that tag, each image file\n' +
-    'with its manifest; @<version> deletes that one version only. Runs one Globus delete task\n' +
-    'and waits for it. On a terminal it lists the versions and asks first, unless --yes or\n' +
+    "A tag (the default is latest) deletes that tag's manifests (every version pushed under it;\n" +
+    '@<version>: that version only), and each version file no other tag names afterwards\n' +
+    '(old versions still tagged elsewhere stay: see prune). Runs one Globus delete task and waits for it. On a terminal it lists the versions and asks first, unless --yes or\n' +
     '--force; in scripts (no terminal) it does not ask. Local copies and records stay (see rm).',
   examples: [
     'sregistry-globus delete globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:v1 --dry-run',

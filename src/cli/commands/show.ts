@@ -1,5 +1,5 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
-import type { DeleteResult, ImageResult, LocalImage, SearchHit } from '../../index.js';
+import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
 import { formatBytes, shortVersion, table } from '../output.js';
 
 export function imageTable(results: ImageResult[]): string {
@@ -57,6 +57,22 @@ export function searchTable(hits: SearchHit[]): string {
 export function deletedText(result: DeleteResult): string {
   const lines = result.deleted.map((uri) => `${result.dryRun ? 'would delete' : 'deleted'} ${uri}`);
   if (result.taskId) lines.push(`(Globus delete task ${result.taskId})`);
+  return lines.join('\n') + '\n';
+}
+
+export function prunedText(result: PruneResult): string {
+  const verb = result.dryRun ? 'would delete' : 'deleted';
+  const lines = result.removed.map((r) => `${verb} ${r.path} (${r.kind})`);
+  if (result.removed.length === 0) lines.push('nothing to prune');
+  lines.push(`kept ${result.kept.length} version${result.kept.length === 1 ? '' : 's'}`);
+  if (result.taskId) lines.push(`(Globus delete task ${result.taskId})`);
+  return lines.join('\n') + '\n';
+}
+
+export function replicatedText(result: ReplicateResult): string {
+  const lines = result.images.map((i) => `${i.status === 'exists' ? 'already there' : 'copied'} ${i.uri}`);
+  lines.push(`${result.versionsCopied} version file${result.versionsCopied === 1 ? '' : 's'} and ${result.manifestsCopied} manifest${result.manifestsCopied === 1 ? '' : 's'} copied to ${result.destination}`);
+  if (result.taskId) lines.push(`(Globus transfer task ${result.taskId})`);
   return lines.join('\n') + '\n';
 }
 

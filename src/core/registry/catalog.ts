@@ -33,7 +33,7 @@ export async function listVersions(session: Session, ep: EndpointInfo, root: str
     const v = byVersion.get(e.version) ?? { version: e.version, tags: [] };
     v.tags.push(e.tag);
     if (e.size !== undefined) v.size = e.size;
-    const time = e.manifestLastModified ?? e.lastModified;
+    const time = e.published ?? e.manifestLastModified ?? e.lastModified;
     if (time !== undefined && (v.published === undefined || time > v.published)) v.published = time;
     byVersion.set(e.version, v);
   }

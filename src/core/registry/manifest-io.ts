@@ -81,6 +81,29 @@ export async function readManifestTransfer(
   }
 }
 
+/** A small remote file's text (the marker), over HTTPS or by one Transfer task into the storage folder; at most `maxBytes`. */
+export async function readSmallText(session: Session, ep: EndpointInfo, path: string, transport: 'https' | 'transfer', maxBytes: number, signal?: AbortSignal): Promise<string> {
+  const temp = await createTempFile(session.options.storage);
+  try {
+    if (transport === 'https') {
+      await session.https.download(httpsTarget(ep), path, temp, signal ? { signal } : {});
+    } else {
+      await transferAndWait(
+        { session, ...(signal ? { signal } : {}), image: path },
+        ep.id,
+        localEndpoint(session),
+        [{ source: path, destination: toEndpointPath(temp, session.options.localPathMap) }],
+        'sregistry read marker',
+      );
+    }
+    const bytes = await readFile(temp);
+    if (bytes.length > maxBytes) throw new SregistryError('INVALID_RESPONSE', `${path} on ${ep.displayName} is larger than ${maxBytes} bytes: it is not what sregistry-globus wrote there`);
+    return bytes.toString('utf8');
+  } finally {
+    await discardTemp(temp).catch(() => undefined);
+  }
+}
+
 export function localEndpoint(session: Session): string {
   const id = session.options.localEndpoint;
   if (!id) {

@@ -5,7 +5,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
-import { imagePath, manifestPath } from '../layout.js';
 import type { Manifest } from '../manifest.js';
 import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
 import { formatGlobusUri, formatReference } from '../uri.js';
@@ -21,7 +20,7 @@ import { chooseTransport } from './transport.js';
 import type { CallOptions, ImageResult, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
-  const path = imagePath(r.root, r.vref);
+  const path = r.imagePath;
   const out: ImageResult = {
     uri: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
     collection: r.vref.collection,
@@ -75,8 +74,8 @@ export async function pull(session: Session, uriText: string, opts: CallOptions 
   }
 
   const folder = storageFolder(session.options.storage, r.vref);
-  const remoteImage = imagePath(r.root, r.vref);
-  const remoteManifest = manifestPath(r.root, r.vref);
+  const remoteImage = r.imagePath;
+  const remoteManifest = r.manifestPath;
   const temp = await createTempFile(folder);
   let manifest: Manifest;
   let taskId: string | undefined;

@@ -4,7 +4,6 @@
  * nothing written.
  */
 import { stat } from 'node:fs/promises';
-import { manifestPath } from '../layout.js';
 import { formatGlobusUri, formatReference } from '../uri.js';
 import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
 import { imageResult, transportFor } from './pull.js';
@@ -22,7 +21,7 @@ interface Read {
 async function readImage(session: Session, uriText: string, status: ImageResult['status'], signal: AbortSignal | undefined): Promise<Read> {
   const r = await resolveImage(session, uriText, signal);
   const transport = transportFor(session, r);
-  const path = manifestPath(r.root, r.vref);
+  const path = r.manifestPath;
   session.step(`reading the manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}`);
   let taskId: string | undefined;
   let manifest;

@@ -5,15 +5,32 @@ import { addLocal, removeLocal } from './local-images.js';
 import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
 import { inspectLocal, listLocal } from './local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
+import { prune } from './prune.js';
 import { pull } from './pull.js';
 import { push } from './push/index.js';
 import { record, resolve } from './record.js';
+import { replicate } from './replicate.js';
 import { webAppUrl } from '../layout.js';
 import { assertSharedName, parseImageUri } from '../uri.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
 import { Watch, type WatchOptions } from './watch.js';
-import type { CallOptions, DeleteOptions, DeleteResult, ImageResult, LocalImage, PushOptions, RegistryOptions, RemoveResult, SearchHit, SearchOptions } from './types.js';
+import type {
+  CallOptions,
+  DeleteOptions,
+  DeleteResult,
+  ImageResult,
+  LocalImage,
+  PruneOptions,
+  PruneResult,
+  PushOptions,
+  RegistryOptions,
+  RemoveResult,
+  ReplicateOptions,
+  ReplicateResult,
+  SearchHit,
+  SearchOptions,
+} from './types.js';
 
 /**
  * The registry operations every front end exposes. One Registry keeps its tokens,
@@ -111,6 +128,22 @@ export class Registry {
    */
   async doctor(endpoint?: string, opts: DoctorOptions & CallOptions = {}): Promise<DoctorReport> {
     return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}) }));
+  }
+
+  /**
+   * Keeps the newest `keep` versions of each name under `globus://<endpoint>[/<collection>[/<name>]]`
+   * plus every version a tag resolves to, and deletes the rest with one delete task.
+   */
+  async prune(scope: string, opts: PruneOptions): Promise<PruneResult> {
+    return this.#run(opts, (s, signal) => prune(s, scope, { ...opts, ...(signal ? { signal } : {}) }));
+  }
+
+  /**
+   * Copies `globus://<endpoint>/<collection>/<name>[:<tag>]` (every tag, or the one named and
+   * `tags`) to the registry on `destination` (`globus://<endpoint>`) with one Transfer task.
+   */
+  async replicate(source: string, destination: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
+    return this.#run(opts, (s, signal) => replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

@@ -1,6 +1,6 @@
 /** Resolving a `globus://` image URI to one complete version in the registry. */
 import { SregistryError } from '../errors.js';
-import { imageFolder, manifestFileName } from '../layout.js';
+import { imageFolder, joinInsideRoot } from '../layout.js';
 import { indexListing, newestVersion, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { parseImageUri, type ImageRef, type VersionedRef } from '../uri.js';
 import { listFolder } from './listing.js';
@@ -21,6 +21,9 @@ export interface Resolved extends Located {
   vref: VersionedRef;
   /** Size of the manifest file, from the listing. */
   manifestSize?: number;
+  /** Endpoint paths of the chosen image file and of the manifest that names it (either layout). */
+  imagePath: string;
+  manifestPath: string;
 }
 
 /** Endpoint, root and the image folder's listing (one ls). A missing folder is NOT_FOUND. */
@@ -55,9 +58,11 @@ export function chooseVersion(located: Located): Resolved {
     if (!chosen) throw new SregistryError('NOT_FOUND', `No tag ${ref.tag} of ${ref.collection}/${ref.name} on ${ep.displayName} (${existingTags(versions)})`);
   }
   const vref: VersionedRef = { collection: ref.collection, name: ref.name, tag: ref.tag, version: chosen.version };
-  const manifestName = manifestFileName(vref.tag, vref.version);
-  const manifestSize = located.entries.find((e) => e.name === manifestName)?.size;
-  return { ...located, chosen, vref, ...(manifestSize !== undefined ? { manifestSize } : {}) };
+  const { collection, name } = ref;
+  const imagePath = joinInsideRoot(located.root, collection, name, chosen.imageName);
+  const manifestPath = joinInsideRoot(located.root, collection, name, chosen.manifestName!);
+  const manifestSize = chosen.manifestSize;
+  return { ...located, chosen, vref, imagePath, manifestPath, ...(manifestSize !== undefined ? { manifestSize } : {}) };
 }
 
 export async function resolveImage(session: Session, text: string, signal?: AbortSignal): Promise<Resolved> {

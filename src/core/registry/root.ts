@@ -1,11 +1,15 @@
 /**
  * Finding the registry root on an endpoint. Given a root, its marker is looked up there;
  * without one, the marker is looked up at each SNIFF_ROOTS entry in order and the first
- * found wins. Only a stat is made per candidate: the marker's content is not read.
+ * found wins. Only a stat is made per candidate. The marker's content (the layout) is read
+ * only by operations that write (push, replicate), once per Registry and endpoint: readers
+ * understand both layouts from the file names alone.
  */
 import { SregistryError, isSregistryError } from '../errors.js';
-import { DEFAULT_ROOT, SNIFF_ROOTS, markerPath, normaliseRoot } from '../layout.js';
+import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, markerPath, normaliseRoot, parseMarker, type Layout } from '../layout.js';
+import { readSmallText } from './manifest-io.js';
 import type { EndpointInfo, Session } from './session.js';
+import type { Transport } from './types.js';
 
 export interface RootLocation {
   root: string;
@@ -62,4 +66,20 @@ function noRegistry(ep: EndpointInfo, where: string): SregistryError {
     'NO_REGISTRY',
     `No registry on ${ep.displayName} (${ep.id}) ${where}: push an image to create one, or set SREGISTRY_GLOBUS_ROOT to the folder holding its .sregistry marker`,
   );
+}
+
+/**
+ * The layout of the registry at `location` on `ep`: what a push writes. A registry this
+ * call will create gets the current layout; an existing one is read from its marker (one
+ * GET, or one small task over Transfer), cached for the Registry's life.
+ */
+export async function registryLayout(session: Session, ep: EndpointInfo, location: RootLocation, transport: Transport, signal?: AbortSignal): Promise<Layout> {
+  if (location.missing) return LAYOUT_VERSION as Layout;
+  const key = `${ep.id}:${location.root}`;
+  const known = session.layouts.get(key);
+  if (known) return known;
+  session.step(`reading the registry marker at ${location.root}`);
+  const { layout } = parseMarker(await readSmallText(session, ep, markerPath(location.root), transport, 64 * 1024, signal));
+  session.layouts.set(key, layout);
+  return layout;
 }

@@ -103,7 +103,7 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
       if (!newest) continue;
       const image: NonNullable<SearchHit['image']> = { collection: c, name: n, tag, version: newest.version };
       if (newest.size !== undefined) image.size = newest.size;
-      const time = newest.manifestLastModified ?? newest.lastModified;
+      const time = newest.published ?? newest.manifestLastModified ?? newest.lastModified;
       if (time !== undefined) image.lastModified = new Date(time).toISOString();
       out.push({ kind: 'image', uri: formatGlobusUri({ endpoint: ep.id, ref: { collection: c, name: n, tag } }), image });
     }

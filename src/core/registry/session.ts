@@ -69,6 +69,8 @@ export class Session {
   readonly #known = new Map<string, EndpointInfo>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
+  /** Registry layout per `<endpoint id>:<root>`, once read from the marker (or written). */
+  readonly layouts = new Map<string, 1 | 2>();
   readonly records: () => Records;
   /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
   rateLimited = 0;

@@ -139,6 +139,54 @@ export interface DeleteOptions extends CallOptions {
   dryRun?: boolean;
 }
 
+export interface PruneOptions extends CallOptions {
+  /** The newest versions kept per name, besides every version a tag resolves to now (0 keeps only those). */
+  keep: number;
+  /** List what would go, delete nothing. */
+  dryRun?: boolean;
+  /** Image files no manifest names, and hidden uploads, go only once older than this (default 24). */
+  graceHours?: number;
+}
+
+/** One file prune deleted (or, in a dry run, would delete). */
+export interface PrunedFile {
+  /** Endpoint path. */
+  path: string;
+  /** `version`: an image file; `manifest`: a tag's manifest; `upload`: a hidden upload a dead push left. */
+  kind: 'version' | 'manifest' | 'upload';
+  collection: string;
+  name: string;
+  version?: string;
+  tag?: string;
+}
+
+export interface PruneResult {
+  dryRun: boolean;
+  removed: PrunedFile[];
+  /** Every version kept, with the tags that resolve to it now (none: kept as one of the newest). */
+  kept: Array<{ collection: string; name: string; version: string; tags: string[] }>;
+  /** The one delete task; absent in a dry run or when nothing goes. */
+  taskId?: string;
+}
+
+export interface ReplicateOptions extends CallOptions {
+  /** Tags to copy (besides one in the source URI); none and no tag in the URI: every tag. */
+  tags?: string[];
+}
+
+export interface ReplicateResult {
+  /** `globus://<source endpoint>/<collection>/<name>:<tag>` as given. */
+  source: string;
+  /** `globus://<destination endpoint id>` */
+  destination: string;
+  /** Each tag copied, as it now resolves at the destination. */
+  images: Array<{ tag: string; version: string; uri: string; status: 'copied' | 'exists'; path: string; httpsUrl?: string }>;
+  versionsCopied: number;
+  manifestsCopied: number;
+  /** The one Transfer task between the collections; absent when nothing needed copying. */
+  taskId?: string;
+}
+
 export interface DeleteResult {
   /** The versions deleted (or, with dryRun, that would be): image file and manifest each. */
   deleted: string[];

@@ -37,20 +37,23 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(pushed!.uri).toBe(`globus://${sb.collection.id}/${coll}/app:v1@${version}`);
     expect(pushed!.httpsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/shub\//);
     const remote = await filesBelow(join(shub(), coll, 'app'));
-    expect(remote).toEqual([`v1@${version}.sif`, `v1@${version}.sif.json`]);
-    const manifest = JSON.parse(await readFile(join(shub(), coll, 'app', `v1@${version}.sif.json`), 'utf8'));
+    expect(remote).toEqual([`sha256.${version}.sif`, expect.stringMatching(new RegExp(`^v1@${version}\\.\\d{8}T\\d{9}Z\\.json$`))]);
+    expect(pushed!.path).toBe(`/shub/${coll}/app/sha256.${version}.sif`);
+    const manifest = JSON.parse(await readFile(join(shub(), coll, 'app', remote[1]!), 'utf8'));
     expect(manifest).toMatchObject({ version, size: 64 * 1024, pushed_by: sb.client.id, source: { git_sha: 'abc123' } });
     expect(manifest.labels).toBeUndefined();
     const polls = pushCalls.filter((c) => c === 'GET task').length;
     const steady = pushCalls.filter((c) => c !== 'GET task');
+    // The first push of a Registry reads the layout from the marker: one GET, or one small task over Transfer.
     if (transport === 'https') {
-      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'POST mkdir', 'PUT https', 'POST rename', 'PUT https', 'POST rename']);
+      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET https', 'GET ls', 'POST mkdir', 'PUT https', 'POST rename', 'PUT https', 'POST rename']);
       expect(polls).toBe(0);
       expect(pushed!.taskId).toBeUndefined();
     } else {
-      // The second GET endpoint reads the local endpoint: a disconnected personal one fails before the task.
-      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'GET endpoint', 'GET submission_id', 'POST transfer', 'POST rename', 'POST rename']);
-      expect(polls).toBeGreaterThanOrEqual(1);
+      // Before each task the local endpoint's document is read (a disconnected personal endpoint
+      // fails before the task); the first task brings the marker, which says the layout to write.
+      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET endpoint', 'GET submission_id', 'POST transfer', 'GET ls', 'GET endpoint', 'GET submission_id', 'POST transfer', 'POST rename', 'POST rename']);
+      expect(polls).toBeGreaterThanOrEqual(2);
       expect(pushed!.taskId).toMatch(/^[0-9a-f-]{36}$/);
     }
     expect(h.events.some((e) => e.type === 'call')).toBe(true);
@@ -90,6 +93,7 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const deleted = await h.registry.delete(uri('app:v1'));
     expect(deleted.deleted).toEqual([`globus://${sb.collection.id}/${coll}/app:v1@${version}`]);
     expect(callSummary(requests(sb, since)).filter((c) => c === 'POST delete')).toHaveLength(1);
+    // The tag's manifest and the version file no other tag names.
     expect(await filesBelow(join(shub(), coll, 'app'))).toEqual([]);
     // The local copy stays.
     expect((await stat(pulled.image!)).size).toBe(64 * 1024);
@@ -110,7 +114,7 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     await h.registry.close();
   });
 
-  it('uploads once for several tags and copies server-side', async () => {
+  it('stores one image file for three tags: each more tag is one small manifest, no copy', async () => {
     const h = makeRegistry(sb, transport, {}, `tags-${transport}`);
     const file = await randomFile(sb, `tags-${transport}.bin`, 200_000);
     const version = await sha(file);
@@ -125,16 +129,30 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const imagePuts = log.filter((r) => r.origin === 'https' && r.method === 'PUT' && /\.partial$/.test(r.path));
     const transfers = callSummary(log).filter((c) => c === 'POST transfer');
     if (transport === 'https') {
-      // one image PUT + three manifest PUTs, one copy task
+      // one image PUT + three manifest PUTs, no task
       expect(imagePuts).toHaveLength(4);
-      expect(transfers).toHaveLength(1);
+      expect(transfers).toHaveLength(0);
     } else {
+      // one task carrying the image and the three manifests (and, first, the small one reading the marker)
       expect(imagePuts).toHaveLength(0);
       expect(transfers).toHaveLength(2);
     }
     const files = await filesBelow(join(shub(), coll, 'multi'));
-    expect(files).toEqual(['latest', 'stable', 'v2'].flatMap((t) => [`${t}@${version}.sif`, `${t}@${version}.sif.json`]));
-    for (const t of ['latest', 'stable']) expect(await sha(join(shub(), coll, 'multi', `${t}@${version}.sif`))).toBe(version);
+    const stamp = '\\d{8}T\\d{9}Z';
+    expect(files).toHaveLength(4);
+    expect(files.filter((f) => f.endsWith('.sif'))).toEqual([`sha256.${version}.sif`]);
+    expect(files.filter((f) => f.endsWith('.json'))).toEqual(['latest', 'stable', 'v2'].map((t) => expect.stringMatching(new RegExp(`^${t}@${version}\\.${stamp}\\.json$`))));
+    expect(await sha(join(shub(), coll, 'multi', `sha256.${version}.sif`))).toBe(version);
+    expect((await stat(join(shub(), coll, 'multi', files[0]!))).size).toBeLessThan(2048);
+    // One more tag on the version already there: one small file, no image bytes, no task.
+    const before = logIndex(sb);
+    const [added] = await h.registry.push(file, uri('multi:nightly'));
+    expect(added).toMatchObject({ status: 'pushed', version, path: `/shub/${coll}/multi/sha256.${version}.sif` });
+    const addCalls = callSummary(requests(sb, before));
+    expect(addCalls.filter((c) => c === 'POST transfer' || c === 'POST delete')).toHaveLength(transport === 'https' ? 0 : 1);
+    expect(requests(sb, before).filter((r) => r.origin === 'https' && r.method === 'PUT')).toHaveLength(transport === 'https' ? 1 : 0);
+    expect(await filesBelow(join(shub(), coll, 'multi'))).toHaveLength(5);
+    for (const t of ['latest', 'stable', 'v2', 'nightly']) expect((await h.registry.resolve(uri(`multi:${t}`))).httpsUrl).toBe(added!.httpsUrl);
     await h.registry.close();
   });
 
@@ -146,7 +164,8 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(pushed!.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
     const record = await h.registry.record(uri('labelled'));
     expect(record.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
-    const manifest = JSON.parse(await readFile(join(shub(), coll, 'labelled', `latest@${pushed!.version}.sif.json`), 'utf8')) as Record<string, unknown>;
+    const [manifestName] = (await filesBelow(join(shub(), coll, 'labelled'))).filter((f) => f.endsWith('Z.json'));
+    const manifest = JSON.parse(await readFile(join(shub(), coll, 'labelled', manifestName!), 'utf8')) as Record<string, unknown>;
     expect(manifest.definition).toBe('Bootstrap: docker\nFrom: alpine\n');
     await h.registry.close();
   });
@@ -170,7 +189,7 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' }, action: { kind: 'corrupt' } });
     } else {
       // A Transfer task moves bytes faithfully: damage the remote copy itself.
-      const onDisk = join(shub(), coll, 'corrupt', `latest@${pushed!.version}.sif`);
+      const onDisk = join(shub(), coll, 'corrupt', `sha256.${pushed!.version}.sif`);
       const bytes = await readFile(onDisk);
       bytes[100] = bytes[100]! ^ 0xff;
       await writeFile(onDisk, bytes);
@@ -196,12 +215,27 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
   it('reports a task that ends FAILED with its reason', async () => {
     const h = makeRegistry(sb, transport, {}, `taskfail-${transport}`);
     const file = await randomFile(sb, `taskfail-${transport}.bin`);
-    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' } });
-    const err = await failure(h.registry.push(file, uri('taskfail'), { tags: ['other'] }));
-    expect(err.code).toBe('TASK_FAILED');
-    expect(err.message).toMatch(/ENDPOINT_ERROR.*failed by the test/);
-    // Nothing visible and no hidden leftovers.
-    expect(await filesBelow(join(shub(), coll, 'taskfail'))).toEqual([]);
-    await h.registry.close();
+    try {
+      if (transport === 'transfer') {
+        sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' } });
+        const err = await failure(h.registry.push(file, uri('taskfail'), { tags: ['other'] }));
+        expect(err.code).toBe('TASK_FAILED');
+        expect(err.message).toMatch(/ENDPOINT_ERROR.*failed by the test/);
+        // Nothing visible and no hidden leftovers.
+        expect(await filesBelow(join(shub(), coll, 'taskfail'))).toEqual([]);
+      } else {
+        // A push over HTTPS runs no task (more tags are manifests); a delete does.
+        await h.registry.push(file, uri('taskfail'), { tags: ['other'] });
+        const there = await filesBelow(join(shub(), coll, 'taskfail'));
+        sb.context.faults.add({ match: { taskType: 'DELETE' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' } });
+        const err = await failure(h.registry.delete(uri('taskfail')));
+        expect(err.code).toBe('TASK_FAILED');
+        expect(err.message).toMatch(/ENDPOINT_ERROR.*failed by the test/);
+        expect(await filesBelow(join(shub(), coll, 'taskfail'))).toEqual(there);
+      }
+    } finally {
+      sb.context.faults.clear();
+      await h.registry.close();
+    }
   });
 });

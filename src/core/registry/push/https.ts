@@ -4,12 +4,12 @@
  * the file is read once), and each manifest PUT hidden and renamed into place.
  */
 import { isSregistryError } from '../../errors.js';
-import { collectionFolder, imageFolder, imagePath, manifestPath, markerContent, markerPath } from '../../layout.js';
+import { collectionFolder, imageFolder, markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
 import { putText } from '../manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { httpsTarget } from '../session.js';
-import { changedWhileReading, versionMismatch, type PushTarget } from './plan.js';
+import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 
 /**
@@ -58,7 +58,7 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;
   if (ref.version && ref.version !== version) throw versionMismatch(ref, version);
-  const path = imagePath(target.root, { ...ref, tag, version });
+  const path = imageDestination(target, tag, version);
   await staging.revealImage(hidden, path);
   return { version, path };
 }
@@ -77,7 +77,7 @@ export async function writeManifests(
     const hidden = staging.hide(tag);
     session.step(`writing the manifest of ${ref.collection}/${ref.name}:${tag}`);
     await putText(session, ep, hidden, manifestText(manifest), signal);
-    await staging.revealManifest(hidden, manifestPath(target.root, { ...ref, tag, version }));
+    await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
   }
   if (rootMissing) {
     session.step(`writing the registry marker at ${target.root}`);

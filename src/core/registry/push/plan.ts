@@ -5,14 +5,14 @@
  * staging's business.
  */
 import { SregistryError } from '../../errors.js';
-import { imageFolder, imagePath } from '../../layout.js';
+import { formatStamp, imageFolder, imagePath, manifestPath, tagManifestPath, versionFilePath, type Layout } from '../../layout.js';
 import { readSif } from '../../sif.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { hashFile, localFileSize } from '../file-facts.js';
 import { listFolder } from '../listing.js';
-import { locateRoot } from '../root.js';
+import { locateRoot, registryLayout } from '../root.js';
 import type { EndpointInfo, Session } from '../session.js';
 import { chooseTransport } from '../transport.js';
 import type { PushOptions, Transport } from '../types.js';
@@ -23,6 +23,8 @@ export interface PushTarget {
   readonly ep: EndpointInfo;
   readonly transport: Transport;
   readonly root: string;
+  /** The registry's layout: what names the files get (layout.ts). */
+  readonly layout: Layout;
   readonly ref: ImageRef;
   readonly file: string;
   readonly size: number;
@@ -62,6 +64,7 @@ export async function planPush(session: Session, file: string, uriText: string, 
     ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
   });
   const located = await locateRoot(session, ep, true, signal);
+  const layout = await registryLayout(session, ep, located, transport, signal);
   const folder = imageFolder(located.root, ref);
   session.step(`listing ${folder}`);
   const entries = located.missing ? undefined : await listImageFolder(session, ep, folder, signal);
@@ -71,6 +74,7 @@ export async function planPush(session: Session, file: string, uriText: string, 
     ep,
     transport,
     root: located.root,
+    layout,
     ref,
     file,
     size,
@@ -91,8 +95,8 @@ const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, sig
  * names are chosen before the task runs), over HTTPS only when a version of the same size
  * is there and may be reused. Otherwise undefined: the HTTPS upload hashes as it goes.
  */
-export async function hashFirstIfNeeded(target: PushTarget, versions: readonly ImageVersionEntry[]): Promise<string | undefined> {
-  if (target.transport !== 'transfer' && !versions.some((v) => v.size === target.size)) return undefined;
+export async function hashFirstIfNeeded(target: PushTarget, sizesThere: readonly (number | undefined)[]): Promise<string | undefined> {
+  if (target.transport !== 'transfer' && !sizesThere.includes(target.size)) return undefined;
   target.session.step(`hashing ${humanBytes(target.size)}`);
   const { sha256, size } = await hashFile(
     target.file,
@@ -104,7 +108,15 @@ export async function hashFirstIfNeeded(target: PushTarget, versions: readonly I
   return sha256;
 }
 
-/** What the listing already holds of `version`, per tag. */
+/** Where the image file of `version` goes: layout 2 one file per version, layout 1 one per tag. */
+export const imageDestination = (target: PushTarget, tag: string, version: string): string =>
+  target.layout === 2 ? versionFilePath(target.root, target.ref, version) : imagePath(target.root, { ...target.ref, tag, version });
+
+/** Where `tag`'s manifest goes; layout 2 names carry the push's time as their stamp. */
+export const manifestDestination = (target: PushTarget, tag: string, version: string, created: Date): string =>
+  target.layout === 2 ? tagManifestPath(target.root, { ...target.ref, tag, version }, formatStamp(created)) : manifestPath(target.root, { ...target.ref, tag, version });
+
+/** Layout 1: what the listing already holds of `version`, per tag. */
 export interface ExistingCopies {
   /** Tags whose image file and manifest are both there: nothing to do for them. */
   complete: Set<string>;

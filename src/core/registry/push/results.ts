@@ -1,8 +1,7 @@
 /** What a push reports for each tag. */
-import { imagePath } from '../../layout.js';
 import type { Manifest } from '../../manifest.js';
 import { formatGlobusUri, type VersionedRef } from '../../uri.js';
-import type { PushTarget } from './plan.js';
+import { imageDestination, type PushTarget } from './plan.js';
 import { httpsTarget } from '../session.js';
 import type { ImageResult } from '../types.js';
 
@@ -15,7 +14,7 @@ export function pushResult(
   manifest: Manifest | undefined,
 ): ImageResult {
   const ref: VersionedRef = { collection: target.ref.collection, name: target.ref.name, tag, version };
-  const path = imagePath(target.root, ref);
+  const path = imageDestination(target, tag, version);
   const out: ImageResult = {
     uri: formatGlobusUri({ endpoint: target.ep.id, ref }),
     collection: ref.collection,

@@ -11,8 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SregistryError, isSregistryError } from '../../errors.js';
-import { parseUploadFileName, uploadPath } from '../../layout.js';
-import { parseListingTime, type ListingEntry } from '../../versions.js';
+import { parseUploadFileName, parseVersionFileName, uploadPath } from '../../layout.js';
+import { parseListingTime, readFolder, type ListingEntry } from '../../versions.js';
+import { listFolder } from '../listing.js';
 import { checkAborted, deleteAndWait } from '../tasks.js';
 import { httpsTarget } from '../session.js';
 import type { PushTarget } from './plan.js';
@@ -46,9 +47,9 @@ export class Staging {
     return path;
   }
 
-  /** Makes a hidden image file visible at `to`. */
-  revealImage(from: string, to: string): Promise<RevealOutcome> {
-    return this.#reveal(from, to, 'image');
+  /** Makes a hidden image file visible at `to`; `size` is what it must have (default: the pushed file's). */
+  revealImage(from: string, to: string, size?: number): Promise<RevealOutcome> {
+    return this.#reveal(from, to, 'image', size);
   }
 
   /** Makes a hidden manifest visible at `to`: from then on that tag's version is complete. */
@@ -66,11 +67,18 @@ export class Staging {
     const { session, ep } = this.#target;
     const signal = AbortSignal.timeout(REMOVE_BOUND_MS);
     // An image file is named by its hash, so another push of the same file may have
-    // published it too: once a manifest sits beside it, it belongs to a complete version.
+    // published it too: once a manifest names it, it belongs to a complete version.
     const orphans: string[] = [];
     for (const p of this.#published) {
-      const manifest = await session.transfer.stat(ep.id, `${p}.json`, { signal }).catch(() => null);
-      if (manifest === undefined) orphans.push(p);
+      const version = parseVersionFileName(p.slice(p.lastIndexOf('/') + 1));
+      if (version === undefined) {
+        const manifest = await session.transfer.stat(ep.id, `${p}.json`, { signal }).catch(() => null);
+        if (manifest === undefined) orphans.push(p);
+        continue;
+      }
+      const folder = p.slice(0, p.lastIndexOf('/') + 1);
+      const entries = await listFolder(session, ep.id, folder, signal).catch(() => undefined);
+      if (entries && !readFolder(entries).manifests.some((m) => m.version === version)) orphans.push(p);
     }
     await this.removeQuietly([...this.#hidden, ...this.#unneeded, ...orphans], 'unfinished');
   }
@@ -81,8 +89,9 @@ export class Staging {
     await this.removeQuietly(stale, 'stale');
   }
 
-  async #reveal(from: string, to: string, kind: 'image' | 'manifest'): Promise<RevealOutcome> {
-    const { session, ep, signal, size } = this.#target;
+  async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
+    const { session, ep, signal } = this.#target;
+    const size = expectedSize ?? this.#target.size;
     checkAborted(signal);
     const opts = signal ? { signal } : {};
     try {

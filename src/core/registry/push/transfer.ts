@@ -4,7 +4,7 @@
  * hidden names (the task makes the folders); the image is revealed at once, the
  * manifests last.
  */
-import { imagePath, manifestPath, markerContent, markerPath } from '../../layout.js';
+import { markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
 import { discardTemp } from '../../storage.js';
 import { tempTextFile } from '../file-facts.js';
@@ -12,7 +12,7 @@ import { toEndpointPath } from '../endpoint-paths.js';
 import { localEndpoint } from '../manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { transferAndWait } from '../tasks.js';
-import type { PushTarget } from './plan.js';
+import { imageDestination, manifestDestination, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 
 export interface TransferSent {
@@ -36,7 +36,7 @@ export async function sendByTransfer(
   rootMissing: boolean,
   created: Date,
 ): Promise<TransferSent> {
-  const { session, ep, ref, signal } = target;
+  const { session, ep, signal } = target;
   const local = localEndpoint(session);
   const hiddenManifests = new Map<string, string>();
   const temps: string[] = [];
@@ -61,7 +61,7 @@ export async function sendByTransfer(
     const taskId = await transferAndWait({ session, ...(signal ? { signal } : {}), image: target.label, total: target.size }, local, ep.id, items, `sregistry push ${target.label}`);
     let published: string | undefined;
     if (imageHidden) {
-      published = imagePath(target.root, { ...ref, tag: imageTag!, version });
+      published = imageDestination(target, imageTag!, version);
       await staging.revealImage(imageHidden, published);
     }
     return { taskId, hiddenManifests, imagePath: published };
@@ -71,6 +71,6 @@ export async function sendByTransfer(
 }
 
 /** Reveals the manifests the task left hidden. */
-export async function revealManifests(target: PushTarget, staging: Staging, hiddenManifests: Map<string, string>, version: string): Promise<void> {
-  for (const [tag, hidden] of hiddenManifests) await staging.revealManifest(hidden, manifestPath(target.root, { ...target.ref, tag, version }));
+export async function revealManifests(target: PushTarget, staging: Staging, hiddenManifests: Map<string, string>, version: string, created: Date): Promise<void> {
+  for (const [tag, hidden] of hiddenManifests) await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
 }
