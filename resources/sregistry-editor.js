@@ -35,38 +35,29 @@
   }
 
   /**
-   * The definition of an operation node (pull, record, search, push, delete): palette entry,
-   * label and the settings they all have (name, client, transport, queue), with the node's
-   * own settings in between.
-   *   spec.paletteLabel  palette label, and the label of an unnamed node with nothing to show
-   *   spec.verb, spec.shows  an unnamed node reads "<verb> <value of setting shows>"
-   *   spec.defaults      the node's own settings
-   * Any other property of spec (align, outputLabels, ...) is passed through.
+   * What the operation nodes (pull, record, search, push, delete) share; each node's html
+   * keeps category, colour, icon, inputs and outputs inline in its registerType call, where
+   * the Node-RED tools read them.
+   *   defaults(own)            name and client first, the node's own settings, transport and queue last
+   *   label(verb, shows, text) an unnamed node reads "<verb> <value of setting shows>", else text
    */
-  function definition(type, spec) {
-    const { verb, shows, defaults, ...rest } = spec;
+  function defaults(own) {
     return Object.assign(
-      {
-        category: 'sregistry',
-        color: '#A6BBCF',
-        icon: type + '.svg',
-        inputs: 1,
-        outputs: 1,
-        defaults: Object.assign(
-          { name: { value: '' }, client: { value: '', type: 'sregistry-globus-client' } },
-          defaults,
-          { transport: { value: '' }, queueLimit: { value: 100, validate: positive } },
-        ),
-        label: function () {
-          return this.name || (this[shows] ? verb + ' ' + this[shows] : spec.paletteLabel);
-        },
-        labelStyle: function () {
-          return this.name ? 'node_label_italic' : '';
-        },
-      },
-      rest,
+      { name: { value: '' }, client: { value: '', type: 'sregistry-globus-client' } },
+      own,
+      { transport: { value: '' }, queueLimit: { value: 100, validate: positive } },
     );
   }
 
-  window.sregistryEditor = { pattern, positive, checked, definition };
+  function label(verb, shows, text) {
+    return function () {
+      return this.name || (this[shows] ? verb + ' ' + this[shows] : text);
+    };
+  }
+
+  function labelStyle() {
+    return this.name ? 'node_label_italic' : '';
+  }
+
+  window.sregistryEditor = { pattern, positive, checked, defaults, label, labelStyle };
 })();
