@@ -57,6 +57,8 @@ module.exports = function register(RED) {
       if (!options.globus.clientId || !options.globus.clientSecret) {
         throw new Error('The sregistry Globus client has no client id or secret: set them in its configuration');
       }
+      // The secret may come from the environment (GLOBUS_CLIENT_SECRET, _FILE) rather than the node.
+      redactorFor(core).add(options.globus.clientSecret);
       return new core.Registry(options);
     }
 

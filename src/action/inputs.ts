@@ -10,6 +10,7 @@ import {
   DEFAULT_COLLECTION,
   SregistryError,
   TRANSPORTS,
+  formatGlobusUri,
   isGlobusUri,
   isValidName,
   parseReference,
@@ -154,12 +155,9 @@ function keepInput(read: InputSource): number | undefined {
   return n;
 }
 
-/** Each destination as `globus://<endpoint>`: a bare UUID or display name is accepted too. */
+/** One destination per line, as `globus://<endpoint>`: a bare UUID or display name (spaces and all) is accepted too. */
 function replicateToInput(read: InputSource): string[] {
-  return lines(read('replicate-to'))
-    .flatMap((l) => l.split(/[\s,]+/))
-    .filter((d) => d !== '')
-    .map((d) => (isGlobusUri(d) ? d : `globus://${d}`));
+  return lines(read('replicate-to')).map((d) => (isGlobusUri(d) ? d : formatGlobusUri({ endpoint: d })));
 }
 
 export function readInputs(read: InputSource): ActionInputs {

@@ -212,7 +212,7 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       const run = await inTerminal(['delete', `${remote}:doomed`], env, 'n\n');
       expect(run.code).toBe(1);
       expect(run.output).toContain(`would delete ${remote}:doomed@${sha}`);
-      expect(run.output).toMatch(/Delete 1 version \(image and manifest each\)\? \[y\/N\]/);
+      expect(run.output).toMatch(/Delete 1 version \(their manifests, and each version file no other tag names\)\? \[y\/N\]/);
       expect(run.output).toContain('nothing deleted');
       expect(await listed()).toContain('doomed');
     });

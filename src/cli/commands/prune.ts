@@ -21,7 +21,7 @@ export const prune: CommandSpec = {
   optionHelp: [
     { flag: '--keep N', text: 'versions kept per name besides those a tag names (required; 0 keeps only those)' },
     { flag: '--dry-run', text: 'list what would be deleted, delete nothing' },
-    { flag: '--grace HOURS', text: `image files no manifest names and dead uploads go only once this old (default ${DEFAULT_GRACE_HOURS})` },
+    { flag: '--grace HOURS', text: `image files no manifest names and dead uploads go only once this old (default ${DEFAULT_GRACE_HOURS}, at least 1)` },
   ],
   description:
     'For every name under globus://<endpoint>[/<collection>[/<name>]], keeps the newest N versions and every\n' +

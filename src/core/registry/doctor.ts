@@ -217,7 +217,9 @@ async function checkLocal(
   }
 }
 
-async function removeScratch(session: Session, ep: EndpointInfo, scratch: string, add: (c: DoctorCheck) => DoctorCheck, signal?: AbortSignal): Promise<void> {
+async function removeScratch(session: Session, ep: EndpointInfo, scratch: string, add: (c: DoctorCheck) => DoctorCheck, _callerSignal?: AbortSignal): Promise<void> {
+  // Not the caller's signal: a Ctrl-C during the checks must still remove the scratch folder.
+  const signal = AbortSignal.timeout(120_000);
   session.step(`removing the scratch folder ${scratch}`);
   try {
     const { taskId } = await session.transfer.submitDelete({ endpoint: ep.id, paths: [scratch], recursive: true, ignoreMissing: true, label: 'sregistry doctor cleanup', ...(signal ? { signal } : {}) });

@@ -32,6 +32,9 @@ export async function addLocal(records: Records, storage: string, file: string, 
     const temp = await createTempFile(dirname(dest));
     try {
       await copyFile(file, temp);
+      // The copy is what gets stored: a file that changed since it was hashed must not be stored under that hash.
+      const copied = await hashFile(temp);
+      if (copied.sha256 !== sha256) throw new SregistryError('LOCAL_IO', `${file} changed while it was being added: add it again once it is complete`);
       await publishTemp(temp, dest);
     } catch (err) {
       await discardTemp(temp).catch(() => undefined);

@@ -159,7 +159,10 @@ function setValues<T extends object>(layer: T | undefined): Partial<T> {
  * The client id and secret are '' when nothing sets them (the core then says which is missing).
  */
 export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOverrides = {}, defaults: OptionOverrides = {}): RegistryOptions {
-  const fromEnv = registryOptionsFromEnv(env);
+  // A database named by a flag or setting wins, so SREGISTRY_DATABASE is then not even read
+  // (a file there, its meaning in older versions, must not stop a command that overrides it).
+  const ownDatabase = typeof overrides.database === 'string' && overrides.database.trim() !== '';
+  const fromEnv = registryOptionsFromEnv(ownDatabase ? { ...env, SREGISTRY_DATABASE: undefined } : env);
   const globus = { ...setValues(defaults.globus), ...setValues(fromEnv.globus), ...setValues(overrides.globus) };
   return {
     ...setValues(defaults),

@@ -41,11 +41,16 @@ export function parsePruneScope(text: string): Scope {
   return { endpoint, ...(collection ? { collection } : {}), ...(name ? { name } : {}) };
 }
 
+export const MIN_GRACE_HOURS = 1;
+
 export function checkPruneOptions(opts: PruneOptions): { keep: number; graceMs: number } {
   const { keep } = opts;
   if (!Number.isSafeInteger(keep) || keep < 0) throw new SregistryError('INVALID_INPUT', `keep must be a whole number of versions, 0 or more (got ${String(keep)})`);
   const hours = opts.graceHours ?? DEFAULT_GRACE_HOURS;
-  if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < 0) throw new SregistryError('INVALID_INPUT', `The grace must be a number of hours, 0 or more (got ${String(hours)})`);
+  // Below an hour the grace would no longer protect a push in flight (its image shows before its manifests).
+  if (typeof hours !== 'number' || !Number.isFinite(hours) || hours < MIN_GRACE_HOURS) {
+    throw new SregistryError('INVALID_INPUT', `The grace must be a number of hours, ${MIN_GRACE_HOURS} or more, so pushes in flight are never collected (got ${String(hours)})`);
+  }
   return { keep, graceMs: hours * 3600 * 1000 };
 }
 

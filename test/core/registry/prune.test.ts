@@ -1,6 +1,6 @@
 /** prune against the sandbox: what it keeps and removes, checked on disk, in one delete task. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { utimes, writeFile } from 'node:fs/promises';
+import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
 import { failure } from '../../support/errors.js';
@@ -87,6 +87,31 @@ describe('prune', () => {
     expect(none.taskId).toBeUndefined();
     expect((await failure(h.registry.prune(uri('many/one:latest'), { keep: 1 }))).code).toBe('INVALID_REFERENCE');
     expect((await failure(h.registry.prune(uri('many'), { keep: -1 }))).code).toBe('INVALID_INPUT');
+    // A grace under an hour would collect pushes in flight: refused, nothing deleted.
+    const before = await filesBelow(folder('many', 'one'));
+    const short = await failure(h.registry.prune(uri('many'), { keep: 0, graceHours: 0 }));
+    expect([short.code, short.message]).toEqual(['INVALID_INPUT', expect.stringMatching(/1 or more/)]);
+    expect(await filesBelow(folder('many', 'one'))).toEqual(before);
+    await h.registry.close();
+  });
+
+  it('a tag added to a version whose file a delete or prune removes meanwhile fails CONFLICT, and a rerun uploads it again', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'prune-race');
+    const file = await randomFile(sb, 'prune-race.bin', 4000);
+    const [first] = await h.registry.push(file, uri('race/tool:a'));
+    const dir = folder('race', 'tool');
+    // The tag's manifest upload waits; meanwhile the version file goes, as a concurrent prune would remove it.
+    const rule = sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'delay', ms: 1500 }, times: 1 });
+    const pushing = failure(h.registry.push(file, uri('race/tool:b')));
+    await new Promise((r) => setTimeout(r, 500));
+    const versionFile = (await readdir(dir)).find((f) => f.startsWith('sha256.'))!;
+    await rm(join(dir, versionFile));
+    const err = await pushing;
+    sb.context.faults.remove(rule.id);
+    expect([err.code, err.message]).toEqual(['CONFLICT', expect.stringMatching(/removed while .* push .* again/)]);
+    const again = await h.registry.push(file, uri('race/tool:b'));
+    expect(again.map((r) => r.version)).toEqual([first!.version]);
+    expect(await sha(join(dir, versionFile))).toBe(first!.version);
     await h.registry.close();
   });
 });

@@ -4,6 +4,8 @@
  * there IS this version and is never renamed onto), then one small stamped manifest per
  * tag that does not name this version yet. More tags move no image bytes.
  */
+import { SregistryError } from '../../errors.js';
+import { versionFilePath } from '../../layout.js';
 import type { Manifest } from '../../manifest.js';
 import { currentVersions, readFolder } from '../../versions.js';
 import type { ImageResult } from '../types.js';
@@ -29,6 +31,7 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
     return tags.map((tag) => pushResult(target, tag, knownVersion!, 'exists', undefined, undefined));
   }
   const created = new Date();
+  const uploadedNothing = fileThere(knownVersion);
   let version = knownVersion;
   let taskId: string | undefined;
   let manifests: Map<string, Manifest>;
@@ -50,9 +53,23 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
     await revealManifests(target, staging, sent.hiddenManifests, version!, created);
   }
   staging.finish();
+  // Only manifests were written: a delete or prune running meanwhile may have removed the
+  // version file they name, which would leave the tags resolving elsewhere unnoticed.
+  if (uploadedNothing && missing.length > 0) await checkVersionFileStays(target, version!);
   session.roots.set(target.ep.id, target.root);
   session.layouts.set(`${target.ep.id}:${target.root}`, 2);
 
   const v = version!;
   return tags.map((tag) => (missing.includes(tag) ? pushResult(target, tag, v, 'pushed', taskId, manifests.get(tag)) : pushResult(target, tag, v, 'exists', undefined, undefined)));
+}
+
+async function checkVersionFileStays(target: PushTarget, version: string): Promise<void> {
+  const path = versionFilePath(target.root, target.ref, version);
+  const entry = await target.session.transfer.stat(target.ep.id, path, target.signal ? { signal: target.signal } : {});
+  if (entry === undefined || entry.size !== target.size) {
+    throw new SregistryError(
+      'CONFLICT',
+      `${path} was removed while ${target.label} was being tagged (a delete or prune ran at the same time): push ${target.file} again to upload it`,
+    );
+  }
 }
