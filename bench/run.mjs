@@ -221,7 +221,7 @@ try {
   sandbox = child;
   // The bench measures bytes, start-up and keep-alive, not Globus's rate limit (20/s per client),
   // which thousands of back-to-back calls would otherwise meet: off for this sandbox.
-  const limit = await fetch(`${start.url}/_sandbox/behaviour`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate_limit_requests: 0 }) });
+  const limit = await fetch(`${start.url}/_sandbox/behaviour`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${start.admin_token}` }, body: JSON.stringify({ rate_limit_requests: 0 }) });
   if (!limit.ok) throw new Error(`Could not turn the sandbox's rate limit off: HTTP ${limit.status}`);
   const collection = start.endpoints.find((e) => e.https_server);
   const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, `https://auth.globus.org/scopes/${collection.id}/https`);

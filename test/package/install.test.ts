@@ -112,7 +112,7 @@ describe('the packed package, installed', () => {
     expect(createHash('sha256').update(await readFile(path!)).digest('hex')).toBe(digest);
   }, 120_000);
 
-  it('loads its six node types in Node-RED and runs a pull flow end to end', async () => {
+  it('loads every node type of package.json in Node-RED and runs a pull flow end to end', async () => {
     const port = await freePort();
     const settings = {
       uiHost: '127.0.0.1',
