@@ -7,7 +7,6 @@ import { stat } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
-import { formatGlobusUri, formatReference } from '../uri.js';
 import { hashFile } from './file-facts.js';
 import { toEndpointPath } from './endpoint-paths.js';
 import { localEndpoint, readLocalManifest, readManifestHttps } from './manifest-io.js';
@@ -15,29 +14,13 @@ import { formatBytes as humanBytes } from '../bytes.js';
 import { transferAndWait } from './tasks.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import { httpsTarget, type Session } from './session.js';
+import { buildImageResult, saveRemoteRecord } from './image-result.js';
 import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
 import type { CallOptions, ImageResult, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
-  const path = r.imagePath;
-  const out: ImageResult = {
-    uri: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
-    collection: r.vref.collection,
-    name: r.vref.name,
-    tag: r.vref.tag,
-    version: r.vref.version,
-    size: manifest?.size ?? r.chosen.size ?? 0,
-    sha256: r.vref.version,
-    path,
-    endpoint: r.ep.id,
-    status,
-    ...extra,
-  };
-  if (manifest?.created) out.created = manifest.created;
-  if (manifest?.labels) out.labels = manifest.labels;
-  if (r.ep.httpsServer) out.httpsUrl = session.https.url(httpsTarget(r.ep), path);
-  return out;
+  return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
 }
 
 export function transportFor(session: Session, r: Pick<Resolved, 'ep'>): Transport {
@@ -125,16 +108,7 @@ export async function pull(session: Session, uriText: string, opts: CallOptions 
     }
     const final = storagePath(session.options.storage, r.vref);
     await publishTemp(temp, final);
-    session.records().upsert({
-      collection: r.vref.collection,
-      name: r.vref.name,
-      tag: r.vref.tag,
-      version: r.vref.version,
-      image: final,
-      url: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
-      uri: formatReference(r.vref),
-      metrics: manifest,
-    });
+    saveRemoteRecord(session, r.ep, r.vref, final, manifest);
     return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}) });
   } finally {
     await discardTemp(temp).catch(() => undefined);

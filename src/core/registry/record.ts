@@ -4,8 +4,8 @@
  * nothing written.
  */
 import { stat } from 'node:fs/promises';
-import { formatGlobusUri, formatReference } from '../uri.js';
 import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
+import { saveRemoteRecord } from './image-result.js';
 import { imageResult, transportFor } from './pull.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import type { Manifest } from '../manifest.js';
@@ -40,15 +40,6 @@ export async function record(session: Session, uriText: string, opts: CallOption
   // The same version pulled before keeps its local file in the record.
   const earlier = session.records().get(r.vref, { client: 'globus' })?.image;
   const image = earlier && (await stat(earlier).catch(() => undefined))?.isFile() ? earlier : null;
-  session.records().upsert({
-    collection: r.vref.collection,
-    name: r.vref.name,
-    tag: r.vref.tag,
-    version: r.vref.version,
-    image,
-    url: formatGlobusUri({ endpoint: r.ep.id, ref: r.vref }),
-    uri: formatReference(r.vref),
-    metrics: manifest,
-  });
+  saveRemoteRecord(session, r.ep, r.vref, image, manifest);
   return result;
 }
