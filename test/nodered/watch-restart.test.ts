@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { startNodeRed, type NodeRedProcess } from './runtime.js';
 import { seedImage } from './seed.js';
-import { waitFor } from './support.js';
+import { clientConfig, waitFor } from './support.js';
 
 interface SavedState {
   lastCheck?: string;
@@ -52,20 +52,7 @@ describe('sregistry-watch state across a Node-RED restart (localfilesystem conte
     const out = join(userDir, 'versions.jsonl');
     const flows = [
       { id: 'tab1', type: 'tab', label: 'Watch' },
-      {
-        id: 'client1',
-        type: 'sregistry-globus-client',
-        name: 'sandbox',
-        authUrl: `${sb.url}/`,
-        transferUrl: `${sb.url}/`,
-        endpoint: sb.collection.id,
-        root: '',
-        transport: 'auto',
-        localEndpoint: '',
-        storage: join(sb.tmp, 'storage'),
-        database: join(sb.tmp, 'records.db'),
-        credentials: { clientId: sb.client.id, clientSecret: sb.client.secret },
-      },
+      clientConfig(sb, { id: 'client1', database: join(sb.tmp, 'records.db'), credentials: { clientId: sb.client.id, clientSecret: sb.client.secret } }),
       { id: 'watch1', type: 'sregistry-watch', z: 'tab1', client: 'client1', target: 'lab/analysis', endpoint: '', interval: 1, pull: false, fromStart: false, store: '', transport: '', x: 150, y: 80, wires: [['file1']] },
       { id: 'file1', type: 'file', z: 'tab1', filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 400, y: 80, wires: [[]] },
     ];
