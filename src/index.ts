@@ -1,6 +1,7 @@
 /**
  * The package's public API: the registry operations, what they take and give, and the
- * rules every front end (CLI, Action, Node-RED) shares. Front ends import only this file.
+ * rules every front end (CLI, Action, Node-RED) shares. Front ends import only this file,
+ * or rules.ts (the part of it that loads in milliseconds) where they check input first.
  */
 export { Registry, registryOptionsFromEnv } from './core/registry/registry.js';
 export type {
@@ -26,32 +27,7 @@ export type {
   SearchOptions,
   ApiCallLike,
 } from './core/registry/types.js';
-export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
-export { displayLine } from './core/display.js';
-export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
-export {
-  parseReference,
-  parseGlobusUri,
-  parseImageUri,
-  toImageUri,
-  isEndpointPath,
-  sregistryCliConflict,
-  parseTags,
-  parseWatchTarget,
-  formatWatchTarget,
-  isGlobusUri,
-  isValidName,
-  formatReference,
-  formatGlobusUri,
-  shortVersion,
-  DEFAULT_COLLECTION,
-  DEFAULT_TAG,
-  type ImageRef,
-  type VersionedRef,
-  type GlobusUri,
-  type WatchTarget,
-} from './core/uri.js';
-export { webAppUrl } from './core/layout.js';
+export * from './rules.js';
 export {
   Watch,
   newWatchState,
@@ -65,8 +41,6 @@ export {
 } from './core/registry/watch.js';
 export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
-export { Redactor, REDACTED } from './core/redact.js';
-export { formatBytes } from './core/bytes.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';

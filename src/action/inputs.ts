@@ -6,23 +6,8 @@
  */
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import {
-  DEFAULT_COLLECTION,
-  SregistryError,
-  TRANSPORTS,
-  formatGlobusUri,
-  isGlobusUri,
-  isValidName,
-  parseReference,
-  parseTags,
-  parseTransport,
-  registryOptionsWith,
-  type ProgressEvent,
-  type Registry,
-  type RegistryEvent,
-  type RegistryOptions,
-  type TransportChoice,
-} from '../index.js';
+import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, formatGlobusUri, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
+import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, TransportChoice } from '../index.js';
 import type { Log, SummaryRow } from './report.js';
 
 export type Command = 'push' | 'pull';

@@ -1,21 +1,22 @@
 /**
- * The Action's run: mask the secret before anything is printed, read the inputs, run
- * push or pull through the registry, then outputs and the job summary. Any failure ends
- * in exactly one error line and exit code 1.
+ * The Action's run: mask the secret before anything is printed, read the inputs, then
+ * load the registry and run push or pull (execute.ts), then the job summary. Everything
+ * up to the inputs check is small; the registry (HTTP client, SQLite, the Actions cache)
+ * is loaded only for a run whose inputs hold. Any failure ends in exactly one error line
+ * and exit code 1.
  */
-import * as core from '@actions/core';
-import { Redactor, Registry, type ImageResult } from '../index.js';
-import { envInputs, inputVariable, readInputs, registryOptions, type ActionInputs, type RunContext } from './inputs.js';
-import { runPull } from './pull.js';
-import { runPush } from './push.js';
-import { actionLog, eventLogger, failureMessage, progressReporter, setOutputs, writeSummary, type Log, type SummaryRow } from './report.js';
+import { Redactor } from '../rules.js';
+import { envInputs, inputVariable, readInputs, type ActionInputs } from './inputs.js';
+import { actionLog, failureMessage, writeSummary, type Log, type SummaryRow } from './report.js';
+import { Workflow } from './workflow.js';
 
 /** The runner masks secrets as `***`; the redactor hides what it catches the same way. */
 const MASK = '***';
 
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const workflow = new Workflow(env);
   const secret = (env[inputVariable('client-secret')] ?? '').trim();
-  if (secret !== '') core.setSecret(secret);
+  workflow.mask(secret);
   const redactor = new Redactor(MASK);
   redactor.add(secret);
   const log = actionLog(redactor);
@@ -27,29 +28,16 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
   const rows: SummaryRow[] = [];
   let inputs: ActionInputs | undefined;
-  let registry: Registry | undefined;
   try {
     inputs = readInputs(envInputs(env));
-    registry = new Registry(
-      registryOptions(inputs, env, {
-        onProgress: progressReporter((line) => log.info(line)),
-        onEvent: eventLogger(log),
-        onToken: (token) => {
-          core.setSecret(token);
-          redactor.add(token);
-        },
-      }),
-    );
-    const ctx: RunContext = { inputs, registry, log, env, rows, signal: abort.signal };
-    const results: ImageResult[] = inputs.command === 'pull' ? await runPull(ctx) : await runPush(ctx);
-    setOutputs(inputs.command, results);
+    const { execute } = await import('./execute.js');
+    await execute({ inputs, env, log, rows, signal: abort.signal, workflow, redactor });
     await summarize(inputs, rows, log);
   } catch (err) {
     const message = redactor.redact(failureMessage(err));
     if (inputs) await summarize(inputs, rows, log, message);
-    core.setFailed(message);
+    workflow.fail(message);
   } finally {
-    await registry?.close().catch(() => undefined);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -3,8 +3,12 @@
  * most once per interval, Globus calls as debug lines, the step outputs, the job summary
  * and the one failure line.
  */
-import * as core from '@actions/core';
-import { displayLine, formatBytes, isSregistryError, shortVersion, type ImageResult, type ProgressEvent, type Redactor, type RegistryEvent } from '../index.js';
+import { displayLine, formatBytes, isSregistryError, shortVersion } from '../rules.js';
+import type { ImageResult, ProgressEvent, Redactor, RegistryEvent } from '../index.js';
+import { Workflow } from './workflow.js';
+
+/** The runner's protocol for this process, reading the file-command variables when called. */
+const workflow = (): Workflow => new Workflow(process.env);
 
 export interface Log {
   info(message: string): void;
@@ -17,10 +21,10 @@ export function actionLog(redactor: Redactor): Log {
   // One line each: a raw newline in a user or server string could start a workflow command.
   const clean = (m: string): string => redactor.redact(displayLine(m));
   return {
-    info: (m) => core.info(clean(m)),
-    debug: (m) => core.debug(clean(m)),
-    warning: (m) => core.warning(clean(m)),
-    group: (name, fn) => core.group(clean(name), fn),
+    info: (m) => workflow().info(clean(m)),
+    debug: (m) => workflow().debug(clean(m)),
+    warning: (m) => workflow().warning(clean(m)),
+    group: (name, fn) => workflow().group(clean(name), fn),
   };
 }
 
@@ -123,14 +127,14 @@ export function outputsFor(command: 'push' | 'pull', results: ImageResult[]): Ou
 
 export function setOutputs(command: 'push' | 'pull', results: ImageResult[]): void {
   for (const [name, value] of Object.entries(outputsFor(command, results))) {
-    core.setOutput(name, typeof value === 'string' ? value : JSON.stringify(value));
+    workflow().setOutput(name, typeof value === 'string' ? value : JSON.stringify(value));
   }
 }
 
 /** push: what replicate-to copied and what keep pruned (empty arrays when not asked for). */
 export function setLifecycleOutputs(replicas: string[], pruned: string[]): void {
-  core.setOutput('replicas', JSON.stringify(replicas));
-  core.setOutput('pruned', JSON.stringify(pruned));
+  workflow().setOutput('replicas', JSON.stringify(replicas));
+  workflow().setOutput('pruned', JSON.stringify(pruned));
 }
 
 export interface SummaryRow {
@@ -159,17 +163,22 @@ export function summaryTable(rows: SummaryRow[]): string[][] {
   });
 }
 
+const row = (cells: string[], tag: 'th' | 'td'): string => `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+
+/** The job summary of a run, as HTML (GitHub renders both HTML and Markdown there). */
+export function summaryHtml(command: string, endpoint: string, rows: SummaryRow[], failure?: string): string {
+  const parts = [`<h3>sregistry-globus ${escape(command)}</h3>`, `<p>Collection <code>${escape(endpoint)}</code></p>`];
+  if (rows.length > 0) {
+    const header = row(['Image', 'Version', 'Size', 'URL', 'Status', 'Time'], 'th');
+    parts.push(`<table>${header}${summaryTable(rows).map((cells) => row(cells, 'td')).join('')}</table>`);
+  } else if (failure === undefined) {
+    parts.push('<p>No image.</p>');
+  }
+  if (failure !== undefined) parts.push(`<p><strong>Failed:</strong> ${escape(failure)}</p>`);
+  return `${parts.join('\n')}\n`;
+}
+
 /** Appends to GITHUB_STEP_SUMMARY; without it (a local run) there is nothing to write. */
 export async function writeSummary(command: string, endpoint: string, rows: SummaryRow[], failure?: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const s = core.summary.addHeading(`sregistry-globus ${command}`, 3);
-  s.addRaw(`<p>Collection <code>${escape(endpoint)}</code></p>`, true);
-  if (rows.length > 0) {
-    const header = ['Image', 'Version', 'Size', 'URL', 'Status', 'Time'].map((data) => ({ data, header: true }));
-    s.addTable([header, ...summaryTable(rows)]);
-  } else if (failure === undefined) {
-    s.addRaw('<p>No image.</p>', true);
-  }
-  if (failure !== undefined) s.addRaw(`<p><strong>Failed:</strong> ${escape(failure)}</p>`, true);
-  await s.write();
+  workflow().appendSummary(summaryHtml(command, endpoint, rows, failure));
 }

@@ -61,7 +61,8 @@ export function parseFileCommands(text: string): Record<string, string> {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
-    const m = /^([^<=]+)<<(ghadelimiter_[0-9a-f-]+)$/.exec(line);
+    // The runner takes any delimiter the step chose.
+    const m = /^([^<=]+)<<(\S+)$/.exec(line);
     if (m) {
       const [, name, delimiter] = m;
       const value: string[] = [];

@@ -1,0 +1,35 @@
+/**
+ * The rules the front ends share that need no network, tokens or database: names, tags
+ * and URIs, option parsing, error codes, redaction, display. index.ts exports all of it
+ * too; a front end imports this file where it checks its input before loading the rest,
+ * since nothing here loads an HTTP client, a token library or SQLite (test/structure
+ * holds it to that).
+ */
+export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
+export { displayLine } from './core/display.js';
+export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
+export {
+  parseReference,
+  parseGlobusUri,
+  parseImageUri,
+  toImageUri,
+  isEndpointPath,
+  sregistryCliConflict,
+  parseTags,
+  parseWatchTarget,
+  formatWatchTarget,
+  isGlobusUri,
+  isValidName,
+  formatReference,
+  formatGlobusUri,
+  shortVersion,
+  DEFAULT_COLLECTION,
+  DEFAULT_TAG,
+  type ImageRef,
+  type VersionedRef,
+  type GlobusUri,
+  type WatchTarget,
+} from './core/uri.js';
+export { webAppUrl } from './core/layout.js';
+export { Redactor, REDACTED } from './core/redact.js';
+export { formatBytes } from './core/bytes.js';
