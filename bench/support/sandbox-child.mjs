@@ -31,37 +31,17 @@ async function startChild(childArgs) {
   return { child, info, stderr: () => stderr };
 }
 
-/** Fallback while `bin/sandbox.js --json` is not available: a tiny script on the built library, printing the same fields. */
-function fallbackScript(dataDir) {
-  const lib = (p) => JSON.stringify(new URL(`../../lib/sandbox/${p}`, import.meta.url).href);
-  return `
-    import { mkdir } from 'node:fs/promises';
-    import { startSandbox } from ${lib('sandbox.js')};
-    import { defaultWorld } from ${lib('world.js')};
-    const dataDir = ${JSON.stringify(dataDir)};
-    const world = defaultWorld({ dataDir });
-    for (const e of world.endpoints) if (e.root) await mkdir(e.root, { recursive: true });
-    const sb = await startSandbox({ world, dataDir });
-    const client = world.clients[0];
-    console.log(JSON.stringify({ url: sb.url, client_id: client.id, client_secret: client.secret,
-      endpoints: world.endpoints.map((e) => ({ id: e.id, https_server: e.httpsServer ?? null, folder: e.root ?? null, config_paths: e.configPaths ?? null })) }));
-    process.on('SIGTERM', () => sb.close().then(() => process.exit(0)));
-  `;
-}
-
 /**
- * Starts the sandbox on `dataDir` in a child process and resolves with the child and what
- * `readStartInfo` makes of its JSON start line (it answers undefined when the line lacks what the bench needs).
+ * Starts the sandbox on `dataDir` in a child process (`bin/sandbox.js --json`, plus
+ * `extraArgs`) and resolves with the child and what `readStartInfo` makes of its JSON
+ * start line (it answers undefined when the line lacks what the caller needs).
  */
-export async function startSandboxChild(dataDir, readStartInfo) {
-  let started = await startChild(['bin/sandbox.js', '--json', '--data', dataDir]);
-  let start = readStartInfo(started.info);
+export async function startSandboxChild(dataDir, readStartInfo, extraArgs = []) {
+  const started = await startChild(['bin/sandbox.js', '--json', '--data', dataDir, ...extraArgs]);
+  const start = readStartInfo(started.info);
   if (!start) {
     started.child.kill('SIGTERM');
-    console.log('(bin/sandbox.js --json did not print a usable start line; using the library directly)');
-    started = await startChild(['--input-type=module', '-e', fallbackScript(dataDir)]);
-    start = readStartInfo(started.info);
-    if (!start) throw new Error(`Sandbox did not start: ${started.stderr().trim().split('\n')[0] ?? ''}`);
+    throw new Error(`Sandbox did not start: ${started.stderr().trim().split('\n')[0] ?? 'no usable start line'}`);
   }
   return { child: started.child, start };
 }

@@ -7,6 +7,8 @@ export interface SandboxContext {
   world: SandboxWorld;
   tokens: TokenStore;
   faults: FaultBook;
+  /** Finished tasks kept (the oldest are forgotten); DEFAULT_TASK_HISTORY when absent. */
+  taskHistoryLimit?: number;
   /** Folder holding the sandbox's own files (collections, state). */
   dataDir: string;
   /** Origin of Auth + Transfer, e.g. `http://127.0.0.1:43117`. */

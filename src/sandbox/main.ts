@@ -26,6 +26,8 @@ Options:
   --config FILE  JSON world: clients, endpoints, permissions, token_lifetime
                  (see docs/sandbox.md)
   --port N       port of the Auth + Transfer origin (default: any free port)
+  --request-log N      requests kept in the log the admin API serves (default 10000)
+  --task-history N     finished tasks kept for task_list and task/<id> (default 1000)
   --json         print one line of JSON when ready, nothing else
   --help         show this help
 `;
@@ -67,6 +69,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
         data: { type: 'string' },
         config: { type: 'string' },
         port: { type: 'string' },
+        'request-log': { type: 'string' },
+        'task-history': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -84,6 +88,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     port = Number(args.port);
   }
 
+  const bounds: { requestLogLimit?: number; taskHistoryLimit?: number } = {};
+  for (const [flag, key] of [['request-log', 'requestLogLimit'], ['task-history', 'taskHistoryLimit']] as const) {
+    const value = args[flag];
+    if (value === undefined) continue;
+    if (!/^[1-9]\d*$/.test(value)) return fail(`--${flag} must be a positive whole number, not ${JSON.stringify(value)}`, 2);
+    bounds[key] = Number(value);
+  }
+
   const ephemeral = args.data === undefined;
   const dataDir = args.data !== undefined ? resolve(args.data) : await mkdtemp(join(tmpdir(), 'globus-sandbox-'));
   const cleanup = () => (ephemeral ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
@@ -91,7 +103,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   let running: RunningSandbox;
   try {
     const world = await loadWorld({ dataDir, ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}) });
-    running = await startSandbox({ world, dataDir, port });
+    running = await startSandbox({ world, dataDir, port, ...bounds });
   } catch (err) {
     await cleanup();
     if (err instanceof ConfigError) return fail(err.message, 1);

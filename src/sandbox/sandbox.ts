@@ -22,6 +22,8 @@ export interface SandboxOptions {
   port?: number;
   /** Most request log entries kept (oldest dropped first); DEFAULT_REQUEST_LOG_LIMIT when absent. */
   requestLogLimit?: number;
+  /** Most finished tasks kept (oldest forgotten first); DEFAULT_TASK_HISTORY when absent. */
+  taskHistoryLimit?: number;
 }
 
 export interface RunningSandbox {
@@ -41,6 +43,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     world: options.world,
     tokens: new TokenStore(),
     faults: new FaultBook(options.requestLogLimit),
+    ...(options.taskHistoryLimit !== undefined ? { taskHistoryLimit: options.taskHistoryLimit } : {}),
     dataDir: options.dataDir,
     origin: '',
     signal: stop.signal,

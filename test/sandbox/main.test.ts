@@ -130,4 +130,37 @@ describe('sandbox start command', () => {
     expect(await exit).toBe(0);
     expect(existsSync(ready.data)).toBe(false);
   });
+
+  it('takes the bounds of its request log and task history, and refuses one that is not a positive number', async () => {
+    for (const bad of [['--task-history', '0'], ['--request-log', 'lots']]) {
+      const stderr = new PassThrough();
+      let said = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => (said += d));
+      expect(await main(bad, { stdout: new PassThrough(), stderr })).toBe(2);
+      expect(said).toContain(bad[0]);
+      expect(said.trim().split('\n')).toHaveLength(1);
+    }
+    const stdout = new PassThrough();
+    const stop = new AbortController();
+    const exit = main(['--json', '--request-log', '2', '--task-history', '5'], { stdout, stderr: new PassThrough(), signal: stop.signal });
+    const line = await new Promise<string>((resolve) => {
+      let text = '';
+      stdout.setEncoding('utf8').on('data', (d: string) => {
+        text += d;
+        if (text.includes('\n')) resolve(text);
+      });
+    });
+    const ready = JSON.parse(line) as ReadyLine;
+    try {
+      for (let i = 0; i < 3; i++) await (await fetch(`${ready.url}/v0.10/nothing-${i}`)).arrayBuffer();
+      const res = await fetch(`${ready.url}/_sandbox/requests`, { headers: { authorization: `Bearer ${ready.admin_token}` } });
+      const body = (await res.json()) as { requests: { path: string }[]; next: number };
+      // Two entries kept: the last request and this admin call (which the answer leaves out).
+      expect(body.requests.map((r) => r.path)).toEqual(['/v0.10/nothing-2']);
+      expect(body.next).toBe(4);
+    } finally {
+      stop.abort();
+      expect(await exit).toBe(0);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
 import { defaultWorld } from '../../src/sandbox/world.js';
 import type { SandboxWorld } from '../../src/sandbox/model.js';
 import { flushFaults, noteFault } from '../reliability/ledger.js';
@@ -19,9 +19,13 @@ export interface TestSandbox extends RunningSandbox {
 /**
  * A sandbox on a fresh temp folder. The personal endpoint's home is `<tmp>/home` and it
  * may reach only `<tmp>`, so tests never touch the real home folder. `shape` may change
- * the world before it starts (add clients, permissions, endpoints).
+ * the world before it starts (add clients, permissions, endpoints); `options` are the
+ * sandbox's own bounds (request log, task history).
  */
-export async function startTestSandbox(shape?: (world: SandboxWorld, tmp: string) => void): Promise<TestSandbox> {
+export async function startTestSandbox(
+  shape?: (world: SandboxWorld, tmp: string) => void,
+  options: Pick<SandboxOptions, 'requestLogLimit' | 'taskHistoryLimit'> = {},
+): Promise<TestSandbox> {
   const tmp = await mkdtemp(join(tmpdir(), 'sregistry-test-'));
   const dataDir = join(tmp, 'sandbox');
   const home = join(tmp, 'home');
@@ -31,7 +35,7 @@ export async function startTestSandbox(shape?: (world: SandboxWorld, tmp: string
   personal.configPaths = [{ path: tmp, shareable: false, writable: true }];
   if (collection.root) await mkdir(collection.root, { recursive: true });
   shape?.(world, tmp);
-  const running = await startSandbox({ world, dataDir });
+  const running = await startSandbox({ world, dataDir, ...options });
   countInjectedFaults(running);
   const client = world.clients[0]!;
   return {
