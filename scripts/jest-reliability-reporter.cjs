@@ -9,9 +9,24 @@ const DIR = join(ROOT, '.reliability');
 const LEDGER = join(DIR, 'ledger');
 
 // The operation a test exercises, from its name (the suites name their operation).
+// The operation a fault hit: the registry verb the test names, else what its suite drives
+// (a core client's suite exercises one call kind; an HTTPS fault there is an upload or a download).
+const VERBS = /\b(push|pull|record|search|delete|inspect|images|replicate|prune|watch|doctor)(?:e?[sd]|ing)?\b/i;
+const SUITES = [
+  [/test\/core\/auth\//, () => 'token'],
+  [/test\/core\/transfer\//, () => 'Transfer call'],
+  [/test\/core\/http\//, () => 'HTTP call'],
+  [/test\/core\/collection\//, (e) => (/PUT/.test(e.surface) ? 'upload' : /GET/.test(e.surface) ? 'download' : 'collection call')],
+  [/test\/nodered\//, () => 'Node-RED flow'],
+  [/test\/action\//, () => 'Action run'],
+  [/test\/cli\//, () => 'CLI command'],
+];
+
 function operationOf(entry) {
-  const m = /\b(push|pull|record|search|delete|inspect|images)\b/i.exec(`${entry.test} ${entry.testPath}`);
-  return m ? m[1].toLowerCase() : 'other';
+  const m = VERBS.exec(`${entry.test} ${entry.testPath}`);
+  if (m) return m[1].toLowerCase();
+  const suite = SUITES.find(([re]) => re.test(entry.testPath ?? ''));
+  return suite ? suite[1](entry) : 'other';
 }
 
 function add(map, key, n) {

@@ -40,7 +40,9 @@ put(
   '',
   'Faults the local Globus sandbox injected (fault rules, see docs/sandbox.md) during tests that passed: the operation',
   'either succeeded anyway or failed with its typed error and left nothing half-done, as each test asserts. The operation',
-  'is the one the test names; `any` is a call both transports make (Auth, endpoint lookup, listings).',
+  'is the registry verb the test names, else what its suite drives (a token, a Transfer call, an upload or download',
+  'through the collection client, a CLI command, an Action run, a Node-RED flow); `any` is a call both transports make',
+  '(Auth, endpoint lookup, listings).',
   '',
 );
 const faultRows = Object.entries(run.faults)
