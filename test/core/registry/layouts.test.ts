@@ -1,6 +1,6 @@
 /** A registry an older version wrote (layout 1) stays readable, and pushes into it keep its layout. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildManifest, manifestText } from '../../../src/core/manifest.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
@@ -24,6 +24,10 @@ beforeAll(async () => {
     await writeFile(join(old(), 'lab', 'app', `${tag}@${version}.sif`), await readFile(file));
     const manifest = buildManifest({ endpoint: sb.collection.id, ref: { collection: 'lab', name: 'app', tag, version }, size: 30_000, pushedBy: 'someone-else' });
     await writeFile(join(old(), 'lab', 'app', `${tag}@${version}.sif.json`), manifestText(manifest));
+    // Written long ago: a push in the same second as this set-up would tie with it on
+    // last_modified (one-second resolution) and the newer version could lose.
+    const then = new Date('2023-05-01T00:00:00Z');
+    for (const name of [`${tag}@${version}.sif`, `${tag}@${version}.sif.json`]) await utimes(join(old(), 'lab', 'app', name), then, then);
   }
 });
 afterAll(() => closeCoreAndSandbox(sb));
