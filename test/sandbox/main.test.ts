@@ -20,6 +20,21 @@ async function startJson(args: string[]): Promise<WatchedChild & { ready: ReadyL
   return { ...started, all, ready: JSON.parse(all.split('\n')[0]!) as ReadyLine };
 }
 
+/** Runs main() in this process until `stop` aborts; resolves once its JSON line is out. */
+async function startInProcess(args: string[]): Promise<{ ready: ReadyLine; stop: AbortController; exit: Promise<number> }> {
+  const stdout = new PassThrough();
+  const stop = new AbortController();
+  const exit = main(args, { stdout, stderr: new PassThrough(), signal: stop.signal });
+  const line = await new Promise<string>((resolve) => {
+    let text = '';
+    stdout.setEncoding('utf8').on('data', (d: string) => {
+      text += d;
+      if (text.includes('\n')) resolve(text);
+    });
+  });
+  return { ready: JSON.parse(line) as ReadyLine, stop, exit };
+}
+
 describe('sandbox start command', () => {
   let tmp: string;
   beforeAll(async () => {
@@ -114,17 +129,7 @@ describe('sandbox start command', () => {
   });
 
   it('runs in process until its signal aborts, removing a temporary data folder', async () => {
-    const stdout = new PassThrough();
-    const stop = new AbortController();
-    const exit = main(['--json'], { stdout, stderr: new PassThrough(), signal: stop.signal });
-    const line = await new Promise<string>((resolve) => {
-      let text = '';
-      stdout.setEncoding('utf8').on('data', (d: string) => {
-        text += d;
-        if (text.includes('\n')) resolve(text);
-      });
-    });
-    const ready = JSON.parse(line) as ReadyLine;
+    const { ready, stop, exit } = await startInProcess(['--json']);
     expect(existsSync(join(ready.data, 'sandbox.json'))).toBe(true);
     stop.abort();
     expect(await exit).toBe(0);
@@ -140,17 +145,7 @@ describe('sandbox start command', () => {
       expect(said).toContain(bad[0]);
       expect(said.trim().split('\n')).toHaveLength(1);
     }
-    const stdout = new PassThrough();
-    const stop = new AbortController();
-    const exit = main(['--json', '--request-log', '2', '--task-history', '5'], { stdout, stderr: new PassThrough(), signal: stop.signal });
-    const line = await new Promise<string>((resolve) => {
-      let text = '';
-      stdout.setEncoding('utf8').on('data', (d: string) => {
-        text += d;
-        if (text.includes('\n')) resolve(text);
-      });
-    });
-    const ready = JSON.parse(line) as ReadyLine;
+    const { ready, stop, exit } = await startInProcess(['--json', '--request-log', '2', '--task-history', '5']);
     try {
       for (let i = 0; i < 3; i++) await (await fetch(`${ready.url}/v0.10/nothing-${i}`)).arrayBuffer();
       const res = await fetch(`${ready.url}/_sandbox/requests`, { headers: { authorization: `Bearer ${ready.admin_token}` } });
