@@ -42,7 +42,8 @@ export async function upload(ctx: SandboxContext, endpoint: SandboxEndpoint, ex:
     stages.push(cutAfter(fault.afterBytes, () => ex.req.socket.destroy()));
   }
   try {
-    const file = createWriteStream(temp, { flags: 'wx' });
+    // A deep queue lets the stream gather the socket's 64 KiB pieces into large writev calls.
+    const file = createWriteStream(temp, { flags: 'wx', highWaterMark: 4 * 1024 * 1024 });
     await pipeline([ex.req, ...stages, file]);
     const received = file.bytesWritten;
     if (expected !== undefined && received !== expected) {
