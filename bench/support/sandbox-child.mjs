@@ -32,12 +32,12 @@ async function startChild(childArgs) {
 }
 
 /**
- * Starts the sandbox on `dataDir` in a child process (`bin/sandbox.js --json`, plus
- * `extraArgs`) and resolves with the child and what `readStartInfo` makes of its JSON
- * start line (it answers undefined when the line lacks what the caller needs).
+ * Starts the sandbox on `dataDir` in a child process (`node <nodeArgs> bin/sandbox.js
+ * --json <extraArgs>`) and resolves with the child and what `readStartInfo` makes of its
+ * JSON start line (it answers undefined when the line lacks what the caller needs).
  */
-export async function startSandboxChild(dataDir, readStartInfo, extraArgs = []) {
-  const started = await startChild(['bin/sandbox.js', '--json', '--data', dataDir, ...extraArgs]);
+export async function startSandboxChild(dataDir, readStartInfo, extraArgs = [], nodeArgs = []) {
+  const started = await startChild([...nodeArgs, 'bin/sandbox.js', '--json', '--data', dataDir, ...extraArgs]);
   const start = readStartInfo(started.info);
   if (!start) {
     started.child.kill('SIGTERM');

@@ -43,7 +43,8 @@ export async function hashFileOnce(file: string, onBytes?: (bytes: number) => vo
   const handle = await open(file, 'r');
   try {
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(FILE_READ);
+    // No larger than the file (plus one byte to see its end): a manifest needs no 4 MiB.
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(FILE_READ, (await handle.stat()).size + 1)));
     let size = 0;
     for (;;) {
       signal?.throwIfAborted();

@@ -153,7 +153,8 @@ export class ResumableDownload {
 
   /** Hashes and writes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
   async #consume(body: Readable, handle: FileHandle): Promise<void> {
-    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes);
+    const expected = this.#total ?? this.#s.expectedSize;
+    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes);
     const take = (piece: Buffer): Promise<void> | undefined => {
       this.#digest.update(piece);
       this.#s.onProgress?.(this.#digest.bytes, this.#total);

@@ -3,6 +3,8 @@ import { SregistryError } from '../errors.js';
 
 /** Size of each of the two staging buffers: the size of every write but the last. */
 const STAGE = 4 * 1024 * 1024;
+/** The smallest stage, for bodies known to be small (manifests). */
+const MIN_STAGE = 16 * 1024;
 /** A push leaving less room than this while the other buffer is still being written asks the caller to wait. */
 const HEADROOM = 512 * 1024;
 /**
@@ -30,10 +32,14 @@ export class PositionedWriter {
   #unflushed = 0;
   #flushing: Promise<void> | undefined;
 
-  constructor(handle: FileHandle, path: string, position: number) {
+  readonly #stageSize: number;
+
+  /** `expected`: how many bytes will come, when known; stages are no larger than that. */
+  constructor(handle: FileHandle, path: string, position: number, expected?: number) {
     this.#handle = handle;
     this.#path = path;
     this.#position = position;
+    this.#stageSize = expected === undefined ? STAGE : Math.max(MIN_STAGE, Math.min(STAGE, expected));
   }
 
   /**
@@ -42,7 +48,7 @@ export class PositionedWriter {
    */
   push(piece: Uint8Array): Promise<void> | undefined {
     if (this.#error) throw this.#error;
-    const stages = (this.#stages ??= [Buffer.allocUnsafe(STAGE), Buffer.allocUnsafe(STAGE)]);
+    const stages = (this.#stages ??= [Buffer.allocUnsafe(this.#stageSize), Buffer.allocUnsafe(this.#stageSize)]);
     let offset = 0;
     while (offset < piece.length) {
       const stage = stages[this.#turn]!;
@@ -62,7 +68,7 @@ export class PositionedWriter {
       }
       this.#flip();
     }
-    if (this.#inFlight && STAGE - this.#filled < HEADROOM) {
+    if (this.#inFlight && this.#stageSize - this.#filled < Math.min(HEADROOM, this.#stageSize / 2)) {
       return this.#inFlight.then(() => {
         if (this.#error) throw this.#error;
       });

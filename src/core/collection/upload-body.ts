@@ -66,7 +66,8 @@ async function fileChunks(file: string): Promise<AsyncIterable<Buffer>> {
   const handle = await open(file, 'r');
   async function* chunks(h: FileHandle): AsyncGenerator<Buffer> {
     try {
-      const buffers = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
+      const size = Math.max(1, Math.min(READ_CHUNK, (await h.stat()).size + 1));
+      const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
       let position = 0;
       for (let turn = 0; ; turn ^= 1) {
         const buffer = buffers[turn]!;
