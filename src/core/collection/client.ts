@@ -5,7 +5,7 @@ import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
-import { RunningDigest } from './digest.js';
+import { RunningDigest, digestFor, type Digest } from './digest.js';
 import { ResumableDownload, type DownloadProgress, type TransferResult } from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
@@ -80,6 +80,21 @@ export class CollectionHttpsClient {
   async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<TransferResult> {
     const call = this.#describe('PUT', target, path, `uploading ${path} to collection ${target.collectionId}`);
     const size = 'file' in source ? await fileSize(source.file) : source.size;
+    // Each attempt hashes from scratch; a large file on a worker thread (closed at the end).
+    const digests: Digest[] = [];
+    const newDigest = (): Digest => {
+      const digest = 'file' in source ? digestFor(size) : new RunningDigest();
+      digests.push(digest);
+      return digest;
+    };
+    try {
+      return await this.#upload(call, size, source, options, newDigest);
+    } finally {
+      await Promise.all(digests.map((d) => d.close()));
+    }
+  }
+
+  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<TransferResult> {
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
@@ -93,7 +108,7 @@ export class CollectionHttpsClient {
             headers,
             bulk: true,
             body: () => {
-              const attempt: UploadAttempt = { digest: new RunningDigest(), complete: false };
+              const attempt: UploadAttempt = { digest: newDigest(), complete: false };
               current.attempt = attempt;
               return uploadBody(source, size, attempt, options.onProgress);
             },
@@ -107,7 +122,7 @@ export class CollectionHttpsClient {
         if (!attempt?.complete) {
           throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`, { status: res.status });
         }
-        return { sha256: attempt.digest.hex(), size: attempt.digest.bytes };
+        return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes };
       },
       options.signal ? { signal: options.signal } : {},
     );

@@ -5,7 +5,7 @@ import { safeText } from '../http/globus-error.js';
 import { BulkBody } from '../http/bulk-exchange.js';
 import type { HttpResponse } from '../http/request.js';
 import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, type RetryPolicy } from '../http/retry.js';
-import { RunningDigest } from './digest.js';
+import { digestFor, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
 export type DownloadProgress = (bytes: number, total?: number) => void;
@@ -50,7 +50,8 @@ const header = (v: string | string[] | undefined): string | undefined => (Array.
  */
 export class ResumableDownload {
   readonly #s: DownloadSettings;
-  readonly #digest = new RunningDigest();
+  /** Fed by the writer as its buffers go to disk: after a drain it has every byte received. */
+  readonly #digest: Digest;
   #handle: FileHandle | undefined;
   /** Size of the file as the server announced it. */
   #total: number | undefined;
@@ -60,6 +61,7 @@ export class ResumableDownload {
 
   constructor(settings: DownloadSettings) {
     this.#s = settings;
+    this.#digest = digestFor(settings.expectedSize);
   }
 
   async run(token: string): Promise<TransferResult> {
@@ -88,17 +90,17 @@ export class ResumableDownload {
       }
       if (cut === undefined && (this.#total === undefined || got === this.#total)) {
         if (this.#s.expectedSize !== undefined && got !== this.#s.expectedSize) throw this.#sizeMismatch(got);
-        return { sha256: this.#digest.hex(), size: got };
+        return { sha256: await this.#digest.hex(), size: got };
       }
       await this.#beforeResume(cut ?? new Error(`the body ended after ${got} of ${this.#total} bytes`));
     }
   }
 
-  /** Closes the file; the caller owns (and removes) it. */
+  /** Closes the file (the caller owns and removes it) and ends the digest. */
   async close(): Promise<void> {
     const handle = this.#handle;
     this.#handle = undefined;
-    await handle?.close();
+    await Promise.all([handle?.close(), this.#digest.close()]);
   }
 
   async #open(): Promise<FileHandle> {
@@ -151,13 +153,14 @@ export class ResumableDownload {
     }
   }
 
-  /** Hashes and writes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
+  /** Writes and hashes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
   async #consume(body: Readable, handle: FileHandle): Promise<void> {
     const expected = this.#total ?? this.#s.expectedSize;
-    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes);
+    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes, this.#digest);
+    let received = this.#digest.bytes;
     const take = (piece: Buffer): Promise<void> | undefined => {
-      this.#digest.update(piece);
-      this.#s.onProgress?.(this.#digest.bytes, this.#total);
+      received += piece.length;
+      this.#s.onProgress?.(received, this.#total);
       return writer.push(piece);
     };
     let bodyError: unknown;

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
-import { SregistryError } from '../errors.js';
+import { SregistryError, isSregistryError } from '../errors.js';
+import { sharedBuffer, type Digest } from './digest.js';
 
 /** Size of each of the two staging buffers: the size of every write but the last. */
 const STAGE = 4 * 1024 * 1024;
@@ -18,11 +19,14 @@ const FLUSH_EVERY = 64 * 1024 * 1024;
  * Writes received bytes to an open file at increasing positions through two staging
  * buffers taken in turn: pieces are copied into one while the other is on its way to
  * disk, so the disk gets few large writes, the network and the disk overlap, memory stays
- * at two buffers, and callers may reuse a piece as soon as `push` returns.
+ * at two buffers, and callers may reuse a piece as soon as `push` returns. With a digest,
+ * each buffer is hashed as it goes to disk (on a worker thread for a shared digest, which
+ * reads the buffer in place), so the digest sees the bytes in file order.
  */
 export class PositionedWriter {
   readonly #handle: FileHandle;
   readonly #path: string;
+  readonly #digest: Digest | undefined;
   #position: number;
   #stages: Buffer[] | undefined;
   #turn = 0;
@@ -35,11 +39,12 @@ export class PositionedWriter {
   readonly #stageSize: number;
 
   /** `expected`: how many bytes will come, when known; stages are no larger than that. */
-  constructor(handle: FileHandle, path: string, position: number, expected?: number) {
+  constructor(handle: FileHandle, path: string, position: number, expected?: number, digest?: Digest) {
     this.#handle = handle;
     this.#path = path;
     this.#position = position;
     this.#stageSize = expected === undefined ? STAGE : Math.max(MIN_STAGE, Math.min(STAGE, expected));
+    this.#digest = digest;
   }
 
   /**
@@ -48,7 +53,8 @@ export class PositionedWriter {
    */
   push(piece: Uint8Array): Promise<void> | undefined {
     if (this.#error) throw this.#error;
-    const stages = (this.#stages ??= [Buffer.allocUnsafe(this.#stageSize), Buffer.allocUnsafe(this.#stageSize)]);
+    const allocate = this.#digest?.shared ? sharedBuffer : Buffer.allocUnsafe;
+    const stages = (this.#stages ??= [allocate(this.#stageSize), allocate(this.#stageSize)]);
     let offset = 0;
     while (offset < piece.length) {
       const stage = stages[this.#turn]!;
@@ -110,8 +116,11 @@ export class PositionedWriter {
     this.#position += length;
     this.#turn ^= 1;
     this.#filled = 0;
+    const written = writeAll(this.#handle, stage, length, at).catch((err: unknown) => {
+      throw new SregistryError('LOCAL_IO', `Writing ${this.#path} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
     // Never rejects: a failure is kept and thrown by the next push or drain.
-    this.#inFlight = writeAll(this.#handle, stage, length, at).then(
+    this.#inFlight = Promise.all([written, this.#digest?.update(stage.subarray(0, length))]).then(
       () => {
         this.#inFlight = undefined;
         this.#unflushed += length;
@@ -119,7 +128,7 @@ export class PositionedWriter {
       },
       (err: unknown) => {
         this.#inFlight = undefined;
-        this.#error = new SregistryError('LOCAL_IO', `Writing ${this.#path} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        this.#error = isSregistryError(err) ? err : new SregistryError('LOCAL_IO', `Hashing ${this.#path} failed: ${String(err)}`, { cause: err });
       },
     );
   }

@@ -1,14 +1,14 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SregistryError } from '../errors.js';
-import { RunningDigest } from './digest.js';
+import { sharedBuffer, type Digest } from './digest.js';
 
 /** What to upload: a local file (re-opened for every attempt) or a stream factory (called for every attempt). */
 export type UploadSource = { file: string } | { stream: () => Readable; size?: number };
 
 /** One attempt's view of the bytes that went out. */
 export interface UploadAttempt {
-  digest: RunningDigest;
+  digest: Digest;
   /** The body was read to its end. */
   complete: boolean;
   /** Reading the source failed: the upload must stop with this error, not a network one. */
@@ -26,21 +26,23 @@ const READ_CHUNK = 1024 * 1024;
  * A file is read with positioned reads into two buffers taken in turn, so a chunk stays
  * intact while the connection still writes it and the next one is being read; the
  * consumer must be done with a chunk before it asks for the one after the next (the
- * bulk exchange of the HTTP layer is).
+ * bulk exchange of the HTTP layer is). A buffer is read into again only once its hash
+ * has landed too (a worker thread's, for a shared digest, runs beside the socket).
  */
 export function uploadBody(source: UploadSource, size: number | undefined, attempt: UploadAttempt, onProgress?: UploadProgress): AsyncGenerator<Uint8Array> {
   const what = 'file' in source ? source.file : 'the upload stream';
   async function* body(): AsyncGenerator<Uint8Array> {
     let input: AsyncIterable<Buffer | string>;
     try {
-      input = 'file' in source ? await fileChunks(source.file) : source.stream();
+      input = 'file' in source ? await fileChunks(source.file, attempt.digest) : source.stream();
     } catch (err) {
       throw fail(attempt, localError(`Could not open ${what}`, err));
     }
     try {
       for await (const piece of input) {
         const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        attempt.digest.update(chunk);
+        // A file's chunks are hashed where they are read (fileChunks); a stream's here.
+        if (!('file' in source)) await attempt.digest.update(chunk);
         if (size !== undefined && attempt.digest.bytes > size) {
           attempt.complete = false;
           throw fail(attempt, changed(what, attempt.digest.bytes, size));
@@ -61,22 +63,33 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
   return body();
 }
 
-/** The file's bytes as views of two alternating buffers; the file is closed at the end or when the consumer stops. */
-async function fileChunks(file: string): Promise<AsyncIterable<Buffer>> {
+/**
+ * The file's bytes as views of two alternating buffers, each fed to `digest` as it is
+ * read; the file is closed at the end or when the consumer stops.
+ */
+async function fileChunks(file: string, digest: Digest): Promise<AsyncIterable<Buffer>> {
   const handle = await open(file, 'r');
   async function* chunks(h: FileHandle): AsyncGenerator<Buffer> {
+    const hashed: (void | Promise<void>)[] = [undefined, undefined];
     try {
       const size = Math.max(1, Math.min(READ_CHUNK, (await h.stat()).size + 1));
-      const buffers = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+      const allocate = digest.shared ? sharedBuffer : Buffer.allocUnsafe;
+      const buffers = [allocate(size), allocate(size)];
       let position = 0;
       for (let turn = 0; ; turn ^= 1) {
         const buffer = buffers[turn]!;
+        await hashed[turn];
         const { bytesRead } = await h.read(buffer, 0, buffer.length, position);
-        if (bytesRead === 0) return;
+        if (bytesRead === 0) break;
         position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
+        const chunk = buffer.subarray(0, bytesRead);
+        hashed[turn] = digest.update(chunk);
+        yield chunk;
       }
+      // Every byte is hashed before the body ends.
+      await Promise.all(hashed);
     } finally {
+      await Promise.allSettled(hashed);
       await h.close();
     }
   }
