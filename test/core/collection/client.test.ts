@@ -12,6 +12,7 @@ import { waitFor } from '../../support/wait.js';
 import { newClient } from '../../support/worlds.js';
 import type { RetryInfo } from '../../../src/core/http/index.js';
 import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../../src/core/collection/index.js';
+import { OFF_THREAD_MIN_BYTES } from '../../../src/core/collection/digest.js';
 import { requestsTo } from '../http-support.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 20 };
@@ -137,6 +138,25 @@ describe('collection HTTPS client', () => {
       expect(err.code).toBe('LOCAL_IO');
       expect(err.message).toContain('disk went away');
       expect(await readdir(join(root, 'data'))).not.toContain('broken.bin');
+    });
+  });
+
+  describe('a file large enough to be hashed on a worker thread', () => {
+    const big = randomBytes(OFF_THREAD_MIN_BYTES + 1_234_567);
+    beforeAll(() => writeFile(join(sb.tmp, 'big.bin'), big));
+
+    it('uploads with a reset mid-way, then downloads with a cut resumed, each hash right', async () => {
+      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 20_000_000 }, times: 1 });
+      const up = await client.upload(target, '/data/big.sif', { file: join(sb.tmp, 'big.bin') });
+      expect(up).toEqual({ sha256: sha256(big), size: big.length });
+      expect(sha256(await readFile(join(root, 'data', 'big.sif')))).toBe(sha256(big));
+
+      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 30_000_000 }, times: 1 });
+      const dest = temp();
+      const down = await client.download(target, '/data/big.sif', dest, { expectedSize: big.length });
+      expect(down).toEqual({ sha256: sha256(big), size: big.length });
+      expect(sha256(await readFile(dest))).toBe(sha256(big));
+      expect((await requestsTo(sb, '/data/big.sif', 2, 'GET')).map((g) => g.status)).toEqual([200, 206]);
     });
   });
 
