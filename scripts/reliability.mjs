@@ -110,6 +110,15 @@ if (soak) {
       ['client', 'sandbox'].map((who) => [who, f(who, 'rssMB').baseline, f(who, 'rssMB').max, f(who, 'rssMB').growth, f(who, 'rssMB').slopePer10Min, f(who, 'fds').baseline, f(who, 'fds').max, f(who, 'fds').growth]),
     ),
     '',
+    ...(soak.client.heapMB
+      ? [
+          `The client's JavaScript heap after a full GC: ${soak.client.heapMB.baseline} MB after warm-up, at most ${soak.client.heapMB.max} MB, trend ${soak.client.heapMB.slopePer10Min} MB per 10 minutes (bound ${soak.bounds.heapSlopeMBPer10Min}).`,
+          '',
+        ]
+      : []),
+    ...(soak.settings
+      ? [`Set-up: ${soak.settings.transports}; the sandbox's request log kept to ${n(soak.settings.requestLog)} entries and its task history to ${n(soak.settings.taskHistory)} finished tasks, so both are full within the warm-up; both processes with V8's young generation pinned (\`--max-semi-space-size=16\`).`, '']
+      : []),
     ...(soak.problems?.length ? [`Problems: ${soak.problems.join('; ')}.`, ''] : []),
     `Operations: ${Object.entries(soak.operations).map(([k, v]) => `${k.replace('_', ' ')} ${n(v)}`).join(', ')}; failed cycles: ${soak.failedCycles.length}.`,
     '',
