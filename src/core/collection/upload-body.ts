@@ -34,7 +34,7 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
   async function* body(): AsyncGenerator<Uint8Array> {
     let input: AsyncIterable<Buffer | string>;
     try {
-      input = 'file' in source ? await fileChunks(source.file, attempt.digest) : source.stream();
+      input = 'file' in source ? await fileChunks(source.file, attempt.digest, size) : source.stream();
     } catch (err) {
       throw fail(attempt, localError(`Could not open ${what}`, err));
     }
@@ -64,17 +64,19 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
 }
 
 /**
- * The file's bytes as views of two alternating buffers, each fed to `digest` as it is
- * read; the file is closed at the end or when the consumer stops.
+ * The file's bytes as views of two alternating buffers (no larger than the file's
+ * `size`, when known), each fed to `digest` as it is read; the file is closed at the end
+ * or when the consumer stops.
  */
-async function fileChunks(file: string, digest: Digest): Promise<AsyncIterable<Buffer>> {
+async function fileChunks(file: string, digest: Digest, size: number | undefined): Promise<AsyncIterable<Buffer>> {
   const handle = await open(file, 'r');
   async function* chunks(h: FileHandle): AsyncGenerator<Buffer> {
     const hashed: (void | Promise<void>)[] = [undefined, undefined];
     try {
-      const size = Math.max(1, Math.min(READ_CHUNK, (await h.stat()).size + 1));
+      // One byte more than the file, so the first read past its end sees the end.
+      const length = size === undefined ? READ_CHUNK : Math.max(1, Math.min(READ_CHUNK, size + 1));
       const allocate = digest.shared ? sharedBuffer : Buffer.allocUnsafe;
-      const buffers = [allocate(size), allocate(size)];
+      const buffers = [allocate(length), allocate(length)];
       let position = 0;
       for (let turn = 0; ; turn ^= 1) {
         const buffer = buffers[turn]!;
