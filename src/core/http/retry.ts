@@ -67,18 +67,28 @@ export const retryPolicy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy =
 export const abortedError = (what = 'The request'): SregistryError =>
   new SregistryError('ABORTED', `${what} was aborted by the caller`);
 
-/** setTimeout as a promise that rejects with ABORTED as soon as `signal` aborts. */
+/**
+ * setTimeout as a promise that rejects with ABORTED as soon as `signal` aborts. It never resolves
+ * before `ms` have passed by Date.now(): timers can fire a millisecond early on that clock, and a
+ * wait for Retry-After or a poll interval must not be short.
+ */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError());
+  const due = Date.now() + Math.max(0, ms);
   return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(abortedError());
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const arm = (): void => {
+      timer = setTimeout(() => {
+        if (Date.now() < due) return arm();
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, due - Date.now()));
+    };
+    arm();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -304,9 +304,12 @@ export class Watch implements AsyncIterable<WatchEvent> {
         this.#wake = undefined;
         resolve();
       };
+      // Timers run on the loop's monotonic clock and can fire a millisecond before Date.now()
+      // reaches `at`; re-arm for the remainder so a check never starts early.
       const arm = (at: number): void => {
         clearTimeout(timer);
-        timer = setTimeout(finish, Math.max(0, at - Date.now()));
+        const left = at - Date.now();
+        timer = setTimeout(() => (Date.now() >= at ? finish() : arm(at)), Math.max(0, left));
       };
       arm(due);
       this.#wake = () => arm(Math.min(due, earliest));

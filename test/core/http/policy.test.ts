@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
+import { abortableSleep, assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
 import { SregistryError } from '../../../src/core/errors.js';
 
 describe('retry policy pieces', () => {
@@ -29,6 +29,32 @@ describe('retry policy pieces', () => {
     expect(isRetryableStatus(500, 'EndpointError')).toBe(false);
     expect(isRetryableStatus(404)).toBe(false);
     expect(isRetryableStatus(501)).toBe(false);
+  });
+});
+
+describe('waiting', () => {
+  // A timer created after a busy stretch counts from the loop's stale clock, so a bare
+  // setTimeout(5) here resolves in under 5 ms by Date.now() about a third of the time.
+  it('never resolves before the wait has passed by the wall clock, even after a busy stretch', async () => {
+    const short: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setImmediate(r));
+      const busyUntil = Date.now() + 3;
+      while (Date.now() < busyUntil);
+      const start = Date.now();
+      await abortableSleep(5);
+      if (Date.now() - start < 5) short.push(Date.now() - start);
+    }
+    expect(short).toEqual([]);
+  });
+
+  it('rejects with ABORTED at once when the signal aborts', async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const wait = abortableSleep(60_000, controller.signal);
+    setTimeout(() => controller.abort(), 10);
+    await expect(wait).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
