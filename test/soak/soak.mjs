@@ -41,6 +41,10 @@ const SLOPE_BOUND_MB = Number(process.env.SOAK_SLOPE_BOUND_MB ?? 5);
 const HEAP_SLOPE_BOUND_MB = Number(process.env.SOAK_HEAP_SLOPE_BOUND_MB ?? 1);
 const REQUEST_LOG = process.env.SOAK_REQUEST_LOG ?? '2000';
 const TASK_HISTORY = process.env.SOAK_TASK_HISTORY ?? '100';
+/** Transfer API requests per client per window the sandbox allows (its default when unset; 0 is no limit). */
+const RATE_LIMIT = process.env.SOAK_RATE_LIMIT;
+/** Steps of the cycle to leave out, comma-separated (transfer, record, search, images, delete): to find what grows. */
+const SKIP = new Set((process.env.SOAK_SKIP ?? '').split(',').filter(Boolean));
 if (!(MINUTES > 0)) throw new Error('SOAK_MINUTES must be a positive number');
 
 /** V8 flags of both processes; the soak starts itself again with them when they are missing. */
@@ -61,9 +65,11 @@ if (evaluateAt > 0) {
   process.exit(process.exitCode ?? 0);
 }
 
-async function rssMB(pid) {
+/** Resident memory of `pid`, MB: in all, and the anonymous part (malloc and V8, not mapped files). */
+async function residentMB(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+)\s+kB$/m.exec(status)[1]) / 1024;
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB$`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+  return { rssMB: field('VmRSS'), anonMB: field('RssAnon') };
 }
 const fdCount = async (pid) => (await readdir(`/proc/${pid}/fd`)).length;
 
@@ -74,6 +80,14 @@ const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) =>
   return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
 }, ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY], ['--max-semi-space-size=16']);
 const { info, collection, personal } = start;
+if (RATE_LIMIT !== undefined) {
+  const res = await fetch(`${info.url}/_sandbox/behaviour`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${info.admin_token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ rate_limit_requests: Number(RATE_LIMIT) }),
+  });
+  if (!res.ok) throw new Error(`soak: the sandbox refused rate_limit_requests=${RATE_LIMIT}: ${res.status} ${await res.text()}`);
+}
 const registry = new Registry({
   globus: { clientId: info.client_id, clientSecret: info.client_secret, authUrl: info.auth_url, transferUrl: info.transfer_url },
   storage: join(tmp, 'storage'),
@@ -86,7 +100,13 @@ const registry = new Registry({
 });
 
 const ops = { push: 0, pull_https: 0, pull_transfer: 0, record: 0, search: 0, images: 0, delete: 0 };
-const settings = { transports: 'push, pull, record over HTTPS; every third pull over Transfer', requestLog: Number(REQUEST_LOG), taskHistory: Number(TASK_HISTORY) };
+const settings = {
+  transports: 'push, pull, record over HTTPS; every third pull over Transfer',
+  requestLog: Number(REQUEST_LOG),
+  taskHistory: Number(TASK_HISTORY),
+  ...(RATE_LIMIT !== undefined ? { rateLimitRequests: Number(RATE_LIMIT) } : {}),
+  ...(SKIP.size > 0 ? { skipped: [...SKIP] } : {}),
+};
 const failures = [];
 const samples = [];
 const began = Date.now();
@@ -108,13 +128,19 @@ function heapAfterGc() {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
+/** Memory V8 accounts for outside its heap, MB: what Buffers and ArrayBuffers hold. */
+function outsideHeapMB() {
+  const m = process.memoryUsage();
+  return { externalMB: m.external / 2 ** 20, arrayBuffersMB: m.arrayBuffers / 2 ** 20 };
+}
+
 async function sample() {
   samples.push({
     t: Math.round((Date.now() - began) / 1000),
     operations: Object.values(ops).reduce((a, b) => a + b, 0),
     sandboxRequests: await sandboxRequests(),
-    client: { rssMB: await rssMB(process.pid), fds: await fdCount(process.pid), heapMB: heapAfterGc() },
-    sandbox: { rssMB: await rssMB(child.pid), fds: await fdCount(child.pid) },
+    client: { ...(await residentMB(process.pid)), fds: await fdCount(process.pid), heapMB: heapAfterGc(), ...outsideHeapMB() },
+    sandbox: { ...(await residentMB(child.pid)), fds: await fdCount(child.pid) },
   });
 }
 
@@ -127,7 +153,7 @@ async function cycle(i) {
   ops.push++;
   await registry.pull(`${base}:${tag}`, {});
   ops.pull_https++;
-  if (i % 3 === 0) {
+  if (i % 3 === 0 && !SKIP.has('transfer')) {
     const viaTransfer = new Registry({ ...registry.options, transport: 'transfer' });
     try {
       await rm(join(tmp, 'storage', 'soak'), { recursive: true, force: true });
@@ -137,13 +163,19 @@ async function cycle(i) {
       await viaTransfer.close();
     }
   }
-  await registry.record(`${base}:${tag}`);
-  ops.record++;
-  await registry.search('app', { endpoint: collection.id });
-  ops.search++;
-  await registry.images('soak/app');
-  ops.images++;
-  if (i % 4 === 3) {
+  if (!SKIP.has('record')) {
+    await registry.record(`${base}:${tag}`);
+    ops.record++;
+  }
+  if (!SKIP.has('search')) {
+    await registry.search('app', { endpoint: collection.id });
+    ops.search++;
+  }
+  if (!SKIP.has('images')) {
+    await registry.images('soak/app');
+    ops.images++;
+  }
+  if (i % 4 === 3 && !SKIP.has('delete')) {
     for (let t = 0; t < 4; t++) await registry.delete(`${base}:t${t}`);
     ops.delete += 4;
     await rm(join(tmp, 'storage', 'soak'), { recursive: true, force: true });
