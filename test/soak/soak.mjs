@@ -23,6 +23,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getCppHeapStatistics, getHeapStatistics } from 'node:v8';
 import { Registry } from '../../lib/index.js';
 import { closeHttp } from '../../lib/core/http/index.js';
 import { writeSif } from '../../lib/core/sif.js';
@@ -128,18 +129,32 @@ function heapAfterGc() {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-/** Memory V8 accounts for outside its heap, MB: what Buffers and ArrayBuffers hold. */
+/** What V8 accounts for besides live objects, MB: its heap's pages, its own malloc, and what Buffers hold. */
 function outsideHeapMB() {
   const m = process.memoryUsage();
-  return { externalMB: m.external / 2 ** 20, arrayBuffersMB: m.arrayBuffers / 2 ** 20 };
+  const v = getHeapStatistics();
+  const mb = (n) => n / 2 ** 20;
+  return {
+    heapTotalMB: mb(m.heapTotal),
+    heapResidentMB: mb(v.total_physical_size),
+    v8MallocMB: mb(v.malloced_memory),
+    globalHandlesMB: mb(v.used_global_handles_size),
+    cppHeapMB: mb(getCppHeapStatistics('brief').resident_size_bytes),
+    externalMB: mb(m.external),
+    arrayBuffersMB: mb(m.arrayBuffers),
+  };
 }
 
 async function sample() {
+  if (process.env.SOAK_SMAPS) {
+    globalThis.gc();
+    await writeFile(join(process.env.SOAK_SMAPS, `client.${Math.round((Date.now() - began) / 1000)}.smaps`), await readFile('/proc/self/smaps'));
+  }
   samples.push({
     t: Math.round((Date.now() - began) / 1000),
     operations: Object.values(ops).reduce((a, b) => a + b, 0),
     sandboxRequests: await sandboxRequests(),
-    client: { ...(await residentMB(process.pid)), fds: await fdCount(process.pid), heapMB: heapAfterGc(), ...outsideHeapMB() },
+    client: { heapMB: heapAfterGc(), ...(await residentMB(process.pid)), fds: await fdCount(process.pid), ...outsideHeapMB() },
     sandbox: { ...(await residentMB(child.pid)), fds: await fdCount(child.pid) },
   });
 }
