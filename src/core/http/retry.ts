@@ -69,12 +69,13 @@ export const abortedError = (what = 'The request'): SregistryError =>
 
 /**
  * setTimeout as a promise that rejects with ABORTED as soon as `signal` aborts. It never resolves
- * before `ms` have passed by Date.now(): timers can fire a millisecond early on that clock, and a
- * wait for Retry-After or a poll interval must not be short.
+ * before `ms` have passed: a timer counts from the event loop's cached clock, which lags after a
+ * busy stretch, so it can fire early, and a wait for Retry-After or a poll interval must not be
+ * short. The monotonic clock decides, so a change of the wall clock does not stretch the wait.
  */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError());
-  const due = Date.now() + Math.max(0, ms);
+  const due = performance.now() + Math.max(0, ms);
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
@@ -83,10 +84,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
     };
     const arm = (): void => {
       timer = setTimeout(() => {
-        if (Date.now() < due) return arm();
+        if (performance.now() < due) return arm();
         signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, Math.max(0, due - Date.now()));
+      }, Math.max(0, Math.ceil(due - performance.now())));
     };
     arm();
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -217,6 +217,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
     const signal = this.#opts.signal;
     while (!signal?.aborted) {
       const started = Date.now();
+      const startedMono = performance.now();
       this.#wanted = false;
       try {
         yield* this.#check(started);
@@ -226,7 +227,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
         yield { type: 'error', error: err, state: this.state };
       }
       if (this.#opts.once) return;
-      await this.#pause(started + this.intervalMs, started + MIN_WATCH_INTERVAL_MS, signal);
+      await this.#pause(startedMono + this.intervalMs, startedMono + MIN_WATCH_INTERVAL_MS, signal);
     }
   }
 
@@ -294,7 +295,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
     return out;
   }
 
-  /** Resolves at `due`, earlier (not before `earliest`) after checkNow(), at once on abort. */
+  /** Resolves at `due`, earlier (not before `earliest`) after checkNow(), at once on abort; both on performance.now(). */
   #pause(due: number, earliest: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
@@ -304,12 +305,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
         this.#wake = undefined;
         resolve();
       };
-      // Timers run on the loop's monotonic clock and can fire a millisecond before Date.now()
-      // reaches `at`; re-arm for the remainder so a check never starts early.
+      // A timer counts from the loop's cached clock and can fire early; re-arm for the rest.
       const arm = (at: number): void => {
         clearTimeout(timer);
-        const left = at - Date.now();
-        timer = setTimeout(() => (Date.now() >= at ? finish() : arm(at)), Math.max(0, left));
+        timer = setTimeout(() => (performance.now() >= at ? finish() : arm(at)), Math.max(0, Math.ceil(at - performance.now())));
       };
       arm(due);
       this.#wake = () => arm(Math.min(due, earliest));
