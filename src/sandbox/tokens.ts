@@ -13,9 +13,19 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-/** Tokens issued so far, in memory; the sandbox forgets them when it stops, as a restart should. */
+/** Expired tokens kept after a sweep, newest first, so that a scan for leaked tokens still finds recent ones. */
+export const EXPIRED_TOKENS_KEPT = 1000;
+const SWEEP_EVERY = 256;
+
+/**
+ * Tokens issued so far, in memory; the sandbox forgets them when it stops, as a restart
+ * should. Every live token is kept; of the expired ones only the newest
+ * EXPIRED_TOKENS_KEPT, so a sandbox that runs for weeks does not grow with every token
+ * it ever issued. An expired token is refused either way.
+ */
 export class TokenStore {
   readonly #tokens = new Map<string, IssuedToken>();
+  #issuedSinceSweep = 0;
 
   issue(clientId: string, resourceServer: string, scopes: string[], lifetimeSeconds: number): IssuedToken {
     const now = Date.now();
@@ -28,7 +38,20 @@ export class TokenStore {
       expiresAt: now + lifetimeSeconds * 1000,
     };
     this.#tokens.set(issued.token, issued);
+    if (++this.#issuedSinceSweep >= SWEEP_EVERY) this.sweep();
     return issued;
+  }
+
+  /** Forgets expired tokens beyond the newest EXPIRED_TOKENS_KEPT; returns how many it forgot. */
+  sweep(): number {
+    this.#issuedSinceSweep = 0;
+    const now = Date.now();
+    const expired = [...this.#tokens.values()].filter((t) => t.expiresAt <= now);
+    if (expired.length <= EXPIRED_TOKENS_KEPT) return 0;
+    // Oldest issued first: Map order is issue order.
+    const forget = expired.slice(0, expired.length - EXPIRED_TOKENS_KEPT);
+    for (const t of forget) this.#tokens.delete(t.token);
+    return forget.length;
   }
 
   /** The token when it is known and not expired. */
@@ -48,7 +71,7 @@ export class TokenStore {
     return count;
   }
 
-  /** Every token string ever issued; tests scan output for them. */
+  /** Every token string still known (every live one, the newest expired ones); tests scan output for them. */
   all(): string[] {
     return [...this.#tokens.keys()];
   }

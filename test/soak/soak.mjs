@@ -49,6 +49,12 @@ const TASK_HISTORY = process.env.SOAK_TASK_HISTORY ?? '100';
  * the core rides a rate limit is tested in the suite (test/core/registry/realism.test.ts).
  */
 const RATE_LIMIT = process.env.SOAK_RATE_LIMIT ?? '0';
+/**
+ * Lifetime of the sandbox's access tokens, seconds (Globus's own is 172,800). Short, so
+ * that the client renews its tokens during the soak and the sandbox's expired tokens
+ * reach the bound it keeps of them within the warm-up.
+ */
+const TOKEN_LIFETIME = process.env.SOAK_TOKEN_LIFETIME ?? '120';
 /** Steps of the cycle to leave out, comma-separated (transfer, record, search, images, delete with remove): to find what grows. */
 const SKIP = new Set((process.env.SOAK_SKIP ?? '').split(',').filter(Boolean));
 if (!(MINUTES > 0)) throw new Error('SOAK_MINUTES must be a positive number');
@@ -86,13 +92,16 @@ const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) =>
   return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
 }, ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY], ['--max-semi-space-size=16']);
 const { info, collection, personal } = start;
-{
-  const res = await fetch(`${info.url}/_sandbox/behaviour`, {
+for (const [what, body] of [
+  ['behaviour', { rate_limit_requests: Number(RATE_LIMIT) }],
+  ['settings', { token_lifetime: Number(TOKEN_LIFETIME) }],
+]) {
+  const res = await fetch(`${info.url}/_sandbox/${what}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${info.admin_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ rate_limit_requests: Number(RATE_LIMIT) }),
+    body: JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`soak: the sandbox refused rate_limit_requests=${RATE_LIMIT}: ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new Error(`soak: the sandbox refused ${JSON.stringify(body)}: ${res.status} ${await res.text()}`);
 }
 const registry = new Registry({
   globus: { clientId: info.client_id, clientSecret: info.client_secret, authUrl: info.auth_url, transferUrl: info.transfer_url },
@@ -111,6 +120,7 @@ const settings = {
   requestLog: Number(REQUEST_LOG),
   taskHistory: Number(TASK_HISTORY),
   rateLimitRequests: Number(RATE_LIMIT),
+  tokenLifetimeSeconds: Number(TOKEN_LIFETIME),
   ...(SKIP.size > 0 ? { skipped: [...SKIP] } : {}),
 };
 const failures = [];
