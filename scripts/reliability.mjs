@@ -118,7 +118,7 @@ if (soak) {
       : []),
     ...(soak.settings
       ? [
-          `Set-up: ${soak.settings.transports}; every fourth cycle deletes the four tags and removes their local records and files, so the data set stays the same size; ${soak.settings.rateLimitRequests ? `the sandbox's rate limit at ${n(soak.settings.rateLimitRequests)} requests per window` : "the sandbox's rate limit off"}; its request log kept to ${n(soak.settings.requestLog)} entries and its task history to ${n(soak.settings.taskHistory)} finished tasks, so both are full within the warm-up; both processes with V8's young generation pinned (\`--max-semi-space-size=16\`). How the figures were read, and what the client's RSS is made of: [soak.md](soak.md).`,
+          `Set-up: ${soak.settings.transports}; every fourth cycle deletes the four tags and removes their local records and files, so the data set stays the same size; ${soak.settings.rateLimitRequests ? `the sandbox's rate limit at ${n(soak.settings.rateLimitRequests)} requests per window` : "the sandbox's rate limit off"}${soak.settings.tokenLifetimeSeconds ? ` and its tokens living ${n(soak.settings.tokenLifetimeSeconds)} s, so the client renews them` : ''}; its request log kept to ${n(soak.settings.requestLog)} entries and its task history to ${n(soak.settings.taskHistory)} finished tasks, so both are full within the warm-up; both processes with V8's young generation pinned (\`--max-semi-space-size=16\`). How the figures were read, and what the client's RSS is made of: [soak.md](soak.md).`,
           '',
         ]
       : []),
