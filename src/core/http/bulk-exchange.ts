@@ -14,10 +14,7 @@ import tls from 'node:tls';
 
 /** Bytes read off the socket at a time. */
 const READ_BUFFER = 256 * 1024;
-/**
- * Read buffers of finished exchanges, kept for the next ones: allocating 256 KiB for every
- * manifest read churns the allocator until RSS creeps up over hours.
- */
+/** Read buffers of finished exchanges, kept for the next ones: a manifest read needs no fresh 256 KiB. */
 const spareReadBuffers: Buffer[] = [];
 const SPARE_READ_BUFFERS = 4;
 /** Most bytes of a status line and headers. */

@@ -68,28 +68,35 @@ export const abortedError = (what = 'The request'): SregistryError =>
   new SregistryError('ABORTED', `${what} was aborted by the caller`);
 
 /**
- * setTimeout as a promise that rejects with ABORTED as soon as `signal` aborts. It never resolves
- * before `ms` have passed: a timer counts from the event loop's cached clock, which lags after a
- * busy stretch, so it can fire early, and a wait for Retry-After or a poll interval must not be
- * short. The monotonic clock decides, so a change of the wall clock does not stretch the wait.
+ * Calls `fn` once performance.now() has reached `at`; returns a cancel. A bare setTimeout
+ * counts from the event loop's cached clock, which lags after a busy stretch, so it can
+ * fire early; this re-arms for what is left. The monotonic clock decides, so a change of
+ * the wall clock does not stretch the wait.
+ */
+export function timerAt(at: number, fn: () => void): () => void {
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    timer = setTimeout(() => (performance.now() >= at ? fn() : arm()), Math.max(0, Math.ceil(at - performance.now())));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/**
+ * A wait of `ms` as a promise that rejects with ABORTED as soon as `signal` aborts. It never
+ * resolves early (timerAt): a wait for Retry-After or a poll interval must not be short.
  */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortedError());
-  const due = performance.now() + Math.max(0, ms);
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => {
-      clearTimeout(timer);
+      cancel();
       reject(abortedError());
     };
-    const arm = (): void => {
-      timer = setTimeout(() => {
-        if (performance.now() < due) return arm();
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, Math.max(0, Math.ceil(due - performance.now())));
-    };
-    arm();
+    const cancel = timerAt(performance.now() + Math.max(0, ms), () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -13,6 +13,7 @@
  * asked), so a crash between the two reports it again: at least once, never lost.
  */
 import { SregistryError, isSregistryError, type ErrorCode } from '../errors.js';
+import { timerAt } from '../http/retry.js';
 import { imageFolder, isPlainObject, webAppUrl } from '../layout.js';
 import { formatGlobusUri, formatWatchTarget, isValidName, isValidVersion, parseWatchTarget, type WatchTarget } from '../uri.js';
 import { listNames, listVersions, type PublishedVersion } from './catalog.js';
@@ -298,17 +299,16 @@ export class Watch implements AsyncIterable<WatchEvent> {
   /** Resolves at `due`, earlier (not before `earliest`) after checkNow(), at once on abort; both on performance.now(). */
   #pause(due: number, earliest: number, signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel = (): void => undefined;
       const finish = (): void => {
-        clearTimeout(timer);
+        cancel();
         signal?.removeEventListener('abort', finish);
         this.#wake = undefined;
         resolve();
       };
-      // A timer counts from the loop's cached clock and can fire early; re-arm for the rest.
       const arm = (at: number): void => {
-        clearTimeout(timer);
-        timer = setTimeout(() => (performance.now() >= at ? finish() : arm(at)), Math.max(0, Math.ceil(at - performance.now())));
+        cancel();
+        cancel = timerAt(at, finish);
       };
       arm(due);
       this.#wake = () => arm(Math.min(due, earliest));
