@@ -157,7 +157,9 @@ export async function startCacheServer(): Promise<CacheServer> {
         return ['get-blob', 404];
       }
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': entry.size, ...blobHeaders() });
-      await pipeline(createReadStream(blobPath(entry)), res);
+      // Logged once the answer starts, not when the socket finishes: the job may have read
+      // every byte and exited before this server sees its response finish.
+      pipeline(createReadStream(blobPath(entry)), res).catch(() => res.destroy());
       return ['get-blob', 200];
     }
     if (req.method !== 'PUT' || entry.finalized) {
