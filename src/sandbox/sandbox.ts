@@ -10,6 +10,7 @@ import { authRoutes, renderAuthError } from './auth/routes.js';
 import { endpointRoutes } from './transfer/endpoints.js';
 import { operationRoutes } from './transfer/operations.js';
 import { taskRoutes } from './transfer/tasks.js';
+import { accessRuleRoutes } from './transfer/access-rules.js';
 import { adminRoutes } from './admin.js';
 import { collectionRouter } from './collection/https.js';
 
@@ -58,6 +59,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   endpointRoutes(router, context);
   operationRoutes(router, context);
   taskRoutes(router, context);
+  accessRuleRoutes(router, context);
   adminRoutes(router, context);
   // Auth paths render OAuth-style errors; everything else Transfer's shape.
   const main = new Router((ex, err) => (ex.url.pathname.startsWith('/v2/') || ex.url.pathname.startsWith('/.well-known/') ? renderAuthError(ex, err) : router.renderError(ex, err)));

@@ -45,13 +45,15 @@ describe('sandbox config', () => {
     expect(ci!.secret.length).toBeGreaterThan(20);
     const [lab, mapped, laptop] = world.endpoints;
     expect(lab).toMatchObject({ owner: ci!.id, root: join(tmp, 'cfg', 'storage', 'lab'), https: true, highAssurance: false });
-    expect(lab!.permissions).toEqual([{ principal: reader!.id, path: '/shub/', access: 'r' }]);
+    expect(lab!.permissions).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), principalType: 'identity', principal: reader!.id, path: '/shub/', access: 'r' }]);
+    // The config's rules keep their ids across starts.
+    expect(buildWorld(config, { dataDir: join(tmp, 'data'), previous: world }).endpoints[0]!.permissions[0]!.id).toBe(lab!.permissions[0]!.id);
     expect(mapped).toMatchObject({ owner: reader!.id, highAssurance: true, root: join(tmp, 'data', 'collections', mapped!.id) });
     expect(laptop).toMatchObject({
       https: false,
       home: '/srv/images',
       configPaths: [{ path: '/srv/images', shareable: false, writable: false }],
-      permissions: [{ principal: reader!.id, path: '/srv/images/', access: 'rw' }],
+      permissions: [{ principalType: 'identity', principal: reader!.id, path: '/srv/images/', access: 'rw' }],
     });
   });
 
