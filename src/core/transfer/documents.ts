@@ -109,9 +109,19 @@ export interface TransferItemDocument {
   source_path: string;
   destination_path: string;
   recursive: boolean;
+  /** The source file's checksum as we know it; Transfer checks the file against it. */
+  external_checksum?: string;
+  checksum_algorithm?: string;
 }
 
-export interface TransferDocument {
+/** Globus e-mails the submitter about a task unless told not to (each defaults to true). */
+export interface NotifyFlags {
+  notify_on_succeeded: boolean;
+  notify_on_failed: boolean;
+  notify_on_inactive: boolean;
+}
+
+export interface TransferDocument extends NotifyFlags {
   DATA_TYPE: 'transfer';
   submission_id: string;
   source_endpoint: string;
@@ -129,7 +139,7 @@ export interface DeleteItemDocument {
   path: string;
 }
 
-export interface DeleteDocument {
+export interface DeleteDocument extends NotifyFlags {
   DATA_TYPE: 'delete';
   submission_id: string;
   endpoint: string;
