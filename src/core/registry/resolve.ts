@@ -30,7 +30,7 @@ export interface Resolved extends Located {
 export async function locateImage(session: Session, text: string, signal?: AbortSignal): Promise<Located> {
   const { endpoint, ref } = parseImageUri(text);
   const ep = await session.endpoint(endpoint, signal);
-  const { root } = await locateRoot(session, ep, false, signal);
+  const { root } = await locateRoot(session, ep, false, signal, [ref.collection, ref.name]);
   const folder = imageFolder(root, ref);
   session.step(`listing ${folder}`);
   const entries = await listFolder(session, ep.id, folder, signal, () => {

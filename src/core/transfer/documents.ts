@@ -3,6 +3,7 @@
  * real service (see the Globus fixtures). Only keys the core uses are typed strictly; the
  * index signatures keep everything else the service sends.
  */
+import type { PrincipalType } from '../principal.js';
 
 export type EntityType =
   | 'GCSv5_endpoint'
@@ -236,4 +237,28 @@ export interface SuccessfulTransferList {
   DATA: SuccessfulTransfer[];
   marker: number | string | null;
   next_marker: number | string | null;
+}
+
+
+/** An access rule of a guest collection (`access` document). Rules a role gives have `id` null and `role_id` set. */
+export interface AccessRuleDocument {
+  DATA_TYPE: 'access';
+  id: string | null;
+  principal_type: PrincipalType;
+  /** Identity or group id; empty for all_authenticated_users and anonymous. */
+  principal: string;
+  /** A folder, beginning and ending with `/`. */
+  path: string;
+  permissions: 'r' | 'rw';
+  create_time?: string | null;
+  expiration_date?: string | null;
+  role_id?: string | null;
+  role_type?: string | null;
+}
+
+export interface AccessListDocument {
+  DATA_TYPE: 'access_list';
+  DATA: AccessRuleDocument[];
+  endpoint?: string;
+  length?: number;
 }

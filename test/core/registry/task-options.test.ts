@@ -84,7 +84,7 @@ describe('task submissions on the wire', () => {
     await h.registry.push(file, here('lab/tampered:v1'));
     // Someone overwrites the version file on the collection with other bytes of the same size.
     await writeFile(join(sb.collection.root!, 'shub', 'lab', 'tampered', `sha256.${version}.sif`), randomBytes(30_000));
-    await expect(h.registry.pull(here('lab/tampered:v1'))).rejects.toMatchObject({ code: 'TASK_FAILED', globusCode: 'EXTERNAL_CHECKSUM_MISMATCH' });
+    await expect(h.registry.pull(here('lab/tampered:v1'))).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', globusCode: 'EXTERNAL_CHECKSUM_MISMATCH' });
     expect(await filesBelow(h.storage)).toEqual([]);
   });
 });
