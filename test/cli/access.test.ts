@@ -125,6 +125,20 @@ describe('sregistry-globus access (real process, sandbox)', () => {
     expect(personal.stderr).toMatch(/guest collections only/);
   });
 
+  it('doctor reports who may read and write the registry root when the client may see the rules', async () => {
+    // The second test left the second client with read-write on /shub/.
+    const mine = await owner.run(['doctor', registry, '--json']);
+    const report = json<{ access?: { root: string; read: string[]; write: string[] }; checks: Array<{ check: string; status: string; detail: string }> }>(mine);
+    expect(report.access).toMatchObject({ root: '/shub/', write: expect.arrayContaining([sb.client.id, reader.id]), read: [] });
+    expect(report.checks.find((c) => c.check === 'access')).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^on \/shub\/: read-write .*; read-only nobody/) });
+    const text = await owner.run(['doctor', registry]);
+    expect(text.stdout).toMatch(/^ok\s+access\s+on \/shub\/: read-write /m);
+
+    const theirs = json<{ access?: unknown; checks: Array<{ check: string; status: string; detail: string }> }>(await other.run(['doctor', registry, '--json']));
+    expect(theirs.access).toBeUndefined();
+    expect(theirs.checks.find((c) => c.check === 'access')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/may not see the collection's access rules/) });
+  });
+
   it('never prints a secret', () => {
     expect(leakedSecrets([...owner.runs, ...other.runs], [sb.client.secret, reader.secret, ...sb.context.tokens.all()])).toEqual([]);
   });
