@@ -7,6 +7,7 @@ import type { SandboxWorld, SandboxEndpoint } from './model.js';
 import { dispatcher, httpServer, listen } from './server.js';
 import { TokenStore } from './tokens.js';
 import { authRoutes, renderAuthError } from './auth/routes.js';
+import { identityRoutes } from './auth/identities.js';
 import { endpointRoutes } from './transfer/endpoints.js';
 import { operationRoutes } from './transfer/operations.js';
 import { taskRoutes } from './transfer/tasks.js';
@@ -56,6 +57,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
 
   const router = new Router();
   authRoutes(router, context);
+  identityRoutes(router, context);
   endpointRoutes(router, context);
   operationRoutes(router, context);
   taskRoutes(router, context);

@@ -121,6 +121,18 @@ describe('access rules of a guest collection (Transfer endpoint/<id>/access)', (
     expect((await rules(outsider.id)).json.code).toBe('EndpointNotFound');
   });
 
+  it("answers Auth's identity lookup for its clients, so a rule's principal can be shown", async () => {
+    const auth = sb.context.tokens.issue(sb.client.id, 'auth.globus.org', ['openid'], 600).token;
+    const get = (query: string, token = auth) => fetch(`${sb.url}/v2/api/identities?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const byId = (await (await get(`ids=${reader.id},${randomUUID()}`)).json()) as { identities: Json[] };
+    expect(byId.identities).toEqual([
+      { id: reader.id, username: `${reader.id}@clients.auth.globus.org`, name: 'reader', email: null, identity_provider: 'auth.globus.org', organization: null, status: 'used' },
+    ]);
+    const byName = (await (await get(`usernames=${stranger.id}@clients.auth.globus.org`)).json()) as { identities: Json[] };
+    expect(byName.identities.map((i) => i.id)).toEqual([stranger.id]);
+    expect((await get(`ids=${reader.id}`, transferToken(sb))).status).toBe(401);
+  });
+
   it('keeps rules on guest collections only', async () => {
     const answer = await call('GET', `endpoint/${sb.personal.id}/access_list`);
     expect(answer.status).toBe(400);
