@@ -134,6 +134,15 @@ describe('sregistry-globus access (real process, sandbox)', () => {
     const text = await owner.run(['doctor', registry]);
     expect(text.stdout).toMatch(/^ok\s+access\s+on \/shub\/: read-write /m);
 
+    // A rules listing that fails is a skip with the reason, never a failed doctor.
+    sb.context.faults.add({ match: { path: '/access_list$' }, action: { kind: 'status', status: 400, code: 'ClientError.BadRequest', message: 'listing refused' }, times: 1 });
+    const refused = await owner.run(['doctor', registry, '--json']);
+    expect(refused.code).toBe(0);
+    expect(json<{ checks: Array<{ check: string; status: string; detail: string }> }>(refused).checks.find((c) => c.check === 'access')).toMatchObject({
+      status: 'skip',
+      detail: expect.stringMatching(/^could not read the collection's access rules: .*listing refused/),
+    });
+
     const theirs = json<{ access?: unknown; checks: Array<{ check: string; status: string; detail: string }> }>(await other.run(['doctor', registry, '--json']));
     expect(theirs.access).toBeUndefined();
     expect(theirs.checks.find((c) => c.check === 'access')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/may not see the collection's access rules/) });

@@ -216,8 +216,14 @@ async function checkAccess(session: Session, ep: EndpointInfo, root: string, add
   try {
     rules = await session.transfer.accessRules(ep.id, signal ? { signal } : {});
   } catch (err) {
-    if (!isSregistryError(err) || (err.code !== 'PERMISSION_DENIED' && err.code !== 'NOT_FOUND')) throw err;
-    add({ check: 'access', status: 'skip', detail: "this client may not see the collection's access rules (its owner, administrators and access managers may)" });
+    if (signal?.aborted) throw err;
+    // Who else may use the registry is information, not a condition of using it: never a failed check.
+    const denied = isSregistryError(err) && (err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND');
+    add({
+      check: 'access',
+      status: 'skip',
+      detail: denied ? "this client may not see the collection's access rules (its owner, administrators and access managers may)" : `could not read the collection's access rules: ${describe(err)}`,
+    });
     return undefined;
   }
   const now = Date.now();
