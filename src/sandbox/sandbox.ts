@@ -6,6 +6,7 @@ import { Router } from './http.js';
 import type { SandboxWorld, SandboxEndpoint } from './model.js';
 import { dispatcher, httpServer, listen } from './server.js';
 import { TokenStore } from './tokens.js';
+import { saveWorld } from './world-file.js';
 import { authRoutes, renderAuthError } from './auth/routes.js';
 import { identityRoutes } from './auth/identities.js';
 import { endpointRoutes } from './transfer/endpoints.js';
@@ -26,6 +27,8 @@ export interface SandboxOptions {
   requestLogLimit?: number;
   /** Most finished tasks kept (oldest forgotten first); DEFAULT_TASK_HISTORY when absent. */
   taskHistoryLimit?: number;
+  /** Save the world to `<dataDir>/sandbox.json` after changes made through the API (access rules), so a restart keeps them. */
+  persist?: boolean;
 }
 
 export interface RunningSandbox {
@@ -54,6 +57,15 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       void work.finally(() => pending.delete(work)).catch(() => undefined);
     },
   };
+  if (options.persist) {
+    // One save at a time, each of the world as it is then: two changes close together never race on the file.
+    let saving: Promise<void> = Promise.resolve();
+    context.persist = () => {
+      saving = saving.catch(() => undefined).then(() => saveWorld(options.dataDir, options.world));
+      context.track(saving);
+      return saving;
+    };
+  }
 
   const router = new Router();
   authRoutes(router, context);

@@ -48,6 +48,10 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: B
       const path = p.path.endsWith('/') ? p.path : `${p.path}/`;
       return { id: configRuleId(id, principal, path), principalType: 'identity', principal, path, access: p.access };
     });
+    // Rules made through the API at an earlier start (they have a create_time; the config's have none) stay.
+    for (const rule of before?.permissions ?? []) {
+      if (rule.createTime && !permissions.some((p) => p.id === rule.id)) permissions.push(rule);
+    }
     const common = {
       id,
       displayName: e.display_name,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { httpsToken, transferToken } from '../support/tokens.js';
 import { newClient } from '../support/worlds.js';
+import { readSavedWorld } from '../../src/sandbox/world-file.js';
 
 type Json = Record<string, unknown>;
 
@@ -137,5 +138,34 @@ describe('access rules of a guest collection (Transfer endpoint/<id>/access)', (
     const answer = await call('GET', `endpoint/${sb.personal.id}/access_list`);
     expect(answer.status).toBe(400);
     expect(String(answer.json.message)).toMatch(/guest collections/);
+  });
+});
+
+describe('access rules made through the API are saved with the world', () => {
+  it('writes sandbox.json after each change, so a restart keeps them', async () => {
+    const sb = await startTestSandbox(undefined, { persist: true });
+    try {
+      const dataDir = join(sb.tmp, 'sandbox');
+      const token = transferToken(sb);
+      const call = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${sb.url}/v0.10/${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        return (await res.json()) as Json;
+      };
+      const saved = async () => (await readSavedWorld(dataDir))!.endpoints.find((e) => e.id === sb.collection.id)!.permissions;
+      const created = await call('POST', `endpoint/${sb.collection.id}/access`, { DATA_TYPE: 'access', principal_type: 'all_authenticated_users', principal: '', path: '/open/', permissions: 'r' });
+      expect((await saved()).map((p) => [p.id, p.access])).toEqual([[created.access_id, 'r']]);
+      await call('PUT', `endpoint/${sb.collection.id}/access/${String(created.access_id)}`, { DATA_TYPE: 'access', permissions: 'rw' });
+      expect((await saved()).map((p) => p.access)).toEqual(['rw']);
+      await call('DELETE', `endpoint/${sb.collection.id}/access/${String(created.access_id)}`);
+      expect(await saved()).toEqual([]);
+      // The saved file never holds a served origin.
+      expect(JSON.stringify(await readSavedWorld(dataDir))).not.toContain('httpsServer');
+    } finally {
+      await sb.stop();
+    }
   });
 });

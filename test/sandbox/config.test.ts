@@ -68,6 +68,24 @@ describe('sandbox config', () => {
     expect(fresh.clients[0]!.id).not.toBe(first.clients[0]!.id);
   });
 
+  it("keeps the rules made through the API at the last start, and drops config rules the config no longer has", () => {
+    const config = parseConfig(example, join(tmp, 'c.json'));
+    const first = buildWorld(config, { dataDir: tmp });
+    const lab = first.endpoints[0]!;
+    const reader = first.clients[1]!;
+    lab.permissions.push({ id: randomUUID(), principalType: 'all_authenticated_users', principal: '', path: '/open/', access: 'r', createTime: '2026-12-07T03:00:00+00:00', expirationDate: null });
+    const second = buildWorld(config, { dataDir: tmp, previous: first });
+    expect(second.endpoints[0]!.permissions.map((p) => [p.principalType, p.path])).toEqual([
+      ['identity', '/shub/'],
+      ['all_authenticated_users', '/open/'],
+    ]);
+    const without = structuredClone(example) as { endpoints: Array<{ permissions?: unknown }> };
+    delete without.endpoints[0]!.permissions;
+    const third = buildWorld(parseConfig(without, join(tmp, 'c.json')), { dataDir: tmp, previous: second });
+    expect(third.endpoints[0]!.permissions.map((p) => p.path)).toEqual(['/open/']);
+    expect(reader.id).toBe(third.clients[1]!.id);
+  });
+
   it('falls back to the default endpoints and one client when the config leaves them out', () => {
     const world = buildWorld(parseConfig({}, 'x.json'), { dataDir: join(tmp, 'd'), home: join(tmp, 'home') });
     expect(world.clients).toHaveLength(1);

@@ -56,6 +56,7 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     if (twin) throw new SandboxError(409, 'Exists', `An access rule for this principal on path '${rule.path}' already exists: '${twin.id ?? ''}'`);
     if (endpoint.permissions.length >= MAX_RULES) throw new SandboxError(409, 'LimitExceeded', `Endpoint ${endpoint.id} already has ${MAX_RULES} access rules`);
     endpoint.permissions.push(rule);
+    await ctx.persist?.();
     sendJson(ex.res, 201, {
       DATA_TYPE: 'access_create_result',
       code: 'Created',
@@ -79,6 +80,7 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     const change = parseRuleUpdate(body, rule);
     if (change.access) rule.access = change.access;
     if (change.expirationDate !== undefined) rule.expirationDate = change.expirationDate;
+    await ctx.persist?.();
     sendJson(ex.res, 200, {
       DATA_TYPE: 'result',
       code: 'Updated',
@@ -88,10 +90,11 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     });
   });
 
-  router.on('DELETE', one, (ex) => {
+  router.on('DELETE', one, async (ex) => {
     const endpoint = managed(ex);
     const rule = ruleOf(endpoint, ex);
     endpoint.permissions.splice(endpoint.permissions.indexOf(rule), 1);
+    await ctx.persist?.();
     sendJson(ex.res, 200, {
       DATA_TYPE: 'result',
       code: 'Deleted',
