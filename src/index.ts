@@ -26,6 +26,11 @@ export type {
   LocalImage,
   SearchOptions,
   ApiCallLike,
+  AccessRule,
+  AccessListResult,
+  GrantOptions,
+  GrantResult,
+  RevokeResult,
 } from './core/registry/types.js';
 export * from './rules.js';
 export {
@@ -41,6 +46,7 @@ export {
 } from './core/registry/watch.js';
 export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
+export { parseAccessTarget } from './core/registry/access.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';

@@ -31,5 +31,6 @@ export {
   type WatchTarget,
 } from './core/uri.js';
 export { webAppUrl } from './core/layout.js';
+export { parsePrincipal, principalLabel, type Principal, type PrincipalType } from './core/principal.js';
 export { Redactor, REDACTED } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';

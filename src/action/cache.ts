@@ -28,7 +28,15 @@ const why = (err: unknown): string => (err instanceof Error ? err.message : Stri
 /** The cache when enabled and the runner offers one; otherwise undefined (with a warning when it was wanted). */
 export function actionsCache(enabled: boolean, log: Log): ImageCache | undefined {
   if (!enabled) return undefined;
-  if (!cache.isFeatureAvailable()) {
+  let available: boolean;
+  try {
+    available = cache.isFeatureAvailable();
+  } catch (err) {
+    // e.g. a GITHUB_SERVER_URL that is no URL: the toolkit throws while deciding which service to use.
+    log.warning(`Could not tell whether the Actions cache service is available (${why(err)}), so images are downloaded without the cache`);
+    return undefined;
+  }
+  if (!available) {
     log.warning('The Actions cache service is not available on this runner (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL), so images are downloaded without the cache');
     return undefined;
   }

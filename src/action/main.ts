@@ -32,10 +32,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     inputs = readInputs(envInputs(env));
     const { execute } = await import('./execute.js');
     await execute({ inputs, env, log, rows, signal: abort.signal, workflow, redactor });
-    await summarize(inputs, rows, log);
+    await summarize(inputs.command, inputs.endpoint, rows, log);
   } catch (err) {
     const message = redactor.redact(failureMessage(err));
-    if (inputs) await summarize(inputs, rows, log, message);
+    // Inputs that did not hold still get a summary, named by what was given.
+    const command = inputs?.command ?? (envInputs(env)('command').toLowerCase() || 'push');
+    const endpoint = inputs?.endpoint ?? (envInputs(env)('endpoint') || '(no endpoint input)');
+    await summarize(redactor.redact(command), redactor.redact(endpoint), rows, log, message);
     workflow.fail(message);
   } finally {
     process.off('SIGINT', onSignal);
@@ -43,9 +46,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-async function summarize(inputs: ActionInputs, rows: SummaryRow[], log: Log, failure?: string): Promise<void> {
+async function summarize(command: string, endpoint: string, rows: SummaryRow[], log: Log, failure?: string): Promise<void> {
   try {
-    await writeSummary(inputs.command, inputs.endpoint, rows, failure);
+    await writeSummary(command, endpoint, rows, failure);
   } catch (err) {
     log.warning(`Could not write the job summary: ${(err as Error).message}`);
   }

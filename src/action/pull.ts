@@ -24,6 +24,8 @@ export async function runPull(ctx: RunContext): Promise<ImageResult[]> {
   const staging = join(folder, STAGING);
   const imageCache = actionsCache(inputs.cache, log);
   const staged: Array<{ from: string; to: string }> = [];
+  // Tags naming a version fetched earlier in this run share its file: one download, one cache entry.
+  const fetched = new Map<string, { stage: string; result: ImageResult }>();
   const results: ImageResult[] = [];
   try {
     for (const tag of inputs.tags) {
@@ -31,7 +33,7 @@ export async function runPull(ctx: RunContext): Promise<ImageResult[]> {
       const stage = join(staging, pulledFileName(image, tag));
       await log.group(`pull ${image.collection}/${image.name}:${tag} to ${dest}`, async () => {
         const started = Date.now();
-        const result = { ...(await fetchOne(ctx, image, tag, stage, imageCache)), image: dest };
+        const result = { ...(await fetchOne(ctx, image, tag, stage, imageCache, fetched)), image: dest };
         staged.push({ from: stage, to: dest });
         log.info(`${result.status}: ${result.uri} -> ${dest}`);
         ctx.rows.push({ result, ms: Date.now() - started });
@@ -47,12 +49,36 @@ export async function runPull(ctx: RunContext): Promise<ImageResult[]> {
   return results;
 }
 
-/** One tag's image into `stage`, from the Actions cache when it holds that version, else from Globus. */
-async function fetchOne(ctx: RunContext, image: ImageName, tag: string, stage: string, imageCache: ImageCache | undefined): Promise<ImageResult> {
+/**
+ * One tag's image into `stage`: the file of an earlier tag of this run when it names the
+ * same version, else from the Actions cache when it holds that version, else from Globus.
+ */
+async function fetchOne(
+  ctx: RunContext,
+  image: ImageName,
+  tag: string,
+  stage: string,
+  imageCache: ImageCache | undefined,
+  fetched: Map<string, { stage: string; result: ImageResult }>,
+): Promise<ImageResult> {
   const { inputs, registry, log, signal } = ctx;
   const uri = formatGlobusUri({ endpoint: inputs.endpoint, ref: { ...image, tag } });
   const resolved = await registry.resolve(uri, { signal });
   log.info(`${image.collection}/${image.name}:${tag} is version ${resolved.version}`);
+
+  const earlier = fetched.get(resolved.version);
+  if (earlier) {
+    await placeFile(earlier.stage, stage);
+    log.info(`the same version as ${earlier.result.tag}, already ${earlier.result.status} in this run`);
+    return { ...resolved, status: earlier.result.status };
+  }
+  const result = await fetchVersion(ctx, image, tag, stage, imageCache, resolved);
+  fetched.set(resolved.version, { stage, result });
+  return result;
+}
+
+async function fetchVersion(ctx: RunContext, image: ImageName, tag: string, stage: string, imageCache: ImageCache | undefined, resolved: ImageResult): Promise<ImageResult> {
+  const { inputs, registry, log, signal } = ctx;
 
   if (imageCache) {
     const key = cacheKey(image.collection, image.name, resolved.version);

@@ -77,11 +77,18 @@ export function eventLogger(log: Log): (e: RegistryEvent) => void {
 
 const oneLine = (text: string): string => displayLine(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 
+/**
+ * The core words credential advice for the CLI's environment; in the Action the id and
+ * secret come from its inputs, so the message names those.
+ */
+export const inActionWords = (text: string): string =>
+  text.replace(/\bGLOBUS_CLIENT_ID\b/g, 'the client-id input').replace(/\bGLOBUS_CLIENT_SECRET\b/g, 'the client-secret input');
+
 /** The one line a failed run ends with: what went wrong and what to do, with the stable code. */
 export function failureMessage(err: unknown): string {
   if (isSregistryError(err)) {
     const request = err.requestId ? `, Globus request_id ${err.requestId}` : '';
-    return oneLine(`${err.message} (code ${err.code}${request})`);
+    return oneLine(inActionWords(`${err.message} (code ${err.code}${request})`));
   }
   const text = err instanceof Error ? err.message : String(err);
   return oneLine(`Unexpected failure: ${text} (code INTERNAL; please report it with the log of this step)`);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { Registry, type RegistryEvent, Redactor } from '../index.js';
 import { commandFirst, looseFormat, OUTPUT_OPTIONS, outputFormat, parseCommandLine, registryOptions } from './args.js';
 import type { CommandContext, CommandSpec } from './command.js';
+import { access } from './commands/access.js';
 import { add } from './commands/add.js';
 import { del } from './commands/delete.js';
 import { get } from './commands/get.js';
@@ -29,7 +30,7 @@ import { version } from './version.js';
 
 export { version };
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, replicate, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, replicate, access, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;

@@ -171,16 +171,20 @@ function splitEndpointPath(text: string): { endpoint: string; path: string } | u
 }
 
 const IMAGE_AT_PATH_RE = /^(.+)@([0-9a-f]{64})\.sif$/;
+/** A layout-2 version file: `sha256.<version>.sif`. */
+const VERSION_AT_PATH_RE = /^sha256\.([0-9a-f]{64})\.sif$/;
 
 /** The image a registry-layout path names on `rawEndpoint`, or a refusal that shows its globus:// equivalent. */
 function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoint: string; ref: ImageRef } {
   const endpoint = decodeEndpoint(text, rawEndpoint);
   const parts = path.split('/').filter((p) => p !== '');
   const file = IMAGE_AT_PATH_RE.exec(parts.at(-1) ?? '');
-  if (file && parts.length >= 3) {
+  const versionFile = VERSION_AT_PATH_RE.exec(parts.at(-1) ?? '');
+  if ((file || versionFile) && parts.length >= 3) {
     const [collection, name] = parts.slice(-3, -1) as [string, string];
     try {
-      const ref = parseReference(`${collection}/${name}:${file[1] as string}@${file[2] as string}`);
+      // A version file names no tag: `name@<version>`, which pulls it under a tag that names it.
+      const ref = parseReference(file ? `${collection}/${name}:${file[1] as string}@${file[2] as string}` : `${collection}/${name}@${versionFile![1] as string}`);
       if (ref.collection === collection && ref.name === name) return { endpoint, ref };
     } catch {
       // not our grammar: refused below with the form to use
@@ -192,7 +196,7 @@ function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoin
   const equivalent = named ? `${host}/${collection as string}/${name as string}:<tag>` : `${host}/<collection>/<name>:<tag>`;
   throw new SregistryError(
     'INVALID_REFERENCE',
-    `${JSON.stringify(text.trim())} is a path on the endpoint, not an image of a registry (<root>/<collection>/<name>/<tag>@<sha256>.sif): write ${equivalent}`,
+    `${JSON.stringify(text.trim())} is a path on the endpoint, not an image of a registry (<root>/<collection>/<name>/sha256.<sha256>.sif or <tag>@<sha256>.sif): write ${equivalent}`,
   );
 }
 

@@ -167,6 +167,16 @@ export function newestVersion(entries: readonly ImageVersionEntry[], tag: string
   return best;
 }
 
+/** The newest complete manifest of any tag that names `version`. */
+export function newestNaming(entries: readonly ImageVersionEntry[], version: string): ImageVersionEntry | undefined {
+  let best: ImageVersionEntry | undefined;
+  for (const e of entries) {
+    if (e.version !== version || !e.hasManifest) continue;
+    if (!best || compareEntries(e, best) > 0) best = e;
+  }
+  return best;
+}
+
 /** Each tag's newest complete version. */
 export function currentVersions(entries: readonly ImageVersionEntry[]): Map<string, ImageVersionEntry> {
   const out = new Map<string, ImageVersionEntry>();

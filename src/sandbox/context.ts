@@ -17,6 +17,8 @@ export interface SandboxContext {
   track(work: Promise<unknown>): void;
   /** Aborted when the sandbox stops. */
   signal: AbortSignal;
+  /** Saves the world (`<data>/sandbox.json`) after a change made through the API, e.g. an access rule; absent: changes last until the sandbox stops. */
+  persist?(): Promise<void>;
 }
 
 export const findEndpoint = (ctx: SandboxContext, id: string): SandboxEndpoint | undefined =>

@@ -57,6 +57,8 @@ export interface LoggedRequest {
   clientId?: string;
   requestId: string;
   fault?: FaultAction['kind'];
+  /** The JSON body of a task submission (POST transfer or delete), so the options a client sent can be read back. */
+  body?: Record<string, unknown>;
 }
 
 /** A log entry with its position in the log since the sandbox started. */

@@ -12,6 +12,8 @@ export interface Exchange {
   requestId: string;
   /** Set by handlers once the caller is known, for the request log. */
   clientId?: string;
+  /** Set by the task submission handlers: the body, for the request log. */
+  loggedBody?: Record<string, unknown>;
   /** A body-level fault (reset after N bytes, corrupt) the handler must apply, if one matched. */
   fault?: import('./faults.js').FaultAction;
 }

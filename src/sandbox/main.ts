@@ -103,7 +103,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   let running: RunningSandbox;
   try {
     const world = await loadWorld({ dataDir, ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}) });
-    running = await startSandbox({ world, dataDir, port, ...bounds });
+    running = await startSandbox({ world, dataDir, port, persist: true, ...bounds });
   } catch (err) {
     await cleanup();
     if (err instanceof ConfigError) return fail(err.message, 1);

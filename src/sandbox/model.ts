@@ -16,12 +16,25 @@ export interface ConfigPath {
 
 export type Access = 'r' | 'rw';
 
+/** Who an access rule names, as Transfer's `principal_type`. */
+export type PrincipalType = 'identity' | 'group' | 'all_authenticated_users' | 'anonymous';
+export const PRINCIPAL_TYPES: readonly PrincipalType[] = ['identity', 'group', 'all_authenticated_users', 'anonymous'];
+
+/** An access rule of a guest collection (Transfer's `access` document). */
 export interface Permission {
-  /** Client id the permission is granted to. */
+  /** Rule id; rules of the config file get a stable id derived from the endpoint, principal and path. */
+  id?: string;
+  /** `identity` when absent (rules saved before principal types existed). */
+  principalType?: PrincipalType;
+  /** Client id (a client's identity id) or group id; empty for `all_authenticated_users` and `anonymous`. */
   principal: string;
   /** Endpoint path the permission covers (a folder, ending in `/`). */
   path: string;
   access: Access;
+  /** `2021-01-15T18:13:10+00:00`. */
+  createTime?: string;
+  /** Past this time the rule grants nothing (same format), or null. */
+  expirationDate?: string | null;
 }
 
 export type EntityType = 'GCP_mapped_collection' | 'GCSv5_guest_collection' | 'GCSv5_mapped_collection';

@@ -6,10 +6,13 @@ import { Router } from './http.js';
 import type { SandboxWorld, SandboxEndpoint } from './model.js';
 import { dispatcher, httpServer, listen } from './server.js';
 import { TokenStore } from './tokens.js';
+import { saveWorld } from './world-file.js';
 import { authRoutes, renderAuthError } from './auth/routes.js';
+import { identityRoutes } from './auth/identities.js';
 import { endpointRoutes } from './transfer/endpoints.js';
 import { operationRoutes } from './transfer/operations.js';
 import { taskRoutes } from './transfer/tasks.js';
+import { accessRuleRoutes } from './transfer/access-rules.js';
 import { adminRoutes } from './admin.js';
 import { collectionRouter } from './collection/https.js';
 
@@ -24,6 +27,8 @@ export interface SandboxOptions {
   requestLogLimit?: number;
   /** Most finished tasks kept (oldest forgotten first); DEFAULT_TASK_HISTORY when absent. */
   taskHistoryLimit?: number;
+  /** Save the world to `<dataDir>/sandbox.json` after changes made through the API (access rules), so a restart keeps them. */
+  persist?: boolean;
 }
 
 export interface RunningSandbox {
@@ -52,12 +57,23 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       void work.finally(() => pending.delete(work)).catch(() => undefined);
     },
   };
+  if (options.persist) {
+    // One save at a time, each of the world as it is then: two changes close together never race on the file.
+    let saving: Promise<void> = Promise.resolve();
+    context.persist = () => {
+      saving = saving.catch(() => undefined).then(() => saveWorld(options.dataDir, options.world));
+      context.track(saving);
+      return saving;
+    };
+  }
 
   const router = new Router();
   authRoutes(router, context);
+  identityRoutes(router, context);
   endpointRoutes(router, context);
   operationRoutes(router, context);
   taskRoutes(router, context);
+  accessRuleRoutes(router, context);
   adminRoutes(router, context);
   // Auth paths render OAuth-style errors; everything else Transfer's shape.
   const main = new Router((ex, err) => (ex.url.pathname.startsWith('/v2/') || ex.url.pathname.startsWith('/.well-known/') ? renderAuthError(ex, err) : router.renderError(ex, err)));

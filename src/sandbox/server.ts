@@ -84,7 +84,7 @@ function statusCode(status: number): string {
  */
 function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string | undefined): void {
   // The closures below reach the exchange only through `seen`, so dropping it there frees it.
-  const seen: { ex?: Exchange; status: number; clientId?: string } = { ex, status: 0 };
+  const seen: { ex?: Exchange; status: number; clientId?: string; body?: Record<string, unknown> } = { ex, status: 0 };
   book.record({
     time: new Date().toISOString(),
     origin,
@@ -98,6 +98,9 @@ function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string
     get clientId() {
       return seen.ex ? seen.ex.clientId : seen.clientId;
     },
+    get body() {
+      return seen.ex ? seen.ex.loggedBody : seen.body;
+    },
     ...(fault ? { fault: fault as never } : {}),
   });
   ex.res.once('close', () => {
@@ -105,6 +108,7 @@ function logRequest(book: FaultBook, origin: string, ex: Exchange, fault: string
     if (!open) return;
     seen.status = open.res.statusCode;
     if (open.clientId !== undefined) seen.clientId = open.clientId;
+    if (open.loggedBody !== undefined) seen.body = open.loggedBody;
     delete seen.ex;
   });
 }

@@ -2,7 +2,7 @@
  * The world a config describes. Ids and secrets the config leaves out are taken from the
  * world of the last start (matched by name) so they stay stable across restarts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EndpointConfig, SandboxConfig } from './config-file.js';
 import type { Permission, SandboxClient, SandboxEndpoint, SandboxWorld } from './model.js';
@@ -42,11 +42,16 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: B
     const before = previous?.endpoints.find((p) => (e.id ? p.id === e.id : p.displayName === e.display_name));
     const id = e.id ?? before?.id ?? randomUUID();
     const personal = e.entity_type === 'GCP_mapped_collection';
-    const permissions: Permission[] = (e.permissions ?? []).map((p) => ({
-      principal: clientId(p.principal),
-      path: p.path.endsWith('/') ? p.path : `${p.path}/`,
-      access: p.access,
-    }));
+    // The config's permissions are the endpoint's first access rules, of principal type identity.
+    const permissions: Permission[] = (e.permissions ?? []).map((p) => {
+      const principal = clientId(p.principal);
+      const path = p.path.endsWith('/') ? p.path : `${p.path}/`;
+      return { id: configRuleId(id, principal, path), principalType: 'identity', principal, path, access: p.access };
+    });
+    // Rules made through the API at an earlier start (they have a create_time; the config's have none) stay.
+    for (const rule of before?.permissions ?? []) {
+      if (rule.createTime && !permissions.some((p) => p.id === rule.id)) permissions.push(rule);
+    }
     const common = {
       id,
       displayName: e.display_name,
@@ -84,4 +89,10 @@ function fromEndpoint(e: SandboxEndpoint): EndpointConfig {
     ...(e.configPaths ? { config_paths: e.configPaths } : {}),
     https: e.https,
   };
+}
+
+/** A rule id that comes out the same on every start for the same endpoint, principal and path. */
+function configRuleId(endpointId: string, principal: string, path: string): string {
+  const hex = createHash('sha256').update(`rule:${endpointId}:${principal}:${path}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

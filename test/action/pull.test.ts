@@ -80,6 +80,50 @@ describe('action pull', () => {
     }
   });
 
+  it('saves one cache entry, with one download, for several tags naming one version', async () => {
+    const job = await newJob();
+    await writeSif(join(job.workspace, 'twin.sif'), { payloadBytes: Buffer.alloc(150_000, 9), created: new Date(0) });
+    const twin = await sha256(join(job.workspace, 'twin.sif'));
+    const pushed = await runAction({ job, inputs: { ...inputs(), command: 'push', name: 'lab/twin', images: 'twin.sif', tags: 'a b c' } });
+    expect(pushed.code).toBe(0);
+
+    const puller = await newJob();
+    const since = sb.context.faults.log.length;
+    const blobsBefore = cache.requests.filter((r) => r.operation === 'put-blob' || r.operation === 'put-block').length;
+    const run = await runAction({ job: puller, inputs: inputs({ name: 'lab/twin', tags: 'a, b, c' }), env: cache.env() });
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    for (const tag of ['a', 'b', 'c']) expect(await sha256(join(puller.workspace, 'images', `twin_${tag}.sif`))).toBe(twin);
+    expect(imageDownloads(since)).toHaveLength(1);
+    expect(cache.entries().filter((e) => e.key.includes(twin)).map((e) => e.key)).toEqual([`sregistry-globus-lab-twin-${twin}`]);
+    expect(cache.requests.filter((r) => r.operation === 'put-blob' || r.operation === 'put-block').length - blobsBefore).toBe(1);
+    expect(run.warnings).toEqual([]);
+    expect((JSON.parse(run.outputs.results!) as Array<{ tag: string; status: string }>).map((r) => [r.tag, r.status])).toEqual([
+      ['a', 'pulled'],
+      ['b', 'pulled'],
+      ['c', 'pulled'],
+    ]);
+
+    // The next job restores the one entry once and fills all three tags from it.
+    const again = await newJob();
+    const gets = cache.requests.filter((r) => r.operation === 'get-blob').length;
+    const restored = await runAction({ job: again, inputs: inputs({ name: 'lab/twin', tags: 'a b c' }), env: cache.env() });
+    expect(restored.code).toBe(0);
+    expect(restored.outputs['cache-hit']).toBe('true');
+    expect(cache.requests.filter((r) => r.operation === 'get-blob').length - gets).toBe(1);
+  });
+
+  it('warns and downloads when the toolkit cannot tell whether there is a cache service', async () => {
+    const job = await newJob();
+    const since = sb.context.faults.log.length;
+    const run = await runAction({ job, inputs: inputs({ tags: 'v1' }), env: { ...cache.env(), GITHUB_SERVER_URL: 'not a url' } });
+    expect(run.code).toBe(0);
+    expect(run.errors).toEqual([]);
+    expect(run.warnings.some((w) => w.includes('Could not tell whether the Actions cache service is available'))).toBe(true);
+    expect(imageDownloads(since)).toHaveLength(1);
+    expect(await sha256(join(job.workspace, 'images', 'app_v1.sif'))).toBe(version);
+  });
+
   it('warns and downloads when the runner has no cache service', async () => {
     const job = await newJob();
     const since = sb.context.faults.log.length;

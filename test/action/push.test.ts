@@ -218,6 +218,9 @@ describe('action push failures', () => {
     delete inputs['client-id'];
     const run = await fails(inputs);
     expect(run.errors[0]).toMatch(/^::error::Input client-id is required: .*\(code INVALID_INPUT\)$/);
+    // The job summary says so too, for whoever reads the run's page rather than its log.
+    expect(run.summary).toContain('<h3>sregistry-globus push</h3>');
+    expect(run.summary).toMatch(/<strong>Failed:<\/strong> Input client-id is required: .*\(code INVALID_INPUT\)/);
   });
 
   it('refuses a bad name with the accepted form', async () => {
@@ -235,6 +238,9 @@ describe('action push failures', () => {
     const wrong = `wrong-${randomUUID()}`;
     const run = await fails(baseInputs({ images: 'x.sif', 'client-secret': wrong }), job);
     expect(run.errors[0]).toMatch(/\(code AUTH_FAILED/);
+    // The advice names the Action's inputs, not the CLI's environment variables.
+    expect(run.errors[0]).toMatch(/the client-id input .*the client-secret input/);
+    expect(run.errors[0]).not.toMatch(/GLOBUS_CLIENT_(ID|SECRET)\b/);
     expectClean(run, wrong, sb.client.secret);
   });
 

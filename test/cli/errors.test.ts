@@ -6,7 +6,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { addCollectionUser, newClient } from '../support/worlds.js';
 import { assertBuilt, Cli, json, leakedSecrets, sandboxEnv } from './support.js';
 
-const COMMANDS = ['push', 'pull', 'record', 'search', 'delete', 'prune', 'replicate', 'watch', 'inspect', 'images', 'get', 'add', 'rm', 'doctor', 'sandbox', 'demo'];
+const COMMANDS = ['push', 'pull', 'record', 'search', 'delete', 'prune', 'replicate', 'access', 'watch', 'inspect', 'images', 'get', 'add', 'rm', 'doctor', 'sandbox', 'demo'];
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 describe('sregistry-globus usage, exit codes and error reports', () => {

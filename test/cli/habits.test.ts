@@ -146,6 +146,12 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       expect(json<{ uri: string; status: string }>(run).uri).toBe(`${remote}:latest@${sha}`);
     });
 
+    it('<endpoint>:<path> to a layout-2 version file pulls that version', async () => {
+      const run = await cli.run(['pull', `${sb.collection.id}:/shub/lab/tool/sha256.${sha}.sif`, '--transport', 'https', '--json']);
+      expect(run.code).toBe(0);
+      expect(json<{ uri: string; version: string }>(run)).toMatchObject({ version: sha, uri: expect.stringMatching(new RegExp(`^${remote}:[a-z0-9._-]+@${sha}$`)) });
+    });
+
     it('any other path gets the equivalent globus:// URI, exit 2', async () => {
       const run = await cli.run(['pull', `${sb.collection.id}:/shub/lab/tool`]);
       expect(run.code).toBe(2);

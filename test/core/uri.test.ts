@@ -207,6 +207,15 @@ describe('the forms of sregistry-cli and globus-cli', () => {
     expect(parseGlobusUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toEqual({ endpoint: U, ref: { collection: 'lab', name: 'app', tag: 'v1', version: V } });
   });
 
+  it('a path to a layout-2 version file is that version, under the default tag', () => {
+    expect(toImageUri(`globus://${U}:/shub/lab/app/sha256.${V}.sif`)).toBe(`globus://${U}/lab/app:latest@${V}`);
+    expect(toImageUri(`${U}:/shub/lab/app/sha256.${V}.sif`)).toBe(`globus://${U}/lab/app:latest@${V}`);
+    expect(parseGlobusUri(`globus://${U}:/~/shub/lab/app/sha256.${V}.sif`)).toEqual({ endpoint: U, ref: { collection: 'lab', name: 'app', tag: 'latest', version: V } });
+    // Not a version: a short digest, or its manifest.
+    expect(codeOf(() => toImageUri(`${U}:/shub/lab/app/sha256.${V.slice(0, 12)}.sif`))).toBe('INVALID_REFERENCE');
+    expect(codeOf(() => toImageUri(`${U}:/shub/lab/app/v1@${V}.20260101T000000000Z.json`))).toBe('INVALID_REFERENCE');
+  });
+
   it('any other path is refused with its globus:// equivalent', () => {
     const message = (text: string) => {
       try {

@@ -45,13 +45,15 @@ describe('sandbox config', () => {
     expect(ci!.secret.length).toBeGreaterThan(20);
     const [lab, mapped, laptop] = world.endpoints;
     expect(lab).toMatchObject({ owner: ci!.id, root: join(tmp, 'cfg', 'storage', 'lab'), https: true, highAssurance: false });
-    expect(lab!.permissions).toEqual([{ principal: reader!.id, path: '/shub/', access: 'r' }]);
+    expect(lab!.permissions).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), principalType: 'identity', principal: reader!.id, path: '/shub/', access: 'r' }]);
+    // The config's rules keep their ids across starts.
+    expect(buildWorld(config, { dataDir: join(tmp, 'data'), previous: world }).endpoints[0]!.permissions[0]!.id).toBe(lab!.permissions[0]!.id);
     expect(mapped).toMatchObject({ owner: reader!.id, highAssurance: true, root: join(tmp, 'data', 'collections', mapped!.id) });
     expect(laptop).toMatchObject({
       https: false,
       home: '/srv/images',
       configPaths: [{ path: '/srv/images', shareable: false, writable: false }],
-      permissions: [{ principal: reader!.id, path: '/srv/images/', access: 'rw' }],
+      permissions: [{ principalType: 'identity', principal: reader!.id, path: '/srv/images/', access: 'rw' }],
     });
   });
 
@@ -64,6 +66,24 @@ describe('sandbox config', () => {
     expect(second.adminToken).toBe(first.adminToken);
     const fresh = buildWorld(config, { dataDir: tmp });
     expect(fresh.clients[0]!.id).not.toBe(first.clients[0]!.id);
+  });
+
+  it("keeps the rules made through the API at the last start, and drops config rules the config no longer has", () => {
+    const config = parseConfig(example, join(tmp, 'c.json'));
+    const first = buildWorld(config, { dataDir: tmp });
+    const lab = first.endpoints[0]!;
+    const reader = first.clients[1]!;
+    lab.permissions.push({ id: randomUUID(), principalType: 'all_authenticated_users', principal: '', path: '/open/', access: 'r', createTime: '2026-12-07T03:00:00+00:00', expirationDate: null });
+    const second = buildWorld(config, { dataDir: tmp, previous: first });
+    expect(second.endpoints[0]!.permissions.map((p) => [p.principalType, p.path])).toEqual([
+      ['identity', '/shub/'],
+      ['all_authenticated_users', '/open/'],
+    ]);
+    const without = structuredClone(example) as { endpoints: Array<{ permissions?: unknown }> };
+    delete without.endpoints[0]!.permissions;
+    const third = buildWorld(parseConfig(without, join(tmp, 'c.json')), { dataDir: tmp, previous: second });
+    expect(third.endpoints[0]!.permissions.map((p) => p.path)).toEqual(['/open/']);
+    expect(reader.id).toBe(third.clients[1]!.id);
   });
 
   it('falls back to the default endpoints and one client when the config leaves them out', () => {

@@ -24,7 +24,7 @@ export interface TestSandbox extends RunningSandbox {
  */
 export async function startTestSandbox(
   shape?: (world: SandboxWorld, tmp: string) => void,
-  options: Pick<SandboxOptions, 'requestLogLimit' | 'taskHistoryLimit'> = {},
+  options: Pick<SandboxOptions, 'requestLogLimit' | 'taskHistoryLimit' | 'persist'> = {},
 ): Promise<TestSandbox> {
   const tmp = await mkdtemp(join(tmpdir(), 'sregistry-test-'));
   const dataDir = join(tmp, 'sandbox');

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { normaliseRoot } from '../layout.js';
 import { collectionUrl } from '../collection/url.js';
 import { parseGlobusUri, isGlobusUri } from '../uri.js';
+import { principalLabel } from '../principal.js';
 import { locateRoot } from './root.js';
 import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from './session.js';
 import { waitTask } from './tasks.js';
@@ -21,7 +22,7 @@ import { chooseTransport } from './transport.js';
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  /** Stable name: credentials, endpoint, https-token, registry-root, read, write, transport, local-endpoint. */
+  /** Stable name: credentials, endpoint, https-token, registry-root, access, read, write, transport, local-endpoint. */
   check: string;
   status: CheckStatus;
   /** What was found. */
@@ -40,9 +41,21 @@ export interface ProbeResult {
   observed: string;
 }
 
+/** Who may read and who may write the registry root, from the collection's access rules (principals as `access` takes them). */
+export interface RootAccess {
+  root: string;
+  /** Read-only on the root (a read-write rule counts under `write` only). */
+  read: string[];
+  write: string[];
+  /** Rules on folders inside the registry (a collection, a name), not the whole root. */
+  inside: number;
+}
+
 export interface DoctorReport {
   ok: boolean;
   endpoint?: { id: string; displayName: string; entityType: string; httpsServer: string | null };
+  /** Present when this client may see the collection's access rules. */
+  access?: RootAccess;
   checks: DoctorCheck[];
   probes?: ProbeResult[];
 }
@@ -119,7 +132,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
     status: 'ok',
     detail: `${ep.displayName} (${ep.id}), ${ep.entityType}, ${ep.httpsServer ? `HTTPS server ${ep.httpsServer}` : 'no HTTPS server'}${consent}`,
   });
-  const shown = { id: ep.id, displayName: ep.displayName, entityType: ep.entityType, httpsServer: ep.httpsServer };
+  const shown: Pick<DoctorReport, 'endpoint' | 'access'> = { endpoint: { id: ep.id, displayName: ep.displayName, entityType: ep.entityType, httpsServer: ep.httpsServer } };
 
   if (ep.httpsServer) {
     const scopes = ep.dataAccess ? [collectionHttpsScope(ep.id), dataAccessScope(ep.id)] : [collectionHttpsScope(ep.id)];
@@ -141,8 +154,11 @@ export async function doctor(session: Session, target: string | undefined, opts:
     add({ check: 'registry-root', status: 'ok', detail: rootExists ? `registry at ${root}` : `no registry yet; the first push creates it at ${root}` });
   } catch (err) {
     failed('registry-root', err, `grant ${identity} read access on the collection, or set SREGISTRY_GLOBUS_ROOT (--root) to the registry folder`);
-    return report({ endpoint: shown });
+    return report(shown);
   }
+
+  const access = await checkAccess(session, ep, root, add, signal);
+  if (access) shown.access = access;
 
   // The nearest folder that exists: the root, or the one a push would create it in.
   const readAt = rootExists ? root : parentOf(root);
@@ -183,7 +199,44 @@ export async function doctor(session: Session, target: string | undefined, opts:
   } finally {
     if (wrote) await removeScratch(session, ep, scratch, add, signal);
   }
-  return report({ endpoint: shown, ...(probes ? { probes } : {}) });
+  return report({ ...shown, ...(probes ? { probes } : {}) });
+}
+
+/**
+ * Who may read and write the registry root, when this client may see the collection's
+ * access rules (its owner, an administrator or an access manager); a skip otherwise.
+ */
+async function checkAccess(session: Session, ep: EndpointInfo, root: string, add: (c: DoctorCheck) => DoctorCheck, signal?: AbortSignal): Promise<RootAccess | undefined> {
+  if (ep.entityType !== 'GCSv5_guest_collection' && ep.entityType !== 'GCP_guest_collection') {
+    add({ check: 'access', status: 'skip', detail: `a ${ep.entityType || 'endpoint'} has no access rules (Globus keeps them on guest collections)` });
+    return undefined;
+  }
+  session.step(`reading the access rules of ${ep.displayName}`);
+  let rules;
+  try {
+    rules = await session.transfer.accessRules(ep.id, signal ? { signal } : {});
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    // Who else may use the registry is information, not a condition of using it: never a failed check.
+    const denied = isSregistryError(err) && (err.code === 'PERMISSION_DENIED' || err.code === 'NOT_FOUND');
+    add({
+      check: 'access',
+      status: 'skip',
+      detail: denied ? "this client may not see the collection's access rules (its owner, administrators and access managers may)" : `could not read the collection's access rules: ${describe(err)}`,
+    });
+    return undefined;
+  }
+  const now = Date.now();
+  const live = rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
+  const onRoot = live.filter((r) => root.startsWith(r.path));
+  const who = (r: (typeof rules)[number]) => principalLabel(r.principal_type, r.principal ?? '');
+  const write = [...new Set(onRoot.filter((r) => r.permissions === 'rw').map(who))];
+  const read = [...new Set(onRoot.filter((r) => r.permissions === 'r').map(who))].filter((p) => !write.includes(p));
+  const inside = live.filter((r) => r.path !== root && r.path.startsWith(root)).length;
+  const list = (names: string[]) => (names.length ? names.join(', ') : 'nobody');
+  const more = inside ? `; ${inside} more rule${inside === 1 ? '' : 's'} on folders inside it (sregistry-globus access list)` : '';
+  add({ check: 'access', status: 'ok', detail: `on ${root}: read-write ${list(write)}; read-only ${list(read)}${more}` });
+  return { root, read, write, inside };
 }
 
 async function checkLocal(

@@ -87,7 +87,7 @@ export async function pull(session: Session, uriText: string, opts: CallOptions 
           r.ep.id,
           local,
           [
-            { source: remoteImage, destination: toEndpointPath(temp, map) },
+            { source: remoteImage, destination: toEndpointPath(temp, map), sha256: r.vref.version },
             { source: remoteManifest, destination: toEndpointPath(manifestTemp, map) },
           ],
           `sregistry pull ${shown}`,

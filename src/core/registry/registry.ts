@@ -1,5 +1,6 @@
 import { SregistryError, isSregistryError } from '../errors.js';
 import { openRecords, type Records } from '../records.js';
+import { accessList, grant, revoke } from './access.js';
 import { deleteImage } from './delete.js';
 import { addLocal, removeLocal } from './local-images.js';
 import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
@@ -16,7 +17,11 @@ import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
 import { Watch, type WatchOptions } from './watch.js';
 import type {
+  AccessListResult,
   CallOptions,
+  GrantOptions,
+  GrantResult,
+  RevokeResult,
   DeleteOptions,
   DeleteResult,
   ImageResult,
@@ -144,6 +149,24 @@ export class Registry {
    */
   async replicate(source: string, destination: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
     return this.#run(opts, (s, signal) => replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }));
+  }
+
+  /** The access rules of the guest collection `globus://<endpoint>`, placed against the registry root. */
+  async accessList(endpoint: string, opts: CallOptions = {}): Promise<AccessListResult> {
+    return this.#run(opts, (s, signal) => accessList(s, endpoint, signal));
+  }
+
+  /**
+   * Lets `principal` read (with `write`: read and write) `globus://<endpoint>[/<collection>[/<name>]]`
+   * (the registry root, a collection or a name); a rule already there says so.
+   */
+  async grant(target: string, principal: string, opts: GrantOptions = {}): Promise<GrantResult> {
+    return this.#run(opts, (s, signal) => grant(s, target, principal, { ...(opts.write ? { write: true } : {}), ...(signal ? { signal } : {}) }));
+  }
+
+  /** Deletes the access rule `ruleId` of `globus://<endpoint>`. */
+  async revoke(endpoint: string, ruleId: string, opts: CallOptions = {}): Promise<RevokeResult> {
+    return this.#run(opts, (s, signal) => revoke(s, endpoint, ruleId, signal));
   }
 
   /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */

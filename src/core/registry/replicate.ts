@@ -93,7 +93,7 @@ export async function replicate(session: Session, sourceText: string, destinatio
   }
 
   const items = [
-    ...[...versions.values()].map((v) => ({ source: srcPath(v.name), destination: v.hidden })),
+    ...[...versions.entries()].map(([version, v]) => ({ source: srcPath(v.name), destination: v.hidden, sha256: version })),
     ...manifests.map((m) => ({ source: srcPath(m.name), destination: m.hidden })),
     ...(location.missing ? [{ source: markerPath(src.root), destination: markerPath(location.root) }] : []),
   ];

@@ -6,7 +6,7 @@
  * understand both layouts from the file names alone.
  */
 import { SregistryError, isSregistryError } from '../errors.js';
-import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, markerPath, normaliseRoot, parseMarker, type Layout } from '../layout.js';
+import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, joinInsideRoot, markerPath, normaliseRoot, parseMarker, type Layout } from '../layout.js';
 import { readSmallText } from './manifest-io.js';
 import type { EndpointInfo, Session } from './session.js';
 import type { Transport } from './types.js';
@@ -22,28 +22,45 @@ function notHere(err: unknown): boolean {
   return isSregistryError(err) && (err.code === 'NOT_FOUND' || err.code === 'PERMISSION_DENIED');
 }
 
-async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean): Promise<boolean> {
+async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean, within?: readonly string[]): Promise<boolean> {
   try {
     const entry = await session.transfer.stat(ep.id, markerPath(root), signal ? { signal } : {});
     return entry !== undefined && (entry.type === undefined || entry.type === 'file');
   } catch (err) {
+    if (within?.length && isSregistryError(err) && err.code === 'PERMISSION_DENIED') return hasFolder(session, ep, joinInsideRoot(root, ...within), signal);
     if (sniffing && notHere(err)) return false;
     throw err;
   }
 }
 
 /**
- * The registry root of `ep`. With `forPush`, a missing registry is not an error: the
- * answer says where to create it (the given root, else DEFAULT_ROOT).
+ * A client granted only a collection or a name of the registry (an access rule below the
+ * root) may not read the marker above it; the folder it was granted then tells the root.
  */
-export async function locateRoot(session: Session, ep: EndpointInfo, forPush: boolean, signal?: AbortSignal): Promise<RootLocation> {
+async function hasFolder(session: Session, ep: EndpointInfo, path: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    const entry = await session.transfer.stat(ep.id, path, signal ? { signal } : {});
+    return entry?.type === 'dir';
+  } catch (err) {
+    if (notHere(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * The registry root of `ep`. With `forPush`, a missing registry is not an error: the
+ * answer says where to create it (the given root, else DEFAULT_ROOT). `within` (a
+ * collection, or a collection and a name) is the folder a reader wants: where the marker
+ * is not readable to it, a root holding that folder is taken.
+ */
+export async function locateRoot(session: Session, ep: EndpointInfo, forPush: boolean, signal?: AbortSignal, within?: readonly string[]): Promise<RootLocation> {
   const known = session.roots.get(ep.id);
   if (known) return { root: known, missing: false };
   const given = session.options.root;
   if (given !== undefined) {
     const root = normaliseRoot(given);
     session.step(`looking for the registry at ${root}`);
-    if (await hasMarker(session, ep, root, signal, false)) {
+    if (await hasMarker(session, ep, root, signal, false, within)) {
       session.roots.set(ep.id, root);
       return { root, missing: false };
     }
@@ -52,7 +69,7 @@ export async function locateRoot(session: Session, ep: EndpointInfo, forPush: bo
   }
   session.step('looking for the registry root');
   for (const candidate of SNIFF_ROOTS) {
-    if (await hasMarker(session, ep, candidate, signal, true)) {
+    if (await hasMarker(session, ep, candidate, signal, true, within)) {
       session.roots.set(ep.id, candidate);
       return { root: candidate, missing: false };
     }

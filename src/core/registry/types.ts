@@ -2,6 +2,7 @@
  * The registry's public contract: what every front end (CLI, Action, Node-RED) passes in
  * and gets back. Operations live beside this file, one per module.
  */
+import type { PrincipalType } from '../principal.js';
 import type { ApiCall } from '../http/request.js';
 
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
@@ -167,6 +168,54 @@ export interface PruneResult {
   kept: Array<{ collection: string; name: string; version: string; tags: string[] }>;
   /** The one delete task; absent in a dry run or when nothing goes. */
   taskId?: string;
+}
+
+/** One access rule of a registry's guest collection. */
+export interface AccessRule {
+  /** null for a rule a role gives (the owner's, an access manager's): it cannot be revoked here. */
+  id: string | null;
+  principalType: PrincipalType;
+  /** Identity or group id; empty for all-authenticated and public. */
+  principal: string;
+  /** The principal as the CLI takes it: the id, `group:<id>`, `all-authenticated` or `public`. */
+  who: string;
+  path: string;
+  permissions: 'r' | 'rw';
+  /** The rule's folder against the registry root: holds the whole root, a part of it, or none of it. */
+  scope: 'root' | 'inside' | 'outside';
+  /** The role that gives this rule, for rules of role assignments. */
+  role?: string;
+  expires?: string;
+}
+
+export interface AccessListResult {
+  endpoint: string;
+  displayName: string;
+  root: string;
+  rules: AccessRule[];
+}
+
+export interface GrantOptions extends CallOptions {
+  /** Read-write instead of read-only. */
+  write?: boolean;
+}
+
+export interface GrantResult {
+  endpoint: string;
+  displayName: string;
+  ruleId: string;
+  who: string;
+  path: string;
+  permissions: 'r' | 'rw';
+  /** `exists`: that rule was there already; `updated`: a rule for that principal and folder now grants this. */
+  status: 'created' | 'updated' | 'exists';
+}
+
+export interface RevokeResult {
+  endpoint: string;
+  displayName: string;
+  ruleId: string;
+  status: 'deleted';
 }
 
 export interface ReplicateOptions extends CallOptions {

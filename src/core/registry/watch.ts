@@ -154,7 +154,8 @@ async function listTarget(session: Session, target: WatchTarget, signal: AbortSi
     if (isSregistryError(err) && err.code === 'NOT_FOUND') throw new SregistryError('INVALID_INPUT', err.message, { cause: err });
     throw err;
   });
-  const { root } = await locateRoot(session, ep, false, signal);
+  const within = [target.collection, ...(target.name !== undefined ? [target.name] : [])];
+  const { root } = await locateRoot(session, ep, false, signal, within);
   const names = target.name !== undefined ? [target.name] : await listNames(session, ep, root, target.collection, signal);
   const folders = new Map<string, PublishedVersion[]>();
   const failures: SregistryError[] = [];

@@ -27,7 +27,7 @@ export interface CallOptions {
 }
 
 export interface ApiRequest extends CallOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path under `/v0.10/`, already percent-encoded where needed. */
   path: string;
   query?: Record<string, QueryValue>;

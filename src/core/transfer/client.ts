@@ -1,5 +1,6 @@
-import type { EndpointDocument, FileEntry, OperationResult, SuccessfulTransfer, TaskDocument, TaskEvent } from './documents.js';
+import type { AccessRuleDocument, EndpointDocument, FileEntry, OperationResult, SuccessfulTransfer, TaskDocument, TaskEvent } from './documents.js';
 import { TransferApi, type CallOptions, type TransferClientOptions } from './api.js';
+import * as access from './access.js';
 import * as endpoints from './endpoints.js';
 import * as operations from './operations.js';
 import * as tasks from './tasks.js';
@@ -33,6 +34,23 @@ export class TransferClient {
 
   getEndpoint(id: string, options: CallOptions = {}): Promise<EndpointDocument> {
     return endpoints.getEndpoint(this.#api, id, options);
+  }
+
+  /** The access rules of a guest collection (owner, administrators and access managers only). */
+  accessRules(endpoint: string, options: CallOptions = {}): Promise<AccessRuleDocument[]> {
+    return access.listAccessRules(this.#api, endpoint, options);
+  }
+
+  createAccessRule(endpoint: string, rule: access.NewAccessRule, options: CallOptions = {}): Promise<string> {
+    return access.createAccessRule(this.#api, endpoint, rule, options);
+  }
+
+  updateAccessRule(endpoint: string, id: string, permissions: 'r' | 'rw', options: CallOptions = {}): Promise<void> {
+    return access.updateAccessRule(this.#api, endpoint, id, permissions, options);
+  }
+
+  deleteAccessRule(endpoint: string, id: string, options: CallOptions = {}): Promise<void> {
+    return access.deleteAccessRule(this.#api, endpoint, id, options);
   }
 
   ls(endpoint: string, path: string, options: operations.LsOptions = {}): AsyncIterable<FileEntry> {

@@ -3,6 +3,7 @@
  * real service (see the Globus fixtures). Only keys the core uses are typed strictly; the
  * index signatures keep everything else the service sends.
  */
+import type { PrincipalType } from '../principal.js';
 
 export type EntityType =
   | 'GCSv5_endpoint'
@@ -109,9 +110,19 @@ export interface TransferItemDocument {
   source_path: string;
   destination_path: string;
   recursive: boolean;
+  /** The source file's checksum as we know it; Transfer checks the file against it. */
+  external_checksum?: string;
+  checksum_algorithm?: string;
 }
 
-export interface TransferDocument {
+/** Globus e-mails the submitter about a task unless told not to (each defaults to true). */
+export interface NotifyFlags {
+  notify_on_succeeded: boolean;
+  notify_on_failed: boolean;
+  notify_on_inactive: boolean;
+}
+
+export interface TransferDocument extends NotifyFlags {
   DATA_TYPE: 'transfer';
   submission_id: string;
   source_endpoint: string;
@@ -129,7 +140,7 @@ export interface DeleteItemDocument {
   path: string;
 }
 
-export interface DeleteDocument {
+export interface DeleteDocument extends NotifyFlags {
   DATA_TYPE: 'delete';
   submission_id: string;
   endpoint: string;
@@ -226,4 +237,28 @@ export interface SuccessfulTransferList {
   DATA: SuccessfulTransfer[];
   marker: number | string | null;
   next_marker: number | string | null;
+}
+
+
+/** An access rule of a guest collection (`access` document). Rules a role gives have `id` null and `role_id` set. */
+export interface AccessRuleDocument {
+  DATA_TYPE: 'access';
+  id: string | null;
+  principal_type: PrincipalType;
+  /** Identity or group id; empty for all_authenticated_users and anonymous. */
+  principal: string;
+  /** A folder, beginning and ending with `/`. */
+  path: string;
+  permissions: 'r' | 'rw';
+  create_time?: string | null;
+  expiration_date?: string | null;
+  role_id?: string | null;
+  role_type?: string | null;
+}
+
+export interface AccessListDocument {
+  DATA_TYPE: 'access_list';
+  DATA: AccessRuleDocument[];
+  endpoint?: string;
+  length?: number;
 }

@@ -20,7 +20,12 @@ export interface TransferItem {
   destination: string;
   /** A folder and everything in it. */
   recursive?: boolean;
+  /** The file's SHA-256 (hex): sent as `external_checksum` so Globus checks the source against it end to end. */
+  sha256?: string;
 }
+
+/** No e-mail per task: a CI push or a scheduled pull would otherwise mail the client's owner every time (`globus transfer --notify off`). */
+const NO_NOTIFY = { notify_on_succeeded: false, notify_on_failed: false, notify_on_inactive: false } as const;
 
 /** Deadlines sent when the caller gives none: Globus's own limits for a transfer that progresses (72 h) and a delete (24 h). */
 export const TRANSFER_DEADLINE_MS = 72 * 3600_000;
@@ -81,7 +86,14 @@ export async function submitTransfer(api: TransferApi, options: SubmitTransferOp
     submission_id: id,
     source_endpoint: options.source,
     destination_endpoint: options.destination,
-    DATA: options.items.map((item) => ({ DATA_TYPE: 'transfer_item', source_path: item.source, destination_path: item.destination, recursive: item.recursive ?? false })),
+    DATA: options.items.map((item) => ({
+      DATA_TYPE: 'transfer_item',
+      source_path: item.source,
+      destination_path: item.destination,
+      recursive: item.recursive ?? false,
+      ...(item.sha256 !== undefined ? { external_checksum: item.sha256, checksum_algorithm: 'SHA256' } : {}),
+    })),
+    ...NO_NOTIFY,
     ...(options.label !== undefined ? { label: checkedLabel(options.label) } : {}),
     // Always a deadline: Globus keeps retrying a faulted task until it; 72 h, the most it would give a transfer that progresses.
     deadline: transferTime(options.deadline ?? new Date(Date.now() + TRANSFER_DEADLINE_MS)),
@@ -103,6 +115,7 @@ export async function submitDelete(api: TransferApi, options: SubmitDeleteOption
     DATA: options.paths.map((path) => ({ DATA_TYPE: 'delete_item', path })),
     recursive: options.recursive ?? false,
     ignore_missing: options.ignoreMissing ?? false,
+    ...NO_NOTIFY,
     ...(options.label !== undefined ? { label: checkedLabel(options.label) } : {}),
     deadline: transferTime(options.deadline ?? new Date(Date.now() + DELETE_DEADLINE_MS)),
   };

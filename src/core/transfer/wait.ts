@@ -117,6 +117,14 @@ async function taskFailed(api: TransferApi, task: TaskDocument, signal: AbortSig
   const reason = fatal ? `${fatal.code} (${fatal.description})` : 'no fatal_error given';
   const detail = last ? `; last error: ${last.description}${last.details ? `: ${safeText(last.details, [], 240)}` : ''}` : '';
   const kind = task.type === 'DELETE' ? 'Delete' : 'Transfer';
+  // The source is not the bytes its external_checksum names: a damaged or replaced copy, which no retry mends.
+  if (fatal?.code === 'EXTERNAL_CHECKSUM_MISMATCH') {
+    return new SregistryError(
+      'CHECKSUM_MISMATCH',
+      safeText(`${kind} task ${task.task_id} failed: Globus found a source file whose checksum is not the one it is named by${detail}; nothing was published, and if it repeats the source copy is damaged (push it again)`, [], 600),
+      { globusCode: fatal.code },
+    );
+  }
   return new SregistryError(
     'TASK_FAILED',
     safeText(`${kind} task ${task.task_id} failed: ${reason}${detail}; check the paths and the permissions on both endpoints, then submit again`, [], 600),

@@ -5,6 +5,7 @@ import { download } from './download.js';
 import { upload } from './upload.js';
 import { remove } from './remove.js';
 import { renderCollectionError } from './errors.js';
+import { gcsManagerRoute } from './gcs-manager.js';
 
 /**
  * A collection's HTTPS server, GCSv5 style, at `/<endpoint path>` (percent-decoded).
@@ -18,9 +19,12 @@ import { renderCollectionError } from './errors.js';
  *   `ClientError.BadRequest.IsADirectory`.
  * - PUT: 200 `{path, size}`; missing parent folder → 409 `ClientError.Conflict`.
  * - DELETE: 204; a non-empty folder → 409; an empty folder is removed.
+ * - GET under `/api/` is the GCS Manager API (gcs-manager.ts), as this origin is the
+ *   collection's `gcs_manager_url`; a file under `/api/` is not served over HTTPS.
  */
 export function collectionRouter(ctx: SandboxContext, endpoint: SandboxEndpoint): Router {
   return new Router(renderCollectionError)
+    .on('GET', /^\/api\//, (ex) => gcsManagerRoute(ctx, endpoint, ex))
     .on('GET', /^\//, (ex) => download(ctx, endpoint, ex))
     .on('PUT', /^\//, (ex) => upload(ctx, endpoint, ex))
     .on('DELETE', /^\//, (ex) => remove(ctx, endpoint, ex));

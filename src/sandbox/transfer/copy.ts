@@ -75,8 +75,11 @@ export async function copyFile(source: string, destination: string, options: Cop
 }
 
 /** SHA-256 of a file, streamed. */
-export async function hashFile(path: string, signal: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
+export const hashFile = (path: string, signal: AbortSignal): Promise<string> => digestFile(path, 'sha256', signal);
+
+/** A file's digest in a node:crypto algorithm, hex, streamed. */
+export async function digestFile(path: string, algorithm: string, signal: AbortSignal): Promise<string> {
+  const hash = createHash(algorithm);
   await pipeline(createReadStream(path, { highWaterMark: CHUNK }), hash, { signal });
   return hash.digest('hex');
 }

@@ -123,7 +123,7 @@ function serverDocument(endpoint: SandboxEndpoint): Record<string, unknown> {
 }
 
 /** A UUID-shaped id that always comes out the same for the same endpoint and role. */
-function derivedId(endpointId: string, role: string): string {
+export function derivedId(endpointId: string, role: string): string {
   const hex = createHash('sha256').update(`${role}:${endpointId}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

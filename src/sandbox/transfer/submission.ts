@@ -2,7 +2,7 @@ import { canSee } from '../access.js';
 import { findEndpoint, type SandboxContext } from '../context.js';
 import { SandboxError, badRequest, notFound } from '../errors.js';
 import type { SandboxEndpoint } from '../model.js';
-import type { DeleteItem, SyncLevel, TaskOptions, TransferItem } from './task-model.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type DeleteItem, type SyncLevel, type TaskOptions, type TransferItem } from './task-model.js';
 
 /**
  * Checks a `transfer` or `delete` submission the way the service does at submit time:
@@ -46,10 +46,12 @@ export function parseTransfer(ctx: SandboxContext, clientId: string, body: Recor
   const items = data.map((raw, i): TransferItem => {
     const item = objectItem(raw, i);
     if (item.DATA_TYPE !== 'transfer_item') throw badRequest(`DATA[${i}].DATA_TYPE must be "transfer_item"`, 'ClientError.BadRequest.BadDataType');
+    const recursive = booleanField(item.recursive, `DATA[${i}].recursive`, false);
     return {
       sourcePath: pathField(item.source_path, `DATA[${i}].source_path`),
       destinationPath: pathField(item.destination_path, `DATA[${i}].destination_path`),
-      recursive: booleanField(item.recursive, `DATA[${i}].recursive`, false),
+      recursive,
+      ...checksumOf(item, i, recursive),
     };
   });
   return { submissionId, source, destination, items, options: optionsOf(body, now, ctx.world.behaviour.time_scale) };
@@ -90,6 +92,23 @@ function objectItem(raw: unknown, i: number): Record<string, unknown> {
 function pathField(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw badRequest(`${field} is required`);
   return value;
+}
+
+/** `external_checksum` (hex) and `checksum_algorithm` of a file item; the algorithm defaults to MD5 as Transfer's. */
+function checksumOf(item: Record<string, unknown>, i: number, recursive: boolean): Pick<TransferItem, 'externalChecksum' | 'checksumAlgorithm'> {
+  const checksum = item.external_checksum;
+  const algorithm = item.checksum_algorithm;
+  if (checksum === undefined || checksum === null) {
+    if (algorithm !== undefined && algorithm !== null) throw badRequest(`DATA[${i}].checksum_algorithm needs an external_checksum`);
+    return {};
+  }
+  if (recursive) throw badRequest(`DATA[${i}].external_checksum is for a file, not a recursive item`);
+  if (typeof checksum !== 'string' || !/^[0-9a-fA-F]+$/.test(checksum)) throw badRequest(`DATA[${i}].external_checksum must be a hexadecimal checksum`);
+  const name = algorithm === undefined || algorithm === null ? 'MD5' : algorithm;
+  if (typeof name !== 'string' || !(name.toUpperCase() in CHECKSUM_ALGORITHMS)) {
+    throw badRequest(`DATA[${i}].checksum_algorithm must be one of ${Object.keys(CHECKSUM_ALGORITHMS).join(', ')}`);
+  }
+  return { externalChecksum: checksum.toLowerCase(), checksumAlgorithm: name.toUpperCase() as ChecksumAlgorithm };
 }
 
 function booleanField(value: unknown, field: string, fallback: boolean): boolean {
@@ -133,6 +152,8 @@ function optionsOf(body: Record<string, unknown>, now: Date, timeScale: number):
     recursive: booleanField(body.recursive, 'recursive', false),
     ignoreMissing: booleanField(body.ignore_missing, 'ignore_missing', false),
   };
+  // The sandbox sends no e-mail; the notify flags (true by default on Globus) are only checked.
+  for (const key of ['notify_on_succeeded', 'notify_on_failed', 'notify_on_inactive']) booleanField(body[key], key, true);
   if (options.deleteDestinationExtra) {
     throw new SandboxError(400, 'ClientError.BadRequest', 'The sandbox does not support delete_destination_extra');
   }

@@ -12,7 +12,14 @@ export interface TransferItem {
   sourcePath: string;
   destinationPath: string;
   recursive: boolean;
+  /** The source file's checksum as the submitter knows it (hex), in `checksumAlgorithm`. */
+  externalChecksum?: string;
+  checksumAlgorithm?: ChecksumAlgorithm;
 }
+
+/** The checksum algorithms the sandbox computes for `external_checksum`, by Transfer's names. */
+export const CHECKSUM_ALGORITHMS = { MD5: 'md5', SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const;
+export type ChecksumAlgorithm = keyof typeof CHECKSUM_ALGORITHMS;
 
 export interface DeleteItem {
   path: string;

@@ -48,6 +48,7 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
     const token = callerToken(ex);
     const clientId = token.clientId;
     const body = await readJson(ex.req);
+    ex.loggedBody = body;
     const submissionId = submissionIdOf(body, kind);
     const earlier = store.bySubmission(clientId, submissionId);
     if (earlier) {

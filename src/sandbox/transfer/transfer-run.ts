@@ -4,15 +4,15 @@ import type { Stats } from 'node:fs';
 import type { SandboxContext } from '../context.js';
 import type { SandboxEndpoint } from '../model.js';
 import { resolveEndpointPath } from '../paths.js';
-import { copyFile, hashFile } from './copy.js';
+import { copyFile, digestFile, hashFile } from './copy.js';
 import { onPath } from './task-failures.js';
-import { TaskFailure, type SandboxTask, type SyncLevel } from './task-model.js';
+import { CHECKSUM_ALGORITHMS, TaskFailure, type ChecksumAlgorithm, type SandboxTask, type SyncLevel, type TransferItem } from './task-model.js';
 
 /** Runs a TRANSFER task: plans every file and folder first, then copies them one by one. */
 
 type Step =
   | { kind: 'dir'; destinationPath: string }
-  | { kind: 'file'; sourcePath: string; sourceDisk: string; destinationPath: string };
+  | { kind: 'file'; sourcePath: string; sourceDisk: string; destinationPath: string; expected?: { checksum: string; algorithm: ChecksumAlgorithm } };
 
 const PARTIAL = /^\.sbx-[0-9a-f-]{36}\.partial$/;
 
@@ -20,7 +20,7 @@ export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal
   const destination = task.destination!;
   const steps: Step[] = [];
   for (const item of task.transferItems) {
-    await plan(task, item.sourcePath, item.destinationPath, item.recursive, steps, signal).catch((err: unknown) => {
+    await plan(task, item, steps, signal).catch((err: unknown) => {
       // A source that is not there will not appear by retrying: Globus fails the task.
       if (err instanceof TaskFailure && err.code === 'FILE_NOT_FOUND') throw new TaskFailure(err.code, err.details, true);
       throw err;
@@ -45,6 +45,7 @@ export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal
     await onPath(target.endpointPath, destination.displayName, signal, async () => {
       await mkdir(dirname(target.diskPath), { recursive: true });
       const sourceStat = await stat(step.sourceDisk);
+      if (step.expected) await checkExternal(step.sourceDisk, step.sourcePath, step.expected, task, signal);
       if (task.options.syncLevel !== null && (await upToDate(task, task.options.syncLevel, step.sourceDisk, sourceStat, target.diskPath, signal))) {
         c.filesSkipped++;
       } else {
@@ -66,7 +67,8 @@ export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal
 }
 
 /** Adds the steps of one item; a missing source or a folder without `recursive` fails the task. */
-async function plan(task: SandboxTask, sourcePath: string, destinationPath: string, recursive: boolean, steps: Step[], signal: AbortSignal): Promise<void> {
+async function plan(task: SandboxTask, item: TransferItem, steps: Step[], signal: AbortSignal): Promise<void> {
+  const { sourcePath, destinationPath, recursive } = item;
   const source = task.source;
   const name = source.displayName;
   const resolved = await onPath(sourcePath, name, signal, () => resolveEndpointPath(source, sourcePath, task.ownerClientId, 'read'));
@@ -78,7 +80,23 @@ async function plan(task: SandboxTask, sourcePath: string, destinationPath: stri
   }
   if (recursive) throw new TaskFailure('NOT_A_DIRECTORY', `Endpoint: ${name}\nFile: ${resolved.endpointPath}\nMessage: recursive=true needs a folder`);
   if (!info.isFile()) throw new TaskFailure('ENDPOINT_ERROR', `Endpoint: ${name}\nFile: ${resolved.endpointPath}\nMessage: not a regular file`);
-  steps.push({ kind: 'file', sourcePath: resolved.endpointPath, sourceDisk: resolved.diskPath, destinationPath });
+  const expected = item.externalChecksum && item.checksumAlgorithm ? { checksum: item.externalChecksum, algorithm: item.checksumAlgorithm } : undefined;
+  steps.push({ kind: 'file', sourcePath: resolved.endpointPath, sourceDisk: resolved.diskPath, destinationPath, ...(expected ? { expected } : {}) });
+}
+
+/**
+ * The source file must have the checksum the submitter gave: otherwise the file is not
+ * copied and the task fails with EXTERNAL_CHECKSUM_MISMATCH (one of Transfer's event
+ * codes), so a source that changed since it was announced never ends SUCCEEDED.
+ */
+async function checkExternal(sourceDisk: string, sourcePath: string, expected: { checksum: string; algorithm: ChecksumAlgorithm }, task: SandboxTask, signal: AbortSignal): Promise<void> {
+  const actual = await digestFile(sourceDisk, CHECKSUM_ALGORITHMS[expected.algorithm], signal);
+  task.counters.bytesChecksummed += (await stat(sourceDisk)).size;
+  if (actual === expected.checksum) return;
+  throw new TaskFailure(
+    'EXTERNAL_CHECKSUM_MISMATCH',
+    `Endpoint: ${task.source.displayName}\nFile: ${sourcePath}\nMessage: the ${expected.algorithm} checksum of the source is ${actual}, not the external_checksum ${expected.checksum}`,
+  );
 }
 
 /**

@@ -13,7 +13,7 @@ export async function copyToTags(target: PushTarget, staging: Staging, source: s
     { session, ...(signal ? { signal } : {}), image: target.label, total: target.size * tags.length },
     ep.id,
     ep.id,
-    tags.map((t) => ({ source, destination: hiddenByTag.get(t)! })),
+    tags.map((t) => ({ source, destination: hiddenByTag.get(t)!, sha256: version })),
     `sregistry tag ${target.label}`,
   );
   for (const t of tags) await staging.revealImage(hiddenByTag.get(t)!, imagePath(target.root, { ...ref, tag: t, version }));

@@ -44,7 +44,7 @@ export async function sendByTransfer(
   try {
     const items = [];
     const imageHidden = imageTag !== undefined ? staging.hide(imageTag) : undefined;
-    if (imageHidden) items.push({ source: endpointPath(target.file), destination: imageHidden });
+    if (imageHidden) items.push({ source: endpointPath(target.file), destination: imageHidden, sha256: version });
     for (const [tag, manifest] of manifests) {
       const temp = await tempTextFile(session.options.storage, manifestText(manifest));
       temps.push(temp);
