@@ -15,6 +15,7 @@ export {
   toImageUri,
   isEndpointPath,
   sregistryCliConflict,
+  caseFoldNote,
   parseTags,
   parseWatchTarget,
   formatWatchTarget,

@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, formatGlobusUri, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
+import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, caseFoldNote, formatGlobusUri, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
 import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, TransportChoice } from '../index.js';
 import type { Log, SummaryRow } from './report.js';
 
@@ -39,6 +39,8 @@ export interface ActionInputs {
   keep?: number;
   /** push: registries (`globus://<endpoint>` or endpoint ids/names) each pushed name is replicated to. */
   replicateTo: string[];
+  /** What the name and tags inputs had in capitals and are used as in lower case; reported as a warning. */
+  caseNote?: string;
 }
 
 /** What one run works with: its inputs and what they set up. */
@@ -165,6 +167,8 @@ export function readInputs(read: InputSource): ActionInputs {
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
     replicateTo: replicateToInput(read),
   };
+  const caseNote = caseFoldNote([read('name'), ...read('tags').split(/[\s,]+/)]);
+  if (caseNote !== undefined) inputs.caseNote = caseNote;
   const keep = keepInput(read);
   if (keep !== undefined) inputs.keep = keep;
   const root = optional(read, 'root');

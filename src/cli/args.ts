@@ -16,6 +16,7 @@ import {
 } from '../index.js';
 import type { CommandSpec, OptionHelp, OptionValues } from './command.js';
 import { UsageError } from './errors.js';
+import { parseArgsMessage } from './suggest.js';
 
 export const OUTPUT_OPTIONS = {
   json: { type: 'boolean' },
@@ -118,7 +119,7 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedComma
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError((err as Error).message, spec.name);
+    throw new UsageError(parseArgsMessage(err as Error, options), spec.name);
   }
   const values = parsed.values as OptionValues;
   const positionals = parsed.positionals;
