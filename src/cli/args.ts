@@ -7,6 +7,7 @@ import {
   SregistryError,
   TRANSPORTS,
   databaseInFolder,
+  parseDuration,
   parseTransport,
   readSecretFile,
   registryOptionsWith,
@@ -55,7 +56,7 @@ export const GLOBUS_HELP: OptionHelp[] = [
   { flag: '--database DIR', text: 'folder of the records database sregistry.db, as sregistry-cli (SREGISTRY_DATABASE; default ~/.singularity)' },
   { flag: '--database-file FILE', text: 'the records database file itself (SREGISTRY_GLOBUS_DATABASE_FILE); wins over --database' },
   { flag: '--client-secret-file FILE', text: 'read the client secret from FILE (GLOBUS_CLIENT_SECRET_FILE) instead of GLOBUS_CLIENT_SECRET' },
-  { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included' },
+  { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included (seconds; or 15m, 1h)' },
 ];
 
 export type OutputFormat = 'text' | 'json' | 'unix';
@@ -141,9 +142,11 @@ function transportFlag(value: string): TransportChoice {
 }
 
 function timeoutFlag(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not ${JSON.stringify(value)}`);
-  return Math.round(seconds * 1000);
+  try {
+    return Math.round(parseDuration(value, '--timeout').seconds * 1000);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);

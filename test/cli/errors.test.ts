@@ -59,7 +59,7 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
     [['images', '--json=yes'], /: --json takes no value \[USAGE\]/],
     [['--verison'], /unknown option --verison; did you mean --version\?/],
     [['pull', 'globus://x/a/b', '--transport', 'carrier-pigeon'], /--transport must be one of auto, https, transfer/],
-    [['pull', 'globus://x/a/b', '--timeout', 'soon'], /--timeout must be a positive number/],
+    [['pull', 'globus://x/a/b', '--timeout', 'soon'], /--timeout is "soon": give a positive number of seconds, e\.g\. 900, or with a unit: 900s, 15m, 1h/],
     [['push', 'a.sif', 'globus://x/a/b', '--source', 'novalue'], /--source takes key=value/],
     [['record', 'a', 'b'], /unexpected argument "b"/],
   ])('usage error %j exits 2 with one line on stderr', async (args, message) => {
