@@ -5,13 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { seedImage } from '../nodered/seed.js';
 import { REPO, startNodeRed, type NodeRedProcess } from '../nodered/runtime.js';
+import { newJob, runAction, sandboxInputs } from '../action/runner.js';
+import { writeSif } from '../../src/core/sif.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is refreshed on request only, so ordinary runs leave the work tree alone.
@@ -326,4 +328,53 @@ describe('the examples in the Node-RED editor', () => {
     expect((await fetch(`${red.url}/inject/${injectId}`, { method: 'POST' })).status).toBe(200);
     await page.locator(`[id="${pullId}"] .red-ui-flow-node-status-label`).filter({ hasText: 'pulled lab/analysis:latest' }).waitFor({ timeout: 60000 });
   }, 120_000);
+});
+
+/**
+ * The job summary as GitHub shows it: the bundled Action run as the runner runs it
+ * against a sandbox (two images, two tags, one already there), its GITHUB_STEP_SUMMARY
+ * put in a page with GitHub's summary look, and that page photographed for docs/action.md
+ * (`SREGISTRY_UPDATE_SCREENSHOT=1` writes docs/images/action-summary.png).
+ */
+describe('the Action job summary, rendered', () => {
+  const PICTURE = process.env.SREGISTRY_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'images', 'action-summary.png') : join(tmpdir(), 'sregistry-action-summary.png');
+  let sb: TestSandbox;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await sb?.stop();
+  });
+
+  it('shows one row per image and tag, with the status, version, size and link', async () => {
+    const job = await newJob(sb.tmp);
+    for (const [name, text] of [['analysis', 'analysis image'], ['tools', 'tools image']] as const) {
+      await mkdir(join(job.workspace, 'build'), { recursive: true });
+      await writeSif(join(job.workspace, 'build', `${name}.sif`), { payloadBytes: Buffer.from(text.repeat(4000)), labels: { 'org.label-schema.name': name } });
+    }
+    // tools is there already: its row says "exists".
+    const first = await runAction({ job, inputs: sandboxInputs(sb, { images: 'build/tools.sif', name: 'lab/', tags: 'latest\nv1.4.0' }) });
+    expect(first.code).toBe(0);
+    const run = await runAction({ job, inputs: sandboxInputs(sb, { images: 'build/*.sif', name: 'lab/', tags: 'latest\nv1.4.0' }) });
+    expect(run.code).toBe(0);
+    const rows = run.summary.split('<tr>').slice(2);
+    expect(rows).toHaveLength(4);
+    const page = await browser.newPage({ viewport: { width: 1000, height: 400 }, deviceScaleFactor: 1 });
+    // GitHub's summary look: its font stack, table borders and padding (a stand-in for the runner's page, not a copy of it).
+    const css =
+      'body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI","Noto Sans",Helvetica,Arial,sans-serif;font-size:14px;color:#1f2328;margin:0;padding:16px;background:#f6f8fa}' +
+      '.box{background:#fff;border:1px solid #d1d9e0;border-radius:6px;padding:16px 24px}.head{font-weight:600;margin-bottom:12px;color:#59636e}' +
+      'table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d1d9e0;padding:6px 13px;text-align:left}th{font-weight:600}tr:nth-child(2n){background:#f6f8fa}' +
+      'a{color:#0969da;text-decoration:none}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:85%;background:#eff1f3;padding:.2em .4em;border-radius:6px}h1,h2,h3{margin:.2em 0 .5em}';
+    await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body><div class="box"><div class="head">images summary</div>${run.summary}</div></body></html>`);
+    const box = page.locator('.box');
+    await expect(box.locator('tr').count()).resolves.toBe(5);
+    await expect(box.innerText()).resolves.toMatch(/exists/);
+    await box.screenshot({ path: PICTURE });
+    await page.close();
+  });
 });
