@@ -148,16 +148,22 @@ export const TABLE_WIDTH = 120;
 export interface TableOptions {
   /** Columns aligned right (numbers, sizes). */
   right?: number[];
-  /** Columns that may be shortened in the middle (with …) when the table would be wider than TABLE_WIDTH. */
+  /** Columns that may be shortened in the middle (with …) when the table would be wider than TABLE_WIDTH, the first given cut first. */
   shrink?: number[];
+  /** Of those, the ones cut at their start instead, keeping the end (a path's file name). */
+  keepEnd?: number[];
 }
+
+/** The narrowest a shortened column gets (its header permitting). */
+const SHRINK_FLOOR = 28;
 
 /** A 64-hex version inside a cell (a file name, a URI), shown as its first 12 digits and … */
 const shortHashes = (text: string): string => text.replace(/[0-9a-f]{64}/g, (h) => `${h.slice(0, 12)}…`);
 
-function middleCut(text: string, width: number): string {
+function middleCut(text: string, width: number, keepEnd = false): string {
   const chars = [...text];
   if (chars.length <= width) return text;
+  if (keepEnd) return `…${chars.slice(chars.length - (width - 1)).join('')}`;
   const head = Math.ceil((width - 1) / 2);
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (width - 1 - head)).join('')}`;
 }
@@ -167,28 +173,25 @@ const shownWidth = (text: string): number => [...text].length;
 /**
  * Plain-text table, columns separated by two spaces, widths measured on the displayed
  * (escaped) text. Full versions inside cells are shortened to 12 digits; when the table
- * is still wider than TABLE_WIDTH, the `shrink` columns are cut in the middle, widest
- * first. Full values are in -F json and -F unix.
+ * is still wider than TABLE_WIDTH, the `shrink` columns are cut in the middle, in the
+ * order given. Full values are in -F json and -F unix.
  */
 export function table(headers: string[], cells: string[][], options: TableOptions = {}): string {
   const right = new Set(options.right ?? []);
+  const keepEnd = new Set(options.keepEnd ?? []);
   const rows = cells.map((r) => r.map((c) => shortHashes(displayLine(c))));
   const widths = headers.map((h, i) => Math.max(shownWidth(h), ...rows.map((r) => shownWidth(r[i] ?? ''))));
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
-  const shrinkable = (options.shrink ?? []).filter((i) => i < widths.length);
-  while (total() > TABLE_WIDTH && shrinkable.length > 0) {
-    const widest = shrinkable.reduce((a, b) => ((widths[b] ?? 0) > (widths[a] ?? 0) ? b : a));
-    const floor = Math.max(shownWidth(headers[widest] ?? ''), 16);
-    if ((widths[widest] ?? 0) <= floor) {
-      shrinkable.splice(shrinkable.indexOf(widest), 1);
-      continue;
-    }
-    // One column at a time, widest first, so the cut is shared out rather than taken from one.
-    widths[widest] = (widths[widest] ?? 0) - 1;
+  // The shrink columns in the order given, each down to its floor before the next is cut.
+  for (const i of (options.shrink ?? []).filter((c) => c < widths.length)) {
+    const floor = Math.max(shownWidth(headers[i] ?? ''), keepEnd.has(i) ? SHRINK_FLOOR - 4 : SHRINK_FLOOR);
+    const excess = total() - TABLE_WIDTH;
+    if (excess <= 0) break;
+    widths[i] = Math.max(Math.min(floor, widths[i] ?? 0), (widths[i] ?? 0) - excess);
   }
   const pad = (text: string, i: number, last: boolean): string => {
     const width = widths[i] ?? 0;
-    const cut = middleCut(text, width);
+    const cut = middleCut(text, width, keepEnd.has(i));
     const gap = ' '.repeat(Math.max(0, width - shownWidth(cut)));
     if (right.has(i)) return gap + cut;
     return last ? cut : cut + gap;

@@ -1,9 +1,16 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
+import { homedir } from 'node:os';
 import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
 import { formatBytes, formatTime, shortVersion, table } from '../output.js';
 
 /** Under each table whose cells are shortened: where the full values are. */
 export const FULL_VALUES = '(full versions and URIs: -F json or -F unix)';
+
+/** A path under the home folder written from `~`, as shells show it (tables only; -F json and unix keep it whole). */
+function homeAsTilde(path: string): string {
+  const home = homedir();
+  return home && home !== '/' && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+}
 
 /** The registry the rows live in, said once instead of in every row. */
 const registryOf = (uris: string[]): string | undefined => {
@@ -127,8 +134,8 @@ export function localTable(images: LocalImage[]): string {
   return (
     table(
       ['IMAGE', 'VERSION', 'CREATED', 'FILE'],
-      images.map((i) => [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), formatTime(i.createdAt), i.image ?? '(record only)']),
-      { shrink: [3, 0] },
+      images.map((i) => [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), formatTime(i.createdAt), i.image ? homeAsTilde(i.image) : '(record only)']),
+      { shrink: [3, 0], keepEnd: [3] },
     ) + '(full versions and paths: -F json or -F unix; one file: sregistry-globus get <image>)\n'
   );
 }
