@@ -68,7 +68,12 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
   const spec = name === 'help' ? undefined : COMMANDS.find((c) => c.name === name);
   if (name === 'help') {
     const target = COMMANDS.find((c) => c.name === rest[0]);
-    new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor).result(target ? commandHelp(target) : generalHelp(COMMANDS));
+    const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
+    if (rest[0] !== undefined && !target) {
+      output.line(errorLine(new UsageError(unknownCommand(rest[0], COMMANDS.map((c) => c.name))), undefined));
+      return EXIT_USAGE;
+    }
+    output.result(target ? commandHelp(target) : generalHelp(COMMANDS));
     return EXIT_OK;
   }
   if (!spec) {

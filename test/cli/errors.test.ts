@@ -53,6 +53,7 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
     [['push', 'only-a-file'], /missing <uri>/],
     [['pull', 'globus://x/a/b', '--no-such-flag'], /: unknown option --no-such-flag \[USAGE\]/],
     [['psuh', 'a.sif'], /unknown command "psuh"; did you mean push\? /],
+    [['help', 'imgaes'], /unknown command "imgaes"; did you mean images\? /],
     [['push', 'a.sif', 'globus://x/a/b', '--tga', 'v1'], /unknown option --tga; did you mean --tag\? /],
     [['pull', 'globus://x/a/b', '--transprot', 'https'], /unknown option --transprot; did you mean --transport\? /],
     [['push', 'a.sif', 'globus://x/a/b', '--tag'], /: --tag needs a value \[USAGE\]/],
