@@ -1,14 +1,42 @@
 #!/usr/bin/env node
 // The version check comes first and the CLI is imported only after it: the core links
 // node:sqlite, which an older Node cannot load, so a static import would fail with a
-// stack trace before any check could run.
-import { NODE_VERSION_CODE, nodeVersionProblem } from '../lib/node-version.js';
+// stack trace before any check could run. On an older Node, the Node.js 24 that the npm
+// scripts install once (scripts/node-env.sh) runs this same file instead, when it is there.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NODE_VERSION_CODE, bootstrappedNode, canBootstrapNode, cliNodeVersionProblem } from '../lib/node-version.js';
 
-const problem = nodeVersionProblem();
-if (problem) {
+const problem = cliNodeVersionProblem();
+const newer = problem && canBootstrapNode() && !process.env.SREGISTRY_REEXEC ? bootstrappedNode() : undefined;
+if (newer && existsSync(newer)) {
+  process.exitCode = await rerun(newer);
+} else if (problem) {
   process.stderr.write(`error: ${problem} [${NODE_VERSION_CODE}]\n`);
   process.exitCode = 2;
 } else {
   const { start } = await import('../lib/cli/start.js');
   process.exitCode = await start(process.argv.slice(2));
+}
+
+/** Runs this file under `node` with the same arguments and terminal; its exit is ours. */
+function rerun(node) {
+  const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    // A marker against a loop, should that binary itself be too old.
+    env: { ...process.env, SREGISTRY_REEXEC: '1' },
+  });
+  // Ctrl-C reaches the child from the terminal; SIGTERM is passed on. Either way the child decides.
+  const forward = (signal) => () => child.kill(signal);
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', forward('SIGTERM'));
+  process.on('SIGHUP', forward('SIGHUP'));
+  return new Promise((resolve) => {
+    child.once('error', (err) => {
+      process.stderr.write(`error: could not start ${node}: ${err.message} [${NODE_VERSION_CODE}]\n`);
+      resolve(2);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 128 + 15)));
+  });
 }

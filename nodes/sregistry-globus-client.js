@@ -55,7 +55,10 @@ module.exports = function register(RED) {
         onToken: (token) => redactorFor(core).add(token),
       });
       if (!options.globus.clientId || !options.globus.clientSecret) {
-        throw new Error('The sregistry Globus client has no client id or secret: set them in its configuration');
+        const which = node.name ? `"${node.name}" (${node.id})` : node.id;
+        throw new Error(
+          `The Globus client ${which} has no client id or secret: set them in that client's configuration, or write \${GLOBUS_CLIENT_ID} and \${GLOBUS_CLIENT_SECRET} there and set those variables in Node-RED's environment`,
+        );
       }
       // The secret may come from the environment (GLOBUS_CLIENT_SECRET, _FILE) rather than the node.
       redactorFor(core).add(options.globus.clientSecret);

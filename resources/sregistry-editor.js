@@ -49,15 +49,42 @@
     );
   }
 
+  /** Longest label an unnamed node gets, about the width of the core nodes' labels. */
+  const LABEL_CHARS = 24;
+
+  /** A setting as an unnamed node's label shows it: without globus://<endpoint>/, cut with … past LABEL_CHARS. */
+  function short(value, room) {
+    const text = String(value).replace(/^globus:\/\/[^/]*\/?/i, '');
+    return text.length > room ? text.slice(0, room - 1) + '\u2026' : text;
+  }
+
   function label(verb, shows, text) {
     return function () {
-      return this.name || (this[shows] ? verb + ' ' + this[shows] : text);
+      return this.name || (this[shows] ? verb + ' ' + short(this[shows], LABEL_CHARS - verb.length - 1) : text);
     };
+  }
+
+  const ENV_HINT = 'type the client id and secret, or ${GLOBUS_CLIENT_ID} and ${GLOBUS_CLIENT_SECRET} to take them from Node-RED\'s environment';
+
+  /**
+   * Whether a Globus client config node has both credentials, as a Node-RED 3+ validator
+   * (true, or the reason). The editor knows them for a client added or imported in this
+   * session (an imported one without them is flagged, and with it every node using it) and
+   * for one whose dialog was opened (the secret then shows as has_clientSecret). A deployed
+   * client not opened yet is not judged here: the runtime has its credentials or says so.
+   */
+  function clientCredentials(_value, _opt) {
+    const creds = this.credentials;
+    if (!creds) return this.changed ? 'Client ID and Secret are empty: ' + ENV_HINT : true;
+    const id = String(creds.clientId || '').trim();
+    const secret = String(creds.clientSecret || '').trim() !== '' || creds.has_clientSecret === true;
+    if (id !== '' && secret) return true;
+    return (id === '' && !secret ? 'Client ID and Secret are empty: ' : id === '' ? 'Client ID is empty: ' : 'Secret is empty: ') + ENV_HINT;
   }
 
   function labelStyle() {
     return this.name ? 'node_label_italic' : '';
   }
 
-  window.sregistryEditor = { pattern, positive, checked, defaults, label, labelStyle };
+  window.sregistryEditor = { pattern, positive, checked, defaults, label, labelStyle, clientCredentials, LABEL_CHARS };
 })();

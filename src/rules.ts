@@ -7,6 +7,7 @@
  */
 export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
 export { displayLine } from './core/display.js';
+export { parseDuration, type DurationUnit, type ParsedDuration } from './core/duration.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
@@ -15,6 +16,7 @@ export {
   toImageUri,
   isEndpointPath,
   sregistryCliConflict,
+  caseFoldNote,
   parseTags,
   parseWatchTarget,
   formatWatchTarget,

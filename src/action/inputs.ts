@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, formatGlobusUri, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
+import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, caseFoldNote, formatGlobusUri, parseDuration, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
 import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, TransportChoice } from '../index.js';
 import type { Log, SummaryRow } from './report.js';
 
@@ -14,7 +14,8 @@ export type Command = 'push' | 'pull';
 export type IfNoFilesFound = 'error' | 'warn' | 'ignore';
 
 /** The longest one image may take when the timeout input is not set, in minutes. */
-export const DEFAULT_TIMEOUT_MINUTES = 60;
+/** One hour, as the input's default (`3600s`) says. */
+export const DEFAULT_TIMEOUT_SECONDS = 3600;
 
 export interface ActionInputs {
   command: Command;
@@ -29,7 +30,9 @@ export interface ActionInputs {
   tags: string[];
   transport: TransportChoice;
   sourceEndpoint?: string;
-  timeoutMinutes: number;
+  timeoutSeconds: number;
+  /** Set when the timeout was written in the old form (a bare number of minutes): what to write instead. */
+  timeoutNote?: string;
   pullTo: string;
   cache: boolean;
   ifNoFilesFound: IfNoFilesFound;
@@ -39,6 +42,8 @@ export interface ActionInputs {
   keep?: number;
   /** push: registries (`globus://<endpoint>` or endpoint ids/names) each pushed name is replicated to. */
   replicateTo: string[];
+  /** What the name and tags inputs had in capitals and are used as in lower case; reported as a warning. */
+  caseNote?: string;
 }
 
 /** What one run works with: its inputs and what they set up. */
@@ -122,14 +127,25 @@ function transportInput(read: InputSource): TransportChoice {
   }
 }
 
-function timeout(read: InputSource): number {
+/**
+ * The timeout in seconds, the one unit of timeouts (the CLI's too): `3600s`, `60m`, `1h`.
+ * A bare number is the old form, minutes: still read so, with a note saying what to write.
+ */
+function timeout(read: InputSource): { seconds: number; note?: string } {
   const value = read('timeout');
-  if (value === '') return DEFAULT_TIMEOUT_MINUTES;
-  const minutes = Number(value);
-  if (!Number.isFinite(minutes) || minutes <= 0) {
-    throw invalid(`Input timeout is "${value}"; use a positive number of minutes`);
+  if (value === '') return { seconds: DEFAULT_TIMEOUT_SECONDS };
+  let parsed;
+  try {
+    parsed = parseDuration(value, 'Input timeout', 'm');
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
-  return minutes;
+  if (parsed.unitGiven) return { seconds: parsed.seconds };
+  const seconds = parsed.seconds;
+  return {
+    seconds,
+    note: `Input timeout is "${value}", read as ${value} minutes as before; timeouts are now in seconds everywhere (as the CLI's --timeout): write timeout: ${seconds}s (or ${value}m). A bare number will mean seconds from version 1.0`,
+  };
 }
 
 function keepInput(read: InputSource): number | undefined {
@@ -159,12 +175,17 @@ export function readInputs(read: InputSource): ActionInputs {
     name: read('name').toLowerCase(),
     tags: tagsInput(read('tags')),
     transport: transportInput(read),
-    timeoutMinutes: timeout(read),
+    timeoutSeconds: 0,
     pullTo: read('pull-to') || 'images',
     cache: boolean(read, 'cache', false),
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
     replicateTo: replicateToInput(read),
   };
+  const limit = timeout(read);
+  inputs.timeoutSeconds = limit.seconds;
+  if (limit.note !== undefined) inputs.timeoutNote = limit.note;
+  const caseNote = caseFoldNote([read('name'), ...read('tags').split(/[\s,]+/)]);
+  if (caseNote !== undefined) inputs.caseNote = caseNote;
   const keep = keepInput(read);
   if (keep !== undefined) inputs.keep = keep;
   const root = optional(read, 'root');
@@ -209,7 +230,7 @@ export function registryOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv, ho
       transport: inputs.transport,
       root: inputs.root,
       localEndpoint: inputs.sourceEndpoint,
-      timeoutMs: Math.round(inputs.timeoutMinutes * 60_000),
+      timeoutMs: Math.round(inputs.timeoutSeconds * 1000),
       ...hooks,
     },
     { storage: join(work, 'storage'), database: join(work, 'sregistry.db') },

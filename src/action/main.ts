@@ -30,6 +30,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let inputs: ActionInputs | undefined;
   try {
     inputs = readInputs(envInputs(env));
+    if (inputs.timeoutNote) log.warning(inputs.timeoutNote);
     const { execute } = await import('./execute.js');
     await execute({ inputs, env, log, rows, signal: abort.signal, workflow, redactor });
     await summarize(inputs.command, inputs.endpoint, rows, log);

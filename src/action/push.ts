@@ -8,6 +8,7 @@ import { setLifecycleOutputs, type Log } from './report.js';
 
 export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
   const { inputs, registry, log } = ctx;
+  if (inputs.caseNote) log.warning(`Input name and tags: ${inputs.caseNote}`);
   const files = await matchImages(inputs.images, inputs.ifNoFilesFound, log);
   const targets = pushTargets(files, inputs.name);
   const source = provenance(ctx.env);

@@ -7,6 +7,7 @@ import {
   SregistryError,
   TRANSPORTS,
   databaseInFolder,
+  parseDuration,
   parseTransport,
   readSecretFile,
   registryOptionsWith,
@@ -16,6 +17,7 @@ import {
 } from '../index.js';
 import type { CommandSpec, OptionHelp, OptionValues } from './command.js';
 import { UsageError } from './errors.js';
+import { parseArgsMessage } from './suggest.js';
 
 export const OUTPUT_OPTIONS = {
   json: { type: 'boolean' },
@@ -54,7 +56,7 @@ export const GLOBUS_HELP: OptionHelp[] = [
   { flag: '--database DIR', text: 'folder of the records database sregistry.db, as sregistry-cli (SREGISTRY_DATABASE; default ~/.singularity)' },
   { flag: '--database-file FILE', text: 'the records database file itself (SREGISTRY_GLOBUS_DATABASE_FILE); wins over --database' },
   { flag: '--client-secret-file FILE', text: 'read the client secret from FILE (GLOBUS_CLIENT_SECRET_FILE) instead of GLOBUS_CLIENT_SECRET' },
-  { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included' },
+  { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included (seconds; or 15m, 1h)' },
 ];
 
 export type OutputFormat = 'text' | 'json' | 'unix';
@@ -118,7 +120,7 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedComma
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (err) {
-    throw new UsageError((err as Error).message, spec.name);
+    throw new UsageError(parseArgsMessage(err as Error, options), spec.name);
   }
   const values = parsed.values as OptionValues;
   const positionals = parsed.positionals;
@@ -140,9 +142,11 @@ function transportFlag(value: string): TransportChoice {
 }
 
 function timeoutFlag(value: string): number {
-  const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout must be a positive number of seconds, not ${JSON.stringify(value)}`);
-  return Math.round(seconds * 1000);
+  try {
+    return Math.round(parseDuration(value, '--timeout').seconds * 1000);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' ? v : undefined);

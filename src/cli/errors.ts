@@ -22,7 +22,19 @@ export class UsageError extends Error {
 }
 
 export interface ErrorDocument {
-  error: { code: string; message: string; request_id: string | null; [key: string]: unknown };
+  error: { code: string; message: string; requestId: string | null; request_id: string | null; [key: string]: unknown };
+}
+
+/**
+ * JSON keys are camelCase, in results and errors alike (docs/cli.md). The error document
+ * also keeps its first snake_case keys (`request_id`, `globus_code`, `required_scopes`,
+ * Globus's own spelling) with the same values, so scripts written against 0.1 keep working;
+ * they go in 1.0.
+ */
+function camelKeys(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  return out;
 }
 
 const oneLine = (text: string): string => displayLine(text.replace(/\s*\n\s*/g, ' ').trim());
@@ -53,11 +65,13 @@ export function errorLine(err: unknown, what: string | undefined, clientId?: str
 
 export function errorDocument(err: unknown, clientId?: string): ErrorDocument {
   if (err instanceof SregistryError) {
-    return { error: { ...err.toJSON(), code: err.code, message: withIdentity(err, clientId), request_id: err.requestId ?? null } };
+    const fields = err.toJSON();
+    const requestId = err.requestId ?? null;
+    return { error: { ...camelKeys(fields), ...fields, code: err.code, message: withIdentity(err, clientId), requestId, request_id: requestId } };
   }
   const code = err instanceof UsageError ? err.code : 'INTERNAL';
   const message = oneLine(err instanceof Error ? err.message : String(err));
-  return { error: { code, message, request_id: null } };
+  return { error: { code, message, requestId: null, request_id: null } };
 }
 
 /** The core's code for a reference or URI that does not parse (or names an image sregistry-cli would read as another). */

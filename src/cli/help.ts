@@ -9,12 +9,29 @@ const ENVIRONMENT = [
   'GLOBUS_SDK_ENVIRONMENT, GLOBUS_SDK_SERVICE_URL_AUTH, GLOBUS_SDK_SERVICE_URL_TRANSFER',
   'SREGISTRY_GLOBUS_ROOT, SREGISTRY_GLOBUS_TRANSPORT, SREGISTRY_GLOBUS_LOCAL_ENDPOINT,',
   'SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE,',
-  'SREGISTRY_DATABASE (the folder of sregistry.db, as sregistry-cli), SREGISTRY_GLOBUS_DATABASE_FILE   (flags win)',
+  'SREGISTRY_DATABASE (the folder of sregistry.db, as sregistry-cli),',
+  'SREGISTRY_GLOBUS_DATABASE_FILE   (flags win over these)',
 ];
+
+/** Help lines stay within this many columns (a flag's text wraps under itself). */
+export const HELP_WIDTH = 100;
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
 
 function optionLines(options: OptionHelp[]): string[] {
   const width = Math.max(...options.map((o) => o.flag.length));
-  return options.map((o) => `  ${o.flag.padEnd(width)}  ${o.text}`);
+  const indent = ' '.repeat(width + 4);
+  return options.flatMap((o) => wrap(o.text, Math.max(30, HELP_WIDTH - indent.length)).map((t, i) => (i === 0 ? `  ${o.flag.padEnd(width)}  ${t}` : `${indent}${t}`)));
 }
 
 function usageLine(spec: CommandSpec): string {
@@ -22,16 +39,33 @@ function usageLine(spec: CommandSpec): string {
   return ['sregistry-globus', spec.name, ...args, '[options]'].join(' ');
 }
 
+/** The shared flags in a line or two, for a command's help; sregistry-globus --help explains them. */
+function sharedFlags(options: OptionHelp[]): string[] {
+  const flags = options.map((o) => o.flag.split(' ')[0]!.replace(/,$/, '') + (o.flag.includes(', --') ? `/${o.flag.split(', ')[1]!.split(' ')[0]}` : ''));
+  const lines: string[] = [];
+  let line = ' ';
+  for (const flag of flags) {
+    if (line.length + flag.length + 1 > 90) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${flag}`;
+  }
+  return [...lines, line];
+}
+
 export function commandHelp(spec: CommandSpec): string {
-  const lines = [`Usage: ${usageLine(spec)}`, '', spec.summary[0]!.toUpperCase() + spec.summary.slice(1) + '.', '', spec.description, ''];
+  const description = spec.description
+    .split(/\n{2,}/)
+    .map((p) => wrap(p.replace(/\s*\n\s*/g, ' '), HELP_WIDTH).join('\n'))
+    .join('\n\n');
+  const lines = [`Usage: ${usageLine(spec)}`, '', spec.summary[0]!.toUpperCase() + spec.summary.slice(1) + '.', '', description, ''];
   if (spec.optionHelp.length > 0) lines.push(spec.standalone ? 'Options:' : 'Options of this command:', ...optionLines(spec.optionHelp), '');
   if (!spec.standalone) {
-    if (spec.registry) lines.push('Registry options:', ...optionLines(GLOBUS_HELP), '');
-    lines.push('Output options:', ...optionLines(OUTPUT_HELP), '');
+    const shared = spec.registry ? [...GLOBUS_HELP, ...OUTPUT_HELP] : OUTPUT_HELP;
+    lines.push(`Shared options (explained in "sregistry-globus --help"):`, ...sharedFlags(shared), '');
   }
   lines.push('Examples:', ...spec.examples.map((e) => `  ${e}`), '');
-  if (spec.registry) lines.push('Environment:', ...ENVIRONMENT.map((e) => `  ${e}`), '');
-  lines.push('Exit status: 0 success, 1 the operation failed, 2 usage error (a malformed reference too), 130 interrupted.', '');
   return lines.join('\n');
 }
 
@@ -43,9 +77,9 @@ export function generalHelp(commands: CommandSpec[]): string {
     'A registry of Singularity/Apptainer SIF images on Globus storage.',
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...commands.flatMap((c) => wrap(c.summary, HELP_WIDTH - width - 4).map((t, i) => (i === 0 ? `  ${c.name.padEnd(width)}  ${t}` : `${' '.repeat(width + 4)}${t}`))),
     '',
-    'Run "sregistry-globus <command> --help" for its options and examples.',
+    'Run "sregistry-globus <command> --help" for its own options and examples.',
     '',
     'Examples:',
     '  sregistry-globus demo',
@@ -53,7 +87,17 @@ export function generalHelp(commands: CommandSpec[]): string {
     '  sregistry-globus push ./lolcow.sif globus://<endpoint id>/library/lolcow:latest',
     '  sregistry-globus pull globus://<endpoint id>/library/lolcow:latest --json',
     '',
-    'Options: -h, --help (this help), -V, --version; a command\'s options may also come before it.',
+    'Options of every command that talks to a registry (before or after the command):',
+    ...optionLines(GLOBUS_HELP),
+    '',
+    'Output options (every command):',
+    ...optionLines(OUTPUT_HELP),
+    '',
+    'Environment:',
+    ...ENVIRONMENT.map((e) => `  ${e}`),
+    '',
+    'Exit status: 0 success, 1 the operation failed, 2 usage error (a malformed reference too),',
+    '130 interrupted.',
     '',
   ].join('\n');
 }

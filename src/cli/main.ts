@@ -23,7 +23,8 @@ import { watch } from './commands/watch.js';
 import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
 import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
-import { Output, unixLines, type Streams } from './output.js';
+import { parseArgsMessage, unknownCommand } from './suggest.js';
+import { Output, unixLines, useColour, type Streams } from './output.js';
 import { askYesNo } from './confirm.js';
 import { ProgressReporter } from './progress.js';
 import { version } from './version.js';
@@ -37,6 +38,8 @@ export interface MainIO {
   stderr?: NodeJS.WritableStream;
   /** Defaults to whether process.stderr is a terminal. */
   stderrIsTTY?: boolean;
+  /** Defaults to whether process.stdout is a terminal (colour only there, see useColour). */
+  stdoutIsTTY?: boolean;
   env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
   /** Defaults to whether process.stdin is a terminal: only then does delete ask before deleting. */
@@ -48,12 +51,14 @@ export interface MainIO {
 export async function main(given: string[], io: MainIO = {}): Promise<number> {
   // Global flags may come before the command, as with globus-cli and sregistry-cli.
   const argv = commandFirst(given, [...COMMANDS.map((c) => c.name), 'help']);
+  const env = io.env ?? process.env;
+  const stderrIsTTY = io.stderrIsTTY ?? process.stderr.isTTY === true;
   const streams: Streams = {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
-    stderrIsTTY: io.stderrIsTTY ?? process.stderr.isTTY === true,
+    stderrIsTTY,
+    colour: { stdout: useColour(env, io.stdoutIsTTY ?? (io.stdout ? false : process.stdout.isTTY === true)), stderr: useColour(env, stderrIsTTY) },
   };
-  const env = io.env ?? process.env;
   if (!io.stdout) ignoreClosedPipe(process.stdout);
   const redactor = new Redactor();
   redactor.add(env.GLOBUS_CLIENT_SECRET);
@@ -64,12 +69,17 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
   const spec = name === 'help' ? undefined : COMMANDS.find((c) => c.name === name);
   if (name === 'help') {
     const target = COMMANDS.find((c) => c.name === rest[0]);
-    new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor).result(target ? commandHelp(target) : generalHelp(COMMANDS));
+    const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
+    if (rest[0] !== undefined && !target) {
+      output.line(errorLine(new UsageError(unknownCommand(rest[0], COMMANDS.map((c) => c.name))), undefined));
+      return EXIT_USAGE;
+    }
+    output.result(target ? commandHelp(target) : generalHelp(COMMANDS));
     return EXIT_OK;
   }
   if (!spec) {
     const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
-    output.line(errorLine(new UsageError(`unknown command ${JSON.stringify(name)}; commands: ${COMMANDS.map((c) => c.name).join(', ')}`), undefined));
+    output.line(errorLine(new UsageError(unknownCommand(name, [...COMMANDS.map((c) => c.name), 'help'])), undefined));
     return EXIT_USAGE;
   }
   return runCommand(spec, rest, streams, env, redactor, io);
@@ -81,7 +91,8 @@ function topLevel(argv: string[], streams: Streams, redactor: Redactor): number 
   try {
     values = parseArgs({ args: argv, options: { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version }, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    output.line(errorLine(new UsageError(`${(err as Error).message}; give a command first, e.g. "sregistry-globus pull <uri> --json"`), undefined));
+    const options = { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version };
+    output.line(errorLine(new UsageError(`${parseArgsMessage(err as Error, options)}; give a command first, e.g. "sregistry-globus pull <uri> --json"`), undefined));
     return EXIT_USAGE;
   }
   if (values.version) {

@@ -17,6 +17,44 @@ export interface Streams {
   stderr: NodeJS.WritableStream;
   /** Whether stderr is a terminal (live progress bar) or not (plain progress lines). */
   stderrIsTTY: boolean;
+  /** Colour on stdout and on stderr (see useColour); none when absent. */
+  colour?: { stdout: boolean; stderr: boolean };
+}
+
+/**
+ * Whether to colour a stream: on a terminal only (not TERM=dumb), never with NO_COLOR set
+ * to anything (no-color.org), always with FORCE_COLOR set (except to 0 or false), the
+ * conventions most command-line tools follow.
+ */
+export function useColour(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  return isTTY && env.TERM !== 'dumb';
+}
+
+const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33' } as const;
+const paint = (style: keyof typeof SGR, text: string): string => `\x1b[${SGR[style]}m${text}\x1b[0m`;
+const DONE = /^(\s*)(pushed|pulled|recorded|copied|deleted|added|removed|ok)(?= )/;
+const UNCHANGED = /^(\s*)(exists|already there|would delete|would keep|kept|nothing to prune|nothing found|no local records)\b/;
+/** A table's header row: capitals, digits and the spaces between columns. */
+const HEADER = /^(\s*)([A-Z][A-Z0-9]*(?: +[A-Z][A-Z0-9]*)+)$/;
+
+/** Result text with its table headers bold and its status words coloured; the layout is untouched. */
+function paintResult(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const header = HEADER.exec(line);
+      if (header) return `${header[1]}${paint('bold', header[2]!)}`;
+      return line.replace(DONE, (_, pad: string, word: string) => `${pad}${paint('green', word)}`).replace(UNCHANGED, (_, pad: string, word: string) => `${pad}${paint('yellow', word)}`);
+    })
+    .join('\n');
+}
+
+/** A stderr line with its leading `error:` or `note:` coloured. */
+function paintLine(line: string): string {
+  return line.replace(/^error:/, paint('red', 'error:')).replace(/^note:/, paint('yellow', 'note:')).replace(/^warning:/, paint('yellow', 'warning:'));
 }
 
 export class Output {
@@ -32,8 +70,9 @@ export class Output {
   /** Human result text on stdout; nothing with --json. */
   result(text: string): void {
     if (this.mode.json || text === '') return;
+    const shown = this.streams.colour?.stdout ? paintResult(text) : text;
     // stdout and stderr usually share the terminal: keep the bar off the result's lines.
-    this.#around(() => this.#write(this.streams.stdout, text.endsWith('\n') ? text : `${text}\n`));
+    this.#around(() => this.#write(this.streams.stdout, shown.endsWith('\n') ? shown : `${shown}\n`));
   }
 
   /** The one JSON document of --json. */
@@ -63,7 +102,8 @@ export class Output {
 
   /** One line on stderr, always shown; a live status line is kept below it. */
   line(message: string): void {
-    this.#around(() => this.#write(this.streams.stderr, `${message}\n`));
+    const shown = this.streams.colour?.stderr ? paintLine(message) : message;
+    this.#around(() => this.#write(this.streams.stderr, `${shown}\n`));
   }
 
   /** Writes with the live status line lifted, then puts it back. */
@@ -102,16 +142,86 @@ export function unixLines(rows: Array<Array<string | number | null | undefined>>
   return rows.map((r) => r.map(field).join('\t')).join('\n') + (rows.length > 0 ? '\n' : '');
 }
 
-/** Plain-text table with left-aligned columns separated by two spaces. */
-export function table(headers: string[], cells: string[][]): string {
-  const rows = cells.map((r) => r.map(displayLine));
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const render = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+/** The widest a table gets: an 80-column-friendly layout that fits 120 columns at most. */
+export const TABLE_WIDTH = 120;
+
+export interface TableOptions {
+  /** Columns aligned right (numbers, sizes). */
+  right?: number[];
+  /** Columns that may be shortened in the middle (with …) when the table would be wider than TABLE_WIDTH, the first given cut first. */
+  shrink?: number[];
+  /** Of those, the ones cut at their start instead, keeping the end (a path's file name). */
+  keepEnd?: number[];
+}
+
+/** The narrowest a shortened column gets (its header permitting). */
+const SHRINK_FLOOR = 28;
+
+/** A 64-hex version inside a cell (a file name, a URI), shown as its first 12 digits and … */
+const shortHashes = (text: string): string => text.replace(/[0-9a-f]{64}/g, (h) => `${h.slice(0, 12)}…`);
+
+function middleCut(text: string, width: number, keepEnd = false): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (keepEnd) return `…${chars.slice(chars.length - (width - 1)).join('')}`;
+  const head = Math.ceil((width - 1) / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (width - 1 - head)).join('')}`;
+}
+
+const shownWidth = (text: string): number => [...text].length;
+
+/**
+ * Plain-text table, columns separated by two spaces, widths measured on the displayed
+ * (escaped) text. Full versions inside cells are shortened to 12 digits; when the table
+ * is still wider than TABLE_WIDTH, the `shrink` columns are cut in the middle, in the
+ * order given. Full values are in -F json and -F unix.
+ */
+export function table(headers: string[], cells: string[][], options: TableOptions = {}): string {
+  const right = new Set(options.right ?? []);
+  const keepEnd = new Set(options.keepEnd ?? []);
+  const rows = cells.map((r) => r.map((c) => shortHashes(displayLine(c))));
+  const widths = headers.map((h, i) => Math.max(shownWidth(h), ...rows.map((r) => shownWidth(r[i] ?? ''))));
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  // The shrink columns in the order given, each down to its floor before the next is cut.
+  for (const i of (options.shrink ?? []).filter((c) => c < widths.length)) {
+    const floor = Math.max(shownWidth(headers[i] ?? ''), keepEnd.has(i) ? SHRINK_FLOOR - 4 : SHRINK_FLOOR);
+    const excess = total() - TABLE_WIDTH;
+    if (excess <= 0) break;
+    widths[i] = Math.max(Math.min(floor, widths[i] ?? 0), (widths[i] ?? 0) - excess);
+  }
+  const pad = (text: string, i: number, last: boolean): string => {
+    const width = widths[i] ?? 0;
+    const cut = middleCut(text, width, keepEnd.has(i));
+    const gap = ' '.repeat(Math.max(0, width - shownWidth(cut)));
+    if (right.has(i)) return gap + cut;
+    return last ? cut : cut + gap;
+  };
+  const render = (row: string[]) =>
+    row
+      .map((c, i) => pad(c, i, i === row.length - 1))
       .join('  ')
       .trimEnd();
   return [render(headers), ...rows.map(render)].join('\n') + '\n';
+}
+
+/**
+ * The one way times are shown to people: `YYYY-MM-DD HH:MM:SS UTC`. Takes what the core
+ * carries: ISO 8601 (`...T...Z`, Globus listings), the records database's
+ * `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC, as sregistry-cli writes it), or epoch milliseconds.
+ * Anything else is shown as it came.
+ */
+export function formatTime(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '-';
+  let ms: number;
+  if (typeof value === 'number') ms = value;
+  else {
+    const text = value.trim();
+    const db = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+    if (!db) return displayLine(text);
+    ms = Date.parse(`${db[1]}T${db[2]}${db[3] ?? 'Z'}`);
+  }
+  if (!Number.isFinite(ms)) return displayLine(String(value));
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
 export { formatBytes } from '../index.js';
@@ -123,6 +233,5 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** First 12 hex digits of a version, the way image tools show digests. */
-/** A version as tables show it; '-' for a record that has none. */
+/** A version as tables show it (its first 12 hex digits, the way image tools show digests); '-' for a record that has none. */
 export const shortVersion = (version: string | null | undefined): string => (version ? coreShortVersion(version) : '-');

@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'CONSENT_REQUIRED' // Transfer wants more scopes than the client got
   | 'PERMISSION_DENIED' // no (write) permission on the endpoint or path
   | 'NOT_FOUND' // image, tag, path or endpoint does not exist
-  | 'AMBIGUOUS' // a display name matched more than one endpoint
+  | 'AMBIGUOUS' // a display name matched more than one endpoint, or a short local reference more than one image
   | 'CONFLICT' // already exists / duplicate submission
   | 'RATE_LIMITED' // 429 after the retries ran out
   | 'SERVICE_UNAVAILABLE' // 5xx after the retries ran out

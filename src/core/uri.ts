@@ -317,6 +317,25 @@ export function assertSharedName(ref: ImageRef, tags: readonly string[] = []): v
   }
 }
 
+/**
+ * Names, tags and versions are lower case (the grammar lower-cases them, as sregistry-cli
+ * does, so both tools find the same records and `V1` and `v1` can never be two tags).
+ * Folding is reported, never silent: this is the note for what was written with capitals,
+ * each as written and as stored, or undefined when nothing was folded. The endpoint of a
+ * `globus://` URI is not part of it (display names keep their case).
+ */
+export function caseFoldNote(texts: readonly string[]): string | undefined {
+  const folded: string[] = [];
+  for (const text of texts) {
+    const trimmed = String(text).trim();
+    const uri = /^globus:\/\/[^/]*\/?(.*)$/i.exec(trimmed);
+    const part = uri ? (uri[1] ?? '') : trimmed;
+    if (/[A-Z]/.test(part)) folded.push(`"${part}" as "${part.toLowerCase()}"`);
+  }
+  if (folded.length === 0) return undefined;
+  return `names and tags are lower case (as sregistry-cli reads them, so V1 and v1 are one tag): ${folded.join(', ')}`;
+}
+
 /** The first 12 hex digits of a version, as registries usually show it. */
 export const shortVersion = (version: string): string => version.slice(0, 12);
 

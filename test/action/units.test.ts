@@ -25,7 +25,7 @@ describe('inputs', () => {
 
   it('reads defaults and refuses values outside the accepted ones', () => {
     const inputs = readInputs(reader(base));
-    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', timeoutMinutes: 60, cache: false, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
+    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', timeoutSeconds: 3600, cache: false, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
     expect(code(() => readInputs(reader({ ...base, transport: 'ftp' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, cache: 'yes' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, timeout: '-1' })))).toBe('INVALID_INPUT');
@@ -33,7 +33,16 @@ describe('inputs', () => {
     expect(code(() => readInputs(reader({ ...base, endpoint: '' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, images: '' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, command: 'pull' })))).toBe('INVALID_INPUT');
-    expect(readInputs(reader({ ...base, timeout: '1.5', cache: 'True' }))).toMatchObject({ timeoutMinutes: 1.5, cache: true });
+    // The old form, a bare number of minutes, still works, with a note saying what to write now.
+    const old = readInputs(reader({ ...base, timeout: '1.5', cache: 'True' }));
+    expect(old).toMatchObject({ timeoutSeconds: 90, cache: true });
+    expect(old.timeoutNote).toBe('Input timeout is "1.5", read as 1.5 minutes as before; timeouts are now in seconds everywhere (as the CLI\'s --timeout): write timeout: 90s (or 1.5m). A bare number will mean seconds from version 1.0');
+    // Seconds, the one unit, or another unit named.
+    for (const [text, seconds] of [['90s', 90], ['15m', 900], ['1h', 3600], ['3600s', 3600]] as const) {
+      const read = readInputs(reader({ ...base, timeout: text }));
+      expect({ text, seconds: read.timeoutSeconds, note: read.timeoutNote }).toEqual({ text, seconds, note: undefined });
+    }
+    expect(code(() => readInputs(reader({ ...base, timeout: '10 minutes' })))).toBe('INVALID_INPUT');
   });
 
   it('takes tags one per line, or space/comma separated, lower-cased and once each', () => {
@@ -41,6 +50,13 @@ describe('inputs', () => {
     expect(parseTags('a, b c')).toEqual(['a', 'b', 'c']);
     expect(parseTags('')).toEqual(['latest']);
     expect(code(() => parseTags('.hidden'))).toBe('INVALID_INPUT');
+  });
+
+  it('says when the name or tags had capitals, which are stored lower-cased', () => {
+    const folded = readInputs(reader({ ...base, name: 'Lab/App', tags: 'latest\nV1.2' }));
+    expect(folded).toMatchObject({ name: 'lab/app', tags: ['latest', 'v1.2'] });
+    expect(folded.caseNote).toContain('"Lab/App" as "lab/app", "V1.2" as "v1.2"');
+    expect(readInputs(reader({ ...base, name: 'lab/app', tags: 'v1' })).caseNote).toBeUndefined();
   });
 });
 

@@ -291,10 +291,10 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
   });
 });
 
-/** Runs the CLI in a pseudo-terminal (util-linux script) and types `input` once the question shows. */
+/** Runs the CLI in a pseudo-terminal (util-linux script) and types `input` once the question shows; colour is asserted elsewhere, so it is off here. */
 function inTerminal(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, BIN, ...args].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { ...env, TERM: 'xterm', NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let typed = false;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { REPO } from './runtime.js';
@@ -23,7 +23,7 @@ type Node = Record<string, unknown>;
  * credentials filled in (the examples name the sandbox's `sandbox-collection`), storage in
  * the temp folder, and each debug node swapped for a helper node the test listens to.
  */
-async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[]; credentials: Node; debug: string[]; exec: string[] }> {
+async function exampleFlow(sb: TestSandbox, file: string, creds?: Node): Promise<{ flow: Node[]; credentials: Node; debug: string[]; exec: string[] }> {
   const nodes = JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
   const credentials: Node = {};
   const debug: string[] = [];
@@ -32,8 +32,9 @@ async function exampleFlow(sb: TestSandbox, file: string): Promise<{ flow: Node[
     .filter((n) => n.type !== 'comment')
     .map((n) => {
       if (n.type === 'sregistry-globus-client') {
-        credentials[n.id as string] = { clientId: sb.client.id, clientSecret: sb.client.secret };
-        return { ...n, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/`, storage: join(sb.tmp, 'storage'), database: join(sb.tmp, 'records.db') };
+        credentials[n.id as string] = creds ?? { clientId: sb.client.id, clientSecret: sb.client.secret };
+        const { credentials: _shipped, ...client } = n;
+        return { ...client, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/`, storage: join(sb.tmp, 'storage'), database: join(sb.tmp, 'records.db') };
       }
       if (n.type === 'debug') {
         debug.push(n.id as string);
@@ -77,6 +78,58 @@ describe('the example flows, run against the sandbox', () => {
     inject(flow);
     const results = (await got).payload as Node[];
     expect(results.map((r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`).sort()).toEqual(['pushed lab/analysis:demo', 'pushed lab/analysis:latest']);
+  });
+
+  it('every example uses the one client, whose credentials are ${GLOBUS_CLIENT_ID} and ${GLOBUS_CLIENT_SECRET}', async () => {
+    const clients = new Set<string>();
+    for (const file of (await readdir(join(REPO, 'examples'))).filter((f) => f.endsWith('.json'))) {
+      const nodes = JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
+      const client = nodes.filter((n) => n.type === 'sregistry-globus-client');
+      expect({ file, clients: client.length }).toEqual({ file, clients: 1 });
+      clients.add(JSON.stringify(client[0]));
+      for (const n of nodes.filter((x) => String(x.type).startsWith('sregistry-') && x.type !== 'sregistry-globus-client')) expect(n.client).toBe(client[0]!.id);
+    }
+    // The same node, byte for byte, in every file: importing several adds one client.
+    expect(clients.size).toBe(1);
+    expect((JSON.parse([...clients][0]!) as Node).credentials).toEqual({ clientId: '${GLOBUS_CLIENT_ID}', clientSecret: '${GLOBUS_CLIENT_SECRET}' });
+  });
+
+  it("01 with the shipped ${GLOBUS_CLIENT_ID} credentials pulls with the client of Node-RED's environment", async () => {
+    await seedAnalysis('latest');
+    const saved = { id: process.env.GLOBUS_CLIENT_ID, secret: process.env.GLOBUS_CLIENT_SECRET };
+    process.env.GLOBUS_CLIENT_ID = sb.client.id;
+    process.env.GLOBUS_CLIENT_SECRET = sb.client.secret;
+    try {
+      const { flow, credentials, debug } = await exampleFlow(sb, '01 - Scheduled pull.json', { clientId: '${GLOBUS_CLIENT_ID}', clientSecret: '${GLOBUS_CLIENT_SECRET}' });
+      await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+      const got = nextMessage(helper.getNode(debug[0]!));
+      inject(flow);
+      expect(((await got).payload as Node).status).toBe('pulled');
+    } finally {
+      for (const [k, v] of [['GLOBUS_CLIENT_ID', saved.id], ['GLOBUS_CLIENT_SECRET', saved.secret]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('a client without credentials fails the message with an error that names that client', async () => {
+    const saved = { id: process.env.GLOBUS_CLIENT_ID, secret: process.env.GLOBUS_CLIENT_SECRET };
+    delete process.env.GLOBUS_CLIENT_ID;
+    delete process.env.GLOBUS_CLIENT_SECRET;
+    try {
+      const { flow, credentials } = await exampleFlow(sb, '01 - Scheduled pull.json', { clientId: '', clientSecret: '' });
+      const client = flow.find((n) => n.type === 'sregistry-globus-client')!;
+      await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
+      const pull = helper.getNode(flow.find((n) => n.type === 'sregistry-pull')!.id as string) as HelperNode & { on(event: 'call:error', cb: (call: { firstArg: unknown }) => void): void };
+      const failed = new Promise<string>((ok) => pull.on('call:error', (call) => ok(String((call.firstArg as Error)?.message ?? call.firstArg))));
+      inject(flow);
+      const message = await failed;
+      expect(message).toContain(`The Globus client "${String(client.name)}" (${String(client.id)}) has no client id or secret`);
+      expect(message).toContain('${GLOBUS_CLIENT_ID}');
+    } finally {
+      for (const [k, v] of [['GLOBUS_CLIENT_ID', saved.id], ['GLOBUS_CLIENT_SECRET', saved.secret]] as const) if (v !== undefined) process.env[k] = v;
+    }
   });
 
   it('01 pulls the image on its trigger', async () => {

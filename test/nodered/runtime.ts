@@ -31,6 +31,8 @@ export interface NodeRedOptions {
   settings?: Record<string, unknown>;
   /** Start on this userDir, as a restart would (made and linked by an earlier start). */
   userDir?: string;
+  /** More environment for the Node-RED process (e.g. GLOBUS_CLIENT_ID, which `${GLOBUS_CLIENT_ID}` credentials read). */
+  env?: NodeJS.ProcessEnv;
 }
 
 async function freePort(): Promise<number> {
@@ -72,7 +74,7 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
   const red = require.resolve('node-red/red.js');
   const child: ChildProcess = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settingsFile], {
     cwd: userDir,
-    env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+    env: { ...process.env, ...options.env, NODE_RED_ENABLE_PROJECTS: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

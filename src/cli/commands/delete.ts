@@ -13,7 +13,7 @@ export const del: CommandSpec = {
     force: { type: 'boolean', short: 'f' },
   },
   optionHelp: [
-    { flag: '--dry-run', text: 'list the versions that would be deleted, delete nothing' },
+    { flag: '--dry-run', text: 'list the versions that would be deleted and whether their bytes go; delete nothing' },
     { flag: '-y, --yes', text: 'do not ask on a terminal before deleting' },
     { flag: '-f, --force', text: 'the same as --yes' },
   ],

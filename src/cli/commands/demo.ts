@@ -18,7 +18,9 @@ interface DemoCall {
   method: string;
   path: string;
   status: number;
-  request_id: string | null;
+  requestId: string | null;
+  /** Why a failed answer is expected here, when it is. */
+  expected?: string;
 }
 
 interface DemoStep {
@@ -46,6 +48,17 @@ export const demo: CommandSpec = {
   run: runDemo,
 };
 
+/**
+ * Failed answers the demo shows on purpose, said as such: the registry root is looked for
+ * before one exists, and Globus refuses a folder whose parent is missing, after which the
+ * core makes the folders one by one.
+ */
+function expectedFailure(call: DemoCall, step: string): string | undefined {
+  if (call.status === 404 && call.path.endsWith('/stat') && step.startsWith('looking for the registry root')) return 'no registry at this candidate root yet';
+  if (call.status === 502 && call.path.endsWith('/mkdir')) return 'Globus refuses a folder whose parent is missing; the core then makes each level';
+  return undefined;
+}
+
 async function runDemo(ctx: CommandContext) {
   const { output, signal } = ctx;
   const steps: DemoStep[] = [];
@@ -59,13 +72,19 @@ async function runDemo(ctx: CommandContext) {
     return current;
   };
   const onCall = (call: ApiCallLike) => {
-    const entry: DemoCall = { method: call.method, path: urlPath(call.url), status: call.status, request_id: call.requestId ?? null };
+    const entry: DemoCall = { method: call.method, path: urlPath(call.url), status: call.status, requestId: call.requestId ?? null };
+    const why = expectedFailure(entry, lastStep);
+    if (why) entry.expected = why;
     current?.calls.push(entry);
-    if (!output.mode.quiet) say(`      ${entry.method} ${entry.path} -> ${entry.status}`);
+    if (!output.mode.quiet) say(`      ${entry.method} ${entry.path} -> ${entry.status}${entry.expected ? `  (expected: ${entry.expected})` : ''}`);
   };
+  let lastStep = '';
   const onEvent = (event: RegistryEvent) => {
     if (event.type === 'call') onCall(event.call);
-    else if (!output.mode.quiet) say(`    - ${event.message}`);
+    else {
+      lastStep = event.message;
+      if (!output.mode.quiet) say(`    - ${event.message}`);
+    }
   };
   const show = (text: string) => say(text.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n'));
 
@@ -88,7 +107,7 @@ async function runDemo(ctx: CommandContext) {
     if (collection.root) await mkdir(collection.root, { recursive: true });
     output.redactor.add(client.secret);
     sandbox = await startSandbox({ world, dataDir });
-    step.result = { url: sandbox.url, personal_endpoint: personal.id, collection: collection.id, https_server: collection.httpsServer ?? null };
+    step.result = { url: sandbox.url, personalEndpoint: personal.id, collection: collection.id, httpsServer: collection.httpsServer ?? null };
     show(
       [
         `sandbox at ${sandbox.url} (temp folder ${tmp})`,
@@ -158,7 +177,20 @@ async function runDemo(ctx: CommandContext) {
     step.result = deleted;
     show(deletedText(deleted));
 
-    say('\nDone: the sandbox stops and its temp folder is removed.');
+    say(
+      [
+        '',
+        'Done: the sandbox stops and its temp folder is removed.',
+        '',
+        'What to try next:',
+        '  sregistry-globus sandbox                 a sandbox that stays up; it prints the GLOBUS_* variables to export',
+        '  sregistry-globus push ./my.sif globus://<collection id it printed>/lab/mine:v1',
+        '  sregistry-globus images                  the images recorded on this machine',
+        '  sregistry-globus --help                  every command; "sregistry-globus <command> --help" for one',
+        'With real Globus: register a confidential client, then "sregistry-globus doctor --probe globus://<collection>"',
+        '(README.md, "Using it with real Globus").',
+      ].join('\n'),
+    );
     return { json: { ok: true, steps }, text: '' };
   } catch (err) {
     if (signal.aborted && !(err instanceof SregistryError)) throw new SregistryError('ABORTED', 'The demo was interrupted', { cause: err });

@@ -11,8 +11,9 @@ export const get: CommandSpec = {
   description:
     'Looks up the newest local record of [collection/]name[:tag][@version] and prints its\n' +
     'file, or, for an image recorded without a file, its URL: one line and nothing else, as\n' +
-    "sregistry-cli's get, so that singularity run $(sregistry-globus get lab/app) works.",
-  examples: ['sregistry-globus get lab/app:v1', 'singularity run "$(sregistry-globus get lab/app)"'],
+    "sregistry-cli's get, for $(...). Without a tag it is latest, or the one tag recorded locally\n" +
+    'when there is no latest; several tags are an error that lists them (see images).',
+  examples: ['sregistry-globus get lab/app   # latest, or the only tag pulled', 'singularity run "$(sregistry-globus get lab/app:v1)"'],
   globus: false,
   registry: true,
   async run(ctx) {

@@ -8,7 +8,10 @@ export const inspect: CommandSpec = {
   positionals: [{ name: 'ref', required: true }],
   options: {},
   optionHelp: [],
-  description: 'Reads the local records for [collection/]name[:tag][@version]; the newest record when several match.',
+  description:
+    'Reads the local records for [collection/]name[:tag][@version]; the newest record when several match.\n' +
+    'Without a tag it is latest, or the one tag recorded locally when there is no latest (without a\n' +
+    'collection: library, or the one collection with that name); several are an error that lists them.',
   examples: ['sregistry-globus inspect library/lolcow:latest', 'sregistry-globus inspect lolcow --json'],
   globus: false,
   registry: true,

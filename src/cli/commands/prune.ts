@@ -20,7 +20,7 @@ export const prune: CommandSpec = {
   options: { keep: { type: 'string' }, 'dry-run': { type: 'boolean' }, grace: { type: 'string' } },
   optionHelp: [
     { flag: '--keep N', text: 'versions kept per name besides those a tag names (required; 0 keeps only those)' },
-    { flag: '--dry-run', text: 'list what would be deleted, delete nothing' },
+    { flag: '--dry-run', text: 'list what would be deleted and kept, and why; delete nothing' },
     { flag: '--grace HOURS', text: `image files no manifest names and dead uploads go only once this old (default ${DEFAULT_GRACE_HOURS}, at least 1)` },
   ],
   description:
@@ -44,6 +44,6 @@ export const prune: CommandSpec = {
       ...(graceHours !== undefined ? { graceHours } : {}),
       signal: ctx.signal,
     });
-    return { json: result, text: prunedText(result) };
+    return { json: result, text: prunedText(result, keep) };
   },
 };

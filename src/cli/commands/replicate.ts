@@ -16,7 +16,7 @@ export const replicate: CommandSpec = {
     'same collection and name, with one Globus Transfer task between the two collections: the bytes never pass\n' +
     'through this machine, checksums are verified, versions and manifests already there are skipped, and the\n' +
     "manifests appear last, so a reader at the other site never sees a tag before its version is whole.",
-  examples: ['sregistry-globus replicate globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow globus://9f1b2c3d-0000-4000-8000-000000000002'],
+  examples: ['sregistry-globus replicate globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow globus://hpc-site-registry'],
   globus: true,
   registry: true,
   async run(ctx) {

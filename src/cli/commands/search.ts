@@ -17,6 +17,6 @@ export const search: CommandSpec = {
     const query = ctx.positionals[0];
     const endpoint = typeof ctx.values.endpoint === 'string' ? ctx.values.endpoint : undefined;
     const hits = await ctx.registry().search(query, { signal: ctx.signal, ...(endpoint !== undefined ? { endpoint } : {}) });
-    return { json: { hits }, text: searchTable(hits), rows: searchRows(hits) };
+    return { json: { hits }, text: searchTable(hits, query, endpoint), rows: searchRows(hits) };
   },
 };

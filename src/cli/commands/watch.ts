@@ -1,6 +1,7 @@
 import { DEFAULT_WATCH_INTERVAL_MS, MIN_WATCH_INTERVAL_MS, loadWatchState, saveWatchState, type WatchEvent } from '../../index.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, errorLine } from '../errors.js';
+import { formatTime } from '../output.js';
 
 const MIN_SECONDS = MIN_WATCH_INTERVAL_MS / 1000;
 
@@ -43,7 +44,7 @@ export const watch: CommandSpec = {
     'goes on; Ctrl-C stops it (exit 130).',
   examples: [
     'sregistry-globus watch globus://lab-registry/lab/analysis:latest --pull --state ~/.sregistry-watch.json',
-    'sregistry-globus watch globus://lab-registry/lab --interval 300 | while read -r line; do echo "$line" | jq -r .uri; done',
+    'sregistry-globus watch globus://lab-registry/lab --interval 300 | jq --unbuffered -r .uri',
   ],
   globus: true,
   registry: true,
@@ -64,22 +65,34 @@ export const watch: CommandSpec = {
     if (state === undefined) ctx.output.step(`watching ${target} every ${intervalMs / 1000} s (versions there now are ${ctx.values['from-start'] ? 'reported' : 'not reported'})`);
     else ctx.output.step(`watching ${target} every ${intervalMs / 1000} s, from the state in ${stateFile}`);
     let failed = false;
+    const tally = { checks: 0, found: 0 };
     for await (const event of running) {
-      show(ctx, event, target, once);
+      show(ctx, event, target, once, tally);
       if (event.type === 'error') failed = true;
       // Saved after the line is out: a crash in between reports that version again, never loses it.
       if (stateFile !== undefined && event.type !== 'error') await saveWatchState(stateFile, event.state);
     }
+    ctx.output.clearStatus();
     const exitCode = ctx.signal.aborted ? EXIT_INTERRUPTED : once && failed ? EXIT_FAILED : EXIT_OK;
     return { json: null, text: '', handled: true, exitCode };
   },
 };
 
-function show(ctx: CommandContext, event: WatchEvent, target: string, once: boolean): void {
+/**
+ * Versions on stdout, errors on stderr; each check is a line on stderr, except on a
+ * terminal, where one status line is updated in place (the version lines and errors are
+ * written above it).
+ */
+function show(ctx: CommandContext, event: WatchEvent, target: string, once: boolean, tally: { checks: number; found: number }): void {
   if (event.type === 'version') ctx.output.jsonLine(event.version);
   else if (event.type === 'error') ctx.output.line(`${errorLine(event.error, `watch ${target}`)}${once ? '' : '; watching goes on'}`);
   else {
+    tally.checks++;
+    tally.found += event.found;
     const failed = event.failed ? `, ${plural(event.failed, 'folder')} failed` : '';
-    ctx.output.step(`checked ${plural(event.folders, 'folder')}: ${plural(event.found, 'new version')}${failed}`);
+    if (ctx.streams.stderrIsTTY && ctx.output.showsProgress && !once) {
+      const at = formatTime(Date.now());
+      ctx.output.status(`watching: ${plural(tally.checks, 'check')}, the last at ${at} (${plural(event.folders, 'folder')}${failed}); ${plural(tally.found, 'new version')} so far`);
+    } else ctx.output.step(`checked ${plural(event.folders, 'folder')}: ${plural(event.found, 'new version')}${failed}`);
   }
 }

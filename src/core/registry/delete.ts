@@ -45,8 +45,13 @@ export async function deleteImage(session: Session, uriText: string, opts: Delet
   const paths = [...names].sort().map((n) => joinInsideRoot(root, ref.collection, ref.name, n));
   const targets: VersionedRef[] = [...versions].sort().map((version) => ({ ...ref, version }));
   const uris = targets.map((t) => formatGlobusUri({ endpoint: ep.id, ref: t }));
-  if (opts.dryRun) return { deleted: uris, dryRun: true };
+  const imageFiles = targets.map(({ version }) => {
+    const deleted = index.files.some((f) => f.version === version && names.has(f.name));
+    const keptFor = deleted ? [] : [...new Set(index.manifests.filter((m) => m.version === version && !names.has(m.name)).map((m) => m.tag))].sort();
+    return { version, deleted, keptFor };
+  });
+  if (opts.dryRun) return { deleted: uris, imageFiles, dryRun: true };
   session.step(`deleting ${targets.length} version${targets.length > 1 ? 's' : ''} of ${ref.collection}/${ref.name}:${ref.tag}`);
   const taskId = await deleteAndWait({ session, ...(signal ? { signal } : {}), image: shown }, ep.id, paths, `sregistry delete ${shown}`);
-  return { deleted: uris, taskId };
+  return { deleted: uris, imageFiles, taskId };
 }

@@ -9,7 +9,7 @@ import type { Records } from '../records.js';
 import { readSif } from '../sif.js';
 import { createTempFile, discardTemp, publishTemp, storagePath } from '../storage.js';
 import { assertSharedName, formatReference } from '../uri.js';
-import { hashFile } from './file-facts.js';
+import { hashFile, localFileSize } from './file-facts.js';
 import { localRef, toLocalImage } from './local-records.js';
 import type { LocalImage, RemoveResult } from './types.js';
 
@@ -22,6 +22,8 @@ const insideFolder = (folder: string, file: string): boolean => {
 export async function addLocal(records: Records, storage: string, file: string, refText: string): Promise<LocalImage> {
   const ref = localRef(refText);
   assertSharedName(ref);
+  // A missing file or a folder is said plainly (NOT_FOUND / INVALID_INPUT), not as the read's errno.
+  await localFileSize(file);
   const { sha256, size } = await hashFile(file);
   if (ref.version !== undefined && ref.version !== sha256) {
     throw new SregistryError('CHECKSUM_MISMATCH', `${file} has the SHA-256 ${sha256}, not the version ${ref.version} given: leave out @<version> (add takes the file's own)`);

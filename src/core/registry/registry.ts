@@ -12,7 +12,7 @@ import { push } from './push/index.js';
 import { record, resolve } from './record.js';
 import { replicate } from './replicate.js';
 import { webAppUrl } from '../layout.js';
-import { assertSharedName, parseImageUri } from '../uri.js';
+import { assertSharedName, caseFoldNote, parseImageUri } from '../uri.js';
 import { search } from './search.js';
 import { Session, withCallHooks } from './session.js';
 import { Watch, type WatchOptions } from './watch.js';
@@ -88,7 +88,13 @@ export class Registry {
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
     // Records are shared with sregistry-cli: a name it would read as another image is refused before any work.
     assertSharedName(parseImageUri(uri, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]').ref, opts.tags ?? []);
-    return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
+    const folded = caseFoldNote([uri, ...(opts.tags ?? [])]);
+    return (
+      await this.#run(opts, (s, signal) => {
+        if (folded) s.notice(`pushing ${folded}`);
+        return push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) });
+      })
+    ).map(withWebUrl);
   }
 
   async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
@@ -179,7 +185,9 @@ export class Registry {
   }
 
   /** Copies a local image file into storage and records it under `[collection/]name[:tag]` (sregistry-cli's add). */
-  async add(file: string, ref: string): Promise<LocalImage> {
+  async add(file: string, ref: string, opts: Pick<CallOptions, 'onEvent'> = {}): Promise<LocalImage> {
+    const folded = caseFoldNote([ref]);
+    if (folded) for (const listener of [this.options.onEvent, opts.onEvent]) listener?.({ type: 'notice', message: `adding ${folded}` });
     return addLocal(this.#records(), this.#resolved.storage, file, ref);
   }
 

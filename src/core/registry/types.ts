@@ -237,8 +237,13 @@ export interface ReplicateResult {
 }
 
 export interface DeleteResult {
-  /** The versions deleted (or, with dryRun, that would be): image file and manifest each. */
+  /** The versions deleted (or, with dryRun, that would be): their manifests under this tag, and the image files below. */
   deleted: string[];
+  /**
+   * What happens to the bytes of each of those versions: its image file goes with the
+   * tag (`deleted`), or stays because other tags still name it (`keptFor`).
+   */
+  imageFiles: Array<{ version: string; deleted: boolean; keptFor: string[] }>;
   taskId?: string;
   /** Set when nothing was deleted because dryRun was asked for. */
   dryRun?: boolean;
