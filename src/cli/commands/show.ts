@@ -1,5 +1,6 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
 import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
+import { displayLine } from '../../index.js';
 import { formatBytes, shortVersion, table } from '../output.js';
 
 export function imageTable(results: ImageResult[]): string {
@@ -24,7 +25,8 @@ export function imageDetails(r: ImageResult): string {
   if (r.transport) lines.push(`  via:      ${r.transport}${r.taskId ? ` (task ${r.taskId})` : ''}`);
   if (r.created) lines.push(`  created:  ${r.created}`);
   for (const [k, v] of Object.entries(r.labels ?? {})) lines.push(`  label:    ${k}=${v}`);
-  return lines.join('\n') + '\n';
+  // Labels, paths and times come from a registry: each field shows escaped, on its line.
+  return lines.map(displayLine).join('\n') + '\n';
 }
 
 export function searchTable(hits: SearchHit[]): string {
@@ -94,7 +96,8 @@ export function localDetails(i: LocalImage): string {
     `  created:  ${i.createdAt ?? '-'}`,
   ];
   if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
-  return lines.join('\n') + '\n';
+  // The manifest came from a registry: JSON escapes C0 controls, not C1 or bidi controls.
+  return lines.map(displayLine).join('\n') + '\n';
 }
 
 /** `-F unix` records. Images: status, collection/name:tag, version, size, local file, uri. */
