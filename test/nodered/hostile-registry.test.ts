@@ -132,7 +132,8 @@ describe('sregistry nodes against a hostile registry', () => {
     await load({ type: 'sregistry-record', image: 'lab/none:latest', endpoint: hostileId });
     const statuses = recordStatuses(helper.getNode('op'));
     const error = await fails({});
-    expect(error.code).toBe('NOT_FOUND');
+    // No registry there yet: the message names the collection by its display name.
+    expect(error.code).toBe('NO_REGISTRY');
     expect(error.message).toContain('lab\\x1b]0;pwned\\x07\\x1b[2J\\u{202e}evil');
     expect(RAW_CONTROL.test(error.message)).toBe(false);
     expect(RAW_CONTROL.test(statuses.at(-1)?.text ?? '')).toBe(false);
