@@ -79,6 +79,15 @@ describe('action against a hostile registry', () => {
     countHostile('a manifest planted with a future stamp to pin a tag', 'Action');
   });
 
+  it('refuses auth-url and transfer-url over plain http to a name under .localhost, in one ::error:: line', async () => {
+    const job = await newJob();
+    const run = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/app', 'auth-url': 'http://registry.localhost:9', 'transfer-url': 'http://registry.localhost:9' }) });
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*INSECURE_URL/);
+    countHostile('plain http to a name under .localhost', 'Action');
+  });
+
   it("a collection's display name and image labels with escapes never reach the log raw", async () => {
     const job = await newJob();
     await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: Buffer.from('labels '.repeat(300)), labels: { title: '\u001b]0;owned\u0007', bidi: 'a\u202eb', csi: '\u009b2J' } });

@@ -243,6 +243,13 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     countHostile('manifest labels with terminal escapes', 'CLI');
   });
 
+  it('refuses plain http to a name under .localhost before any request (DNS could answer it with any address)', async () => {
+    const run = await cli.run(['search', 'x'], { ...env, GLOBUS_SDK_SERVICE_URL_AUTH: 'http://registry.localhost:9/', GLOBUS_SDK_SERVICE_URL_TRANSFER: 'http://registry.localhost:9/' });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*\[INSECURE_URL\]$/);
+    countHostile('plain http to a name under .localhost', 'CLI');
+  });
+
   it("an endpoint's display name with escapes comes out escaped in doctor's endpoint row and in search", async () => {
     const doctor = await cli.run(['doctor', `globus://${hostileEndpoint}`]);
     expect(RAW_CONTROL.test(doctor.stdout)).toBe(false);

@@ -41,11 +41,11 @@ describe('sregistry nodes against a hostile registry', () => {
 
   const remoteFolder = (c: string, n: string): string => join(sb.collection.root!, 'shub', c, n);
 
-  async function load(node: Msg): Promise<void> {
+  async function load(node: Msg, client: Msg = {}): Promise<void> {
     await helper.load(
       [...sregistryNodes, catchNode],
       [
-        clientConfig(sb),
+        clientConfig(sb, client),
         { id: 'op', client: CLIENT_ID, wires: [['out']], ...node },
         { id: 'out', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
@@ -126,6 +126,14 @@ describe('sregistry nodes against a hostile registry', () => {
     const recorded = (await succeeds({})).payload as Msg;
     expect(recorded.version).toBe(await fileSha256(later));
     countHostile('a manifest planted with a future stamp to pin a tag', 'Node-RED');
+  });
+
+  it('a client config with plain http to a name under .localhost is refused before any request', async () => {
+    await load({ type: 'sregistry-record', image: 'lab/app:latest' }, { authUrl: 'http://registry.localhost:9/', transferUrl: 'http://registry.localhost:9/' });
+    const error = await fails({});
+    expect(error.code).toBe('INSECURE_URL');
+    expect(error.message).toContain('a name under .localhost may be answered by DNS');
+    countHostile('plain http to a name under .localhost', 'Node-RED');
   });
 
   it("an endpoint's display name with escapes stays escaped in the error and the status", async () => {

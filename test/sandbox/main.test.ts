@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { watchChild, type WatchedChild } from '../support/child.js';
 import { main, type ReadyLine } from '../../src/sandbox/main.js';
 import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
+import { countHostile } from '../reliability/ledger.js';
 
 // Runs the built start command (lib/ is built by `npm test` before the tests run).
 const BIN = fileURLToPath(new URL('../../bin/sandbox.js', import.meta.url));
@@ -118,6 +119,7 @@ describe('sandbox start command', () => {
       expect(await ls(tmp)).toMatchObject({ status: 403 });
       expect(await ls(data)).toMatchObject({ status: 403 });
       expect(await ls(shared)).toMatchObject({ status: 200 });
+      countHostile('a default sandbox asked for the home and temp folders', 'sandbox');
     } finally {
       started.child.kill('SIGTERM');
       expect((await started.exited).code).toBe(0);

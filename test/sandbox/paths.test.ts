@@ -6,6 +6,7 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { httpsToken, transferToken } from '../support/tokens.js';
 import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
 import type { SandboxEndpoint } from '../../src/sandbox/model.js';
+import { countHostile } from '../reliability/ledger.js';
 
 type Json = Record<string, unknown>;
 type Answer = { status: number; code: unknown };
@@ -176,6 +177,7 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     expect(await https.text()).not.toContain('owner only');
     // The owner still follows its own links.
     expect((await get('stat', '/shared/key-link')).status).toBe(200);
+    countHostile('a link inside a collection towards a folder the caller may not reach', 'sandbox');
   });
 
   it('keeps clients without a permission out: 404 where they cannot see, 403 on a public endpoint', async () => {

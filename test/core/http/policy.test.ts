@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { abortableSleep, assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
 import { SregistryError } from '../../../src/core/errors.js';
+import { countHostile } from '../../reliability/ledger.js';
 
 describe('retry policy pieces', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -71,6 +72,7 @@ describe('secure URLs', () => {
     // Names under .localhost may be answered by DNS (Node does not pin them to loopback as curl does).
     expect(isLoopbackHost('evil.localhost')).toBe(false);
     expect(assertSecureUrl('http://localhost./').hostname).toBe('localhost.');
+    countHostile('plain http to a name under .localhost', 'core');
   });
 });
 
