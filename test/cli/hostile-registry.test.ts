@@ -125,6 +125,8 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/stamped more than 5 minutes ahead .*set this machine's clock right.*\[CONFLICT\]$/m);
+    // Its manifest is not left behind for readers to skip and doctor to report.
+    expect((await readdir(folder('shub', 'lab', 'clock'))).filter((f) => f.endsWith('.json'))).toEqual([]);
 
     const right = await image();
     const push = await cli.run(['push', right.file, remote('lab/clock:latest'), '--json']);

@@ -40,6 +40,6 @@ export async function push(session: Session, file: string, uriText: string, opts
     throw err;
   }
   await staging.sweep(staleUploads(folder, entries ?? [], Date.now()));
-  await readBackTags(target, folder, results);
+  await readBackTags(target, staging, folder, results);
   return results;
 }

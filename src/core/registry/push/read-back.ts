@@ -5,12 +5,14 @@
  * that its manifest is future-stamped and ignored: either way "pushed" would be untrue.
  */
 import { SregistryError } from '../../errors.js';
+import { joinInsideRoot } from '../../layout.js';
 import { newestVersion, readFolder, versionsOf, type ListingEntry } from '../../versions.js';
 import { listFolder } from '../listing.js';
 import type { ImageResult } from '../types.js';
 import type { PushTarget } from './plan.js';
+import type { Staging } from './staging.js';
 
-export async function readBackTags(target: PushTarget, folder: string, results: readonly ImageResult[]): Promise<void> {
+export async function readBackTags(target: PushTarget, staging: Staging, folder: string, results: readonly ImageResult[]): Promise<void> {
   const { session } = target;
   if (!results.some((r) => r.status === 'pushed')) return;
   session.step(`reading back ${folder}`);
@@ -23,9 +25,11 @@ export async function readBackTags(target: PushTarget, folder: string, results: 
     const shown = `${target.ref.collection}/${target.ref.name}:${r.tag}`;
     const own = index.manifests.find((m) => m.tag === r.tag && m.version === r.version && m.future);
     if (own) {
+      // Ignored by every reader anyway: not left behind for doctor to report.
+      await staging.removeQuietly([joinInsideRoot(target.root, target.ref.collection, target.ref.name, own.name)], 'future-stamped manifest');
       throw new SregistryError(
         'CONFLICT',
-        `${shown} was written as ${own.name}, stamped more than 5 minutes ahead of the time the server gave the file (this clock is ahead), so readers ignore it: set this machine's clock right (NTP) and push again`,
+        `${shown} was written as ${own.name}, stamped more than 5 minutes ahead of the time the server gave the file (this clock is ahead), so readers ignore it and it was removed: set this machine's clock right (NTP) and push again`,
       );
     }
     const what = winner ? `${winner.manifestName} (version ${winner.version})` : 'no complete version';
