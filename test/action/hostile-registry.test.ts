@@ -105,5 +105,6 @@ describe('action against a hostile registry', () => {
       expect(RAW_CONTROL.test(run.summary ?? '')).toBe(false);
     }
     countHostile('an endpoint display name with terminal escapes', 'Action');
+    countHostile('manifest labels with terminal escapes', 'Action');
   });
 });
