@@ -13,7 +13,7 @@ import { fileSha256 } from '../support/files.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { extraEndpoint } from '../support/worlds.js';
 import { countHostile } from '../reliability/ledger.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes } from './support.js';
+import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor } from './support.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -134,6 +134,18 @@ describe('sregistry nodes against a hostile registry', () => {
     expect(error.code).toBe('INSECURE_URL');
     expect(error.message).toContain('a name under .localhost may be answered by DNS');
     countHostile('plain http to a name under .localhost', 'Node-RED');
+  });
+
+  it("the watch node shows an endpoint's display name with escapes escaped, in its status and its error", async () => {
+    await load({ type: 'sregistry-watch', target: `globus://${hostileId}/lab/x`, interval: 1 });
+    const statuses = recordStatuses(helper.getNode('op'));
+    const caught = nextMessage(helper.getNode('caught'));
+    const error = (await caught).error as { message: string };
+    expect(error.message).toContain('lab\\x1b]0;pwned\\x07\\x1b[2J\\u{202e}evil');
+    expect(RAW_CONTROL.test(error.message)).toBe(false);
+    await waitFor(() => statuses.some((st) => st.fill === 'red' || st.fill === 'yellow'), 20000, 'an error status');
+    for (const st of statuses) expect(RAW_CONTROL.test(st.text ?? '')).toBe(false);
+    countHostile('an endpoint display name with terminal escapes', 'Node-RED');
   });
 
   it("an endpoint's display name with escapes stays escaped in the error and the status", async () => {
