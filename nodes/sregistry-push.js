@@ -5,7 +5,30 @@
  * never pushed as a file name.
  */
 'use strict';
+const { realpath } = require('node:fs/promises');
+const { isAbsolute, relative, resolve, sep } = require('node:path');
 const { setupOperationNode, msgString, imageUri } = require('./shared/operation-node.js');
+
+/**
+ * The node's Folder setting: a file from msg.filename or msg.payload must lie inside it,
+ * judged on real paths (symlinks resolved), so a message cannot push /etc/shadow.
+ */
+async function checkInFolder(node, folder, file) {
+  const real = async (p, what) => {
+    try {
+      return await realpath(p);
+    } catch (err) {
+      throw new Error(`${node.type}: cannot find ${what} ${p} (${err.code || err.message})`);
+    }
+  };
+  const base = await real(resolve(folder), 'the Folder');
+  const target = await real(resolve(base, file), 'the file');
+  const rel = relative(base, target);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    throw new Error(`${node.type}: ${file} is outside the node's Folder ${folder}: only files inside it may be pushed; move the file there or change the Folder`);
+  }
+  return target;
+}
 
 /** Tags from msg.tags (an array, or a list in text) or the node's list, in the core's one tag grammar. */
 function tagList(core, value) {
@@ -22,16 +45,20 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'pushing',
-      run: ({ node, registry, core, msg, call }) => {
+      run: async ({ node, registry, core, msg, call }) => {
         const fromPayload = config.payloadIsPath === true && typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined;
-        const file = fromPayload || msgString(msg, 'filename') || (config.file || '').trim();
+        const fromMsg = fromPayload || msgString(msg, 'filename');
+        let file = fromMsg || (config.file || '').trim();
         if (!file) {
           throw new Error(`${node.type}: no file to push: set msg.filename to its path (a Write File node does), or set a File in the node`);
         }
+        const folder = (config.folder || '').trim();
+        if (fromMsg && folder) file = await checkInFolder(node, folder, fromMsg);
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
         const tags = tagList(core, msg.tags !== undefined ? msg.tags : config.tags);
         const source = sourceInfo(msg.source);
-        return registry.push(file, uri, { ...call, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}) });
+        const anyFile = config.anyFile === true;
+        return registry.push(file, uri, { ...call, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}), ...(anyFile ? { anyFile } : {}) });
       },
       doneText: (results) => {
         const first = results[0];

@@ -52,7 +52,7 @@ module.exports = function register(RED) {
 
     /** An error as a node shows it: the client secret and tokens taken out, the core's code kept for Catch nodes. */
     function cleanError(core, err) {
-      const out = new Error(node.client.redact(core, err && err.message ? err.message : String(err)));
+      const out = new Error(core.displayLine(node.client.redact(core, err && err.message ? err.message : String(err))));
       if (err && typeof err.code === 'string') out.code = err.code;
       return out;
     }

@@ -53,7 +53,7 @@ class ReliabilityReporter {
         for (const line of readFileSync(join(LEDGER, name), 'utf8').split('\n')) if (line) entries.push(JSON.parse(line));
       }
     }
-    const totals = { faults: {}, faultTests: {}, kills: {}, concurrent: {}, properties: {}, secrets: {}, counted: 0, dropped: 0 };
+    const totals = { faults: {}, faultTests: {}, kills: {}, concurrent: {}, properties: {}, hostile: {}, secrets: {}, counted: 0, dropped: 0 };
     const faultTests = {};
     for (const e of entries) {
       const key = `${relative(ROOT, e.testPath)}\u0000${e.test}`;
@@ -79,6 +79,9 @@ class ReliabilityReporter {
         }
         case 'property':
           add(totals.properties, e.property, e.runs);
+          break;
+        case 'hostile':
+          add(totals.hostile, `${e.case}\u0000${e.frontEnd}`, 1);
           break;
         case 'secrets': {
           const s = (totals.secrets[e.scope] ||= { files: 0, bytes: 0, hits: 0, scans: 0 });

@@ -81,6 +81,23 @@ put(
 put('## Bad inputs tried', '', 'Property-based runs (fast-check): each run is one generated hostile input that had to give a typed error or a safe result.', '');
 put(table(['property', 'runs'], Object.entries(run.properties).map(([p, r]) => [p, n(r)])), '', `${n(Object.values(run.properties).reduce((s, x) => s + x, 0))} generated inputs in all.`, '');
 
+const hostile = new Map();
+for (const [k, count] of Object.entries(run.hostile ?? {})) {
+  const [what, frontEnd] = split(k);
+  if (!hostile.has(what)) hostile.set(what, []);
+  hostile.get(what).push(`${frontEnd} ×${count}`);
+}
+put(
+  'Hostile registries and servers: each case is something a co-writer of a registry, a wrong clock or a hostile server',
+  'can do, met through a front end and answered safely (the tag still names the last push, the text shows escaped, the',
+  'file is refused, the path stays closed).',
+  '',
+  table(['case', 'front ends (tests passed)'], [...hostile].sort((a, b) => a[0].localeCompare(b[0])).map(([what, fronts]) => [what, fronts.sort().join(', ')])),
+  '',
+  `${n(hostile.size)} hostile cases, ${n(Object.values(run.hostile ?? {}).reduce((s, x) => s + x, 0))} (case, front end) tests in all.`,
+  '',
+);
+
 put(
   '## Secrets scanned',
   '',

@@ -36,6 +36,8 @@ export interface ActionInputs {
   pullTo: string;
   cache: boolean;
   ifNoFilesFound: IfNoFilesFound;
+  /** push: also files without the SIF magic (legacy images). */
+  anyFile: boolean;
   authUrl?: string;
   transferUrl?: string;
   /** push: prune each pushed name afterwards, keeping this many of its newest versions (and every tagged one). */
@@ -179,6 +181,7 @@ export function readInputs(read: InputSource): ActionInputs {
     pullTo: read('pull-to') || 'images',
     cache: boolean(read, 'cache', false),
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
+    anyFile: boolean(read, 'any-file', false),
     replicateTo: replicateToInput(read),
   };
   const limit = timeout(read);

@@ -133,12 +133,13 @@ export class Output {
 
 /**
  * `-F unix`: one record per line, fields separated by one tab, for `cut`, `read` and
- * `while read`. A tab, newline or backslash inside a field is written `\t`, `\n`, `\\`
- * so a record stays one line; an absent value is an empty field.
+ * `while read`. A backslash inside a field is written `\\`, then every control or
+ * reordering character as `displayLine` writes it (`\t`, `\n`, `\x1b`, `\u{202e}`), so a
+ * record stays one line and nothing in it drives the terminal; an absent value is an
+ * empty field.
  */
 export function unixLines(rows: Array<Array<string | number | null | undefined>>): string {
-  const field = (v: string | number | null | undefined): string =>
-    v === null || v === undefined ? '' : String(v).replace(/[\\\t\n\r]/g, (c) => (c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\\\'));
+  const field = (v: string | number | null | undefined): string => (v === null || v === undefined ? '' : displayLine(String(v).replace(/\\/g, '\\\\')));
   return rows.map((r) => r.map(field).join('\t')).join('\n') + (rows.length > 0 ? '\n' : '');
 }
 

@@ -355,3 +355,34 @@ export async function writeSif(path: string, options: WriteSifOptions): Promise<
     await fh.close();
   }
 }
+
+/**
+ * What a file is, judged from its first bytes, for the push's check: `sif` when it carries
+ * the SIF magic at offset 32, otherwise `kind` says what it looks like instead.
+ */
+export async function sniffImageFile(path: string): Promise<{ sif: boolean; kind: string }> {
+  let head: Buffer | undefined;
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    const buf = Buffer.alloc(HEADER_SIZE);
+    const { bytesRead } = await fh.read(buf, 0, HEADER_SIZE, 0);
+    head = buf.subarray(0, bytesRead);
+  } catch (err) {
+    throw new SregistryError('LOCAL_IO', `Cannot read image file ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await fh?.close();
+  }
+  if (head.length >= 42 && head.toString('latin1', 32, 42) === `${SIF_MAGIC}\0`) return { sif: true, kind: 'a SIF image' };
+  return { sif: false, kind: nonSifKind(head) };
+}
+
+function nonSifKind(head: Buffer): string {
+  if (head.length === 0) return 'an empty file';
+  if (head.toString('latin1', 0, 4) === 'hsqs') return 'a squashfs image (a legacy Singularity .simg)';
+  // A legacy image starts with a launch line and carries its file system after it.
+  if (head.toString('latin1', 0, 2) === '#!') return 'a script or a legacy Singularity image with a launch line';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'a gzip file';
+  const text = head.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b !== 0x7f));
+  return text ? 'a text file' : 'a file without the SIF magic';
+}

@@ -43,7 +43,23 @@ export interface TagManifestEntry extends TagVersion {
   published?: number;
   size?: number;
   lastModified?: number;
+  /**
+   * Layout 2: stamped later than the server says the file arrived, by more than
+   * STAMP_SKEW_MS (a writer's clock ahead, or a planted name). Resolution ignores it;
+   * doctor lists it; delete and prune remove it.
+   */
+  future?: boolean;
 }
+
+/**
+ * How far a manifest's stamp (the writer's clock) may run ahead of the time the server
+ * gave the file before the manifest is taken as future-stamped and ignored.
+ */
+export const STAMP_SKEW_MS = 5 * 60 * 1000;
+
+/** Whether a layout-2 manifest stamped `published` and written at server time `lastModified` is stamped in the future. */
+export const isFutureStamp = (published: number, lastModified: number | undefined): boolean =>
+  lastModified !== undefined && published > lastModified + STAMP_SKEW_MS;
 
 /** What one image folder holds. */
 export interface FolderIndex {
@@ -97,7 +113,8 @@ export function readFolder(entries: readonly ListingEntry[]): FolderIndex {
     }
     const m2 = parseTagManifestName(e.name);
     if (m2) {
-      manifests.push({ tag: m2.tag, version: m2.version, name: e.name, layout: 2, stamp: m2.stamp, published: m2.published, ...facts });
+      const future = isFutureStamp(m2.published, lm);
+      manifests.push({ tag: m2.tag, version: m2.version, name: e.name, layout: 2, stamp: m2.stamp, published: m2.published, ...facts, ...(future ? { future } : {}) });
       continue;
     }
     const i1 = parseImageFileName(e.name);
@@ -116,14 +133,20 @@ export function indexListing(entries: readonly ListingEntry[]): ImageVersionEntr
   return versionsOf(readFolder(entries));
 }
 
+/** The manifests resolution may use: all but the future-stamped ones. */
+export const trustedManifests = (index: FolderIndex): TagManifestEntry[] => index.manifests.filter((m) => !m.future);
+
+/** The future-stamped manifests of a folder (see STAMP_SKEW_MS). */
+export const futureManifests = (index: FolderIndex): TagManifestEntry[] => index.manifests.filter((m) => m.future === true);
+
 export function versionsOf(index: FolderIndex): ImageVersionEntry[] {
   const out: ImageVersionEntry[] = [];
   const layout1 = new Map<string, TagManifestEntry>();
   const newest2 = new Map<string, TagManifestEntry>();
-  for (const m of index.manifests) {
+  for (const m of trustedManifests(index)) {
     const key = `${m.tag}@${m.version}`;
     if (m.layout === 1) layout1.set(key, m);
-    else if (!newest2.has(key) || m.stamp! > newest2.get(key)!.stamp!) newest2.set(key, m);
+    else if (!newest2.has(key) || compareManifests(m, newest2.get(key)!) > 0) newest2.set(key, m);
   }
   const files2 = new Map(index.files.filter((f) => f.layout === 2).map((f) => [f.version, f]));
   for (const f of index.files) {
@@ -153,10 +176,11 @@ function entry(tag: string, version: string, layout: Layout, imageName: string, 
 
 /**
  * The newest complete version of `tag` (complete = its manifest exists, and in layout 2 the
- * version file it names). Newest is judged by when the tag came to name it (layout 2: the
- * stamp in the manifest's name, which survives copies; layout 1: the manifest's time, as it
- * is written last), then the image's time, then the version text so the choice is stable
- * when times tie.
+ * version file it names; future-stamped manifests do not count). Newest is judged by the
+ * server's clock, never a writer's: the manifest's `last_modified` (the time the server
+ * gave the file; Globus lists it to the second), then, within the same second, the stamp
+ * in its name (layout 2), then the image's time, then the version text so the choice is
+ * stable when everything ties.
  */
 export function newestVersion(entries: readonly ImageVersionEntry[], tag: string): ImageVersionEntry | undefined {
   let best: ImageVersionEntry | undefined;
@@ -187,10 +211,25 @@ export function currentVersions(entries: readonly ImageVersionEntry[]): Map<stri
   return out;
 }
 
-function compareEntries(a: ImageVersionEntry, b: ImageVersionEntry): number {
-  const t = (a.published ?? a.manifestLastModified ?? a.lastModified ?? -Infinity) - (b.published ?? b.manifestLastModified ?? b.lastModified ?? -Infinity);
-  if (t !== 0 && !Number.isNaN(t)) return t;
-  const u = (a.lastModified ?? -Infinity) - (b.lastModified ?? -Infinity);
-  if (u !== 0 && !Number.isNaN(u)) return u;
-  return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
+/** `a - b` of two optional times, missing ones first; 0 when both are missing. */
+function byTime(a: number | undefined, b: number | undefined): number {
+  const d = (a ?? -Infinity) - (b ?? -Infinity);
+  return Number.isNaN(d) ? 0 : d;
 }
+
+/** Two manifests of one tag and version: the server's time, then the stamp. */
+function compareManifests(a: TagManifestEntry, b: TagManifestEntry): number {
+  return byTime(a.lastModified ?? a.published, b.lastModified ?? b.published) || byTime(a.published, b.published) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+function compareEntries(a: ImageVersionEntry, b: ImageVersionEntry): number {
+  return (
+    byTime(a.manifestLastModified ?? a.published ?? a.lastModified, b.manifestLastModified ?? b.published ?? b.lastModified) ||
+    byTime(a.published, b.published) ||
+    byTime(a.lastModified, b.lastModified) ||
+    (a.version < b.version ? -1 : a.version > b.version ? 1 : 0)
+  );
+}
+
+/** Orders two entries as resolution does (oldest first): server time, then stamp, then image time, then version. */
+export const compareByArrival = compareEntries;

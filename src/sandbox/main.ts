@@ -1,5 +1,5 @@
 /** `npm run sandbox` / `node bin/sandbox.js`: start the Globus sandbox and run until SIGINT/SIGTERM. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,10 @@ all on 127.0.0.1, with endpoints that are folders on this machine.
 
 Options:
   --data DIR     folder for the sandbox's files and sandbox.json (ids and secrets are
-                 kept there across restarts); default: a new temp folder, removed on exit
+                 kept there across restarts; created 0700); default: a new temp folder,
+                 removed on exit
+  --share DIR    a folder of this machine the personal endpoint may reach, read-write
+                 (repeatable); by default it reaches only <data>/personal
   --config FILE  JSON world: clients, endpoints, permissions, token_lifetime
                  (see docs/sandbox.md)
   --port N       port of the Auth + Transfer origin (default: any free port)
@@ -67,6 +70,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       allowPositionals: false,
       options: {
         data: { type: 'string' },
+        share: { type: 'string', multiple: true },
         config: { type: 'string' },
         port: { type: 'string' },
         'request-log': { type: 'string' },
@@ -96,13 +100,32 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     bounds[key] = Number(value);
   }
 
+  // Shared folders by their real paths: the endpoint's paths are this machine's, links resolved.
+  const shared: string[] = [];
+  for (const folder of args.share ?? []) {
+    try {
+      const real = await realpath(resolve(folder));
+      if (!(await stat(real)).isDirectory()) return fail(`--share ${folder} is not a folder`, 2);
+      shared.push(real);
+    } catch {
+      return fail(`--share ${folder}: no such folder; create it first or leave the flag out`, 2);
+    }
+  }
+
   const ephemeral = args.data === undefined;
-  const dataDir = args.data !== undefined ? resolve(args.data) : await mkdtemp(join(tmpdir(), 'globus-sandbox-'));
+  let dataDir: string;
+  if (args.data !== undefined) {
+    dataDir = resolve(args.data);
+    // It holds the client secret (sandbox.json) and what clients write: for this user only.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  } else {
+    dataDir = await mkdtemp(join(tmpdir(), 'globus-sandbox-'));
+  }
   const cleanup = () => (ephemeral ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
 
   let running: RunningSandbox;
   try {
-    const world = await loadWorld({ dataDir, ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}) });
+    const world = await loadWorld({ dataDir, ...(shared.length ? { shared } : {}), ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}) });
     running = await startSandbox({ world, dataDir, port, persist: true, ...bounds });
   } catch (err) {
     await cleanup();
@@ -159,7 +182,8 @@ function summary(r: ReadyLine, ephemeral: boolean): string {
     '',
     'Endpoints:',
     ...r.endpoints.map((e) => {
-      const where = e.https_server ? `https_server ${e.https_server}, root ${e.folder}` : `home ${e.folder}`;
+      const reaches = e.config_paths ? `; reaches only ${e.config_paths.map((c) => c.path).join(', ')}` : '';
+      const where = e.https_server ? `https_server ${e.https_server}, root ${e.folder}` : `home ${e.folder}${reaches}`;
       return `  ${e.id}  ${e.display_name}  (${e.entity_type}; ${where})`;
     }),
     '',

@@ -1,8 +1,8 @@
 import { readlink, realpath } from 'node:fs/promises';
-import { dirname, posix, resolve as resolveDisk, sep } from 'node:path';
+import { basename, dirname, posix, relative, resolve as resolveDisk, sep } from 'node:path';
 import { SandboxError, badRequest, permissionDenied } from './errors.js';
 import { accessAt } from './access.js';
-import type { SandboxEndpoint } from './model.js';
+import type { Access, SandboxEndpoint } from './model.js';
 
 export const MAX_PATH_LENGTH = 4096;
 export const MAX_NAME_LENGTH = 255;
@@ -35,9 +35,18 @@ export async function resolveEndpointPath(
   if (!access) {
     throw permissionDenied(`No permission to access ${endpointPath} on endpoint ${endpoint.id}`);
   }
-  const { diskPath, bound, boundWritable } = placeOnDisk(endpoint, endpointPath);
-  await refuseEscapes(diskPath, bound, endpointPath);
-  const writable = access === 'rw' && boundWritable;
+  const { diskPath, bound, boundWritable, boundPath } = placeOnDisk(endpoint, endpointPath);
+  const { real, realBound } = await refuseEscapes(diskPath, bound, endpointPath);
+  // Permissions are judged where the path really leads: a link inside the endpoint to a
+  // folder the caller may not reach must not open it.
+  const inside = relative(realBound, real).split(sep).join('/');
+  const reached = inside === '' ? boundPath : `${boundPath === '/' ? '' : boundPath}/${inside}`;
+  let linkedAccess: Access | undefined = access;
+  if (reached !== endpointPath) {
+    linkedAccess = accessAt(endpoint, clientId, reached);
+    if (!linkedAccess) throw permissionDenied(`No permission to access ${endpointPath} on endpoint ${endpoint.id}: it leads through a link to ${reached}`);
+  }
+  const writable = access === 'rw' && linkedAccess === 'rw' && boundWritable;
   if (want === 'write' && !writable) {
     throw permissionDenied(`No write permission on ${endpointPath} on endpoint ${endpoint.id}`);
   }
@@ -69,17 +78,19 @@ export function normalise(endpoint: SandboxEndpoint, rawPath: unknown): string {
   return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
 }
 
-function placeOnDisk(endpoint: SandboxEndpoint, endpointPath: string): { diskPath: string; bound: string; boundWritable: boolean } {
+/** Where an endpoint path lives; `bound` is the folder it may not leave, `boundPath` that folder's endpoint path. */
+function placeOnDisk(endpoint: SandboxEndpoint, endpointPath: string): { diskPath: string; bound: string; boundWritable: boolean; boundPath: string } {
   if (endpoint.configPaths) {
     const allowed = endpoint.configPaths
       .filter((c) => isInside(endpointPath, c.path))
       .sort((a, b) => b.path.length - a.path.length)[0];
     if (!allowed) throw permissionDenied(`Path ${endpointPath} is not in the endpoint's allowed folders`);
-    return { diskPath: endpointPath, bound: allowed.path, boundWritable: allowed.writable };
+    const boundPath = allowed.path.length > 1 && allowed.path.endsWith('/') ? allowed.path.slice(0, -1) : allowed.path;
+    return { diskPath: endpointPath, bound: allowed.path, boundWritable: allowed.writable, boundPath };
   }
   if (!endpoint.root) throw new SandboxError(500, 'EndpointError', `Endpoint ${endpoint.id} has no storage`);
   const diskPath = endpointPath === '/' ? endpoint.root : resolveDisk(endpoint.root, `.${endpointPath}`);
-  return { diskPath, bound: endpoint.root, boundWritable: true };
+  return { diskPath, bound: endpoint.root, boundWritable: true, boundPath: '/' };
 }
 
 function isInside(path: string, folder: string): boolean {
@@ -93,18 +104,20 @@ const MAX_LINK_HOPS = 40;
 /**
  * The deepest existing ancestor, with links resolved, must still be inside the bound. A
  * dangling link on the way is followed to where it points: writing through it would
- * create its target, so that target must be inside too.
+ * create its target, so that target must be inside too. Returns where the path really
+ * leads (links resolved, the part that does not exist yet appended) and the real bound.
  */
-async function refuseEscapes(diskPath: string, bound: string, endpointPath: string): Promise<void> {
+async function refuseEscapes(diskPath: string, bound: string, endpointPath: string): Promise<{ real: string; realBound: string }> {
   const realBound = await realpath(bound).catch(() => resolveDisk(bound));
   const escaped = () => permissionDenied(`Path ${endpointPath} leads outside the endpoint through a link`);
   let probe = diskPath;
   let hops = 0;
+  const tail: string[] = [];
   for (;;) {
     try {
       const real = await realpath(probe);
       if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep)) throw escaped();
-      return;
+      return { real: tail.length === 0 ? real : resolveDisk(real, ...tail), realBound };
     } catch (err) {
       if (err instanceof SandboxError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
@@ -117,7 +130,8 @@ async function refuseEscapes(diskPath: string, bound: string, endpointPath: stri
         continue;
       }
       const parent = resolveDisk(probe, '..');
-      if (parent === probe) return;
+      if (parent === probe) return { real: resolveDisk(probe, ...tail), realBound };
+      tail.unshift(basename(probe));
       probe = parent;
     }
   }

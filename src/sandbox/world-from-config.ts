@@ -17,11 +17,13 @@ export interface BuildOptions {
   previous?: SandboxWorld;
   /** Home folder of a default personal endpoint. */
   home?: string;
+  /** More folders a default personal endpoint reaches. */
+  shared?: readonly string[];
 }
 
 /** The world a config describes; what the config leaves out comes from `previous` (matched by name), else is generated. */
-export function buildWorld(config: SandboxConfig, { dataDir, previous, home }: BuildOptions): SandboxWorld {
-  const defaults = defaultWorld({ dataDir, ...(home ? { home } : {}) });
+export function buildWorld(config: SandboxConfig, { dataDir, previous, home, shared }: BuildOptions): SandboxWorld {
+  const defaults = defaultWorld({ dataDir, ...(home ? { home } : {}), ...(shared ? { shared } : {}) });
   const clientConfigs = config.clients?.length ? config.clients : [{ name: defaults.clients[0]!.name }];
   const clients: SandboxClient[] = clientConfigs.map((c) => {
     const before = previous?.clients.find((p) => (c.id ? p.id === c.id : p.name === c.name));

@@ -1,22 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BEHAVIOUR } from './behaviour.js';
 import type { SandboxWorld } from './model.js';
 
 export interface DefaultWorldOptions {
   dataDir: string;
-  /** Home folder of the personal endpoint (`/~/`); the user's home by default. */
+  /** Home folder of the personal endpoint (`/~/`); `<dataDir>/personal` by default. */
   home?: string;
+  /** More folders of this machine the personal endpoint reaches, read-write (`--share`). */
+  shared?: readonly string[];
 }
+
+/** The personal endpoint's own folder: all it reaches unless more are shared. */
+export const personalFolder = (dataDir: string): string => join(dataDir, 'personal');
 
 /**
  * The default world: one confidential client owning a personal endpoint (like Globus
- * Connect Personal on Linux: the machine's own paths, limited to the home folder, the
- * temp folder and the data folder) and a GCSv5 guest collection served over HTTPS whose
- * root is `<dataDir>/collections/<id>`.
+ * Connect Personal on Linux: the machine's own paths, limited to its config-paths, here
+ * `<dataDir>/personal` and the folders shared on purpose; never the user's home or the
+ * temp folder, since the client secret is printed and ends up in logs) and a GCSv5 guest
+ * collection served over HTTPS whose root is `<dataDir>/collections/<id>`.
  */
-export function defaultWorld({ dataDir, home = homedir() }: DefaultWorldOptions): SandboxWorld {
+export function defaultWorld({ dataDir, home = personalFolder(dataDir), shared = [] }: DefaultWorldOptions): SandboxWorld {
   const client = { id: randomUUID(), secret: newClientSecret(), name: 'sandbox-client' };
   const collectionId = randomUUID();
   return {
@@ -32,11 +37,7 @@ export function defaultWorld({ dataDir, home = homedir() }: DefaultWorldOptions)
         description: 'Sandbox personal endpoint (Globus Connect Personal on this machine)',
         owner: client.id,
         home,
-        configPaths: [
-          { path: home, shareable: false, writable: true },
-          { path: tmpdir(), shareable: false, writable: true },
-          { path: dataDir, shareable: false, writable: true },
-        ],
+        configPaths: [{ path: home, shareable: false, writable: true }, ...shared.map((path) => ({ path, shareable: false, writable: true }))],
         https: false,
         highAssurance: false,
         public: false,

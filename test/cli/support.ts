@@ -49,6 +49,11 @@ export class Cli {
     return this.#spawn(process.execPath, [BIN, ...args], args, env);
   }
 
+  /** Runs the CLI behind a wrapper command, e.g. `faketime -f +3h node`: `prefix` ends with the node binary. */
+  runWith(wrapper: string, prefix: string[], args: string[], env: NodeJS.ProcessEnv = this.env): Promise<CliRun> {
+    return this.#spawn(wrapper, [...prefix, BIN, ...args], args, env);
+  }
+
   /**
    * Runs the CLI in a pseudo-terminal through util-linux `script`; stdout and stderr both
    * land in `stdout` (the terminal), `stderr` holds only script's own complaints.

@@ -28,7 +28,7 @@ import {
   uploadPath,
 } from '../../src/core/layout.js';
 import { buildManifest, manifestText, parseManifest, type Manifest } from '../../src/core/manifest.js';
-import { indexListing, newestVersion, parseListingTime } from '../../src/core/versions.js';
+import { indexListing, isFutureStamp, newestVersion, parseListingTime, readFolder, STAMP_SKEW_MS } from '../../src/core/versions.js';
 import { trickyArb, versionedRefArb } from './uri-arbitraries.js';
 
 const V1 = '1'.repeat(64);
@@ -186,24 +186,57 @@ describe('layout 2 names', () => {
     expect(parseVersionFileName(`sha256.${v.toUpperCase()}.sif`)).toBeUndefined();
   });
 
-  it('orders a tag by its stamps: a tag moved back to an older version names it again', () => {
+  it('orders a tag by the server\'s time: a tag moved back names the older version again, the stamp only breaks a tie', () => {
     const a = '1'.repeat(64);
     const b = '2'.repeat(64);
     const entries = [
       { name: `sha256.${a}.sif`, type: 'file', size: 10, last_modified: '2024-01-01 00:00:00+00:00' },
       { name: `sha256.${b}.sif`, type: 'file', size: 20, last_modified: '2024-01-02 00:00:00+00:00' },
-      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-06-01 00:00:00+00:00' },
+      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:05+00:00' },
       { name: `latest@${b}.20240102T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-02 00:00:00+00:00' },
       { name: `v1@${b}.20240102T000000000Z.json`, type: 'file', size: 300 },
       { name: `gone@${'3'.repeat(64)}.20240103T000000000Z.json`, type: 'file', size: 300 },
     ];
     const versions = indexListing(entries);
-    // The stamp decides, not the manifest's last_modified (a copy may have changed it).
     expect(newestVersion(versions, 'latest')).toMatchObject({ version: b, size: 20, imageName: `sha256.${b}.sif`, manifestName: `latest@${b}.20240102T000000000Z.json` });
-    const moved = indexListing([...entries, { name: `latest@${a}.20240104T000000000Z.json`, type: 'file', size: 300 }]);
+    const at = (day: string, stamp: string, v: string, lm: string) => ({ name: `latest@${v}.${stamp}.json`, type: 'file', size: 300, last_modified: `2024-01-${day} ${lm}+00:00` });
+    const moved = indexListing([...entries, at('04', '20240104T000000000Z', a, '00:00:00')]);
     expect(newestVersion(moved, 'latest')).toMatchObject({ version: a, manifestName: `latest@${a}.20240104T000000000Z.json` });
+    // A writer whose clock is behind stamps its manifest in the past: it still arrived last.
+    const behind = indexListing([...entries, at('05', '20231201T000000000Z', a, '00:00:00')]);
+    expect(newestVersion(behind, 'latest')?.version).toBe(a);
+    // Within the second Globus lists times to, the stamp breaks the tie; equal stamps then the image's time.
+    const sameSecond = indexListing([...entries, at('06', '20240106T000000002Z', a, '12:00:00'), at('06', '20240106T000000001Z', b, '12:00:00')]);
+    expect(newestVersion(sameSecond, 'latest')?.version).toBe(a);
+    const equal = indexListing([...entries, at('06', '20240106T000000001Z', a, '12:00:00'), at('06', '20240106T000000001Z', b, '12:00:00')]);
+    expect(newestVersion(equal, 'latest')?.version).toBe(b);
+    // A manifest without a listed time falls back to its stamp.
+    expect(newestVersion(versions, 'v1')?.version).toBe(b);
     // A manifest whose version file is missing is not complete.
     expect(newestVersion(versions, 'gone')).toBeUndefined();
+  });
+
+  it('ignores a manifest stamped more than 5 minutes after the time the server gave it, and marks it future', () => {
+    const a = '1'.repeat(64);
+    const b = '2'.repeat(64);
+    const entries = [
+      { name: `sha256.${a}.sif`, type: 'file', size: 10, last_modified: '2024-01-01 00:00:00+00:00' },
+      { name: `sha256.${b}.sif`, type: 'file', size: 20, last_modified: '2024-01-01 00:00:00+00:00' },
+      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:00+00:00' },
+      // Planted to pin the tag, and a clock 3 hours ahead; written later than the honest one.
+      { name: `latest@${b}.29991231T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:01:00+00:00' },
+      { name: `latest@${b}.20240101T030100000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:01:00+00:00' },
+      // Four minutes ahead is within the skew: it counts.
+      { name: `v1@${b}.20240101T000400000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:00+00:00' },
+    ];
+    const folder = readFolder(entries);
+    expect(folder.manifests.filter((m) => m.future).map((m) => m.name).sort()).toEqual([`latest@${b}.20240101T030100000Z.json`, `latest@${b}.29991231T000000000Z.json`]);
+    const versions = indexListing(entries);
+    expect(newestVersion(versions, 'latest')?.version).toBe(a);
+    expect(newestVersion(versions, 'v1')?.version).toBe(b);
+    expect(isFutureStamp(Date.UTC(2024, 0, 1, 0, 5, 1), Date.UTC(2024, 0, 1))).toBe(true);
+    expect(isFutureStamp(Date.UTC(2024, 0, 1, 0, 5, 0), Date.UTC(2024, 0, 1))).toBe(false);
+    expect(STAMP_SKEW_MS).toBe(5 * 60 * 1000);
   });
 });
 

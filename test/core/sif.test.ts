@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { SregistryError } from '../../src/core/errors.js';
-import { DESCRIPTOR_SIZE, HEADER_SIZE, SifDataType, readSif, writeSif } from '../../src/core/sif.js';
+import { DESCRIPTOR_SIZE, HEADER_SIZE, SifDataType, readSif, sniffImageFile, writeSif } from '../../src/core/sif.js';
 
 const DEF = 'Bootstrap: docker\nFrom: alpine:3.20\n\n%labels\n  maintainer lab\n';
 const ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -196,5 +196,32 @@ describe('SIF', () => {
     await expect(writeSif(join(dir, 'x.sif'), { payloadBytes: Buffer.alloc(1), payloadStream: Readable.from([]) })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
+  });
+});
+
+describe('sniffImageFile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sregistry-sniff-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('tells a SIF by its magic and says what anything else looks like', async () => {
+    const cases: [string, Buffer | undefined, string][] = [
+      ['image.sif', undefined, 'a SIF image'],
+      ['notes.sif', Buffer.from('meeting notes\n'), 'a text file'],
+      ['legacy.simg', Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(200, 1)]), 'a squashfs image (a legacy Singularity .simg)'],
+      ['launch.img', Buffer.from('#!/usr/bin/env run-singularity\n'), 'a script or a legacy Singularity image with a launch line'],
+      ['archive.sif', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]), 'a gzip file'],
+      ['empty.sif', Buffer.alloc(0), 'an empty file'],
+      ['binary.sif', Buffer.from([0, 1, 2, 3, 0xff]), 'a file without the SIF magic'],
+    ];
+    for (const [name, bytes, kind] of cases) {
+      const path = join(dir, name);
+      if (bytes) await writeFile(path, bytes);
+      else await writeSif(path, { payloadBytes: Buffer.alloc(100, 1) });
+      expect([name, await sniffImageFile(path)]).toEqual([name, { sif: kind === 'a SIF image', kind }]);
+    }
+    await expect(sniffImageFile(join(dir, 'missing.sif'))).rejects.toMatchObject({ code: 'LOCAL_IO' });
   });
 });

@@ -1,15 +1,15 @@
 /** Images put into a test sandbox's registry with the core itself, for the nodes to find. */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from '../../src/core/registry/registry.js';
 import type { ImageResult } from '../../src/core/registry/types.js';
 import type { TestSandbox } from '../support/sandbox.js';
+import { imageBytes } from '../support/files.js';
 
-/** A local file of `size` random bytes in the sandbox's temp folder. */
+/** A local file of `size` random bytes (behind the SIF magic) in the sandbox's temp folder. */
 export async function randomFile(sb: TestSandbox, name: string, size: number): Promise<string> {
   const file = join(sb.tmp, name);
-  await writeFile(file, randomBytes(size));
+  await writeFile(file, imageBytes(size));
   return file;
 }
 

@@ -72,6 +72,8 @@ describe('the packed package, installed', () => {
     sb = await startTestSandbox();
     image = join(sb.tmp, 'tool.sif');
     const bytes = Buffer.from('installed package test\n'.repeat(4096));
+    // A push takes SIF images only: the SIF magic where a SIF header carries it.
+    bytes.write('SIF_MAGIC\0', 32, 'latin1');
     await writeFile(image, bytes);
     digest = createHash('sha256').update(bytes).digest('hex');
   }, 180_000);

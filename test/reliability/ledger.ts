@@ -17,7 +17,8 @@ export type LedgerEntry =
   | { kind: 'kill'; operation: string; transport: string }
   | { kind: 'concurrent'; scenario: string; operations: number; processes: number }
   | { kind: 'property'; property: string; runs: number }
-  | { kind: 'secrets'; scope: string; files: number; bytes: number; hits: number };
+  | { kind: 'secrets'; scope: string; files: number; bytes: number; hits: number }
+  | { kind: 'hostile'; case: string; frontEnd: string };
 
 interface CurrentTest {
   testPath: string;
@@ -44,6 +45,9 @@ export const countProperty = (property: string, runs: number): void => ledger({ 
 export const countConcurrent = (scenario: string, operations: number, processes = 1): void => ledger({ kind: 'concurrent', scenario, operations, processes });
 
 export const countSecretsScan = (scope: string, scan: { files: number; bytes: number; hits: number }): void => ledger({ kind: 'secrets', scope, ...scan });
+
+/** One hostile case (what a co-writer of a registry or a hostile server can do) met through one front end. */
+export const countHostile = (hostileCase: string, frontEnd: 'core' | 'CLI' | 'Action' | 'Node-RED' | 'sandbox'): void => ledger({ kind: 'hostile', case: hostileCase, frontEnd });
 
 export const countKill = (operation: string, transport: string): void => ledger({ kind: 'kill', operation, transport });
 

@@ -6,7 +6,6 @@
  * the Node-RED flow fed 1,000 messages is in test/nodered/load.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +13,7 @@ import { openRecords } from '../../src/core/records.js';
 import { Registry } from '../../src/core/registry/registry.js';
 import { isSregistryError } from '../../src/core/errors.js';
 import { watchChild } from '../support/child.js';
-import { fileSha256 } from '../support/files.js';
+import { fileSha256, imageBytes } from '../support/files.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { seedImage } from '../nodered/seed.js';
 import { countConcurrent } from './ledger.js';
@@ -98,11 +97,11 @@ describe('load', () => {
     const registry = new Registry({ globus: globus(), transport: 'https', storage: join(sb.tmp, 'push-storage'), database: join(sb.tmp, 'push.db') });
     try {
       const same = join(sb.tmp, 'same.sif');
-      await writeFile(same, randomBytes(48 * 1024));
+      await writeFile(same, imageBytes(48 * 1024));
       const a = join(sb.tmp, 'contended-a.sif');
       const b = join(sb.tmp, 'contended-b.sif');
-      await writeFile(a, randomBytes(40 * 1024));
-      await writeFile(b, randomBytes(41 * 1024));
+      await writeFile(a, imageBytes(40 * 1024));
+      await writeFile(b, imageBytes(41 * 1024));
       const base = `globus://${sb.collection.id}/load/pushed`;
       const tags = Array.from({ length: 20 }, (_, i) => `t${i}`);
       const settled = await Promise.allSettled([

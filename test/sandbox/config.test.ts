@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/sandbox/config-checks.js';
 import { parseConfig, readConfigFile } from '../../src/sandbox/config-file.js';
@@ -152,6 +152,25 @@ describe('sandbox config', () => {
     expect(changed.endpoints[0]!.id).toBe(first.endpoints[0]!.id);
     expect(changed.endpoints).toHaveLength(2);
     expect(JSON.parse(await readFile(saved, 'utf8')).endpoints).toHaveLength(2);
+  });
+
+  it('a world saved with the old default (home, temp and data folders shared) is rebuilt to share nothing, ids and secrets kept', async () => {
+    const dataDir = join(tmp, 'old-default');
+    const first = await loadWorld({ dataDir });
+    expect(first.endpoints[0]!.configPaths!.map((c) => c.path)).toEqual([join(dataDir, 'personal')]);
+    const saved = join(dataDir, WORLD_FILE);
+    const world = JSON.parse(await readFile(saved, 'utf8'));
+    world.endpoints[0].home = homedir();
+    world.endpoints[0].configPaths = [homedir(), tmpdir(), dataDir].map((path) => ({ path, shareable: false, writable: true }));
+    await writeFile(saved, JSON.stringify(world));
+    const again = await loadWorld({ dataDir });
+    expect(again.endpoints[0]!.configPaths!.map((c) => c.path)).toEqual([join(dataDir, 'personal')]);
+    expect(again.endpoints.map((e) => e.id)).toEqual(first.endpoints.map((e) => e.id));
+    expect(again.clients).toEqual(first.clients);
+    // Chosen on purpose (a config's paths) is kept.
+    world.endpoints[0].configPaths = [{ path: tmpdir(), shareable: false, writable: true }];
+    await writeFile(saved, JSON.stringify(world));
+    expect((await loadWorld({ dataDir })).endpoints[0]!.configPaths!.map((c) => c.path)).toEqual([tmpdir()]);
   });
 
   it('refuses a damaged saved world', async () => {

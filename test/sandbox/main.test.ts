@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { watchChild, type WatchedChild } from '../support/child.js';
 import { main, type ReadyLine } from '../../src/sandbox/main.js';
 import { TRANSFER_SCOPE } from '../../src/sandbox/model.js';
+import { countHostile } from '../reliability/ledger.js';
 
 // Runs the built start command (lib/ is built by `npm test` before the tests run).
 const BIN = fileURLToPath(new URL('../../bin/sandbox.js', import.meta.url));
@@ -58,7 +59,11 @@ describe('sandbox start command', () => {
     expect(guest.config_paths).toBeNull();
     const personal = r.endpoints.find((e) => e.entity_type === 'GCP_mapped_collection')!;
     expect(personal.https_server).toBeNull();
-    expect(personal.config_paths?.map((c) => c.path)).toContain(data);
+    // It shares nothing by default: only its own folder, never the home or temp folder.
+    expect(personal.config_paths?.map((c) => c.path)).toEqual([join(data, 'personal')]);
+    expect(personal.folder).toBe(join(data, 'personal'));
+    expect((await stat(data)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(data, 'personal'))).mode & 0o777).toBe(0o700);
 
     const res = await fetch(new URL('/v2/oauth2/token', r.auth_url), {
       method: 'POST',
@@ -84,6 +89,49 @@ describe('sandbox start command', () => {
       second.child.kill('SIGINT');
       expect((await second.exited).code).toBe(0);
     }
+  });
+
+  it('shares nothing by default: the personal endpoint reaches <data>/personal and the --share folders, not HOME or the temp folder', async () => {
+    const home = join(tmp, 'me');
+    await mkdir(join(home, '.ssh'), { recursive: true });
+    await writeFile(join(home, '.bashrc'), 'export SECRET=1\n');
+    const shared = join(tmp, 'shared-on-purpose');
+    await mkdir(shared, { recursive: true });
+    const data = join(tmp, 'nothing-shared');
+    const started = watchChild(process.execPath, [BIN, '--json', '--data', data, '--share', shared], { env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp } });
+    const ready = JSON.parse((await started.waitFor('\n')).split('\n')[0]!) as ReadyLine;
+    try {
+      const personal = ready.endpoints.find((e) => e.entity_type === 'GCP_mapped_collection')!;
+      expect(personal.config_paths?.map((c) => c.path)).toEqual([join(data, 'personal'), shared]);
+      const token = await fetch(new URL('/v2/oauth2/token', ready.auth_url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE, client_id: ready.client_id, client_secret: ready.client_secret }).toString(),
+      }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
+      const ls = async (path: string) => {
+        const res = await fetch(`${ready.url}/v0.10/operation/endpoint/${personal.id}/ls?path=${encodeURIComponent(path)}`, { headers: { authorization: `Bearer ${token}` } });
+        const body = (await res.json()) as { code?: string; DATA?: { name: string }[] };
+        return { status: res.status, code: body.code, names: body.DATA?.map((d) => d.name) };
+      };
+      expect(await ls('/~/')).toEqual({ status: 200, code: undefined, names: [] });
+      expect(await ls(home)).toMatchObject({ status: 403, code: 'EndpointPermissionDenied' });
+      expect(await ls(join(home, '.ssh'))).toMatchObject({ status: 403 });
+      expect(await ls(tmp)).toMatchObject({ status: 403 });
+      expect(await ls(data)).toMatchObject({ status: 403 });
+      expect(await ls(shared)).toMatchObject({ status: 200 });
+      countHostile('a default sandbox asked for the home and temp folders', 'sandbox');
+    } finally {
+      started.child.kill('SIGTERM');
+      expect((await started.exited).code).toBe(0);
+    }
+  });
+
+  it('refuses a --share folder that does not exist, in one line', async () => {
+    const failed = run(['--share', join(tmp, 'not-there'), '--data', join(tmp, 'never')]);
+    const { code, stderr } = await failed.exited;
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('--share');
   });
 
   it('prints a human summary with the environment lines', async () => {

@@ -3,9 +3,10 @@ import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { transferToken } from '../support/tokens.js';
+import { httpsToken, transferToken } from '../support/tokens.js';
 import { addCollectionUser, extraEndpoint, newClient } from '../support/worlds.js';
 import type { SandboxEndpoint } from '../../src/sandbox/model.js';
+import { countHostile } from '../reliability/ledger.js';
 
 type Json = Record<string, unknown>;
 type Answer = { status: number; code: unknown };
@@ -48,6 +49,12 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     await symlink('loop-b', join(root, 'loop-a'));
     await symlink('loop-a', join(root, 'loop-b'));
     await symlink(outside, join(sb.tmp, 'home', 'escape'));
+    // Inside the collection, but towards a folder the reader has no permission for.
+    await mkdir(join(root, 'private'), { recursive: true });
+    await writeFile(join(root, 'private', 'key'), 'owner only');
+    await symlink(join(root, 'private'), join(root, 'shared', 'to-private'));
+    await symlink(join(root, 'private', 'key'), join(root, 'shared', 'key-link'));
+    await symlink(join(root, 'private', 'made-through-link'), join(root, 'shared', 'dangling-private'));
   });
   afterAll(async () => {
     await sb.stop();
@@ -155,6 +162,22 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     // Outside its permission's folder it may not even list.
     expect(await get('ls', '/', asReader)).toEqual(DENIED);
     expect(await get('ls', '/shared/../deep', asReader)).toEqual(DENIED);
+  });
+
+  it('judges permissions where a link inside the endpoint really leads: the reader cannot reach /private through /shared', async () => {
+    const asReader = { client: reader.id };
+    expect(await get('ls', '/private', asReader)).toEqual(DENIED);
+    expect(await get('ls', '/shared/to-private', asReader)).toEqual(DENIED);
+    expect(await get('stat', '/shared/to-private/key', asReader)).toEqual(DENIED);
+    expect(await get('stat', '/shared/key-link', asReader)).toEqual(DENIED);
+    expect(await get('stat', '/shared/dangling-private', asReader)).toEqual(DENIED);
+    // Over HTTPS too: the collection's GET judges the same path.
+    const https = await fetch(`${sb.collection.httpsServer}/shared/key-link`, { headers: { authorization: `Bearer ${httpsToken(sb, sb.collection.id, reader.id)}` } });
+    expect(https.status).toBe(403);
+    expect(await https.text()).not.toContain('owner only');
+    // The owner still follows its own links.
+    expect((await get('stat', '/shared/key-link')).status).toBe(200);
+    countHostile('a link inside a collection towards a folder the caller may not reach', 'sandbox');
   });
 
   it('keeps clients without a permission out: 404 where they cannot see, 403 on a public endpoint', async () => {

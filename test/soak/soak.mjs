@@ -90,7 +90,8 @@ const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) =>
   const collection = info?.endpoints?.find((e) => e.https_server);
   const personal = info?.endpoints?.find((e) => e.entity_type === 'GCP_mapped_collection');
   return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
-}, ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY], ['--max-semi-space-size=16']);
+  // The personal endpoint shares nothing by default: Transfer pulls land in tmp/storage.
+}, ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY, '--share', tmp], ['--max-semi-space-size=16']);
 const { info, collection, personal } = start;
 for (const [what, body] of [
   ['behaviour', { rate_limit_requests: Number(RATE_LIMIT) }],

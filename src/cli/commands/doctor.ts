@@ -1,4 +1,4 @@
-import type { DoctorReport } from '../../index.js';
+import { displayLine, type DoctorReport } from '../../index.js';
 import type { CommandSpec } from '../command.js';
 import { EXIT_FAILED } from '../errors.js';
 import { table } from '../output.js';
@@ -34,8 +34,9 @@ export function doctorText(report: DoctorReport): string {
   const width = Math.max(...report.checks.map((c) => c.check.length));
   const lines: string[] = [];
   for (const c of report.checks) {
-    lines.push(`${MARK[c.status].padEnd(4)}  ${c.check.padEnd(width)}  ${c.detail}`);
-    if (c.fix && c.status !== 'ok') lines.push(`${' '.repeat(6 + width)}  what to do: ${c.fix}`);
+    // Details quote what Globus answered (display names, messages): escaped, one line each.
+    lines.push(`${MARK[c.status].padEnd(4)}  ${c.check.padEnd(width)}  ${displayLine(c.detail)}`);
+    if (c.fix && c.status !== 'ok') lines.push(`${' '.repeat(6 + width)}  what to do: ${displayLine(c.fix)}`);
   }
   if (report.probes) {
     lines.push('', 'Globus behaviour measured (rows of docs/globus-behaviour.md):', table(['BEHAVIOUR', 'VARIANT', 'OBSERVED'], report.probes.map((p) => [p.behaviour, p.variant, p.observed])).trimEnd());

@@ -47,19 +47,24 @@ export const push: CommandSpec = {
     source: { type: 'string', multiple: true },
     name: { type: 'string' },
     endpoint: { type: 'string' },
+    'any-file': { type: 'boolean' },
   },
   optionHelp: [
     { flag: '--tag TAG', text: 'another tag for the same bytes (repeatable); with --name and no tag in it, the first is its tag' },
     { flag: '--name COLLECTION/NAME', text: "sregistry-cli's form of the image, instead of <uri>; needs --endpoint unless it is a globus:// URI" },
     { flag: '--endpoint ID', text: 'the endpoint of --name (UUID or display name)' },
     { flag: '--source KEY=VALUE', text: 'provenance kept in the manifest, e.g. git_sha=... (repeatable)' },
+    { flag: '--any-file', text: 'push a file without the SIF magic too (a legacy squashfs .simg); refused otherwise' },
   ],
   description:
     'Uploads <file> to globus://<endpoint>/<collection>/<name>[:<tag>], hashing it on the way,\n' +
     'publishes it atomically and writes its manifest. Pushing a version that is already\n' +
     'there changes nothing (status "exists"). A collection, name or tag that sregistry-cli\n' +
     'would read as another image (a "." in the collection, ".sif"/".simg"/".img" inside a\n' +
-    'name) is refused, so that both tools find the records.',
+    'name) is refused, so that both tools find the records. Only SIF images are pushed: a\n' +
+    'file without the SIF magic is refused before anything is uploaded (--any-file pushes it).\n' +
+    'After publishing, the tags are read back: a tag that another push won meanwhile is a\n' +
+    'CONFLICT naming the manifest it resolves to.',
   examples: [
     'sregistry-globus push ./lolcow.sif globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:latest --tag v1.2',
     'sregistry-globus push ./app.sif --name lab/app --tag v1 --endpoint my-collection',
@@ -79,6 +84,7 @@ export const push: CommandSpec = {
       signal: ctx.signal,
       ...(tags.length > 0 ? { tags } : {}),
       ...(Object.keys(source).length > 0 ? { source } : {}),
+      ...(ctx.values['any-file'] === true ? { anyFile: true } : {}),
     });
     return { json: { images: results }, text: imageTable(results), rows: imageRows(results) };
   },

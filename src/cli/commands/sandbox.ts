@@ -11,13 +11,15 @@ export const sandbox: CommandSpec = {
   positionals: [],
   options: {
     data: { type: 'string' },
+    share: { type: 'string', multiple: true },
     config: { type: 'string' },
     port: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   optionHelp: [
-    { flag: '--data DIR', text: "folder for the sandbox's files; default a temp folder removed on exit" },
+    { flag: '--data DIR', text: "folder for the sandbox's files (created 0700); default a temp folder removed on exit" },
+    { flag: '--share DIR', text: 'a folder the personal endpoint may reach besides <data>/personal (repeatable)' },
     { flag: '--config FILE', text: 'JSON world: clients, endpoints, permissions (see docs/sandbox.md)' },
     { flag: '--port N', text: 'port of the Auth + Transfer origin (default: any free port)' },
     { flag: '--json', text: 'print one line of JSON when ready, nothing else' },

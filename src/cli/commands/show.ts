@@ -1,6 +1,7 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
 import { homedir } from 'node:os';
 import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
+import { displayLine } from '../../index.js';
 import { formatBytes, formatTime, shortVersion, table } from '../output.js';
 
 /** Under each table whose cells are shortened: where the full values are. */
@@ -44,7 +45,8 @@ export function imageDetails(r: ImageResult): string {
   if (r.transport) lines.push(`  via:      ${r.transport}${r.taskId ? ` (task ${r.taskId})` : ''}`);
   if (r.created) lines.push(`  created:  ${formatTime(r.created)}`);
   for (const [k, v] of Object.entries(r.labels ?? {})) lines.push(`  label:    ${k}=${v}`);
-  return lines.join('\n') + '\n';
+  // Labels, paths and times come from a registry: each field shows escaped, on its line.
+  return lines.map(displayLine).join('\n') + '\n';
 }
 
 export function searchTable(hits: SearchHit[], query?: string, endpoint?: string): string {
@@ -150,7 +152,8 @@ export function localDetails(i: LocalImage): string {
     `  created:  ${formatTime(i.createdAt)}`,
   ];
   if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
-  return lines.join('\n') + '\n';
+  // The manifest came from a registry: JSON escapes C0 controls, not C1 or bidi controls.
+  return lines.map(displayLine).join('\n') + '\n';
 }
 
 /** `-F unix` records. Images: status, collection/name:tag, version, size, local file, uri. */

@@ -1,10 +1,14 @@
 import { isIP } from 'node:net';
 import { SregistryError } from '../errors.js';
 
-/** True for `localhost`, 127.0.0.0/8 and ::1 (also the IPv4-mapped form). */
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1 (also the IPv4-mapped form). Not for a name
+ * under `.localhost`: curl answers those with loopback itself, but Node's resolver may
+ * ask DNS, which can answer with any address, so plain http there is refused.
+ */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) {
     if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
@@ -28,7 +32,8 @@ export function assertSecureUrl(url: string | URL): URL {
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   if (parsed.protocol === 'http:') {
-    throw new SregistryError('INSECURE_URL', `Refusing plain http to ${parsed.host}: use https:// (http is allowed only for localhost/127.0.0.1/::1)`);
+    const why = /\.localhost\.?$/i.test(parsed.hostname) ? ' (a name under .localhost may be answered by DNS)' : '';
+    throw new SregistryError('INSECURE_URL', `Refusing plain http to ${parsed.host}${why}: use https:// (http is allowed only for localhost/127.0.0.1/::1)`);
   }
   throw new SregistryError('INSECURE_URL', `Refusing ${parsed.protocol} URL for ${parsed.host}: use https://`);
 }

@@ -14,6 +14,7 @@ import { normaliseRoot } from '../layout.js';
 import { collectionUrl } from '../collection/url.js';
 import { parseGlobusUri, isGlobusUri } from '../uri.js';
 import { principalLabel } from '../principal.js';
+import { findFutureManifests } from './future-stamps.js';
 import { locateRoot } from './root.js';
 import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from './session.js';
 import { waitTask } from './tasks.js';
@@ -22,7 +23,7 @@ import { chooseTransport } from './transport.js';
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
 export interface DoctorCheck {
-  /** Stable name: credentials, endpoint, https-token, registry-root, access, read, write, transport, local-endpoint. */
+  /** Stable name: credentials, endpoint, https-token, registry-root, access, read, future-stamps, write, transport, local-endpoint. */
   check: string;
   status: CheckStatus;
   /** What was found. */
@@ -57,6 +58,8 @@ export interface DoctorReport {
   /** Present when this client may see the collection's access rules. */
   access?: RootAccess;
   checks: DoctorCheck[];
+  /** Endpoint paths of the manifests stamped in the future (ignored when resolving tags). */
+  futureManifests?: string[];
   probes?: ProbeResult[];
 }
 
@@ -169,6 +172,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
   } catch (err) {
     failed('read', err, `grant ${identity} read access to ${readAt} on ${ep.displayName} (Globus web app, the collection's Permissions)`);
   }
+  const future = rootExists ? await checkFutureStamps(session, ep, root, add, failed, signal) : undefined;
 
   const scratch = `${rootExists ? root : readAt}.sregistry-doctor-${randomUUID()}/`;
   let wrote = false;
@@ -199,7 +203,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
   } finally {
     if (wrote) await removeScratch(session, ep, scratch, add, signal);
   }
-  return report({ ...shown, ...(probes ? { probes } : {}) });
+  return report({ ...shown, ...(future ? { futureManifests: future } : {}), ...(probes ? { probes } : {}) });
 }
 
 /**
@@ -238,6 +242,39 @@ async function checkAccess(session: Session, ep: EndpointInfo, root: string, add
   add({ check: 'access', status: 'ok', detail: `on ${root}: read-write ${list(write)}; read-only ${list(read)}${more}` });
   return { root, read, write, inside };
 }
+
+/** Lists the registry's future-stamped manifests: a wrong clock or a planted name. */
+async function checkFutureStamps(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  add: (c: DoctorCheck) => DoctorCheck,
+  failed: (check: string, err: unknown, fix: string) => DoctorCheck,
+  signal?: AbortSignal,
+): Promise<string[] | undefined> {
+  session.step(`looking for manifests stamped in the future under ${root}`);
+  try {
+    const found = await findFutureManifests(session, ep, root, signal);
+    if (found.length === 0) {
+      add({ check: 'future-stamps', status: 'ok', detail: 'no manifest is stamped in the future' });
+    } else {
+      const shown = found.slice(0, 10).join(', ') + (found.length > 10 ? `, and ${found.length - 10} more` : '');
+      add({
+        check: 'future-stamps',
+        status: 'fail',
+        detail: `${found.length} manifest${found.length === 1 ? ' is' : 's are'} stamped more than 5 minutes ahead of the time the server gave ${found.length === 1 ? 'it' : 'them'}, and ignored when resolving tags: ${shown}`,
+        fix: 'remove them with sregistry-globus prune globus://<endpoint>/<collection>/<name> --keep <n> (or delete the tag), and set the clock right on the machine that pushed them',
+        code: 'CONFLICT',
+      });
+    }
+    return found;
+  } catch (err) {
+    failed('future-stamps', err, `grant ${identity(session)} read access to ${root} on ${ep.displayName}`);
+    return undefined;
+  }
+}
+
+const identity = (session: Session): string => `${session.clientId}@clients.auth.globus.org`;
 
 async function checkLocal(
   session: Session,

@@ -9,7 +9,7 @@
 import { SregistryError } from '../errors.js';
 import { collectionFolder, imageFolder, joinInsideRoot, parseUploadFileName } from '../layout.js';
 import { isValidName, parseGlobusUri } from '../uri.js';
-import { currentVersions, parseListingTime, readFolder, versionsOf, type ListingEntry } from '../versions.js';
+import { compareByArrival, currentVersions, parseListingTime, readFolder, versionsOf, type ImageVersionEntry, type ListingEntry } from '../versions.js';
 import { listFolder } from './listing.js';
 import { mapLimited } from './map-limited.js';
 import { locateRoot } from './root.js';
@@ -92,13 +92,14 @@ export function planFolder(root: string, collection: string, name: string, entri
   const index = readFolder(entries);
   const versions = versionsOf(index);
   const current = currentVersions(versions);
-  const published = new Map<string, number>();
+  // Each version's newest manifest, ordered as resolution orders a tag (versions.ts).
+  const latest = new Map<string, ImageVersionEntry>();
   for (const v of versions) {
     if (!v.hasManifest) continue;
-    const t = v.published ?? v.manifestLastModified ?? v.lastModified ?? 0;
-    published.set(v.version, Math.max(published.get(v.version) ?? -Infinity, t));
+    const seen = latest.get(v.version);
+    if (!seen || compareByArrival(v, seen) > 0) latest.set(v.version, v);
   }
-  const newest = [...published].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, keep).map(([v]) => v);
+  const newest = [...latest.values()].sort((a, b) => compareByArrival(b, a)).slice(0, keep).map((v) => v.version);
   const keptVersions = new Set([...[...current.values()].map((e) => e.version), ...newest]);
   const path = (file: string): string => joinInsideRoot(root, collection, name, file);
   const removed: PrunedFile[] = [];
@@ -106,21 +107,19 @@ export function planFolder(root: string, collection: string, name: string, entri
     removed.push({ path: path(file), kind, collection, name, ...extra });
   const stale = (lastModified: number | undefined) => lastModified !== undefined && lastModified < cutoff;
 
-  const namedBy2 = new Set(index.manifests.filter((m) => m.layout === 2).map((m) => m.version));
+  const namedBy2 = new Set(index.manifests.filter((m) => m.layout === 2 && !m.future).map((m) => m.version));
   const own1 = new Set(index.manifests.filter((m) => m.layout === 1).map((m) => `${m.tag}@${m.version}`));
   for (const f of index.files) {
     if (keptVersions.has(f.version)) continue;
     const named = f.layout === 2 ? namedBy2.has(f.version) : own1.has(`${f.tag}@${f.version}`);
     if (named || stale(f.lastModified)) drop(f.name, 'version', { version: f.version, ...(f.tag ? { tag: f.tag } : {}) });
   }
-  const newestStamp = new Map<string, string>();
+  // The manifest each tag and version resolves through; the others of layout 2 repeat it.
+  const newest2 = new Set(versions.filter((v) => v.layout === 2 && v.manifestName).map((v) => v.manifestName!));
   for (const m of index.manifests) {
-    const key = `${m.tag}@${m.version}`;
-    if (m.stamp && (newestStamp.get(key) ?? '') < m.stamp) newestStamp.set(key, m.stamp);
-  }
-  for (const m of index.manifests) {
-    const repeated = m.stamp !== undefined && newestStamp.get(`${m.tag}@${m.version}`) !== m.stamp;
-    if (!keptVersions.has(m.version) || repeated) drop(m.name, 'manifest', { version: m.version, tag: m.tag });
+    const repeated = m.layout === 2 && !newest2.has(m.name);
+    // Future-stamped manifests never count for a tag (versions.ts): they go too.
+    if (!keptVersions.has(m.version) || repeated || m.future) drop(m.name, 'manifest', { version: m.version, tag: m.tag });
   }
   for (const e of entries) {
     if ((e.type === undefined || e.type === 'file') && parseUploadFileName(e.name) && stale(parseListingTime(e.last_modified))) drop(e.name, 'upload', {});

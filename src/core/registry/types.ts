@@ -95,6 +95,8 @@ export interface PushOptions extends CallOptions {
   tags?: string[];
   /** Free-form provenance for the manifest (git sha, run URL...). */
   source?: Record<string, string>;
+  /** Push a file without the SIF magic too (legacy squashfs `.simg`); by default such a file is refused. */
+  anyFile?: boolean;
 }
 
 /** What an operation returns for one image: the manifest's facts plus where it is. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { abortableSleep, assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
 import { SregistryError } from '../../../src/core/errors.js';
+import { countHostile } from '../../reliability/ledger.js';
 
 describe('retry policy pieces', () => {
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -63,11 +64,15 @@ describe('secure URLs', () => {
     for (const ok of ['https://transfer.api.globus.org/', 'http://127.0.0.1:8080/', 'http://127.9.9.9/', 'http://localhost:1/', 'http://[::1]:9/']) {
       expect(assertSecureUrl(ok).href).toBe(new URL(ok).href);
     }
-    for (const bad of ['http://auth.globus.org/', 'http://10.0.0.1/', 'http://128.0.0.1/', 'ftp://127.0.0.1/', 'http://localhost.example.org/']) {
+    for (const bad of ['http://auth.globus.org/', 'http://10.0.0.1/', 'http://128.0.0.1/', 'ftp://127.0.0.1/', 'http://localhost.example.org/', 'http://evil.localhost/', 'http://a.b.localhost:8080/', 'http://x.localhost./']) {
       expect(() => assertSecureUrl(bad)).toThrow(expect.objectContaining({ code: 'INSECURE_URL' }) as unknown as Error);
     }
     expect(() => assertSecureUrl('not a url')).toThrow(SregistryError);
     expect(isLoopbackHost('::ffff:127.0.0.1')).toBe(true);
+    // Names under .localhost may be answered by DNS (Node does not pin them to loopback as curl does).
+    expect(isLoopbackHost('evil.localhost')).toBe(false);
+    expect(assertSecureUrl('http://localhost./').hostname).toBe('localhost.');
+    countHostile('plain http to a name under .localhost', 'core');
   });
 });
 

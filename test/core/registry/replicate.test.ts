@@ -91,4 +91,26 @@ describe('replicate', () => {
     expect((await failure(h.registry.replicate(here('lab/bad:nope'), `globus://${site.id}`))).code).toBe('NOT_FOUND');
     await h.registry.close();
   });
+
+  it('keeps the order under the server-time rule: a tag moved back at the source names the same version at the replica', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'replicate-order');
+    const one = await randomFile(sb, 'order-1.bin', 20_000);
+    const two = await randomFile(sb, 'order-2.bin', 21_000);
+    const [v1, v2] = [await sha(one), await sha(two)];
+    const there = `globus://${site.id}/lab/order:latest`;
+    await h.registry.push(one, here('lab/order:latest'));
+    await h.registry.push(two, here('lab/order:latest'));
+    await h.registry.replicate(here('lab/order'), `globus://${site.id}`);
+    expect((await h.registry.resolve(there)).version).toBe(v2);
+    // Moved back at the source (a new manifest naming v1): the replica follows, though v1's file and an older manifest are there already.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await h.registry.push(one, here('lab/order:latest'));
+    expect((await h.registry.resolve(here('lab/order:latest'))).version).toBe(v1);
+    await h.registry.replicate(here('lab/order'), `globus://${site.id}`);
+    expect((await h.registry.resolve(there)).version).toBe(v1);
+    // One current manifest per replicate; each copy is stamped before it arrived, so none is future-stamped.
+    const names = (await filesBelow(at('lab/order'))).filter((f) => f.endsWith('.json'));
+    expect(names).toHaveLength(2);
+    await h.registry.close();
+  });
 });

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from '../../../src/core/registry/registry.js';
 import type { RegistryEvent, RegistryOptions, Transport } from '../../../src/core/registry/types.js';
 import type { TestSandbox } from '../../support/sandbox.js';
+import { imageBytes } from '../../support/files.js';
 
 export interface Harness {
   registry: Registry;
@@ -32,12 +32,12 @@ export function makeRegistry(sb: TestSandbox, transport: Transport | 'auto', ext
   return { registry, events, storage };
 }
 
-/** A non-SIF file of random bytes in the test folder. */
+/** A file of random bytes behind the SIF magic in the test folder. */
 export async function randomFile(sb: TestSandbox, name: string, size = 64 * 1024): Promise<string> {
   const dir = join(sb.tmp, 'files');
   await mkdir(dir, { recursive: true });
   const path = join(dir, name);
-  await writeFile(path, randomBytes(size));
+  await writeFile(path, imageBytes(size));
   return path;
 }
 

@@ -14,6 +14,8 @@
  *    revealed by rename (`staging.ts`).
  * 4. On failure the staging removes what this push hid or published without a manifest;
  *    on success it sweeps what earlier, dead pushes left behind.
+ * 5. Read the tags back (`read-back.ts`): a tag that does not name what was pushed (a
+ *    later push won it, or this clock is far ahead) is a CONFLICT, not "pushed".
  */
 import { readFolder } from '../../versions.js';
 import type { Session } from '../session.js';
@@ -21,6 +23,7 @@ import type { ImageResult, PushOptions } from '../types.js';
 import { publishLayout1 } from './layout1.js';
 import { publishLayout2 } from './layout2.js';
 import { hashFirstIfNeeded, planPush } from './plan.js';
+import { readBackTags } from './read-back.js';
 import { Staging, staleUploads } from './staging.js';
 
 export async function push(session: Session, file: string, uriText: string, opts: PushOptions = {}): Promise<ImageResult[]> {
@@ -37,5 +40,6 @@ export async function push(session: Session, file: string, uriText: string, opts
     throw err;
   }
   await staging.sweep(staleUploads(folder, entries ?? [], Date.now()));
+  await readBackTags(target, staging, folder, results);
   return results;
 }

@@ -6,7 +6,7 @@
  */
 import { SregistryError } from '../../errors.js';
 import { formatStamp, imageFolder, imagePath, manifestPath, tagManifestPath, versionFilePath, type Layout } from '../../layout.js';
-import { readSif } from '../../sif.js';
+import { readSif, sniffImageFile } from '../../sif.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
@@ -55,6 +55,7 @@ export async function planPush(session: Session, file: string, uriText: string, 
   const ref = parsed.ref;
   const tags = parseTags([ref.tag, ...(opts.tags ?? [])]);
   const size = await localFileSize(file);
+  await checkImageFile(file, opts.anyFile === true);
   const ep = await session.endpoint(parsed.endpoint, signal);
   const transport = chooseTransport({
     choice: session.options.transport,
@@ -85,6 +86,18 @@ export async function planPush(session: Session, file: string, uriText: string, 
     source: opts.source,
   };
   return { target, tags, folder, entries, versions: indexListing(entries ?? []), rootMissing: located.missing };
+}
+
+/** Only SIF images are pushed unless the caller says otherwise: a text file named `x.sif` is not an image. */
+async function checkImageFile(file: string, anyFile: boolean): Promise<void> {
+  if (anyFile) return;
+  const { sif, kind } = await sniffImageFile(file);
+  if (!sif) {
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${file} is ${kind}, not a SIF image: build one with apptainer build, or push it anyway with --any-file (the any-file option) if it is a legacy image`,
+    );
+  }
 }
 
 const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal): Promise<ListingEntry[] | undefined> =>
