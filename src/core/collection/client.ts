@@ -6,7 +6,7 @@ import { request, type ApiCall, type HttpResponse, type RequestOptions } from '.
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
-import { ResumableDownload, type DownloadProgress, type TransferResult } from './download.js';
+import { ResumableDownload, type ChunkObserver, type DownloadProgress, type TransferResult } from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
 
@@ -33,8 +33,12 @@ export interface UploadOptions {
 export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: DownloadProgress;
-  /** The size the file must have; a different one fails before the body is read. */
+  /** The size the file must have; a different one fails before the body is read, and no byte beyond it is written. */
   expectedSize?: number;
+  /** Without an expected size: most bytes the file may have (announced larger fails before reading, the first byte beyond while reading). */
+  maxBytes?: number;
+  /** Sees every byte in file order before it is written; throwing ends the download with that error. */
+  onChunk?: ChunkObserver;
 }
 
 export interface RemoteFileInfo {
@@ -43,7 +47,7 @@ export interface RemoteFileInfo {
   lastModified?: string;
 }
 
-export type { ApiCall, CollectionTarget, TransferResult, UploadSource };
+export type { ApiCall, ChunkObserver, CollectionTarget, TransferResult, UploadSource };
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -144,7 +148,9 @@ export class CollectionHttpsClient {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-      get: (headers) => request({ ...this.#common(call, options.signal), headers, bulk: true }),
+      ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+      ...(options.onChunk ? { onChunk: options.onChunk } : {}),
+      get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, bulk: true, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
       fail: (res) => answerError(res, call, current),
     });
     let current: string | undefined;

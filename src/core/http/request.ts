@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { request as undiciRequest, type Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
 import { getAgent } from './agent.js';
-import { bulkRequest } from './bulk-exchange.js';
+import { streamedRequest, type SpeedFloor } from './streamed-exchange.js';
 import { ERROR_BODY_LIMIT, readLimited } from './body.js';
 import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
 import {
@@ -68,11 +68,15 @@ export interface RequestOptions {
   /** Called once for every attempt that got an answer (not for attempts that failed without one). */
   onCall?: (call: ApiCall) => void;
   /**
-   * A large file body: each attempt gets a connection of its own that reads into one
-   * reused buffer (`res.body` is then a `BulkBody`), and an iterable body's chunks may be
-   * reused by their producer (see bulk-exchange.ts).
+   * A large file body: the answer's body is a `ChunkBody` handing out undici's raw chunks
+   * with backpressure, and an iterable body's chunks may be reused by their producer once
+   * the next but one is asked for (see streamed-exchange.ts).
    */
   bulk?: boolean;
+  /** Bulk only: most bytes the answer's body may have (the first byte beyond fails the attempt). */
+  maxBodyBytes?: number;
+  /** Bulk only: the floor rate of the answer's body (default DEFAULT_SPEED_FLOOR); `false` turns it off. */
+  speedFloor?: SpeedFloor | false;
 }
 
 export interface HttpResponse {
@@ -197,7 +201,7 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     try {
       const settings = { method: p.method, headers: p.headers, body: attemptBody.body as never, signal, headersTimeout: timeout, bodyTimeout: timeout };
       res = opts.bulk
-        ? ((await bulkRequest(p.url, settings)) as unknown as Dispatcher.ResponseData)
+        ? ((await streamedRequest(p.url, { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor }, getAgent())) as unknown as Dispatcher.ResponseData)
         : await undiciRequest(p.url, { ...settings, dispatcher: getAgent(), method: p.method as Dispatcher.HttpMethod });
     } catch (err) {
       await failedAttempt(err, retries, attemptBody.started());
