@@ -3,6 +3,7 @@ import { collectionHttpsScope, dataAccessScope } from '../auth/scopes.js';
 import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
+import type { Network } from '../http/agent.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
@@ -23,6 +24,8 @@ export interface CollectionHttpsClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Told about every answered attempt (method, URL, status, request id), as the transport reports it. */
   onCall?: (call: ApiCall) => void;
+  /** The dispatcher and proxies of every call; default: the environment's. */
+  network?: Network;
 }
 
 export interface UploadOptions {
@@ -62,6 +65,7 @@ export class CollectionHttpsClient {
   readonly #timeoutMs: number | undefined;
   readonly #retry: Partial<RetryPolicy> | false | undefined;
   readonly #onCall: ((call: ApiCall) => void) | undefined;
+  readonly #network: Network | undefined;
 
   constructor(options: CollectionHttpsClientOptions) {
     this.#tokens = options.tokens;
@@ -69,6 +73,7 @@ export class CollectionHttpsClient {
     this.#timeoutMs = options.timeoutMs;
     this.#retry = options.retry;
     this.#onCall = options.onCall;
+    this.#network = options.network;
   }
 
   /** The public https URL of `path` on the collection. */
@@ -230,6 +235,7 @@ export class CollectionHttpsClient {
       ...(this.#timeoutMs !== undefined ? { timeoutMs: this.#timeoutMs } : {}),
       ...(this.#retry !== undefined ? { retry: this.#retry } : {}),
       ...(this.#onCall !== undefined ? { onCall: this.#onCall } : {}),
+      ...(this.#network !== undefined ? { network: this.#network } : {}),
     };
   }
 }

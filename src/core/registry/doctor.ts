@@ -320,6 +320,7 @@ async function probeCut(session: Session, ep: EndpointInfo, path: string, signal
       })(),
       retry: false,
       throwOnError: false,
+      network: session.network,
       ...(signal ? { signal } : {}),
     });
     await res.dump();
@@ -343,6 +344,7 @@ async function probeRange(session: Session, ep: EndpointInfo, path: string, sign
     url: collectionUrl(target, path),
     headers: { authorization: await bearer(session, ep, signal), range: 'bytes=10-14' },
     throwOnError: false,
+    network: session.network,
     ...(signal ? { signal } : {}),
   });
   const body = await res.text();
@@ -366,6 +368,7 @@ async function probeBasic(session: Session, signal?: AbortSignal): Promise<Probe
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }).toString(),
     retry: false,
     throwOnError: false,
+    network: session.network,
     errorContext: { secrets: [clientSecret, credentials] },
     ...(signal ? { signal } : {}),
   });

@@ -8,6 +8,7 @@ import { TokenSource } from '../auth/token-source.js';
 import { transferScopeWithDataAccess } from '../auth/scopes.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
+import { networkFor, type Network } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
 import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
@@ -64,6 +65,8 @@ export class Session {
   readonly tokens: TokenSource;
   readonly transfer: TransferClient;
   readonly https: CollectionHttpsClient;
+  /** The dispatcher and proxies every request of this Registry goes through. */
+  readonly network: Network;
   readonly #endpoints = new Map<string, Lookup>();
   /** Endpoint documents already read, by lower-case id. */
   readonly #known = new Map<string, EndpointInfo>();
@@ -97,9 +100,11 @@ export class Session {
       this.emit({ type: 'call', call: { ...call } });
     };
     const onToken = options.onToken;
-    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...(onToken ? { onToken } : {}), ...retry });
-    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
-    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, ...retry });
+    this.network = networkFor(options.proxy);
+    const network = this.network;
+    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
+    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
+    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...retry });
   }
 
   get clientId(): string {

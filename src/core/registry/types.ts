@@ -2,6 +2,7 @@
  * The registry's public contract: what every front end (CLI, Action, Node-RED) passes in
  * and gets back. Operations live beside this file, one per module.
  */
+import type { ProxySettings } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
 
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
@@ -55,6 +56,11 @@ export interface RegistryOptions {
   onEvent?: (event: RegistryEvent) => void;
   /** Every access token as it arrives, before any use: front ends mask it (Actions' setSecret). */
   onToken?: (accessToken: string) => void;
+  /**
+   * The proxies of every request (Auth, Transfer, collection HTTPS). A field left out comes
+   * from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as curl reads them); '' is none.
+   */
+  proxy?: ProxySettings;
 }
 
 export interface ProgressEvent {
