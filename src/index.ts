@@ -13,6 +13,8 @@ export type {
   RegistryEvent,
   CallOptions,
   PushOptions,
+  PullOptions,
+  ChunkObserver,
   ImageResult,
   SearchHit,
   DeleteResult,
@@ -42,6 +44,7 @@ export {
 export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
+export type { ProxySettings } from './core/http/agent.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
 export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';

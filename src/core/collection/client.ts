@@ -4,6 +4,7 @@ import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
 import type { Network } from '../http/agent.js';
+import type { SpeedFloor } from '../http/streamed-exchange.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
@@ -26,6 +27,8 @@ export interface CollectionHttpsClientOptions {
   onCall?: (call: ApiCall) => void;
   /** The dispatcher and proxies of every call; default: the environment's. */
   network?: Network;
+  /** The floor rate of file bodies (default DEFAULT_SPEED_FLOOR: 1 KiB/s over 20 s); `false` turns it off. */
+  speedFloor?: SpeedFloor | false;
 }
 
 export interface UploadOptions {
@@ -66,6 +69,7 @@ export class CollectionHttpsClient {
   readonly #retry: Partial<RetryPolicy> | false | undefined;
   readonly #onCall: ((call: ApiCall) => void) | undefined;
   readonly #network: Network | undefined;
+  readonly #speedFloor: SpeedFloor | false | undefined;
 
   constructor(options: CollectionHttpsClientOptions) {
     this.#tokens = options.tokens;
@@ -74,6 +78,7 @@ export class CollectionHttpsClient {
     this.#retry = options.retry;
     this.#onCall = options.onCall;
     this.#network = options.network;
+    this.#speedFloor = options.speedFloor;
   }
 
   /** The public https URL of `path` on the collection. */
@@ -236,6 +241,7 @@ export class CollectionHttpsClient {
       ...(this.#retry !== undefined ? { retry: this.#retry } : {}),
       ...(this.#onCall !== undefined ? { onCall: this.#onCall } : {}),
       ...(this.#network !== undefined ? { network: this.#network } : {}),
+      ...(this.#speedFloor !== undefined ? { speedFloor: this.#speedFloor } : {}),
     };
   }
 }

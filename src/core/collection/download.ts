@@ -4,7 +4,7 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
 import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
-import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, type RetryPolicy } from '../http/retry.js';
+import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, isTimeoutCode, type RetryPolicy } from '../http/retry.js';
 import { digestFor, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
@@ -225,6 +225,13 @@ export class ResumableDownload {
     const { policy } = this.#s;
     if (this.#cuts >= policy.maxRetries) {
       const code = networkErrorCode(cause);
+      if (isTimeoutCode(code)) {
+        throw new SregistryError(
+          'TIMEOUT',
+          `${this.#s.action} failed: the body stalled or came too slowly ${this.#cuts + 1} times (last at byte ${this.#digest.bytes}, ${code}); check the network and try again`,
+          { cause },
+        );
+      }
       throw new SregistryError(
         'NETWORK',
         `${this.#s.action} failed: the connection was cut ${this.#cuts + 1} times (last at byte ${this.#digest.bytes}${code ? `, ${code}` : ''}); check the network and try again`,

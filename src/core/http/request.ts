@@ -96,7 +96,7 @@ export interface HttpResponse {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Most bytes of a JSON answer `requestJson` reads. */
-export const JSON_BODY_LIMIT = 256 * 1024 * 1024;
+export const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 interface Prepared {
   method: string;

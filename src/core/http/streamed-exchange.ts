@@ -10,6 +10,7 @@
  * exchange before it is handed out) and a floor rate over a window (curl's
  * --speed-limit/--speed-time): a body that stalls or drips ends with a retryable code.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 
@@ -181,6 +182,8 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
     let received = 0;
     let stopFloor: (() => void) | undefined;
     let pausedByUs = false;
+    /** We paused the connection at some time in the floor's current window. */
+    let pausedInWindow = false;
 
     const end = (err: Error | undefined): void => {
       if (finished) return;
@@ -220,52 +223,65 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
       const check = (): void => {
         // A pause of ours (the disk is behind) is not the server's slowness.
         const wanted = (floor.bytesPerSecond * floor.windowMs) / 1000;
-        if (!pausedByUs && received - windowStart < wanted) {
+        if (!pausedByUs && !pausedInWindow && received - windowStart < wanted) {
           abort(coded(`The body came slower than ${floor.bytesPerSecond} bytes/s over ${Math.round(floor.windowMs / 1000)} s (${received - windowStart} bytes)`, BODY_TOO_SLOW));
           return;
         }
         windowStart = received;
+        pausedInWindow = false;
         timer = setTimeout(check, floor.windowMs);
       };
       timer = setTimeout(check, floor.windowMs);
       stopFloor = () => clearTimeout(timer);
     };
 
+    // A pooled connection's events run in the context of whoever opened it: hand the
+    // body to the caller in the caller's own context (its progress hooks, its signal).
+    const inCallerContext = AsyncLocalStorage.snapshot();
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
         if (opts.signal?.aborted) c.abort(Object.assign(new Error('The request was aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }));
       },
       onResponseStart(c, statusCode, headers) {
-        controller = c;
-        if (settled) return;
-        settled = true;
-        body = new ChunkBody(control);
-        // Nobody reads yet: hold the connection until a reader comes.
-        c.pause();
-        pausedByUs = true;
-        watchFloor();
-        resolve({ statusCode, headers: headers as ExchangeResponse['headers'], body });
+        inCallerContext(() => responseStart(c, statusCode, headers));
       },
       onResponseData(c, chunk) {
-        if (finished || !body) return;
-        if (opts.maxBodyBytes !== undefined && received + chunk.length > opts.maxBodyBytes) {
-          abort(coded(`The body is longer than ${opts.maxBodyBytes} bytes`, BODY_TOO_LONG));
-          return;
-        }
-        received += chunk.length;
-        if (!body.deliver(chunk)) {
-          pausedByUs = true;
-          if (!c.paused) c.pause();
-        }
+        inCallerContext(() => responseData(c, chunk));
       },
       onResponseEnd() {
-        end(undefined);
+        inCallerContext(() => end(undefined));
       },
       onResponseError(_c, err) {
-        end(err);
+        inCallerContext(() => end(err));
       },
     };
+
+    function responseStart(c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, unknown>): void {
+      controller = c;
+      if (settled) return;
+      settled = true;
+      body = new ChunkBody(control);
+      // Nobody reads yet: hold the connection until a reader comes.
+      c.pause();
+      pausedByUs = true;
+      watchFloor();
+      resolve({ statusCode, headers: headers as ExchangeResponse['headers'], body });
+    }
+
+    function responseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
+      if (finished || !body) return;
+      if (opts.maxBodyBytes !== undefined && received + chunk.length > opts.maxBodyBytes) {
+        abort(coded(`The body is longer than ${opts.maxBodyBytes} bytes`, BODY_TOO_LONG));
+        return;
+      }
+      received += chunk.length;
+      if (!body.deliver(chunk)) {
+        pausedByUs = true;
+        pausedInWindow = true;
+        if (!c.paused) c.pause();
+      }
+    }
 
     if (opts.signal?.aborted) {
       onAbort();

@@ -17,6 +17,7 @@ import { Session, withCallHooks } from './session.js';
 import { Watch, type WatchOptions } from './watch.js';
 import type {
   CallOptions,
+  PullOptions,
   DeleteOptions,
   DeleteResult,
   ImageResult,
@@ -86,8 +87,8 @@ export class Registry {
     return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
   }
 
-  async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {})));
+  async pull(uri: string, opts: PullOptions = {}): Promise<ImageResult> {
+    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}) })));
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */

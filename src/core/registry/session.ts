@@ -74,6 +74,8 @@ export class Session {
   readonly roots = new Map<string, string>();
   /** Registry layout per `<endpoint id>:<root>`, once read from the marker (or written). */
   readonly layouts = new Map<string, 1 | 2>();
+  /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */
+  readonly listedSizes = new Map<string, number>();
   readonly records: () => Records;
   /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
   rateLimited = 0;
@@ -104,7 +106,7 @@ export class Session {
     const network = this.network;
     this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
     this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
-    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...retry });
+    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}), ...retry });
   }
 
   get clientId(): string {

@@ -24,6 +24,9 @@ export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 /** How long a best-effort removal may take; it never uses the caller's (maybe aborted) signal. */
 const REMOVE_BOUND_MS = 60_000;
 
+/** When to look again for hidden uploads a server wrote after their removal, ms after the previous look. */
+const LATE_ARRIVAL_CHECKS_MS = [500, 2000];
+
 export type RevealOutcome = 'revealed' | 'already-there';
 
 export class Staging {
@@ -80,7 +83,25 @@ export class Staging {
       const entries = await listFolder(session, ep.id, folder, signal).catch(() => undefined);
       if (entries && !readFolder(entries).manifests.some((m) => m.version === version)) orphans.push(p);
     }
-    await this.removeQuietly([...this.#hidden, ...this.#unneeded, ...orphans], 'unfinished');
+    const hidden = [...this.#hidden];
+    await this.removeQuietly([...hidden, ...this.#unneeded, ...orphans], 'unfinished');
+    if (this.#target.transport === 'https') await this.#removeLateArrivals(hidden, signal);
+  }
+
+  /**
+   * A server still finishing a cut PUT may put what it received at the hidden name after
+   * the DELETE (the sandbox's https_put_cut 'partial' does, as a non-atomic server would):
+   * look again a little later and remove what appeared. Best effort, like the removal.
+   */
+  async #removeLateArrivals(hidden: readonly string[], signal: AbortSignal): Promise<void> {
+    const { session, ep } = this.#target;
+    for (const delayMs of LATE_ARRIVAL_CHECKS_MS) {
+      if (hidden.length === 0 || signal.aborted) return;
+      await new Promise((r) => setTimeout(r, delayMs));
+      const back: string[] = [];
+      for (const p of hidden) if ((await session.transfer.stat(ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
+      if (back.length > 0) await this.removeQuietly(back, 'unfinished');
+    }
   }
 
   /** After success: removes the unneeded hidden copies and `stale` uploads of earlier pushes. */
