@@ -162,6 +162,57 @@ describe('connections cut in the middle', () => {
     countProperty('cut points and sizes of PUT and GET bodies', runs);
   });
 
+  it('onChunk sees every byte of a pull once, in order, across a cut and resume; throwing ends the pull with its error', async () => {
+    const img = await newImage(1536 * 1024 + 17);
+    const seed = registry('chunk-seed');
+    await seed.push(img.file, img.ref);
+    await seed.close();
+    proxy.rules.push({ method: 'GET', path: /\.sif$/, after: 300 * 1024, when: 'first' });
+    const pieces: Buffer[] = [];
+    let expectedOffset = 0;
+    const r = registry('chunk-pull');
+    await r.pull(img.ref, {
+      onChunk: (chunk, offset) => {
+        expect(offset).toBe(expectedOffset);
+        expectedOffset += chunk.length;
+        pieces.push(Buffer.from(chunk));
+      },
+    });
+    await r.close();
+    expect(proxy.seen.filter((s) => s.method === 'GET' && s.path.endsWith('.sif') && s.cut)).toHaveLength(1);
+    expect(sha(Buffer.concat(pieces))).toBe(sha(img.bytes));
+
+    const refusing = registry('chunk-refuse');
+    class Refused extends Error {}
+    const err = await refusing.pull(img.ref, {
+      onChunk: (_chunk, offset) => {
+        if (offset > 0) throw new Refused('signature does not match');
+      },
+    }).catch((e: unknown) => e);
+    await refusing.close();
+    expect(err).toBeInstanceOf(Refused);
+    expect((await filesUnder(join(sb.tmp, 'storage-chunk-refuse'))).filter((f) => f.endsWith('.sif'))).toEqual([]);
+    // Over Transfer the one pass is the hash of the file the task brought.
+    const viaTransfer = new Registry({
+      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` },
+      transport: 'transfer',
+      localEndpoint: sb.personal.id,
+      storage: join(sb.tmp, 'storage-chunk-transfer'),
+      database: join(sb.tmp, 'chunk-transfer.db'),
+    });
+    const seen: Buffer[] = [];
+    let next = 0;
+    await viaTransfer.pull(img.ref, {
+      onChunk: (chunk, offset) => {
+        expect(offset).toBe(next);
+        next += chunk.length;
+        seen.push(Buffer.from(chunk));
+      },
+    });
+    await viaTransfer.close();
+    expect(sha(Buffer.concat(seen))).toBe(sha(img.bytes));
+  });
+
   it('the CLI: a push whose every PUT is cut prints one error line with its code, no stack trace, and leaves nothing hidden', async () => {
     proxy.rules.push({ method: 'PUT', after: 256 * 1024, when: 'every' });
     const env = { ...(await sandboxEnv(sb)), GLOBUS_SDK_SERVICE_URL_TRANSFER: `${transfer.url}/` };
