@@ -6,6 +6,8 @@
 // between the <!-- bench:compare --> markers of docs/PERFORMANCE.md.
 //
 //   BENCH_SIZE_MIB=N (default 1024)   BENCH_RUNS=N (default 3)
+//   BENCH_COMPARE_DIR=<dir>           a built checkout (bin/, lib/, node_modules) to use as "old"
+//                                     instead of building the ref, e.g. this one with a setting changed
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -79,13 +81,14 @@ async function buildRef(ref) {
 const rows = [];
 let sandbox;
 let proxy;
-const ref = wanted;
-const refCommit = git('rev-parse', '--short', ref);
+const prebuilt = process.env.BENCH_COMPARE_DIR;
+const ref = prebuilt ? `the checkout in ${prebuilt}` : wanted;
+const refCommit = prebuilt ? 'prebuilt' : git('rev-parse', '--short', ref);
 const head = git('rev-parse', '--short', 'HEAD');
 const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
 try {
   console.log(`building ${ref} (${refCommit}) in ${tmp}`);
-  const oldDir = await buildRef(ref);
+  const oldDir = prebuilt ?? (await buildRef(ref));
   const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => (info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined));
   sandbox = child;
   await fetch(`${start.url}/_sandbox/behaviour`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${start.admin_token}` }, body: JSON.stringify({ rate_limit_requests: 0 }) });
@@ -173,7 +176,7 @@ const table = [
   ...rows.map((r) => `| ${r.join(' | ')} |`),
 ].join('\n');
 const text = [
-  `Measured by \`BENCH_COMPARE=${wanted} npm run bench\` (bench/compare.mjs) on ${new Date().toISOString().slice(0, 10)}: old = \`${ref}\` (${refCommit}), new = ${head}${dirty ? ' with uncommitted changes' : ''};`,
+  `Measured by \`${prebuilt ? `BENCH_COMPARE_DIR=${prebuilt} ` : ''}BENCH_COMPARE=${wanted} npm run bench\` (bench/compare.mjs) on ${new Date().toISOString().slice(0, 10)}: old = \`${ref}\` (${refCommit}), new = ${head}${dirty ? ' with uncommitted changes' : ''};`,
   `${cpus().length} cores, Node ${process.version}, load average at the end ${load}; ${RUNS} runs per side, alternating, medians.`,
   'In the proxy row "old" is `curl -x` through the same proxy (then `openssl dgst -sha256`), "new" is this checkout with HTTPS_PROXY/HTTP_PROXY.',
   '',
@@ -183,7 +186,7 @@ console.log(`\n${text}`);
 const perfFile = join(repo, 'docs', 'PERFORMANCE.md');
 const perf = await readFile(perfFile, 'utf8');
 const marked = /(<!-- bench:compare -->\n)[\s\S]*?(<!-- \/bench:compare -->)/;
-if (marked.test(perf)) {
+if (marked.test(perf) && !prebuilt) {
   await writeFile(perfFile, perf.replace(marked, (_, o, c) => `${o}${text}\n${c}`));
   console.log('wrote the comparison into docs/PERFORMANCE.md');
 }

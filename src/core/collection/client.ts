@@ -47,6 +47,11 @@ export interface DownloadOptions {
   onChunk?: ChunkObserver;
 }
 
+/** An upload's outcome; `attempts` > 1 means an earlier attempt was cut or refused (its bytes may still land at the path). */
+export interface UploadResult extends TransferResult {
+  attempts: number;
+}
+
 export interface RemoteFileInfo {
   size: number;
   etag?: string;
@@ -91,7 +96,7 @@ export class CollectionHttpsClient {
    * attempt (reset connection, 503...) reads the source again and hashes from scratch.
    * The parent folder must exist (NOT_FOUND otherwise).
    */
-  async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<TransferResult> {
+  async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<UploadResult> {
     const call = this.#describe('PUT', target, path, `uploading ${path} to collection ${target.collectionId}`);
     const size = 'file' in source ? await fileSize(source.file) : source.size;
     // Each attempt hashes from scratch; a large file on a worker thread (closed at the end).
@@ -108,7 +113,8 @@ export class CollectionHttpsClient {
     }
   }
 
-  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<TransferResult> {
+  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<UploadResult> {
+    let attempts = 0;
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
@@ -122,6 +128,7 @@ export class CollectionHttpsClient {
             headers,
             bulk: true,
             body: () => {
+              attempts++;
               const attempt: UploadAttempt = { digest: newDigest(), complete: false };
               current.attempt = attempt;
               return uploadBody(source, size, attempt, options.onProgress);
@@ -136,7 +143,7 @@ export class CollectionHttpsClient {
         if (!attempt?.complete) {
           throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`, { status: res.status });
         }
-        return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes };
+        return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes, attempts };
       },
       options.signal ? { signal: options.signal } : {},
     );

@@ -8,6 +8,7 @@ export {
   type DownloadOptions,
   type RemoteFileInfo,
   type TransferResult,
+  type UploadResult,
   type HttpsTokens,
   type ApiCall,
 } from './client.js';

@@ -131,8 +131,8 @@ export function localEndpoint(session: Session): string {
   return id;
 }
 
-/** PUTs `text` to `path` over HTTPS. */
-export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<void> {
+/** PUTs `text` to `path` over HTTPS; answers how many attempts it took. */
+export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<number> {
   const bytes = Buffer.from(text, 'utf8');
-  await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {});
+  return (await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {})).attempts;
 }

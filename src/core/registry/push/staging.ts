@@ -35,6 +35,8 @@ export class Staging {
   readonly #hidden = new Set<string>();
   /** Image files this push made visible, before their manifests exist. */
   readonly #published = new Set<string>();
+  /** Hidden paths whose upload needed more than one attempt: a cut attempt may still land there. */
+  readonly #cut = new Set<string>();
   /** Hidden copies that turned out unneeded (the target was already there): removed once the push is done. */
   readonly #unneeded = new Set<string>();
 
@@ -58,6 +60,11 @@ export class Staging {
   /** Makes a hidden manifest visible at `to`: from then on that tag's version is complete. */
   revealManifest(from: string, to: string): Promise<RevealOutcome> {
     return this.#reveal(from, to, 'manifest');
+  }
+
+  /** An upload to hidden `path` took more than one attempt: after the push, look for a late copy of a cut one. */
+  cutUpload(path: string): void {
+    this.#cut.add(path);
   }
 
   /** Every manifest is in place: the published image files belong to complete versions. */
@@ -108,6 +115,8 @@ export class Staging {
   async sweep(stale: readonly string[]): Promise<void> {
     await this.removeQuietly([...this.#unneeded], 'unneeded');
     await this.removeQuietly(stale, 'stale');
+    // A hidden path already revealed (renamed away) may get a cut attempt's bytes back.
+    if (this.#target.transport === 'https') await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
   }
 
   async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
