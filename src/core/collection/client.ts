@@ -126,7 +126,6 @@ export class CollectionHttpsClient {
           res = await request({
             ...this.#common(call, options.signal),
             headers,
-            bulk: true,
             body: () => {
               attempts++;
               const attempt: UploadAttempt = { digest: newDigest(), complete: false };
@@ -167,7 +166,7 @@ export class CollectionHttpsClient {
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
-      get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, bulk: true, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
+      get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
       fail: (res) => answerError(res, call, current),
     });
     let current: string | undefined;

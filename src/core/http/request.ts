@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
 import { networkFor, type Network, type ProxyInUse } from './agent.js';
 import { streamedRequest, type SpeedFloor } from './streamed-exchange.js';
@@ -52,7 +52,8 @@ export interface RequestOptions {
   json?: unknown;
   /**
    * Raw body. A stream given directly is never retried once it started flowing; give a
-   * factory to allow retries.
+   * factory to allow retries. An iterable's chunks may be reused by their producer once
+   * the next but one is asked for (undici waits for the socket to drain a chunk first).
    */
   body?: BodyData | BodyFactory;
   /** Always honoured, also while waiting between attempts. */
@@ -67,17 +68,11 @@ export interface RequestOptions {
   throwOnError?: boolean;
   /** Called once for every attempt that got an answer (not for attempts that failed without one). */
   onCall?: (call: ApiCall) => void;
-  /**
-   * A large file body: the answer's body is a `ChunkBody` handing out undici's raw chunks
-   * with backpressure, and an iterable body's chunks may be reused by their producer once
-   * the next but one is asked for (see streamed-exchange.ts).
-   */
-  bulk?: boolean;
   /** The dispatcher and proxies to go through; default: the environment's (networkFor()). */
   network?: Network;
-  /** Bulk only: most bytes the answer's body may have (the first byte beyond fails the attempt). */
+  /** Most bytes the answer's body may have (the first byte beyond fails the attempt). */
   maxBodyBytes?: number;
-  /** Bulk only: the floor rate of the answer's body (default DEFAULT_SPEED_FLOOR); `false` turns it off. */
+  /** The floor rate of the answer's body (default DEFAULT_SPEED_FLOOR); `false` turns it off. */
   speedFloor?: SpeedFloor | false;
 }
 
@@ -208,9 +203,8 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     let res: Dispatcher.ResponseData;
     try {
       const settings = { method: p.method, headers: p.headers, body: attemptBody.body as never, signal, headersTimeout: timeout, bodyTimeout: timeout };
-      res = opts.bulk
-        ? ((await streamedRequest(p.url, { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor }, p.network.dispatcher)) as unknown as Dispatcher.ResponseData)
-        : await undiciRequest(p.url, { ...settings, dispatcher: p.network.dispatcher, method: p.method as Dispatcher.HttpMethod });
+      // Every answer comes through one handler: the floor rate and the body bound apply to API answers too.
+      res = (await streamedRequest(p.url, { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor }, p.network.dispatcher)) as unknown as Dispatcher.ResponseData;
     } catch (err) {
       await failedAttempt(err, retries, attemptBody.started());
       continue;
