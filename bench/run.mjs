@@ -6,6 +6,7 @@
 //   npm run bench                  1 GiB, 5 runs (about 10 minutes on 2 cores)
 //   BENCH_QUICK=1 npm run bench    64 MiB, 3 runs: checks the suite in a minute
 //   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
+//   BENCH_COMPARE=<git ref>        that ref's CLI against this one in the same run (1: HEAD~1), see compare.mjs
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
+
+if (process.env.BENCH_COMPARE) {
+  // Old against new in one run: bench/compare.mjs.
+  await import('./compare.mjs');
+  process.exit(0);
+}
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';

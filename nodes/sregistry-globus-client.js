@@ -8,6 +8,38 @@ const { loadCore } = require('./shared/core.js');
 
 const text = (v) => (typeof v === 'string' ? v.trim() : '');
 
+/** The longest one operation may take when the node does not say, in minutes. */
+const DEFAULT_TIMEOUT_MINUTES = 60;
+
+function timeoutMinutes(value) {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT_MINUTES;
+}
+
+/**
+ * The proxy settings of a Node-RED `http proxy` config node, as the core takes them; with
+ * none, undefined: the environment's (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) apply.
+ */
+function proxySettings(proxyNode) {
+  if (!proxyNode) return undefined;
+  let url = text(proxyNode.url);
+  if (!url) return undefined;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) url = `http://${url}`;
+  const creds = proxyNode.credentials || {};
+  if (text(creds.username)) {
+    try {
+      const parsed = new URL(url);
+      parsed.username = encodeURIComponent(text(creds.username));
+      parsed.password = encodeURIComponent(creds.password || '');
+      url = parsed.href;
+    } catch {
+      // The core reports a URL it cannot read, without echoing it.
+    }
+  }
+  const noProxy = Array.isArray(proxyNode.noproxy) ? proxyNode.noproxy.map(text).filter(Boolean).join(',') : text(proxyNode.noproxy);
+  return { httpsProxy: url, httpProxy: url, noProxy };
+}
+
 module.exports = function register(RED) {
   function SregistryGlobusClientNode(config) {
     RED.nodes.createNode(this, config);
@@ -17,6 +49,8 @@ module.exports = function register(RED) {
   function setupClient(node, config) {
     node.name = config.name;
     node.defaultEndpoint = text(config.endpoint);
+    const proxyNode = config.proxy ? RED.nodes.getNode(config.proxy) : undefined;
+    const proxy = proxySettings(proxyNode);
 
     const registries = new Map();
     const running = new Set();
@@ -27,6 +61,11 @@ module.exports = function register(RED) {
       if (!redactor) {
         redactor = new core.Redactor();
         redactor.add(text((node.credentials || {}).clientSecret));
+        const proxyCreds = (proxyNode && proxyNode.credentials) || {};
+        if (proxyCreds.password) {
+          redactor.add(proxyCreds.password);
+          redactor.add(encodeURIComponent(proxyCreds.password));
+        }
       }
       return redactor;
     }
@@ -52,6 +91,8 @@ module.exports = function register(RED) {
         localEndpoint: text(config.localEndpoint),
         globus: { clientId: text(creds.clientId), clientSecret: text(creds.clientSecret), authUrl: text(config.authUrl), transferUrl: text(config.transferUrl) },
         transport,
+        timeoutMs: Math.round(timeoutMinutes(config.timeout) * 60_000),
+        ...(proxy ? { proxy } : {}),
         onToken: (token) => redactorFor(core).add(token),
       });
       if (!options.globus.clientId || !options.globus.clientSecret) {

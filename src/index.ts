@@ -13,6 +13,8 @@ export type {
   RegistryEvent,
   CallOptions,
   PushOptions,
+  PullOptions,
+  ChunkObserver,
   ImageResult,
   SearchHit,
   DeleteResult,
@@ -48,6 +50,7 @@ export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
 export { parseAccessTarget } from './core/registry/access.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
+export type { ProxySettings } from './core/http/agent.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
 export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';

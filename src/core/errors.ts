@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE' // 5xx after the retries ran out
   | 'EXTERNAL_ERROR' // the endpoint (GCS/GCP) failed: ExternalError.*, EndpointError
   | 'NETWORK' // connection refused/reset after the retries ran out
+  | 'PROXY' // the proxy refused, could not be reached or would not tunnel
   | 'TIMEOUT' // a request or a wait ran past its time
   | 'ABORTED' // the caller aborted
   | 'CHECKSUM_MISMATCH' // bytes did not match the expected SHA-256

@@ -39,7 +39,7 @@ const FILE_READ = 4 * 1024 * 1024;
  * stream, no buffer per chunk); `onBytes` sees the running count after every read. Read
  * errors and aborts are thrown as they come; callers word them.
  */
-export async function hashFileOnce(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+export async function hashFileOnce(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal, onChunk?: (chunk: Uint8Array, offset: number) => void): Promise<{ sha256: string; size: number }> {
   const handle = await open(file, 'r');
   try {
     const hash = createHash('sha256');
@@ -50,6 +50,7 @@ export async function hashFileOnce(file: string, onBytes?: (bytes: number) => vo
       signal?.throwIfAborted();
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
       if (bytesRead === 0) break;
+      onChunk?.(buffer.subarray(0, bytesRead), size);
       hash.update(buffer.subarray(0, bytesRead));
       size += bytesRead;
       onBytes?.(size);

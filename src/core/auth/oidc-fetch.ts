@@ -1,6 +1,7 @@
 import type { CustomFetch } from 'openid-client';
 import { SregistryError } from '../errors.js';
 import { readLimited } from '../http/body.js';
+import type { Network } from '../http/agent.js';
 import { request, type ApiCall } from '../http/request.js';
 import type { RetryPolicy } from '../http/retry.js';
 
@@ -12,6 +13,7 @@ export interface OidcFetchOptions {
   /** Strings that must never appear in error messages. */
   secrets: string[];
   onCall?: (call: ApiCall) => void;
+  network?: Network;
 }
 
 /**
@@ -35,7 +37,8 @@ export function oidcFetch(options: OidcFetchOptions): CustomFetch {
         ...(options.retry ? { retry: options.retry } : {}),
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.onCall ? { onCall: options.onCall } : {}),
-        errorContext: { action: `Globus Auth ${init.method} ${new URL(url).pathname}`, secrets: options.secrets },
+        ...(options.network ? { network: options.network } : {}),
+        errorContext: { action: `Globus Auth ${init.method} ${new URL(url).pathname}`, secrets: options.secrets, serviceSetting: 'GLOBUS_SDK_SERVICE_URL_AUTH' },
         throwOnError: false,
       });
       const { bytes, truncated } = await readLimited(res.body, AUTH_BODY_LIMIT);

@@ -1,5 +1,6 @@
 import { rawClientSecretBasic } from './client-auth.js';
 import * as oidc from 'openid-client';
+import type { Network } from '../http/agent.js';
 import { SregistryError, isSregistryError } from '../errors.js';
 import { errorCodeFor, safeText } from '../http/globus-error.js';
 import type { RetryPolicy } from '../http/retry.js';
@@ -27,6 +28,8 @@ export interface TokenSourceOptions {
   onCall?: (call: ApiCall) => void;
   /** Told of every access token as it arrives, before it is used, so callers can mask it in logs. */
   onToken?: (accessToken: string) => void;
+  /** The dispatcher and proxies of every Auth request; default: the environment's. */
+  network?: Network;
 }
 
 /** One access token as cached. */
@@ -173,6 +176,7 @@ export class TokenSource {
       ...(this.#options.retry ? { retry: this.#options.retry } : {}),
       ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
       ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
+      ...(this.#options.network ? { network: this.#options.network } : {}),
     });
     try {
       return await oidc.discovery(server, this.clientId, undefined, rawClientSecretBasic(this.#secret), {

@@ -3,10 +3,12 @@ import { collectionHttpsScope, dataAccessScope } from '../auth/scopes.js';
 import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
+import type { Network } from '../http/agent.js';
+import type { SpeedFloor } from '../http/streamed-exchange.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
-import { ResumableDownload, type DownloadProgress, type TransferResult } from './download.js';
+import { ResumableDownload, type ChunkObserver, type DownloadProgress, type TransferResult } from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
 
@@ -23,6 +25,10 @@ export interface CollectionHttpsClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Told about every answered attempt (method, URL, status, request id), as the transport reports it. */
   onCall?: (call: ApiCall) => void;
+  /** The dispatcher and proxies of every call; default: the environment's. */
+  network?: Network;
+  /** The floor rate of file bodies (default DEFAULT_SPEED_FLOOR: 1 KiB/s over 20 s); `false` turns it off. */
+  speedFloor?: SpeedFloor | false;
 }
 
 export interface UploadOptions {
@@ -33,8 +39,17 @@ export interface UploadOptions {
 export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: DownloadProgress;
-  /** The size the file must have; a different one fails before the body is read. */
+  /** The size the file must have; a different one fails before the body is read, and no byte beyond it is written. */
   expectedSize?: number;
+  /** Without an expected size: most bytes the file may have (announced larger fails before reading, the first byte beyond while reading). */
+  maxBytes?: number;
+  /** Sees every byte in file order before it is written; throwing ends the download with that error. */
+  onChunk?: ChunkObserver;
+}
+
+/** An upload's outcome; `attempts` > 1 means an earlier attempt was cut or refused (its bytes may still land at the path). */
+export interface UploadResult extends TransferResult {
+  attempts: number;
 }
 
 export interface RemoteFileInfo {
@@ -43,7 +58,7 @@ export interface RemoteFileInfo {
   lastModified?: string;
 }
 
-export type { ApiCall, CollectionTarget, TransferResult, UploadSource };
+export type { ApiCall, ChunkObserver, CollectionTarget, TransferResult, UploadSource };
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -58,6 +73,8 @@ export class CollectionHttpsClient {
   readonly #timeoutMs: number | undefined;
   readonly #retry: Partial<RetryPolicy> | false | undefined;
   readonly #onCall: ((call: ApiCall) => void) | undefined;
+  readonly #network: Network | undefined;
+  readonly #speedFloor: SpeedFloor | false | undefined;
 
   constructor(options: CollectionHttpsClientOptions) {
     this.#tokens = options.tokens;
@@ -65,6 +82,8 @@ export class CollectionHttpsClient {
     this.#timeoutMs = options.timeoutMs;
     this.#retry = options.retry;
     this.#onCall = options.onCall;
+    this.#network = options.network;
+    this.#speedFloor = options.speedFloor;
   }
 
   /** The public https URL of `path` on the collection. */
@@ -77,7 +96,7 @@ export class CollectionHttpsClient {
    * attempt (reset connection, 503...) reads the source again and hashes from scratch.
    * The parent folder must exist (NOT_FOUND otherwise).
    */
-  async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<TransferResult> {
+  async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<UploadResult> {
     const call = this.#describe('PUT', target, path, `uploading ${path} to collection ${target.collectionId}`);
     const size = 'file' in source ? await fileSize(source.file) : source.size;
     // Each attempt hashes from scratch; a large file on a worker thread (closed at the end).
@@ -94,7 +113,8 @@ export class CollectionHttpsClient {
     }
   }
 
-  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<TransferResult> {
+  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<UploadResult> {
+    let attempts = 0;
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
@@ -106,8 +126,8 @@ export class CollectionHttpsClient {
           res = await request({
             ...this.#common(call, options.signal),
             headers,
-            bulk: true,
             body: () => {
+              attempts++;
               const attempt: UploadAttempt = { digest: newDigest(), complete: false };
               current.attempt = attempt;
               return uploadBody(source, size, attempt, options.onProgress);
@@ -122,7 +142,7 @@ export class CollectionHttpsClient {
         if (!attempt?.complete) {
           throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`, { status: res.status });
         }
-        return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes };
+        return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes, attempts };
       },
       options.signal ? { signal: options.signal } : {},
     );
@@ -144,7 +164,9 @@ export class CollectionHttpsClient {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
-      get: (headers) => request({ ...this.#common(call, options.signal), headers, bulk: true }),
+      ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+      ...(options.onChunk ? { onChunk: options.onChunk } : {}),
+      get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
       fail: (res) => answerError(res, call, current),
     });
     let current: string | undefined;
@@ -224,6 +246,8 @@ export class CollectionHttpsClient {
       ...(this.#timeoutMs !== undefined ? { timeoutMs: this.#timeoutMs } : {}),
       ...(this.#retry !== undefined ? { retry: this.#retry } : {}),
       ...(this.#onCall !== undefined ? { onCall: this.#onCall } : {}),
+      ...(this.#network !== undefined ? { network: this.#network } : {}),
+      ...(this.#speedFloor !== undefined ? { speedFloor: this.#speedFloor } : {}),
     };
   }
 }

@@ -2,13 +2,21 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { SregistryError, isSregistryError } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
-import { BulkBody } from '../http/bulk-exchange.js';
+import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
-import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, type RetryPolicy } from '../http/retry.js';
+import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, isTimeoutCode, type RetryPolicy } from '../http/retry.js';
 import { digestFor, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
 export type DownloadProgress = (bytes: number, total?: number) => void;
+
+/**
+ * Sees every byte of a download once, in file order, before it is written: `offset` is
+ * where `chunk` starts in the file. `chunk` is valid only during the call. Throwing ends
+ * the download with that error (nothing more is written). When a server ignores a range
+ * request the file starts over, and the observer sees offset 0 again.
+ */
+export type ChunkObserver = (chunk: Uint8Array, offset: number) => void;
 
 export interface DownloadSettings {
   destination: string;
@@ -20,8 +28,11 @@ export interface DownloadSettings {
   signal?: AbortSignal;
   onProgress?: DownloadProgress;
   expectedSize?: number;
-  /** Sends one GET with these extra headers; answers whatever status came (after the transport's own retries). */
-  get: (headers: Record<string, string>) => Promise<HttpResponse>;
+  /** Most bytes the file may have when no size is expected (a marker): larger fails before or while reading. */
+  maxBytes?: number;
+  onChunk?: ChunkObserver;
+  /** Sends one GET with these extra headers and body bound; answers whatever status came (after the transport's own retries). */
+  get: (headers: Record<string, string>, maxBodyBytes: number | undefined) => Promise<HttpResponse>;
   /** The error for an answer that is not 200/206. */
   fail: (res: HttpResponse) => Promise<SregistryError>;
 }
@@ -58,6 +69,8 @@ export class ResumableDownload {
   /** What makes a range request safe: a strong ETag, else Last-Modified, else a weak ETag. */
   #validator: string | undefined;
   #cuts = 0;
+  /** What the chunk observer threw: the download ends with it. */
+  #observerError: unknown;
 
   constructor(settings: DownloadSettings) {
     this.#s = settings;
@@ -74,12 +87,14 @@ export class ResumableDownload {
         headers.range = `bytes=${received}-`;
         if (this.#validator) headers['if-range'] = this.#validator;
       }
-      const res = await this.#s.get(headers);
+      const limit = this.#limit();
+      const res = await this.#s.get(headers, limit === undefined ? undefined : Math.max(0, limit - received));
       await this.#accept(res, received, handle);
       let cut: unknown;
       try {
         await this.#consume(res.body, handle);
       } catch (err) {
+        if (this.#observerError !== undefined) throw this.#observerError;
         this.#checkAbort();
         if (isSregistryError(err) || !isCut(err)) throw this.#failure(err);
         cut = err;
@@ -151,6 +166,22 @@ export class ResumableDownload {
       await res.dump().catch(() => undefined);
       throw this.#sizeMismatch(this.#total);
     }
+    if (this.#s.maxBytes !== undefined && this.#total !== undefined && this.#total > this.#s.maxBytes) {
+      res.body.destroy();
+      throw this.#tooLarge(this.#total);
+    }
+  }
+
+  /** The size the file cannot exceed: what the listing said, what the server announced, or the caller's bound. */
+  #limit(): number | undefined {
+    const known = [this.#s.expectedSize, this.#total, this.#s.maxBytes].filter((n): n is number => n !== undefined);
+    return known.length === 0 ? undefined : Math.min(...known);
+  }
+
+  /** `announced`: the size the answer declared; without it, the body itself ran past the limit. */
+  #tooLarge(announced?: number): SregistryError {
+    const what = announced !== undefined ? `announced ${announced} bytes, more than` : 'sent more than';
+    return new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server ${what} the ${this.#limit()} bytes the file may have; the collection server is not answering as it should`);
   }
 
   /** Writes and hashes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
@@ -158,14 +189,26 @@ export class ResumableDownload {
     const expected = this.#total ?? this.#s.expectedSize;
     const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes, this.#digest);
     let received = this.#digest.bytes;
+    const limit = this.#limit();
+    const { onChunk } = this.#s;
     const take = (piece: Buffer): Promise<void> | undefined => {
+      // Nothing beyond the size the file may have reaches the disk.
+      if (limit !== undefined && received + piece.length > limit) throw this.#tooLarge();
+      if (onChunk) {
+        try {
+          onChunk(piece, received);
+        } catch (err) {
+          this.#observerError = err;
+          throw err;
+        }
+      }
       received += piece.length;
       this.#s.onProgress?.(received, this.#total);
       return writer.push(piece);
     };
     let bodyError: unknown;
     try {
-      if (body instanceof BulkBody) {
+      if (body instanceof ChunkBody) {
         await body.consume(take);
       } else {
         for await (const chunk of body as AsyncIterable<Buffer>) await take(chunk);
@@ -182,6 +225,13 @@ export class ResumableDownload {
     const { policy } = this.#s;
     if (this.#cuts >= policy.maxRetries) {
       const code = networkErrorCode(cause);
+      if (isTimeoutCode(code)) {
+        throw new SregistryError(
+          'TIMEOUT',
+          `${this.#s.action} failed: the body stalled or came too slowly ${this.#cuts + 1} times (last at byte ${this.#digest.bytes}, ${code}); check the network and try again`,
+          { cause },
+        );
+      }
       throw new SregistryError(
         'NETWORK',
         `${this.#s.action} failed: the connection was cut ${this.#cuts + 1} times (last at byte ${this.#digest.bytes}${code ? `, ${code}` : ''}); check the network and try again`,
@@ -212,6 +262,7 @@ export class ResumableDownload {
     if (isSregistryError(err)) return err;
     const code = networkErrorCode(err);
     const detail = safeText(err instanceof Error ? err.message : String(err), [], 160);
+    if (code === BODY_TOO_LONG) return this.#tooLarge();
     return new SregistryError('NETWORK', `${this.#s.action} failed while receiving the body (${code ?? 'error'}: ${detail}); check the network and try again`, { cause: err });
   }
 }

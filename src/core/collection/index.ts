@@ -8,10 +8,11 @@ export {
   type DownloadOptions,
   type RemoteFileInfo,
   type TransferResult,
+  type UploadResult,
   type HttpsTokens,
   type ApiCall,
 } from './client.js';
 export type { UploadProgress } from './upload-body.js';
-export type { DownloadProgress } from './download.js';
+export type { DownloadProgress, ChunkObserver } from './download.js';
 export { collectionUrl, encodeCollectionPath } from './url.js';
 export { RunningDigest } from './digest.js';

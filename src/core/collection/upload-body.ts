@@ -26,7 +26,7 @@ const READ_CHUNK = 1024 * 1024;
  * A file is read with positioned reads into two buffers taken in turn, so a chunk stays
  * intact while the connection still writes it and the next one is being read; the
  * consumer must be done with a chunk before it asks for the one after the next (the
- * bulk exchange of the HTTP layer is). A buffer is read into again only once its hash
+ * HTTP layer, undici, is). A buffer is read into again only once its hash
  * has landed too (a worker thread's, for a shared digest, runs beside the socket).
  */
 export function uploadBody(source: UploadSource, size: number | undefined, attempt: UploadAttempt, onProgress?: UploadProgress): AsyncGenerator<Uint8Array> {

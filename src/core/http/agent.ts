@@ -1,6 +1,7 @@
-import { Agent } from 'undici';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { SregistryError } from '../errors.js';
 
-/** Settings of the shared connection pool. */
+/** Settings of the connection pools. */
 export interface AgentSettings {
   /** Most open connections per origin. */
   connections: number;
@@ -16,29 +17,184 @@ export const DEFAULT_AGENT_SETTINGS: Readonly<AgentSettings> = {
   connectTimeoutMs: 10_000,
 };
 
-let shared: Agent | undefined;
+/**
+ * Which proxy requests go through, as curl reads it. A field left undefined comes from the
+ * environment (`HTTPS_PROXY`/`https_proxy`, `HTTP_PROXY`/`http_proxy`, `NO_PROXY`/
+ * `no_proxy`, the lower-case name first, as undici reads them); an empty string means none.
+ */
+export interface ProxySettings {
+  /** Proxy for https URLs (CONNECT tunnel), e.g. `http://user:pass@proxy.example:3128`. */
+  httpsProxy?: string;
+  /** Proxy for plain http URLs (absolute-form requests). */
+  httpProxy?: string;
+  /** Hosts that bypass the proxy: names (also matching their subdomains), `.suffix`, `host:port`, `*`. */
+  noProxy?: string;
+}
 
-/** The one keep-alive agent every request of the core goes through; created on first use. */
-export function getAgent(): Agent {
-  shared ??= new Agent({
-    connections: DEFAULT_AGENT_SETTINGS.connections,
-    keepAliveTimeout: DEFAULT_AGENT_SETTINGS.keepAliveTimeoutMs,
-    connect: { timeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs },
-  });
-  return shared;
+/** A proxy as it may be shown: scheme, host and port, never the credentials. */
+export interface ProxyInUse {
+  /** `host:port`. */
+  hostPort: string;
+  /** Where the setting came from: `HTTPS_PROXY`, `http_proxy`, `the proxy setting`... */
+  source: string;
+  /** The user name and password of its URL, for redaction. */
+  secrets: string[];
+}
+
+interface ResolvedProxies {
+  https: { url: string; source: string } | undefined;
+  http: { url: string; source: string } | undefined;
+  noProxy: string;
 }
 
 /**
- * Closes the shared agent's connections (at process exit, after tests). The next request
- * creates a fresh agent.
+ * The dispatcher every request of the core goes through (tokens, discovery, Transfer,
+ * collection bodies), with the proxies it applies. One per distinct proxy setting.
+ */
+export class Network {
+  readonly dispatcher: Dispatcher;
+  readonly #proxies: ResolvedProxies;
+  readonly #noProxy: NoProxyEntry[];
+
+  constructor(proxies: ResolvedProxies) {
+    this.#proxies = proxies;
+    this.#noProxy = parseNoProxy(proxies.noProxy);
+    this.dispatcher = new EnvHttpProxyAgent({
+      httpProxy: proxies.http?.url ?? '',
+      httpsProxy: proxies.https?.url ?? '',
+      noProxy: proxies.noProxy,
+      connections: DEFAULT_AGENT_SETTINGS.connections,
+      keepAliveTimeout: DEFAULT_AGENT_SETTINGS.keepAliveTimeoutMs,
+      connect: { timeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs },
+      connectTimeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs,
+    } as EnvHttpProxyAgent.Options);
+  }
+
+  /** The proxy a request to `url` goes through, or undefined when it goes direct. */
+  proxyFor(url: URL): ProxyInUse | undefined {
+    const chosen = url.protocol === 'https:' ? (this.#proxies.https ?? this.#proxies.http) : this.#proxies.http;
+    if (!chosen) return undefined;
+    const host = url.hostname.replace(/^\[(.+)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    if (bypasses(this.#noProxy, host, port)) return undefined;
+    return describeProxy(chosen.url, chosen.source);
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close().catch(() => this.dispatcher.destroy());
+  }
+}
+
+/** `host:port` and the credentials of a proxy URL. */
+function describeProxy(raw: string, source: string): ProxyInUse {
+  try {
+    const u = new URL(raw);
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    const secrets = [u.password, decodeURIComponent(u.password), u.username && u.password ? `${u.username}:${u.password}` : ''].filter((s) => s.length >= 4);
+    return { hostPort: `${u.hostname}:${port}`, source, secrets };
+  } catch {
+    return { hostPort: '(unparsable proxy URL)', source, secrets: [raw] };
+  }
+}
+
+interface NoProxyEntry {
+  host: string;
+  port: number;
+  subdomainsOnly: boolean;
+}
+
+/** NO_PROXY as undici's EnvHttpProxyAgent reads it (so what we report matches what it does). */
+function parseNoProxy(value: string): NoProxyEntry[] {
+  const entries: NoProxyEntry[] = [];
+  for (const entry of value.split(/[,\s]/)) {
+    if (!entry) continue;
+    const v6 = /^\[(.+)\]:(\d+)$/.exec(entry);
+    let host: string;
+    let port = 0;
+    if (v6) {
+      host = v6[1]!;
+      port = Number(v6[2]);
+    } else {
+      const bare = entry.replace(/^\[(.+)\]$/, '$1');
+      const hostPort = (bare.match(/:/g) ?? []).length === 1 ? /^(.+):(\d+)$/.exec(bare) : null;
+      host = hostPort ? hostPort[1]! : bare;
+      port = hostPort ? Number(hostPort[2]) : 0;
+    }
+    entries.push({ host: host.replace(/^\*?\./, '').replace(/^(.+)\.$/, '$1').toLowerCase(), port, subdomainsOnly: entry.startsWith('*') });
+  }
+  return entries;
+}
+
+function bypasses(entries: NoProxyEntry[], host: string, port: number): boolean {
+  for (const e of entries) {
+    if (e.port && e.port !== port) continue;
+    if (e.host === '*') return true;
+    if (!e.subdomainsOnly && host === e.host) return true;
+    if (host.endsWith(`.${e.host}`)) return true;
+  }
+  return false;
+}
+
+/** The proxies a setting means, the environment filling what it leaves undefined. */
+export function resolveProxies(settings: ProxySettings = {}, env: NodeJS.ProcessEnv = process.env): ResolvedProxies {
+  const pick = (given: string | undefined, names: string[]): { url: string; source: string } | undefined => {
+    if (given !== undefined) return given.trim() ? { url: proxyUrl(given.trim(), 'the proxy setting'), source: 'the proxy setting' } : undefined;
+    for (const name of names) {
+      const value = env[name]?.trim();
+      if (value) return { url: proxyUrl(value, name), source: name };
+    }
+    return undefined;
+  };
+  return {
+    https: pick(settings.httpsProxy, ['https_proxy', 'HTTPS_PROXY']),
+    http: pick(settings.httpProxy, ['http_proxy', 'HTTP_PROXY']),
+    noProxy: settings.noProxy ?? env.no_proxy ?? env.NO_PROXY ?? '',
+  };
+}
+
+/** A proxy URL as curl reads one: a bare `host:port` is an http proxy. Never echoes the value (it may hold a password). */
+function proxyUrl(raw: string, source: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(withScheme);
+  } catch {
+    throw new SregistryError('INVALID_INPUT', `${source} is not a proxy URL; give it as http://host:port (credentials as http://user:password@host:port)`);
+  }
+  if (!['http:', 'https:', 'socks5:', 'socks:'].includes(parsed.protocol) || parsed.hostname === '') {
+    throw new SregistryError('INVALID_INPUT', `${source} names a ${parsed.protocol} proxy; give an http://, https:// or socks5:// URL`);
+  }
+  return withScheme;
+}
+
+const networks = new Map<string, Network>();
+
+/**
+ * The network for a proxy setting (default: the environment's, read now), shared by
+ * every caller with the same setting; created on first use.
+ */
+export function networkFor(settings?: ProxySettings): Network {
+  const proxies = resolveProxies(settings);
+  const key = JSON.stringify([proxies.https?.url, proxies.http?.url, proxies.noProxy]);
+  let network = networks.get(key);
+  if (!network) {
+    network = new Network(proxies);
+    networks.set(key, network);
+  }
+  return network;
+}
+
+/** The dispatcher of the environment's network. */
+export function getAgent(): Dispatcher {
+  return networkFor().dispatcher;
+}
+
+/**
+ * Closes every network's connections (at process exit, after tests). The next request
+ * creates fresh ones.
  */
 export async function closeHttp(): Promise<void> {
-  const agent = shared;
-  shared = undefined;
-  if (!agent) return;
-  try {
-    await agent.close();
-  } catch {
-    await agent.destroy();
-  }
+  const all = [...networks.values()];
+  networks.clear();
+  await Promise.all(all.map((n) => n.close()));
 }

@@ -23,6 +23,8 @@ export interface ErrorContext {
   action?: string;
   /** Strings that must never appear in a message (tokens, secrets). */
   secrets?: string[];
+  /** The setting that names the service's URL (GLOBUS_SDK_SERVICE_URL_AUTH...), named when nothing answers there. */
+  serviceSetting?: string;
 }
 
 export interface FailedAnswer {

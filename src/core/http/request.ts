@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
-import { request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
-import { getAgent } from './agent.js';
-import { bulkRequest } from './bulk-exchange.js';
+import { networkFor, type Network, type ProxyInUse } from './agent.js';
+import { streamedRequest, type SpeedFloor } from './streamed-exchange.js';
 import { ERROR_BODY_LIMIT, readLimited } from './body.js';
 import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
 import {
@@ -19,7 +19,7 @@ import {
   type RetryInfo,
   type RetryPolicy,
 } from './retry.js';
-import { assertSecureUrl } from './secure-url.js';
+import { assertSecureUrl, isLoopbackHost } from './secure-url.js';
 
 /** A body that can be sent once. */
 export type BodyData = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
@@ -52,7 +52,8 @@ export interface RequestOptions {
   json?: unknown;
   /**
    * Raw body. A stream given directly is never retried once it started flowing; give a
-   * factory to allow retries.
+   * factory to allow retries. An iterable's chunks may be reused by their producer once
+   * the next but one is asked for (undici waits for the socket to drain a chunk first).
    */
   body?: BodyData | BodyFactory;
   /** Always honoured, also while waiting between attempts. */
@@ -67,12 +68,12 @@ export interface RequestOptions {
   throwOnError?: boolean;
   /** Called once for every attempt that got an answer (not for attempts that failed without one). */
   onCall?: (call: ApiCall) => void;
-  /**
-   * A large file body: each attempt gets a connection of its own that reads into one
-   * reused buffer (`res.body` is then a `BulkBody`), and an iterable body's chunks may be
-   * reused by their producer (see bulk-exchange.ts).
-   */
-  bulk?: boolean;
+  /** The dispatcher and proxies to go through; default: the environment's (networkFor()). */
+  network?: Network;
+  /** Most bytes the answer's body may have (the first byte beyond fails the attempt). */
+  maxBodyBytes?: number;
+  /** The floor rate of the answer's body (default DEFAULT_SPEED_FLOOR); `false` turns it off. */
+  speedFloor?: SpeedFloor | false;
 }
 
 export interface HttpResponse {
@@ -90,7 +91,7 @@ export interface HttpResponse {
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Most bytes of a JSON answer `requestJson` reads. */
-export const JSON_BODY_LIMIT = 256 * 1024 * 1024;
+export const JSON_BODY_LIMIT = 64 * 1024 * 1024;
 
 interface Prepared {
   method: string;
@@ -100,6 +101,9 @@ interface Prepared {
   replayable: boolean;
   policy: RetryPolicy;
   ctx: ErrorContext;
+  network: Network;
+  /** The proxy this request goes through, if any. */
+  proxy: ProxyInUse | undefined;
 }
 
 /** Sends one request with the retry policy; throws SregistryError for failures (unless `throwOnError: false`). */
@@ -146,6 +150,9 @@ function prepare(opts: RequestOptions): Prepared {
   const secrets = [...(opts.errorContext?.secrets ?? [])];
   const auth = headers.authorization;
   if (auth) secrets.push(auth, auth.replace(/^\S+\s+/, ''));
+  const network = opts.network ?? networkFor();
+  const proxy = network.proxyFor(url);
+  if (proxy) secrets.push(...proxy.secrets);
   const ctx: ErrorContext = { ...opts.errorContext, secrets };
   const policy = opts.retry === false ? retryPolicy({ maxRetries: 0 }) : retryPolicy(opts.retry);
 
@@ -167,7 +174,7 @@ function prepare(opts: RequestOptions): Prepared {
     replayable = false;
     makeBody = () => trackStart(stream);
   }
-  return { method: (opts.method ?? 'GET').toUpperCase(), url, headers, makeBody, replayable, policy, ctx };
+  return { method: (opts.method ?? 'GET').toUpperCase(), url, headers, makeBody, replayable, policy, ctx, network, proxy };
 }
 
 function trackStart(source: BodyData): { body: BodyData; started: () => boolean } {
@@ -196,9 +203,8 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     let res: Dispatcher.ResponseData;
     try {
       const settings = { method: p.method, headers: p.headers, body: attemptBody.body as never, signal, headersTimeout: timeout, bodyTimeout: timeout };
-      res = opts.bulk
-        ? ((await bulkRequest(p.url, settings)) as unknown as Dispatcher.ResponseData)
-        : await undiciRequest(p.url, { ...settings, dispatcher: getAgent(), method: p.method as Dispatcher.HttpMethod });
+      // Every answer comes through one handler: the floor rate and the body bound apply to API answers too.
+      res = (await streamedRequest(p.url, { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor }, p.network.dispatcher)) as unknown as Dispatcher.ResponseData;
     } catch (err) {
       await failedAttempt(err, retries, attemptBody.started());
       continue;
@@ -247,6 +253,7 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
       });
       continue;
     }
+    if (status === 407 && p.proxy) throw proxyError(p, 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong');
     if (!throwOnError) return consume({ ...res, body: Readable.from([bytes]) as never }, retries);
     throw errorFromAnswer({ status, method: p.method, url: p.url, info, retries }, p.ctx);
   }
@@ -272,7 +279,13 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
     const code = networkErrorCode(err);
     const canReplay = p.replayable || !bodyStarted;
-    if (isRetryableNetworkError(code) && retries < p.policy.maxRetries && canReplay) {
+    const proxyFault = p.proxy ? proxyFailure(err, p.proxy) : undefined;
+    // A proxy that refuses, cannot be found or will not tunnel does not change its mind in a second.
+    if (proxyFault && (proxyFault.final || !isRetryableNetworkError(code) || retries >= p.policy.maxRetries)) throw proxyError(p, proxyFault.why, err);
+    // Nothing listens at the address: worth one more look (a restart), not five.
+    const budget = code === 'ECONNREFUSED' && !proxyFault ? Math.min(1, p.policy.maxRetries) : p.policy.maxRetries;
+    if (code === 'ECONNREFUSED' && !proxyFault && retries >= budget) throw refusedError(p, retries, err);
+    if (isRetryableNetworkError(code) && retries < budget && canReplay) {
       await pause(p, retries, backoffDelay(retries + 1, p.policy), 'backoff', code ? { errorCode: code } : {});
       return;
     }
@@ -301,6 +314,44 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
 }
 
 const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+/** Whether a failed attempt is the proxy's doing, and whether retrying could help. */
+function proxyFailure(err: unknown, proxy: ProxyInUse): { why: string; final: boolean } | undefined {
+  const [host, port] = [proxy.hostPort.slice(0, proxy.hostPort.lastIndexOf(':')), Number(proxy.hostPort.slice(proxy.hostPort.lastIndexOf(':') + 1))];
+  for (let e: unknown = err, depth = 0; depth < 5 && e && typeof e === 'object'; depth++, e = (e as { cause?: unknown }).cause) {
+    const { code, address, port: errPort, hostname, message } = e as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
+    // undici's words for a proxy's refusal: of a CONNECT, or of an absolute-form request.
+    const status = /Proxy[^()]*\((\d{3})\)/.exec(message ?? '');
+    if (status) return { why: status[1] === '407' ? 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong' : `refused the request (HTTP ${status[1]})`, final: true };
+    if (code === 'UND_ERR_PRX_CONN' || code === 'UND_ERR_PRX_TLS') return { why: `closed the connection while opening a tunnel (${code})`, final: true };
+    const atProxy = (errPort === port && address !== undefined) || (hostname !== undefined && hostname.toLowerCase() === host.toLowerCase());
+    if (!atProxy) continue;
+    if (code === 'ECONNREFUSED') return { why: 'refused the connection (ECONNREFUSED)', final: true };
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { why: `cannot be found (${code})`, final: code === 'ENOTFOUND' };
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { why: `cannot be reached (${code})`, final: false };
+  }
+  if (networkErrorCode(err) === 'UND_ERR_CONNECT_TIMEOUT') return { why: 'did not accept a connection in time (UND_ERR_CONNECT_TIMEOUT)', final: false };
+  return undefined;
+}
+
+function proxyError(p: Prepared, why: string, cause?: unknown): SregistryError {
+  const proxy = p.proxy!;
+  const what = p.ctx.action ?? `${p.method} ${p.url.origin}${p.url.pathname}`;
+  return new SregistryError(
+    'PROXY',
+    `${what} failed: the proxy ${proxy.hostPort} (from ${proxy.source}) ${why}; check ${proxy.source === 'the proxy setting' ? 'the proxy setting' : `${proxy.source} and NO_PROXY`}`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/** Connection refused by the service itself: name the setting that points there. */
+function refusedError(p: Prepared, retries: number, cause: unknown): SregistryError {
+  const what = p.ctx.action ?? `${p.method} ${p.url.origin}${p.url.pathname}`;
+  const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
+  const setting = p.ctx.serviceSetting ? `; check ${p.ctx.serviceSetting}` : '; check the service URL';
+  const sandbox = isLoopbackHost(p.url.hostname) ? ' (a local sandbox may not be running: each start picks a new port, so use the URLs it printed)' : '';
+  return new SregistryError('NETWORK', `${what} failed${retried}: nothing accepts connections at ${p.url.host} (ECONNREFUSED)${setting}${sandbox}`, { cause });
+}
 
 function withoutCredentials(url: URL): string {
   if (!url.username && !url.password) return url.href;

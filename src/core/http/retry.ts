@@ -1,4 +1,5 @@
 import { SregistryError } from '../errors.js';
+import { BODY_TOO_SLOW } from './streamed-exchange.js';
 
 /** What a retry hook learns before the client waits and tries again. */
 export interface RetryInfo {
@@ -149,16 +150,17 @@ const RETRYABLE_NETWORK_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  BODY_TOO_SLOW,
 ]);
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', BODY_TOO_SLOW]);
 
 /** The first `code` found on an error or along its `cause` chain. */
 export function networkErrorCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (RETRYABLE_NETWORK_CODES.has(code) || code.startsWith('E') || code.startsWith('UND_ERR'))) return code;
+    if (typeof code === 'string' && (RETRYABLE_NETWORK_CODES.has(code) || code.startsWith('E') || code.startsWith('UND_ERR') || code.startsWith('SREGISTRY_'))) return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;

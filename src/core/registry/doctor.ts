@@ -410,6 +410,7 @@ async function probeCut(session: Session, ep: EndpointInfo, path: string, signal
       })(),
       retry: false,
       throwOnError: false,
+      network: session.network,
       ...(signal ? { signal } : {}),
     });
     await res.dump();
@@ -433,6 +434,7 @@ async function probeRange(session: Session, ep: EndpointInfo, path: string, sign
     url: collectionUrl(target, path),
     headers: { authorization: await bearer(session, ep, signal), range: 'bytes=10-14' },
     throwOnError: false,
+    network: session.network,
     ...(signal ? { signal } : {}),
   });
   const body = await res.text();
@@ -456,6 +458,7 @@ async function probeBasic(session: Session, signal?: AbortSignal): Promise<Probe
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }).toString(),
     retry: false,
     throwOnError: false,
+    network: session.network,
     errorContext: { secrets: [clientSecret, credentials] },
     ...(signal ? { signal } : {}),
   });

@@ -17,8 +17,20 @@ export async function localFileSize(file: string): Promise<number> {
 }
 
 /** Reads the file once and returns its SHA-256 and size; `onBytes` sees the running count. */
-export async function hashFile(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+export async function hashFile(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal, onChunk?: (chunk: Uint8Array, offset: number) => void): Promise<{ sha256: string; size: number }> {
   let last = 0;
+  // What the chunk observer threw ends the pass as it is.
+  let observerError: unknown;
+  const observe =
+    onChunk &&
+    ((chunk: Uint8Array, offset: number): void => {
+      try {
+        onChunk(chunk, offset);
+      } catch (err) {
+        observerError = err;
+        throw err;
+      }
+    });
   try {
     const result = await hashFileOnce(
       file,
@@ -29,10 +41,12 @@ export async function hashFile(file: string, onBytes?: (bytes: number) => void, 
           onBytes(bytes);
         }),
       signal,
+      observe,
     );
     onBytes?.(result.size);
     return result;
   } catch (err) {
+    if (observerError !== undefined) throw observerError;
     if (signal?.aborted) throw new SregistryError('ABORTED', `Hashing ${file} was aborted by the caller`, { cause: err });
     throw new SregistryError('LOCAL_IO', `Reading ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

@@ -4,7 +4,7 @@
  * manifest travels in a task into the storage folder, which the local endpoint reaches.
  * Writing goes to a hidden name first and becomes visible by rename.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { SregistryError } from '../errors.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../manifest.js';
@@ -17,6 +17,8 @@ import { httpsTarget, type EndpointInfo, type Session } from './session.js';
 export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {
   let text: string;
   try {
+    // A Transfer task may have brought more than the listing said: look before reading it into memory.
+    if ((await stat(file)).size > MAX_MANIFEST_BYTES) throw new SregistryError('INVALID_RESPONSE', `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`);
     const bytes = await readFile(file);
     if (bytes.length > MAX_MANIFEST_BYTES) throw new SregistryError('INVALID_RESPONSE', `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`);
     text = bytes.toString('utf8');
@@ -27,7 +29,7 @@ export async function readLocalManifest(file: string, expected: VersionedRef): P
   return parseManifest(text, expected);
 }
 
-function checkSize(size: number | undefined, ref: VersionedRef): void {
+export function checkManifestListedSize(size: number | undefined, ref: VersionedRef): void {
   if (size !== undefined && size > MAX_MANIFEST_BYTES) {
     throw new SregistryError('INVALID_RESPONSE', `The manifest of ${ref.collection}/${ref.name}:${ref.tag}@${ref.version} has ${size} bytes, more than a manifest can have (${MAX_MANIFEST_BYTES}); re-push the image`);
   }
@@ -42,11 +44,11 @@ export async function readManifestHttps(
   size: number | undefined,
   signal?: AbortSignal,
 ): Promise<Manifest> {
-  checkSize(size, ref);
+  checkManifestListedSize(size, ref);
   const temp = await createTempFile(session.options.storage);
   try {
     await session.https.download(httpsTarget(ep), remotePath, temp, {
-      ...(size !== undefined ? { expectedSize: size } : {}),
+      ...(size !== undefined ? { expectedSize: size } : { maxBytes: MAX_MANIFEST_BYTES }),
       ...(signal ? { signal } : {}),
     });
     return await readLocalManifest(temp, ref);
@@ -64,7 +66,7 @@ export async function readManifestTransfer(
   size: number | undefined,
   signal?: AbortSignal,
 ): Promise<{ manifest: Manifest; taskId: string }> {
-  checkSize(size, ref);
+  checkManifestListedSize(size, ref);
   const local = localEndpoint(session);
   const temp = await createTempFile(session.options.storage);
   try {
@@ -81,12 +83,28 @@ export async function readManifestTransfer(
   }
 }
 
-/** A small remote file's text (the marker), over HTTPS or by one Transfer task into the storage folder; at most `maxBytes`. */
-export async function readSmallText(session: Session, ep: EndpointInfo, path: string, transport: 'https' | 'transfer', maxBytes: number, signal?: AbortSignal): Promise<string> {
+/**
+ * A small remote file's text (the marker), over HTTPS or by one Transfer task into the
+ * storage folder; at most `maxBytes`. A listed size over the bound (`listedSize`, else one
+ * stat) is refused before anything is downloaded; over HTTPS the body stops at the bound.
+ */
+export async function readSmallText(
+  session: Session,
+  ep: EndpointInfo,
+  path: string,
+  transport: 'https' | 'transfer',
+  maxBytes: number,
+  signal?: AbortSignal,
+  listedSize?: number,
+): Promise<string> {
+  const tooLarge = (size: number | string): SregistryError =>
+    new SregistryError('INVALID_RESPONSE', `${path} on ${ep.displayName} has ${size} bytes, more than the ${maxBytes} it may have: it is not what sregistry-globus wrote there`);
+  const size = listedSize ?? (await session.transfer.stat(ep.id, path, signal ? { signal } : {}))?.size;
+  if (size !== undefined && size > maxBytes) throw tooLarge(size);
   const temp = await createTempFile(session.options.storage);
   try {
     if (transport === 'https') {
-      await session.https.download(httpsTarget(ep), path, temp, signal ? { signal } : {});
+      await session.https.download(httpsTarget(ep), path, temp, { maxBytes, ...(signal ? { signal } : {}) });
     } else {
       await transferAndWait(
         { session, ...(signal ? { signal } : {}), image: path },
@@ -96,8 +114,9 @@ export async function readSmallText(session: Session, ep: EndpointInfo, path: st
         'sregistry read marker',
       );
     }
+    const brought = (await stat(temp)).size;
+    if (brought > maxBytes) throw tooLarge(brought);
     const bytes = await readFile(temp);
-    if (bytes.length > maxBytes) throw new SregistryError('INVALID_RESPONSE', `${path} on ${ep.displayName} is larger than ${maxBytes} bytes: it is not what sregistry-globus wrote there`);
     return bytes.toString('utf8');
   } finally {
     await discardTemp(temp).catch(() => undefined);
@@ -112,8 +131,8 @@ export function localEndpoint(session: Session): string {
   return id;
 }
 
-/** PUTs `text` to `path` over HTTPS. */
-export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<void> {
+/** PUTs `text` to `path` over HTTPS; answers how many attempts it took. */
+export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<number> {
   const bytes = Buffer.from(text, 'utf8');
-  await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {});
+  return (await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {})).attempts;
 }

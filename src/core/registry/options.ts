@@ -214,5 +214,9 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
     localPathMap: options.localPathMap ?? [],
   };
   if (options.timeoutMs !== undefined) positive(options.timeoutMs, 0, 'timeoutMs');
+  if (options.speedFloor) {
+    positive(options.speedFloor.bytesPerSecond, 0, 'speedFloor.bytesPerSecond');
+    positive(options.speedFloor.windowMs, 0, 'speedFloor.windowMs');
+  }
   return resolved;
 }

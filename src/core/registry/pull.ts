@@ -9,7 +9,7 @@ import type { Manifest } from '../manifest.js';
 import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
 import { hashFile } from './file-facts.js';
 import { toEndpointPath } from './endpoint-paths.js';
-import { localEndpoint, readLocalManifest, readManifestHttps } from './manifest-io.js';
+import { checkManifestListedSize, localEndpoint, readLocalManifest, readManifestHttps } from './manifest-io.js';
 import { formatBytes as humanBytes } from '../bytes.js';
 import { transferAndWait } from './tasks.js';
 import { resolveImage, type Resolved } from './resolve.js';
@@ -17,7 +17,7 @@ import { httpsTarget, type Session } from './session.js';
 import { buildImageResult, saveRemoteRecord } from './image-result.js';
 import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
-import type { CallOptions, ImageResult, Transport } from './types.js';
+import type { ImageResult, PullOptions, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
   return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
@@ -43,7 +43,7 @@ async function cachedCopy(session: Session, r: Resolved): Promise<{ image: strin
   return { image: final, manifest: m && typeof m === 'object' && m.version === r.vref.version ? m : undefined };
 }
 
-export async function pull(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
+export async function pull(session: Session, uriText: string, opts: PullOptions = {}): Promise<ImageResult> {
   const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
   await sweepLocalStorage(session);
@@ -72,12 +72,14 @@ export async function pull(session: Session, uriText: string, opts: CallOptions 
       const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),
+        ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
         onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
       });
       sha256 = got.sha256;
     } else {
       // One task brings image and manifest; the image is hashed locally afterwards.
       const local = localEndpoint(session);
+      checkManifestListedSize(r.manifestSize, r.vref);
       const manifestTemp = await createTempFile(folder);
       try {
         session.step(`transferring ${r.chosen.size !== undefined ? humanBytes(r.chosen.size) : shown}`);
@@ -98,7 +100,7 @@ export async function pull(session: Session, uriText: string, opts: CallOptions 
       }
       checkManifestSize(manifest, r);
       session.step(`verifying ${humanBytes(manifest.size)}`);
-      sha256 = (await hashFile(temp, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: manifest.size }), signal)).sha256;
+      sha256 = (await hashFile(temp, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: manifest.size }), signal, opts.onChunk)).sha256;
     }
     if (sha256 !== r.vref.version) {
       throw new SregistryError(

@@ -22,6 +22,7 @@ import type {
   GrantOptions,
   GrantResult,
   RevokeResult,
+  PullOptions,
   DeleteOptions,
   DeleteResult,
   ImageResult,
@@ -97,8 +98,8 @@ export class Registry {
     ).map(withWebUrl);
   }
 
-  async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {})));
+  async pull(uri: string, opts: PullOptions = {}): Promise<ImageResult> {
+    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}) })));
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */

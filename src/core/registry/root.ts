@@ -11,6 +11,9 @@ import { readSmallText } from './manifest-io.js';
 import type { EndpointInfo, Session } from './session.js';
 import type { Transport } from './types.js';
 
+/** Most bytes a `.sregistry` marker may have (ours are a few hundred). */
+export const MAX_MARKER_BYTES = 64 * 1024;
+
 export interface RootLocation {
   root: string;
   /** No marker exists yet: the caller (a push) creates the root and writes the marker. */
@@ -25,6 +28,7 @@ function notHere(err: unknown): boolean {
 async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean, within?: readonly string[]): Promise<boolean> {
   try {
     const entry = await session.transfer.stat(ep.id, markerPath(root), signal ? { signal } : {});
+    if (entry?.size !== undefined) session.listedSizes.set(`${ep.id}:${markerPath(root)}`, entry.size);
     return entry !== undefined && (entry.type === undefined || entry.type === 'file');
   } catch (err) {
     if (within?.length && isSregistryError(err) && err.code === 'PERMISSION_DENIED') return hasFolder(session, ep, joinInsideRoot(root, ...within), signal);
@@ -96,7 +100,8 @@ export async function registryLayout(session: Session, ep: EndpointInfo, locatio
   const known = session.layouts.get(key);
   if (known) return known;
   session.step(`reading the registry marker at ${location.root}`);
-  const { layout } = parseMarker(await readSmallText(session, ep, markerPath(location.root), transport, 64 * 1024, signal));
+  const path = markerPath(location.root);
+  const { layout } = parseMarker(await readSmallText(session, ep, path, transport, MAX_MARKER_BYTES, signal, session.listedSizes.get(`${ep.id}:${path}`)));
   session.layouts.set(key, layout);
   return layout;
 }

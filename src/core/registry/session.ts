@@ -8,6 +8,7 @@ import { TokenSource } from '../auth/token-source.js';
 import { transferScopeWithDataAccess } from '../auth/scopes.js';
 import { resolveServiceUrls } from '../auth/environment.js';
 import { SregistryError, isSregistryError } from '../errors.js';
+import { networkFor, type Network } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
 import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
@@ -64,6 +65,8 @@ export class Session {
   readonly tokens: TokenSource;
   readonly transfer: TransferClient;
   readonly https: CollectionHttpsClient;
+  /** The dispatcher and proxies every request of this Registry goes through. */
+  readonly network: Network;
   readonly #endpoints = new Map<string, Lookup>();
   /** Endpoint documents already read, by lower-case id. */
   readonly #known = new Map<string, EndpointInfo>();
@@ -71,6 +74,8 @@ export class Session {
   readonly roots = new Map<string, string>();
   /** Registry layout per `<endpoint id>:<root>`, once read from the marker (or written). */
   readonly layouts = new Map<string, 1 | 2>();
+  /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */
+  readonly listedSizes = new Map<string, number>();
   readonly records: () => Records;
   /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
   rateLimited = 0;
@@ -97,9 +102,11 @@ export class Session {
       this.emit({ type: 'call', call: { ...call } });
     };
     const onToken = options.onToken;
-    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, ...(onToken ? { onToken } : {}), ...retry });
-    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, ...retry });
-    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, ...retry });
+    this.network = networkFor(options.proxy);
+    const network = this.network;
+    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
+    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
+    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}), ...retry });
   }
 
   get clientId(): string {

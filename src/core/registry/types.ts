@@ -3,6 +3,7 @@
  * and gets back. Operations live beside this file, one per module.
  */
 import type { PrincipalType } from '../principal.js';
+import type { ProxySettings } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
 
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
@@ -56,6 +57,16 @@ export interface RegistryOptions {
   onEvent?: (event: RegistryEvent) => void;
   /** Every access token as it arrives, before any use: front ends mask it (Actions' setSecret). */
   onToken?: (accessToken: string) => void;
+  /**
+   * The proxies of every request (Auth, Transfer, collection HTTPS). A field left out comes
+   * from the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as curl reads them); '' is none.
+   */
+  proxy?: ProxySettings;
+  /**
+   * A file body slower than this over a whole window fails the attempt (retried like a
+   * reset): curl's --speed-limit/--speed-time. Default 1 KiB/s over 20 s; `false` turns it off.
+   */
+  speedFloor?: { bytesPerSecond: number; windowMs: number } | false;
 }
 
 export interface ProgressEvent {
@@ -83,6 +94,19 @@ export interface CallOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Steps, Globus calls and notices of this call only (besides the Registry-wide onEvent). */
   onEvent?: (event: RegistryEvent) => void;
+}
+
+/**
+ * Sees every byte of a pulled image once, in file order, in the pull's one pass over it:
+ * as it arrives over HTTPS (before it is written), or as the file a Transfer task brought
+ * is hashed. `chunk` is valid only during the call; throwing ends the pull with that error
+ * and nothing is stored. Offset 0 seen again means the download started over (the file
+ * changed on the server). A pull answered from storage ('cached') reads nothing.
+ */
+export type ChunkObserver = (chunk: Uint8Array, offset: number) => void;
+
+export interface PullOptions extends CallOptions {
+  onChunk?: ChunkObserver;
 }
 
 export interface SearchOptions extends CallOptions {

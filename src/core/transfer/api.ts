@@ -2,6 +2,7 @@ import { TRANSFER_SCOPE } from '../auth/scopes.js';
 import type { TokenSource } from '../auth/token-source.js';
 import { isSregistryError } from '../errors.js';
 import { requestJson, type ApiCall, type QueryValue } from '../http/request.js';
+import type { Network } from '../http/agent.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { assertSecureUrl } from '../http/secure-url.js';
 import { mergeConsentScopes } from './consent.js';
@@ -19,6 +20,8 @@ export interface TransferClientOptions {
   onCall?: (call: ApiCall) => void;
   /** Aborts every call of this client. */
   signal?: AbortSignal;
+  /** The dispatcher and proxies of every call; default: the environment's. */
+  network?: Network;
 }
 
 /** Options every method takes. */
@@ -97,7 +100,8 @@ export class TransferApi {
             ...(this.#options.timeoutMs !== undefined ? { timeoutMs: this.#options.timeoutMs } : {}),
             ...(this.#options.retry ? { retry: this.#options.retry } : {}),
             ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
-            errorContext: { clientId: this.clientId, action: req.action },
+            ...(this.#options.network ? { network: this.#options.network } : {}),
+            errorContext: { clientId: this.clientId, action: req.action, serviceSetting: 'GLOBUS_SDK_SERVICE_URL_TRANSFER' },
           });
           adopt();
           return answer;

@@ -53,7 +53,7 @@ describe('collection HTTPS client', () => {
       await writeFile(file, content);
       const progress: Array<[number, number | undefined]> = [];
       const result = await client.upload(target, '/data/uploaded.sif', { file }, { onProgress: (sent, total) => progress.push([sent, total]) });
-      expect(result).toEqual({ sha256: sha256(content), size: content.length });
+      expect(result).toEqual({ sha256: sha256(content), size: content.length, attempts: 1 });
       const onDisk = await readFile(join(root, 'data', 'uploaded.sif'));
       expect(sha256(onDisk)).toBe(sha256(content));
       expect(progress.at(-1)).toEqual([content.length, content.length]);
@@ -67,7 +67,7 @@ describe('collection HTTPS client', () => {
       const pieces = [randomBytes(70_000), Buffer.from('middle'), randomBytes(300_000)];
       const result = await client.upload(target, '/data/streamed.bin', { stream: () => Readable.from(pieces) });
       const whole = Buffer.concat(pieces);
-      expect(result).toEqual({ sha256: sha256(whole), size: whole.length });
+      expect(result).toEqual({ sha256: sha256(whole), size: whole.length, attempts: 1 });
       expect((await readFile(join(root, 'data', 'streamed.bin'))).equals(whole)).toBe(true);
     });
 
@@ -95,7 +95,7 @@ describe('collection HTTPS client', () => {
       await writeFile(file, content);
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 200_000 }, times: 1 });
       const result = await client.upload(target, '/data/after-reset.sif', { file });
-      expect(result).toEqual({ sha256: sha256(content), size: content.length });
+      expect(result).toEqual({ sha256: sha256(content), size: content.length, attempts: 2 });
       expect(sha256(await readFile(join(root, 'data', 'after-reset.sif')))).toBe(sha256(content));
       const puts = await requestsTo(sb, '/data/after-reset.sif', 2, 'PUT');
       expect(puts.map((p) => p.fault)).toEqual(['reset', undefined]);
@@ -148,7 +148,7 @@ describe('collection HTTPS client', () => {
     it('uploads with a reset mid-way, then downloads with a cut resumed, each hash right', async () => {
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 20_000_000 }, times: 1 });
       const up = await client.upload(target, '/data/big.sif', { file: join(sb.tmp, 'big.bin') });
-      expect(up).toEqual({ sha256: sha256(big), size: big.length });
+      expect(up).toEqual({ sha256: sha256(big), size: big.length, attempts: 2 });
       expect(sha256(await readFile(join(root, 'data', 'big.sif')))).toBe(sha256(big));
 
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 30_000_000 }, times: 1 });

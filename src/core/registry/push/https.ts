@@ -54,6 +54,7 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
     ...(signal ? { signal } : {}),
     onProgress: (bytes, total) => session.progress({ phase: 'upload', image: target.label, bytes, ...(total !== undefined ? { total } : {}) }),
   });
+  if (up.attempts > 1) staging.cutUpload(hidden);
   if (up.size !== target.size) throw changedWhileReading(target.file);
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;
@@ -76,7 +77,7 @@ export async function writeManifests(
   for (const [tag, manifest] of manifests) {
     const hidden = staging.hide(tag);
     session.step(`writing the manifest of ${ref.collection}/${ref.name}:${tag}`);
-    await putText(session, ep, hidden, manifestText(manifest), signal);
+    if ((await putText(session, ep, hidden, manifestText(manifest), signal)) > 1) staging.cutUpload(hidden);
     await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
   }
   if (rootMissing) {

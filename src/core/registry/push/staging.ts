@@ -24,6 +24,9 @@ export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 /** How long a best-effort removal may take; it never uses the caller's (maybe aborted) signal. */
 const REMOVE_BOUND_MS = 60_000;
 
+/** When to look again for hidden uploads a server wrote after their removal, ms after the previous look. */
+const LATE_ARRIVAL_CHECKS_MS = [500, 2000];
+
 export type RevealOutcome = 'revealed' | 'already-there';
 
 export class Staging {
@@ -32,6 +35,8 @@ export class Staging {
   readonly #hidden = new Set<string>();
   /** Image files this push made visible, before their manifests exist. */
   readonly #published = new Set<string>();
+  /** Hidden paths whose upload needed more than one attempt: a cut attempt may still land there. */
+  readonly #cut = new Set<string>();
   /** Hidden copies that turned out unneeded (the target was already there): removed once the push is done. */
   readonly #unneeded = new Set<string>();
 
@@ -57,6 +62,11 @@ export class Staging {
     return this.#reveal(from, to, 'manifest');
   }
 
+  /** An upload to hidden `path` took more than one attempt: after the push, look for a late copy of a cut one. */
+  cutUpload(path: string): void {
+    this.#cut.add(path);
+  }
+
   /** Every manifest is in place: the published image files belong to complete versions. */
   finish(): void {
     this.#published.clear();
@@ -80,13 +90,33 @@ export class Staging {
       const entries = await listFolder(session, ep.id, folder, signal).catch(() => undefined);
       if (entries && !readFolder(entries).manifests.some((m) => m.version === version)) orphans.push(p);
     }
-    await this.removeQuietly([...this.#hidden, ...this.#unneeded, ...orphans], 'unfinished');
+    const hidden = [...this.#hidden];
+    await this.removeQuietly([...hidden, ...this.#unneeded, ...orphans], 'unfinished');
+    if (this.#target.transport === 'https') await this.#removeLateArrivals(hidden, signal);
+  }
+
+  /**
+   * A server still finishing a cut PUT may put what it received at the hidden name after
+   * the DELETE (the sandbox's https_put_cut 'partial' does, as a non-atomic server would):
+   * look again a little later and remove what appeared. Best effort, like the removal.
+   */
+  async #removeLateArrivals(hidden: readonly string[], signal: AbortSignal): Promise<void> {
+    const { session, ep } = this.#target;
+    for (const delayMs of LATE_ARRIVAL_CHECKS_MS) {
+      if (hidden.length === 0 || signal.aborted) return;
+      await new Promise((r) => setTimeout(r, delayMs));
+      const back: string[] = [];
+      for (const p of hidden) if ((await session.transfer.stat(ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
+      if (back.length > 0) await this.removeQuietly(back, 'unfinished');
+    }
   }
 
   /** After success: removes the unneeded hidden copies and `stale` uploads of earlier pushes. */
   async sweep(stale: readonly string[]): Promise<void> {
     await this.removeQuietly([...this.#unneeded], 'unneeded');
     await this.removeQuietly(stale, 'stale');
+    // A hidden path already revealed (renamed away) may get a cut attempt's bytes back.
+    if (this.#target.transport === 'https') await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
   }
 
   async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
