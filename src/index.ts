@@ -26,6 +26,11 @@ export type {
   LocalImage,
   SearchOptions,
   ApiCallLike,
+  PullOptions,
+  SigningKey,
+  ImageSignatures,
+  SignatureCheck,
+  ImageSignatureStatus,
 } from './core/registry/types.js';
 export * from './rules.js';
 export {
@@ -43,5 +48,7 @@ export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
 export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
 export { writeSif } from './core/sif.js';
+export { verifySifFile, SifVerifier, type SignatureReport } from './core/signing/verify.js';
+export { loadKeyring, type Keyring } from './core/signing/openpgp.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
 export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';

@@ -1,5 +1,5 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
-import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
+import type { DeleteResult, ImageResult, ImageSignatures, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
 import { formatBytes, shortVersion, table } from '../output.js';
 
 export function imageTable(results: ImageResult[]): string {
@@ -24,7 +24,21 @@ export function imageDetails(r: ImageResult): string {
   if (r.transport) lines.push(`  via:      ${r.transport}${r.taskId ? ` (task ${r.taskId})` : ''}`);
   if (r.created) lines.push(`  created:  ${r.created}`);
   for (const [k, v] of Object.entries(r.labels ?? {})) lines.push(`  label:    ${k}=${v}`);
+  lines.push(...signatureLines(r.signatures));
   return lines.join('\n') + '\n';
+}
+
+/** `signed:` lines: the image's status, then one line per signature (signer, what it covers, why not verified). */
+export function signatureLines(s: ImageSignatures | undefined): string[] {
+  if (!s) return [];
+  const lines = [`  signed:   ${s.status === 'not-checked' ? 'not checked (the manifest lists the signers below)' : s.status}`];
+  for (const sig of s.signatures) {
+    const who = sig.fingerprint ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}` : 'unknown signer';
+    const covers = sig.objects ? ` (${sig.kind ?? 'group'} signature of object${sig.objects.length === 1 ? '' : 's'} ${sig.objects.join(', ')})` : '';
+    lines.push(`  signer:   ${who}${sig.status ? ` ${sig.status}` : ''}${covers}${sig.reason ? `: ${sig.reason}` : ''}`);
+  }
+  if (s.unsigned && s.unsigned.length > 0) lines.push(`  unsigned: object${s.unsigned.length === 1 ? '' : 's'} ${s.unsigned.join(', ')}`);
+  return lines;
 }
 
 export function searchTable(hits: SearchHit[]): string {
@@ -93,6 +107,7 @@ export function localDetails(i: LocalImage): string {
     `  url:      ${i.url ?? '-'}`,
     `  created:  ${i.createdAt ?? '-'}`,
   ];
+  lines.push(...signatureLines(i.signatures));
   if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
   return lines.join('\n') + '\n';
 }

@@ -33,6 +33,8 @@ export interface UploadOptions {
 export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: DownloadProgress;
+  /** Sees every piece in file order as it arrives (offset 0 again: the download started over); may throw to stop it. */
+  onChunk?: (chunk: Uint8Array, offset: number) => void;
   /** The size the file must have; a different one fails before the body is read. */
   expectedSize?: number;
 }
@@ -143,6 +145,7 @@ export class CollectionHttpsClient {
       policy,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.onChunk ? { onChunk: options.onChunk } : {}),
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
       get: (headers) => request({ ...this.#common(call, options.signal), headers, bulk: true }),
       fail: (res) => answerError(res, call, current),

@@ -19,6 +19,8 @@ export interface DownloadSettings {
   policy: RetryPolicy;
   signal?: AbortSignal;
   onProgress?: DownloadProgress;
+  /** Sees every piece in file order as it arrives (offset 0 again: the download started over); may throw to stop it. */
+  onChunk?: (chunk: Uint8Array, offset: number) => void;
   expectedSize?: number;
   /** Sends one GET with these extra headers; answers whatever status came (after the transport's own retries). */
   get: (headers: Record<string, string>) => Promise<HttpResponse>;
@@ -159,6 +161,7 @@ export class ResumableDownload {
     const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes, this.#digest);
     let received = this.#digest.bytes;
     const take = (piece: Buffer): Promise<void> | undefined => {
+      this.#s.onChunk?.(piece, received);
       received += piece.length;
       this.#s.onProgress?.(received, this.#total);
       return writer.push(piece);

@@ -1,4 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { SregistryError, isSregistryError } from '../errors.js';
+import { verifySifFile } from '../signing/verify.js';
+import { keyringOf, signaturesOf } from './signatures.js';
 import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
 import { addLocal, removeLocal } from './local-images.js';
@@ -23,6 +26,8 @@ import type {
   LocalImage,
   PruneOptions,
   PruneResult,
+  PullOptions,
+  VerifyPolicy,
   PushOptions,
   RegistryOptions,
   RemoveResult,
@@ -86,8 +91,9 @@ export class Registry {
     return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
   }
 
-  async pull(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, signal ? { signal } : {})));
+  /** Downloads into storage and records it; `verify` overrides the Registry's signature policy for this pull. */
+  async pull(uri: string, opts: PullOptions = {}): Promise<ImageResult> {
+    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.verify ? { verify: opts.verify } : {}) })));
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */
@@ -146,9 +152,16 @@ export class Registry {
     return this.#run(opts, (s, signal) => replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }));
   }
 
-  /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */
-  async inspect(ref: string): Promise<LocalImage | undefined> {
-    return inspectLocal(this.#records(), ref);
+  /**
+   * Local record of `[collection/]name[:tag][@version]`, newest first when several match;
+   * with its stored file's signatures checked now (unless `verify` is `off`), reported, never thrown.
+   */
+  async inspect(ref: string, opts: { verify?: VerifyPolicy } = {}): Promise<LocalImage | undefined> {
+    const found = inspectLocal(this.#records(), ref);
+    if (!found?.image || (opts.verify ?? this.#resolved.verify) === 'off') return found;
+    const exists = await stat(found.image).then((s) => s.isFile(), () => false);
+    if (!exists) return found;
+    return { ...found, signatures: signaturesOf(await verifySifFile(found.image, await keyringOf(this.#resolved))) };
   }
 
   async images(query?: string): Promise<LocalImage[]> {

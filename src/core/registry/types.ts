@@ -3,6 +3,10 @@
  * and gets back. Operations live beside this file, one per module.
  */
 import type { ApiCall } from '../http/request.js';
+import type { VerifyPolicy } from '../signing/policy.js';
+import type { ImageSignatureStatus, SignatureCheck } from '../signing/verify.js';
+
+export type { VerifyPolicy, ImageSignatureStatus, SignatureCheck };
 
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
 export type ApiCallLike = ApiCall;
@@ -55,6 +59,10 @@ export interface RegistryOptions {
   onEvent?: (event: RegistryEvent) => void;
   /** Every access token as it arrives, before any use: front ends mask it (Actions' setSecret). */
   onToken?: (accessToken: string) => void;
+  /** What a pull demands of SIF signatures (SREGISTRY_GLOBUS_VERIFY); default `if-signed`. */
+  verify?: VerifyPolicy;
+  /** Armored OpenPGP public keys whose signatures are trusted (SREGISTRY_GLOBUS_KEYRING); each entry may hold several. */
+  keyring?: string[];
 }
 
 export interface ProgressEvent {
@@ -89,11 +97,39 @@ export interface SearchOptions extends CallOptions {
   endpoint?: string;
 }
 
+export interface PullOptions extends CallOptions {
+  /** This pull's signature policy, instead of the Registry's `verify`. */
+  verify?: VerifyPolicy;
+}
+
+/** A key to sign with: armored OpenPGP private key, and its passphrase when it has one. */
+export interface SigningKey {
+  armoredKey: string;
+  passphrase?: string;
+  /** Names the key in messages (a file name, a setting); never its content. */
+  where?: string;
+}
+
 export interface PushOptions extends CallOptions {
   /** More tags for the same bytes; the image is uploaded once. */
   tags?: string[];
   /** Free-form provenance for the manifest (git sha, run URL...). */
   source?: Record<string, string>;
+  /** Sign what is uploaded (a signed copy; the local file is not changed): the version is the SHA-256 of the signed bytes. */
+  signingKey?: SigningKey;
+  /** Refuse an image that is not signed whole by signatures that hold (and, with a keyring, by a key in it). */
+  requireSigned?: boolean;
+}
+
+/**
+ * An image's signatures: as a pull checked them, or (record, resolve, push) as its
+ * manifest lists their fingerprints, advisory and `not-checked`.
+ */
+export interface ImageSignatures {
+  status: ImageSignatureStatus | 'not-checked';
+  signatures: Array<Partial<SignatureCheck> & { fingerprint?: string }>;
+  /** Data objects no signature covers (checked only). */
+  unsigned?: number[];
 }
 
 /** What an operation returns for one image: the manifest's facts plus where it is. */
@@ -120,6 +156,8 @@ export interface ImageResult {
   image?: string;
   labels?: Record<string, string>;
   transport?: Transport;
+  /** Signers and whether they were checked; absent when the image's signatures were not looked at. */
+  signatures?: ImageSignatures;
   /** `pushed`/`pulled`/`recorded`/`resolved` (read, nothing written), or `exists` when the version was already there. */
   status: 'pushed' | 'exists' | 'pulled' | 'cached' | 'recorded' | 'resolved';
 }
@@ -213,4 +251,6 @@ export interface LocalImage {
   url: string | null;
   createdAt: string | null;
   manifest?: unknown;
+  /** The local file's signatures, checked now (inspect). */
+  signatures?: ImageSignatures;
 }

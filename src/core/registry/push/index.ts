@@ -14,6 +14,9 @@
  *    revealed by rename (`staging.ts`).
  * 4. On failure the staging removes what this push hid or published without a manifest;
  *    on success it sweeps what earlier, dead pushes left behind.
+ *
+ * With a signing key, what goes up is a signed copy of the file (`signing.ts`); with
+ * `requireSigned`, an image whose signatures do not cover it whole is refused first.
  */
 import { readFolder } from '../../versions.js';
 import type { Session } from '../session.js';
@@ -22,8 +25,20 @@ import { publishLayout1 } from './layout1.js';
 import { publishLayout2 } from './layout2.js';
 import { hashFirstIfNeeded, planPush } from './plan.js';
 import { Staging, staleUploads } from './staging.js';
+import { requireSigned, signedCopy } from './signing.js';
 
 export async function push(session: Session, file: string, uriText: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+  const signed = opts.signingKey ? await signedCopy(session, file, opts.signingKey, opts.signal) : undefined;
+  try {
+    const upload = signed?.file ?? file;
+    if (opts.requireSigned) await requireSigned(session, upload, file, opts.signal);
+    return await pushFile(session, upload, uriText, opts);
+  } finally {
+    await signed?.discard();
+  }
+}
+
+async function pushFile(session: Session, file: string, uriText: string, opts: PushOptions): Promise<ImageResult[]> {
   const planned = await planPush(session, file, uriText, opts);
   const { target, folder, entries } = planned;
   const version = await hashFirstIfNeeded(target, readFolder(entries ?? []).files.map((f) => f.size));
