@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { SregistryError, isSregistryError } from '../errors.js';
 import { verifySifFile } from '../signing/verify.js';
-import { keyringOf, signaturesOf } from './signatures.js';
+import { checkFile, keyringOf, signatureGate, signaturesOf } from './signatures.js';
 import { openRecords, type Records } from '../records.js';
 import { deleteImage } from './delete.js';
 import { addLocal, removeLocal } from './local-images.js';
@@ -23,6 +23,7 @@ import type {
   DeleteOptions,
   DeleteResult,
   ImageResult,
+  ImageSignatures,
   LocalImage,
   PruneOptions,
   PruneResult,
@@ -162,6 +163,16 @@ export class Registry {
     const exists = await stat(found.image).then((s) => s.isFile(), () => false);
     if (!exists) return found;
     return { ...found, signatures: signaturesOf(await verifySifFile(found.image, await keyringOf(this.#resolved))) };
+  }
+
+  /**
+   * Checks a local SIF file's signatures under the policy (this call's `verify`, else the
+   * Registry's); throws SIGNATURE_INVALID, UNSIGNED or UNTRUSTED_SIGNER when it does not
+   * pass, and answers undefined under `off`.
+   */
+  async verify(file: string, opts: { verify?: VerifyPolicy; signal?: AbortSignal } = {}): Promise<ImageSignatures | undefined> {
+    const gate = await signatureGate(this.#resolved, opts.verify);
+    return checkFile(gate, file, file, 'the file was left as it is', opts.signal);
   }
 
   async images(query?: string): Promise<LocalImage[]> {
