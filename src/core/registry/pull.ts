@@ -73,6 +73,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   let signatures: ImageSignatures | undefined;
   const what = `${shown}@${r.vref.version.slice(0, 12)}`;
   const after = 'nothing was stored';
+  let verifier: ReturnType<typeof streamingVerifier>;
   try {
     if (transport === 'https') {
       session.step(`reading the manifest of ${shown}`);
@@ -80,12 +81,13 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       checkManifestSize(manifest, r);
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
-      const verifier = streamingVerifier(gate);
+      verifier = streamingVerifier(gate);
+      const sif = verifier;
       const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),
         onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
-        ...(verifier ? { onChunk: (chunk: Uint8Array, offset: number) => verifier.onChunk(chunk, offset) } : {}),
+        ...(sif ? { onChunk: (chunk: Uint8Array, offset: number) => sif.onChunk(chunk, offset) } : {}),
       });
       sha256 = got.sha256;
       if (verifier && sha256 === r.vref.version) {
@@ -130,6 +132,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
     saveRemoteRecord(session, r.ep, r.vref, final, manifest);
     return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) });
   } finally {
+    await verifier?.close();
     await discardTemp(temp).catch(() => undefined);
   }
 }

@@ -16,6 +16,7 @@ import { open } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
 import { HEADER_SIZE } from '../sif.js';
 import { fingerprintOf, readClearSigned, userIdOf, type Keyring } from './openpgp.js';
+import { RangeHashWorker } from './range-hash.js';
 import {
   descriptorIntegrityBytes,
   groupMinId,
@@ -69,6 +70,9 @@ const MAX_SIGNATURE_BYTES = 1024 * 1024;
 /** The header and descriptor table are read from the front; one reaching past this is not a SIF to us. */
 const MAX_FRONT_BYTES = 16 * 1024 * 1024;
 
+/** From this many signed bytes on, they are hashed on a worker thread (below, its start costs more than it saves). */
+const OFF_THREAD_MIN_BYTES = 64 * 1024 * 1024;
+
 /** Digest names in the signed JSON → Node hash names. */
 const JSON_DIGESTS: Record<string, string> = { sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', sha512_224: 'sha512-224', sha512_256: 'sha512-256' };
 const DIGEST_BYTES: Record<string, number> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64, 'sha512-224': 28, 'sha512-256': 32 };
@@ -92,6 +96,7 @@ export class SifVerifier {
   #settled = false;
   #sif = false;
   #ranges = new Map<number, Range>();
+  #worker: RangeHashWorker | undefined;
 
   constructor(keyring: Keyring) {
     this.#keyring = keyring;
@@ -129,6 +134,15 @@ export class SifVerifier {
     this.#settled = false;
     this.#sif = false;
     this.#ranges.clear();
+    void this.#worker?.close();
+    this.#worker = undefined;
+  }
+
+  /** Frees the hashing thread, if one was started; call it when the stream is abandoned (finish does it too). */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.close();
   }
 
   #tryLayout(): void {
@@ -143,14 +157,18 @@ export class SifVerifier {
     if (!layout || !layout.objects.some(isSignature)) return this.#settle();
     this.#layout = layout;
     this.#front = [];
+    const data = layout.objects.filter((o) => !isSignature(o));
+    const offThread = data.reduce((n, o) => n + o.size, 0) >= OFF_THREAD_MIN_BYTES;
+    if (offThread) this.#worker = new RangeHashWorker(data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size })), 0);
     for (const o of layout.objects) {
       const range: Range = { start: o.offset, end: o.offset + o.size, seen: 0 };
       if (isSignature(o)) {
         if (o.size <= MAX_SIGNATURE_BYTES) range.bytes = [];
-      } else {
+        this.#ranges.set(o.id, range);
+      } else if (!offThread) {
         range.hash = createHash('sha256');
+        this.#ranges.set(o.id, range);
       }
-      this.#ranges.set(o.id, range);
     }
     this.#feed(front, 0);
   }
@@ -161,6 +179,7 @@ export class SifVerifier {
   }
 
   #feed(chunk: Uint8Array, offset: number): void {
+    this.#worker?.push(chunk);
     const end = offset + chunk.byteLength;
     for (const r of this.#ranges.values()) {
       const from = Math.max(r.start + r.seen, offset);
@@ -178,6 +197,15 @@ export class SifVerifier {
     if (!this.#layout && !this.#settled) this.#tryLayout();
     const layout = this.#layout;
     if (!layout) return { status: 'unsigned', signatures: [], unsigned: [], sif: this.#sif };
+    if (this.#worker) {
+      // The thread's digests of the objects it saw whole; the others are read again.
+      const digests = await this.#worker.digests();
+      await this.close();
+      for (const o of layout.objects) {
+        const sha256 = digests.get(o.id);
+        if (sha256 !== undefined && !isSignature(o)) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: o.size, sha256 });
+      }
+    }
     const data = new ObjectData(layout, this.#ranges, reread);
     const signatures: SignatureCheck[] = [];
     for (const sig of layout.objects.filter(isSignature)) signatures.push(await checkSignature(layout, sig, data, this.#keyring));
@@ -220,7 +248,8 @@ class ObjectData {
   async digest(algorithm: string, objects: SifObject[]): Promise<string | undefined> {
     if (algorithm === 'sha256' && objects.length === 1) {
       const r = this.#whole(objects[0]!);
-      if (r?.hash) return (r.sha256 ??= r.hash.digest('hex'));
+      if (r?.sha256 !== undefined) return r.sha256;
+      if (r?.hash) return (r.sha256 = r.hash.digest('hex'));
     }
     if (!this.reread) return undefined;
     const hash = createHash(algorithm);

@@ -204,6 +204,43 @@ describe('the streaming verifier', () => {
     }
   });
 
+  it('hashes a large image on a worker thread: verified from the stream alone, and a changed byte deep inside is caught', async () => {
+    const input = join(dir, 'large.sif');
+    async function* payload(): AsyncGenerator<Buffer> {
+      const block = Buffer.alloc(4 * 1024 * 1024);
+      for (let i = 0; i < 18; i++) yield block.fill(i);
+    }
+    await writeSif(input, { definition: 'Bootstrap: scratch\n', payloadStream: payload() });
+    const signed = join(dir, 'large-signed.sif');
+    await signSifFile(input, signed, await readSigningKey(await readFile(testKeyFile, 'utf8'), undefined, 'test key'));
+    await rm(input);
+    const stream = async (file: string): Promise<SifVerifier> => {
+      const v = new SifVerifier(trusted);
+      const fh = await open(file, 'r');
+      const buf = Buffer.alloc(300_000);
+      for (let at = 0; ; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        v.onChunk(buf.subarray(0, bytesRead), at);
+        at += bytesRead;
+      }
+      await fh.close();
+      return v;
+    };
+    // No reread given: the object digests can only have come from the thread.
+    expect((await (await stream(signed)).finish()).status).toBe('verified');
+    const flipped = await flipByte(signed, (size) => size - 9 * 1024 * 1024);
+    const report = await (await stream(flipped)).finish();
+    expect(report.status).toBe('invalid');
+    expect(report.signatures[0]!.reason).toMatch(/object 2 was changed after signing/);
+    expect(reference(['verify', flipped, testPublicFile]).status).not.toBe(0);
+    // A stream given up half way frees its thread.
+    const abandoned = new SifVerifier(trusted);
+    const head = await readFile(signed);
+    abandoned.onChunk(head.subarray(0, 20 * 1024 * 1024), 0);
+    await abandoned.close();
+  });
+
   it('refuses bytes out of order, and calls a file that is not a SIF unsigned', async () => {
     const v = new SifVerifier(trusted);
     v.onChunk(Buffer.alloc(10), 0);
