@@ -118,6 +118,18 @@ describe('signed images through the CLI (real process, sandbox)', () => {
     expect(inspected.stdout).toContain(`signer:   ${lab.fingerprint} Lab CI <ci@lab.test> verified`);
   });
 
+  it('search --signers --json shows the signers each manifest lists; without --signers nothing is read for them', async () => {
+    const run = await cli.run(['search', 'lab/', '--endpoint', sb.collection.id, '--signers', '--json']);
+    expect(run.code).toBe(0);
+    const hits = json<{ hits: Array<{ image: { name: string; signatures?: string[] } }> }>(run).hits;
+    const byName = Object.fromEntries(hits.map((h) => [h.image.name, h.image.signatures]));
+    expect(byName.signed).toEqual([TEST_FP]);
+    expect(byName.unsigned).toEqual([]);
+    expect(byName.legacy).toEqual([TEST_FP]);
+    const plain = json<{ hits: Array<{ image: { signatures?: string[] } }> }>(await cli.run(['search', 'lab/', '--endpoint', sb.collection.id, '--json']));
+    expect(plain.hits.every((h) => h.image.signatures === undefined)).toBe(true);
+  });
+
   it('push --require-signed refuses an unsigned image (UNSIGNED), and a wrong passphrase is refused without showing it', async () => {
     const unsigned = await cli.run(['push', join(FIXTURES, 'one-group.sif'), `${remote}/refused:v1`, '--require-signed', '--json']);
     expect(unsigned.code).toBe(1);

@@ -95,6 +95,8 @@ export interface CallOptions {
 export interface SearchOptions extends CallOptions {
   /** Endpoint (UUID or display name) whose registry to list; without it, endpoints are searched. */
   endpoint?: string;
+  /** Also read each hit's manifest (one HTTPS GET per hit) for the signer fingerprints it lists. */
+  signers?: boolean;
 }
 
 export interface PullOptions extends CallOptions {
@@ -169,7 +171,16 @@ export interface SearchHit {
   /** Endpoint hits. */
   endpoint?: { id: string; displayName: string; entityType: string; httpsServer: string | null; owner: string };
   /** Image hits. */
-  image?: { collection: string; name: string; tag: string; version: string; size?: number; lastModified?: string };
+  image?: {
+    collection: string;
+    name: string;
+    tag: string;
+    version: string;
+    size?: number;
+    lastModified?: string;
+    /** With `signers`: the signer fingerprints the manifest lists (advisory; [] for an unsigned push). */
+    signatures?: string[];
+  };
 }
 
 export interface DeleteOptions extends CallOptions {
