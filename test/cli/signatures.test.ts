@@ -146,6 +146,12 @@ describe('signed images through the CLI (real process, sandbox)', () => {
     const https = json<Image>(await cli.run(['pull', `${remote}/signed:v1`, '--keyring', testPublic, '--verify', 'required', '--transport', 'https', '--json']));
     expect(https.signatures?.status).toBe('verified');
     expect(https.signatures?.signatures[0]).toMatchObject({ fingerprint: TEST_FP, status: 'verified' });
+    // The stored copy is checked again under the next pull's policy.
+    const again = json<Image>(await cli.run(['pull', `${remote}/signed:v1`, '--keyring', testPublic, '--verify', 'required', '--transport', 'https', '--json']));
+    expect(again).toMatchObject({ status: 'cached', signatures: { status: 'verified' } });
+    const strangerKeyring = await cli.run(['pull', `${remote}/signed:v1`, '--keyring', lab.publicFile, '--verify', 'required', '--json']);
+    expect(json<ErrorDoc>(strangerKeyring).error.code).toBe('UNTRUSTED_SIGNER');
+    expect(json<ErrorDoc>(strangerKeyring).error.message).toMatch(/stored copy .* was left as it is/);
     const legacy = await cli.run(['pull', `${remote}/legacy:v1`, '--keyring', testPublic, '--verify', 'required', '--transport', 'transfer', '--local-endpoint', sb.personal.id, '--storage', join(sb.tmp, 'storage-transfer'), '--json']);
     expect(legacy.code).toBe(0);
     expect(json<Image>(legacy).signatures?.signatures[0]).toMatchObject({ kind: 'legacy-group', status: 'verified' });

@@ -90,7 +90,7 @@ describe('secrets stay out of everything', () => {
     countSecretsScan('CLI: every command', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
     expect(scan.hits).toEqual([]);
     expect(scan.files).toBeGreaterThan(2);
-  }, 420_000);
+  }, 240_000);
 
   it('the Action: push, pull, a signed push and a wrong secret, with debug logging', async () => {
     const job = await newJob(sb.tmp);

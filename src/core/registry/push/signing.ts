@@ -5,7 +5,7 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readSigningKey } from '../../signing/openpgp.js';
 import { signSifFile } from '../../signing/sign.js';
 import { verifySifFile } from '../../signing/verify.js';
@@ -19,11 +19,15 @@ export interface SignedCopy {
   discard(): Promise<void>;
 }
 
-/** A signed copy of `file` in a private temp folder, removed by `discard`. */
+/**
+ * A signed copy of `file` in a private temp folder beside it (so a local Globus endpoint
+ * that sees the file sees the copy too, for the Transfer transport), else in the system's
+ * temp folder when that folder is not writable; removed by `discard`.
+ */
 export async function signedCopy(session: Session, file: string, signing: SigningKey, signal?: AbortSignal): Promise<SignedCopy> {
   const key = await readSigningKey(signing.armoredKey, signing.passphrase, signing.where ?? 'given');
   signal?.throwIfAborted();
-  const dir = await mkdtemp(join(tmpdir(), 'sregistry-sign-'));
+  const dir = await mkdtemp(join(dirname(file), '.sregistry-sign-')).catch(() => mkdtemp(join(tmpdir(), 'sregistry-sign-')));
   const discard = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const out = join(dir, basename(file));
