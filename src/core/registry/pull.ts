@@ -21,7 +21,7 @@ import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
 import { checkFile, signatureGate, signaturesOf, streamingVerifier } from './signatures.js';
 import { enforceVerifyPolicy } from '../signing/policy.js';
-import { fileRanges } from '../signing/verify.js';
+import { fileRanges, type SifVerifier } from '../signing/verify.js';
 import type { ImageResult, ImageSignatures, PullOptions, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
@@ -73,7 +73,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   let signatures: ImageSignatures | undefined;
   const what = `${shown}@${r.vref.version.slice(0, 12)}`;
   const after = 'nothing was stored';
-  let verifier: ReturnType<typeof streamingVerifier>;
+  let verifier: SifVerifier | undefined;
   try {
     if (transport === 'https') {
       session.step(`reading the manifest of ${shown}`);
@@ -81,8 +81,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       checkManifestSize(manifest, r);
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
-      verifier = streamingVerifier(gate);
-      const sif = verifier;
+      const sif = (verifier = streamingVerifier(gate));
       const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),
@@ -90,8 +89,8 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
         ...(sif ? { onChunk: (chunk: Uint8Array, offset: number) => sif.onChunk(chunk, offset) } : {}),
       });
       sha256 = got.sha256;
-      if (verifier && sha256 === r.vref.version) {
-        const report = await verifier.finish(fileRanges(temp));
+      if (sif && sha256 === r.vref.version) {
+        const report = await sif.finish(fileRanges(temp));
         enforceVerifyPolicy(report, gate.policy, what, after);
         signatures = signaturesOf(report);
       }
