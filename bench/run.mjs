@@ -7,6 +7,7 @@
 //   BENCH_QUICK=1 npm run bench    64 MiB, 3 runs: checks the suite in a minute
 //   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
 //   BENCH_COMPARE=<git ref>        that ref's CLI against this one in the same run (1: HEAD~1), see compare.mjs
+//   BENCH_ONLY=verify              only the signed-image pull row, printed (docs left as they are)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -31,6 +32,7 @@ const SMALL = 64 * MiB;
 const LARGE = Number(process.env.BENCH_LARGE_MIB ?? (quick ? 256 : 2048)) * MiB;
 const RUNS = Math.max(quick ? 3 : 5, Number(process.env.BENCH_RUNS ?? 0));
 const STARTUP_RUNS = quick ? 5 : 15;
+const ONLY = process.env.BENCH_ONLY;
 
 for (const tool of ['curl', 'openssl', '/usr/bin/time']) {
   try {
@@ -221,6 +223,43 @@ async function pollBench() {
   return { out, pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS };
 }
 
+/**
+ * A SIF of `size` random bytes signed as Apptainer signs (one group signature, made here
+ * with a fresh key), pushed once, then pulled with the signatures checked against that
+ * key (`--verify required --keyring`) and without looking at them (`--verify off`).
+ */
+async function verifyBench(env, cli, uri, size, runs) {
+  const { writeSif } = await import('../lib/index.js');
+  const { signSifFile } = await import('../lib/core/signing/sign.js');
+  const { readSigningKey } = await import('../lib/core/signing/openpgp.js');
+  const openpgp = await import('openpgp');
+  const key = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'bench' }], format: 'armored' });
+  const keyring = join(tmp, 'bench-public.asc');
+  await writeFile(keyring, key.publicKey);
+  const unsigned = join(tmp, 'unsigned.sif');
+  async function* payload() {
+    const block = Buffer.alloc(4 * MiB);
+    for (let at = 0; at < size; at += block.length) {
+      const n = Math.min(block.length, size - at);
+      for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
+      yield block.subarray(0, n);
+    }
+  }
+  await writeSif(unsigned, { definition: 'Bootstrap: docker\nFrom: alpine\n', payloadStream: payload() });
+  const signed = join(tmp, 'signed.sif');
+  await signSifFile(unsigned, signed, await readSigningKey(key.privateKey, undefined, 'bench key'));
+  await rm(unsigned, { force: true });
+  await timed(process.execPath, cli('push', signed, uri('signed')), env);
+  await rm(signed, { force: true });
+  const pull = (...flags) => async () => {
+    await rm(join(tmp, 'storage'), { recursive: true, force: true });
+    return timed(process.execPath, cli('pull', uri('signed'), ...flags), env);
+  };
+  const [required, off] = await alternate(runs, [pull('--verify', 'required', '--keyring', keyring), pull('--verify', 'off')]);
+  await rm(join(tmp, 'storage'), { recursive: true, force: true });
+  return { required, off };
+}
+
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-bench-'));
 const rows = [];
 const notes = [];
@@ -279,16 +318,37 @@ try {
   };
 
   const mib = (b) => `${Math.round(b / MiB)} MiB`;
+  const m = (xs, k) => median(xs.map((x) => x[k]));
+  const verifyRow = async () => {
+    console.log(`pull of a signed ${mib(SIZE)} image, --verify required against --verify off, ${RUNS} runs each side`);
+    const verify = await verifyBench(env, cli, uri, SIZE, RUNS);
+    await rm(join(shub, 'signed'), { recursive: true, force: true });
+    return [
+      `pull ${mib(SIZE)} signed image, \`--verify required\`, wall`,
+      `${fmt(m(verify.required, 'wall'))} s (CPU ${fmt(m(verify.required, 'cpu'))} s)`,
+      `\`pull --verify off\`: ${fmt(m(verify.off, 'wall'))} s (CPU ${fmt(m(verify.off, 'cpu'))} s)`,
+      `${fmt(m(verify.required, 'wall') / m(verify.off, 'wall'))}×`,
+      '≤ 1.1×',
+      m(verify.required, 'wall') <= 1.1 * m(verify.off, 'wall'),
+    ];
+  };
+  // A labelled block, so that BENCH_ONLY leaves through the finally below (the sandbox is stopped).
+  measure: {
+  if (ONLY === 'verify') {
+    console.log(`| ${(await verifyRow()).join(' | ')} |`);
+    break measure;
+  }
   console.log(`push/pull ${mib(SIZE)}, ${RUNS} runs each side`);
   const main = await pushPull(SIZE, RUNS);
   const [ourPush, curlPush] = main.push;
   const [ourPull, curlPull] = main.pull;
-  const m = (xs, k) => median(xs.map((x) => x[k]));
   rows.push([`push ${mib(SIZE)}, wall`, `${fmt(m(ourPush, 'wall'))} s`, `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`, `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`, 'curl/ours ≥ 0.9', m(curlPush, 'wall') / m(ourPush, 'wall') >= 0.9]);
   const sha = m(curlPull, 'opensslCpu');
   rows.push([`push ${mib(SIZE)}, CPU`, `${fmt(m(ourPush, 'cpu'))} s`, `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`, `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`, '≤ 1.0× (curl + one SHA-256 pass)', m(ourPush, 'cpu') <= m(curlPush, 'cpu') + sha]);
   rows.push([`pull ${mib(SIZE)} with SHA-256 check, wall`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`, '≤ 1.0×', m(ourPull, 'wall') <= m(curlPull, 'wall')]);
   rows.push([`pull ${mib(SIZE)}, wall, against \`curl -o\` alone`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`, '≤ 1.2×', m(ourPull, 'wall') <= 1.2 * m(curlPull, 'curlWall')]);
+
+  rows.push(await verifyRow());
 
   console.log(`peak RSS at ${mib(SMALL)} and ${mib(LARGE)}`);
   const rss = [];
@@ -349,11 +409,13 @@ try {
     () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0 >/dev/null; true`]),
   ]);
   rows.push(['`node dist/index.js` (no inputs, to its error)', `${fmt(m(action, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`, `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`, '≤ 2×', m(action, 'wall') <= 2 * m(bare2, 'wall')]);
+  }
 } finally {
   if (sandbox) await stopChild(sandbox);
   await rm(tmp, { recursive: true, force: true });
 }
 
+if (ONLY) process.exit(0);
 const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 const table = [
   '| what | ours | reference, same run | ratio | target | met |',

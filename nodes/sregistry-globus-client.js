@@ -82,8 +82,19 @@ module.exports = function register(RED) {
       }
     }
 
+    /**
+     * Trusted signers: armored OpenPGP public keys pasted into the node, or key files named
+     * one per line. A plain property, not a credential: public keys are not secret, and a
+     * flow export that carries them carries the trust decision along with the flow.
+     */
+    function keyring(core) {
+      const value = text(config.keyring);
+      return value ? core.readKeyringSetting(value, 'The keyring of the sregistry Globus client') : [];
+    }
+
     function createRegistry(core, transport) {
       const creds = node.credentials || {};
+      const keys = keyring(core);
       const options = core.registryOptionsWith(process.env, {
         root: text(config.root),
         storage: text(config.storage),
@@ -93,6 +104,8 @@ module.exports = function register(RED) {
         transport,
         timeoutMs: Math.round(timeoutMinutes(config.timeout) * 60_000),
         ...(proxy ? { proxy } : {}),
+        ...(keys.length > 0 ? { keyring: keys } : {}),
+        ...(text(config.verify) ? { verify: core.parseVerifyPolicy(config.verify, 'The verify setting of the sregistry Globus client') } : {}),
         onToken: (token) => redactorFor(core).add(token),
       });
       if (!options.globus.clientId || !options.globus.clientSecret) {

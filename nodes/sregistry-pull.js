@@ -9,7 +9,9 @@ module.exports = function register(RED) {
       verb: 'pulling',
       run: async ({ node, registry, core, msg, call }) => {
         const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
-        const result = await registry.pull(uri, call);
+        const policy = msgString(msg, 'verify') || (config.verify || '').trim();
+        const verify = policy ? core.parseVerifyPolicy(policy, `${node.type}: verify`) : undefined;
+        const result = await registry.pull(uri, { ...call, ...(verify ? { verify } : {}) });
         // The message that goes out is this one: a file node after the pull reads msg.filename.
         if (typeof result.image === 'string') msg.filename = result.image;
         return result;

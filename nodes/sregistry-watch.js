@@ -90,6 +90,7 @@ module.exports = function register(RED) {
           intervalMs,
           signal: controller.signal,
           pull: config.pull === true,
+          ...(config.pull === true && (config.verify || '').trim() ? { verify: core.parseVerifyPolicy(config.verify, 'sregistry-watch: verify') } : {}),
           fromStart: config.fromStart === true,
           onProgress: onProgress(),
           ...(state ? { state } : {}),

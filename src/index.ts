@@ -33,6 +33,10 @@ export type {
   GrantOptions,
   GrantResult,
   RevokeResult,
+  SigningKey,
+  ImageSignatures,
+  SignatureCheck,
+  ImageSignatureStatus,
 } from './core/registry/types.js';
 export * from './rules.js';
 export {
@@ -52,5 +56,7 @@ export { parseAccessTarget } from './core/registry/access.js';
 export { hashFile, localFileSize } from './core/registry/file-facts.js';
 export type { ProxySettings } from './core/http/agent.js';
 export { writeSif } from './core/sif.js';
+export { verifySifFile, SifVerifier, type SignatureReport } from './core/signing/verify.js';
+export { loadKeyring, type Keyring } from './core/signing/openpgp.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
 export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';

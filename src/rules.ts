@@ -5,7 +5,20 @@
  * since nothing here loads an HTTP client, a token library or SQLite (test/structure
  * holds it to that).
  */
-export { databaseInFolder, parseLocalPathMap, parseTransport, readSecretFile, registryOptionsWith, TRANSPORTS, type EnvOptions, type OptionOverrides } from './core/registry/options.js';
+export {
+  databaseInFolder,
+  parseLocalPathMap,
+  parseTransport,
+  readKeyringFile,
+  readKeyringSetting,
+  readPassphraseFile,
+  readSecretFile,
+  registryOptionsWith,
+  TRANSPORTS,
+  type EnvOptions,
+  type OptionOverrides,
+} from './core/registry/options.js';
+export { parseVerifyPolicy, VERIFY_POLICIES, DEFAULT_VERIFY_POLICY, type VerifyPolicy } from './core/signing/policy.js';
 export { displayLine } from './core/display.js';
 export { parseDuration, type DurationUnit, type ParsedDuration } from './core/duration.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';

@@ -6,8 +6,24 @@
  */
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, caseFoldNote, formatGlobusUri, parseDuration, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
-import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, TransportChoice } from '../index.js';
+import {
+  DEFAULT_COLLECTION,
+  SregistryError,
+  TRANSPORTS,
+  VERIFY_POLICIES,
+  caseFoldNote,
+  formatGlobusUri,
+  isGlobusUri,
+  isValidName,
+  parseDuration,
+  parseReference,
+  parseTags,
+  parseTransport,
+  readKeyringSetting,
+  registryOptionsWith,
+  type VerifyPolicy,
+} from '../rules.js';
+import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, SigningKey, TransportChoice } from '../index.js';
 import type { Log, SummaryRow } from './report.js';
 
 export type Command = 'push' | 'pull';
@@ -46,6 +62,12 @@ export interface ActionInputs {
   replicateTo: string[];
   /** What the name and tags inputs had in capitals and are used as in lower case; reported as a warning. */
   caseNote?: string;
+  /** pull: the signature policy (empty: SREGISTRY_GLOBUS_VERIFY, else if-signed). */
+  verify?: VerifyPolicy;
+  /** Armored public keys of trusted signers (the input's text, or the files it names). */
+  keyring: string[];
+  /** push: sign what is uploaded with this key. */
+  signingKey?: SigningKey;
 }
 
 /** What one run works with: its inputs and what they set up. */
@@ -163,6 +185,29 @@ function replicateToInput(read: InputSource): string[] {
   return lines(read('replicate-to')).map((d) => (isGlobusUri(d) ? d : formatGlobusUri({ endpoint: d })));
 }
 
+/** The keyring input: armored public keys as text, or key files (relative to the workspace), one per line. */
+function keyringInput(read: InputSource): string[] {
+  try {
+    return readKeyringSetting(read('keyring'), 'Input keyring');
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
+}
+
+/** signing-key holds the armored private key itself (from a secret); its passphrase comes from signing-key-passphrase. */
+function signingKeyInput(read: InputSource): SigningKey | undefined {
+  const armoredKey = read('signing-key');
+  const passphrase = read('signing-key-passphrase');
+  if (armoredKey === '') {
+    if (passphrase !== '') throw invalid('Input signing-key-passphrase is set but signing-key is empty: pass the armored private key from a secret, e.g. signing-key: ${{ secrets.SIF_SIGNING_KEY }}');
+    return undefined;
+  }
+  if (!armoredKey.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+    throw invalid('Input signing-key is not an armored OpenPGP private key: export it with "gpg --armor --export-secret-keys <key id>" into a repository secret');
+  }
+  return { armoredKey, where: 'from input signing-key', ...(passphrase !== '' ? { passphrase } : {}) };
+}
+
 export function readInputs(read: InputSource): ActionInputs {
   const clientId = required(read, 'client-id', 'set it to your Globus confidential client id, e.g. client-id: ${{ secrets.GLOBUS_CLIENT_ID }}');
   const clientSecret = required(read, 'client-secret', 'set it from a repository secret, e.g. client-secret: ${{ secrets.GLOBUS_CLIENT_SECRET }}');
@@ -183,12 +228,20 @@ export function readInputs(read: InputSource): ActionInputs {
     ifNoFilesFound: choice(read, 'if-no-files-found', ['error', 'warn', 'ignore'] as const, 'error'),
     anyFile: boolean(read, 'any-file', false),
     replicateTo: replicateToInput(read),
+    keyring: keyringInput(read),
   };
   const limit = timeout(read);
   inputs.timeoutSeconds = limit.seconds;
   if (limit.note !== undefined) inputs.timeoutNote = limit.note;
   const caseNote = caseFoldNote([read('name'), ...read('tags').split(/[\s,]+/)]);
   if (caseNote !== undefined) inputs.caseNote = caseNote;
+  const verify = read('verify');
+  if (verify !== '') inputs.verify = choice(read, 'verify', VERIFY_POLICIES, 'if-signed');
+  const signingKey = signingKeyInput(read);
+  if (signingKey) {
+    if (command !== 'push') throw invalid('Input signing-key signs what a push uploads; remove it from this pull step');
+    inputs.signingKey = signingKey;
+  }
   const keep = keepInput(read);
   if (keep !== undefined) inputs.keep = keep;
   const root = optional(read, 'root');
@@ -234,6 +287,8 @@ export function registryOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv, ho
       root: inputs.root,
       localEndpoint: inputs.sourceEndpoint,
       timeoutMs: Math.round(inputs.timeoutSeconds * 1000),
+      ...(inputs.verify ? { verify: inputs.verify } : {}),
+      ...(inputs.keyring.length > 0 ? { keyring: inputs.keyring } : {}),
       ...hooks,
     },
     { storage: join(work, 'storage'), database: join(work, 'sregistry.db') },

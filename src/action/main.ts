@@ -19,6 +19,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   workflow.mask(secret);
   const redactor = new Redactor(MASK);
   redactor.add(secret);
+  // The signing key and its passphrase are secrets too; a multi-line value is masked line by line, as the runner needs.
+  for (const name of ['signing-key', 'signing-key-passphrase']) {
+    const value = (env[inputVariable(name)] ?? '').trim();
+    workflow.mask(value);
+    redactor.add(value);
+    for (const line of value.split(/\r?\n/).map((l) => l.trim())) {
+      if (line.length < 8 || line.startsWith('-----')) continue;
+      workflow.mask(line);
+      redactor.add(line);
+    }
+  }
   const log = actionLog(redactor);
 
   const abort = new AbortController();

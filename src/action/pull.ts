@@ -11,6 +11,10 @@ import { formatGlobusUri, hashFile, isSregistryError, type ImageResult } from '.
 import { actionsCache, cacheKey, type ImageCache } from './cache.js';
 import { parseImageName, type ImageName, type RunContext } from './inputs.js';
 
+/** `verified by <fingerprint> (<user id>), ...` or the status alone. */
+const signatureLine = (s: NonNullable<ImageResult['signatures']>): string =>
+  [s.status, ...s.signatures.map((g) => `${g.fingerprint ?? 'unknown signer'}${g.userId ? ` (${g.userId})` : ''}${g.status ? ` ${g.status}` : ''}`)].join(', ');
+
 /** File name of a pulled image inside pull-to. */
 export const pulledFileName = (image: ImageName, tag: string): string => `${image.name}_${tag}.sif`;
 
@@ -36,6 +40,7 @@ export async function runPull(ctx: RunContext): Promise<ImageResult[]> {
         const result = { ...(await fetchOne(ctx, image, tag, stage, imageCache, fetched)), image: dest };
         staged.push({ from: stage, to: dest });
         log.info(`${result.status}: ${result.uri} -> ${dest}`);
+        if (result.signatures) log.info(`signatures: ${signatureLine(result.signatures)}`);
         ctx.rows.push({ result, ms: Date.now() - started });
         results.push(result);
       });
@@ -85,7 +90,9 @@ async function fetchVersion(ctx: RunContext, image: ImageName, tag: string, stag
     const hit = await imageCache.restore(stage, key);
     if (hit && (await fileSha256(stage)) === resolved.version) {
       log.info(`restored from the Actions cache (${key})`);
-      return { ...resolved, status: 'cached' };
+      // The cached copy passed the policy of the run that saved it; this run's policy decides now.
+      const signatures = await registry.verify(stage, { signal });
+      return { ...resolved, status: 'cached', ...(signatures ? { signatures } : {}) };
     }
     if (hit) log.warning(`The Actions cache entry ${key} did not hold version ${resolved.version}; downloading instead`);
     await rm(stage, { force: true });

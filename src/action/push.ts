@@ -20,7 +20,13 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
     const uri = formatGlobusUri({ endpoint: inputs.endpoint, ref: { collection: target.collection, name: target.name, tag: firstTag } });
     await log.group(`push ${shown} as ${image} (${inputs.tags.join(', ')})`, async () => {
       const started = Date.now();
-      const out = await registry.push(target.file, uri, { tags: moreTags, source, signal: ctx.signal, ...(inputs.anyFile ? { anyFile: true } : {}) });
+      const out = await registry.push(target.file, uri, {
+        tags: moreTags,
+        source,
+        signal: ctx.signal,
+        ...(inputs.anyFile ? { anyFile: true } : {}),
+        ...(inputs.signingKey ? { signingKey: inputs.signingKey } : {}),
+      });
       const ms = Date.now() - started;
       for (const r of out) {
         log.info(`${r.status === 'exists' ? 'already there' : r.status}: ${r.uri}${r.httpsUrl ? ` ${r.httpsUrl}` : ''}${r.taskId ? ` (task ${r.taskId})` : ''}`);

@@ -113,6 +113,10 @@ export interface Outputs {
   files: string[];
   uri: string;
   version: string;
+  /** `sha256:<hex>` of the first image: what actions/attest-build-provenance takes as subject-digest. */
+  digest: string;
+  /** `sha256:<hex>` of each image (one per distinct image and version, in order). */
+  digests: string[];
   /** pull: 'true' when every tag came from the Actions cache; '' for push. */
   'cache-hit': string;
 }
@@ -128,6 +132,8 @@ export function outputsFor(command: 'push' | 'pull', results: ImageResult[]): Ou
     files: results.flatMap((r) => (r.image ? [r.image] : [])),
     uri: results[0]?.uri ?? '',
     version: results[0]?.version ?? '',
+    digest: results[0] ? `sha256:${results[0].version}` : '',
+    digests: [...new Set(results.map((r) => `${r.collection}/${r.name}@${r.version}`))].map((k) => `sha256:${k.slice(k.lastIndexOf('@') + 1)}`),
     'cache-hit': command === 'pull' ? String(results.length > 0 && results.every((r) => r.status === 'cached')) : '',
   };
 }

@@ -9,6 +9,8 @@ import {
   databaseInFolder,
   parseDuration,
   parseTransport,
+  parseVerifyPolicy,
+  readKeyringFile,
   readSecretFile,
   registryOptionsWith,
   type OptionOverrides,
@@ -37,6 +39,8 @@ export const GLOBUS_OPTIONS = {
   'database-file': { type: 'string' },
   'client-secret-file': { type: 'string' },
   timeout: { type: 'string' },
+  verify: { type: 'string' },
+  keyring: { type: 'string', multiple: true },
 } as const satisfies ParseArgsOptionsConfig;
 
 export const OUTPUT_HELP: OptionHelp[] = [
@@ -57,6 +61,8 @@ export const GLOBUS_HELP: OptionHelp[] = [
   { flag: '--database-file FILE', text: 'the records database file itself (SREGISTRY_GLOBUS_DATABASE_FILE); wins over --database' },
   { flag: '--client-secret-file FILE', text: 'read the client secret from FILE (GLOBUS_CLIENT_SECRET_FILE) instead of GLOBUS_CLIENT_SECRET' },
   { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included (seconds; or 15m, 1h)' },
+  { flag: '--verify POLICY', text: 'SIF signatures on pull and inspect: off | if-signed | required (SREGISTRY_GLOBUS_VERIFY; default if-signed)' },
+  { flag: '--keyring FILE', text: 'armored OpenPGP public keys of trusted signers (repeatable; SREGISTRY_GLOBUS_KEYRING)' },
 ];
 
 export type OutputFormat = 'text' | 'json' | 'unix';
@@ -159,6 +165,8 @@ export function registryOptions(values: OptionValues, env: NodeJS.ProcessEnv, cr
   const transport = str(values.transport);
   const timeout = str(values.timeout);
   const secretFile = str(values['client-secret-file']);
+  const verify = str(values.verify);
+  const keyrings = Array.isArray(values.keyring) ? values.keyring.map(String) : [];
   const flags: OptionOverrides = {
     ...(secretFile !== undefined ? { globus: { clientSecret: usable(() => readSecretFile(secretFile, '--client-secret-file')) } } : {}),
     ...(transport !== undefined ? { transport: transportFlag(transport) } : {}),
@@ -167,6 +175,8 @@ export function registryOptions(values: OptionValues, env: NodeJS.ProcessEnv, cr
     storage: str(values.storage),
     ...databaseFlags(values),
     ...(timeout !== undefined ? { timeoutMs: timeoutFlag(timeout) } : {}),
+    ...(verify !== undefined ? { verify: usable(() => parseVerifyPolicy(verify, '--verify')) } : {}),
+    ...(keyrings.length > 0 ? { keyring: keyrings.map((file) => usable(() => readKeyringFile(file, '--keyring'))) } : {}),
   } as OptionOverrides;
   let options: RegistryOptions;
   try {

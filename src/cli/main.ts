@@ -63,6 +63,7 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
   const redactor = new Redactor();
   redactor.add(env.GLOBUS_CLIENT_SECRET);
   redactor.add(env.GLOBUS_CLI_CLIENT_SECRET);
+  redactor.add(env.SREGISTRY_GLOBUS_SIGNING_PASSPHRASE);
 
   const [name, ...rest] = argv;
   if (name === undefined || name.startsWith('-')) return topLevel(argv, streams, redactor);

@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'UNSAFE_PATH' // a name that would leave the registry root or local storage
   | 'NO_REGISTRY' // no registry found on the endpoint
   | 'LOCAL_IO' // reading or writing a local file failed
+  | 'SIGNATURE_INVALID' // a SIF signature does not hold (the signed bytes changed, or a forged signature)
+  | 'UNSIGNED' // a signature was required and the image has none (or leaves objects unsigned)
+  | 'UNTRUSTED_SIGNER' // a SIF signature holds, but its signer is not in the keyring
   | 'GLOBUS_ERROR'; // any other Globus error
 
 export interface ErrorDetails {

@@ -28,6 +28,11 @@ export interface Manifest {
   labels?: Record<string, string>;
   /** The SIF's definition file (the recipe it was built from), when it carries one. */
   definition?: string;
+  /**
+   * Fingerprints of the SIF's signers as the pushed file names them: advisory, to show
+   * and search by; never trusted in place of checking the image's own signatures.
+   */
+  signatures?: string[];
 }
 
 export interface ManifestInput {
@@ -40,6 +45,7 @@ export interface ManifestInput {
   source?: ManifestSource;
   labels?: Record<string, string>;
   definition?: string;
+  signatures?: string[];
 }
 
 export function buildManifest(input: ManifestInput): Manifest {
@@ -58,6 +64,7 @@ export function buildManifest(input: ManifestInput): Manifest {
   if (input.source && Object.keys(input.source).length > 0) manifest.source = { ...input.source };
   if (input.labels && Object.keys(input.labels).length > 0) manifest.labels = { ...input.labels };
   if (input.definition) manifest.definition = input.definition;
+  if (input.signatures && input.signatures.length > 0) manifest.signatures = [...input.signatures];
   // Validate what we are about to publish with the same rules readers apply.
   return validateManifest(manifest, 'being built');
 }
@@ -98,6 +105,8 @@ const SOURCE_KEY_RE = /^[a-z0-9_]{1,64}$/;
 const MAX_SHORT_STRING = 4096;
 const MAX_LABELS = 1000;
 const MAX_DEFINITION_BYTES = 256 * 1024;
+const MAX_SIGNERS = 64;
+const FINGERPRINT_RE = /^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/;
 
 function validateManifest(data: unknown, where: string): Manifest {
   if (!isPlainObject(data)) throw badManifest(where, 'not a JSON object');
@@ -164,6 +173,13 @@ function validateManifest(data: unknown, where: string): Manifest {
       throw badManifest(where, `"definition" must be a string of at most ${MAX_DEFINITION_BYTES} bytes`);
     }
     manifest.definition = data.definition;
+  }
+  if (data.signatures !== undefined && data.signatures !== null) {
+    const list = data.signatures;
+    if (!Array.isArray(list) || list.length > MAX_SIGNERS || !list.every((f) => typeof f === 'string' && FINGERPRINT_RE.test(f))) {
+      throw badManifest(where, `"signatures" must be a list of at most ${MAX_SIGNERS} OpenPGP fingerprints (hex)`);
+    }
+    manifest.signatures = list.map((f: string) => f.toUpperCase());
   }
   return manifest;
 }

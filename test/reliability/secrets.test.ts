@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { writeSif } from '../../src/core/sif.js';
 import { watchChild } from '../support/child.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
@@ -21,19 +23,26 @@ import { scanForSecrets } from './secret-scan.js';
 
 const WRONG = `wrong-secret-${randomBytes(12).toString('hex')}`;
 
+const PASSPHRASE = `signing-passphrase-${randomBytes(6).toString('hex')}`;
 let sb: TestSandbox;
+/** A passphrase-protected signing key: its armored lines and its passphrase are secrets too. */
+let signingKey: { armored: string; file: string };
 beforeAll(async () => {
   assertBuilt();
   sb = await startTestSandbox();
+  const made = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'scan' }], passphrase: PASSPHRASE, format: 'armored' });
+  signingKey = { armored: made.privateKey, file: join(sb.tmp, 'signing-key.asc') };
+  await writeFile(signingKey.file, made.privateKey);
 });
 afterAll(() => sb.stop());
 
-const secrets = () => [sb.client.secret, WRONG, ...sb.context.tokens.all()];
+const keyLines = (): string[] => signingKey.armored.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'));
+const secrets = () => [sb.client.secret, WRONG, PASSPHRASE, ...keyLines(), ...sb.context.tokens.all()];
 const runTexts = (runs: CliRun[]) => Object.fromEntries(runs.flatMap((r, i) => [[`run ${i} stdout (${r.args.join(' ')})`, r.stdout], [`run ${i} stderr`, r.stderr]]));
 
 describe('secrets stay out of everything', () => {
   it('every CLI command, with --debug and --json too, and a wrong secret', async () => {
-    const env: NodeJS.ProcessEnv = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id };
+    const env: NodeJS.ProcessEnv = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id, SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: PASSPHRASE };
     const cli = new Cli(env);
     const file = join(sb.tmp, 'secret-scan.sif');
     await writeSif(file, { payloadBytes: randomBytes(96 * 1024) });
@@ -42,6 +51,8 @@ describe('secrets stay out of everything', () => {
     for (const args of [
       ['push', file, `${image}:v1`, '--tag', 'v2'],
       ['push', file, `${image}:v3`, '--transport', 'transfer', '--debug'],
+      ['push', file, `${image}:signed`, '--sign-key', signingKey.file, '--require-signed', '--debug'],
+      ['pull', `${image}:signed`, '--debug', '--json'],
       ['pull', `${image}:v1`, '--debug'],
       ['pull', `${image}:v2`, '--transport', 'transfer', '--json'],
       ['record', `${image}:v3`, '--debug'],
@@ -59,6 +70,10 @@ describe('secrets stay out of everything', () => {
     const wrong = await cli.run(['pull', `${image}:v1`, '--debug', '--json'], { ...env, GLOBUS_CLIENT_SECRET: WRONG, SREGISTRY_STORAGE: join(sb.tmp, 'wrong-storage') });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/\[AUTH_FAILED\]|\[INVALID_CLIENT\]|\[[A-Z_]+\]/);
+    // A wrong passphrase: refused without echoing either passphrase.
+    const badPassphrase = await cli.run(['push', file, `${image}:bad`, '--sign-key', signingKey.file, '--debug'], { ...env, SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: `${PASSPHRASE}-wrong` });
+    expect(badPassphrase.code).toBe(1);
+    expect(badPassphrase.stderr).toContain('[INVALID_INPUT]');
     // The sandbox command prints its own (local) secret by design; ours must not appear.
     const sandbox = watchChild(process.execPath, [BIN, 'sandbox'], { cwd: REPO, env });
     await sandbox.waitFor('GLOBUS_CLIENT_SECRET');
@@ -77,23 +92,24 @@ describe('secrets stay out of everything', () => {
     expect(scan.files).toBeGreaterThan(2);
   }, 240_000);
 
-  it('the Action: push, pull and a wrong secret, with debug logging', async () => {
+  it('the Action: push, pull, a signed push and a wrong secret, with debug logging', async () => {
     const job = await newJob(sb.tmp);
     await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: randomBytes(64 * 1024) });
     const env = { RUNNER_DEBUG: '1' };
     const runs: ActionRun[] = [
       await runAction({ job, inputs: sandboxInputs(sb, { command: 'push', name: 'scan/action', images: 'app.sif', tags: 'v1' }), env }),
       await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'scan/action', tags: 'v1' }), env }),
+      await runAction({ job, inputs: sandboxInputs(sb, { command: 'push', name: 'scan/action', images: 'app.sif', tags: 'signed', 'signing-key': signingKey.armored, 'signing-key-passphrase': PASSPHRASE }), env }),
       await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'scan/action', tags: 'v1', 'client-secret': WRONG, 'pull-to': 'wrong' }), env }),
     ];
-    expect(runs.map((r) => r.code)).toEqual([0, 0, 1]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 1]);
     // ::add-mask:: lines are how the runner learns what to hide: the one place a secret is meant to be printed.
     const shown = (r: ActionRun) => r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
     const texts = Object.fromEntries(runs.flatMap((r, i) => [[`action ${i} stdout`, shown(r)], [`action ${i} stderr`, r.stderr], [`action ${i} outputs`, JSON.stringify(r.outputs)]]));
     const files = (await import('node:fs/promises')).readdir;
     const commandFiles = (await files(job.root)).filter((n) => /^(output|summary|env|state)-/.test(n)).map((n) => join(job.root, n));
     const scan = await scanForSecrets(secrets(), texts, [job.workspace, job.runnerTemp], commandFiles);
-    countSecretsScan('Action: push, pull, wrong secret', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
+    countSecretsScan('Action: push, pull, signed push, wrong secret', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
     expect(scan.hits).toEqual([]);
   }, 120_000);
 

@@ -16,7 +16,7 @@ const SPECIFIER = /(?:\bfrom\s+|\bimport\s*\(\s*)'(\.{1,2}\/[^']+)'/g;
 const RUNTIME = /^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm;
 // ... of packages and Node built-ins.
 const PACKAGE = /^import\s+(?!type\b)[^;]*?\bfrom\s+'([^.'][^']*)'/gm;
-const HEAVY = new Set(['undici', 'openid-client', 'jose', 'oauth4webapi', 'node:sqlite']);
+const HEAVY = new Set(['undici', 'openid-client', 'jose', 'oauth4webapi', 'node:sqlite', 'openpgp']);
 
 function graph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();
@@ -78,6 +78,14 @@ describe('the import graph of src/', () => {
     expect(heavy).toEqual([]);
     // The Action's entry reaches the registry only through import(), after its inputs are checked.
     expect(edges.get('action/main.ts')).not.toContain('index.ts');
+  });
+
+  it('loads openpgp only on first use: no module imports it statically, one module imports it at all', () => {
+    const files = sources(SRC).map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }));
+    const staticUse = files.flatMap(({ file, text }) => [...text.matchAll(PACKAGE)].filter((m) => m[1] === 'openpgp').map(() => file));
+    expect(staticUse).toEqual([]);
+    const dynamicUse = files.filter(({ text }) => /import\(\s*'openpgp'\s*\)/.test(text)).map(({ file }) => file);
+    expect(dynamicUse).toEqual(['core/signing/openpgp.ts']);
   });
 
   it('keeps the sandbox apart from the core', () => {

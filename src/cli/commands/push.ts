@@ -1,4 +1,5 @@
-import { caseFoldNote, formatGlobusUri, isEndpointPath, isGlobusUri, parseReference } from '../../index.js';
+import { readFileSync } from 'node:fs';
+import { caseFoldNote, formatGlobusUri, isEndpointPath, isGlobusUri, parseReference, readPassphraseFile, type SigningKey } from '../../index.js';
 import { keyValues } from '../args.js';
 import type { CommandSpec, OptionValues } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -35,6 +36,29 @@ function target(positional: string | undefined, values: OptionValues): { uri: st
   return { uri: formatGlobusUri({ endpoint, ref }), tags: hasTag ? tags : tags.slice(1) };
 }
 
+/** `--sign-key FILE` with its passphrase from --sign-passphrase-file or SREGISTRY_GLOBUS_SIGNING_PASSPHRASE. */
+function signingKeyFlags(values: OptionValues, env: NodeJS.ProcessEnv): SigningKey | undefined {
+  const file = str(values['sign-key']);
+  const passphraseFile = str(values['sign-passphrase-file']);
+  if (file === undefined) {
+    if (passphraseFile !== undefined) throw new UsageError('--sign-passphrase-file goes with --sign-key FILE', 'push');
+    return undefined;
+  }
+  let armoredKey: string;
+  try {
+    armoredKey = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--sign-key ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): point it at an armored OpenPGP private key`, 'push');
+  }
+  let passphrase: string | undefined;
+  try {
+    passphrase = passphraseFile !== undefined ? readPassphraseFile(passphraseFile) : env.SREGISTRY_GLOBUS_SIGNING_PASSPHRASE;
+  } catch (err) {
+    throw new UsageError((err as Error).message, 'push');
+  }
+  return { armoredKey, where: file, ...(passphrase !== undefined && passphrase !== '' ? { passphrase } : {}) };
+}
+
 export const push: CommandSpec = {
   name: 'push',
   summary: 'upload a SIF image to a registry on a Globus endpoint',
@@ -48,6 +72,9 @@ export const push: CommandSpec = {
     name: { type: 'string' },
     endpoint: { type: 'string' },
     'any-file': { type: 'boolean' },
+    'sign-key': { type: 'string' },
+    'sign-passphrase-file': { type: 'string' },
+    'require-signed': { type: 'boolean' },
   },
   optionHelp: [
     { flag: '--tag TAG', text: 'another tag for the same bytes (repeatable); with --name and no tag in it, the first is its tag' },
@@ -55,6 +82,9 @@ export const push: CommandSpec = {
     { flag: '--endpoint ID', text: 'the endpoint of --name (UUID or display name)' },
     { flag: '--source KEY=VALUE', text: 'provenance kept in the manifest, e.g. git_sha=... (repeatable)' },
     { flag: '--any-file', text: 'push a file without the SIF magic too (a legacy squashfs .simg); refused otherwise' },
+    { flag: '--sign-key FILE', text: 'sign what is uploaded with this armored OpenPGP private key (as apptainer sign); <file> itself is not changed' },
+    { flag: '--sign-passphrase-file FILE', text: "the signing key's passphrase, else SREGISTRY_GLOBUS_SIGNING_PASSPHRASE" },
+    { flag: '--require-signed', text: 'refuse an image that is not signed whole by signatures that hold (with --keyring: by those keys)' },
   ],
   description:
     'Uploads <file> to globus://<endpoint>/<collection>/<name>[:<tag>], hashing it on the way,\n' +
@@ -69,6 +99,7 @@ export const push: CommandSpec = {
     'sregistry-globus push ./lolcow.sif globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:latest --tag v1.2',
     'sregistry-globus push ./app.sif --name lab/app --tag v1 --endpoint my-collection',
     'sregistry-globus push ./app.sif globus://my-collection/lab/app --source git_sha=$GITHUB_SHA --json',
+    'sregistry-globus push ./app.sif globus://my-collection/lab/app:v2 --sign-key ./lab-signing.asc --require-signed',
   ],
   globus: true,
   registry: true,
@@ -80,11 +111,14 @@ export const push: CommandSpec = {
     if (folded) ctx.output.step(`note: pushing ${folded}`);
     const tags = given.map((t) => t.toLowerCase());
     const source = keyValues('--source', list(ctx.values.source));
+    const signingKey = signingKeyFlags(ctx.values, ctx.env);
     const results = await ctx.registry().push(file, uri, {
       signal: ctx.signal,
       ...(tags.length > 0 ? { tags } : {}),
       ...(Object.keys(source).length > 0 ? { source } : {}),
       ...(ctx.values['any-file'] === true ? { anyFile: true } : {}),
+      ...(signingKey ? { signingKey } : {}),
+      ...(ctx.values['require-signed'] === true ? { requireSigned: true } : {}),
     });
     return { json: { images: results }, text: imageTable(results), rows: imageRows(results) };
   },

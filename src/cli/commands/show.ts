@@ -1,6 +1,6 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
 import { homedir } from 'node:os';
-import type { DeleteResult, ImageResult, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
+import type { DeleteResult, ImageResult, ImageSignatures, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
 import { displayLine } from '../../index.js';
 import { formatBytes, formatTime, shortVersion, table } from '../output.js';
 
@@ -45,8 +45,22 @@ export function imageDetails(r: ImageResult): string {
   if (r.transport) lines.push(`  via:      ${r.transport}${r.taskId ? ` (task ${r.taskId})` : ''}`);
   if (r.created) lines.push(`  created:  ${formatTime(r.created)}`);
   for (const [k, v] of Object.entries(r.labels ?? {})) lines.push(`  label:    ${k}=${v}`);
+  lines.push(...signatureLines(r.signatures));
   // Labels, paths and times come from a registry: each field shows escaped, on its line.
   return lines.map(displayLine).join('\n') + '\n';
+}
+
+/** `signed:` lines: the image's status, then one line per signature (signer, what it covers, why not verified). */
+export function signatureLines(s: ImageSignatures | undefined): string[] {
+  if (!s) return [];
+  const lines = [`  signed:   ${s.status === 'not-checked' ? 'not checked (the manifest lists the signers below)' : s.status}`];
+  for (const sig of s.signatures) {
+    const who = sig.fingerprint ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}` : 'unknown signer';
+    const covers = sig.objects ? ` (${sig.kind ?? 'group'} signature of object${sig.objects.length === 1 ? '' : 's'} ${sig.objects.join(', ')})` : '';
+    lines.push(`  signer:   ${who}${sig.status ? ` ${sig.status}` : ''}${covers}${sig.reason ? `: ${sig.reason}` : ''}`);
+  }
+  if (s.unsigned && s.unsigned.length > 0) lines.push(`  unsigned: object${s.unsigned.length === 1 ? '' : 's'} ${s.unsigned.join(', ')}`);
+  return lines;
 }
 
 export function searchTable(hits: SearchHit[], query?: string, endpoint?: string): string {
@@ -151,6 +165,7 @@ export function localDetails(i: LocalImage): string {
     `  url:      ${i.url ?? '-'}`,
     `  created:  ${formatTime(i.createdAt)}`,
   ];
+  lines.push(...signatureLines(i.signatures));
   if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
   // The manifest came from a registry: JSON escapes C0 controls, not C1 or bidi controls.
   return lines.map(displayLine).join('\n') + '\n';

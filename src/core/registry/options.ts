@@ -5,7 +5,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_ERROR_GRACE_MS } from '../transfer/wait.js';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
+import { DEFAULT_VERIFY_POLICY, parseVerifyPolicy, type VerifyPolicy } from '../signing/policy.js';
 import { SregistryError } from '../errors.js';
 import type { RegistryOptions, TransportChoice } from './types.js';
 
@@ -95,6 +96,56 @@ export function readSecretFile(file: string, setting = 'GLOBUS_CLIENT_SECRET_FIL
   return secret;
 }
 
+const ARMORED = /-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----/;
+
+/**
+ * A keyring setting: armored OpenPGP public keys given as text, or files holding them
+ * (SREGISTRY_GLOBUS_KEYRING: paths separated by the system's path delimiter; the Action's
+ * `keyring`: one per line). A private key is refused here, before anything is loaded, and
+ * messages name the file, never a key.
+ */
+export function readKeyringSetting(value: string, setting = 'SREGISTRY_GLOBUS_KEYRING'): string[] {
+  const text = value.trim();
+  if (text === '') return [];
+  if (ARMORED.test(text)) return [checkPublic(text, setting)];
+  return text
+    .split(/\r?\n/)
+    .flatMap((line) => line.split(delimiter))
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((file) => readKeyringFile(file, setting));
+}
+
+/** One keyring file's armored public keys. */
+export function readKeyringFile(file: string, setting = '--keyring'): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a file of armored OpenPGP public keys`);
+  }
+  if (!ARMORED.test(text)) throw new SregistryError('INVALID_INPUT', `${setting} ${file} holds no armored OpenPGP public key; export one with "gpg --armor --export <key id>"`);
+  return checkPublic(text, `${setting} ${file}`);
+}
+
+function checkPublic(text: string, where: string): string {
+  if (text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+    throw new SregistryError('INVALID_INPUT', `${where} holds a private key: a keyring takes public keys only ("gpg --armor --export", not --export-secret-keys)`);
+  }
+  return text;
+}
+
+/** The passphrase of a signing key kept in a file: its text without the line end. */
+export function readPassphraseFile(file: string, setting = '--sign-passphrase-file'): string {
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a file holding the passphrase`);
+  }
+}
+
 /**
  * Registry options from environment variables; only the variables that are set appear.
  * The client id and secret: ours (GLOBUS_CLIENT_ID, GLOBUS_CLIENT_SECRET or the file
@@ -132,6 +183,10 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   const databaseFolder = value(env, 'SREGISTRY_DATABASE');
   if (databaseFile !== undefined) out.database = databaseFile;
   else if (databaseFolder !== undefined) out.database = databaseInFolder(databaseFolder);
+  const verify = value(env, 'SREGISTRY_GLOBUS_VERIFY');
+  if (verify !== undefined) out.verify = parseVerifyPolicy(verify, 'SREGISTRY_GLOBUS_VERIFY');
+  const keyring = value(env, 'SREGISTRY_GLOBUS_KEYRING');
+  if (keyring !== undefined) out.keyring = readKeyringSetting(keyring, 'SREGISTRY_GLOBUS_KEYRING');
   const grace = value(env, 'SREGISTRY_GLOBUS_TASK_ERROR_GRACE');
   if (grace !== undefined) {
     if (!/^\d+$/.test(grace)) throw new SregistryError('INVALID_INPUT', `SREGISTRY_GLOBUS_TASK_ERROR_GRACE "${grace}" is not a whole number of seconds`);
@@ -143,11 +198,11 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
 /** What a front end sets on top of the environment: its flags, inputs or node settings. */
 export type OptionOverrides = EnvOptions | (Omit<Partial<RegistryOptions>, 'globus'> & { globus?: Partial<RegistryOptions['globus']> });
 
-/** Drops unset and blank values, so an empty flag or node field leaves the layer below in place. */
+/** Drops unset and blank values (and empty lists), so an empty flag or node field leaves the layer below in place. */
 function setValues<T extends object>(layer: T | undefined): Partial<T> {
   const out: Partial<T> = {};
   for (const [key, v] of Object.entries(layer ?? {}) as Array<[keyof T, T[keyof T]]>) {
-    if (key === 'globus' || v === undefined || (typeof v === 'string' && v.trim() === '')) continue;
+    if (key === 'globus' || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)) continue;
     out[key] = v;
   }
   return out;
@@ -175,6 +230,8 @@ export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOve
 /** Options with every default filled in, as the operations use them. */
 export interface ResolvedOptions extends RegistryOptions {
   transport: TransportChoice;
+  verify: VerifyPolicy;
+  keyring: string[];
   storage: string;
   database: string;
   pollMs: number;
@@ -205,6 +262,8 @@ export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   const resolved: ResolvedOptions = {
     ...options,
     transport: options.transport === undefined ? 'auto' : parseTransport(options.transport),
+    verify: options.verify === undefined ? DEFAULT_VERIFY_POLICY : parseVerifyPolicy(options.verify),
+    keyring: options.keyring ?? [],
     storage: resolve(options.storage ?? join(home, DEFAULT_STORAGE)),
     database: options.database === ':memory:' ? ':memory:' : resolve(options.database ?? join(home, DEFAULT_DATABASE)),
     pollMs,

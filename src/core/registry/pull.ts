@@ -1,7 +1,9 @@
 /**
  * pull: resolve the tag, read and check the manifest, download into a temp file in the
- * storage folder, verify the SHA-256, publish by rename, then write the record. A version
- * already in storage with its record and size is not downloaded again.
+ * storage folder, verify the SHA-256 and the SIF signatures (under the `verify` policy:
+ * over HTTPS in the same pass as the bytes arrive, over Transfer by reading the file the
+ * task wrote), publish by rename, then write the record. A version already in storage
+ * with its record and size is not downloaded again (its signatures are checked again).
  */
 import { stat } from 'node:fs/promises';
 import { SregistryError } from '../errors.js';
@@ -17,7 +19,10 @@ import { httpsTarget, type Session } from './session.js';
 import { buildImageResult, saveRemoteRecord } from './image-result.js';
 import { sweepLocalStorage } from './storage-sweep.js';
 import { chooseTransport } from './transport.js';
-import type { ImageResult, PullOptions, Transport } from './types.js';
+import { checkFile, signatureGate, signaturesOf, streamingVerifier } from './signatures.js';
+import { enforceVerifyPolicy } from '../signing/policy.js';
+import { fileRanges, type SifVerifier } from '../signing/verify.js';
+import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
   return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
@@ -45,6 +50,7 @@ async function cachedCopy(session: Session, r: Resolved): Promise<{ image: strin
 
 export async function pull(session: Session, uriText: string, opts: PullOptions = {}): Promise<ImageResult> {
   const signal = opts.signal;
+  const gate = await signatureGate(session.options, opts.verify);
   const r = await resolveImage(session, uriText, signal);
   await sweepLocalStorage(session);
   const transport = transportFor(session, r);
@@ -53,7 +59,8 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   const cached = await cachedCopy(session, r);
   if (cached) {
     session.notice(`${shown}@${r.vref.version} is already in ${cached.image}: not downloaded again`);
-    return imageResult(session, r, cached.manifest, 'cached', { image: cached.image, transport });
+    const signatures = await checkFile(gate, cached.image, `The stored copy of ${shown}`, `${cached.image} was left as it is`, signal);
+    return imageResult(session, r, cached.manifest, 'cached', { image: cached.image, transport, ...(signatures ? { signatures } : {}) });
   }
 
   const folder = storageFolder(session.options.storage, r.vref);
@@ -63,19 +70,30 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   let manifest: Manifest;
   let taskId: string | undefined;
   let sha256: string;
+  let signatures: ImageSignatures | undefined;
+  const what = `${shown}@${r.vref.version.slice(0, 12)}`;
+  const after = 'nothing was stored';
+  let verifier: SifVerifier | undefined;
   try {
     if (transport === 'https') {
       session.step(`reading the manifest of ${shown}`);
       manifest = await readManifestHttps(session, r.ep, remoteManifest, r.vref, r.manifestSize, signal);
       checkManifestSize(manifest, r);
       session.step(`downloading ${humanBytes(manifest.size)}`);
+      // The signatures are checked as the bytes go by: the header and descriptors come first.
+      const sif = (verifier = streamingVerifier(gate));
       const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),
-        ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
         onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
+        ...chunkObserver(opts.onChunk, sif ? (chunk, offset) => sif.onChunk(chunk, offset) : undefined),
       });
       sha256 = got.sha256;
+      if (sif && sha256 === r.vref.version) {
+        const report = await sif.finish(fileRanges(temp));
+        enforceVerifyPolicy(report, gate.policy, what, after);
+        signatures = signaturesOf(report);
+      }
     } else {
       // One task brings image and manifest; the image is hashed locally afterwards.
       const local = localEndpoint(session);
@@ -101,6 +119,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       checkManifestSize(manifest, r);
       session.step(`verifying ${humanBytes(manifest.size)}`);
       sha256 = (await hashFile(temp, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: manifest.size }), signal, opts.onChunk)).sha256;
+      if (sha256 === r.vref.version) signatures = await checkFile(gate, temp, what, after, signal);
     }
     if (sha256 !== r.vref.version) {
       throw new SregistryError(
@@ -111,8 +130,9 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
     const final = storagePath(session.options.storage, r.vref);
     await publishTemp(temp, final);
     saveRemoteRecord(session, r.ep, r.vref, final, manifest);
-    return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}) });
+    return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) });
   } finally {
+    await verifier?.close();
     await discardTemp(temp).catch(() => undefined);
   }
 }
@@ -124,4 +144,18 @@ function checkManifestSize(manifest: Manifest, r: Resolved): void {
       `The manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}@${r.vref.version} says ${manifest.size} bytes but the image file has ${r.chosen.size}: re-push the image`,
     );
   }
+}
+
+/** The caller's observer and the signature check, both seeing each piece in order (the caller's first). */
+function chunkObserver(caller: ChunkObserver | undefined, check: ChunkObserver | undefined): { onChunk?: ChunkObserver } {
+  if (caller && check) {
+    return {
+      onChunk: (chunk, offset) => {
+        caller(chunk, offset);
+        check(chunk, offset);
+      },
+    };
+  }
+  const one = caller ?? check;
+  return one ? { onChunk: one } : {};
 }

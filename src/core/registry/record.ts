@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
 import { saveRemoteRecord } from './image-result.js';
+import { listedSignatures } from './signatures.js';
 import { imageResult, transportFor } from './pull.js';
 import { resolveImage, type Resolved } from './resolve.js';
 import type { Manifest } from '../manifest.js';
@@ -27,7 +28,8 @@ async function readImage(session: Session, uriText: string, status: ImageResult[
   let manifest;
   if (transport === 'https') manifest = await readManifestHttps(session, r.ep, path, r.vref, r.manifestSize, signal);
   else ({ manifest, taskId } = await readManifestTransfer(session, r.ep, path, r.vref, r.manifestSize, signal));
-  return { r, manifest, result: imageResult(session, r, manifest, status, { transport, ...(taskId ? { taskId } : {}) }) };
+  const signatures = listedSignatures(manifest);
+  return { r, manifest, result: imageResult(session, r, manifest, status, { transport, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) }) };
 }
 
 /** The image a URI names now (its newest complete version unless pinned) and its manifest's facts; writes nothing. */

@@ -1,4 +1,7 @@
+import { stat } from 'node:fs/promises';
 import { SregistryError, isSregistryError } from '../errors.js';
+import { verifySifFile } from '../signing/verify.js';
+import { checkFile, keyringOf, signatureGate, signaturesOf } from './signatures.js';
 import { openRecords, type Records } from '../records.js';
 import { accessList, grant, revoke } from './access.js';
 import { deleteImage } from './delete.js';
@@ -22,13 +25,15 @@ import type {
   GrantOptions,
   GrantResult,
   RevokeResult,
-  PullOptions,
   DeleteOptions,
   DeleteResult,
   ImageResult,
+  ImageSignatures,
   LocalImage,
   PruneOptions,
   PruneResult,
+  PullOptions,
+  VerifyPolicy,
   PushOptions,
   RegistryOptions,
   RemoveResult,
@@ -98,8 +103,13 @@ export class Registry {
     ).map(withWebUrl);
   }
 
+  /** Downloads into storage and records it; `verify` overrides the Registry's signature policy for this pull. */
   async pull(uri: string, opts: PullOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}) })));
+    return withWebUrl(
+      await this.#run(opts, (s, signal) =>
+        pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}), ...(opts.verify ? { verify: opts.verify } : {}) }),
+      ),
+    );
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */
@@ -176,9 +186,26 @@ export class Registry {
     return this.#run(opts, (s, signal) => revoke(s, endpoint, ruleId, signal));
   }
 
-  /** Local record of `[collection/]name[:tag][@version]`, newest first when several match. */
-  async inspect(ref: string): Promise<LocalImage | undefined> {
-    return inspectLocal(this.#records(), ref);
+  /**
+   * Local record of `[collection/]name[:tag][@version]`, newest first when several match;
+   * with its stored file's signatures checked now (unless `verify` is `off`), reported, never thrown.
+   */
+  async inspect(ref: string, opts: { verify?: VerifyPolicy } = {}): Promise<LocalImage | undefined> {
+    const found = inspectLocal(this.#records(), ref);
+    if (!found?.image || (opts.verify ?? this.#resolved.verify) === 'off') return found;
+    const exists = await stat(found.image).then((s) => s.isFile(), () => false);
+    if (!exists) return found;
+    return { ...found, signatures: signaturesOf(await verifySifFile(found.image, await keyringOf(this.#resolved))) };
+  }
+
+  /**
+   * Checks a local SIF file's signatures under the policy (this call's `verify`, else the
+   * Registry's); throws SIGNATURE_INVALID, UNSIGNED or UNTRUSTED_SIGNER when it does not
+   * pass, and answers undefined under `off`.
+   */
+  async verify(file: string, opts: { verify?: VerifyPolicy; signal?: AbortSignal } = {}): Promise<ImageSignatures | undefined> {
+    const gate = await signatureGate(this.#resolved, opts.verify);
+    return checkFile(gate, file, file, 'the file was left as it is', opts.signal);
   }
 
   async images(query?: string): Promise<LocalImage[]> {

@@ -56,6 +56,7 @@ export async function replicate(session: Session, sourceText: string, destinatio
     definition: undefined,
     labels: undefined,
     source: undefined,
+    signatures: [],
   };
   const staging = new Staging(target);
   const srcPath = (file: string) => joinInsideRoot(src.root, ref.collection, ref.name, file);

@@ -3,7 +3,8 @@
  * Listing a registry costs one ls for the root, one per collection and one per image
  * name: every version of every tag comes out of its image folder's single listing.
  */
-import { collectionFolder, imageFolder } from '../layout.js';
+import { collectionFolder, imageFolder, joinInsideRoot } from '../layout.js';
+import { readManifestHttps } from './manifest-io.js';
 import { indexListing, newestVersion } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
 import { formatGlobusUri, isGlobusUri, parseGlobusUri } from '../uri.js';
@@ -17,7 +18,7 @@ import type { SearchHit, SearchOptions } from './types.js';
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
   const q = query?.trim().toLowerCase() || undefined;
   if (opts.endpoint === undefined) return searchEndpoints(session, query?.trim() || undefined, opts.signal);
-  return searchRegistry(session, opts.endpoint, q, opts.signal);
+  return searchRegistry(session, opts.endpoint, q, opts.signal, opts.signers === true);
 }
 
 async function searchEndpoints(session: Session, query: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
@@ -79,7 +80,7 @@ export function pruner(q: string | undefined): Pruner {
 
 const folders = nameFolders;
 
-async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal?: AbortSignal): Promise<SearchHit[]> {
+async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal: AbortSignal | undefined, signers: boolean): Promise<SearchHit[]> {
   const target = isGlobusUri(endpoint) ? parseGlobusUri(endpoint).endpoint : endpoint;
   const ep = await session.endpoint(target, signal);
   const { root } = await locateRoot(session, ep, false, signal);
@@ -105,6 +106,13 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
       if (newest.size !== undefined) image.size = newest.size;
       const time = newest.published ?? newest.manifestLastModified ?? newest.lastModified;
       if (time !== undefined) image.lastModified = new Date(time).toISOString();
+      if (signers && ep.httpsServer && newest.manifestName) {
+        // One GET per hit, asked for: the signer fingerprints the manifest lists (advisory, not checked).
+        const ref = { collection: c, name: n, tag, version: newest.version };
+        const path = joinInsideRoot(root, c, n, newest.manifestName);
+        const manifest = await readManifestHttps(session, ep, path, ref, newest.manifestSize, signal);
+        image.signatures = manifest.signatures ?? [];
+      }
       out.push({ kind: 'image', uri: formatGlobusUri({ endpoint: ep.id, ref: { collection: c, name: n, tag } }), image });
     }
     return out;

@@ -5,6 +5,10 @@
 import type { PrincipalType } from '../principal.js';
 import type { ProxySettings } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
+import type { VerifyPolicy } from '../signing/policy.js';
+import type { ImageSignatureStatus, SignatureCheck } from '../signing/verify.js';
+
+export type { VerifyPolicy, ImageSignatureStatus, SignatureCheck };
 
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
 export type ApiCallLike = ApiCall;
@@ -67,6 +71,10 @@ export interface RegistryOptions {
    * reset): curl's --speed-limit/--speed-time. Default 1 KiB/s over 20 s; `false` turns it off.
    */
   speedFloor?: { bytesPerSecond: number; windowMs: number } | false;
+  /** What a pull demands of SIF signatures (SREGISTRY_GLOBUS_VERIFY); default `if-signed`. */
+  verify?: VerifyPolicy;
+  /** Armored OpenPGP public keys whose signatures are trusted (SREGISTRY_GLOBUS_KEYRING); each entry may hold several. */
+  keyring?: string[];
 }
 
 export interface ProgressEvent {
@@ -105,13 +113,27 @@ export interface CallOptions {
  */
 export type ChunkObserver = (chunk: Uint8Array, offset: number) => void;
 
-export interface PullOptions extends CallOptions {
-  onChunk?: ChunkObserver;
-}
 
 export interface SearchOptions extends CallOptions {
   /** Endpoint (UUID or display name) whose registry to list; without it, endpoints are searched. */
   endpoint?: string;
+  /** Also read each hit's manifest (one HTTPS GET per hit) for the signer fingerprints it lists. */
+  signers?: boolean;
+}
+
+export interface PullOptions extends CallOptions {
+  /** This pull's signature policy, instead of the Registry's `verify`. */
+  verify?: VerifyPolicy;
+  /** Sees every byte of the image once, in file order, before it is stored; throwing ends the pull with that error. */
+  onChunk?: ChunkObserver;
+}
+
+/** A key to sign with: armored OpenPGP private key, and its passphrase when it has one. */
+export interface SigningKey {
+  armoredKey: string;
+  passphrase?: string;
+  /** Names the key in messages (a file name, a setting); never its content. */
+  where?: string;
 }
 
 export interface PushOptions extends CallOptions {
@@ -121,6 +143,21 @@ export interface PushOptions extends CallOptions {
   source?: Record<string, string>;
   /** Push a file without the SIF magic too (legacy squashfs `.simg`); by default such a file is refused. */
   anyFile?: boolean;
+  /** Sign what is uploaded (a signed copy; the local file is not changed): the version is the SHA-256 of the signed bytes. */
+  signingKey?: SigningKey;
+  /** Refuse an image that is not signed whole by signatures that hold (and, with a keyring, by a key in it). */
+  requireSigned?: boolean;
+}
+
+/**
+ * An image's signatures: as a pull checked them, or (record, resolve, push) as its
+ * manifest lists their fingerprints, advisory and `not-checked`.
+ */
+export interface ImageSignatures {
+  status: ImageSignatureStatus | 'not-checked';
+  signatures: Array<Partial<SignatureCheck> & { fingerprint?: string }>;
+  /** Data objects no signature covers (checked only). */
+  unsigned?: number[];
 }
 
 /** What an operation returns for one image: the manifest's facts plus where it is. */
@@ -147,6 +184,8 @@ export interface ImageResult {
   image?: string;
   labels?: Record<string, string>;
   transport?: Transport;
+  /** Signers and whether they were checked; absent when the image's signatures were not looked at. */
+  signatures?: ImageSignatures;
   /** `pushed`/`pulled`/`recorded`/`resolved` (read, nothing written), or `exists` when the version was already there. */
   status: 'pushed' | 'exists' | 'pulled' | 'cached' | 'recorded' | 'resolved';
 }
@@ -158,7 +197,16 @@ export interface SearchHit {
   /** Endpoint hits. */
   endpoint?: { id: string; displayName: string; entityType: string; httpsServer: string | null; owner: string };
   /** Image hits. */
-  image?: { collection: string; name: string; tag: string; version: string; size?: number; lastModified?: string };
+  image?: {
+    collection: string;
+    name: string;
+    tag: string;
+    version: string;
+    size?: number;
+    lastModified?: string;
+    /** With `signers`: the signer fingerprints the manifest lists (advisory; [] for an unsigned push). */
+    signatures?: string[];
+  };
 }
 
 export interface DeleteOptions extends CallOptions {
@@ -293,4 +341,6 @@ export interface LocalImage {
   url: string | null;
   createdAt: string | null;
   manifest?: unknown;
+  /** The local file's signatures, checked now (inspect). */
+  signatures?: ImageSignatures;
 }

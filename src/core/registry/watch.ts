@@ -21,7 +21,7 @@ import { mapLimited } from './map-limited.js';
 import { pull } from './pull.js';
 import { locateRoot } from './root.js';
 import type { EndpointInfo, Session } from './session.js';
-import type { CallOptions, ImageResult } from './types.js';
+import type { CallOptions, ImageResult, VerifyPolicy } from './types.js';
 
 /** Listing times have one-second resolution: checking more often cannot tell more, and only adds calls. */
 export const MIN_WATCH_INTERVAL_MS = 1000;
@@ -61,6 +61,8 @@ export interface WatchedVersion {
   /** With `pull`: the local file, and `pulled` or `cached`. */
   image?: string;
   status?: ImageResult['status'];
+  /** With `pull`: the signatures as the pull checked them. */
+  signatures?: ImageResult['signatures'];
 }
 
 export type WatchEvent =
@@ -79,6 +81,8 @@ export interface WatchOptions extends CallOptions {
   fromStart?: boolean;
   /** Pull each new version before reporting it. */
   pull?: boolean;
+  /** The signature policy of those pulls, instead of the Registry's `verify`. */
+  verify?: VerifyPolicy;
   /** One check, then stop. */
   once?: boolean;
 }
@@ -258,8 +262,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
       const version = this.#describe(listed, f);
       if (this.#opts.pull) {
         try {
-          const pulled = await this.#run((session, signal) => pull(session, version.uri, signal ? { signal } : {}));
+          const verify = this.#opts.verify;
+          const pulled = await this.#run((session, signal) => pull(session, version.uri, { ...(signal ? { signal } : {}), ...(verify ? { verify } : {}) }));
           if (pulled.image !== undefined) version.image = pulled.image;
+          if (pulled.signatures) version.signatures = pulled.signatures;
           version.status = pulled.status;
         } catch (err) {
           if (this.#opts.signal?.aborted || !isPassing(err)) throw err;

@@ -16,17 +16,34 @@
  *    on success it sweeps what earlier, dead pushes left behind.
  * 5. Read the tags back (`read-back.ts`): a tag that does not name what was pushed (a
  *    later push won it, or this clock is far ahead) is a CONFLICT, not "pushed".
+ *
+ * With a signing key, what goes up is a signed copy of the file (`signing.ts`); with
+ * `requireSigned`, an image whose signatures do not cover it whole is refused first.
  */
 import { readFolder } from '../../versions.js';
 import type { Session } from '../session.js';
 import type { ImageResult, PushOptions } from '../types.js';
 import { publishLayout1 } from './layout1.js';
 import { publishLayout2 } from './layout2.js';
-import { hashFirstIfNeeded, planPush } from './plan.js';
+import { checkImageFile, hashFirstIfNeeded, planPush } from './plan.js';
 import { readBackTags } from './read-back.js';
 import { Staging, staleUploads } from './staging.js';
+import { requireSigned, signedCopy } from './signing.js';
 
 export async function push(session: Session, file: string, uriText: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+  // A file that is not a SIF image is refused as such, before any signing is tried on it.
+  if (opts.signingKey) await checkImageFile(file, opts.anyFile === true);
+  const signed = opts.signingKey ? await signedCopy(session, file, opts.signingKey, opts.signal) : undefined;
+  try {
+    const upload = signed?.file ?? file;
+    if (opts.requireSigned) await requireSigned(session, upload, file, opts.signal);
+    return await pushFile(session, upload, uriText, opts);
+  } finally {
+    await signed?.discard();
+  }
+}
+
+async function pushFile(session: Session, file: string, uriText: string, opts: PushOptions): Promise<ImageResult[]> {
   const planned = await planPush(session, file, uriText, opts);
   const { target, folder, entries } = planned;
   const version = await hashFirstIfNeeded(target, readFolder(entries ?? []).files.map((f) => f.size));

@@ -4,7 +4,7 @@ import type { VersionedRef } from '../../uri.js';
 import type { PushTarget } from './plan.js';
 
 export function buildManifests(target: PushTarget, tags: readonly string[], version: string, created: Date): Map<string, Manifest> {
-  const { labels, source, definition } = target;
+  const { labels, source, definition, signatures } = target;
   const out = new Map<string, Manifest>();
   for (const tag of tags) {
     const ref: VersionedRef = { collection: target.ref.collection, name: target.ref.name, tag, version };
@@ -19,6 +19,7 @@ export function buildManifests(target: PushTarget, tags: readonly string[], vers
         ...(source ? { source } : {}),
         ...(labels ? { labels } : {}),
         ...(definition ? { definition } : {}),
+        ...(signatures.length > 0 ? { signatures } : {}),
       }),
     );
   }

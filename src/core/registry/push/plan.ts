@@ -7,6 +7,7 @@
 import { SregistryError } from '../../errors.js';
 import { formatStamp, imageFolder, imagePath, manifestPath, tagManifestPath, versionFilePath, type Layout } from '../../layout.js';
 import { readSif, sniffImageFile } from '../../sif.js';
+import { signatureFingerprints } from '../../signing/sign.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
@@ -35,6 +36,8 @@ export interface PushTarget {
   readonly definition: string | undefined;
   readonly labels: Record<string, string> | undefined;
   readonly source: Record<string, string> | undefined;
+  /** Fingerprints of the SIF's signers, for the manifest (advisory). */
+  readonly signatures: string[];
 }
 
 /** A target and what the image folder's listing showed. */
@@ -70,6 +73,7 @@ export async function planPush(session: Session, file: string, uriText: string, 
   session.step(`listing ${folder}`);
   const entries = located.missing ? undefined : await listImageFolder(session, ep, folder, signal);
   const sif = await readSif(file).catch(() => undefined);
+  const signatures = await signatureFingerprints(file).catch(() => []);
   const target: PushTarget = {
     session,
     ep,
@@ -84,12 +88,13 @@ export async function planPush(session: Session, file: string, uriText: string, 
     definition: sif?.definition,
     labels: sif?.labels,
     source: opts.source,
+    signatures,
   };
   return { target, tags, folder, entries, versions: indexListing(entries ?? []), rootMissing: located.missing };
 }
 
 /** Only SIF images are pushed unless the caller says otherwise: a text file named `x.sif` is not an image. */
-async function checkImageFile(file: string, anyFile: boolean): Promise<void> {
+export async function checkImageFile(file: string, anyFile: boolean): Promise<void> {
   if (anyFile) return;
   const { sif, kind } = await sniffImageFile(file);
   if (!sif) {
