@@ -26,6 +26,9 @@ export function accessListText(r: AccessListResult): string {
 export function grantText(r: GrantResult): string {
   const what = r.permissions === 'rw' ? 'read and write' : 'read';
   const [who, path, name, rule] = [r.who, r.path, r.displayName, r.ruleId].map(shown);
+  if (r.status === 'exists' && r.requested !== r.permissions) {
+    return `${who} may already read and write ${path} on ${name} (rule ${rule}), which covers read: nothing changed; to allow read only, \`access revoke\` that rule and grant read again\n`;
+  }
   if (r.status === 'exists') return `${who} may already ${what} ${path} on ${name} (rule ${rule}): nothing changed\n`;
   if (r.status === 'updated') return `${who} may now ${what} ${path} on ${name} (rule ${rule} changed)\n`;
   return `${who} may now ${what} ${path} on ${name} (rule ${rule})\n`;

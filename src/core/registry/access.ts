@@ -97,43 +97,53 @@ export async function accessList(session: Session, target: string, signal?: Abor
 /**
  * Grants `principal` read (or, with `write`, read-write) on the registry root, a
  * collection or a name. A rule for that principal and folder already there is kept
- * (`exists`) when it grants the same, else changed to the asked permission (`updated`).
+ * (`exists`) when it grants as much or more (read-write covers read: a grant never
+ * narrows, `revoke` does), else widened to read-write (`updated`).
  */
 export async function grant(session: Session, target: string, principal: string, opts: GrantOptions & { signal?: AbortSignal } = {}): Promise<GrantResult> {
   const parsed = parseAccessTarget(target);
   const who = parsePrincipal(principal);
-  const permissions = opts.write ? 'rw' : 'r';
+  const requested = opts.write ? 'rw' : 'r';
   const { signal } = opts;
   const call = signal ? { signal } : {};
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
   const { root } = await locateRoot(session, ep, true, signal);
   const path = parsed.name ? imageFolder(root, { collection: parsed.collection!, name: parsed.name }) : parsed.collection ? collectionFolder(root, parsed.collection) : root;
-  const result = (ruleId: string, status: GrantResult['status']): GrantResult => ({
+  const result = (ruleId: string, permissions: GrantResult['permissions'], status: GrantResult['status']): GrantResult => ({
     endpoint: ep.id,
     displayName: ep.displayName,
     ruleId,
     who: principalLabel(who.principalType, who.principal),
     path,
     permissions,
+    requested,
     status,
   });
   const twinOf = (rules: AccessRuleDocument[]) => rules.find((r) => r.id && r.principal_type === who.principalType && (r.principal ?? '') === who.principal && r.path === path);
+  /** Keeps a rule that grants enough, else widens it to read-write. */
+  const settle = async (twin: AccessRuleDocument): Promise<GrantResult> => {
+    if (twin.permissions === 'rw' || twin.permissions === requested) return result(twin.id!, twin.permissions === 'rw' ? 'rw' : 'r', 'exists');
+    session.step(`changing rule ${twin.id} to ${requested}`);
+    await session.transfer.updateAccessRule(ep.id, twin.id!, requested, call);
+    return result(twin.id!, requested, 'updated');
+  };
 
   const twin = twinOf(await rulesOf(session, ep, signal));
   try {
-    if (twin) {
-      if (twin.permissions === permissions) return result(twin.id!, 'exists');
-      session.step(`changing rule ${twin.id} to ${permissions}`);
-      await session.transfer.updateAccessRule(ep.id, twin.id!, permissions, call);
-      return result(twin.id!, 'updated');
-    }
-    session.step(`granting ${permissions} on ${path}`);
-    return result(await session.transfer.createAccessRule(ep.id, { ...who, path, permissions }, call), 'created');
+    if (twin) return await settle(twin);
+    session.step(`granting ${requested} on ${path}`);
+    return result(await session.transfer.createAccessRule(ep.id, { ...who, path, permissions: requested }, call), requested, 'created');
   } catch (err) {
     // Another grant made the same rule between our list and our create.
     if (isSregistryError(err) && err.code === 'CONFLICT') {
       const made = twinOf(await rulesOf(session, ep, signal));
-      if (made) return result(made.id!, made.permissions === permissions ? 'exists' : 'updated');
+      if (made) {
+        try {
+          return await settle(made);
+        } catch (again) {
+          throw managerOnly(again, ep);
+        }
+      }
     }
     throw managerOnly(err, ep);
   }

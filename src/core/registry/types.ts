@@ -232,8 +232,14 @@ export interface GrantResult {
   ruleId: string;
   who: string;
   path: string;
+  /** What the rule grants now (`rw` where read was asked and read-write was there already). */
   permissions: 'r' | 'rw';
-  /** `exists`: that rule was there already; `updated`: a rule for that principal and folder now grants this. */
+  /** What was asked. */
+  requested: 'r' | 'rw';
+  /**
+   * `exists`: a rule granting that (or more: read-write covers read) was there already and
+   * is left as it is; `updated`: a read rule for that principal and folder now grants read-write.
+   */
   status: 'created' | 'updated' | 'exists';
 }
 
