@@ -4,7 +4,7 @@
  * a grant can never open more of the collection than the registry.
  */
 import { SregistryError, isSregistryError } from '../errors.js';
-import { collectionFolder, imageFolder } from '../layout.js';
+import { collectionFolder, guestRulePath, imageFolder } from '../layout.js';
 import type { AccessRuleDocument } from '../transfer/documents.js';
 import { isValidName, parseGlobusUri } from '../uri.js';
 import { parsePrincipal, principalLabel } from '../principal.js';
@@ -14,6 +14,9 @@ import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeRes
 
 /** Entity types whose permissions are Transfer access rules. */
 const RULED = new Set(['GCSv5_guest_collection', 'GCP_guest_collection']);
+
+/** Whether an endpoint of this entity type keeps access rules (a guest collection). */
+export const hasAccessRules = (entityType: string): boolean => RULED.has(entityType);
 
 interface AccessTarget {
   endpoint: string;
@@ -40,7 +43,7 @@ export function parseAccessTarget(text: string, allowFolders = true): AccessTarg
 
 async function ruledEndpoint(session: Session, endpoint: string, signal: AbortSignal | undefined): Promise<EndpointInfo> {
   const ep = await session.endpoint(endpoint, signal);
-  if (!RULED.has(ep.entityType)) {
+  if (!hasAccessRules(ep.entityType)) {
     throw new SregistryError(
       'INVALID_INPUT',
       `${ep.displayName} (${ep.id}) is a ${ep.entityType || 'endpoint'}: Globus keeps access rules on guest collections only; share a guest collection of it instead`,
@@ -59,8 +62,26 @@ function managerOnly(err: unknown, ep: EndpointInfo): unknown {
   );
 }
 
-const scopeOf = (path: string, root: string): AccessRule['scope'] =>
-  root.startsWith(path) ? 'root' : path.startsWith(root) ? 'inside' : 'outside';
+/** What of the registry at `root` a rule on `path` covers; both compared as the rules name them (`/~/` is `/`). */
+export function scopeOf(path: string, root: string): AccessRule['scope'] {
+  const [p, r] = [guestRulePath(path), guestRulePath(root)];
+  return r.startsWith(p) ? 'root' : p.startsWith(r) ? 'inside' : 'outside';
+}
+
+/** The rules that still grant something: those without an expiration date or with one still ahead. */
+export const liveRules = <R extends Pick<AccessRuleDocument, 'expiration_date'>>(rules: readonly R[], now = Date.now()): R[] =>
+  rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
+
+/** Who may read and write the whole registry at `root` (live rules only), and how many live rules cover only part of it. */
+export function rootAccess(rules: readonly AccessRuleDocument[], root: string): { read: string[]; write: string[]; inside: number } {
+  const live = liveRules(rules);
+  const onRoot = live.filter((r) => scopeOf(r.path, root) === 'root');
+  const who = (r: AccessRuleDocument) => principalLabel(r.principal_type, r.principal ?? '');
+  const write = [...new Set(onRoot.filter((r) => r.permissions === 'rw').map(who))];
+  const read = [...new Set(onRoot.filter((r) => r.permissions === 'r').map(who))].filter((p) => !write.includes(p));
+  const inside = live.filter((r) => scopeOf(r.path, root) === 'inside').length;
+  return { read, write, inside };
+}
 
 function ruleOf(doc: AccessRuleDocument, root: string): AccessRule {
   return {
@@ -107,7 +128,8 @@ export async function grant(session: Session, target: string, principal: string,
   const { signal } = opts;
   const call = signal ? { signal } : {};
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
-  const { root } = await locateRoot(session, ep, true, signal);
+  // The rule names the folder as the collection's rules do: `/~/shub/` is `/shub/` there.
+  const root = guestRulePath((await locateRoot(session, ep, true, signal)).root);
   const path = parsed.name ? imageFolder(root, { collection: parsed.collection!, name: parsed.name }) : parsed.collection ? collectionFolder(root, parsed.collection) : root;
   const result = (ruleId: string, permissions: GrantResult['permissions'], status: GrantResult['status']): GrantResult => ({
     endpoint: ep.id,
