@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, caseFoldNote, formatGlobusUri, parseDuration, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
+import { DEFAULT_COLLECTION, SregistryError, TRANSPORTS, formatGlobusUri, parseDuration, isGlobusUri, isValidName, parseReference, parseTags, parseTransport, registryOptionsWith } from '../rules.js';
 import type { ProgressEvent, Registry, RegistryEvent, RegistryOptions, TransportChoice } from '../index.js';
 import type { Log, SummaryRow } from './report.js';
 
@@ -44,8 +44,8 @@ export interface ActionInputs {
   keep?: number;
   /** push: registries (`globus://<endpoint>` or endpoint ids/names) each pushed name is replicated to. */
   replicateTo: string[];
-  /** What the name and tags inputs had in capitals and are used as in lower case; reported as a warning. */
-  caseNote?: string;
+  /** The name and tags inputs as written: the core says which it folded to lower case (a warning). */
+  given?: string[];
 }
 
 /** What one run works with: its inputs and what they set up. */
@@ -187,8 +187,7 @@ export function readInputs(read: InputSource): ActionInputs {
   const limit = timeout(read);
   inputs.timeoutSeconds = limit.seconds;
   if (limit.note !== undefined) inputs.timeoutNote = limit.note;
-  const caseNote = caseFoldNote([read('name'), ...read('tags').split(/[\s,]+/)]);
-  if (caseNote !== undefined) inputs.caseNote = caseNote;
+  inputs.given = [read('name'), ...read('tags').split(/[\s,]+/)];
   const keep = keepInput(read);
   if (keep !== undefined) inputs.keep = keep;
   const root = optional(read, 'root');
