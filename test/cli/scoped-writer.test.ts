@@ -98,6 +98,13 @@ describe('a client with read-write on one collection folder (real process, sandb
         expect.arrayContaining([`${registry}/lab/app:v1`, `${registry}/lab/app:v2`, `${registry}/lab/fresh:v1`]),
       );
 
+      // Outside the folder it was granted: refused before any upload, and no registry is created over the hidden one.
+      const outside = await withRoot(['push', v2File, `${registry}/other/app:v1`, '--transport', 'https', '--json']);
+      expect(outside.code).toBe(1);
+      expect(json<{ error: { code: string; message: string } }>(outside).error).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/may not read the registry marker/) });
+      expect(await readdir(join(sb.collection.root!, folder))).not.toContain('other');
+      expect(await readFile(join(sb.collection.root!, folder, '.sregistry'), 'utf8')).toBe(marker);
+
       const prune = await withRoot(['prune', `${registry}/lab`, '--keep', '1', '--dry-run', '--json']);
       expect([prune.code, prune.stderr]).toEqual([0, '']);
       expect(json<{ kept: Array<{ name: string; version: string }> }>(prune).kept).toEqual(
