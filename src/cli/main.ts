@@ -38,6 +38,8 @@ export interface MainIO {
   stderr?: NodeJS.WritableStream;
   /** Defaults to whether process.stderr is a terminal. */
   stderrIsTTY?: boolean;
+  /** The terminal's width; defaults to process.stderr's when it is a terminal. */
+  columns?: number;
   /** Defaults to whether process.stdout is a terminal (colour only there, see useColour). */
   stdoutIsTTY?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -57,6 +59,7 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
     stdout: io.stdout ?? process.stdout,
     stderr: io.stderr ?? process.stderr,
     stderrIsTTY,
+    ...(stderrIsTTY && (io.columns ?? process.stderr.columns) ? { columns: io.columns ?? process.stderr.columns } : {}),
     colour: { stdout: useColour(env, io.stdoutIsTTY ?? (io.stdout ? false : process.stdout.isTTY === true)), stderr: useColour(env, stderrIsTTY) },
   };
   if (!io.stdout) ignoreClosedPipe(process.stdout);

@@ -17,6 +17,8 @@ export interface Streams {
   stderr: NodeJS.WritableStream;
   /** Whether stderr is a terminal (live progress bar) or not (plain progress lines). */
   stderrIsTTY: boolean;
+  /** The terminal's width when stderr is one and tells it: a live status line stays below it. */
+  columns?: number;
   /** Colour on stdout and on stderr (see useColour); none when absent. */
   colour?: { stdout: boolean; stderr: boolean };
 }
@@ -55,6 +57,13 @@ function paintResult(text: string): string {
 /** A stderr line with its leading `error:` or `note:` coloured. */
 function paintLine(line: string): string {
   return line.replace(/^error:/, paint('red', 'error:')).replace(/^note:/, paint('yellow', 'note:')).replace(/^warning:/, paint('yellow', 'warning:'));
+}
+
+/** `text` cut to `columns - 1` characters (ending in `…` when cut); whole when the width is unknown. */
+export function fitColumns(text: string, columns: number | undefined): string {
+  if (columns === undefined || !Number.isFinite(columns) || columns < 2) return text;
+  const chars = Array.from(text);
+  return chars.length <= columns - 1 ? text : `${chars.slice(0, Math.max(columns - 2, 0)).join('')}…`;
 }
 
 export class Output {
@@ -114,9 +123,14 @@ export class Output {
     if (status !== undefined) this.status(status);
   }
 
-  /** Draws (or redraws) the live status line in place; for terminals only. */
+  /**
+   * Draws (or redraws) the live status line in place; for terminals only. Cut to one
+   * column less than the terminal: a line that wraps leaves its first row behind at every
+   * redraw, since `\r` returns to the start of the last row only.
+   */
   status(text: string): void {
-    this.#write(this.streams.stderr, `\r${text}\x1b[K`);
+    const shown = fitColumns(text, this.streams.columns);
+    this.#write(this.streams.stderr, `\r${shown}\x1b[K`);
     this.#status = text;
   }
 

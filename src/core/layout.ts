@@ -68,6 +68,17 @@ export function normaliseRoot(root: string): string {
   return segments.length === 0 ? '/' : `/${segments.join('/')}/`;
 }
 
+/**
+ * A folder path as a guest collection's access rules name it. A guest collection shows
+ * its shared folder as `/` and has no home of its own, so its `/~/` is that `/`: the
+ * rules (and the permission checks against them) use the path without `/~`. Used for
+ * guest collections only; elsewhere `/~/` is a user's home.
+ */
+export function guestRulePath(path: string): string {
+  if (path === '/~' || path === '/~/') return '/';
+  return path.startsWith('/~/') ? path.slice(2) : path;
+}
+
 /** `root` + segments, each checked with checkSegment, so the result cannot leave the root. */
 export function joinInsideRoot(root: string, ...parts: string[]): string {
   const base = normaliseRoot(root);

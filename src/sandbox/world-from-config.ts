@@ -2,11 +2,12 @@
  * The world a config describes. Ids and secrets the config leaves out are taken from the
  * world of the last start (matched by name) so they stay stable across restarts.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EndpointConfig, SandboxConfig } from './config-file.js';
 import type { Permission, SandboxClient, SandboxEndpoint, SandboxWorld } from './model.js';
 import { DEFAULT_BEHAVIOUR } from './behaviour.js';
+import { stableId } from './stable-id.js';
 import { defaultWorld, newClientSecret } from './world.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 172800;
@@ -94,7 +95,4 @@ function fromEndpoint(e: SandboxEndpoint): EndpointConfig {
 }
 
 /** A rule id that comes out the same on every start for the same endpoint, principal and path. */
-function configRuleId(endpointId: string, principal: string, path: string): string {
-  const hex = createHash('sha256').update(`rule:${endpointId}:${principal}:${path}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+const configRuleId = (endpointId: string, principal: string, path: string): string => stableId('rule', endpointId, principal, path);

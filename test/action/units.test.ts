@@ -52,11 +52,10 @@ describe('inputs', () => {
     expect(code(() => parseTags('.hidden'))).toBe('INVALID_INPUT');
   });
 
-  it('says when the name or tags had capitals, which are stored lower-cased', () => {
+  it('uses the name and tags lower-cased and keeps them as written for the core to say what it folded', () => {
     const folded = readInputs(reader({ ...base, name: 'Lab/App', tags: 'latest\nV1.2' }));
     expect(folded).toMatchObject({ name: 'lab/app', tags: ['latest', 'v1.2'] });
-    expect(folded.caseNote).toContain('"Lab/App" as "lab/app", "V1.2" as "v1.2"');
-    expect(readInputs(reader({ ...base, name: 'lab/app', tags: 'v1' })).caseNote).toBeUndefined();
+    expect(folded.given).toEqual(['Lab/App', 'latest', 'V1.2']);
   });
 });
 

@@ -148,6 +148,33 @@ describe('sregistry-globus access (real process, sandbox)', () => {
     expect(theirs.checks.find((c) => c.check === 'access')).toMatchObject({ status: 'skip', detail: expect.stringMatching(/may not see the collection's access rules/) });
   });
 
+  it('a grant of read where read-write is there keeps it, says so and points to revoke', async () => {
+    const args = ['access', 'grant', `${registry}/team`, '--to', reader.id];
+    const wide = await owner.run([...args, '--write', '--json']);
+    expect(json<{ status: string; permissions: string }>(wide)).toMatchObject({ status: 'created', permissions: 'rw' });
+    const narrow = await owner.run(args);
+    expect(narrow.code).toBe(0);
+    expect(narrow.stdout).toMatch(/may already read and write \/shub\/team\/ .*which covers read: nothing changed; to allow read only, `access revoke` that rule/);
+    const asJson = json<{ status: string; permissions: string; requested: string }>(await owner.run([...args, '--json']));
+    expect(asJson).toMatchObject({ status: 'exists', permissions: 'rw', requested: 'r' });
+    expect((await rules()).filter((r) => r.path === '/shub/team/')).toEqual([expect.objectContaining({ who: reader.id, permissions: 'rw' })]);
+  });
+
+  it('a grant whose create meets a rule made meanwhile widens that rule when it grants less', async () => {
+    const args = ['access', 'grant', `${registry}/race`, '--to', reader.id];
+    expect((await owner.run(args)).code).toBe(0);
+    // The listing before the create misses the rule (as if it was made just after): the create then meets it.
+    sb.context.faults.add({
+      match: { path: '/access_list$' },
+      action: { kind: 'status', status: 200, rawBody: JSON.stringify({ DATA_TYPE: 'access_list', endpoint: sb.collection.id, DATA: [], length: 0 }) },
+      times: 1,
+    });
+    const write = await owner.run([...args, '--write', '--json']);
+    expect(write.code).toBe(0);
+    expect(json<{ status: string; permissions: string }>(write)).toMatchObject({ status: 'updated', permissions: 'rw' });
+    expect((await rules()).filter((r) => r.path === '/shub/race/')).toEqual([expect.objectContaining({ who: reader.id, permissions: 'rw' })]);
+  });
+
   it('never prints a secret', () => {
     expect(leakedSecrets([...owner.runs, ...other.runs], [sb.client.secret, reader.secret, ...sb.context.tokens.all()])).toEqual([]);
   });

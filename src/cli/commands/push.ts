@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { caseFoldNote, formatGlobusUri, isEndpointPath, isGlobusUri, parseReference, readPassphraseFile, type SigningKey } from '../../index.js';
+import { formatGlobusUri, isEndpointPath, isGlobusUri, parseReference, readPassphraseFile, type SigningKey } from '../../index.js';
 import { keyValues } from '../args.js';
 import type { CommandSpec, OptionValues } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -106,14 +106,13 @@ export const push: CommandSpec = {
   async run(ctx) {
     const [file, positional] = ctx.positionals as [string, string | undefined];
     const { uri, tags: given } = target(positional, ctx.values);
-    // Said here, on what was typed: the URI is already in its canonical (lower-case) form.
-    const folded = caseFoldNote([positional ?? str(ctx.values.name) ?? '', ...given]);
-    if (folded) ctx.output.step(`note: pushing ${folded}`);
     const tags = given.map((t) => t.toLowerCase());
     const source = keyValues('--source', list(ctx.values.source));
     const signingKey = signingKeyFlags(ctx.values, ctx.env);
     const results = await ctx.registry().push(file, uri, {
       signal: ctx.signal,
+      // What was typed: the URI is already in its canonical (lower-case) form; the core says what it folded.
+      given: [positional ?? str(ctx.values.name) ?? '', ...given],
       ...(tags.length > 0 ? { tags } : {}),
       ...(Object.keys(source).length > 0 ? { source } : {}),
       ...(ctx.values['any-file'] === true ? { anyFile: true } : {}),

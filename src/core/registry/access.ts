@@ -4,7 +4,7 @@
  * a grant can never open more of the collection than the registry.
  */
 import { SregistryError, isSregistryError } from '../errors.js';
-import { collectionFolder, imageFolder } from '../layout.js';
+import { collectionFolder, guestRulePath, imageFolder } from '../layout.js';
 import type { AccessRuleDocument } from '../transfer/documents.js';
 import { isValidName, parseGlobusUri } from '../uri.js';
 import { parsePrincipal, principalLabel } from '../principal.js';
@@ -14,6 +14,9 @@ import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeRes
 
 /** Entity types whose permissions are Transfer access rules. */
 const RULED = new Set(['GCSv5_guest_collection', 'GCP_guest_collection']);
+
+/** Whether an endpoint of this entity type keeps access rules (a guest collection). */
+export const hasAccessRules = (entityType: string): boolean => RULED.has(entityType);
 
 interface AccessTarget {
   endpoint: string;
@@ -40,7 +43,7 @@ export function parseAccessTarget(text: string, allowFolders = true): AccessTarg
 
 async function ruledEndpoint(session: Session, endpoint: string, signal: AbortSignal | undefined): Promise<EndpointInfo> {
   const ep = await session.endpoint(endpoint, signal);
-  if (!RULED.has(ep.entityType)) {
+  if (!hasAccessRules(ep.entityType)) {
     throw new SregistryError(
       'INVALID_INPUT',
       `${ep.displayName} (${ep.id}) is a ${ep.entityType || 'endpoint'}: Globus keeps access rules on guest collections only; share a guest collection of it instead`,
@@ -59,8 +62,26 @@ function managerOnly(err: unknown, ep: EndpointInfo): unknown {
   );
 }
 
-const scopeOf = (path: string, root: string): AccessRule['scope'] =>
-  root.startsWith(path) ? 'root' : path.startsWith(root) ? 'inside' : 'outside';
+/** What of the registry at `root` a rule on `path` covers; both compared as the rules name them (`/~/` is `/`). */
+export function scopeOf(path: string, root: string): AccessRule['scope'] {
+  const [p, r] = [guestRulePath(path), guestRulePath(root)];
+  return r.startsWith(p) ? 'root' : p.startsWith(r) ? 'inside' : 'outside';
+}
+
+/** The rules that still grant something: those without an expiration date or with one still ahead. */
+export const liveRules = <R extends Pick<AccessRuleDocument, 'expiration_date'>>(rules: readonly R[], now = Date.now()): R[] =>
+  rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
+
+/** Who may read and write the whole registry at `root` (live rules only), and how many live rules cover only part of it. */
+export function rootAccess(rules: readonly AccessRuleDocument[], root: string): { read: string[]; write: string[]; inside: number } {
+  const live = liveRules(rules);
+  const onRoot = live.filter((r) => scopeOf(r.path, root) === 'root');
+  const who = (r: AccessRuleDocument) => principalLabel(r.principal_type, r.principal ?? '');
+  const write = [...new Set(onRoot.filter((r) => r.permissions === 'rw').map(who))];
+  const read = [...new Set(onRoot.filter((r) => r.permissions === 'r').map(who))].filter((p) => !write.includes(p));
+  const inside = live.filter((r) => scopeOf(r.path, root) === 'inside').length;
+  return { read, write, inside };
+}
 
 function ruleOf(doc: AccessRuleDocument, root: string): AccessRule {
   return {
@@ -97,43 +118,54 @@ export async function accessList(session: Session, target: string, signal?: Abor
 /**
  * Grants `principal` read (or, with `write`, read-write) on the registry root, a
  * collection or a name. A rule for that principal and folder already there is kept
- * (`exists`) when it grants the same, else changed to the asked permission (`updated`).
+ * (`exists`) when it grants as much or more (read-write covers read: a grant never
+ * narrows, `revoke` does), else widened to read-write (`updated`).
  */
 export async function grant(session: Session, target: string, principal: string, opts: GrantOptions & { signal?: AbortSignal } = {}): Promise<GrantResult> {
   const parsed = parseAccessTarget(target);
   const who = parsePrincipal(principal);
-  const permissions = opts.write ? 'rw' : 'r';
+  const requested = opts.write ? 'rw' : 'r';
   const { signal } = opts;
   const call = signal ? { signal } : {};
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
-  const { root } = await locateRoot(session, ep, true, signal);
+  // The rule names the folder as the collection's rules do: `/~/shub/` is `/shub/` there.
+  const root = guestRulePath((await locateRoot(session, ep, true, signal)).root);
   const path = parsed.name ? imageFolder(root, { collection: parsed.collection!, name: parsed.name }) : parsed.collection ? collectionFolder(root, parsed.collection) : root;
-  const result = (ruleId: string, status: GrantResult['status']): GrantResult => ({
+  const result = (ruleId: string, permissions: GrantResult['permissions'], status: GrantResult['status']): GrantResult => ({
     endpoint: ep.id,
     displayName: ep.displayName,
     ruleId,
     who: principalLabel(who.principalType, who.principal),
     path,
     permissions,
+    requested,
     status,
   });
   const twinOf = (rules: AccessRuleDocument[]) => rules.find((r) => r.id && r.principal_type === who.principalType && (r.principal ?? '') === who.principal && r.path === path);
+  /** Keeps a rule that grants enough, else widens it to read-write. */
+  const settle = async (twin: AccessRuleDocument): Promise<GrantResult> => {
+    if (twin.permissions === 'rw' || twin.permissions === requested) return result(twin.id!, twin.permissions === 'rw' ? 'rw' : 'r', 'exists');
+    session.step(`changing rule ${twin.id} to ${requested}`);
+    await session.transfer.updateAccessRule(ep.id, twin.id!, requested, call);
+    return result(twin.id!, requested, 'updated');
+  };
 
   const twin = twinOf(await rulesOf(session, ep, signal));
   try {
-    if (twin) {
-      if (twin.permissions === permissions) return result(twin.id!, 'exists');
-      session.step(`changing rule ${twin.id} to ${permissions}`);
-      await session.transfer.updateAccessRule(ep.id, twin.id!, permissions, call);
-      return result(twin.id!, 'updated');
-    }
-    session.step(`granting ${permissions} on ${path}`);
-    return result(await session.transfer.createAccessRule(ep.id, { ...who, path, permissions }, call), 'created');
+    if (twin) return await settle(twin);
+    session.step(`granting ${requested} on ${path}`);
+    return result(await session.transfer.createAccessRule(ep.id, { ...who, path, permissions: requested }, call), requested, 'created');
   } catch (err) {
     // Another grant made the same rule between our list and our create.
     if (isSregistryError(err) && err.code === 'CONFLICT') {
       const made = twinOf(await rulesOf(session, ep, signal));
-      if (made) return result(made.id!, made.permissions === permissions ? 'exists' : 'updated');
+      if (made) {
+        try {
+          return await settle(made);
+        } catch (again) {
+          throw managerOnly(again, ep);
+        }
+      }
     }
     throw managerOnly(err, ep);
   }

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { normaliseRoot } from '../layout.js';
 import { collectionUrl } from '../collection/url.js';
 import { parseGlobusUri, isGlobusUri } from '../uri.js';
-import { principalLabel } from '../principal.js';
+import { hasAccessRules, rootAccess } from './access.js';
 import { findFutureManifests } from './future-stamps.js';
 import { locateRoot } from './root.js';
 import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from './session.js';
@@ -211,7 +211,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
  * access rules (its owner, an administrator or an access manager); a skip otherwise.
  */
 async function checkAccess(session: Session, ep: EndpointInfo, root: string, add: (c: DoctorCheck) => DoctorCheck, signal?: AbortSignal): Promise<RootAccess | undefined> {
-  if (ep.entityType !== 'GCSv5_guest_collection' && ep.entityType !== 'GCP_guest_collection') {
+  if (!hasAccessRules(ep.entityType)) {
     add({ check: 'access', status: 'skip', detail: `a ${ep.entityType || 'endpoint'} has no access rules (Globus keeps them on guest collections)` });
     return undefined;
   }
@@ -230,13 +230,7 @@ async function checkAccess(session: Session, ep: EndpointInfo, root: string, add
     });
     return undefined;
   }
-  const now = Date.now();
-  const live = rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
-  const onRoot = live.filter((r) => root.startsWith(r.path));
-  const who = (r: (typeof rules)[number]) => principalLabel(r.principal_type, r.principal ?? '');
-  const write = [...new Set(onRoot.filter((r) => r.permissions === 'rw').map(who))];
-  const read = [...new Set(onRoot.filter((r) => r.permissions === 'r').map(who))].filter((p) => !write.includes(p));
-  const inside = live.filter((r) => r.path !== root && r.path.startsWith(root)).length;
+  const { read, write, inside } = rootAccess(rules, root);
   const list = (names: string[]) => (names.length ? names.join(', ') : 'nobody');
   const more = inside ? `; ${inside} more rule${inside === 1 ? '' : 's'} on folders inside it (sregistry-globus access list)` : '';
   add({ check: 'access', status: 'ok', detail: `on ${root}: read-write ${list(write)}; read-only ${list(read)}${more}` });

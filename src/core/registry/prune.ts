@@ -59,7 +59,8 @@ export async function prune(session: Session, scopeText: string, opts: PruneOpti
   const scope = parsePruneScope(scopeText);
   const signal = opts.signal;
   const ep = await session.endpoint(scope.endpoint, signal);
-  const { root } = await locateRoot(session, ep, false, signal);
+  const within = scope.collection ? [scope.collection, ...(scope.name ? [scope.name] : [])] : undefined;
+  const { root } = await locateRoot(session, ep, false, signal, within);
   const limit = session.options.concurrency;
   const dirs = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 

@@ -22,6 +22,7 @@ import { Watch, type WatchOptions } from './watch.js';
 import type {
   AccessListResult,
   CallOptions,
+  RegistryEvent,
   GrantOptions,
   GrantResult,
   RevokeResult,
@@ -94,22 +95,29 @@ export class Registry {
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
     // Records are shared with sregistry-cli: a name it would read as another image is refused before any work.
     assertSharedName(parseImageUri(uri, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]').ref, opts.tags ?? []);
-    const folded = caseFoldNote([uri, ...(opts.tags ?? [])]);
-    return (
-      await this.#run(opts, (s, signal) => {
-        if (folded) s.notice(`pushing ${folded}`);
-        return push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) });
-      })
-    ).map(withWebUrl);
+    this.#noteCase('pushing', opts, [uri, ...(opts.tags ?? [])]);
+    return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
   }
 
   /** Downloads into storage and records it; `verify` overrides the Registry's signature policy for this pull. */
   async pull(uri: string, opts: PullOptions = {}): Promise<ImageResult> {
+    this.#noteCase('pulling', opts, [uri]);
     return withWebUrl(
       await this.#run(opts, (s, signal) =>
         pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}), ...(opts.verify ? { verify: opts.verify } : {}) }),
       ),
     );
+  }
+
+  /**
+   * The one place the case-fold note is made: from what the user wrote (`given`), else
+   * from what the call got, as one notice event to this call's and the Registry's listeners.
+   */
+  #noteCase(verb: string, opts: Pick<CallOptions, 'given' | 'onEvent'>, got: readonly string[]): void {
+    const folded = caseFoldNote(opts.given ?? got);
+    if (!folded) return;
+    const event: RegistryEvent = { type: 'notice', message: `${verb} ${folded}`, warning: true };
+    for (const listener of [this.options.onEvent, opts.onEvent]) listener?.(event);
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */
@@ -119,6 +127,7 @@ export class Registry {
 
   /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
   async resolve(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+    this.#noteCase('resolving', opts, [uri]);
     return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, signal ? { signal } : {})));
   }
 
@@ -214,8 +223,7 @@ export class Registry {
 
   /** Copies a local image file into storage and records it under `[collection/]name[:tag]` (sregistry-cli's add). */
   async add(file: string, ref: string, opts: Pick<CallOptions, 'onEvent'> = {}): Promise<LocalImage> {
-    const folded = caseFoldNote([ref]);
-    if (folded) for (const listener of [this.options.onEvent, opts.onEvent]) listener?.({ type: 'notice', message: `adding ${folded}` });
+    this.#noteCase('adding', opts, [ref]);
     return addLocal(this.#records(), this.#resolved.storage, file, ref);
   }
 

@@ -4,10 +4,11 @@
  * name: every version of every tag comes out of its image folder's single listing.
  */
 import { collectionFolder, imageFolder, joinInsideRoot } from '../layout.js';
+import { isSregistryError } from '../errors.js';
 import { readManifestHttps } from './manifest-io.js';
-import { indexListing, newestVersion } from '../versions.js';
+import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
 import type { EndpointDocument } from '../transfer/documents.js';
-import { formatGlobusUri, isGlobusUri, parseGlobusUri } from '../uri.js';
+import { formatGlobusUri, isGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
 import { nameFolders } from './catalog.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
@@ -80,14 +81,35 @@ export function pruner(q: string | undefined): Pruner {
 
 const folders = nameFolders;
 
+/** The collection a query such as `lab/app` names, when its part before the `/` is a whole name. */
+function pinnedCollection(q: string | undefined): string | undefined {
+  const slash = q?.indexOf('/') ?? -1;
+  const before = slash > 0 ? q!.slice(0, slash) : undefined;
+  return before !== undefined && isValidName(before) ? before : undefined;
+}
+
+/**
+ * The root's listing. A client whose rule covers only the collection its query names may
+ * not list the root: that collection is then the one listed.
+ */
+async function listRoot(session: Session, endpoint: string, root: string, pinned: string | undefined, signal?: AbortSignal): Promise<ListingEntry[]> {
+  try {
+    return await listFolder(session, endpoint, root, signal);
+  } catch (err) {
+    if (pinned === undefined || !isSregistryError(err) || err.code !== 'PERMISSION_DENIED') throw err;
+    return [{ name: pinned, type: 'dir' }];
+  }
+}
+
 async function searchRegistry(session: Session, endpoint: string, q: string | undefined, signal: AbortSignal | undefined, signers: boolean): Promise<SearchHit[]> {
   const target = isGlobusUri(endpoint) ? parseGlobusUri(endpoint).endpoint : endpoint;
   const ep = await session.endpoint(target, signal);
-  const { root } = await locateRoot(session, ep, false, signal);
+  const pinned = pinnedCollection(q);
+  const { root } = await locateRoot(session, ep, false, signal, pinned ? [pinned] : undefined);
   const limit = rateAware(session);
   const prune = pruner(q);
   session.step(`listing the registry at ${root} on ${ep.displayName}`);
-  const collections = folders(await listFolder(session, ep.id, root, signal)).filter(prune.collection);
+  const collections = folders(await listRoot(session, ep.id, root, pinned, signal)).filter(prune.collection);
   const names = (
     await mapLimited(collections, limit.gauge, limit.watch(async (c) => folders(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n }))))
   )

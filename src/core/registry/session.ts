@@ -72,6 +72,8 @@ export class Session {
   readonly #known = new Map<string, EndpointInfo>();
   /** Registry root per endpoint id, once found (or created). */
   readonly roots = new Map<string, string>();
+  /** Endpoints whose registry marker this client may not read (its rule is below the root). */
+  readonly hiddenMarkers = new Set<string>();
   /** Registry layout per `<endpoint id>:<root>`, once read from the marker (or written). */
   readonly layouts = new Map<string, 1 | 2>();
   /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */

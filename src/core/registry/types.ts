@@ -92,8 +92,11 @@ export type RegistryEvent =
   | { type: 'step'; message: string }
   /** One Globus API call that was made. */
   | { type: 'call'; call: ApiCallLike }
-  /** Something worth telling that is not a failure (e.g. "version already there"). */
-  | { type: 'notice'; message: string };
+  /**
+   * Something worth telling that is not a failure (e.g. "version already there");
+   * `warning` when what was asked was changed to be done (names and tags lower-cased).
+   */
+  | { type: 'notice'; message: string; warning?: true };
 
 /** Per-call options. */
 export interface CallOptions {
@@ -102,6 +105,12 @@ export interface CallOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** Steps, Globus calls and notices of this call only (besides the Registry-wide onEvent). */
   onEvent?: (event: RegistryEvent) => void;
+  /**
+   * The names and tags as the user wrote them, when the caller built the URI from them
+   * (and so lower-cased them): push, pull and resolve say from these which were folded
+   * to lower case (one `notice` event, `warning` set). Without it, the URI and tags given.
+   */
+  given?: readonly string[];
 }
 
 /**
@@ -280,8 +289,14 @@ export interface GrantResult {
   ruleId: string;
   who: string;
   path: string;
+  /** What the rule grants now (`rw` where read was asked and read-write was there already). */
   permissions: 'r' | 'rw';
-  /** `exists`: that rule was there already; `updated`: a rule for that principal and folder now grants this. */
+  /** What was asked. */
+  requested: 'r' | 'rw';
+  /**
+   * `exists`: a rule granting that (or more: read-write covers read) was there already and
+   * is left as it is; `updated`: a read rule for that principal and folder now grants read-write.
+   */
   status: 'created' | 'updated' | 'exists';
 }
 

@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SandboxContext } from '../context.js';
 import { SandboxError, badRequest } from '../errors.js';
 import { readJson, sendJson, type Exchange, type Router } from '../http.js';
 import { PRINCIPAL_TYPES, type Access, type Permission, type PrincipalType, type SandboxEndpoint } from '../model.js';
 import { canManageRules } from '../access.js';
+import { stableId } from '../stable-id.js';
 import { endpointIdParam, transferCaller, visibleEndpoint } from './caller.js';
 import { taskTime } from './task-documents.js';
 
@@ -126,7 +127,6 @@ export function ruleDocument(endpoint: SandboxEndpoint, rule: Permission): Recor
  * gives: `id` null, `role_id` and `role_type` set; it cannot be fetched, changed or deleted.
  */
 function ownerRule(endpoint: SandboxEndpoint): Record<string, unknown> {
-  const hex = createHash('sha256').update(`role:${endpoint.id}:${endpoint.owner}`).digest('hex');
   return {
     DATA_TYPE: 'access',
     id: null,
@@ -136,7 +136,7 @@ function ownerRule(endpoint: SandboxEndpoint): Record<string, unknown> {
     permissions: 'rw',
     create_time: null,
     expiration_date: null,
-    role_id: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`,
+    role_id: stableId('role', endpoint.id, endpoint.owner),
     role_type: 'administrator',
   };
 }

@@ -19,6 +19,12 @@ export interface CopyOptions {
   onBytes(count: number): void;
   /** Bytes hashed to verify a copy. */
   onChecksummed(count: number): void;
+  /**
+   * The checksum the submitter announced (`external_checksum`), in a node:crypto algorithm:
+   * the bytes copied are hashed as they pass, and a mismatch throws `mismatch(actual)`
+   * with nothing left at the destination (no retry: the source is not what was announced).
+   */
+  expected?: { algorithm: string; checksum: string; mismatch(actual: string): Error };
 }
 
 const CHUNK = 256 * 1024;
@@ -42,7 +48,8 @@ export async function copyFile(source: string, destination: string, options: Cop
     let moved = 0;
     try {
       const hash = options.verifyChecksum ? createHash('sha256') : undefined;
-      const meter = new Meter(options.rate, hash, options.signal, (n) => {
+      const announced = options.expected ? createHash(options.expected.algorithm) : undefined;
+      const meter = new Meter(options.rate, [hash, announced], options.signal, (n) => {
         moved += n;
         options.onBytes(n);
       });
@@ -52,6 +59,11 @@ export async function copyFile(source: string, destination: string, options: Cop
         createWriteStream(temp, { flags: 'wx', mode: sourceStat.mode & 0o777 }),
         { signal: options.signal },
       );
+      if (announced && options.expected) {
+        options.onChecksummed(moved);
+        const actual = announced.digest('hex');
+        if (actual !== options.expected.checksum) throw options.expected.mismatch(actual);
+      }
       if (hash) {
         const written = await hashFile(temp, options.signal);
         options.onChecksummed(moved);
@@ -91,7 +103,7 @@ class Meter extends Transform {
 
   constructor(
     private readonly rate: number | undefined,
-    private readonly hash: Hash | undefined,
+    private readonly hashes: ReadonlyArray<Hash | undefined>,
     private readonly signal: AbortSignal,
     private readonly onBytes: (count: number) => void,
   ) {
@@ -99,7 +111,7 @@ class Meter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.hash?.update(chunk);
+    for (const h of this.hashes) h?.update(chunk);
     this.#passed += chunk.length;
     const due = this.rate ? this.#started + (this.#passed / this.rate) * 1000 - Date.now() : 0;
     if (due <= 0) {

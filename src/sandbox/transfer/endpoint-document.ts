@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { clientIdentity, type SandboxEndpoint } from '../model.js';
+import { stableId } from '../stable-id.js';
 
 /** Version reported for the sandbox's GCSv5 collections; a real 5.4 release string. */
 export const SANDBOX_GCS_VERSION = '5.4.10';
@@ -123,7 +123,4 @@ function serverDocument(endpoint: SandboxEndpoint): Record<string, unknown> {
 }
 
 /** A UUID-shaped id that always comes out the same for the same endpoint and role. */
-export function derivedId(endpointId: string, role: string): string {
-  const hex = createHash('sha256').update(`${role}:${endpointId}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export const derivedId = (endpointId: string, role: string): string => stableId(role, endpointId);

@@ -45,10 +45,12 @@ export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal
     await onPath(target.endpointPath, destination.displayName, signal, async () => {
       await mkdir(dirname(target.diskPath), { recursive: true });
       const sourceStat = await stat(step.sourceDisk);
-      if (step.expected) await checkExternal(step.sourceDisk, step.sourcePath, step.expected, task, signal);
       if (task.options.syncLevel !== null && (await upToDate(task, task.options.syncLevel, step.sourceDisk, sourceStat, target.diskPath, signal))) {
+        // Nothing is copied, but the source must still be what was announced.
+        if (step.expected) await checkExternal(step.sourceDisk, step.sourcePath, step.expected, task, signal);
         c.filesSkipped++;
       } else {
+        const { expected } = step;
         await copyFile(step.sourceDisk, target.diskPath, {
           rate: ctx.world.transferRate,
           verifyChecksum: task.options.verifyChecksum,
@@ -56,6 +58,10 @@ export async function runTransfer(ctx: SandboxContext, task: SandboxTask, signal
           signal,
           onBytes: (n) => (c.bytesTransferred += n),
           onChecksummed: (n) => (c.bytesChecksummed += n),
+          // The bytes copied are the ones checked: a source changed after a separate read would pass.
+          ...(expected
+            ? { expected: { algorithm: CHECKSUM_ALGORITHMS[expected.algorithm], checksum: expected.checksum, mismatch: (actual: string) => externalMismatch(task, step.sourcePath, expected, actual) } }
+            : {}),
         });
         c.filesTransferred++;
         task.successful.push({ sourcePath: step.sourcePath, destinationPath: target.endpointPath });
@@ -85,19 +91,23 @@ async function plan(task: SandboxTask, item: TransferItem, steps: Step[], signal
 }
 
 /**
- * The source file must have the checksum the submitter gave: otherwise the file is not
- * copied and the task fails with EXTERNAL_CHECKSUM_MISMATCH (one of Transfer's event
- * codes), so a source that changed since it was announced never ends SUCCEEDED.
+ * The source must have the checksum the submitter gave: otherwise the task fails with
+ * EXTERNAL_CHECKSUM_MISMATCH (one of Transfer's event codes) and nothing is left at the
+ * destination, so a source that changed since it was announced never ends SUCCEEDED. A
+ * copied file is checked on the bytes copied (copy.ts); this separate read is for a file
+ * sync_level skips.
  */
 async function checkExternal(sourceDisk: string, sourcePath: string, expected: { checksum: string; algorithm: ChecksumAlgorithm }, task: SandboxTask, signal: AbortSignal): Promise<void> {
   const actual = await digestFile(sourceDisk, CHECKSUM_ALGORITHMS[expected.algorithm], signal);
   task.counters.bytesChecksummed += (await stat(sourceDisk)).size;
-  if (actual === expected.checksum) return;
-  throw new TaskFailure(
-    'EXTERNAL_CHECKSUM_MISMATCH',
-    `Endpoint: ${task.source.displayName}\nFile: ${sourcePath}\nMessage: the ${expected.algorithm} checksum of the source is ${actual}, not the external_checksum ${expected.checksum}`,
-  );
+  if (actual !== expected.checksum) throw externalMismatch(task, sourcePath, expected, actual);
 }
+
+const externalMismatch = (task: SandboxTask, sourcePath: string, expected: { checksum: string; algorithm: ChecksumAlgorithm }, actual: string): TaskFailure =>
+  new TaskFailure(
+    'EXTERNAL_CHECKSUM_MISMATCH',
+    `Endpoint: ${task.source.displayName}\nFile: ${sourcePath}\nMessage: the ${expected.algorithm} checksum of the bytes copied is ${actual}, not the external_checksum ${expected.checksum}`,
+  );
 
 /**
  * Folders first, then their files, in name order. Links are followed only to files that

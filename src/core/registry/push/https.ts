@@ -64,7 +64,11 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
   return { version, path };
 }
 
-/** Writes each tag's manifest, then the marker of a registry this push creates. */
+/**
+ * Writes the marker of a registry this push creates, then each tag's manifest: a marker
+ * that cannot be written fails the push before anything is published (an image file no
+ * manifest names is an interrupted push, which prune collects).
+ */
 export async function writeManifests(
   target: PushTarget,
   staging: Staging,
@@ -74,14 +78,14 @@ export async function writeManifests(
   created: Date,
 ): Promise<void> {
   const { session, ep, ref, signal } = target;
+  if (rootMissing) {
+    session.step(`writing the registry marker at ${target.root}`);
+    await putText(session, ep, markerPath(target.root), markerContent(session.clientId, created), signal);
+  }
   for (const [tag, manifest] of manifests) {
     const hidden = staging.hide(tag);
     session.step(`writing the manifest of ${ref.collection}/${ref.name}:${tag}`);
     if ((await putText(session, ep, hidden, manifestText(manifest), signal)) > 1) staging.cutUpload(hidden);
     await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
-  }
-  if (rootMissing) {
-    session.step(`writing the registry marker at ${target.root}`);
-    await putText(session, ep, markerPath(target.root), markerContent(session.clientId, created), signal);
   }
 }

@@ -13,7 +13,7 @@ import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../v
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { hashFile, localFileSize } from '../file-facts.js';
 import { listFolder } from '../listing.js';
-import { locateRoot, registryLayout } from '../root.js';
+import { layoutFromFolders, locateRoot, registryLayout } from '../root.js';
 import type { EndpointInfo, Session } from '../session.js';
 import { chooseTransport } from '../transport.js';
 import type { PushOptions, Transport } from '../types.js';
@@ -67,11 +67,13 @@ export async function planPush(session: Session, file: string, uriText: string, 
     endpointName: ep.displayName,
     ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
   });
-  const located = await locateRoot(session, ep, true, signal);
-  const layout = await registryLayout(session, ep, located, transport, signal);
+  const located = await locateRoot(session, ep, true, signal, [ref.collection, ref.name]);
+  const markerLayout = located.markerHidden ? undefined : await registryLayout(session, ep, located, transport, signal);
   const folder = imageFolder(located.root, ref);
   session.step(`listing ${folder}`);
   const entries = located.missing ? undefined : await listImageFolder(session, ep, folder, signal);
+  // A marker this client may not read: the names already there tell the layout.
+  const layout = markerLayout ?? (await layoutFromFolders(session, ep, located.root, ref, entries, signal));
   const sif = await readSif(file).catch(() => undefined);
   const signatures = await signatureFingerprints(file).catch(() => []);
   const target: PushTarget = {
