@@ -201,10 +201,19 @@ describe('the examples in the Node-RED editor', () => {
       },
       { json: JSON.stringify(nodes), first: nodes.find((n) => n.type !== 'sregistry-globus-client')!.id as string },
     );
-    // The imported nodes follow the pointer until a click places them, as for a user.
-    await page.mouse.move(640, 300);
-    await page.mouse.click(640, 300);
-    await page.locator('#red-ui-header-button-deploy:not(.disabled)').waitFor();
+    // The imported nodes follow the pointer until a click places them, as for a user. On a
+    // loaded machine a click can come before the editor has picked them up: click again.
+    const deploy = page.locator('#red-ui-header-button-deploy:not(.disabled)');
+    for (let attempt = 1; ; attempt++) {
+      await page.mouse.move(640, 300);
+      await page.mouse.click(640, 300);
+      const placed = await deploy.waitFor({ timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (placed) break;
+      if (attempt === 5) throw new Error('the imported nodes were never placed: the Deploy button stayed disabled after 5 clicks');
+    }
   }
 
   /** What the editor holds for the nodes of the active tab and the shared client. */
