@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSregistryError } from '../../src/core/errors.js';
@@ -19,6 +19,7 @@ import { assertBuilt, Cli, sandboxEnv } from '../cli/support.js';
 import { answer, startHostileServer, type HostileServer } from './hostile-server.js';
 import { startCuttingProxy, type CuttingProxy } from './cutting-proxy.js';
 import { countProperty } from './ledger.js';
+import { imageBytes } from '../support/files.js';
 
 describe('connections cut in the middle', () => {
   let sb: TestSandbox;
@@ -70,7 +71,7 @@ describe('connections cut in the middle', () => {
   const imageOf = (ref: string): string => /\/cuts\/([^:]+):/.exec(ref)![1]!;
 
   async function newImage(size: number): Promise<{ file: string; bytes: Buffer; ref: string }> {
-    const bytes = randomBytes(size);
+    const bytes = imageBytes(size);
     const file = join(sb.tmp, `image-${++run}.sif`);
     await writeFile(file, bytes);
     return { file, bytes, ref: `globus://${sb.collection.id}/cuts/img${run}:v1` };
@@ -136,7 +137,8 @@ describe('connections cut in the middle', () => {
     const runs = 12;
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 3 * 1024 * 1024 }),
+        // From the SIF header's size up: a push takes SIF images only.
+        fc.integer({ min: 64, max: 3 * 1024 * 1024 }),
         fc.double({ min: 0, max: 1, noNaN: true }),
         fc.constantFrom<'PUT' | 'GET' | 'both'>('PUT', 'GET', 'both'),
         fc.boolean(),
