@@ -93,5 +93,7 @@ console.log(
     gcs,
     wallS: Number(process.hrtime.bigint() - started) / 1e9,
     cpuS: (cpu.user + cpu.system) / 1e6,
+    userS: cpu.user / 1e6,
+    sysS: cpu.system / 1e6,
   }),
 );

@@ -121,8 +121,8 @@ describe('pooled socket reads', () => {
       const got = await readAll(new URL(`http://127.0.0.1:${plainPort}/f`), network.dispatcher);
       expect(got.bytes).toBe(SIZE);
       expect(got.hex).toBe(EXPECTED);
-      // One fresh buffer per read would make memories equal chunks (some 750 reads of 64 KiB).
-      expect(got.chunks).toBeGreaterThan(300);
+      // One fresh buffer per read would make memories equal chunks (some 200 reads of up to 256 KiB).
+      expect(got.chunks).toBeGreaterThan(100);
       expect(got.memories).toBeLessThan(got.chunks / 4);
     }
   });
