@@ -62,6 +62,8 @@ async function writeRandom(file, size) {
     for (let at = 0; at < size; at += block.length) {
       const n = Math.min(block.length, size - at);
       for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
+      // A push takes SIF images only: the SIF magic where a SIF header has it.
+      if (at === 0 && n >= 42) block.write('SIF_MAGIC\0', 32, 'latin1');
       await handle.write(block, 0, n, at);
     }
   } finally {

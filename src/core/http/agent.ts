@@ -1,5 +1,6 @@
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { SregistryError } from '../errors.js';
+import { pooledReads } from './read-buffers.js';
 
 /** Settings of the connection pools. */
 export interface AgentSettings {
@@ -65,7 +66,9 @@ export class Network {
       noProxy: proxies.noProxy,
       connections: DEFAULT_AGENT_SETTINGS.connections,
       keepAliveTimeout: DEFAULT_AGENT_SETTINGS.keepAliveTimeoutMs,
-      connect: { timeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs },
+      // Sockets to servers and to proxies read into pooled buffers (read-buffers.ts).
+      connect: { timeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs, onread: pooledReads() },
+      proxyTls: { onread: pooledReads() },
       connectTimeout: DEFAULT_AGENT_SETTINGS.connectTimeoutMs,
     } as EnvHttpProxyAgent.Options);
   }

@@ -13,6 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { bodyDelivered } from './read-buffers.js';
 
 /** Error codes the exchange ends with (retry.ts decides which are retried). */
 export const BODY_TOO_LONG = 'SREGISTRY_BODY_TOO_LONG';
@@ -57,7 +58,11 @@ export interface ExchangeResponse {
   body: ChunkBody;
 }
 
-/** A receiver of body bytes: `chunk` is valid only during the call; a returned promise pauses the connection until it settles. */
+/**
+ * A receiver of body bytes: `chunk` is valid only during the call (its memory may take
+ * another read once the sink returns: copy what must stay); a returned promise pauses the
+ * connection until it settles.
+ */
 export type BodySink = (chunk: Buffer) => void | Promise<void>;
 
 const coded = (message: string, code: string): Error => Object.assign(new Error(message), { code });
@@ -125,6 +130,8 @@ export class ChunkBody extends Readable {
       this.#control.abort(err as Error);
       return false;
     }
+    // The sink copied it: the socket read it came from may be used again.
+    bodyDelivered(chunk);
     if (!pending) return true;
     this.#pending = pending.then(
       () => {

@@ -1,0 +1,148 @@
+/**
+ * Socket reads land in pooled buffers that are used again once their bytes were handed
+ * out as body: the bytes must arrive exact whatever the pauses, over plain TCP and TLS,
+ * and headers that come one byte per read (kept by undici as views across reads) must
+ * never be overwritten by a later read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { Agent } from 'undici';
+import { closeHttp, networkFor } from '../../../src/core/http/agent.js';
+import { pooledReads } from '../../../src/core/http/read-buffers.js';
+import { streamedRequest } from '../../../src/core/http/streamed-exchange.js';
+
+const MiB = 1024 * 1024;
+const SIZE = 48 * MiB;
+/** A block of an odd length, so reads and pieces never line up with it. */
+const BLOCK = randomBytes(MiB + 4099);
+const sha256 = (size: number): string => {
+  const h = createHash('sha256');
+  for (let at = 0; at < size; at += BLOCK.length) h.update(BLOCK.subarray(0, Math.min(BLOCK.length, size - at)));
+  return h.digest('hex');
+};
+const EXPECTED = sha256(SIZE);
+
+/** Writes `size` bytes of the pattern in pieces of varying size, honouring backpressure. */
+function sendPattern(res: { write(b: Buffer): boolean; once(e: 'drain', f: () => void): unknown; end(): void }, size: number): void {
+  let at = 0;
+  let turn = 0;
+  const more = (): void => {
+    while (at < size) {
+      const piece = [1000, 70_000, 300_000, 17][turn++ % 4]!;
+      const start = at % BLOCK.length;
+      const n = Math.min(piece, size - at, BLOCK.length - start);
+      at += n;
+      if (!res.write(BLOCK.subarray(start, start + n))) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    res.end();
+  };
+  more();
+}
+
+/** Hashes the body; pauses the connection every few MiB; counts the chunks and the memory they came in. */
+async function readAll(url: URL, dispatcher: Parameters<typeof streamedRequest>[2]): Promise<{ hex: string; bytes: number; chunks: number; memories: number; headers: Record<string, unknown> }> {
+  const res = await streamedRequest(url, { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 }, dispatcher);
+  expect(res.statusCode).toBe(200);
+  const hash = createHash('sha256');
+  const memories = new Set<ArrayBufferLike>();
+  let bytes = 0;
+  let chunks = 0;
+  await res.body.consume((chunk) => {
+    hash.update(chunk);
+    memories.add(chunk.buffer);
+    chunks++;
+    const before = bytes;
+    bytes += chunk.length;
+    if (Math.floor(before / (3 * MiB)) !== Math.floor(bytes / (3 * MiB))) return new Promise((r) => setTimeout(r, 5));
+    return undefined;
+  });
+  return { hex: hash.digest('hex'), bytes, chunks, memories: memories.size, headers: res.headers };
+}
+
+const listen = async (server: Server | TlsServer | NetServer): Promise<number> => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+};
+
+describe('pooled socket reads', () => {
+  const network = networkFor({ httpProxy: '', httpsProxy: '', noProxy: '' });
+  let plain: Server;
+  let tls: TlsServer;
+  let dripper: NetServer;
+  const dripped = new Set<Socket>();
+  let plainPort = 0;
+  let tlsPort = 0;
+  let dripPort = 0;
+  const headerValues = Array.from({ length: 24 }, (_, i) => `value-${i}-${randomBytes(6).toString('hex')}`);
+
+  beforeAll(async () => {
+    plain = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(SIZE) });
+      sendPattern(res, SIZE);
+    });
+    tls = createTlsServer({ key: readFileSync('test/fixtures/tls/localhost-key.pem'), cert: readFileSync('test/fixtures/tls/localhost-cert.pem') }, (_req, res) => {
+      res.writeHead(200, { 'content-length': String(SIZE) });
+      sendPattern(res, SIZE);
+    });
+    // The head one byte per write (each its own read on the client), then a body in large writes.
+    dripper = createNetServer((socket) => {
+      dripped.add(socket);
+      socket.setNoDelay(true);
+      socket.once('data', async () => {
+        const head = `HTTP/1.1 200 OK\r\n${headerValues.map((v, i) => `x-check-${i}: ${v}\r\n`).join('')}content-length: ${8 * MiB}\r\nconnection: close\r\n\r\n`;
+        for (const byte of Buffer.from(head)) {
+          if (socket.destroyed) return;
+          socket.write(Buffer.of(byte));
+          await new Promise((r) => setImmediate(r));
+        }
+        sendPattern(socket, 8 * MiB);
+      });
+    });
+    [plainPort, tlsPort, dripPort] = await Promise.all([listen(plain), listen(tls), listen(dripper)]);
+  });
+
+  afterAll(async () => {
+    await closeHttp();
+    plain.closeAllConnections();
+    tls.closeAllConnections();
+    for (const s of dripped) s.destroy();
+    await Promise.all([plain, tls, dripper].map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it('a body arrives exact through pauses, in a few reused buffers instead of one per read', async () => {
+    for (let round = 0; round < 2; round++) {
+      const got = await readAll(new URL(`http://127.0.0.1:${plainPort}/f`), network.dispatcher);
+      expect(got.bytes).toBe(SIZE);
+      expect(got.hex).toBe(EXPECTED);
+      // One fresh buffer per read would make memories equal chunks (some 200 reads of up to 256 KiB).
+      expect(got.chunks).toBeGreaterThan(100);
+      expect(got.memories).toBeLessThan(got.chunks / 4);
+    }
+  });
+
+  it('over TLS the same', async () => {
+    const agent = new Agent({ connect: { ca: readFileSync('test/fixtures/tls/localhost-cert.pem'), onread: pooledReads() } as never });
+    try {
+      const got = await readAll(new URL(`https://localhost:${tlsPort}/f`), agent);
+      expect(got.bytes).toBe(SIZE);
+      expect(got.hex).toBe(EXPECTED);
+      expect(got.memories).toBeLessThan(got.chunks / 4);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('headers that come one byte per read stay intact while later reads reuse buffers', async () => {
+    const got = await readAll(new URL(`http://127.0.0.1:${dripPort}/f`), network.dispatcher);
+    expect(got.bytes).toBe(8 * MiB);
+    expect(got.hex).toBe(sha256(8 * MiB));
+    expect(headerValues.map((_, i) => got.headers[`x-check-${i}`])).toEqual(headerValues);
+  });
+});
