@@ -11,27 +11,42 @@
   // endpoint and root refuse control characters, which their patterns have to name.
   /* eslint-disable no-control-regex */
   const pattern = {
-    // globus://... or [collection/]name[:tag][@version]; blank: the message or another setting gives it
-    image: /^$|^globus:\/\/\S+$|^(?:[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*(?::[a-z0-9_-][a-z0-9._-]*)?(?:@(?:sha256:)?[0-9a-f]{64})?$/i,
-    // globus://... or collection[/name[:tag]] (no version: a pinned version never changes)
-    watchTarget: /^globus:\/\/\S+$|^[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*(?::[a-z0-9_-][a-z0-9._-]*)?)?$/i,
     // a UUID or a display name
     endpoint: /^$|^(?!\s*$)[^\u0000-\u001f\u007f]{1,256}$/,
-    tags: /^$|^\s*[a-z0-9_-][a-z0-9._-]*(?:\s*,\s*[a-z0-9_-][a-z0-9._-]*)*\s*$/i,
     uuid: /^$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
     url: /^$|^https?:\/\/[^\s/?#]+(\/[^\s]*)?$/,
     root: /^$|^\/[^\u0000-\u001f\u007f]*$/,
   };
   /* eslint-enable no-control-regex */
 
+  /**
+   * Settings in the image grammar are checked by the core's own parser, which
+   * sregistry-grammar.js (generated from src/core/uri.ts by `npm run build`) brings to the
+   * browser; it may load after this file, so it is looked up when a value is checked.
+   *   image        blank (the message or another setting gives it), a globus:// URI naming an image, or [collection/]name[:tag][@version]
+   *   tags         blank or a list of tags
+   *   watchTarget  a globus:// URI of a collection, name or tag, or collection[/name[:tag]] on the node's endpoint
+   */
+  const grammar = {
+    image: (v) => v === '' || window.sregistryGrammar.image(v),
+    tags: (v) => v === '' || window.sregistryGrammar.tags(v),
+    watchTarget: (v) => window.sregistryGrammar.watchTarget(v),
+  };
+
   /** Blank (the default applies) or a whole number above zero. */
   function positive(v) {
     return v === '' || v === undefined || (/^\d+$/.test(String(v)) && Number(v) > 0);
   }
 
-  /** A text setting, blank by default, checked against one of the patterns above. */
+  /** A text setting, blank by default, checked by the grammar or against one of the patterns above. */
   function checked(name) {
-    return { value: '', validate: RED.validators.regex(pattern[name]) };
+    return {
+      value: '',
+      validate: function (v, opt) {
+        const text = v === undefined || v === null ? '' : String(v);
+        return grammar[name] ? grammar[name](text) : RED.validators.regex(pattern[name])(text, opt);
+      },
+    };
   }
 
   /**
@@ -47,6 +62,39 @@
       own,
       { transport: { value: '' }, queueLimit: { value: 100, validate: positive } },
     );
+  }
+
+  /**
+   * The form rows the nodes' dialogs share, written once. A node's template names each one
+   * where it goes with an empty <div data-row="NAME"></div> (the image row may carry its own
+   * data-placeholder); rows(type) puts the rows in before the editor first reads the template.
+   */
+  const ROWS = {
+    client: '<label for="node-input-client"><i class="fa fa-globe"></i> Client</label><input type="text" id="node-input-client">',
+    image: '<label for="node-input-image"><i class="fa fa-cube"></i> Image</label><input type="text" id="node-input-image" placeholder="{placeholder}">',
+    endpoint: '<label for="node-input-endpoint"><i class="fa fa-server"></i> Endpoint</label><input type="text" id="node-input-endpoint" placeholder="client\'s endpoint">',
+    transport:
+      '<label for="node-input-transport"><i class="fa fa-exchange"></i> Transport</label><select id="node-input-transport">' +
+      '<option value="">client\'s setting</option><option value="auto">auto</option><option value="https">https</option><option value="transfer">transfer</option></select>',
+    verify:
+      '<label for="node-input-verify"><i class="fa fa-certificate"></i> Verify</label><select id="node-input-verify">' +
+      '<option value="">client\'s setting</option><option value="off">off</option><option value="if-signed">if-signed</option><option value="required">required</option></select>',
+    queueLimit: '<label for="node-input-queueLimit"><i class="fa fa-list-ol"></i> Queue</label><input type="text" id="node-input-queueLimit" style="width: 80px;"> messages may wait',
+    name: '<label for="node-input-name"><i class="fa fa-tag"></i> Name</label><input type="text" id="node-input-name" placeholder="Name">',
+  };
+
+  function escapeAttribute(text) {
+    return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  }
+
+  /** The template of a node type with its shared rows written in; a row name not in ROWS is a mistake, and says so. */
+  function rows(type) {
+    const template = document.querySelector('script[data-template-name="' + type + '"]');
+    if (!template) throw new Error(type + ': no template to put the shared form rows in');
+    template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {
+      if (!Object.prototype.hasOwnProperty.call(ROWS, row)) throw new Error(type + ': no shared form row "' + row + '"');
+      return '<div class="form-row">' + ROWS[row].replace('{placeholder}', escapeAttribute(placeholder || '')) + '</div>';
+    });
   }
 
   /** Longest label an unnamed node gets, about the width of the core nodes' labels. */
@@ -86,5 +134,5 @@
     return this.name ? 'node_label_italic' : '';
   }
 
-  window.sregistryEditor = { pattern, positive, checked, defaults, label, labelStyle, clientCredentials, LABEL_CHARS };
+  window.sregistryEditor = { pattern, grammar, positive, checked, defaults, label, labelStyle, clientCredentials, rows, LABEL_CHARS };
 })();

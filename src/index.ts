@@ -40,8 +40,6 @@ export type {
 } from './core/registry/types.js';
 export * from './rules.js';
 export {
-  Watch,
-  newWatchState,
   restoreWatchState,
   DEFAULT_WATCH_INTERVAL_MS,
   MIN_WATCH_INTERVAL_MS,
@@ -51,12 +49,9 @@ export {
   type WatchedVersion,
 } from './core/registry/watch.js';
 export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
-export { DEFAULT_GRACE_HOURS, parsePruneScope } from './core/registry/prune.js';
-export { parseAccessTarget } from './core/registry/access.js';
-export { hashFile, localFileSize } from './core/registry/file-facts.js';
+export { DEFAULT_GRACE_HOURS } from './core/registry/prune.js';
+export { hashFile } from './core/registry/file-facts.js';
 export type { ProxySettings } from './core/http/agent.js';
 export { writeSif } from './core/sif.js';
-export { verifySifFile, SifVerifier, type SignatureReport } from './core/signing/verify.js';
-export { loadKeyring, type Keyring } from './core/signing/openpgp.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
-export { PROBES, type DoctorReport, type DoctorCheck, type ProbeResult, type CheckStatus } from './core/registry/doctor.js';
+export type { DoctorReport, DoctorCheck, ProbeResult, CheckStatus } from './core/registry/doctor.js';

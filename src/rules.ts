@@ -7,7 +7,6 @@
  */
 export {
   databaseInFolder,
-  parseLocalPathMap,
   parseTransport,
   readKeyringFile,
   readKeyringSetting,
@@ -18,34 +17,28 @@ export {
   type EnvOptions,
   type OptionOverrides,
 } from './core/registry/options.js';
-export { parseVerifyPolicy, VERIFY_POLICIES, DEFAULT_VERIFY_POLICY, type VerifyPolicy } from './core/signing/policy.js';
+export { parseVerifyPolicy, VERIFY_POLICIES, type VerifyPolicy } from './core/signing/policy.js';
 export { displayLine } from './core/display.js';
 export { parseDuration, type DurationUnit, type ParsedDuration } from './core/duration.js';
 export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
 export {
   parseReference,
-  parseGlobusUri,
-  parseImageUri,
   toImageUri,
   isEndpointPath,
-  sregistryCliConflict,
   caseFoldNote,
   parseTags,
   parseWatchTarget,
   formatWatchTarget,
   isGlobusUri,
   isValidName,
-  formatReference,
   formatGlobusUri,
   shortVersion,
   DEFAULT_COLLECTION,
-  DEFAULT_TAG,
   type ImageRef,
   type VersionedRef,
   type GlobusUri,
   type WatchTarget,
 } from './core/uri.js';
-export { webAppUrl } from './core/layout.js';
-export { parsePrincipal, principalLabel, type Principal, type PrincipalType } from './core/principal.js';
-export { Redactor, REDACTED } from './core/redact.js';
+export { parsePrincipal, type Principal, type PrincipalType } from './core/principal.js';
+export { Redactor } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';

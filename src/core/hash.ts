@@ -1,35 +1,6 @@
-/** A pass-through stream that hashes (SHA-256) and counts the bytes flowing through it, in one pass. */
-import { createHash, type Hash } from 'node:crypto';
+/** SHA-256 and size of a local file in one pass. */
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
-import { SregistryError } from './errors.js';
-
-export class HashingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  private hex: string | undefined;
-  /** Bytes seen so far. */
-  bytes = 0;
-
-  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
-    this.hash.update(buf);
-    this.bytes += buf.length;
-    callback(null, buf);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    this.hex = this.hash.digest('hex');
-    callback();
-  }
-
-  /** The SHA-256 as 64 lowercase hex; only once the stream has ended. */
-  digest(): string {
-    if (this.hex === undefined) throw new SregistryError('INVALID_INPUT', 'HashingStream.digest() was called before the stream ended: wait for its end or finish event');
-    return this.hex;
-  }
-}
-
-export const createHashingStream = (): HashingStream => new HashingStream();
 
 /** Bytes read at a time by `hashFileOnce`, into its one buffer. */
 const FILE_READ = 4 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import { Output } from '../../src/cli/output.js';
-import { REDACTED, Redactor } from '../../src/index.js';
+import { REDACTED, Redactor } from '../../src/core/redact.js';
 
 const token = `Ag${'x7Yq'.repeat(20)}`;
 

@@ -83,8 +83,8 @@ describe('the packed package, installed', () => {
     await rm(work, { recursive: true, force: true });
   });
 
-  it('ships a freshly built lib/, the licence and dist/, and nothing from test/ or src/', () => {
-    expect(packed).toEqual(expect.arrayContaining(['lib/index.js', 'lib/cli/main.js', 'lib/node-version.js', 'bin/sregistry-globus.js', 'nodes/sregistry-pull.js', 'dist/index.js', 'dist/licenses.txt', 'LICENSE', 'package.json']));
+  it('ships a freshly built lib/ and editor grammar, the licence and dist/, and nothing from test/ or src/', () => {
+    expect(packed).toEqual(expect.arrayContaining(['lib/index.js', 'lib/cli/main.js', 'lib/node-version.js', 'bin/sregistry-globus.js', 'nodes/sregistry-pull.js', 'resources/sregistry-editor.js', 'resources/sregistry-grammar.js', 'dist/index.js', 'dist/licenses.txt', 'LICENSE', 'package.json']));
     expect(packed.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 

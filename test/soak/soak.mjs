@@ -46,7 +46,7 @@ const TASK_HISTORY = process.env.SOAK_TASK_HISTORY ?? '100';
 /**
  * Transfer API requests per client per window the sandbox allows; 0, the default, is no
  * limit. Waiting out 429s would cut the operations a soak does by three quarters; how
- * the core rides a rate limit is tested in the suite (test/core/registry/realism.test.ts).
+ * the core rides a rate limit is tested in the suite (test/core/registry/globus-behaviour.test.ts).
  */
 const RATE_LIMIT = process.env.SOAK_RATE_LIMIT ?? '0';
 /**

@@ -1,4 +1,4 @@
-import type { AccessRuleDocument, EndpointDocument, FileEntry, OperationResult, SuccessfulTransfer, TaskDocument, TaskEvent } from './documents.js';
+import type { AccessRuleDocument, EndpointDocument, FileEntry, OperationResult, TaskDocument, TaskEvent } from './documents.js';
 import { TransferApi, type CallOptions, type TransferClientOptions } from './api.js';
 import * as access from './access.js';
 import * as endpoints from './endpoints.js';
@@ -65,10 +65,6 @@ export class TransferClient {
     return operations.mkdir(this.#api, endpoint, path, options);
   }
 
-  mkdirs(endpoint: string, path: string, options: CallOptions = {}): Promise<operations.MkdirOutcome> {
-    return operations.mkdirs(this.#api, endpoint, path, options);
-  }
-
   rename(endpoint: string, from: string, to: string, options: CallOptions = {}): Promise<void> {
     return operations.rename(this.#api, endpoint, from, to, options);
   }
@@ -96,10 +92,6 @@ export class TransferClient {
   /** Newest first; `pageSize` events per request (default 100). */
   events(id: string, options: CallOptions & { pageSize?: number } = {}): AsyncIterable<TaskEvent> {
     return tasks.events(this.#api, id, options);
-  }
-
-  successfulTransfers(id: string, options: CallOptions = {}): AsyncIterable<SuccessfulTransfer> {
-    return tasks.successfulTransfers(this.#api, id, options);
   }
 
   waitForTask(id: string, options: WaitOptions = {}): Promise<TaskDocument> {

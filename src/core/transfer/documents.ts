@@ -225,21 +225,6 @@ export interface EventList {
   total: number;
 }
 
-export interface SuccessfulTransfer {
-  DATA_TYPE: 'successful_transfer';
-  source_path: string;
-  destination_path: string;
-  [key: string]: unknown;
-}
-
-export interface SuccessfulTransferList {
-  DATA_TYPE: 'successful_transfers';
-  DATA: SuccessfulTransfer[];
-  marker: number | string | null;
-  next_marker: number | string | null;
-}
-
-
 /** An access rule of a guest collection (`access` document). Rules a role gives have `id` null and `role_id` set. */
 export interface AccessRuleDocument {
   DATA_TYPE: 'access';

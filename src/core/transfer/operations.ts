@@ -1,4 +1,4 @@
-import { SregistryError, isSregistryError } from '../errors.js';
+import { isSregistryError } from '../errors.js';
 import type { CallOptions, TransferApi } from './api.js';
 import type { FileEntry, FileList, OperationResult } from './documents.js';
 import { offsetPaged } from './paging.js';
@@ -78,30 +78,6 @@ export async function mkdir(api: TransferApi, endpoint: string, path: string, op
   }
 }
 
-/**
- * Creates a folder and whatever parents it lacks. The deepest folder is tried first and
- * the walk goes up only while the parent is missing, so an existing parent costs one call.
- */
-export async function mkdirs(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<MkdirOutcome> {
-  const { prefix, segments } = splitPath(path);
-  if (segments.length === 0) return 'exists';
-  const levelPath = (depth: number): string => `${prefix}${segments.slice(0, depth).join('/')}/`;
-  let depth = segments.length;
-  let outcome: MkdirOutcome | undefined;
-  for (; depth >= 1; depth--) {
-    try {
-      outcome = await mkdir(api, endpoint, levelPath(depth), options);
-      break;
-    } catch (err) {
-      if (depth > 1 && isMissingParent(err)) continue;
-      throw err;
-    }
-  }
-  for (depth++; depth <= segments.length; depth++) outcome = await mkdir(api, endpoint, levelPath(depth), options);
-  if (!outcome) throw new SregistryError('INVALID_INPUT', `Cannot create ${path} ${on(endpoint)}`);
-  return outcome;
-}
-
 /** Renames (moves) a file or folder within one endpoint. */
 export async function rename(api: TransferApi, endpoint: string, from: string, to: string, options: CallOptions = {}): Promise<void> {
   await api.call<OperationResult>({
@@ -113,33 +89,8 @@ export async function rename(api: TransferApi, endpoint: string, from: string, t
   });
 }
 
-/** `/a/b/` → prefix `/`, segments a, b; `/~/a` → prefix `/~/`, segments a; relative paths keep an empty prefix. */
-function splitPath(path: string): { prefix: string; segments: string[] } {
-  let prefix = '';
-  let rest = path;
-  if (rest === '~' || rest.startsWith('~/')) {
-    prefix = '~/';
-    rest = rest.slice(1);
-  } else if (rest === '/~' || rest.startsWith('/~/')) {
-    prefix = '/~/';
-    rest = rest.slice(2);
-  } else if (rest.startsWith('/')) {
-    prefix = '/';
-  }
-  return { prefix, segments: rest.split('/').filter((s) => s !== '' && s !== '.') };
-}
-
 /** A path that does not exist, as opposed to an endpoint that does not (EndpointNotFound). */
 function isPathNotFound(err: unknown): boolean {
   if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
   return err.globusCode === undefined || err.globusCode === 'NotFound' || err.globusCode === 'ClientError.NotFound' || /^ExternalError\..*NotFound$/.test(err.globusCode);
-}
-
-/**
- * mkdir's answer when the parent is missing. The sandbox answers 404 NotFound; real
- * endpoints may word it as an ExternalError.MkdirFailed.* with NotFound (unverified).
- */
-function isMissingParent(err: unknown): boolean {
-  if (isPathNotFound(err)) return true;
-  return isSregistryError(err) && /^ExternalError\.MkdirFailed\.(NotFound|NoSuchFile|PathNotFound)/.test(err.globusCode ?? '');
 }

@@ -1,4 +1,4 @@
-/** The paging styles of Transfer v0.10, as async iterables that fetch one page at a time. */
+/** The paging style of Transfer v0.10 (offset and limit), as an async iterable that fetches one page at a time. */
 
 export interface OffsetPage<T> {
   items: T[];
@@ -27,26 +27,5 @@ export async function* offsetPaged<T>(fetchPage: (offset: number, limit: number)
     offset += items.length;
     // An empty page ends it even if the service claims more (entries removed meanwhile).
     if (!page.more || items.length === 0) return;
-  }
-}
-
-export interface MarkerPage<T> {
-  items: T[];
-  /** Where the next page starts; null (or absent) on the last page. */
-  next: string | number | null | undefined;
-}
-
-/** Pages by `marker` until `next_marker` is null. */
-export async function* markerPaged<T>(fetchPage: (marker: string | number | undefined) => Promise<MarkerPage<T>>): AsyncGenerator<T> {
-  let marker: string | number | undefined;
-  const seen = new Set<string | number>();
-  for (;;) {
-    const page = await fetchPage(marker);
-    for (const item of page.items) yield item;
-    if (page.next === null || page.next === undefined || page.next === '') return;
-    // A service that hands back a marker it gave before would loop forever.
-    if (seen.has(page.next)) return;
-    seen.add(page.next);
-    marker = page.next;
   }
 }

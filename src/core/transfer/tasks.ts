@@ -6,14 +6,12 @@ import type {
   OperationResult,
   SubmissionIdDocument,
   SubmitResult,
-  SuccessfulTransfer,
-  SuccessfulTransferList,
   SyncLevelName,
   TaskDocument,
   TaskEvent,
   TransferDocument,
 } from './documents.js';
-import { markerPaged, offsetPaged } from './paging.js';
+import { offsetPaged } from './paging.js';
 
 export interface TransferItem {
   source: string;
@@ -171,17 +169,4 @@ export function events(api: TransferApi, id: string, options: CallOptions & { pa
     },
     { pageSize },
   );
-}
-
-/** The files a transfer task moved, page by page (marker paging). */
-export function successfulTransfers(api: TransferApi, id: string, options: CallOptions = {}): AsyncIterable<SuccessfulTransfer> {
-  return markerPaged(async (marker) => {
-    const page = await api.call<SuccessfulTransferList>({
-      path: taskPath(id, '/successful_transfers'),
-      query: { marker },
-      action: `listing the files task ${id} transferred`,
-      ...options,
-    });
-    return { items: page.DATA ?? [], next: page.next_marker };
-  });
 }

@@ -23,7 +23,6 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
   let reader: SandboxClient;
   const mappedId = randomUUID();
   const calls: ApiCall[] = [];
-  const path = (p: string) => sb.context.faults.log.filter((e) => e.path === p);
 
   const clientFor = (who: Credentials, extra: Partial<TransferClientOptions> = {}) =>
     sandboxTransferClient(sb, {
@@ -159,8 +158,8 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       expect(err.code).toBe('NOT_FOUND');
     });
 
-    // mkdirs walks up on a missing-parent answer it recognises; that answer is unverified on
-    // Globus (docs/globus-behaviour.md), so these run with the sandbox's 404 variant. Push does not use mkdirs.
+    // mkdir of a folder whose parent is missing: that answer is unverified on Globus
+    // (docs/globus-behaviour.md), so this runs with the sandbox's 404 variant.
     const withMissingParent404 = async (body: () => Promise<void>): Promise<void> => {
       sb.world.behaviour.mkdir_missing_parent = '404-not-found';
       try {
@@ -176,20 +175,6 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       expect(await client.mkdir(ep(), '/made/')).toBe('exists');
       const err = await caught(client.mkdir(ep(), '/absent/parent/'));
       expect(err.code).toBe('NOT_FOUND');
-    }));
-
-    it('creates missing levels with as few calls as possible', () => withMissingParent404(async () => {
-      await mkdir(join(root(), 'deep'), { recursive: true });
-      expect(await client.mkdirs(ep(), '/deep/a/b/c/')).toBe('created');
-      expect((await fsStat(join(root(), 'deep', 'a', 'b', 'c'))).isDirectory()).toBe(true);
-      const route = `/v0.10/operation/endpoint/${ep()}/mkdir`;
-      // c and b fail (no parent), a is created, then b and c.
-      expect((await requestsTo(sb, route, 5)).map((r) => r.status)).toEqual([404, 404, 202, 202, 202]);
-
-      sb.context.faults.clearLog();
-      expect(await client.mkdirs(ep(), '/deep/a/b/c')).toBe('exists');
-      expect(await requestsTo(sb, route, 1)).toHaveLength(1);
-      expect(path('/v0.10/operation/endpoint/' + ep() + '/stat')).toHaveLength(0);
     }));
 
     it('renames a file', async () => {

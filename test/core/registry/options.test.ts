@@ -1,11 +1,9 @@
+/** Registry options: read from the environment, checked, defaults filled in; local paths as the endpoint sees them. */
 import { describe, expect, it } from '@jest/globals';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { toEndpointPath } from '../../../src/core/registry/endpoint-paths.js';
 import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../../src/core/registry/options.js';
-import { pruner } from '../../../src/core/registry/search.js';
-import { chooseTransport } from '../../../src/core/registry/transport.js';
-import { mapLimited } from '../../../src/core/registry/map-limited.js';
 import { thrownCode as code } from '../../support/errors.js';
 
 describe('registry options', () => {
@@ -64,54 +62,5 @@ describe('local endpoint paths', () => {
     expect(toEndpointPath('/data/a/b.sif', map)).toBe('/~/d/a/b.sif');
     expect(toEndpointPath('/data/deep/c.sif', map)).toBe('/deep/c.sif');
     expect(toEndpointPath('/database/c.sif', map)).toBe('/database/c.sif');
-  });
-});
-
-describe('transport choice', () => {
-  const base = { endpointId: 'e', endpointName: 'lab' };
-  it('picks https only when the remote serves it and no local endpoint is set', () => {
-    expect(chooseTransport({ ...base, choice: 'auto', httpsServer: 'https://x' })).toBe('https');
-    expect(chooseTransport({ ...base, choice: 'auto', httpsServer: 'https://x', localEndpoint: 'l' })).toBe('transfer');
-    expect(chooseTransport({ ...base, choice: 'auto', httpsServer: null, localEndpoint: 'l' })).toBe('transfer');
-    expect(code(() => chooseTransport({ ...base, choice: 'auto', httpsServer: null }))).toBe('INVALID_INPUT');
-    expect(code(() => chooseTransport({ ...base, choice: 'https', httpsServer: null }))).toBe('INVALID_INPUT');
-    expect(code(() => chooseTransport({ ...base, choice: 'transfer', httpsServer: 'https://x' }))).toBe('INVALID_INPUT');
-  });
-});
-
-describe('search pruning', () => {
-  it('keeps every folder that could hold a match and drops the others', () => {
-    const all = pruner(undefined);
-    expect(all.collection('x') && all.name('x', 'y')).toBe(true);
-    const plain = pruner('ubu');
-    expect(plain.collection('zzz') && plain.name('zzz', 'zzz')).toBe(true);
-    const slash = pruner('lib/ubu');
-    expect(slash.collection('lib')).toBe(true);
-    expect(slash.collection('mylib')).toBe(true);
-    expect(slash.collection('library')).toBe(false);
-    expect(slash.name('lib', 'ubuntu')).toBe(true);
-    expect(slash.name('lib', 'alpine')).toBe(false);
-    const withTag = pruner('lib/ubuntu:22');
-    expect(withTag.name('lib', 'ubuntu')).toBe(true);
-    expect(withTag.name('lib', 'ubuntu2')).toBe(false);
-    const colon = pruner('tu:22');
-    expect(colon.name('any', 'ubuntu')).toBe(true);
-    expect(colon.name('any', 'alpine')).toBe(false);
-  });
-});
-
-describe('mapLimited', () => {
-  it('never runs more than the limit at once and keeps the order', async () => {
-    let running = 0;
-    let peak = 0;
-    const out = await mapLimited([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setImmediate(r));
-      running--;
-      return n * 2;
-    });
-    expect(out).toEqual([2, 4, 6, 8, 10, 12, 14]);
-    expect(peak).toBe(3);
   });
 });

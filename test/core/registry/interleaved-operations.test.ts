@@ -1,3 +1,9 @@
+/**
+ * Operations that overlap or lose an answer half way: a rename retried after its answer was
+ * lost, a failed push beside a concurrent push of the same file, a Transfer task held
+ * INACTIVE when the operation gives up, a record after a pull, and an abort of one pull
+ * beside another on the same endpoint.
+ */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { renameSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';

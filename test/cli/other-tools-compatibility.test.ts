@@ -1,5 +1,5 @@
 /**
- * Issue 11: what sregistry-cli and globus-cli users bring along, through the real CLI
+ * What sregistry-cli and globus-cli users bring along, through the real CLI
  * process against a sandbox: SREGISTRY_DATABASE as sregistry-cli's folder, records both
  * tools read, names both resolve, the endpoint:path forms, get/add/rm, a safe delete,
  * -F json|unix|text, globus-cli's credentials and a secret file, exit 2 for bad input.
