@@ -19,7 +19,7 @@ const TEST_FP = '12045C8C0B1004D058DE4BEDA20C27EE7FF7BA84';
 
 interface Signatures {
   status: string;
-  signatures: Array<{ fingerprint?: string; userId?: string; status?: string; objects?: number[]; kind?: string; reason?: string }>;
+  signatures: Array<{ fingerprint?: string; fingerprintProven?: boolean; userId?: string; status?: string; objects?: number[]; kind?: string; reason?: string }>;
   unsigned?: number[];
 }
 interface Image {
@@ -81,6 +81,11 @@ describe('signed images through the CLI (real process, sandbox)', () => {
       const run = await cli.run(['push', join(FIXTURES, `${fixture}.sif`), `${remote}/${tag}:v1`, '--json']);
       expect(run.code).toBe(0);
     }
+    // Signed, then an overlay partition added in a new object group: signed in part.
+    const overlay = join(sb.tmp, 'overlay.sif');
+    await copyFile(join(FIXTURES, 'one-group-signed.sif'), overlay);
+    expect(reference(['add', overlay, '2', '4096']).status).toBe(0);
+    expect((await cli.run(['push', overlay, `${remote}/overlay:v1`, '--json'])).code).toBe(0);
     const tampered = join(sb.tmp, 'tampered.sif');
     await copyFile(join(FIXTURES, 'one-group-signed.sif'), tampered);
     const bytes = await readFile(tampered);
@@ -95,7 +100,7 @@ describe('signed images through the CLI (real process, sandbox)', () => {
   it('push --sign-key uploads a signed copy: the version is its SHA-256, the file is unchanged, the manifest lists the signer, the reference verifies it', async () => {
     const input = join(FIXTURES, 'one-group.sif');
     const before = await fileSha256(input);
-    const run = await cli.run(['push', input, `${remote}/built:v1`, '--sign-key', lab.privateFile, '--require-signed', '--json']);
+    const run = await cli.run(['push', input, `${remote}/built:v1`, '--sign-key', lab.privateFile, '--require-signed', '--keyring', lab.publicFile, '--json']);
     expect(run.code).toBe(0);
     const image = json<{ images: Image[] }>(run).images[0]!;
     expect(await fileSha256(input)).toBe(before);
@@ -131,7 +136,7 @@ describe('signed images through the CLI (real process, sandbox)', () => {
   });
 
   it('push --require-signed refuses an unsigned image (UNSIGNED), and a wrong passphrase is refused without showing it', async () => {
-    const unsigned = await cli.run(['push', join(FIXTURES, 'one-group.sif'), `${remote}/refused:v1`, '--require-signed', '--json']);
+    const unsigned = await cli.run(['push', join(FIXTURES, 'one-group.sif'), `${remote}/refused:v1`, '--require-signed', '--keyring', testPublic, '--json']);
     expect(unsigned.code).toBe(1);
     expect(json<ErrorDoc>(unsigned).error.code).toBe('UNSIGNED');
     const wrong = await cli.run(['push', join(FIXTURES, 'one-group.sif'), `${remote}/refused:v1`, '--sign-key', lab.privateFile], { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: 'not it at all' });
@@ -193,6 +198,39 @@ describe('signed images through the CLI (real process, sandbox)', () => {
     expect(privateKeyring.code).toBe(2);
     expect(json<ErrorDoc>(privateKeyring).error.message).toMatch(/holds a private key/);
     expect(storedFiles('signed').filter((f) => f.includes('partial'))).toEqual([]);
+  });
+
+  it('push --require-signed without a keyring is refused in one line before anything is sent: digests alone do not prove who signed', async () => {
+    const image = join(FIXTURES, 'one-group-signed.sif');
+    const noKeys = await cli.run(['push', image, `${remote}/forged:v1`, '--require-signed', '--json']);
+    expect(noKeys.code).toBe(1);
+    expect(json<ErrorDoc>(noKeys).error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/^--require-signed needs a keyring: give the signers' public keys with --keyring FILE/) });
+    const human = await cli.run(['push', image, `${remote}/forged:v1`, '--require-signed']);
+    expect(human.code).toBe(1);
+    expect(human.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*: --require-signed needs a keyring.*\[INVALID_INPUT\]$/)]);
+    // With a keyring that does not hold the signer, the same image is refused by the pull policy's rule.
+    const stranger = await cli.run(['push', image, `${remote}/forged:v1`, '--require-signed', '--keyring', lab.publicFile, '--json']);
+    expect(json<ErrorDoc>(stranger).error).toMatchObject({ code: 'UNTRUSTED_SIGNER', message: expect.stringMatching(/nothing was pushed/) });
+    const search = json<{ hits: unknown[] }>(await cli.run(['search', 'forged', '--endpoint', sb.collection.id, '--json']));
+    expect(search.hits).toEqual([]);
+    const trusted = await cli.run(['push', image, `${remote}/forged:v1`, '--require-signed', '--keyring', testPublic, '--json']);
+    expect(trusted.code).toBe(0);
+  });
+
+  it('without a keyring a signer\'s fingerprint is shown as claimed by the image, unproven (JSON: fingerprintProven false)', async () => {
+    const pulled = json<Image>(await cli.run(['pull', `${remote}/signed:v1`, '--json'], { ...(await sandboxEnv(sb)), SREGISTRY_STORAGE: join(sb.tmp, 'storage-unproven') }));
+    expect(pulled.signatures).toMatchObject({ status: 'unchecked', signatures: [{ fingerprint: TEST_FP, fingerprintProven: false, status: 'unchecked' }] });
+    const proven = json<Image>(await cli.run(['pull', `${remote}/signed:v1`, '--keyring', testPublic, '--json'], { ...(await sandboxEnv(sb)), SREGISTRY_STORAGE: join(sb.tmp, 'storage-proven') }));
+    expect(proven.signatures?.signatures[0]).toMatchObject({ fingerprint: TEST_FP, fingerprintProven: true, status: 'verified' });
+    const inspected = await cli.run(['inspect', 'lab/signed:v1'], { ...(await sandboxEnv(sb)), SREGISTRY_STORAGE: join(sb.tmp, 'storage-unproven') });
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain(`signer:   ${TEST_FP} (claimed by the image, unproven) unchecked`);
+  });
+
+  it('an image signed in part (an overlay group added after signing) fails UNSIGNED under the default if-signed: nothing stored', async () => {
+    const run = await cli.run(['pull', `${remote}/overlay:v1`, '--json']);
+    await expectNothingKept('overlay', run, 'UNSIGNED');
+    expect(json<ErrorDoc>(run).error.message).toMatch(/signed in part: data object 4 is covered by no signature.*nothing was stored/);
   });
 
   it('--verify off skips the check: the tampered image is stored (its SHA-256 is its version)', async () => {

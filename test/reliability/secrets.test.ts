@@ -26,13 +26,14 @@ const WRONG = `wrong-secret-${randomBytes(12).toString('hex')}`;
 const PASSPHRASE = `signing-passphrase-${randomBytes(6).toString('hex')}`;
 let sb: TestSandbox;
 /** A passphrase-protected signing key: its armored lines and its passphrase are secrets too. */
-let signingKey: { armored: string; file: string };
+let signingKey: { armored: string; file: string; publicFile: string };
 beforeAll(async () => {
   assertBuilt();
   sb = await startTestSandbox();
   const made = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'scan' }], passphrase: PASSPHRASE, format: 'armored' });
-  signingKey = { armored: made.privateKey, file: join(sb.tmp, 'signing-key.asc') };
+  signingKey = { armored: made.privateKey, file: join(sb.tmp, 'signing-key.asc'), publicFile: join(sb.tmp, 'signing-public.asc') };
   await writeFile(signingKey.file, made.privateKey);
+  await writeFile(signingKey.publicFile, made.publicKey);
 });
 afterAll(() => sb.stop());
 
@@ -51,7 +52,7 @@ describe('secrets stay out of everything', () => {
     for (const args of [
       ['push', file, `${image}:v1`, '--tag', 'v2'],
       ['push', file, `${image}:v3`, '--transport', 'transfer', '--debug'],
-      ['push', file, `${image}:signed`, '--sign-key', signingKey.file, '--require-signed', '--debug'],
+      ['push', file, `${image}:signed`, '--sign-key', signingKey.file, '--require-signed', '--keyring', signingKey.publicFile, '--debug'],
       ['pull', `${image}:signed`, '--debug', '--json'],
       ['pull', `${image}:v1`, '--debug'],
       ['pull', `${image}:v2`, '--transport', 'transfer', '--json'],

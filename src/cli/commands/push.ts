@@ -84,7 +84,7 @@ export const push: CommandSpec = {
     { flag: '--any-file', text: 'push a file without the SIF magic too (a legacy squashfs .simg); refused otherwise' },
     { flag: '--sign-key FILE', text: 'sign what is uploaded with this armored OpenPGP private key (as apptainer sign); <file> itself is not changed' },
     { flag: '--sign-passphrase-file FILE', text: "the signing key's passphrase, else SREGISTRY_GLOBUS_SIGNING_PASSPHRASE" },
-    { flag: '--require-signed', text: 'refuse an image that is not signed whole by signatures that hold (with --keyring: by those keys)' },
+    { flag: '--require-signed', text: 'refuse an image that is not signed whole by keys of --keyring (needs --keyring)' },
   ],
   description:
     'Uploads <file> to globus://<endpoint>/<collection>/<name>[:<tag>], hashing it on the way,\n' +
@@ -99,7 +99,8 @@ export const push: CommandSpec = {
     'sregistry-globus push ./lolcow.sif globus://6c4d0e3a-0000-4000-8000-000000000001/library/lolcow:latest --tag v1.2',
     'sregistry-globus push ./app.sif --name lab/app --tag v1 --endpoint my-collection',
     'sregistry-globus push ./app.sif globus://my-collection/lab/app --source git_sha=$GITHUB_SHA --json',
-    'sregistry-globus push ./app.sif globus://my-collection/lab/app:v2 --sign-key ./lab-signing.asc --require-signed',
+    'sregistry-globus push ./app.sif globus://my-collection/lab/app:v2 --sign-key ./lab-signing.asc',
+    'sregistry-globus push ./app.sif globus://my-collection/lab/app:v3 --require-signed --keyring ./lab-public.asc',
   ],
   globus: true,
   registry: true,

@@ -55,10 +55,13 @@ export function signatureLines(s: ImageSignatures | undefined): string[] {
   if (!s) return [];
   const lines = [`  signed:   ${s.status === 'not-checked' ? 'not checked (the manifest lists the signers below)' : s.status}`];
   for (const sig of s.signatures) {
-    const who = sig.fingerprint ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}` : 'unknown signer';
+    // A fingerprint no keyring key proved is only what the image claims.
+    const claimed = sig.fingerprintProven === false && sig.fingerprint ? ' (claimed by the image, unproven)' : '';
+    const who = sig.fingerprint ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}${claimed}` : 'unknown signer';
     const covers = sig.objects ? ` (${sig.kind ?? 'group'} signature of object${sig.objects.length === 1 ? '' : 's'} ${sig.objects.join(', ')})` : '';
     lines.push(`  signer:   ${who}${sig.status ? ` ${sig.status}` : ''}${covers}${sig.reason ? `: ${sig.reason}` : ''}`);
   }
+  if (s.problem) lines.push(`  problem:  ${s.problem}`);
   if (s.unsigned && s.unsigned.length > 0) lines.push(`  unsigned: object${s.unsigned.length === 1 ? '' : 's'} ${s.unsigned.join(', ')}`);
   return lines;
 }

@@ -81,7 +81,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       checkManifestSize(manifest, r);
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
-      const sif = (verifier = streamingVerifier(gate));
+      const sif = (verifier = streamingVerifier(gate, manifest.size));
       const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),

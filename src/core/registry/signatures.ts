@@ -31,17 +31,20 @@ export interface SignatureGate {
   keyring: Keyring | undefined;
 }
 
-export async function signatureGate(options: ResolvedOptions, callPolicy: VerifyPolicy | undefined): Promise<SignatureGate> {
+/** `setting` names what asked for the check in the error a missing keyring gives. */
+export async function signatureGate(options: ResolvedOptions, callPolicy: VerifyPolicy | undefined, setting = 'verify "required"'): Promise<SignatureGate> {
   const policy = callPolicy ?? options.verify;
   if (policy === 'off') return { policy, keyring: undefined };
   const keyring = await keyringOf(options);
   if (policy === 'required' && keyring.empty) {
-    throw new SregistryError('INVALID_INPUT', 'verify "required" needs a keyring: give the signers\' public keys with --keyring FILE (SREGISTRY_GLOBUS_KEYRING), else no signer can be trusted');
+    // Without keys nothing proves who signed: a signature object anyone wrote would pass.
+    throw new SregistryError('INVALID_INPUT', `${setting} needs a keyring: give the signers' public keys with --keyring FILE (SREGISTRY_GLOBUS_KEYRING), else no signer can be trusted`);
   }
   return { policy, keyring };
 }
 
-export const streamingVerifier = (gate: SignatureGate): SifVerifier | undefined => (gate.keyring ? new SifVerifier(gate.keyring) : undefined);
+/** The verifier a download feeds; `fileSize` (the manifest's) bounds where objects may lie. */
+export const streamingVerifier = (gate: SignatureGate, fileSize?: number): SifVerifier | undefined => (gate.keyring ? new SifVerifier(gate.keyring, fileSize) : undefined);
 
 /** Checks a whole file under the gate; throws the policy's error (its message ends with `after`). */
 export async function checkFile(gate: SignatureGate, path: string, what: string, after: string, signal?: AbortSignal): Promise<ImageSignatures | undefined> {
@@ -52,7 +55,12 @@ export async function checkFile(gate: SignatureGate, path: string, what: string,
 }
 
 export function signaturesOf(report: SignatureReport): ImageSignatures {
-  return { status: report.status, signatures: report.signatures.map((s) => ({ ...s, objects: [...s.objects] })), unsigned: [...report.unsigned] };
+  return {
+    status: report.status,
+    signatures: report.signatures.map((s) => ({ ...s, objects: [...s.objects] })),
+    unsigned: [...report.unsigned],
+    ...(report.problem ? { problem: report.problem } : {}),
+  };
 }
 
 /** What a manifest says about signers: advisory, never a check. */

@@ -167,6 +167,8 @@ export interface ImageSignatures {
   signatures: Array<Partial<SignatureCheck> & { fingerprint?: string }>;
   /** Data objects no signature covers (checked only). */
   unsigned?: number[];
+  /** Why a descriptor table with signatures in it was not trusted (then `status` is `invalid`). */
+  problem?: string;
 }
 
 /** What an operation returns for one image: the manifest's facts plus where it is. */

@@ -105,6 +105,30 @@ export function parseLayout(front: Buffer, fileSize?: number): SifLayout | undef
   return { header, descriptorsOffset, descriptorsTotal: total, descriptorsFree: free, dataOffset, dataSize, objects, minIds };
 }
 
+/**
+ * Why the layout cannot be trusted to say where objects are, or undefined. sylabs/sif
+ * writes each object once, one after the other inside the data area it records in the
+ * header (`AddObject` appends at dataOffset+dataSize, then grows dataSize), and its
+ * loader never re-reads a byte as two objects; a table that breaks this would make a
+ * verifier hash or keep the same bytes many times over.
+ */
+export function layoutProblem(layout: SifLayout, fileSize?: number): string | undefined {
+  const tableEnd = layout.descriptorsOffset + layout.descriptorsTotal * DESCRIPTOR_SIZE;
+  const dataEnd = layout.dataOffset + layout.dataSize;
+  if (layout.dataOffset < tableEnd) return `its data area (from byte ${layout.dataOffset}) overlaps its descriptor table (to byte ${tableEnd})`;
+  if (fileSize !== undefined && dataEnd > fileSize) return `its data area ends at byte ${dataEnd}, past the end of the file (${fileSize} bytes)`;
+  for (const o of layout.objects) {
+    if (o.offset < layout.dataOffset || o.offset + o.size > dataEnd) return `object ${o.id} (bytes ${o.offset} to ${o.offset + o.size}) lies outside the data area (bytes ${layout.dataOffset} to ${dataEnd})`;
+  }
+  const placed = layout.objects.filter((o) => o.size > 0).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < placed.length; i++) {
+    const prev = placed[i - 1]!;
+    const o = placed[i]!;
+    if (o.offset < prev.offset + prev.size) return `objects ${prev.id} and ${o.id} share bytes`;
+  }
+  return undefined;
+}
+
 export function headerIntegrityBytes(header: Buffer): Buffer {
   return Buffer.concat([header.subarray(0, 45), header.subarray(48, 64)]);
 }
@@ -122,6 +146,10 @@ export const isSignature = (o: SifObject): boolean => o.dataType === SifDataType
 export const groupObjects = (layout: SifLayout, groupId: number): SifObject[] => layout.objects.filter((o) => o.groupId === groupId && groupId !== 0);
 
 export const groupMinId = (layout: SifLayout, groupId: number): number | undefined => layout.minIds.get((GROUP_MASK | groupId) >>> 0);
+
+/** The data objects (not signatures) a signature object signs: its group's, or the one object a legacy signature names. */
+export const signedBy = (layout: SifLayout, sig: SifObject): SifObject[] =>
+  sig.linksGroup ? groupObjects(layout, sig.linkedId).filter((o) => !isSignature(o)) : layout.objects.filter((o) => o.id === sig.linkedId && !isSignature(o));
 
 /** Hash type and 40-hex fingerprint (uppercase; absent when zero) a signature descriptor names. */
 export function signatureMeta(o: SifObject): { hashType: number; fingerprint?: string } {

@@ -20,12 +20,13 @@ import { RangeHashWorker } from './range-hash.js';
 import {
   descriptorIntegrityBytes,
   groupMinId,
-  groupObjects,
   headerIntegrityBytes,
   isSignature,
+  layoutProblem,
   parseLayout,
   SIF_HASHES,
   signatureMeta,
+  signedBy,
   tableEnd,
   type SifLayout,
   type SifObject,
@@ -46,6 +47,11 @@ export interface SignatureCheck {
   objects: number[];
   /** The signer's fingerprint, 40 uppercase hex. */
   fingerprint?: string;
+  /**
+   * True only when a key of the keyring made the signature: otherwise the fingerprint is
+   * what the image's own descriptor or signature packet claims, which anyone can write.
+   */
+  fingerprintProven: boolean;
   /** The signer's user id, when the keyring knows the key. */
   userId?: string;
   status: SignatureStatus;
@@ -56,10 +62,19 @@ export interface SignatureCheck {
 export interface SignatureReport {
   status: ImageSignatureStatus;
   signatures: SignatureCheck[];
-  /** Data objects (not signatures) no signature covers. */
+  /** Data objects (not signatures), grouped or not, that no signature covers. */
   unsigned: number[];
   /** False when the file is not a SIF (it then has no signature). */
   sif: boolean;
+  /** Set when the image has signature objects but a descriptor table that cannot be trusted (then `status` is `invalid`). */
+  problem?: string;
+}
+
+/** Bytes the verifier hashed, kept (signature objects) and copied to assemble the header and table: bounded by the file, not by its table. */
+export interface VerifierWork {
+  hashed: number;
+  kept: number;
+  copied: number;
 }
 
 /** Reads `length` bytes from `offset` of the same file again. */
@@ -67,6 +82,9 @@ export type RangeReader = (offset: number, length: number) => AsyncIterable<Uint
 
 /** Signature objects are a few KiB; one larger than this is not read. */
 const MAX_SIGNATURE_BYTES = 1024 * 1024;
+/** An image with more signature objects than this, or more signature bytes, is refused unread. */
+export const MAX_SIGNATURES = 64;
+const MAX_SIGNATURES_BYTES = 4 * 1024 * 1024;
 /** The header and descriptor table are read from the front; one reaching past this is not a SIF to us. */
 const MAX_FRONT_BYTES = 16 * 1024 * 1024;
 
@@ -88,18 +106,29 @@ interface Range {
 
 export class SifVerifier {
   readonly #keyring: Keyring;
+  readonly #fileSize: number | undefined;
   #next = 0;
   #front: Buffer[] = [];
   #frontBytes = 0;
+  /** Where the descriptor table ends, once the header is in. */
+  #frontEnd: number | undefined;
   #layout: SifLayout | undefined;
+  #problem: string | undefined;
+  readonly #work: VerifierWork = { hashed: 0, kept: 0, copied: 0 };
   /** Decided: not a SIF, or a SIF without signatures (nothing more to read). */
   #settled = false;
   #sif = false;
   #ranges = new Map<number, Range>();
   #worker: RangeHashWorker | undefined;
 
-  constructor(keyring: Keyring) {
+  /** `fileSize`: the size the file will have (a manifest's), when known; objects must lie inside it. */
+  constructor(keyring: Keyring, fileSize?: number) {
     this.#keyring = keyring;
+    this.#fileSize = fileSize;
+  }
+
+  get work(): Readonly<VerifierWork> {
+    return { ...this.#work };
   }
 
   /** False once the rest of the file can change nothing (not a SIF, or no signature): a reader may stop. */
@@ -130,7 +159,9 @@ export class SifVerifier {
     this.#next = 0;
     this.#front = [];
     this.#frontBytes = 0;
+    this.#frontEnd = undefined;
     this.#layout = undefined;
+    this.#problem = undefined;
     this.#settled = false;
     this.#sif = false;
     this.#ranges.clear();
@@ -145,31 +176,43 @@ export class SifVerifier {
     await worker?.close();
   }
 
+  /** Joins the chunks kept so far (done only when the header, then the whole table, is in: never once per chunk). */
+  #joinFront(): Buffer {
+    if (this.#front.length > 1) {
+      this.#front = [Buffer.concat(this.#front)];
+      this.#work.copied += this.#frontBytes;
+    }
+    return this.#front[0] ?? Buffer.alloc(0);
+  }
+
   #tryLayout(): void {
     if (this.#frontBytes < HEADER_SIZE) return;
-    const front = Buffer.concat(this.#front);
-    this.#front = [front];
-    const end = tableEnd(front.subarray(0, HEADER_SIZE));
-    if (end === undefined || end > MAX_FRONT_BYTES) return this.#settle();
-    this.#sif = true;
-    if (front.length < end) return;
+    if (this.#frontEnd === undefined) {
+      const end = tableEnd(this.#joinFront().subarray(0, HEADER_SIZE));
+      if (end === undefined || end > MAX_FRONT_BYTES) return this.#settle();
+      this.#sif = true;
+      this.#frontEnd = end;
+    }
+    if (this.#frontBytes < this.#frontEnd) return;
+    const front = this.#joinFront();
     const layout = parseLayout(front);
-    if (!layout || !layout.objects.some(isSignature)) return this.#settle();
+    if (!layout) return this.#settle();
+    const sigs = layout.objects.filter(isSignature);
+    if (sigs.length === 0) return this.#settle();
+    const problem = layoutProblem(layout, this.#fileSize) ?? signaturesProblem(sigs);
+    if (problem) {
+      this.#problem = problem;
+      return this.#settle();
+    }
     this.#layout = layout;
     this.#front = [];
-    const data = layout.objects.filter((o) => !isSignature(o));
+    // Only what some signature covers is hashed; the rest is reported unsigned.
+    const covered = new Map(sigs.flatMap((sig) => signedBy(layout, sig)).map((o) => [o.id, o]));
+    const data = [...covered.values()];
     const offThread = data.reduce((n, o) => n + o.size, 0) >= OFF_THREAD_MIN_BYTES;
     if (offThread) this.#worker = new RangeHashWorker(data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size })), 0);
-    for (const o of layout.objects) {
-      const range: Range = { start: o.offset, end: o.offset + o.size, seen: 0 };
-      if (isSignature(o)) {
-        if (o.size <= MAX_SIGNATURE_BYTES) range.bytes = [];
-        this.#ranges.set(o.id, range);
-      } else if (!offThread) {
-        range.hash = createHash('sha256');
-        this.#ranges.set(o.id, range);
-      }
-    }
+    for (const o of sigs) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}) });
+    if (!offThread) for (const o of data) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
     this.#feed(front, 0);
   }
 
@@ -186,8 +229,14 @@ export class SifVerifier {
       const to = Math.min(r.end, end);
       if (from >= to || from !== r.start + r.seen) continue;
       const piece = chunk.subarray(from - offset, to - offset);
-      r.hash?.update(piece);
-      r.bytes?.push(Buffer.from(piece));
+      if (r.hash) {
+        r.hash.update(piece);
+        this.#work.hashed += piece.byteLength;
+      }
+      if (r.bytes) {
+        r.bytes.push(Buffer.from(piece));
+        this.#work.kept += piece.byteLength;
+      }
       r.seen += piece.byteLength;
     }
   }
@@ -196,6 +245,7 @@ export class SifVerifier {
   async finish(reread?: RangeReader): Promise<SignatureReport> {
     if (!this.#layout && !this.#settled) this.#tryLayout();
     const layout = this.#layout;
+    if (this.#problem) return { status: 'invalid', signatures: [], unsigned: [], sif: true, problem: this.#problem };
     if (!layout) return { status: 'unsigned', signatures: [], unsigned: [], sif: this.#sif };
     if (this.#worker) {
       // The thread's digests of the objects it saw whole; the others are read again.
@@ -213,6 +263,13 @@ export class SifVerifier {
     const unsigned = layout.objects.filter((o) => !isSignature(o) && !covered.has(o.id)).map((o) => o.id);
     return { status: worst(signatures), signatures, unsigned, sif: true };
   }
+}
+
+function signaturesProblem(sigs: SifObject[]): string | undefined {
+  if (sigs.length > MAX_SIGNATURES) return `it has ${sigs.length} signature objects, more than the ${MAX_SIGNATURES} this client checks`;
+  const bytes = sigs.reduce((n, o) => n + o.size, 0);
+  if (bytes > MAX_SIGNATURES_BYTES) return `its signature objects hold ${bytes} bytes, more than the ${MAX_SIGNATURES_BYTES} this client reads`;
+  return undefined;
 }
 
 const ORDER: ImageSignatureStatus[] = ['invalid', 'untrusted', 'unchecked', 'verified'];
@@ -269,13 +326,14 @@ const LEGACY_PREFIX = 'SIFHASH:\n';
 
 async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectData, keyring: Keyring): Promise<SignatureCheck> {
   const meta = signatureMeta(sig);
-  const covered = sig.linksGroup ? groupObjects(layout, sig.linkedId).filter((o) => !isSignature(o)) : layout.objects.filter((o) => o.id === sig.linkedId && !isSignature(o));
+  const covered = signedBy(layout, sig);
   const check: SignatureCheck = {
     object: sig.id,
     kind: sig.linksGroup ? 'group' : 'legacy-object',
     ...(sig.linksGroup ? { group: sig.linkedId } : {}),
     objects: covered.map((o) => o.id),
     ...(meta.fingerprint ? { fingerprint: meta.fingerprint } : {}),
+    fingerprintProven: false,
     status: 'invalid',
   };
   const invalid = (reason: string): SignatureCheck => ({ ...check, status: 'invalid', reason });
@@ -301,6 +359,7 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
     const verdict = await message.check(key);
     if (verdict !== true) return invalid(`the OpenPGP signature does not hold: ${verdict}`);
     keyStatus = 'verified';
+    check.fingerprintProven = true;
   } else {
     if (meta.fingerprint && message.issuerFingerprint && meta.fingerprint !== message.issuerFingerprint) {
       return invalid(`the fingerprint in its descriptor (${meta.fingerprint}) is not the one in the signature (${message.issuerFingerprint})`);
@@ -311,7 +370,7 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
       keyStatus = 'untrusted';
       keyReason = `its signer (${check.fingerprint ?? `key id ${message.keyIds.join(', ').toUpperCase()}`}) is not in the keyring`;
     } else {
-      keyReason = 'no keyring was given, so the signer was not checked';
+      keyReason = 'no keyring was given, so the signer was not checked and its fingerprint is only what the image claims';
     }
   }
 
@@ -397,13 +456,13 @@ export function fileRanges(path: string): RangeReader {
 
 /** Checks the signatures of a file on disk, reading it once from the front (and no further than needed). */
 export async function verifySifFile(path: string, keyring: Keyring, signal?: AbortSignal): Promise<SignatureReport> {
-  const verifier = new SifVerifier(keyring);
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (err) {
     throw new SregistryError('LOCAL_IO', `Cannot open ${path} to check its signatures: ${(err as Error).message}`, { cause: err });
   }
+  const verifier = new SifVerifier(keyring, await fh.stat().then((st) => st.size, () => undefined));
   try {
     const buf = Buffer.allocUnsafe(1024 * 1024);
     let offset = 0;

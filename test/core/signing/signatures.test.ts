@@ -68,7 +68,7 @@ describe('images the reference signed', () => {
       status: 'verified',
       sif: true,
       unsigned: [],
-      signatures: [{ object: 3, kind: 'group', group: 1, objects: [1, 2], fingerprint: TEST_FP, userId: 'Unit Test <unit@test.com>', status: 'verified' }],
+      signatures: [{ object: 3, kind: 'group', group: 1, objects: [1, 2], fingerprint: TEST_FP, fingerprintProven: true, userId: 'Unit Test <unit@test.com>', status: 'verified' }],
     });
   });
 

@@ -5,14 +5,19 @@
 //	sif-sign sign KEY.asc IMAGE          adds one signature per object group, in place
 //	sif-sign verify IMAGE KEY.asc...     checks the current (non-legacy) signatures
 //	sif-sign verify-legacy IMAGE KEY...  checks legacy group signatures
+//	sif-sign add IMAGE GROUP SIZE        appends SIZE bytes as a new object, in place: an
+//	                                     overlay partition in object group GROUP, or a
+//	                                     generic object in no group when GROUP is 0
 //
 // A passphrase for an encrypted key comes from SIF_SIGN_PASSPHRASE. Verification prints one
 // line per signature, "ok <fingerprint>" or "fail <reason>", and exits 1 when any failed.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -22,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fail("usage: sif-sign sign KEY IMAGE | verify IMAGE KEY... | verify-legacy IMAGE KEY...")
+		fail("usage: sif-sign sign KEY IMAGE | verify IMAGE KEY... | verify-legacy IMAGE KEY... | add IMAGE GROUP SIZE")
 	}
 	var err error
 	switch os.Args[1] {
@@ -32,6 +37,11 @@ func main() {
 		err = verify(os.Args[2], os.Args[3:], false)
 	case "verify-legacy":
 		err = verify(os.Args[2], os.Args[3:], true)
+	case "add":
+		if len(os.Args) != 5 {
+			fail("usage: sif-sign add IMAGE GROUP SIZE")
+		}
+		err = add(os.Args[2], os.Args[3], os.Args[4])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -125,4 +135,31 @@ func verify(image string, keyPaths []string, legacy bool) error {
 		os.Exit(1)
 	}
 	return nil
+}
+
+func add(image, groupText, sizeText string) error {
+	group, err := strconv.ParseUint(groupText, 10, 32)
+	if err != nil {
+		return err
+	}
+	size, err := strconv.Atoi(sizeText)
+	if err != nil {
+		return err
+	}
+	f, err := sif.LoadContainerFromPath(image)
+	if err != nil {
+		return err
+	}
+	defer f.UnloadContainer()
+	data := bytes.NewReader(bytes.Repeat([]byte{0x5a}, size))
+	var di sif.DescriptorInput
+	if group == 0 {
+		di, err = sif.NewDescriptorInput(sif.DataGeneric, data, sif.OptNoGroup())
+	} else {
+		di, err = sif.NewDescriptorInput(sif.DataPartition, data, sif.OptGroupID(uint32(group)), sif.OptPartitionMetadata(sif.FsRaw, sif.PartOverlay, "amd64"))
+	}
+	if err != nil {
+		return err
+	}
+	return f.AddObject(di)
 }

@@ -28,15 +28,16 @@ import { publishLayout2 } from './layout2.js';
 import { checkImageFile, hashFirstIfNeeded, planPush } from './plan.js';
 import { readBackTags } from './read-back.js';
 import { Staging, staleUploads } from './staging.js';
-import { requireSigned, signedCopy } from './signing.js';
+import { requireSigned, requireSignedGate, signedCopy } from './signing.js';
 
 export async function push(session: Session, file: string, uriText: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+  const gate = opts.requireSigned ? await requireSignedGate(session) : undefined;
   // A file that is not a SIF image is refused as such, before any signing is tried on it.
   if (opts.signingKey) await checkImageFile(file, opts.anyFile === true);
   const signed = opts.signingKey ? await signedCopy(session, file, opts.signingKey, opts.signal) : undefined;
   try {
     const upload = signed?.file ?? file;
-    if (opts.requireSigned) await requireSigned(session, upload, file, opts.signal);
+    if (gate) await requireSigned(gate, upload, file, opts.signal);
     return await pushFile(session, upload, uriText, opts);
   } finally {
     await signed?.discard();

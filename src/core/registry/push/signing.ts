@@ -1,16 +1,15 @@
 /**
  * Signatures on push: signing a copy of the file (the user's file is never changed; the
  * version is the SHA-256 of the signed bytes), and refusing an image that is not signed
- * whole (`requireSigned`, as the Sylabs library refuses unsigned pushes without -U).
+ * whole by keys of the keyring (`requireSigned`, as the Sylabs library refuses unsigned
+ * pushes without -U).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { readSigningKey } from '../../signing/openpgp.js';
 import { signSifFile } from '../../signing/sign.js';
-import { verifySifFile } from '../../signing/verify.js';
-import { enforceVerifyPolicy } from '../../signing/policy.js';
-import { keyringOf } from '../signatures.js';
+import { checkFile, signatureGate, type SignatureGate } from '../signatures.js';
 import type { Session } from '../session.js';
 import type { SigningKey } from '../types.js';
 
@@ -41,16 +40,13 @@ export async function signedCopy(session: Session, file: string, signing: Signin
   }
 }
 
-/** Refuses (UNSIGNED, SIGNATURE_INVALID, UNTRUSTED_SIGNER) an image not signed whole by signatures that hold. */
-export async function requireSigned(session: Session, file: string, shown: string, signal?: AbortSignal): Promise<void> {
-  const keyring = await keyringOf(session.options);
-  const report = await verifySifFile(file, keyring, signal);
-  const what = shown;
-  const after = 'nothing was pushed';
-  if (keyring.empty) {
-    // Without a keyring the signers cannot be trusted, but the signatures must be there and hold.
-    enforceVerifyPolicy({ ...report, signatures: report.signatures.map((s) => (s.status === 'unchecked' ? { ...s, status: 'verified' } : s)) }, 'required', what, after);
-  } else {
-    enforceVerifyPolicy(report, 'required', what, after);
-  }
+/**
+ * The check `requireSigned` makes: the pull policy `required`, so a keyring is needed
+ * (INVALID_INPUT without one, before anything is signed or sent).
+ */
+export const requireSignedGate = (session: Session): Promise<SignatureGate> => signatureGate(session.options, 'required', '--require-signed');
+
+/** Refuses (UNSIGNED, SIGNATURE_INVALID, UNTRUSTED_SIGNER) an image not signed whole by keys of the keyring, by the pull policy's one rule. */
+export async function requireSigned(gate: SignatureGate, file: string, shown: string, signal?: AbortSignal): Promise<void> {
+  await checkFile(gate, file, shown, 'nothing was pushed', signal);
 }
