@@ -84,6 +84,10 @@ export class ChunkBody extends Readable {
     this.#control = control;
     this.#ended = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#ended.catch(() => undefined);
+    // The exchange can fail before anyone reads (a reset while the caller is still busy
+    // between the head and `consume`): the error is kept in `#ended` and in the stream's
+    // destroyed state for whoever reads next, never thrown as an unlistened 'error'.
+    this.on('error', () => undefined);
   }
 
   /** Feeds every remaining chunk to `sink`; resolves at the body's end, rejects with the exchange's error. */
@@ -122,7 +126,11 @@ export class ChunkBody extends Readable {
     try {
       pending = this.#sink!(chunk);
     } catch (err) {
+      this.#queue.length = 0;
       this.#control.abort(err as Error);
+      // The exchange may have ended already (a queued chunk fed after its end): the
+      // abort is then a no-op, so settle here too.
+      this.fail(err as Error);
       return false;
     }
     if (!pending) return true;
