@@ -213,6 +213,21 @@ describe('answers bounded before they are read', () => {
     expect(attempts * DEFAULT_SPEED_FLOOR.windowMs + backoff).toBeLessThan(180_000);
   });
 
+  it('a PUT answered 200 with a body without end: typed error, the server cut off soon after the bound', async () => {
+    transfer.rewrites.push(viaHostile);
+    let sent: Promise<number> | undefined;
+    collection.rewrites.push((req, res) => {
+      if (req.method !== 'PUT' || !path(req).endsWith('.partial')) return false;
+      sent = streamForever(res, Buffer.alloc(0));
+      return sent.then(() => true);
+    });
+    const file = await randomFile(sb, 'endless-put.sif', 10_000);
+    const got = await failure((r) => r.push(file, `globus://${sb.collection.id}/lab/endless:v1`));
+    expect(got.code).toBe('INVALID_RESPONSE');
+    expect(got.message).toMatch(/HTTP 200 answer has a body over 128 KiB/);
+    expect(await sent!).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('a marker listed at 256 MiB is refused from its listed size: no GET of it', async () => {
     transfer.rewrites.push(viaHostile, async (req, res, upstream) => {
       if (!path(req).endsWith('/stat') || !decodeURIComponent(req.url ?? '').includes('.sregistry')) return false;
