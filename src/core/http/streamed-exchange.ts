@@ -22,7 +22,19 @@ export const BODY_TOO_SLOW = 'SREGISTRY_BODY_TOO_SLOW';
 export interface SpeedFloor {
   bytesPerSecond: number;
   windowMs: number;
+  /** How the floor waits out its windows (default: the real timers); a test may compress time with its own. */
+  clock?: FloorClock | undefined;
 }
+
+export interface FloorClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: FloorClock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * Defaults: 1 KiB/s over 20 s. A drip of one byte every 5 s fails an attempt after 20 s,
@@ -227,7 +239,8 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
     const watchFloor = (): void => {
       if (!floor) return;
       let windowStart = received;
-      let timer: NodeJS.Timeout | undefined;
+      const clock = floor.clock ?? REAL_CLOCK;
+      let timer: unknown;
       const check = (): void => {
         // A pause of ours (the disk is behind) is not the server's slowness.
         const wanted = (floor.bytesPerSecond * floor.windowMs) / 1000;
@@ -237,10 +250,10 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
         }
         windowStart = received;
         pausedInWindow = false;
-        timer = setTimeout(check, floor.windowMs);
+        timer = clock.setTimeout(check, floor.windowMs);
       };
-      timer = setTimeout(check, floor.windowMs);
-      stopFloor = () => clearTimeout(timer);
+      timer = clock.setTimeout(check, floor.windowMs);
+      stopFloor = () => clock.clearTimeout(timer);
     };
 
     // A pooled connection's events run in the context of whoever opened it: hand the
