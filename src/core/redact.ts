@@ -12,6 +12,8 @@ const BEARER = /\b(bearer\s+)[^\s"',;]+/gi;
 const KEYED = /((?:access_token|refresh_token|id_token|client_secret|token)["']?\s*[:=]\s*["']?)(?![<$]|\.{3})[^\s"'&,;}]+/gi;
 // Globus access tokens are long opaque strings that start with "Ag"; catch them bare too.
 const GLOBUS_TOKEN = /\bAg[A-Za-z0-9_-]{30,}/g;
+// The userinfo of a URL (a proxy URL with its user and password, however short).
+export const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi;
 const MIN_SECRET_LENGTH = 4;
 
 export class Redactor {
@@ -31,6 +33,6 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join(this.marker);
-    return out.replace(BEARER, `$1${this.marker}`).replace(KEYED, `$1${this.marker}`).replace(GLOBUS_TOKEN, this.marker);
+    return out.replace(URL_USERINFO, `$1${this.marker}@`).replace(BEARER, `$1${this.marker}`).replace(KEYED, `$1${this.marker}`).replace(GLOBUS_TOKEN, this.marker);
   }
 }

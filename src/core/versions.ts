@@ -22,6 +22,12 @@ export interface ListingEntry {
   last_modified?: string | null;
 }
 
+/**
+ * A folder's listing with the server's clock when it answered (ms, from the HTTP `Date`
+ * header of the `ls` answer; its earliest page), when the answer had one.
+ */
+export type Listing = ListingEntry[] & { serverTime?: number };
+
 /** An image (layout 1: one tag's copy; layout 2: the version file) found in a listing. */
 export interface VersionFileEntry {
   version: string;
@@ -44,22 +50,30 @@ export interface TagManifestEntry extends TagVersion {
   size?: number;
   lastModified?: number;
   /**
-   * Layout 2: stamped later than the server says the file arrived, by more than
-   * STAMP_SKEW_MS (a writer's clock ahead, or a planted name). Resolution ignores it;
-   * doctor lists it; delete and prune remove it.
+   * From the future: its `last_modified` or (layout 2) its stamp is later than the server's
+   * clock when it listed the folder, or its stamp is later than its `last_modified`, by
+   * more than STAMP_SKEW_MS. A writer's clock ahead, a planted name, or a file date a
+   * writer set (a Transfer with `preserve_timestamp` keeps the source's date). Resolution
+   * ignores it; doctor lists it; delete and prune remove it.
    */
   future?: boolean;
 }
 
 /**
- * How far a manifest's stamp (the writer's clock) may run ahead of the time the server
- * gave the file before the manifest is taken as future-stamped and ignored.
+ * How far a manifest's stamp or date may run ahead of the server's clock (or its stamp
+ * ahead of its date) before the manifest is taken as from the future and ignored.
  */
 export const STAMP_SKEW_MS = 5 * 60 * 1000;
 
-/** Whether a layout-2 manifest stamped `published` and written at server time `lastModified` is stamped in the future. */
-export const isFutureStamp = (published: number, lastModified: number | undefined): boolean =>
-  lastModified !== undefined && published > lastModified + STAMP_SKEW_MS;
+/**
+ * Whether a manifest is from the future: its date `lastModified` or its stamp `published`
+ * (layout 2) after `serverTime` (the server's clock when it listed it), or its stamp after
+ * its date, by more than STAMP_SKEW_MS.
+ */
+export function isFutureManifest(published: number | undefined, lastModified: number | undefined, serverTime: number | undefined): boolean {
+  const after = (t: number | undefined, ref: number | undefined): boolean => t !== undefined && ref !== undefined && t > ref + STAMP_SKEW_MS;
+  return after(lastModified, serverTime) || after(published, serverTime) || after(published, lastModified);
+}
 
 /** What one image folder holds. */
 export interface FolderIndex {
@@ -98,8 +112,11 @@ export function parseListingTime(value: string | null | undefined): number | und
 
 const isFile = (e: ListingEntry): boolean => e.type === undefined || e.type === 'file';
 
-/** The version files and manifests of one image folder's listing, both layouts; anything else is left out. */
-export function readFolder(entries: readonly ListingEntry[]): FolderIndex {
+/**
+ * The version files and manifests of one image folder's listing, both layouts; anything
+ * else is left out. `serverTime` (default: the listing's own) judges manifests from the future.
+ */
+export function readFolder(entries: readonly ListingEntry[] | Listing, serverTime: number | undefined = (entries as Listing).serverTime): FolderIndex {
   const files: VersionFileEntry[] = [];
   const manifests: TagManifestEntry[] = [];
   for (const e of entries) {
@@ -113,7 +130,7 @@ export function readFolder(entries: readonly ListingEntry[]): FolderIndex {
     }
     const m2 = parseTagManifestName(e.name);
     if (m2) {
-      const future = isFutureStamp(m2.published, lm);
+      const future = isFutureManifest(m2.published, lm, serverTime);
       manifests.push({ tag: m2.tag, version: m2.version, name: e.name, layout: 2, stamp: m2.stamp, published: m2.published, ...facts, ...(future ? { future } : {}) });
       continue;
     }
@@ -123,7 +140,10 @@ export function readFolder(entries: readonly ListingEntry[]): FolderIndex {
       continue;
     }
     const m1 = parseManifestFileName(e.name);
-    if (m1) manifests.push({ ...m1, name: e.name, layout: 1, ...(lm !== undefined ? { published: lm } : {}), ...facts });
+    if (m1) {
+      const future = isFutureManifest(undefined, lm, serverTime);
+      manifests.push({ ...m1, name: e.name, layout: 1, ...(lm !== undefined ? { published: lm } : {}), ...facts, ...(future ? { future } : {}) });
+    }
   }
   return { files, manifests };
 }

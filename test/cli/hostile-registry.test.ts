@@ -4,7 +4,9 @@
  * are not images, and labels and display names that try to drive the terminal.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { buildManifest, manifestText } from '../../src/core/manifest.js';
 import { writeSif } from '../../src/core/sif.js';
@@ -12,6 +14,7 @@ import { fileSha256 } from '../support/files.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { extraEndpoint } from '../support/worlds.js';
 import { countHostile } from '../reliability/ledger.js';
+import { TaskClient } from '../sandbox/tasks-client.js';
 import { assertBuilt, Cli, json, sandboxEnv, type CliRun } from './support.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -106,7 +109,7 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
 
     const doctor = await cli.run(['doctor', `globus://${sb.collection.id}`]);
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/FAIL\s+future-stamps\s+1 manifest is stamped more than 5 minutes ahead/);
+    expect(doctor.stdout).toMatch(/FAIL\s+future-stamps\s+1 manifest is stamped or dated more than 5 minutes ahead of the server's clock/);
     expect(doctor.stdout).toContain(`/shub/lab/pinned/${plantedName}`);
     const doctorJson = json<{ futureManifests: string[] }>(await cli.run(['doctor', `globus://${sb.collection.id}`, '--json']));
     expect(doctorJson.futureManifests).toEqual([`/shub/lab/pinned/${plantedName}`]);
@@ -117,6 +120,87 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     expect(await pulled(remote('lab/pinned:latest'))).toBe(later.version);
     expect((await cli.run(['doctor', `globus://${sb.collection.id}`])).stdout).toMatch(/ok\s+future-stamps/);
     countHostile('a manifest planted with a future stamp to pin a tag', 'CLI');
+  });
+
+  /**
+   * A co-writer's files copied into `folder` (collection path) by a real Transfer with
+   * `preserve_timestamp`, from sources dated `date` (touch -d): the server lists the
+   * source's date, not the time they arrived. (2400, not 2999: ext4 dates end in 2446.)
+   */
+  async function plantByTransfer(folderPath: string, files: { name: string; from: string }[], date: string): Promise<void> {
+    const staging = join(sb.tmp, `plant-${++n}`);
+    await mkdir(staging);
+    for (const f of files) {
+      await copyFile(f.from, join(staging, f.name));
+      await promisify(execFile)('touch', ['-d', date, join(staging, f.name)]);
+    }
+    const api = new TaskClient(sb);
+    const task = await api.run(api.transfer(sb.personal.id, sb.collection.id, files.map((f) => [join(staging, f.name), `${folderPath}${f.name}`] as [string, string]), { preserve_timestamp: true }));
+    expect(task.status).toBe('SUCCEEDED');
+  }
+
+  /** A manifest file of `version` for `tag`, as a co-writer would write it. */
+  async function manifestFile(name: string, tag: string, planted: { file: string; version: string }): Promise<string> {
+    const path = join(sb.tmp, `manifest-${++n}.json`);
+    const ref = { collection: 'lab', name, tag, version: planted.version };
+    await writeFile(path, manifestText(buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted.file)).size, pushedBy: 'someone-else' })));
+    return path;
+  }
+
+  it.each([
+    ['layout 2', 2],
+    ['layout 1', 1],
+  ])('%s: a manifest copied with preserve_timestamp from a source dated 2400 pins nothing; doctor lists it, prune removes it', async (_what, layout) => {
+    const rootName = layout === 1 ? 'dated-l1' : 'shub';
+    const extra = layout === 1 ? await layout1Root(rootName) : {};
+    const name = `dated${layout}`;
+    const first = await image();
+    expect((await cli.run(['push', first.file, remote(`lab/${name}:latest`)], { ...env, ...extra })).code).toBe(0);
+    const planted = await image();
+    const manifest = await manifestFile(name, 'latest', planted);
+    const plantedName = layout === 1 ? `latest@${planted.version}.sif.json` : `latest@${planted.version}.24001231T000000000Z.json`;
+    const files =
+      layout === 1
+        ? [
+            { name: `latest@${planted.version}.sif`, from: planted.file },
+            { name: plantedName, from: manifest },
+          ]
+        : [
+            { name: `sha256.${planted.version}.sif`, from: planted.file },
+            { name: plantedName, from: manifest },
+          ];
+    await plantByTransfer(`/${rootName}/lab/${name}/`, files, '2400-12-31 00:00:00Z');
+    const dir = folder(rootName, 'lab', name);
+    expect((await stat(join(dir, plantedName))).mtime.getUTCFullYear()).toBe(2400);
+
+    // Layout 1 orders a tag's copies by their date, to the second: the next push comes a second later.
+    await nextSecond();
+    const later = await image();
+    const push = await cli.run(['push', later.file, remote(`lab/${name}:latest`), '--json'], { ...env, ...extra });
+    expect([push.code, push.stderr]).toEqual([0, '']);
+    expect(json<Pushed>(push).images[0]).toMatchObject({ status: 'pushed', version: later.version });
+    expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
+
+    const doctor = await cli.run(['doctor', `globus://${sb.collection.id}`, '--json'], { ...env, ...extra });
+    expect(json<{ futureManifests: string[] }>(doctor).futureManifests).toEqual([`/${rootName}/lab/${name}/${plantedName}`]);
+    const prune = await cli.run(['prune', remote(`lab/${name}`), '--keep', '5', '--json'], { ...env, ...extra });
+    expect(prune.code).toBe(0);
+    expect(await readdir(dir)).not.toContain(plantedName);
+    expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
+    countHostile(`a manifest dated in the future by a Transfer with preserve_timestamp (layout ${layout})`, 'CLI');
+  });
+
+  it('a manifest dated just ahead of the server, within the skew: the push CONFLICT says to remove it, not to push again', async () => {
+    const first = await image();
+    expect((await cli.run(['push', first.file, remote('lab/soon:latest')])).code).toBe(0);
+    const planted = await image();
+    const plantedName = `latest@${planted.version}.20240101T000000000Z.json`;
+    await plantByTransfer('/shub/lab/soon/', [{ name: `sha256.${planted.version}.sif`, from: planted.file }, { name: plantedName, from: await manifestFile('soon', 'latest', planted) }], '+4 minutes');
+    const later = await image();
+    const run = await cli.run(['push', later.file, remote('lab/soon:latest'), '--quiet']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`names ${plantedName} .*later than the server's clock: .*pushing again cannot win; remove that manifest \\(delete globus://${sb.collection.id}/lab/soon:latest@${planted.version}, or prune\\) .*\\[CONFLICT\\]$`, 'm'));
+    expect(run.stderr).not.toMatch(/push again to make the tag name this version/);
   });
 
   it('a runner whose clock is 3 hours ahead cannot pin a tag: its push is a CONFLICT that says so, and the next push wins', async () => {

@@ -28,7 +28,7 @@ import {
   uploadPath,
 } from '../../src/core/layout.js';
 import { buildManifest, manifestText, parseManifest, type Manifest } from '../../src/core/manifest.js';
-import { indexListing, isFutureStamp, newestVersion, parseListingTime, readFolder, STAMP_SKEW_MS } from '../../src/core/versions.js';
+import { indexListing, isFutureManifest, newestVersion, parseListingTime, readFolder, STAMP_SKEW_MS } from '../../src/core/versions.js';
 import { trickyArb, versionedRefArb } from './uri-arbitraries.js';
 
 const V1 = '1'.repeat(64);
@@ -234,8 +234,8 @@ describe('layout 2 names', () => {
     const versions = indexListing(entries);
     expect(newestVersion(versions, 'latest')?.version).toBe(a);
     expect(newestVersion(versions, 'v1')?.version).toBe(b);
-    expect(isFutureStamp(Date.UTC(2024, 0, 1, 0, 5, 1), Date.UTC(2024, 0, 1))).toBe(true);
-    expect(isFutureStamp(Date.UTC(2024, 0, 1, 0, 5, 0), Date.UTC(2024, 0, 1))).toBe(false);
+    expect(isFutureManifest(Date.UTC(2024, 0, 1, 0, 5, 1), Date.UTC(2024, 0, 1), undefined)).toBe(true);
+    expect(isFutureManifest(Date.UTC(2024, 0, 1, 0, 5, 0), Date.UTC(2024, 0, 1), undefined)).toBe(false);
     expect(STAMP_SKEW_MS).toBe(5 * 60 * 1000);
   });
 });

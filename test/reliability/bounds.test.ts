@@ -204,13 +204,66 @@ describe('answers bounded before they are read', () => {
     expect(await storedImages()).toEqual([]);
   });
 
-  it('the default floor ends a drip of one byte every 5 s in under 3 minutes, retries and backoff included', () => {
-    // A drip of 0.2 bytes/s never reaches the floor, so every attempt lasts exactly one window.
-    expect(0.2).toBeLessThan(DEFAULT_SPEED_FLOOR.bytesPerSecond);
-    const attempts = DEFAULT_RETRY.maxRetries + 1;
-    let backoff = 0;
-    for (let retry = 1; retry <= DEFAULT_RETRY.maxRetries; retry++) backoff += Math.min(DEFAULT_RETRY.maxDelayMs, DEFAULT_RETRY.baseDelayMs * 2 ** (retry - 1));
-    expect(attempts * DEFAULT_SPEED_FLOOR.windowMs + backoff).toBeLessThan(180_000);
+  it('the default floor ends a drip of one byte every 5 s in under 3 minutes, retries and backoff included', async () => {
+    // The default floor and retry policy run as they are, on a compressed clock: every wait
+    // of the floor (its windows) and of the retries (backoff) takes SCALE of its time, and
+    // the server drips at the same scale. The waits are summed as the time they stand for.
+    const SCALE = 1 / 200;
+    let waited = 0;
+    const clock = {
+      setTimeout: (fn: () => void, ms: number) =>
+        setTimeout(() => {
+          waited += ms;
+          fn();
+        }, ms * SCALE),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const sleep = async (ms: number): Promise<void> => {
+      await new Promise((r) => setTimeout(r, ms * SCALE));
+      waited += ms;
+    };
+    transfer.rewrites.push(viaHostile);
+    collection.rewrites.push(async (req, res, upstream) => {
+      if (req.method !== 'GET' || !path(req).endsWith('.sif')) return false;
+      const got = await upstream();
+      res.writeHead(got.status, { 'content-type': 'application/octet-stream', 'content-length': String(got.body.length), ...(got.headers['content-range'] ? { 'content-range': String(got.headers['content-range']) } : {}) });
+      let at = 0;
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (res.destroyed || at >= got.body.length) {
+            clearInterval(timer);
+            resolve();
+            return;
+          }
+          res.write(got.body.subarray(at, at + 1));
+          at++;
+        }, 5000 * SCALE);
+      });
+      return true;
+    });
+    const got = await failure((r) => r.pull(uri()), { speedFloor: { ...DEFAULT_SPEED_FLOOR, clock }, retry: { sleep } });
+    expect(got.code).toBe('TIMEOUT');
+    expect(got.message).toMatch(/SREGISTRY_BODY_TOO_SLOW/);
+    // Every attempt the default policy allows, each ended by the floor.
+    expect(collection.seen.filter((s) => s.method === 'GET' && s.path.endsWith('.sif'))).toHaveLength(DEFAULT_RETRY.maxRetries + 1);
+    expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
+    expect(waited).toBeLessThan(180_000);
+    expect(await storedImages()).toEqual([]);
+  });
+
+  it('a PUT answered 200 with a body without end: typed error, the server cut off soon after the bound', async () => {
+    transfer.rewrites.push(viaHostile);
+    let sent: Promise<number> | undefined;
+    collection.rewrites.push((req, res) => {
+      if (req.method !== 'PUT' || !path(req).endsWith('.partial')) return false;
+      sent = streamForever(res, Buffer.alloc(0));
+      return sent.then(() => true);
+    });
+    const file = await randomFile(sb, 'endless-put.sif', 10_000);
+    const got = await failure((r) => r.push(file, `globus://${sb.collection.id}/lab/endless:v1`));
+    expect(got.code).toBe('INVALID_RESPONSE');
+    expect(got.message).toMatch(/HTTP 200 answer has a body over 128 KiB/);
+    expect(await sent!).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('a marker listed at 256 MiB is refused from its listed size: no GET of it', async () => {

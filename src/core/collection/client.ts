@@ -4,7 +4,8 @@ import type { TokenSource } from '../auth/token-source.js';
 import { SregistryError } from '../errors.js';
 import { request, type ApiCall, type HttpResponse, type RequestOptions } from '../http/request.js';
 import type { Network } from '../http/agent.js';
-import type { SpeedFloor } from '../http/streamed-exchange.js';
+import { BODY_TOO_LONG, type SpeedFloor } from '../http/streamed-exchange.js';
+import { ERROR_BODY_LIMIT } from '../http/body.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
@@ -126,6 +127,7 @@ export class CollectionHttpsClient {
           res = await request({
             ...this.#common(call, options.signal),
             headers,
+            maxBodyBytes: ANSWER_BODY_LIMIT,
             body: () => {
               attempts++;
               const attempt: UploadAttempt = { digest: newDigest(), complete: false };
@@ -137,7 +139,7 @@ export class CollectionHttpsClient {
           throw current.attempt?.localError ?? err;
         }
         if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
-        await res.dump();
+        await discard(res, call);
         const attempt = current.attempt;
         if (!attempt?.complete) {
           throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`, { status: res.status });
@@ -190,13 +192,13 @@ export class CollectionHttpsClient {
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
-        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` } });
+        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` }, maxBodyBytes: ANSWER_BODY_LIMIT });
         if (res.status === 404) {
-          await res.dump();
+          await res.dump().catch(() => undefined);
           return undefined;
         }
         if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
-        await res.dump();
+        await discard(res, call);
         const length = header(res.headers['content-length']);
         if (length === undefined || !/^\d+$/.test(length)) {
           throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the answer has no usable Content-Length`, { status: res.status });
@@ -215,9 +217,9 @@ export class CollectionHttpsClient {
     await this.#tokens.withToken(
       call.scope,
       async (token) => {
-        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` } });
+        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` }, maxBodyBytes: ANSWER_BODY_LIMIT });
         if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
-        await res.dump();
+        await discard(res, call);
       },
       options.signal ? { signal: options.signal } : {},
     );
@@ -262,5 +264,25 @@ async function fileSize(file: string): Promise<number> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SregistryError('NOT_FOUND', `No file at ${file}; check the path`, { cause: err });
     throw new SregistryError('LOCAL_IO', `Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * The bound of a PUT, HEAD or DELETE answer's body. An error body is read up to
+ * ERROR_BODY_LIMIT; twice that lets the socket read crossing it still arrive whole.
+ */
+const ANSWER_BODY_LIMIT = 2 * ERROR_BODY_LIMIT;
+
+/**
+ * Reads and drops the body of a successful PUT, HEAD or DELETE, which has nothing to say:
+ * the request bounds it by ANSWER_BODY_LIMIT, so a server that streams one without end
+ * cannot hold the call open.
+ */
+async function discard(res: HttpResponse, call: CallDescription): Promise<void> {
+  try {
+    await res.dump();
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== BODY_TOO_LONG) throw err;
+    throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server's HTTP ${res.status} answer has a body over ${ANSWER_BODY_LIMIT / 1024} KiB; check the collection's HTTPS server`, { status: res.status, cause: err });
   }
 }

@@ -88,13 +88,25 @@ export class Network {
   }
 }
 
-/** `host:port` and the credentials of a proxy URL. */
+/**
+ * `host:port` and the credentials of a proxy URL: the user (a token is often given as the
+ * user, with no password), the password and both together, raw and decoded. Where the
+ * proxy URL itself could show, `safeText` hides its whole userinfo.
+ */
 function describeProxy(raw: string, source: string): ProxyInUse {
   try {
     const u = new URL(raw);
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
-    const secrets = [u.password, decodeURIComponent(u.password), u.username && u.password ? `${u.username}:${u.password}` : ''].filter((s) => s.length >= 4);
-    return { hostPort: `${u.hostname}:${port}`, source, secrets };
+    const decode = (s: string): string => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    };
+    const parts = [u.username, u.password, decode(u.username), decode(u.password)];
+    const pairs = u.password ? [`${u.username}:${u.password}`, `${decode(u.username)}:${decode(u.password)}`] : [];
+    return { hostPort: `${u.hostname}:${port}`, source, secrets: [...new Set([...pairs, ...parts])].filter((s) => s.length > 0) };
   } catch {
     return { hostPort: '(unparsable proxy URL)', source, secrets: [raw] };
   }
@@ -164,8 +176,12 @@ function proxyUrl(raw: string, source: string): string {
   } catch {
     throw new SregistryError('INVALID_INPUT', `${source} is not a proxy URL; give it as http://host:port (credentials as http://user:password@host:port)`);
   }
-  if (!['http:', 'https:', 'socks5:', 'socks:'].includes(parsed.protocol) || parsed.hostname === '') {
-    throw new SregistryError('INVALID_INPUT', `${source} names a ${parsed.protocol} proxy; give an http://, https:// or socks5:// URL`);
+  if (parsed.protocol === 'socks5:' || parsed.protocol === 'socks:' || parsed.protocol === 'socks5h:' || parsed.protocol === 'socks4:') {
+    // undici's SOCKS support is experimental (it warns on stderr); not used, and never silently bypassed.
+    throw new SregistryError('INVALID_INPUT', `${source} names a SOCKS proxy, which is not supported; give an http:// or https:// proxy URL`);
+  }
+  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
+    throw new SregistryError('INVALID_INPUT', `${source} names a ${parsed.protocol} proxy; give an http:// or https:// URL`);
   }
   return withScheme;
 }

@@ -1,5 +1,6 @@
 import { SregistryError, type ErrorCode } from '../errors.js';
 import { ERROR_BODY_LIMIT } from './body.js';
+import { URL_USERINFO } from '../redact.js';
 
 /** What a Globus error body says, from any of its shapes. */
 export interface GlobusErrorInfo {
@@ -118,9 +119,11 @@ const ONE_LINE_MAX = 300;
 /** One line, bounded, with every secret and bearer token blanked out. */
 export function safeText(text: string, secrets: readonly string[] = [], max = ONE_LINE_MAX): string {
   let out = text.replace(/\s+/g, ' ').trim();
-  for (const secret of secrets) {
+  // Longest first, so a user:password pair goes whole before its parts.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');
   }
+  out = out.replace(URL_USERINFO, '$1[redacted]@');
   out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]');
   return out.length > max ? `${out.slice(0, max - 1)}…` : out;
 }

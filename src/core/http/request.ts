@@ -74,6 +74,8 @@ export interface RequestOptions {
   maxBodyBytes?: number;
   /** The floor rate of the answer's body (default DEFAULT_SPEED_FLOOR); `false` turns it off. */
   speedFloor?: SpeedFloor | false;
+  /** `requestJson`: called with the server's clock (its HTTP `Date` header, ms) when the answer has one. */
+  onServerTime?: (ms: number) => void;
 }
 
 export interface HttpResponse {
@@ -115,6 +117,11 @@ export async function request(opts: RequestOptions): Promise<HttpResponse> {
 export async function requestJson<T = unknown>(opts: RequestOptions): Promise<T> {
   const headers = { accept: 'application/json', ...opts.headers };
   return send({ ...opts, headers, throwOnError: true }, async (res) => {
+    if (opts.onServerTime) {
+      const date = res.headers.date;
+      const ms = Date.parse(Array.isArray(date) ? (date[0] ?? '') : (date ?? ''));
+      if (!Number.isNaN(ms)) opts.onServerTime(ms);
+    }
     const { bytes, truncated } = await readLimited(res.body, JSON_BODY_LIMIT);
     if (truncated) throw new SregistryError('INVALID_RESPONSE', `The answer of ${describe(opts)} exceeds ${JSON_BODY_LIMIT} bytes; refusing to read it`);
     if (bytes.length === 0) return undefined as T;

@@ -23,7 +23,19 @@ export const BODY_TOO_SLOW = 'SREGISTRY_BODY_TOO_SLOW';
 export interface SpeedFloor {
   bytesPerSecond: number;
   windowMs: number;
+  /** How the floor waits out its windows (default: the real timers); a test may compress time with its own. */
+  clock?: FloorClock | undefined;
 }
+
+export interface FloorClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: FloorClock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * Defaults: 1 KiB/s over 20 s. A drip of one byte every 5 s fails an attempt after 20 s,
@@ -89,6 +101,10 @@ export class ChunkBody extends Readable {
     this.#control = control;
     this.#ended = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     this.#ended.catch(() => undefined);
+    // The exchange can fail before anyone reads (a reset while the caller is still busy
+    // between the head and `consume`): the error is kept in `#ended` and in the stream's
+    // destroyed state for whoever reads next, never thrown as an unlistened 'error'.
+    this.on('error', () => undefined);
   }
 
   /** Feeds every remaining chunk to `sink`; resolves at the body's end, rejects with the exchange's error. */
@@ -127,7 +143,11 @@ export class ChunkBody extends Readable {
     try {
       pending = this.#sink!(chunk);
     } catch (err) {
+      this.#queue.length = 0;
       this.#control.abort(err as Error);
+      // The exchange may have ended already (a queued chunk fed after its end): the
+      // abort is then a no-op, so settle here too.
+      this.fail(err as Error);
       return false;
     }
     // The sink copied it: the socket read it came from may be used again.
@@ -226,7 +246,8 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
     const watchFloor = (): void => {
       if (!floor) return;
       let windowStart = received;
-      let timer: NodeJS.Timeout | undefined;
+      const clock = floor.clock ?? REAL_CLOCK;
+      let timer: unknown;
       const check = (): void => {
         // A pause of ours (the disk is behind) is not the server's slowness.
         const wanted = (floor.bytesPerSecond * floor.windowMs) / 1000;
@@ -236,10 +257,10 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
         }
         windowStart = received;
         pausedInWindow = false;
-        timer = setTimeout(check, floor.windowMs);
+        timer = clock.setTimeout(check, floor.windowMs);
       };
-      timer = setTimeout(check, floor.windowMs);
-      stopFloor = () => clearTimeout(timer);
+      timer = clock.setTimeout(check, floor.windowMs);
+      stopFloor = () => clock.clearTimeout(timer);
     };
 
     // A pooled connection's events run in the context of whoever opened it: hand the

@@ -15,6 +15,7 @@ import { collectionUrl } from '../collection/url.js';
 import { parseGlobusUri, isGlobusUri } from '../uri.js';
 import { hasAccessRules, rootAccess } from './access.js';
 import { findFutureManifests } from './future-stamps.js';
+import { STAMP_SKEW_MS } from '../versions.js';
 import { locateRoot } from './root.js';
 import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from './session.js';
 import { waitTask } from './tasks.js';
@@ -256,7 +257,7 @@ async function checkFutureStamps(
       add({
         check: 'future-stamps',
         status: 'fail',
-        detail: `${found.length} manifest${found.length === 1 ? ' is' : 's are'} stamped more than 5 minutes ahead of the time the server gave ${found.length === 1 ? 'it' : 'them'}, and ignored when resolving tags: ${shown}`,
+        detail: `${found.length} manifest${found.length === 1 ? ' is' : 's are'} stamped or dated more than ${STAMP_SKEW_MS / 60_000} minutes ahead of the server's clock, and ignored when resolving tags: ${shown}`,
         fix: 'remove them with sregistry-globus prune globus://<endpoint>/<collection>/<name> --keep <n> (or delete the tag), and set the clock right on the machine that pushed them',
         code: 'CONFLICT',
       });

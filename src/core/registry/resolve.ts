@@ -1,7 +1,7 @@
 /** Resolving a `globus://` image URI to one complete version in the registry. */
 import { SregistryError } from '../errors.js';
 import { imageFolder, joinInsideRoot } from '../layout.js';
-import { indexListing, newestNaming, newestVersion, type ImageVersionEntry, type ListingEntry } from '../versions.js';
+import { indexListing, newestNaming, newestVersion, type ImageVersionEntry, type Listing } from '../versions.js';
 import { DEFAULT_TAG, parseImageUri, type ImageRef, type VersionedRef } from '../uri.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
@@ -12,7 +12,7 @@ export interface Located {
   root: string;
   ref: ImageRef;
   folder: string;
-  entries: ListingEntry[];
+  entries: Listing;
   versions: ImageVersionEntry[];
 }
 

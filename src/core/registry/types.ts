@@ -5,6 +5,8 @@
 import type { PrincipalType } from '../principal.js';
 import type { ProxySettings } from '../http/agent.js';
 import type { ApiCall } from '../http/request.js';
+import type { SpeedFloor } from '../http/streamed-exchange.js';
+import type { SleepFn } from '../http/retry.js';
 import type { VerifyPolicy } from '../signing/policy.js';
 import type { ImageSignatureStatus, SignatureCheck } from '../signing/verify.js';
 
@@ -55,7 +57,8 @@ export interface RegistryOptions {
   concurrency?: number;
   /** Retry policy of every Globus request (defaults: 5 retries, 500 ms doubling to 10 s). */
   /** rateLimitWindowMs: the wait after a 429 without Retry-After (default Globus's 10 s window). */
-  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimitWindowMs?: number };
+  /** `sleep`: how retries wait out their backoff (default: real timers); a test may compress time with its own. */
+  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimitWindowMs?: number; sleep?: SleepFn };
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;
@@ -70,7 +73,7 @@ export interface RegistryOptions {
    * A file body slower than this over a whole window fails the attempt (retried like a
    * reset): curl's --speed-limit/--speed-time. Default 1 KiB/s over 20 s; `false` turns it off.
    */
-  speedFloor?: { bytesPerSecond: number; windowMs: number } | false;
+  speedFloor?: SpeedFloor | false;
   /** What a pull demands of SIF signatures (SREGISTRY_GLOBUS_VERIFY); default `if-signed`. */
   verify?: VerifyPolicy;
   /** Armored OpenPGP public keys whose signatures are trusted (SREGISTRY_GLOBUS_KEYRING); each entry may hold several. */

@@ -37,6 +37,8 @@ export interface ApiRequest extends CallOptions {
   json?: unknown;
   /** What is being done, for error messages: `listing /shub/ on endpoint <id>`. */
   action: string;
+  /** Called with the server's clock (its HTTP `Date` header, ms) of the answer. */
+  onServerTime?: (ms: number) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export class TransferApi {
             ...(this.#options.retry ? { retry: this.#options.retry } : {}),
             ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
             ...(this.#options.network ? { network: this.#options.network } : {}),
+            ...(req.onServerTime ? { onServerTime: req.onServerTime } : {}),
             errorContext: { clientId: this.clientId, action: req.action, serviceSetting: 'GLOBUS_SDK_SERVICE_URL_TRANSFER' },
           });
           adopt();

@@ -13,6 +13,8 @@ export interface LsOptions extends CallOptions {
   orderby?: string;
   /** Entries per request; default 10,000 (the service allows up to 100,000). */
   pageSize?: number;
+  /** Called with the server's clock (the HTTP `Date` header) of each page's answer. */
+  onServerTime?: (ms: number) => void;
 }
 
 export const LS_PAGE_DEFAULT = 10_000;
@@ -40,6 +42,7 @@ export function ls(api: TransferApi, endpoint: string, path: string, options: Ls
         },
         action: `listing ${path} ${on(endpoint)}`,
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onServerTime ? { onServerTime: options.onServerTime } : {}),
       });
       const items = dataOf<FileEntry>(page, `listing ${path} ${on(endpoint)}`, ['name']);
       const total = typeof page.total === 'number' ? page.total : offset + items.length;

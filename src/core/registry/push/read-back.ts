@@ -2,11 +2,13 @@
  * After publishing, a push lists the image folder once more and checks that every tag it
  * wrote names what it pushed. Another writer may have won the tag meanwhile (the later
  * arrival at the server wins, versions.ts), or this machine's clock may be so far ahead
- * that its manifest is future-stamped and ignored: either way "pushed" would be untrue.
+ * that its manifest is from the future and ignored: either way "pushed" would be untrue.
+ * A winner dated ahead of the server's clock (within the skew) keeps winning until then:
+ * pushing again cannot beat it, removing it can.
  */
 import { SregistryError } from '../../errors.js';
 import { joinInsideRoot } from '../../layout.js';
-import { newestVersion, readFolder, versionsOf, type ListingEntry } from '../../versions.js';
+import { newestVersion, readFolder, STAMP_SKEW_MS, versionsOf, type Listing } from '../../versions.js';
 import { listFolder } from '../listing.js';
 import type { ImageResult } from '../types.js';
 import type { PushTarget } from './plan.js';
@@ -16,7 +18,7 @@ export async function readBackTags(target: PushTarget, staging: Staging, folder:
   const { session } = target;
   if (!results.some((r) => r.status === 'pushed')) return;
   session.step(`reading back ${folder}`);
-  const entries = (await listFolder(session, target.ep.id, folder, target.signal)) as ListingEntry[];
+  const entries = (await listFolder(session, target.ep.id, folder, target.signal)) as Listing;
   const index = readFolder(entries);
   const versions = versionsOf(index);
   for (const r of results) {
@@ -29,7 +31,15 @@ export async function readBackTags(target: PushTarget, staging: Staging, folder:
       await staging.removeQuietly([joinInsideRoot(target.root, target.ref.collection, target.ref.name, own.name)], 'future-stamped manifest');
       throw new SregistryError(
         'CONFLICT',
-        `${shown} was written as ${own.name}, stamped more than 5 minutes ahead of the time the server gave the file (this clock is ahead), so readers ignore it and it was removed: set this machine's clock right (NTP) and push again`,
+        `${shown} was written as ${own.name}, stamped more than ${STAMP_SKEW_MS / 60_000} minutes ahead of the server's clock (this clock is ahead), so readers ignore it and it was removed: set this machine's clock right (NTP) and push again`,
+      );
+    }
+    const now = entries.serverTime ?? Date.now();
+    const dated = winner ? Math.max(winner.manifestLastModified ?? -Infinity, winner.published ?? -Infinity) : -Infinity;
+    if (winner && dated > now) {
+      throw new SregistryError(
+        'CONFLICT',
+        `${shown} names ${winner.manifestName} (version ${winner.version}), dated ${new Date(dated).toISOString()}, later than the server's clock: it wins over any push until then, so pushing again cannot win; remove that manifest (delete globus://${target.ep.id}/${target.ref.collection}/${target.ref.name}:${r.tag}@${winner.version}, or prune) and push again`,
       );
     }
     const what = winner ? `${winner.manifestName} (version ${winner.version})` : 'no complete version';
