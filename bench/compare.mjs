@@ -8,12 +8,13 @@
 //   BENCH_SIZE_MIB=N (default 1024)   BENCH_RUNS=N (default 3)
 //   BENCH_COMPARE_DIR=<dir>           a built checkout (bin/, lib/, node_modules) to use as "old"
 //                                     instead of building the ref, e.g. this one with a setting changed
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startForwardProxy } from './support/forward-proxy.mjs';
+import { alternate, timed as timedIn } from './support/measure.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -32,28 +33,7 @@ const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8'
 
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-compare-'));
 
-async function timed(cmd, args, env = process.env, cwd = repo) {
-  const out = join(tmp, `time-${process.hrtime.bigint()}`);
-  await new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-400)}`))));
-  });
-  const [wall, user, sys, rssKb] = (await readFile(out, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
-  await rm(out, { force: true });
-  return { wall, cpu: user + sys, rss: rssKb / 1024 };
-}
-
-async function alternate(runs, sides) {
-  const results = sides.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    const order = i % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
-    for (const k of order) results[k].push(await sides[k](i));
-  }
-  return results;
-}
+const timed = (cmd, args, env = process.env, cwd = repo) => timedIn({ tmp, cwd }, cmd, args, env);
 
 async function writeRandom(file, size) {
   const handle = await open(file, 'w');

@@ -8,13 +8,14 @@
 //   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
 //   BENCH_COMPARE=<git ref>        that ref's CLI against this one in the same run (1: HEAD~1), see compare.mjs
 //   BENCH_ONLY=verify              only the signed-image pull row, printed (docs left as they are)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { alternate, timed as timedIn } from './support/measure.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -49,30 +50,7 @@ const median = (xs) => {
 };
 const fmt = (x, d = 2) => x.toFixed(d);
 
-/** Runs `cmd args` under GNU time; answers wall and CPU seconds and peak RSS in MB. */
-async function timed(cmd, args, env = process.env) {
-  const out = join(tmp, `time-${process.hrtime.bigint()}`);
-  await new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...args], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-400)}`))));
-  });
-  const [wall, user, sys, rssKb] = (await readFile(out, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
-  await rm(out, { force: true });
-  return { wall, cpu: user + sys, rss: rssKb / 1024 };
-}
-
-/** `sides` alternate run by run (the first side first on even runs, second first on odd ones). */
-async function alternate(runs, sides) {
-  const results = sides.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    const order = i % 2 ? [...sides.keys()].reverse() : [...sides.keys()];
-    for (const k of order) results[k].push(await sides[k](i));
-  }
-  return results;
-}
+const timed = (cmd, args, env = process.env) => timedIn({ tmp, cwd: repo }, cmd, args, env);
 
 async function writeRandom(file, size) {
   const handle = await open(file, 'w');
