@@ -9,12 +9,13 @@
 //   BENCH_COMPARE_DIR=<dir>           a built checkout (bin/, lib/, node_modules) to use as "old"
 //                                     instead of building the ref, e.g. this one with a setting changed
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startForwardProxy } from './support/forward-proxy.mjs';
 import { alternate, timed as timedIn } from './support/measure.mjs';
+import { writeRandomImage as writeRandom } from './support/pattern.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -35,21 +36,6 @@ const tmp = await mkdtemp(join(tmpdir(), 'sregistry-compare-'));
 
 const timed = (cmd, args, env = process.env, cwd = repo) => timedIn({ tmp, cwd }, cmd, args, env);
 
-async function writeRandom(file, size) {
-  const handle = await open(file, 'w');
-  try {
-    const block = Buffer.alloc(4 * MiB);
-    for (let at = 0; at < size; at += block.length) {
-      const n = Math.min(block.length, size - at);
-      for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
-      // A push takes SIF images only: the SIF magic where a SIF header has it.
-      if (at === 0 && n >= 42) block.write('SIF_MAGIC\0', 32, 'latin1');
-      await handle.write(block, 0, n, at);
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** The ref's tree in a temp folder, built with this checkout's node_modules. */
 async function buildRef(ref) {

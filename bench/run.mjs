@@ -9,13 +9,13 @@
 //   BENCH_COMPARE=<git ref>        that ref's CLI against this one in the same run (1: HEAD~1), see compare.mjs
 //   BENCH_ONLY=verify              only the signed-image pull row, printed (docs left as they are)
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { alternate, timed as timedIn } from './support/measure.mjs';
+import { writeRandomImage as writeRandom } from './support/pattern.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -52,24 +52,6 @@ const fmt = (x, d = 2) => x.toFixed(d);
 
 const timed = (cmd, args, env = process.env) => timedIn({ tmp, cwd: repo }, cmd, args, env);
 
-async function writeRandom(file, size) {
-  const handle = await open(file, 'w');
-  const hash = createHash('sha256');
-  try {
-    const block = Buffer.alloc(4 * MiB);
-    for (let at = 0; at < size; at += block.length) {
-      const n = Math.min(block.length, size - at);
-      for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
-      // A push takes SIF images only: the SIF magic where a SIF header has it.
-      if (at === 0 && n >= 42) block.write('SIF_MAGIC\0', 32, 'latin1');
-      hash.update(block.subarray(0, n));
-      await handle.write(block, 0, n, at);
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
-}
 
 const NAMES = quick ? 20 : 100;
 const TAGS = quick ? 20 : 100;
