@@ -54,11 +54,11 @@ export interface LoggedRequest {
   path: string;
   query: string;
   status: number;
-  clientId?: string;
+  clientId?: string | undefined;
   requestId: string;
   fault?: FaultAction['kind'];
   /** The JSON body of a task submission (POST transfer or delete), so the options a client sent can be read back. */
-  body?: Record<string, unknown>;
+  body?: Record<string, unknown> | undefined;
 }
 
 /** A log entry with its position in the log since the sandbox started. */

@@ -18,7 +18,7 @@ export const versionArb: fc.Arbitrary<string> = fc.string({ unit: chars('0123456
 
 export const refArb: fc.Arbitrary<ImageRef> = fc
   .record({ collection: nameArb, name: nameArb, tag: tagArb, version: fc.option(versionArb, { nil: undefined }) })
-  .map((r) => (r.version === undefined ? { collection: r.collection, name: r.name, tag: r.tag } : r));
+  .map(({ version, ...r }) => (version === undefined ? r : { ...r, version }));
 
 export const versionedRefArb = fc.record({ collection: nameArb, name: nameArb, tag: tagArb, version: versionArb });
 

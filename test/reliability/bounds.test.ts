@@ -76,7 +76,7 @@ describe('answers bounded before they are read', () => {
   let collection: HostileServer;
   let storage: string;
   const uri = () => `globus://${sb.collection.id}/lab/app:v1`;
-  const path = (req: { url?: string }): string => (req.url ?? '').split('?')[0]!;
+  const path = (req: { url?: string | undefined }): string => (req.url ?? '').split('?')[0]!;
 
   beforeAll(async () => {
     sb = await startTestSandbox();
@@ -100,7 +100,7 @@ describe('answers bounded before they are read', () => {
   });
 
   /** Endpoint documents name the hostile collection server. */
-  const viaHostile = async (req: { url?: string }, res: ServerResponse, upstream: () => Promise<{ status: number; body: Buffer }>): Promise<boolean> => {
+  const viaHostile = async (req: { url?: string | undefined }, res: ServerResponse, upstream: () => Promise<{ status: number; body: Buffer }>): Promise<boolean> => {
     if (!/^\/v0\.10\/endpoint\/[^/?]+$/.test(path(req))) return false;
     const got = await upstream();
     const doc = JSON.parse(got.body.toString()) as Record<string, unknown>;

@@ -148,7 +148,7 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
   });
 
   /** Endpoint documents name the hostile collection server instead of the sandbox's. */
-  const viaHostileCollection = async (req: { url?: string; method?: string }, res: Parameters<typeof answer>[0], upstream: () => Promise<{ status: number; body: Buffer }>) => {
+  const viaHostileCollection = async (req: { url?: string | undefined; method?: string | undefined }, res: Parameters<typeof answer>[0], upstream: () => Promise<{ status: number; body: Buffer }>) => {
     if (!/^\/v0\.10\/endpoint\/[^/?]+$/.test((req.url ?? '').split('?')[0]!)) return false;
     const got = await upstream();
     const doc = JSON.parse(got.body.toString()) as Record<string, unknown>;
@@ -207,7 +207,7 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
   }
 
   const uri = () => `globus://${sb.collection.id}/lab/app:v1`;
-  const isPath = (re: RegExp) => (req: { url?: string }) => re.test((req.url ?? '').split('?')[0]!);
+  const isPath = (re: RegExp) => (req: { url?: string | undefined }) => re.test((req.url ?? '').split('?')[0]!);
 
   it('the honest path through the proxies works (so the failures below are the hostile answers)', async () => {
     transfer.rewrites.push(viaHostileCollection);

@@ -195,8 +195,11 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   return out;
 }
 
+/** Each field may be left out or set to undefined: both leave the layer below in place. */
+type Unset<T> = { [K in keyof T]?: T[K] | undefined };
+
 /** What a front end sets on top of the environment: its flags, inputs or node settings. */
-export type OptionOverrides = EnvOptions | (Omit<Partial<RegistryOptions>, 'globus'> & { globus?: Partial<RegistryOptions['globus']> });
+export type OptionOverrides = EnvOptions | (Unset<Omit<RegistryOptions, 'globus'>> & { globus?: Unset<RegistryOptions['globus']> });
 
 /** Drops unset and blank values (and empty lists), so an empty flag or node field leaves the layer below in place. */
 function setValues<T extends object>(layer: T | undefined): Partial<T> {

@@ -364,8 +364,9 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
     if (meta.fingerprint && message.issuerFingerprint && meta.fingerprint !== message.issuerFingerprint) {
       return invalid(`the fingerprint in its descriptor (${meta.fingerprint}) is not the one in the signature (${message.issuerFingerprint})`);
     }
-    check.fingerprint ??= message.issuerFingerprint;
-    if (!check.fingerprint) delete check.fingerprint;
+    const fingerprint = check.fingerprint ?? message.issuerFingerprint;
+    if (fingerprint) check.fingerprint = fingerprint;
+    else delete check.fingerprint;
     if (!keyring.empty) {
       keyStatus = 'untrusted';
       keyReason = `its signer (${check.fingerprint ?? `key id ${message.keyIds.join(', ').toUpperCase()}`}) is not in the keyring`;

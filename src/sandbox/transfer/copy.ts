@@ -11,7 +11,7 @@ import { TaskFailure } from './task-model.js';
 
 export interface CopyOptions {
   /** Bytes per second; no limit when absent. */
-  rate?: number;
+  rate?: number | undefined;
   verifyChecksum: boolean;
   preserveTimestamp: boolean;
   signal: AbortSignal;

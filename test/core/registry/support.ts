@@ -11,8 +11,18 @@ export interface Harness {
   storage: string;
 }
 
-/** A Registry pointed at the sandbox, with fast polling and retries. */
-export function makeRegistry(sb: TestSandbox, transport: Transport | 'auto', extra: Partial<RegistryOptions> = {}, tag = 'r'): Harness {
+/**
+ * A Registry pointed at the sandbox, with fast polling and retries. The transfer transport
+ * gets the personal endpoint as its local endpoint unless `extra` sets one (undefined: none).
+ */
+export function makeRegistry(
+  sb: TestSandbox,
+  transport: Transport | 'auto',
+  extraOptions: Omit<Partial<RegistryOptions>, 'localEndpoint'> & { localEndpoint?: string | undefined } = {},
+  tag = 'r',
+): Harness {
+  const { localEndpoint: ownLocal, ...extra } = extraOptions;
+  const localEndpoint = 'localEndpoint' in extraOptions ? ownLocal : transport === 'transfer' ? sb.personal.id : undefined;
   const events: RegistryEvent[] = [];
   const storage = join(sb.tmp, `storage-${tag}`);
   const registry = new Registry({
@@ -25,7 +35,7 @@ export function makeRegistry(sb: TestSandbox, transport: Transport | 'auto', ext
     maxPollMs: 40,
     // A 429 without Retry-After is waited out in 1 s steps here, not Globus's 10 s window.
     retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitWindowMs: 1000 },
-    ...(transport === 'transfer' ? { localEndpoint: sb.personal.id } : {}),
+    ...(localEndpoint !== undefined ? { localEndpoint } : {}),
     onEvent: (e) => events.push(e),
     ...extra,
   });
