@@ -3,8 +3,8 @@
  * ACTIVE with nice_status "Queued" (docs.globus.org/api/transfer/task, "Task limits").
  * One queue per client and task type, first come first served.
  */
-import type { SandboxContext } from '../context.js';
-import type { SandboxTask } from './task-model.js';
+import type { SandboxContext } from '../../context.js';
+import type { SandboxTask } from './model.js';
 
 interface Queue {
   running: number;

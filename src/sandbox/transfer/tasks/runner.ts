@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scaled } from '../behaviour.js';
-import type { SandboxContext } from '../context.js';
-import { takeSlot } from './task-slots.js';
-import { failureForStop } from './task-failures.js';
-import { TaskFailure, describeCode, type SandboxTask, type StopReason } from './task-model.js';
+import { scaled } from '../../behaviour.js';
+import type { SandboxContext } from '../../context.js';
+import { takeSlot } from './slots.js';
+import { failureForStop } from './failures.js';
+import { TaskFailure, describeCode, type SandboxTask, type StopReason } from './model.js';
 import { runDelete } from './delete-run.js';
 import { runTransfer } from './transfer-run.js';
 

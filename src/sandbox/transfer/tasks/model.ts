@@ -1,4 +1,4 @@
-import type { SandboxEndpoint } from '../model.js';
+import type { SandboxEndpoint } from '../../model.js';
 
 /** What a Transfer task is and how far it got; the task documents are rendered from this. */
 

@@ -1,5 +1,5 @@
-import { SandboxError } from '../errors.js';
-import { TaskFailure, type StopReason } from './task-model.js';
+import { SandboxError } from '../../errors.js';
+import { TaskFailure, type StopReason } from './model.js';
 
 /**
  * Turns whatever stopped a task into the fatal_error code the service would report.
