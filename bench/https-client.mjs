@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { startSandbox } from '../lib/sandbox/sandbox.js';
-import { defaultWorld } from '../lib/sandbox/world.js';
+import { defaultWorld } from '../lib/sandbox/config/default-world.js';
 import { TokenSource, collectionHttpsScope } from '../lib/core/auth/index.js';
 import { closeHttp } from '../lib/core/http/index.js';
 import { CollectionHttpsClient } from '../lib/core/https/index.js';

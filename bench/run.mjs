@@ -145,7 +145,7 @@ async function lsBench(start, collection) {
  */
 async function pollBench() {
   const { startSandbox } = await import('../lib/sandbox/sandbox.js');
-  const { defaultWorld } = await import('../lib/sandbox/world.js');
+  const { defaultWorld } = await import('../lib/sandbox/config/default-world.js');
   const { TokenSource } = await import('../lib/core/auth/index.js');
   const { TransferClient } = await import('../lib/core/transfer/index.js');
   const { DEFAULT_POLL_MS, DEFAULT_MAX_POLL_MS } = await import('../lib/core/registry/options.js');

@@ -4,7 +4,7 @@ import type { Router, Exchange, Handler } from './http.js';
 import { readJson, sendJson } from './http.js';
 import type { SandboxContext } from './context.js';
 import { SandboxError, badRequest, notFound } from './errors.js';
-import { bearerToken } from './tokens.js';
+import { bearerToken } from './auth/tokens.js';
 import { expireTokens, parseFaultRule } from './faults.js';
 import { BEHAVIOUR_KEYS, SWITCHES, parseBehaviour } from './behaviour.js';
 import { findEndpoint } from './context.js';

@@ -1,5 +1,5 @@
 import type { SandboxWorld, SandboxEndpoint } from './model.js';
-import type { TokenStore } from './tokens.js';
+import type { TokenStore } from './auth/tokens.js';
 import type { FaultBook } from './faults.js';
 
 /** What every part of the sandbox shares while it runs. */

@@ -3,7 +3,7 @@
  * rules; the dispatcher and the handlers consult them.
  */
 import { randomUUID } from 'node:crypto';
-import type { TokenStore } from './tokens.js';
+import type { TokenStore } from './auth/tokens.js';
 
 export type FaultAction =
   /** Answer with this status (and Transfer error `code`, `Retry-After` seconds, or a raw non-JSON body). */

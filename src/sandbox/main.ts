@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config-checks.js';
-import { loadWorld } from './config.js';
+import { ConfigError } from './config/checks.js';
+import { loadWorld } from './config/load-world.js';
 import type { SandboxEndpoint } from './model.js';
 import { startSandbox, type RunningSandbox } from './sandbox.js';
 

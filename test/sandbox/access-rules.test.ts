@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { httpsToken, transferToken } from '../support/tokens.js';
 import { newClient } from '../support/worlds.js';
-import { readSavedWorld } from '../../src/sandbox/world-file.js';
+import { readSavedWorld } from '../../src/sandbox/config/world-file.js';
 
 type Json = Record<string, unknown>;
 

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/sandbox/config-checks.js';
-import { parseConfig, readConfigFile } from '../../src/sandbox/config-file.js';
-import { loadWorld } from '../../src/sandbox/config.js';
-import { WORLD_FILE } from '../../src/sandbox/world-file.js';
-import { buildWorld } from '../../src/sandbox/world-from-config.js';
+import { ConfigError } from '../../src/sandbox/config/checks.js';
+import { parseConfig, readConfigFile } from '../../src/sandbox/config/config-file.js';
+import { loadWorld } from '../../src/sandbox/config/load-world.js';
+import { WORLD_FILE } from '../../src/sandbox/config/world-file.js';
+import { buildWorld } from '../../src/sandbox/config/world-from-config.js';
 
 describe('sandbox config', () => {
   let tmp: string;

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.js';
-import { defaultWorld } from '../../src/sandbox/world.js';
+import { defaultWorld } from '../../src/sandbox/config/default-world.js';
 import { collectionScope } from '../../src/sandbox/model.js';
 import { waitFor } from '../support/wait.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { EXPIRED_TOKENS_KEPT, TokenStore } from '../../src/sandbox/tokens.js';
+import { EXPIRED_TOKENS_KEPT, TokenStore } from '../../src/sandbox/auth/tokens.js';
 
 describe('sandbox token store', () => {
   it('keeps every live token and only the newest expired ones, so a long run does not grow with every token issued', () => {

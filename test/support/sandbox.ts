@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/sandbox.js';
-import { defaultWorld } from '../../src/sandbox/world.js';
+import { defaultWorld } from '../../src/sandbox/config/default-world.js';
 import type { SandboxWorld } from '../../src/sandbox/model.js';
 import { flushFaults, noteFault } from '../reliability/ledger.js';
 

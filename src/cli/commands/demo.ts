@@ -97,7 +97,7 @@ async function runDemo(ctx: CommandContext) {
     const home = join(tmp, 'home');
     await mkdir(home, { recursive: true });
     // Loaded here, not at start-up: the other commands never need the sandbox.
-    const [{ startSandbox }, { defaultWorld }] = await Promise.all([import('../../sandbox/sandbox.js'), import('../../sandbox/world.js')]);
+    const [{ startSandbox }, { defaultWorld }] = await Promise.all([import('../../sandbox/sandbox.js'), import('../../sandbox/config/default-world.js')]);
     const world = defaultWorld({ dataDir, home });
     const [personal, collection] = world.endpoints;
     const client = world.clients[0];

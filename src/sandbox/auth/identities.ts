@@ -2,7 +2,7 @@ import type { SandboxContext } from '../context.js';
 import { SandboxError } from '../errors.js';
 import { sendJson, type Exchange, type Router } from '../http.js';
 import { clientIdentity } from '../model.js';
-import { bearerToken } from '../tokens.js';
+import { bearerToken } from './tokens.js';
 import { AUTH_RESOURCE_SERVER } from './scopes.js';
 
 /**

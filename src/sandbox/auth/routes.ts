@@ -3,10 +3,10 @@ import { readForm, sendJson } from '../http.js';
 import type { SandboxContext } from '../context.js';
 import { SandboxError } from '../errors.js';
 import { TRANSFER_SCOPE, clientIdentity, collectionScope } from '../model.js';
-import type { IssuedToken } from '../tokens.js';
+import type { IssuedToken } from './tokens.js';
 import { authenticateClient } from './client-auth.js';
 import { AUTH_RESOURCE_SERVER, AUTH_SCOPES, VIEW_IDENTITY_SET_SCOPE, grantsFor, invalidScope, parseScopes } from './scopes.js';
-import { bearerToken } from '../tokens.js';
+import { bearerToken } from './tokens.js';
 
 export const TOKEN_PATH = '/v2/oauth2/token';
 export const INTROSPECT_PATH = '/v2/oauth2/token/introspect';

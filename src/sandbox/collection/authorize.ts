@@ -2,7 +2,7 @@ import type { Exchange } from '../http.js';
 import type { SandboxContext } from '../context.js';
 import { SandboxError } from '../errors.js';
 import { collectionScope, needsDataAccess, type SandboxEndpoint } from '../model.js';
-import { bearerToken, type IssuedToken } from '../tokens.js';
+import { bearerToken, type IssuedToken } from '../auth/tokens.js';
 
 export const AUTHORIZE_PATH = '/v2/oauth2/authorize';
 

@@ -2,8 +2,8 @@ import type { SandboxContext } from '../context.js';
 import { canSee } from '../access.js';
 import { sendJson, type Exchange } from '../http.js';
 import { clientIdentity, type SandboxEndpoint } from '../model.js';
-import { bearerToken } from '../tokens.js';
-import { SANDBOX_GCS_VERSION, derivedId } from '../transfer/endpoint-document.js';
+import { bearerToken } from '../auth/tokens.js';
+import { SANDBOX_GCS_VERSION, derivedId } from '../transfer/endpoints/document.js';
 
 /** The GCS Manager API version the documents below follow (globus-sdk-python's `get_gcs_info` data). */
 const API_VERSION = '1.29.0';

@@ -7,7 +7,7 @@ import { PRINCIPAL_TYPES, type Access, type Permission, type PrincipalType, type
 import { canManageRules } from '../access.js';
 import { stableId } from '../stable-id.js';
 import { endpointIdParam, transferCaller, visibleEndpoint } from './caller.js';
-import { taskTime } from './task-documents.js';
+import { taskTime } from './tasks/documents.js';
 
 /** Most rules one guest collection holds, as Transfer's limit. */
 export const MAX_RULES = 1000;

@@ -4,7 +4,7 @@ import type { SandboxContext } from '../context.js';
 import { findEndpoint } from '../context.js';
 import { canSee } from '../access.js';
 import { TRANSFER_SCOPE, collectionScope, needsDataAccess, type SandboxEndpoint } from '../model.js';
-import { requireToken, type IssuedToken } from '../tokens.js';
+import { requireToken, type IssuedToken } from '../auth/tokens.js';
 import { countRequest } from './rate-limit.js';
 
 /** The client behind a Transfer request; 401 unless it holds a token with the transfer scope. */

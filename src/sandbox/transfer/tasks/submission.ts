@@ -1,8 +1,8 @@
-import { canSee } from '../access.js';
-import { findEndpoint, type SandboxContext } from '../context.js';
-import { SandboxError, badRequest, notFound } from '../errors.js';
-import type { SandboxEndpoint } from '../model.js';
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type DeleteItem, type SyncLevel, type TaskOptions, type TransferItem } from './task-model.js';
+import { canSee } from '../../access.js';
+import { findEndpoint, type SandboxContext } from '../../context.js';
+import { SandboxError, badRequest, notFound } from '../../errors.js';
+import type { SandboxEndpoint } from '../../model.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type DeleteItem, type SyncLevel, type TaskOptions, type TransferItem } from './model.js';
 
 /**
  * Checks a `transfer` or `delete` submission the way the service does at submit time:

@@ -1,9 +1,9 @@
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { resolve as resolveDisk } from 'node:path';
-import type { SandboxEndpoint } from '../model.js';
-import { resolveEndpointPath } from '../paths.js';
-import { onPath } from './task-failures.js';
-import { TaskFailure, type SandboxTask } from './task-model.js';
+import type { SandboxEndpoint } from '../../model.js';
+import { resolveEndpointPath } from '../../paths.js';
+import { TaskFailure, onPath } from './failures.js';
+import type { SandboxTask } from './model.js';
 
 /** Runs a DELETE task: files, links (never their targets) and, with `recursive`, folders. */
 export async function runDelete(task: SandboxTask, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
-import { clientIdentity, type SandboxEndpoint } from '../model.js';
-import { stableId } from '../stable-id.js';
+import { clientIdentity, type SandboxEndpoint } from '../../model.js';
+import { stableId } from '../../stable-id.js';
 
 /** Version reported for the sandbox's GCSv5 collections; a real 5.4 release string. */
 export const SANDBOX_GCS_VERSION = '5.4.10';

@@ -6,9 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { readConfigFile } from './config-file.js';
-import type { SandboxWorld } from './model.js';
+import type { SandboxWorld } from '../model.js';
 import { buildWorld } from './world-from-config.js';
-import { personalFolder } from './world.js';
+import { personalFolder } from './default-world.js';
 import { readSavedWorld, saveWorld } from './world-file.js';
 
 export interface LoadOptions {

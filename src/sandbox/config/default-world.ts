@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DEFAULT_BEHAVIOUR } from './behaviour.js';
-import type { SandboxWorld } from './model.js';
+import { DEFAULT_BEHAVIOUR } from '../behaviour.js';
+import type { SandboxWorld } from '../model.js';
 
 export interface DefaultWorldOptions {
   dataDir: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SandboxError } from './errors.js';
+import { SandboxError } from '../errors.js';
 
 /** An access token the sandbox's Auth issued. */
 export interface IssuedToken {

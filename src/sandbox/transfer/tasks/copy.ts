@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TaskFailure } from './task-model.js';
+import { TaskFailure } from './failures.js';
 
 /** Copies one file for a task: streamed, optionally throttled, never visible half-written. */
 

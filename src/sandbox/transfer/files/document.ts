@@ -1,7 +1,7 @@
 import { lstat, readlink, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, resolve as resolveDisk, sep } from 'node:path';
-import type { SandboxEndpoint } from '../model.js';
+import type { SandboxEndpoint } from '../../model.js';
 import { ownerNames } from './owners.js';
 
 export type FileType = 'dir' | 'file' | 'invalid_symlink';

@@ -1,12 +1,12 @@
 import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { Stats } from 'node:fs';
-import type { SandboxContext } from '../context.js';
-import type { SandboxEndpoint } from '../model.js';
-import { resolveEndpointPath } from '../paths.js';
+import type { SandboxContext } from '../../context.js';
+import type { SandboxEndpoint } from '../../model.js';
+import { resolveEndpointPath } from '../../paths.js';
 import { copyFile, digestFile, hashFile } from './copy.js';
-import { onPath } from './task-failures.js';
-import { CHECKSUM_ALGORITHMS, TaskFailure, type ChecksumAlgorithm, type SandboxTask, type SyncLevel, type TransferItem } from './task-model.js';
+import { TaskFailure, onPath } from './failures.js';
+import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type SandboxTask, type SyncLevel, type TransferItem } from './model.js';
 
 /** Runs a TRANSFER task: plans every file and folder first, then copies them one by one. */
 

@@ -1,15 +1,15 @@
 import { lstat, mkdir, readdir, rename } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import type { Exchange, Router } from '../http.js';
-import { readJson, sendJson } from '../http.js';
-import type { SandboxContext } from '../context.js';
-import { SandboxError, badRequest, notFound, permissionDenied } from '../errors.js';
-import type { SandboxEndpoint } from '../model.js';
-import { resolveEndpointPath } from '../paths.js';
-import { endpointIdParam, requireDataAccess, transferToken, visibleEndpoint } from './caller.js';
-import { endpointPathMapper, fileDocument, type EndpointPathOf, type FileDocument } from './file-document.js';
+import type { Exchange, Router } from '../../http.js';
+import { readJson, sendJson } from '../../http.js';
+import type { SandboxContext } from '../../context.js';
+import { SandboxError, badRequest, notFound, permissionDenied } from '../../errors.js';
+import type { SandboxEndpoint } from '../../model.js';
+import { resolveEndpointPath } from '../../paths.js';
+import { endpointIdParam, requireDataAccess, transferToken, visibleEndpoint } from '../caller.js';
+import { endpointPathMapper, fileDocument, type EndpointPathOf, type FileDocument } from './document.js';
 import { parseFilter, parseOrderBy } from './listing.js';
-import { boolParam, intParam } from './query.js';
+import { boolParam, intParam } from '../query.js';
 
 /** Most entries one `ls` answers with, and its default page size, as the real service. */
 export const LS_LIMIT_MAX = 100_000;

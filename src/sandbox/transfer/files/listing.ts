@@ -1,5 +1,5 @@
-import { badRequest } from '../errors.js';
-import type { FileDocument, FileType } from './file-document.js';
+import { badRequest } from '../../errors.js';
+import type { FileDocument, FileType } from './document.js';
 
 /**
  * Directory-listing `filter` and `orderby`, as the sandbox understands them.

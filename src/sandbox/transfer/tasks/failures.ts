@@ -1,10 +1,29 @@
-import { SandboxError } from '../errors.js';
-import { TaskFailure, type StopReason } from './task-model.js';
+import { SandboxError } from '../../errors.js';
 
 /**
- * Turns whatever stopped a task into the fatal_error code the service would report.
- * Disk paths never reach the client: details name the endpoint path instead.
+ * How a task fails: the failure that ends it, and whatever stopped it turned into the
+ * fatal_error code the service would report. Disk paths never reach the client: details
+ * name the endpoint path instead.
  */
+
+/** Why a task's abort signal fired. */
+export type StopReason = 'canceled' | 'deadline' | 'shutdown';
+
+/** A failure that ends a task FAILED with this fatal_error code. */
+export class TaskFailure extends Error {
+  constructor(
+    readonly code: string,
+    readonly details: string,
+    /** Ends the task at once; otherwise a recoverable code is retried until the deadline, as Globus does. */
+    readonly fatal = false,
+  ) {
+    super(details);
+    this.name = 'TaskFailure';
+  }
+}
+
+/** "FILE_NOT_FOUND" → "file not found", the way the service words its descriptions. */
+export const describeCode = (code: string): string => code.toLowerCase().replace(/_/g, ' ');
 
 const ERRNO_CODES: Record<string, string> = {
   ENOENT: 'FILE_NOT_FOUND',

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { SandboxContext } from '../context.js';
-import { badRequest, notFound } from '../errors.js';
-import { readJson, sendJson, type Exchange, type Router } from '../http.js';
-import { TRANSFER_SCOPE, type SandboxEndpoint } from '../model.js';
-import { requireToken, type IssuedToken } from '../tokens.js';
-import { requireDataAccess } from './caller.js';
+import type { SandboxContext } from '../../context.js';
+import { badRequest, notFound } from '../../errors.js';
+import { readJson, sendJson, type Exchange, type Router } from '../../http.js';
+import { TRANSFER_SCOPE, type SandboxEndpoint } from '../../model.js';
+import { requireToken, type IssuedToken } from '../../auth/tokens.js';
+import { requireDataAccess } from '../caller.js';
 import { parseDelete, parseTransfer, submissionIdOf } from './submission.js';
-import { eventDocument, submitResult, taskDocument } from './task-documents.js';
-import { listTasks } from './task-list.js';
-import { zeroCounters, type DeleteItem, type SandboxTask, type TaskOptions, type TransferItem } from './task-model.js';
-import { startTask } from './task-runner.js';
-import { taskStore } from './task-store.js';
+import { eventDocument, submitResult, taskDocument } from './documents.js';
+import { listTasks } from './list.js';
+import { zeroCounters, type DeleteItem, type SandboxTask, type TaskOptions, type TransferItem } from './model.js';
+import { startTask } from './runner.js';
+import { taskStore } from './store.js';
 
 /**
  * Transfer's task API: submission ids, transfer and delete submissions, task documents,

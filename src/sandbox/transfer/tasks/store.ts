@@ -1,5 +1,5 @@
-import type { SandboxContext } from '../context.js';
-import type { SandboxTask } from './task-model.js';
+import type { SandboxContext } from '../../context.js';
+import type { SandboxTask } from './model.js';
 
 /**
  * Finished tasks kept by default, newest first: far more than a test or a pipeline's

@@ -1,5 +1,5 @@
-import { clientIdentity } from '../model.js';
-import type { SandboxTask, TaskEvent } from './task-model.js';
+import { clientIdentity } from '../../model.js';
+import type { SandboxTask, TaskEvent } from './model.js';
 
 /** Renders tasks and their events in the Transfer API's shapes (see globus-fixtures). */
 

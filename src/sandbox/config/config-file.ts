@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, ENTITY_TYPES, known, list, nonEmpty, obj, positiveInt, str, unique, uuid } from './config-checks.js';
-import { parseBehaviour, type Behaviour } from './behaviour.js';
-import type { Access, ConfigPath, EntityType } from './model.js';
+import { ConfigError, ENTITY_TYPES, known, list, nonEmpty, obj, positiveInt, str, unique, uuid } from './checks.js';
+import { parseBehaviour, type Behaviour } from '../behaviour.js';
+import type { Access, ConfigPath, EntityType } from '../model.js';
 
 export interface ClientConfig {
   name: string;

@@ -1,9 +1,9 @@
-import type { Router } from '../http.js';
-import { sendJson } from '../http.js';
-import type { SandboxContext } from '../context.js';
-import { endpointIdParam, transferCaller, visibleEndpoint } from './caller.js';
-import { endpointDocument } from './endpoint-document.js';
-import { parseSearch, searchEndpoints } from './endpoint-search.js';
+import type { Router } from '../../http.js';
+import { sendJson } from '../../http.js';
+import type { SandboxContext } from '../../context.js';
+import { endpointIdParam, transferCaller, visibleEndpoint } from '../caller.js';
+import { endpointDocument } from './document.js';
+import { parseSearch, searchEndpoints } from './search.js';
 
 /** `GET /v0.10/endpoint_search` and `GET /v0.10/endpoint/<id>`. */
 export function endpointRoutes(router: Router, ctx: SandboxContext): void {

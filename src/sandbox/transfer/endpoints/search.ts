@@ -1,7 +1,7 @@
-import { badRequest } from '../errors.js';
-import { canSee, sharedWith } from '../access.js';
-import type { SandboxEndpoint } from '../model.js';
-import { intParam } from './query.js';
+import { badRequest } from '../../errors.js';
+import { canSee, sharedWith } from '../../access.js';
+import type { SandboxEndpoint } from '../../model.js';
+import { intParam } from '../query.js';
 
 /** Results one search may page through, as the real service limits it. */
 export const MAX_SEARCH_RESULTS = 1000;

@@ -1,9 +1,9 @@
 /** `<data>/sandbox.json`: the world of the last start, saved with its secrets (mode 0600). */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, ENTITY_TYPES, list, nonEmpty, obj, positiveInt } from './config-checks.js';
-import { DEFAULT_BEHAVIOUR } from './behaviour.js';
-import type { EntityType, SandboxWorld } from './model.js';
+import { ConfigError, ENTITY_TYPES, list, nonEmpty, obj, positiveInt } from './checks.js';
+import { DEFAULT_BEHAVIOUR } from '../behaviour.js';
+import type { EntityType, SandboxWorld } from '../model.js';
 
 export const WORLD_FILE = 'sandbox.json';
 

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EndpointConfig, SandboxConfig } from './config-file.js';
-import type { Permission, SandboxClient, SandboxEndpoint, SandboxWorld } from './model.js';
-import { DEFAULT_BEHAVIOUR } from './behaviour.js';
-import { stableId } from './stable-id.js';
-import { defaultWorld, newClientSecret } from './world.js';
+import type { Permission, SandboxClient, SandboxEndpoint, SandboxWorld } from '../model.js';
+import { DEFAULT_BEHAVIOUR } from '../behaviour.js';
+import { stableId } from '../stable-id.js';
+import { defaultWorld, newClientSecret } from './default-world.js';
 
 export const DEFAULT_TOKEN_LIFETIME = 172800;
 

@@ -1,5 +1,5 @@
 /** Field checks shared by the config file and the saved world; each failure is one line naming the field. */
-import type { EntityType } from './model.js';
+import type { EntityType } from '../model.js';
 
 /** A problem with a config or world file; the message is one line naming the file and the field. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import type { SandboxEndpoint } from '../model.js';
+import type { SandboxEndpoint } from '../../model.js';
 
 /** What a Transfer task is and how far it got; the task documents are rendered from this. */
 
@@ -127,22 +127,3 @@ export const zeroCounters = (): TaskCounters => ({
   subtasksRetrying: 0,
   subtasksSkippedErrors: 0,
 });
-
-/** Why a task's abort signal fired. */
-export type StopReason = 'canceled' | 'deadline' | 'shutdown';
-
-/** A failure that ends a task FAILED with this fatal_error code. */
-export class TaskFailure extends Error {
-  constructor(
-    readonly code: string,
-    readonly details: string,
-    /** Ends the task at once; otherwise a recoverable code is retried until the deadline, as Globus does. */
-    readonly fatal = false,
-  ) {
-    super(details);
-    this.name = 'TaskFailure';
-  }
-}
-
-/** "FILE_NOT_FOUND" → "file not found", the way the service words its descriptions. */
-export const describeCode = (code: string): string => code.toLowerCase().replace(/_/g, ' ');

@@ -1,6 +1,6 @@
-import { badRequest } from '../errors.js';
-import { taskDocument } from './task-documents.js';
-import type { SandboxTask } from './task-model.js';
+import { badRequest } from '../../errors.js';
+import { taskDocument } from './documents.js';
+import type { SandboxTask } from './model.js';
 
 /**
  * `GET task_list`: filter clauses joined by `/`, each `field:value[,value...]`
