@@ -3,22 +3,22 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { verifySifFile } from '../signing/verify.js';
 import { checkFile, keyringOf, signatureGate, signaturesOf } from './signatures.js';
 import { openRecords, type Records } from '../records.js';
-import { accessList, grant, revoke } from './access.js';
-import { deleteImage } from './delete.js';
-import { addLocal, removeLocal } from './local-images.js';
-import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
-import { inspectLocal, listLocal } from './local-records.js';
+import { accessList, grant, revoke } from './operations/access.js';
+import { deleteImage } from './operations/delete.js';
+import { addLocal, removeLocal } from './local/local-images.js';
+import { doctor, type DoctorOptions, type DoctorReport } from './operations/doctor.js';
+import { inspectLocal, listLocal } from './local/local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
-import { prune } from './prune.js';
-import { pull } from './pull.js';
+import { prune } from './operations/prune.js';
+import { pull } from './operations/pull.js';
 import { push } from './push/index.js';
-import { record, resolve } from './record.js';
-import { replicate } from './replicate.js';
+import { record, resolve } from './operations/record.js';
+import { replicate } from './operations/replicate.js';
 import { webAppUrl } from '../layout.js';
 import { assertSharedName, caseFoldNote, parseImageUri } from '../uri.js';
-import { search } from './search.js';
+import { search } from './operations/search.js';
 import { Session, withCallHooks } from './session.js';
-import { Watch, type WatchOptions } from './watch.js';
+import { Watch, type WatchOptions } from './operations/watch.js';
 import type {
   AccessListResult,
   CallOptions,

@@ -1,6 +1,6 @@
 /** Which transport an operation uses for a remote endpoint and the local one. */
 import { describe, expect, it } from '@jest/globals';
-import { chooseTransport } from '../../../src/core/registry/transport.js';
+import { chooseTransport } from '../../../src/core/registry/transports/transport.js';
 import { thrownCode as code } from '../../support/errors.js';
 
 describe('transport choice', () => {

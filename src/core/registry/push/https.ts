@@ -6,7 +6,7 @@
 import { isSregistryError } from '../../errors.js';
 import { collectionFolder, imageFolder, markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
-import { putText } from '../manifest-io.js';
+import { putText } from '../transports/manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { httpsTarget } from '../session.js';
 import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';

@@ -11,11 +11,11 @@ import { signatureFingerprints } from '../../signing/sign.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import { hashFile, localFileSize } from '../file-facts.js';
-import { listFolder } from '../listing.js';
-import { layoutFromFolders, locateRoot, registryLayout } from '../root.js';
+import { hashFile, localFileSize } from '../local/file-facts.js';
+import { listFolder } from '../lookup/listing.js';
+import { layoutFromFolders, locateRoot, registryLayout } from '../lookup/root.js';
 import type { EndpointInfo, Session } from '../session.js';
-import { chooseTransport } from '../transport.js';
+import { chooseTransport } from '../transports/transport.js';
 import type { PushOptions, Transport } from '../types.js';
 
 /** What is pushed where; fixed once planned. */

@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { SregistryError, isSregistryError } from '../../errors.js';
 import { parseUploadFileName, parseVersionFileName, uploadPath } from '../../layout.js';
 import { parseListingTime, readFolder, type ListingEntry } from '../../versions.js';
-import { listFolder } from '../listing.js';
-import { checkAborted, deleteAndWait } from '../tasks.js';
+import { listFolder } from '../lookup/listing.js';
+import { checkAborted, deleteAndWait } from '../transports/tasks.js';
 import { httpsTarget } from '../session.js';
 import type { PushTarget } from './plan.js';
 

@@ -7,11 +7,11 @@
 import { markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
 import { discardTemp } from '../../storage.js';
-import { tempTextFile } from '../file-facts.js';
-import { toEndpointPath } from '../endpoint-paths.js';
-import { localEndpoint } from '../manifest-io.js';
+import { tempTextFile } from '../local/file-facts.js';
+import { toEndpointPath } from '../transports/endpoint-paths.js';
+import { localEndpoint } from '../transports/manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import { transferAndWait } from '../tasks.js';
+import { transferAndWait } from '../transports/tasks.js';
 import { imageDestination, manifestDestination, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 

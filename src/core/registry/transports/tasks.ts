@@ -1,8 +1,8 @@
 /** Transfer tasks as the operations run them: submit without losing the task id to an abort, wait with progress, cancel a held task. */
-import { SregistryError, isSregistryError } from '../errors.js';
-import type { TaskDocument } from '../transfer/documents.js';
-import type { TransferItem } from '../transfer/index.js';
-import { endpointInfo, type Session } from './session.js';
+import { SregistryError, isSregistryError } from '../../errors.js';
+import type { TaskDocument } from '../../transfer/documents.js';
+import type { TransferItem } from '../../transfer/index.js';
+import { endpointInfo, type Session } from '../session.js';
 
 export interface TaskRun {
   session: Session;

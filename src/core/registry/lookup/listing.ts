@@ -1,12 +1,48 @@
 /**
- * What a registry holds, read through the layout: the names of a collection, and the
+ * Folder listings as the operations read them (a folder that does not exist is empty),
+ * and what a registry holds, read through the layout: the names of a collection, and the
  * complete versions of a name with the tags each carries. One folder listing each.
  */
-import { collectionFolder, imageFolder } from '../layout.js';
-import { isValidName, type ImageRef } from '../uri.js';
-import { indexListing, type ListingEntry } from '../versions.js';
-import { listFolder } from './listing.js';
-import type { EndpointInfo, Session } from './session.js';
+import { isSregistryError } from '../../errors.js';
+import { collectionFolder, imageFolder } from '../../layout.js';
+import { isValidName, type ImageRef } from '../../uri.js';
+import { indexListing, type Listing, type ListingEntry } from '../../versions.js';
+import type { EndpointInfo, Session } from '../session.js';
+
+/** A path (not an endpoint) that does not exist. */
+export function isMissingPath(err: unknown): boolean {
+  if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
+  const code = err.globusCode;
+  return code === undefined || code === 'NotFound' || code === 'ClientError.NotFound' || /^ExternalError\..*NotFound/.test(code);
+}
+
+/**
+ * A folder's entries, with the server's clock when it answered (its `Date` header: what
+ * tells a manifest from the future); a folder that does not exist is empty, unless
+ * `whenMissing` says otherwise (it may throw).
+ */
+export async function listFolder<Missing = Listing>(
+  session: Session,
+  endpoint: string,
+  path: string,
+  signal?: AbortSignal,
+  whenMissing: () => Missing = () => [] as Missing,
+): Promise<Listing | Missing> {
+  const out: Listing = [];
+  // The earliest page's clock, the strictest: every entry listed existed by then.
+  const onServerTime = (ms: number): void => {
+    if (out.serverTime === undefined || ms < out.serverTime) out.serverTime = ms;
+  };
+  try {
+    for await (const e of session.transfer.ls(endpoint, path, { ...(signal ? { signal } : {}), onServerTime })) {
+      out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
+    }
+  } catch (err) {
+    if (isMissingPath(err)) return whenMissing();
+    throw err;
+  }
+  return out;
+}
 
 /** One complete version of a name: its SHA-256, the tags that carry it, its size and when it was published. */
 export interface PublishedVersion {

@@ -1,11 +1,11 @@
 /** Resolving a `globus://` image URI to one complete version in the registry. */
-import { SregistryError } from '../errors.js';
-import { imageFolder, joinInsideRoot } from '../layout.js';
-import { indexListing, newestNaming, newestVersion, type ImageVersionEntry, type Listing } from '../versions.js';
-import { DEFAULT_TAG, parseImageUri, type ImageRef, type VersionedRef } from '../uri.js';
+import { SregistryError } from '../../errors.js';
+import { imageFolder, joinInsideRoot } from '../../layout.js';
+import { indexListing, newestNaming, newestVersion, type ImageVersionEntry, type Listing } from '../../versions.js';
+import { DEFAULT_TAG, parseImageUri, type ImageRef, type VersionedRef } from '../../uri.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
-import type { EndpointInfo, Session } from './session.js';
+import type { EndpointInfo, Session } from '../session.js';
 
 export interface Located {
   ep: EndpointInfo;

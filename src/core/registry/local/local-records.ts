@@ -1,8 +1,8 @@
 /** inspect and images: answers from the local records database, no network. */
-import { SregistryError } from '../errors.js';
-import type { ContainerRecord, Records } from '../records.js';
-import { formatReference, isEndpointPath, isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../uri.js';
-import type { LocalImage } from './types.js';
+import { SregistryError } from '../../errors.js';
+import type { ContainerRecord, Records } from '../../records.js';
+import { formatReference, isEndpointPath, isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../../uri.js';
+import type { LocalImage } from '../types.js';
 
 export function toLocalImage(r: ContainerRecord): LocalImage {
   const image: LocalImage = {

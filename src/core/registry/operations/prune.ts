@@ -6,16 +6,16 @@
  * reveals its image before its manifest, so a young one may be a push in flight) and hidden
  * uploads. Works on both layouts; everything is decided from listings, no manifest is read.
  */
-import { SregistryError } from '../errors.js';
-import { collectionFolder, imageFolder, joinInsideRoot, parseUploadFileName } from '../layout.js';
-import { isValidName, parseGlobusUri } from '../uri.js';
-import { compareByArrival, currentVersions, parseListingTime, readFolder, versionsOf, type ImageVersionEntry, type ListingEntry } from '../versions.js';
-import { listFolder } from './listing.js';
-import { mapLimited } from './map-limited.js';
-import { locateRoot } from './root.js';
-import type { Session } from './session.js';
-import { deleteAndWait } from './tasks.js';
-import type { PruneOptions, PruneResult, PrunedFile } from './types.js';
+import { SregistryError } from '../../errors.js';
+import { collectionFolder, imageFolder, joinInsideRoot, parseUploadFileName } from '../../layout.js';
+import { isValidName, parseGlobusUri } from '../../uri.js';
+import { compareByArrival, currentVersions, parseListingTime, readFolder, versionsOf, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
+import { listFolder } from '../lookup/listing.js';
+import { mapLimited } from '../map-limited.js';
+import { locateRoot } from '../lookup/root.js';
+import type { Session } from '../session.js';
+import { deleteAndWait } from '../transports/tasks.js';
+import type { PruneOptions, PruneResult, PrunedFile } from '../types.js';
 
 export const DEFAULT_GRACE_HOURS = 24;
 

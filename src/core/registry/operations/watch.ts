@@ -12,16 +12,16 @@
  * `fromStart`. A version is marked seen only after it was reported (and pulled when
  * asked), so a crash between the two reports it again: at least once, never lost.
  */
-import { SregistryError, isSregistryError, type ErrorCode } from '../errors.js';
-import { timerAt } from '../http/retry.js';
-import { imageFolder, isPlainObject, webAppUrl } from '../layout.js';
-import { formatGlobusUri, formatWatchTarget, isValidName, isValidVersion, parseWatchTarget, type WatchTarget } from '../uri.js';
-import { listNames, listVersions, type PublishedVersion } from './catalog.js';
-import { mapLimited } from './map-limited.js';
+import { SregistryError, isSregistryError, type ErrorCode } from '../../errors.js';
+import { timerAt } from '../../http/retry.js';
+import { imageFolder, isPlainObject, webAppUrl } from '../../layout.js';
+import { formatGlobusUri, formatWatchTarget, isValidName, isValidVersion, parseWatchTarget, type WatchTarget } from '../../uri.js';
+import { listNames, listVersions, type PublishedVersion } from '../lookup/listing.js';
+import { mapLimited } from '../map-limited.js';
 import { pull } from './pull.js';
-import { locateRoot } from './root.js';
-import type { EndpointInfo, Session } from './session.js';
-import type { CallOptions, ImageResult, VerifyPolicy } from './types.js';
+import { locateRoot } from '../lookup/root.js';
+import type { EndpointInfo, Session } from '../session.js';
+import type { CallOptions, ImageResult, VerifyPolicy } from '../types.js';
 
 /** Listing times have one-second resolution: checking more often cannot tell more, and only adds calls. */
 export const MIN_WATCH_INTERVAL_MS = 1000;

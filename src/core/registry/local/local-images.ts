@@ -4,14 +4,14 @@
  */
 import { copyFile, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { SregistryError } from '../errors.js';
-import type { Records } from '../records.js';
-import { readSif } from '../sif.js';
-import { createTempFile, discardTemp, publishTemp, storagePath } from '../storage.js';
-import { assertSharedName, formatReference } from '../uri.js';
+import { SregistryError } from '../../errors.js';
+import type { Records } from '../../records.js';
+import { readSif } from '../../sif.js';
+import { createTempFile, discardTemp, publishTemp, storagePath } from '../../storage.js';
+import { assertSharedName, formatReference } from '../../uri.js';
 import { hashFile, localFileSize } from './file-facts.js';
 import { localRef, toLocalImage } from './local-records.js';
-import type { LocalImage, RemoveResult } from './types.js';
+import type { LocalImage, RemoveResult } from '../types.js';
 
 const insideFolder = (folder: string, file: string): boolean => {
   const rel = relative(resolve(folder), resolve(file));

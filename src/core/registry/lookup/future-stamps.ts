@@ -3,12 +3,12 @@
  * by a clock far ahead, or planted to pin a tag. Resolution ignores them; doctor lists them
  * with this walk (one ls per collection and per name); delete and prune remove them.
  */
-import { collectionFolder, imageFolder, joinInsideRoot } from '../layout.js';
-import { isValidName } from '../uri.js';
-import { futureManifests, readFolder, type ListingEntry } from '../versions.js';
+import { collectionFolder, imageFolder, joinInsideRoot } from '../../layout.js';
+import { isValidName } from '../../uri.js';
+import { futureManifests, readFolder, type ListingEntry } from '../../versions.js';
 import { listFolder } from './listing.js';
-import { mapLimited } from './map-limited.js';
-import type { EndpointInfo, Session } from './session.js';
+import { mapLimited } from '../map-limited.js';
+import type { EndpointInfo, Session } from '../session.js';
 
 const dirs = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 

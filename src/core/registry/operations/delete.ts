@@ -5,14 +5,14 @@
  * tag stays; prune removes versions by age). Local storage and records are left alone: a
  * pulled copy stays usable until removed locally.
  */
-import { SregistryError } from '../errors.js';
-import { joinInsideRoot } from '../layout.js';
-import { formatGlobusUri, type VersionedRef } from '../uri.js';
-import { readFolder } from '../versions.js';
-import { deleteAndWait } from './tasks.js';
-import { locateImage } from './resolve.js';
-import type { Session } from './session.js';
-import type { DeleteOptions, DeleteResult } from './types.js';
+import { SregistryError } from '../../errors.js';
+import { joinInsideRoot } from '../../layout.js';
+import { formatGlobusUri, type VersionedRef } from '../../uri.js';
+import { readFolder } from '../../versions.js';
+import { deleteAndWait } from '../transports/tasks.js';
+import { locateImage } from '../lookup/resolve.js';
+import type { Session } from '../session.js';
+import type { DeleteOptions, DeleteResult } from '../types.js';
 
 export async function deleteImage(session: Session, uriText: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
   const signal = opts.signal;

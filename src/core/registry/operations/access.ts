@@ -3,14 +3,14 @@
  * Transfer. Rule paths are folders of the registry (its root, a collection, a name), so
  * a grant can never open more of the collection than the registry.
  */
-import { SregistryError, isSregistryError } from '../errors.js';
-import { collectionFolder, guestRulePath, imageFolder } from '../layout.js';
-import type { AccessRuleDocument } from '../transfer/documents.js';
-import { isValidName, parseGlobusUri } from '../uri.js';
-import { parsePrincipal, principalLabel } from '../principal.js';
-import { locateRoot } from './root.js';
-import type { EndpointInfo, Session } from './session.js';
-import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeResult } from './types.js';
+import { SregistryError, isSregistryError } from '../../errors.js';
+import { collectionFolder, guestRulePath, imageFolder } from '../../layout.js';
+import type { AccessRuleDocument } from '../../transfer/documents.js';
+import { isValidName, parseGlobusUri } from '../../uri.js';
+import { parsePrincipal, principalLabel } from '../../principal.js';
+import { locateRoot } from '../lookup/root.js';
+import type { EndpointInfo, Session } from '../session.js';
+import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeResult } from '../types.js';
 
 /** Entity types whose permissions are Transfer access rules. */
 const RULED = new Set(['GCSv5_guest_collection', 'GCP_guest_collection']);

@@ -8,19 +8,19 @@
  * by tag, version and stamp) is not copied. The stamps travel in the names, so both sites
  * agree on which version each tag names.
  */
-import { SregistryError } from '../errors.js';
-import { imageFolder, joinInsideRoot, markerPath, type Layout } from '../layout.js';
-import { formatGlobusUri, parseGlobusUri, parseImageUri, parseTags, type ImageRef } from '../uri.js';
-import { newestVersion, readFolder, type ImageVersionEntry } from '../versions.js';
-import { listFolder } from './listing.js';
-import { transportFor } from './pull.js';
-import type { PushTarget } from './push/plan.js';
-import { Staging } from './push/staging.js';
-import { locateImage } from './resolve.js';
-import { locateRoot, registryLayout } from './root.js';
-import { httpsTarget, type Session } from './session.js';
-import { transferAndWait } from './tasks.js';
-import type { ReplicateOptions, ReplicateResult } from './types.js';
+import { SregistryError } from '../../errors.js';
+import { imageFolder, joinInsideRoot, markerPath, type Layout } from '../../layout.js';
+import { formatGlobusUri, parseGlobusUri, parseImageUri, parseTags, type ImageRef } from '../../uri.js';
+import { newestVersion, readFolder, type ImageVersionEntry } from '../../versions.js';
+import { listFolder } from '../lookup/listing.js';
+import { transportFor } from '../transports/transport.js';
+import type { PushTarget } from '../push/plan.js';
+import { Staging } from '../push/staging.js';
+import { locateImage } from '../lookup/resolve.js';
+import { locateRoot, registryLayout } from '../lookup/root.js';
+import { httpsTarget, type Session } from '../session.js';
+import { transferAndWait } from '../transports/tasks.js';
+import type { ReplicateOptions, ReplicateResult } from '../types.js';
 
 export async function replicate(session: Session, sourceText: string, destinationText: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
   const signal = opts.signal;

@@ -4,8 +4,8 @@
  * its hidden uploads on the collection. Only files untouched for a day go: a download
  * still running in another process writes its temp file all along, so it stays younger.
  */
-import { cleanupStaleTemps } from '../storage.js';
-import type { Session } from './session.js';
+import { cleanupStaleTemps } from '../../storage.js';
+import type { Session } from '../session.js';
 
 export const STALE_LOCAL_TEMP_MS = 24 * 60 * 60 * 1000;
 /** A long-lived Registry (Node-RED) sweeps again after this long; a CLI run sweeps once. */

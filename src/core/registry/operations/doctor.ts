@@ -6,20 +6,20 @@
  * it writes goes into one scratch folder that it removes.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { collectionHttpsScope, dataAccessScope, TRANSFER_SCOPE, transferScopeWithDataAccess } from '../auth/scopes.js';
-import { isSregistryError, type SregistryError } from '../errors.js';
-import { request } from '../http/request.js';
+import { collectionHttpsScope, dataAccessScope, TRANSFER_SCOPE, transferScopeWithDataAccess } from '../../auth/scopes.js';
+import { isSregistryError, type SregistryError } from '../../errors.js';
+import { request } from '../../http/request.js';
 import { Readable } from 'node:stream';
-import { normaliseRoot } from '../layout.js';
-import { collectionUrl } from '../collection/url.js';
-import { parseGlobusUri, isGlobusUri } from '../uri.js';
+import { normaliseRoot } from '../../layout.js';
+import { collectionUrl } from '../../collection/url.js';
+import { parseGlobusUri, isGlobusUri } from '../../uri.js';
 import { hasAccessRules, rootAccess } from './access.js';
-import { findFutureManifests } from './future-stamps.js';
-import { STAMP_SKEW_MS } from '../versions.js';
-import { locateRoot } from './root.js';
-import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from './session.js';
-import { waitTask } from './tasks.js';
-import { chooseTransport } from './transport.js';
+import { findFutureManifests } from '../lookup/future-stamps.js';
+import { STAMP_SKEW_MS } from '../../versions.js';
+import { locateRoot } from '../lookup/root.js';
+import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from '../session.js';
+import { waitTask } from '../transports/tasks.js';
+import { chooseTransport } from '../transports/transport.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 

@@ -6,13 +6,13 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { SregistryError } from '../errors.js';
-import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../manifest.js';
-import { createTempFile, discardTemp } from '../storage.js';
-import type { VersionedRef } from '../uri.js';
+import { SregistryError } from '../../errors.js';
+import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../../manifest.js';
+import { createTempFile, discardTemp } from '../../storage.js';
+import type { VersionedRef } from '../../uri.js';
 import { toEndpointPath } from './endpoint-paths.js';
 import { transferAndWait } from './tasks.js';
-import { httpsTarget, type EndpointInfo, type Session } from './session.js';
+import { httpsTarget, type EndpointInfo, type Session } from '../session.js';
 
 export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {
   let text: string;

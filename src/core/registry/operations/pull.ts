@@ -6,37 +6,23 @@
  * with its record and size is not downloaded again (its signatures are checked again).
  */
 import { stat } from 'node:fs/promises';
-import { SregistryError } from '../errors.js';
-import type { Manifest } from '../manifest.js';
-import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../storage.js';
-import { hashFile } from './file-facts.js';
-import { toEndpointPath } from './endpoint-paths.js';
-import { checkManifestListedSize, localEndpoint, readLocalManifest, readManifestHttps } from './manifest-io.js';
-import { formatBytes as humanBytes } from '../bytes.js';
-import { transferAndWait } from './tasks.js';
-import { resolveImage, type Resolved } from './resolve.js';
-import { httpsTarget, type Session } from './session.js';
-import { buildImageResult, saveRemoteRecord } from './image-result.js';
-import { sweepLocalStorage } from './storage-sweep.js';
-import { chooseTransport } from './transport.js';
-import { checkFile, signatureGate, signaturesOf, streamingVerifier } from './signatures.js';
-import { enforceVerifyPolicy } from '../signing/policy.js';
-import { fileRanges, type SifVerifier } from '../signing/verify.js';
-import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions, Transport } from './types.js';
-
-export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
-  return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
-}
-
-export function transportFor(session: Session, r: Pick<Resolved, 'ep'>): Transport {
-  return chooseTransport({
-    choice: session.options.transport,
-    httpsServer: r.ep.httpsServer,
-    endpointId: r.ep.id,
-    endpointName: r.ep.displayName,
-    ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
-  });
-}
+import { SregistryError } from '../../errors.js';
+import type { Manifest } from '../../manifest.js';
+import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../../storage.js';
+import { hashFile } from '../local/file-facts.js';
+import { toEndpointPath } from '../transports/endpoint-paths.js';
+import { checkManifestListedSize, localEndpoint, readLocalManifest, readManifestHttps } from '../transports/manifest-io.js';
+import { formatBytes as humanBytes } from '../../bytes.js';
+import { transferAndWait } from '../transports/tasks.js';
+import { resolveImage, type Resolved } from '../lookup/resolve.js';
+import { httpsTarget, type Session } from '../session.js';
+import { imageResult, saveRemoteRecord } from '../image-result.js';
+import { sweepLocalStorage } from '../local/storage-sweep.js';
+import { transportFor } from '../transports/transport.js';
+import { checkFile, signatureGate, signaturesOf, streamingVerifier } from '../signatures.js';
+import { enforceVerifyPolicy } from '../../signing/policy.js';
+import { fileRanges, type SifVerifier } from '../../signing/verify.js';
+import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions } from '../types.js';
 
 async function cachedCopy(session: Session, r: Resolved): Promise<{ image: string; manifest: Manifest | undefined } | undefined> {
   const record = session.records().get(r.vref, { client: 'globus' });

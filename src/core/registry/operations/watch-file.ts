@@ -1,8 +1,8 @@
 /** A watch state kept in a local JSON file, replaced atomically (temp file, then rename) on every save. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { SregistryError } from '../errors.js';
-import { createTempFile, discardTemp, publishTemp } from '../storage.js';
+import { SregistryError } from '../../errors.js';
+import { createTempFile, discardTemp, publishTemp } from '../../storage.js';
 import { restoreWatchState, type WatchState } from './watch.js';
 
 /** The state saved in `file` for `target`, or undefined when there is no such file yet. */

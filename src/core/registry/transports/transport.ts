@@ -1,6 +1,8 @@
 /** Which way the bytes go for one operation (DESIGN.md "Transports"). */
-import { SregistryError } from '../errors.js';
-import type { Transport, TransportChoice } from './types.js';
+import { SregistryError } from '../../errors.js';
+import type { Resolved } from '../lookup/resolve.js';
+import type { Session } from '../session.js';
+import type { Transport, TransportChoice } from '../types.js';
 
 export interface TransportContext {
   choice: TransportChoice;
@@ -45,4 +47,15 @@ export function chooseTransport(ctx: TransportContext): Transport {
         `Collection ${shown} has no https_server and no local endpoint is configured: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT to use a Transfer task`,
       );
   }
+}
+
+/** The transport of an operation on a resolved image: the Registry's choice against what the collection serves. */
+export function transportFor(session: Session, r: Pick<Resolved, 'ep'>): Transport {
+  return chooseTransport({
+    choice: session.options.transport,
+    httpsServer: r.ep.httpsServer,
+    endpointId: r.ep.id,
+    endpointName: r.ep.displayName,
+    ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
+  });
 }

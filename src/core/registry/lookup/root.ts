@@ -5,14 +5,14 @@
  * only by operations that write (push, replicate), once per Registry and endpoint: readers
  * understand both layouts from the file names alone.
  */
-import { SregistryError, isSregistryError } from '../errors.js';
-import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, collectionFolder, imageFolder, joinInsideRoot, markerPath, normaliseRoot, parseMarker, type Layout } from '../layout.js';
-import { isValidName } from '../uri.js';
-import { readFolder, type ListingEntry } from '../versions.js';
+import { SregistryError, isSregistryError } from '../../errors.js';
+import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, collectionFolder, imageFolder, joinInsideRoot, markerPath, normaliseRoot, parseMarker, type Layout } from '../../layout.js';
+import { isValidName } from '../../uri.js';
+import { readFolder, type ListingEntry } from '../../versions.js';
 import { listFolder } from './listing.js';
-import { readSmallText } from './manifest-io.js';
-import type { EndpointInfo, Session } from './session.js';
-import type { Transport } from './types.js';
+import { readSmallText } from '../transports/manifest-io.js';
+import type { EndpointInfo, Session } from '../session.js';
+import type { Transport } from '../types.js';
 
 /** Most bytes a `.sregistry` marker may have (ours are a few hundred). */
 export const MAX_MARKER_BYTES = 64 * 1024;

@@ -3,18 +3,18 @@
  * Listing a registry costs one ls for the root, one per collection and one per image
  * name: every version of every tag comes out of its image folder's single listing.
  */
-import { collectionFolder, imageFolder, joinInsideRoot } from '../layout.js';
-import { isSregistryError } from '../errors.js';
-import { readManifestHttps } from './manifest-io.js';
-import { indexListing, newestVersion, type ListingEntry } from '../versions.js';
-import type { EndpointDocument } from '../transfer/documents.js';
-import { formatGlobusUri, isGlobusUri, isValidName, parseGlobusUri } from '../uri.js';
-import { nameFolders } from './catalog.js';
-import { listFolder } from './listing.js';
-import { locateRoot } from './root.js';
-import { Concurrency, mapLimited } from './map-limited.js';
-import { endpointInfo, type Session } from './session.js';
-import type { SearchHit, SearchOptions } from './types.js';
+import { collectionFolder, imageFolder, joinInsideRoot } from '../../layout.js';
+import { isSregistryError } from '../../errors.js';
+import { readManifestHttps } from '../transports/manifest-io.js';
+import { indexListing, newestVersion, type ListingEntry } from '../../versions.js';
+import type { EndpointDocument } from '../../transfer/documents.js';
+import { formatGlobusUri, isGlobusUri, isValidName, parseGlobusUri } from '../../uri.js';
+import { nameFolders } from '../lookup/listing.js';
+import { listFolder } from '../lookup/listing.js';
+import { locateRoot } from '../lookup/root.js';
+import { Concurrency, mapLimited } from '../map-limited.js';
+import { endpointInfo, type Session } from '../session.js';
+import type { SearchHit, SearchOptions } from '../types.js';
 
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
   const q = query?.trim().toLowerCase() || undefined;

@@ -4,14 +4,14 @@
  * nothing written.
  */
 import { stat } from 'node:fs/promises';
-import { readManifestHttps, readManifestTransfer } from './manifest-io.js';
-import { saveRemoteRecord } from './image-result.js';
-import { listedSignatures } from './signatures.js';
-import { imageResult, transportFor } from './pull.js';
-import { resolveImage, type Resolved } from './resolve.js';
-import type { Manifest } from '../manifest.js';
-import type { Session } from './session.js';
-import type { CallOptions, ImageResult } from './types.js';
+import { readManifestHttps, readManifestTransfer } from '../transports/manifest-io.js';
+import { imageResult, saveRemoteRecord } from '../image-result.js';
+import { listedSignatures } from '../signatures.js';
+import { transportFor } from '../transports/transport.js';
+import { resolveImage, type Resolved } from '../lookup/resolve.js';
+import type { Manifest } from '../../manifest.js';
+import type { Session } from '../session.js';
+import type { CallOptions, ImageResult } from '../types.js';
 
 interface Read {
   r: Resolved;

@@ -5,7 +5,7 @@
  * path. The longest matching local prefix wins.
  */
 import { resolve, sep } from 'node:path';
-import { SregistryError } from '../errors.js';
+import { SregistryError } from '../../errors.js';
 
 export interface PathMapEntry {
   local: string;

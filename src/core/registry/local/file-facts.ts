@@ -1,8 +1,8 @@
 /** Local file facts the operations need: size, SHA-256 in one read, small temp files. */
 import { stat, writeFile } from 'node:fs/promises';
-import { SregistryError, isSregistryError } from '../errors.js';
-import { hashFileOnce } from '../hash.js';
-import { createTempFile, discardTemp } from '../storage.js';
+import { SregistryError, isSregistryError } from '../../errors.js';
+import { hashFileOnce } from '../../hash.js';
+import { createTempFile, discardTemp } from '../../storage.js';
 
 export async function localFileSize(file: string): Promise<number> {
   try {
