@@ -4,7 +4,8 @@
  */
 import type { Manifest } from '../manifest.js';
 import { formatGlobusUri, formatReference, type VersionedRef } from '../uri.js';
-import { httpsTarget, type EndpointInfo, type Session } from './session.js';
+import { httpsTarget, type EndpointInfo } from './endpoint.js';
+import type { Session } from './session.js';
 import type { Resolved } from './lookup/resolve.js';
 import type { ImageResult } from './types.js';
 

@@ -104,7 +104,12 @@ export class Registry {
     this.#noteCase('pulling', opts, [uri]);
     return withWebUrl(
       await this.#run(opts, (s, signal) =>
-        pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}), ...(opts.verify ? { verify: opts.verify } : {}) }),
+        pull(s, uri, {
+          ...(signal ? { signal } : {}),
+          ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
+          ...(opts.verify ? { verify: opts.verify } : {}),
+          ...(opts.transport ? { transport: opts.transport } : {}),
+        }),
       ),
     );
   }
@@ -122,13 +127,13 @@ export class Registry {
 
   /** Reads the manifest and writes a local record (no image bytes move). */
   async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, signal ? { signal } : {})));
+    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
 
   /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
   async resolve(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
     this.#noteCase('resolving', opts, [uri]);
-    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, signal ? { signal } : {})));
+    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
 
   async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -158,7 +163,7 @@ export class Registry {
    * Never throws for a failed check: `ok` is false and the check says what to do.
    */
   async doctor(endpoint?: string, opts: DoctorOptions & CallOptions = {}): Promise<DoctorReport> {
-    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }));
   }
 
   /**

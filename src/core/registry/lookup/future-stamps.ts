@@ -8,7 +8,8 @@ import { isValidName } from '../../uri.js';
 import { futureManifests, readFolder, type ListingEntry } from '../../versions.js';
 import { listFolder } from './listing.js';
 import { mapLimited } from '../map-limited.js';
-import type { EndpointInfo, Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 
 const dirs = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 

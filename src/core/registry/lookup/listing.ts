@@ -7,7 +7,8 @@ import { isSregistryError } from '../../errors.js';
 import { collectionFolder, imageFolder } from '../../layout.js';
 import { isValidName, type ImageRef } from '../../uri.js';
 import { indexListing, type Listing, type ListingEntry } from '../../versions.js';
-import type { EndpointInfo, Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 
 /** A path (not an endpoint) that does not exist. */
 export function isMissingPath(err: unknown): boolean {

@@ -5,7 +5,8 @@ import { indexListing, newestNaming, newestVersion, type ImageVersionEntry, type
 import { DEFAULT_TAG, parseImageUri, type ImageRef, type VersionedRef } from '../../uri.js';
 import { listFolder } from './listing.js';
 import { locateRoot } from './root.js';
-import type { EndpointInfo, Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 
 export interface Located {
   ep: EndpointInfo;

@@ -11,8 +11,9 @@ import { isValidName } from '../../uri.js';
 import { readFolder, type ListingEntry } from '../../versions.js';
 import { listFolder } from './listing.js';
 import { readSmallText } from '../transports/manifest-io.js';
-import type { EndpointInfo, Session } from '../session.js';
-import type { Transport } from '../types.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
+import type { TransportBackend } from '../transports/backend.js';
 
 /** Most bytes a `.sregistry` marker may have (ours are a few hundred). */
 export const MAX_MARKER_BYTES = 64 * 1024;
@@ -125,16 +126,16 @@ function noRegistry(ep: EndpointInfo, where: string): SregistryError {
 /**
  * The layout of the registry at `location` on `ep`: what a push writes. A registry this
  * call will create gets the current layout; an existing one is read from its marker (one
- * GET, or one small task over Transfer), cached for the Registry's life.
+ * small read by the operation's transport), cached for the Registry's life.
  */
-export async function registryLayout(session: Session, ep: EndpointInfo, location: RootLocation, transport: Transport, signal?: AbortSignal): Promise<Layout> {
+export async function registryLayout(session: Session, ep: EndpointInfo, location: RootLocation, backend: TransportBackend, signal?: AbortSignal): Promise<Layout> {
   if (location.missing) return LAYOUT_VERSION as Layout;
   const key = `${ep.id}:${location.root}`;
   const known = session.layouts.get(key);
   if (known) return known;
   session.step(`reading the registry marker at ${location.root}`);
   const path = markerPath(location.root);
-  const { layout } = parseMarker(await readSmallText(session, ep, path, transport, MAX_MARKER_BYTES, signal, session.listedSizes.get(`${ep.id}:${path}`)));
+  const { layout } = parseMarker(await readSmallText(session, ep, path, backend, MAX_MARKER_BYTES, signal, session.listedSizes.get(`${ep.id}:${path}`)));
   session.layouts.set(key, layout);
   return layout;
 }

@@ -9,7 +9,8 @@ import type { AccessRuleDocument } from '../../transfer/documents.js';
 import { isValidName, parseGlobusUri } from '../../uri.js';
 import { parsePrincipal, principalLabel } from '../../principal.js';
 import { locateRoot } from '../lookup/root.js';
-import type { EndpointInfo, Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeResult } from '../types.js';
 
 /** Entity types whose permissions are Transfer access rules. */

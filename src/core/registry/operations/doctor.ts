@@ -17,9 +17,11 @@ import { hasAccessRules, rootAccess } from './access.js';
 import { findFutureManifests } from '../lookup/future-stamps.js';
 import { STAMP_SKEW_MS } from '../../versions.js';
 import { locateRoot } from '../lookup/root.js';
-import { endpointInfo, httpsTarget, type EndpointInfo, type Session } from '../session.js';
+import { endpointInfo, httpsTarget, type EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 import { waitTask } from '../transports/tasks.js';
-import { chooseTransport } from '../transports/transport.js';
+import { transportFor } from '../transports/transport.js';
+import type { TransportChoice } from '../types.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -67,6 +69,8 @@ export interface DoctorReport {
 export interface DoctorOptions {
   probe?: boolean;
   signal?: AbortSignal;
+  /** The transport to check, instead of the Registry's. */
+  transport?: TransportChoice;
 }
 
 /** The names of the rows of docs/globus-behaviour.md that the probes measure. */
@@ -190,9 +194,10 @@ export async function doctor(session: Session, target: string | undefined, opts:
   }
 
   try {
-    const transport = chooseTransport({ choice: session.options.transport, httpsServer: ep.httpsServer, endpointId: ep.id, endpointName: ep.displayName, ...(local ? { localEndpoint: local } : {}) });
-    const why = session.options.transport !== 'auto' ? `--transport ${session.options.transport}` : transport === 'https' ? 'auto: the collection serves HTTPS and no local endpoint is set' : 'auto: a local endpoint is set';
-    add({ check: 'transport', status: 'ok', detail: `${transport} (${why})` });
+    const choice = opts.transport ?? session.options.transport;
+    const backend = transportFor(session, ep, choice);
+    const why = choice !== 'auto' ? `--transport ${choice}` : `auto: ${backend.autoReason}`;
+    add({ check: 'transport', status: 'ok', detail: `${backend.name} (${why})` });
   } catch (err) {
     failed('transport', err, 'set SREGISTRY_GLOBUS_LOCAL_ENDPOINT to your Globus Connect Personal/Server endpoint, or use a collection with an HTTPS server');
   }

@@ -1,21 +1,20 @@
 /**
  * pull: resolve the tag, read and check the manifest, download into a temp file in the
- * storage folder, verify the SHA-256 and the SIF signatures (under the `verify` policy:
- * over HTTPS in the same pass as the bytes arrive, over Transfer by reading the file the
- * task wrote), publish by rename, then write the record. A version already in storage
- * with its record and size is not downloaded again (its signatures are checked again).
+ * storage folder, verify the SHA-256 and the SIF signatures (under the `verify` policy: in
+ * the same pass as the bytes arrive when the transport reads them, as HTTPS does, else by
+ * reading the file it brought, as after a Transfer task), publish by rename, then write the
+ * record. A version already in storage with its record and size is not downloaded again
+ * (its signatures are checked again).
  */
 import { stat } from 'node:fs/promises';
 import { SregistryError } from '../../errors.js';
 import type { Manifest } from '../../manifest.js';
 import { createTempFile, discardTemp, publishTemp, storageFolder, storagePath } from '../../storage.js';
 import { hashFile } from '../local/file-facts.js';
-import { toEndpointPath } from '../transports/endpoint-paths.js';
-import { checkManifestListedSize, localEndpoint, readLocalManifest, readManifestHttps } from '../transports/manifest-io.js';
+import { checkManifestListedSize, readLocalManifest, readManifest } from '../transports/manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import { transferAndWait } from '../transports/tasks.js';
 import { resolveImage, type Resolved } from '../lookup/resolve.js';
-import { httpsTarget, type Session } from '../session.js';
+import type { Session } from '../session.js';
 import { imageResult, saveRemoteRecord } from '../image-result.js';
 import { sweepLocalStorage } from '../local/storage-sweep.js';
 import { transportFor } from '../transports/transport.js';
@@ -39,7 +38,8 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   const gate = await signatureGate(session.options, opts.verify);
   const r = await resolveImage(session, uriText, signal);
   await sweepLocalStorage(session);
-  const transport = transportFor(session, r);
+  const backend = transportFor(session, r.ep, opts.transport);
+  const transport = backend.name;
   const shown = `${r.vref.collection}/${r.vref.name}:${r.vref.tag}`;
 
   const cached = await cachedCopy(session, r);
@@ -61,50 +61,41 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   const after = 'nothing was stored';
   let verifier: SifVerifier | undefined;
   try {
-    if (transport === 'https') {
+    if (!backend.batches) {
       session.step(`reading the manifest of ${shown}`);
-      manifest = await readManifestHttps(session, r.ep, remoteManifest, r.vref, r.manifestSize, signal);
+      ({ manifest } = await readManifest(session, backend, r.ep, remoteManifest, r.vref, r.manifestSize, signal));
       checkManifestSize(manifest, r);
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
       const sif = (verifier = streamingVerifier(gate, manifest.size));
-      const got = await session.https.download(httpsTarget(r.ep), remoteImage, temp, {
-        expectedSize: manifest.size,
-        ...(signal ? { signal } : {}),
-        onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
-        ...chunkObserver(opts.onChunk, sif ? (chunk, offset) => sif.onChunk(chunk, offset) : undefined),
-      });
-      sha256 = got.sha256;
+      const observe = chunkObserver(opts.onChunk, sif ? (chunk, offset) => sif.onChunk(chunk, offset) : undefined);
+      const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, progress: true }, [
+        { from: remoteImage, to: temp, expectedSize: manifest.size, ...observe },
+      ]);
+      sha256 = got.files[0]?.sha256 ?? (await hashBrought(session, temp, shown, manifest.size, signal, observe.onChunk));
       if (sif && sha256 === r.vref.version) {
         const report = await sif.finish(fileRanges(temp));
         enforceVerifyPolicy(report, gate.policy, what, after);
         signatures = signaturesOf(report);
       }
     } else {
-      // One task brings image and manifest; the image is hashed locally afterwards.
-      const local = localEndpoint(session);
+      // One unit of work brings image and manifest; the image is hashed locally afterwards.
       checkManifestListedSize(r.manifestSize, r.vref);
       const manifestTemp = await createTempFile(folder);
       try {
         session.step(`transferring ${r.chosen.size !== undefined ? humanBytes(r.chosen.size) : shown}`);
-        const map = session.options.localPathMap;
-        taskId = await transferAndWait(
-          { session, ...(signal ? { signal } : {}), image: shown, ...(r.chosen.size !== undefined ? { total: r.chosen.size } : {}) },
-          r.ep.id,
-          local,
-          [
-            { source: remoteImage, destination: toEndpointPath(temp, map), sha256: r.vref.version },
-            { source: remoteManifest, destination: toEndpointPath(manifestTemp, map) },
-          ],
-          `sregistry pull ${shown}`,
-        );
+        const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, total: r.chosen.size }, [
+          { from: remoteImage, to: temp, sha256: r.vref.version },
+          { from: remoteManifest, to: manifestTemp },
+        ]);
+        taskId = got.taskId;
         manifest = await readLocalManifest(manifestTemp, r.vref);
       } finally {
         await discardTemp(manifestTemp).catch(() => undefined);
       }
       checkManifestSize(manifest, r);
       session.step(`verifying ${humanBytes(manifest.size)}`);
-      sha256 = (await hashFile(temp, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: manifest.size }), signal, opts.onChunk)).sha256;
+      sha256 = await hashBrought(session, temp, shown, manifest.size, signal, opts.onChunk);
       if (sha256 === r.vref.version) signatures = await checkFile(gate, temp, what, after, signal);
     }
     if (sha256 !== r.vref.version) {
@@ -121,6 +112,11 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
     await verifier?.close();
     await discardTemp(temp).catch(() => undefined);
   }
+}
+
+/** The SHA-256 of a file a transport brought without reading it, the caller's observer seeing each piece. */
+async function hashBrought(session: Session, file: string, shown: string, size: number, signal: AbortSignal | undefined, onChunk: ChunkObserver | undefined): Promise<string> {
+  return (await hashFile(file, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: size }), signal, onChunk)).sha256;
 }
 
 function checkManifestSize(manifest: Manifest, r: Resolved): void {

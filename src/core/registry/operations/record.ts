@@ -4,7 +4,7 @@
  * nothing written.
  */
 import { stat } from 'node:fs/promises';
-import { readManifestHttps, readManifestTransfer } from '../transports/manifest-io.js';
+import { readManifest } from '../transports/manifest-io.js';
 import { imageResult, saveRemoteRecord } from '../image-result.js';
 import { listedSignatures } from '../signatures.js';
 import { transportFor } from '../transports/transport.js';
@@ -19,26 +19,23 @@ interface Read {
   result: ImageResult;
 }
 
-async function readImage(session: Session, uriText: string, status: ImageResult['status'], signal: AbortSignal | undefined): Promise<Read> {
+async function readImage(session: Session, uriText: string, status: ImageResult['status'], opts: CallOptions): Promise<Read> {
+  const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
-  const transport = transportFor(session, r);
-  const path = r.manifestPath;
+  const backend = transportFor(session, r.ep, opts.transport);
   session.step(`reading the manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}`);
-  let taskId: string | undefined;
-  let manifest;
-  if (transport === 'https') manifest = await readManifestHttps(session, r.ep, path, r.vref, r.manifestSize, signal);
-  else ({ manifest, taskId } = await readManifestTransfer(session, r.ep, path, r.vref, r.manifestSize, signal));
+  const { manifest, taskId } = await readManifest(session, backend, r.ep, r.manifestPath, r.vref, r.manifestSize, signal);
   const signatures = listedSignatures(manifest);
-  return { r, manifest, result: imageResult(session, r, manifest, status, { transport, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) }) };
+  return { r, manifest, result: imageResult(session, r, manifest, status, { transport: backend.name, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) }) };
 }
 
 /** The image a URI names now (its newest complete version unless pinned) and its manifest's facts; writes nothing. */
 export async function resolve(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
-  return (await readImage(session, uriText, 'resolved', opts.signal)).result;
+  return (await readImage(session, uriText, 'resolved', opts)).result;
 }
 
 export async function record(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
-  const { r, manifest, result } = await readImage(session, uriText, 'recorded', opts.signal);
+  const { r, manifest, result } = await readImage(session, uriText, 'recorded', opts);
   // The same version pulled before keeps its local file in the record.
   const earlier = session.records().get(r.vref, { client: 'globus' })?.image;
   const image = earlier && (await stat(earlier).catch(() => undefined))?.isFile() ? earlier : null;

@@ -13,12 +13,14 @@ import { imageFolder, joinInsideRoot, markerPath, type Layout } from '../../layo
 import { formatGlobusUri, parseGlobusUri, parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { newestVersion, readFolder, type ImageVersionEntry } from '../../versions.js';
 import { listFolder } from '../lookup/listing.js';
+import { transfer } from '../transports/transfer.js';
 import { transportFor } from '../transports/transport.js';
 import type { PushTarget } from '../push/plan.js';
 import { Staging } from '../push/staging.js';
 import { locateImage } from '../lookup/resolve.js';
 import { locateRoot, registryLayout } from '../lookup/root.js';
-import { httpsTarget, type Session } from '../session.js';
+import { httpsTarget } from '../endpoint.js';
+import type { Session } from '../session.js';
 import { transferAndWait } from '../transports/tasks.js';
 import type { ReplicateOptions, ReplicateResult } from '../types.js';
 
@@ -34,7 +36,7 @@ export async function replicate(session: Session, sourceText: string, destinatio
   const ep = await session.endpoint(dest.endpoint, signal);
   const location = await locateRoot(session, ep, true, signal);
   if (ep.id === src.ep.id && location.root === src.root) throw new SregistryError('INVALID_INPUT', 'The source and the destination are the same registry: replicate to another collection');
-  const layout: Layout = await registryLayout(session, ep, location, transportFor(session, { ep }), signal);
+  const layout: Layout = await registryLayout(session, ep, location, transportFor(session, ep, opts.transport), signal);
   if (layout !== 2) throw new SregistryError('INVALID_INPUT', `The registry at ${location.root} on ${ep.displayName} uses layout ${layout}: replicate copies into layout-2 registries only`);
   const folder = imageFolder(location.root, ref);
   session.step(`listing ${folder} on ${ep.displayName}`);
@@ -45,7 +47,7 @@ export async function replicate(session: Session, sourceText: string, destinatio
   const target: PushTarget = {
     session,
     ep,
-    transport: 'transfer',
+    backend: transfer,
     root: location.root,
     layout: 2,
     ref: { collection: ref.collection, name: ref.name, tag: ref.tag },

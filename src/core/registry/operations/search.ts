@@ -13,7 +13,8 @@ import { nameFolders } from '../lookup/listing.js';
 import { listFolder } from '../lookup/listing.js';
 import { locateRoot } from '../lookup/root.js';
 import { Concurrency, mapLimited } from '../map-limited.js';
-import { endpointInfo, type Session } from '../session.js';
+import { endpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 import type { SearchHit, SearchOptions } from '../types.js';
 
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {

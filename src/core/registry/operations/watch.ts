@@ -20,7 +20,8 @@ import { listNames, listVersions, type PublishedVersion } from '../lookup/listin
 import { mapLimited } from '../map-limited.js';
 import { pull } from './pull.js';
 import { locateRoot } from '../lookup/root.js';
-import type { EndpointInfo, Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 import type { CallOptions, ImageResult, VerifyPolicy } from '../types.js';
 
 /** Listing times have one-second resolution: checking more often cannot tell more, and only adds calls. */
@@ -262,8 +263,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
       const version = this.#describe(listed, f);
       if (this.#opts.pull) {
         try {
-          const verify = this.#opts.verify;
-          const pulled = await this.#run((session, signal) => pull(session, version.uri, { ...(signal ? { signal } : {}), ...(verify ? { verify } : {}) }));
+          const { verify, transport } = this.#opts;
+          const pulled = await this.#run((session, signal) =>
+            pull(session, version.uri, { ...(signal ? { signal } : {}), ...(verify ? { verify } : {}), ...(transport ? { transport } : {}) }),
+          );
           if (pulled.image !== undefined) version.image = pulled.image;
           if (pulled.signatures) version.signatures = pulled.signatures;
           version.status = pulled.status;

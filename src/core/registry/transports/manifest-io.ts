@@ -1,18 +1,17 @@
 /**
- * Reading and writing manifests on the remote. Reading over HTTPS downloads the (bounded)
- * manifest into a temp file in the storage folder and parses it; over Transfer the
- * manifest travels in a task into the storage folder, which the local endpoint reaches.
- * Writing goes to a hidden name first and becomes visible by rename.
+ * Reading manifests and other small files of the remote: a transport brings the (bounded)
+ * file into a temp file in the storage folder (over Transfer, a task to the local endpoint,
+ * which reaches that folder), where it is checked and parsed.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { SregistryError } from '../../errors.js';
 import { MAX_MANIFEST_BYTES, parseManifest, type Manifest } from '../../manifest.js';
 import { createTempFile, discardTemp } from '../../storage.js';
 import type { VersionedRef } from '../../uri.js';
-import { toEndpointPath } from './endpoint-paths.js';
-import { transferAndWait } from './tasks.js';
-import { httpsTarget, type EndpointInfo, type Session } from '../session.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { TransportBackend } from './backend.js';
+import { https } from './https.js';
+import type { Session } from '../session.js';
 
 export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {
   let text: string;
@@ -35,7 +34,33 @@ export function checkManifestListedSize(size: number | undefined, ref: Versioned
   }
 }
 
-/** One GET of the manifest over the collection's HTTPS server. */
+/**
+ * The manifest at `remotePath`, brought by `backend` into a temp file in the storage folder
+ * (bounded by its listed size, else by what a manifest may have) and parsed.
+ */
+export async function readManifest(
+  session: Session,
+  backend: TransportBackend,
+  ep: EndpointInfo,
+  remotePath: string,
+  ref: VersionedRef,
+  size: number | undefined,
+  signal?: AbortSignal,
+): Promise<{ manifest: Manifest; taskId?: string }> {
+  checkManifestListedSize(size, ref);
+  const temp = await createTempFile(session.options.storage);
+  try {
+    const shown = `${ref.collection}/${ref.name}:${ref.tag}`;
+    const got = await backend.get({ session, ep, signal, image: shown, label: `sregistry manifest ${shown}` }, [
+      { from: remotePath, to: temp, ...(size !== undefined ? { expectedSize: size } : { maxBytes: MAX_MANIFEST_BYTES }) },
+    ]);
+    return { manifest: await readLocalManifest(temp, ref), ...(got.taskId ? { taskId: got.taskId } : {}) };
+  } finally {
+    await discardTemp(temp).catch(() => undefined);
+  }
+}
+
+/** One GET of the manifest over the collection's HTTPS server, whatever the operation's transport (search's signers). */
 export async function readManifestHttps(
   session: Session,
   ep: EndpointInfo,
@@ -44,55 +69,19 @@ export async function readManifestHttps(
   size: number | undefined,
   signal?: AbortSignal,
 ): Promise<Manifest> {
-  checkManifestListedSize(size, ref);
-  const temp = await createTempFile(session.options.storage);
-  try {
-    await session.https.download(httpsTarget(ep), remotePath, temp, {
-      ...(size !== undefined ? { expectedSize: size } : { maxBytes: MAX_MANIFEST_BYTES }),
-      ...(signal ? { signal } : {}),
-    });
-    return await readLocalManifest(temp, ref);
-  } finally {
-    await discardTemp(temp).catch(() => undefined);
-  }
-}
-
-/** One Transfer task bringing the manifest into the storage folder. */
-export async function readManifestTransfer(
-  session: Session,
-  ep: EndpointInfo,
-  remotePath: string,
-  ref: VersionedRef,
-  size: number | undefined,
-  signal?: AbortSignal,
-): Promise<{ manifest: Manifest; taskId: string }> {
-  checkManifestListedSize(size, ref);
-  const local = localEndpoint(session);
-  const temp = await createTempFile(session.options.storage);
-  try {
-    const taskId = await transferAndWait(
-      { session, ...(signal ? { signal } : {}), image: `${ref.collection}/${ref.name}:${ref.tag}` },
-      ep.id,
-      local,
-      [{ source: remotePath, destination: toEndpointPath(temp, session.options.localPathMap) }],
-      `sregistry manifest ${ref.collection}/${ref.name}:${ref.tag}`,
-    );
-    return { manifest: await readLocalManifest(temp, ref), taskId };
-  } finally {
-    await discardTemp(temp).catch(() => undefined);
-  }
+  return (await readManifest(session, https, ep, remotePath, ref, size, signal)).manifest;
 }
 
 /**
- * A small remote file's text (the marker), over HTTPS or by one Transfer task into the
- * storage folder; at most `maxBytes`. A listed size over the bound (`listedSize`, else one
- * stat) is refused before anything is downloaded; over HTTPS the body stops at the bound.
+ * A small remote file's text (the marker), brought by `backend` into the storage folder;
+ * at most `maxBytes`. A listed size over the bound (`listedSize`, else one stat) is refused
+ * before anything is downloaded; a backend that reads the body stops it at the bound.
  */
 export async function readSmallText(
   session: Session,
   ep: EndpointInfo,
   path: string,
-  transport: 'https' | 'transfer',
+  backend: TransportBackend,
   maxBytes: number,
   signal?: AbortSignal,
   listedSize?: number,
@@ -103,17 +92,7 @@ export async function readSmallText(
   if (size !== undefined && size > maxBytes) throw tooLarge(size);
   const temp = await createTempFile(session.options.storage);
   try {
-    if (transport === 'https') {
-      await session.https.download(httpsTarget(ep), path, temp, { maxBytes, ...(signal ? { signal } : {}) });
-    } else {
-      await transferAndWait(
-        { session, ...(signal ? { signal } : {}), image: path },
-        ep.id,
-        localEndpoint(session),
-        [{ source: path, destination: toEndpointPath(temp, session.options.localPathMap) }],
-        'sregistry read marker',
-      );
-    }
+    await backend.get({ session, ep, signal, image: path, label: 'sregistry read marker' }, [{ from: path, to: temp, maxBytes }]);
     const brought = (await stat(temp)).size;
     if (brought > maxBytes) throw tooLarge(brought);
     const bytes = await readFile(temp);
@@ -121,18 +100,4 @@ export async function readSmallText(
   } finally {
     await discardTemp(temp).catch(() => undefined);
   }
-}
-
-export function localEndpoint(session: Session): string {
-  const id = session.options.localEndpoint;
-  if (!id) {
-    throw new SregistryError('INVALID_INPUT', 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option)');
-  }
-  return id;
-}
-
-/** PUTs `text` to `path` over HTTPS; answers how many attempts it took. */
-export async function putText(session: Session, ep: EndpointInfo, path: string, text: string, signal?: AbortSignal): Promise<number> {
-  const bytes = Buffer.from(text, 'utf8');
-  return (await session.https.upload(httpsTarget(ep), path, { stream: () => Readable.from([bytes]), size: bytes.length }, signal ? { signal } : {})).attempts;
 }

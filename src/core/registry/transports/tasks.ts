@@ -2,7 +2,8 @@
 import { SregistryError, isSregistryError } from '../../errors.js';
 import type { TaskDocument } from '../../transfer/documents.js';
 import type { TransferItem } from '../../transfer/index.js';
-import { endpointInfo, type Session } from '../session.js';
+import { endpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
 
 export interface TaskRun {
   session: Session;

@@ -1,14 +1,13 @@
 /**
- * Publishing over the collection's HTTPS server: folders made top-down, the image up
- * under a hidden name (the server's answer carries the SHA-256 of what it received, so
- * the file is read once), and each manifest PUT hidden and renamed into place.
+ * Publishing file by file, for a transport that sends each file on its own (HTTPS):
+ * folders made top-down, the image up under a hidden name (the transport hashes what it
+ * sends, so the file is read once), and each manifest put hidden and renamed into place.
  */
 import { isSregistryError } from '../../errors.js';
 import { collectionFolder, imageFolder, markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
-import { putText } from '../transports/manifest-io.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import { httpsTarget } from '../session.js';
+import type { TransportRun } from '../transports/backend.js';
 import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 
@@ -47,15 +46,13 @@ export async function createImageFolder(target: PushTarget, rootMissing: boolean
  * first, must match what the server received.
  */
 export async function uploadImage(target: PushTarget, staging: Staging, tag: string, knownVersion: string | undefined): Promise<{ version: string; path: string }> {
-  const { session, ep, ref, signal } = target;
+  const { session, ref } = target;
   const hidden = staging.hide(tag);
   session.step(`uploading ${humanBytes(target.size)}`);
-  const up = await session.https.upload(httpsTarget(ep), hidden, { file: target.file }, {
-    ...(signal ? { signal } : {}),
-    onProgress: (bytes, total) => session.progress({ phase: 'upload', image: target.label, bytes, ...(total !== undefined ? { total } : {}) }),
-  });
+  const put = await target.backend.put({ ...runOf(target), progress: true }, [{ to: hidden, file: target.file }]);
+  const up = put.files[0]!;
   if (up.attempts > 1) staging.cutUpload(hidden);
-  if (up.size !== target.size) throw changedWhileReading(target.file);
+  if (up.size !== target.size || up.sha256 === undefined) throw changedWhileReading(target.file);
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;
   if (ref.version && ref.version !== version) throw versionMismatch(ref, version);
@@ -77,15 +74,24 @@ export async function writeManifests(
   rootMissing: boolean,
   created: Date,
 ): Promise<void> {
-  const { session, ep, ref, signal } = target;
+  const { session, ref } = target;
+  const putText = async (to: string, text: string): Promise<number> => (await target.backend.put(runOf(target), [{ to, text }])).files[0]!.attempts;
   if (rootMissing) {
     session.step(`writing the registry marker at ${target.root}`);
-    await putText(session, ep, markerPath(target.root), markerContent(session.clientId, created), signal);
+    await putText(markerPath(target.root), markerContent(session.clientId, created));
   }
   for (const [tag, manifest] of manifests) {
     const hidden = staging.hide(tag);
     session.step(`writing the manifest of ${ref.collection}/${ref.name}:${tag}`);
-    if ((await putText(session, ep, hidden, manifestText(manifest), signal)) > 1) staging.cutUpload(hidden);
+    if ((await putText(hidden, manifestText(manifest))) > 1) staging.cutUpload(hidden);
     await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
   }
 }
+
+const runOf = (target: PushTarget): TransportRun => ({
+  session: target.session,
+  ep: target.ep,
+  signal: target.signal,
+  image: target.label,
+  label: `sregistry push ${target.label}`,
+});
