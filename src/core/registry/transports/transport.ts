@@ -11,7 +11,7 @@ export const TRANSPORTS: readonly TransportChoice[] = ['auto', ...BACKENDS.map((
 
 /** Each choice with a few words on it, for help texts and selects. */
 export const TRANSPORT_HELP: ReadonlyArray<{ name: TransportChoice; help: string }> = [
-  { name: 'auto', help: `the first that reaches the collection of ${[...BACKENDS].sort((a, b) => b.autoRank - a.autoRank).map((b) => b.name).join(', ')}` },
+  { name: 'auto', help: `the first of ${[...BACKENDS].sort((a, b) => b.autoRank - a.autoRank).map((b) => b.name).join(', ')} that reaches the collection` },
   ...BACKENDS.map((b) => ({ name: b.name, help: b.help })),
 ];
 
