@@ -54,7 +54,7 @@ export interface PutResult {
   files: Array<{ attempts: number; size?: number; sha256?: string }>;
 }
 
-/** A collection file to bring to the local path `to`. */
+/** A collection file to bring to the local path `to`: the caller's temp file, which it removes (a failed get leaves no bytes there). */
 export interface GetItem {
   from: string;
   to: string;
