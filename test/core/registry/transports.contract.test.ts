@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EndpointInfo } from '../../../src/core/registry/endpoint.js';
@@ -39,6 +39,24 @@ describe('the registered transports', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(TRANSPORTS).toEqual(['auto', ...names]);
     expect(new Set(BACKENDS.map((b) => b.autoRank)).size).toBe(BACKENDS.length);
+  });
+
+  it('are never told apart by name in src/core outside src/core/registry/transports/', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const names = BACKENDS.map((b) => b.name).join('|');
+    const compared = new RegExp(`[!=]==\\s*'(${names})'|'(${names})'\\s*[!=]==|case\\s+'(${names})'`);
+    const files = sources(join(process.cwd(), 'src', 'core')).filter((f) => !f.includes(join('registry', 'transports')));
+    expect(files.length).toBeGreaterThan(50);
+    const offending = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => `${f}:${i + 1}: ${line.trim()}`)
+        .filter((line) => compared.test(line)),
+    );
+    expect(offending).toEqual([]);
+    // The guard sees a comparison when there is one.
+    expect(compared.test("if (transport === 'https') {")).toBe(true);
   });
 
   it("are each named in the Action's transport input", () => {
