@@ -3,7 +3,7 @@
  * Writes resources/sregistry-grammar.js, the image grammar the Node-RED editor checks
  * settings with: src/core/uri.ts itself, bundled for the browser, so the editor accepts and
  * refuses what the runtime does and the grammar has one home; and the transport choices
- * with their few words, read from the built core (lib/rules.js), for the editor's selects.
+ * with their few words, read from the built core (lib/), for the editor's selects.
  * `npm run build` runs it after tsc; the file is generated, not committed.
  *
  *   node scripts/editor-grammar.mjs [--out FILE]
@@ -32,7 +32,7 @@ window.sregistryGrammar = {
 };
 `;
 
-const { TRANSPORT_HELP } = await import(pathToFileURL(join(repo, 'lib', 'rules.js')).href);
+const { TRANSPORT_HELP } = await import(pathToFileURL(join(repo, 'lib', 'core', 'registry', 'transports', 'transport.js')).href);
 
 const result = await build({
   absWorkingDir: repo,

@@ -58,7 +58,7 @@ export const transfer: TransportBackend = {
 };
 
 /** The local Globus endpoint the tasks run to and from. */
-export function localEndpoint(session: Session): string {
+function localEndpoint(session: Session): string {
   const id = session.options.localEndpoint;
   if (!id) {
     throw new SregistryError('INVALID_INPUT', 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option)');
