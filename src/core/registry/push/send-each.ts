@@ -52,6 +52,7 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
   const put = await target.backend.put({ ...runOf(target), progress: true }, [{ to: hidden, file: target.file }]);
   const up = put.files[0]!;
   if (up.attempts > 1) staging.cutUpload(hidden);
+  // A transport that sends file by file answers what it read and sent (transports/backend.ts).
   if (up.size !== target.size || up.sha256 === undefined) throw changedWhileReading(target.file);
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;

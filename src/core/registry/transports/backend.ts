@@ -86,7 +86,8 @@ export interface TransportBackend {
   /**
    * Files travel together, as one unit of work (a Transfer task): a push sends its image and
    * manifests at once, so it knows the version first; the unit makes missing folders.
-   * Otherwise files go one by one, each get and put reading the bytes (and hashing them).
+   * Otherwise files go one by one, each put and get reading the bytes: a put answers their
+   * count and SHA-256, a get their SHA-256, having shown them to `onChunk`.
    */
   readonly batches: boolean;
   /** A cut upload may land at its name after it was removed: a push looks again a little later. */
