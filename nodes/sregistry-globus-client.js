@@ -1,7 +1,8 @@
 /**
  * Config node: the Globus confidential client and the registry settings a flow shares.
- * It creates the core Registry lazily (one per transport asked for) and closes it when
- * the flow stops, after the operations still using it have settled.
+ * It creates the core Registry lazily, one for every node using the client whatever
+ * transport each asks for (the transport goes with each call), and closes it when the flow
+ * stops, after the operations still using it have settled.
  */
 'use strict';
 const { loadCore } = require('./shared/core.js');
@@ -52,7 +53,7 @@ module.exports = function register(RED) {
     const proxyNode = config.proxy ? RED.nodes.getNode(config.proxy) : undefined;
     const proxy = proxySettings(proxyNode);
 
-    const registries = new Map();
+    let registryMade;
     const running = new Set();
     let closed = false;
     let redactor;
@@ -92,7 +93,7 @@ module.exports = function register(RED) {
       return value ? core.readKeyringSetting(value, 'The keyring of the sregistry Globus client') : [];
     }
 
-    function createRegistry(core, transport) {
+    function createRegistry(core) {
       const creds = node.credentials || {};
       const keys = keyring(core);
       const options = core.registryOptionsWith(process.env, {
@@ -101,7 +102,7 @@ module.exports = function register(RED) {
         database: text(config.database),
         localEndpoint: text(config.localEndpoint),
         globus: { clientId: text(creds.clientId), clientSecret: text(creds.clientSecret), authUrl: text(config.authUrl), transferUrl: text(config.transferUrl) },
-        transport,
+        transport: defaultTransport(core),
         timeoutMs: Math.round(timeoutMinutes(config.timeout) * 60_000),
         ...(proxy ? { proxy } : {}),
         ...(keys.length > 0 ? { keyring: keys } : {}),
@@ -119,26 +120,27 @@ module.exports = function register(RED) {
       return new core.Registry(options);
     }
 
-    /** The Registry for a transport (the node's default when absent), created on first use. */
-    node.registry = function registry(transport) {
+    /** The client's Registry (token cache, endpoint cache, records database), created on first use. */
+    node.registry = function registry() {
       if (closed) return Promise.reject(new Error('The sregistry Globus client is closed'));
       return loadCore().then((core) => {
-        const key = transport || defaultTransport(core);
-        if (!registries.has(key)) {
-          const made = Promise.resolve().then(() => createRegistry(core, key));
-          made.catch(() => registries.delete(key));
-          registries.set(key, made);
+        if (!registryMade) {
+          const made = Promise.resolve().then(() => createRegistry(core));
+          made.catch(() => {
+            if (registryMade === made) registryMade = undefined;
+          });
+          registryMade = made;
         }
-        return registries.get(key);
+        return registryMade;
       });
     };
 
     /**
      * Runs one operation, `work(registry)`; the config node waits for it before closing
-     * its registries. Progress reaches the node through the call's own onProgress.
+     * the Registry. Progress and the transport reach the operation through the call's own options.
      */
-    node.run = function run(transport, work) {
-      const job = node.registry(transport).then((registry) => work(registry));
+    node.run = function run(work) {
+      const job = node.registry().then((registry) => work(registry));
       const settled = job.then(
         () => undefined,
         () => undefined,
@@ -151,9 +153,9 @@ module.exports = function register(RED) {
     node.on('close', (done) => {
       closed = true;
       Promise.all([...running])
-        .then(() => Promise.allSettled([...registries.values()].map((made) => made.then((r) => r.close()))))
+        .then(() => Promise.allSettled(registryMade ? [registryMade.then((r) => r.close())] : []))
         .then(() => {
-          registries.clear();
+          registryMade = undefined;
           done();
         });
     });

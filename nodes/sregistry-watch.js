@@ -85,8 +85,9 @@ module.exports = function register(RED) {
         }
       }
       const transport = transportOf(core);
-      await node.client.run(transport, async (registry) => {
+      await node.client.run(async (registry) => {
         watch = registry.watch(target, {
+          ...(transport ? { transport } : {}),
           intervalMs,
           signal: controller.signal,
           pull: config.pull === true,

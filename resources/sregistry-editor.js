@@ -73,15 +73,32 @@
     client: '<label for="node-input-client"><i class="fa fa-globe"></i> Client</label><input type="text" id="node-input-client">',
     image: '<label for="node-input-image"><i class="fa fa-cube"></i> Image</label><input type="text" id="node-input-image" placeholder="{placeholder}">',
     endpoint: '<label for="node-input-endpoint"><i class="fa fa-server"></i> Endpoint</label><input type="text" id="node-input-endpoint" placeholder="client\'s endpoint">',
-    transport:
+    // The choices are the core's registered transports, which sregistry-grammar.js carries.
+    transport: () =>
       '<label for="node-input-transport"><i class="fa fa-exchange"></i> Transport</label><select id="node-input-transport">' +
-      '<option value="">client\'s setting</option><option value="auto">auto</option><option value="https">https</option><option value="transfer">transfer</option></select>',
+      '<option value="">client\'s setting</option>' +
+      transportOptions(false) +
+      '</select>',
+    clientTransport: () =>
+      '<label for="node-config-input-transport"><i class="fa fa-exchange"></i> Transport</label><select id="node-config-input-transport">' +
+      transportOptions(true) +
+      '</select>',
     verify:
       '<label for="node-input-verify"><i class="fa fa-certificate"></i> Verify</label><select id="node-input-verify">' +
       '<option value="">client\'s setting</option><option value="off">off</option><option value="if-signed">if-signed</option><option value="required">required</option></select>',
     queueLimit: '<label for="node-input-queueLimit"><i class="fa fa-list-ol"></i> Queue</label><input type="text" id="node-input-queueLimit" style="width: 80px;"> messages may wait',
     name: '<label for="node-input-name"><i class="fa fa-tag"></i> Name</label><input type="text" id="node-input-name" placeholder="Name">',
   };
+
+  /** An <option> per transport choice (auto first), with its few words when `withHelp` (auto's go without). */
+  function transportOptions(withHelp) {
+    return window.sregistryGrammar.transports
+      .map(function (t) {
+        const text = withHelp && t.name !== 'auto' ? t.name + ' (' + t.help + ')' : t.name;
+        return '<option value="' + escapeAttribute(t.name) + '">' + escapeAttribute(text) + '</option>';
+      })
+      .join('');
+  }
 
   function escapeAttribute(text) {
     return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -93,7 +110,8 @@
     if (!template) throw new Error(type + ': no template to put the shared form rows in');
     template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {
       if (!Object.prototype.hasOwnProperty.call(ROWS, row)) throw new Error(type + ': no shared form row "' + row + '"');
-      return '<div class="form-row">' + ROWS[row].replace('{placeholder}', escapeAttribute(placeholder || '')) + '</div>';
+      const html = typeof ROWS[row] === 'function' ? ROWS[row]() : ROWS[row];
+      return '<div class="form-row">' + html.replace('{placeholder}', escapeAttribute(placeholder || '')) + '</div>';
     });
   }
 

@@ -47,11 +47,11 @@ export {
   type WatchOptions,
   type WatchState,
   type WatchedVersion,
-} from './core/registry/watch.js';
-export { loadWatchState, saveWatchState } from './core/registry/watch-file.js';
-export { DEFAULT_GRACE_HOURS } from './core/registry/prune.js';
-export { hashFile } from './core/registry/file-facts.js';
+} from './core/registry/operations/watch.js';
+export { loadWatchState, saveWatchState } from './core/registry/operations/watch-file.js';
+export { DEFAULT_GRACE_HOURS } from './core/registry/operations/prune.js';
+export { hashFile } from './core/registry/local/file-facts.js';
 export type { ProxySettings } from './core/http/agent.js';
 export { writeSif } from './core/sif.js';
 export type { Manifest, ManifestSource } from './core/manifest.js';
-export type { DoctorReport, DoctorCheck, ProbeResult, CheckStatus } from './core/registry/doctor.js';
+export type { DoctorReport, DoctorCheck, ProbeResult, CheckStatus } from './core/registry/operations/doctor.js';

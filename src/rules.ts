@@ -7,16 +7,15 @@
  */
 export {
   databaseInFolder,
-  parseTransport,
   readKeyringFile,
   readKeyringSetting,
   readPassphraseFile,
   readSecretFile,
   registryOptionsWith,
-  TRANSPORTS,
   type EnvOptions,
   type OptionOverrides,
 } from './core/registry/options.js';
+export { parseTransport, TRANSPORTS } from './core/registry/transports/transport.js';
 export { parseVerifyPolicy, VERIFY_POLICIES, type VerifyPolicy } from './core/signing/policy.js';
 export { displayLine } from './core/display.js';
 export { parseDuration, type DurationUnit, type ParsedDuration } from './core/duration.js';

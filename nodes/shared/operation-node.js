@@ -51,7 +51,8 @@ function queueLimit(value) {
  * does it with `ctx = { node, registry, msg, call, core }` (`call` = the signal and this
  * operation's onProgress, to pass to the Registry) and returns the payload;
  * `op.doneText(result)` is the short status when it worked. The transport comes from
- * msg.transport or the node (the client's default when neither names one).
+ * msg.transport or the node (the client's default when neither names one), and goes into
+ * the call's options: the client's one Registry serves every transport.
  */
 function setupOperationNode(RED, node, config, op) {
   const { loadCore } = require('./core.js');
@@ -108,8 +109,8 @@ function setupOperationNode(RED, node, config, op) {
     try {
       core = await loadCore();
       const transport = pickTransport(core, item.msg, config);
-      const call = { signal: controller.signal, onProgress: progressListener().onProgress };
-      const result = await node.client.run(transport, (registry) => op.run({ node, registry, core, msg: item.msg, call }));
+      const call = { signal: controller.signal, onProgress: progressListener().onProgress, ...(transport ? { transport } : {}) };
+      const result = await node.client.run((registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
       current = undefined;
       show({ fill: 'green', shape: 'dot', text: shorten(core.displayLine(op.doneText(result))) });

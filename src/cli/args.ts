@@ -53,7 +53,7 @@ export const OUTPUT_HELP: OptionHelp[] = [
 ];
 
 export const GLOBUS_HELP: OptionHelp[] = [
-  { flag: '--transport MODE', text: 'auto | https | transfer (SREGISTRY_GLOBUS_TRANSPORT; default auto)' },
+  { flag: '--transport MODE', text: `${TRANSPORTS.join(' | ')} (SREGISTRY_GLOBUS_TRANSPORT; default auto)` },
   { flag: '--local-endpoint ID', text: 'local Globus endpoint for the transfer transport (SREGISTRY_GLOBUS_LOCAL_ENDPOINT)' },
   { flag: '--root PATH', text: 'registry root on the remote endpoint (SREGISTRY_GLOBUS_ROOT; default: found by sniffing)' },
   { flag: '--storage DIR', text: 'local image storage (SREGISTRY_STORAGE; default ~/.singularity/shub)' },

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script, createContext } from 'node:vm';
 import { formatGlobusUri, isGlobusUri, parseImageUri, parseReference, parseTags, parseWatchTarget } from '../../src/core/uri.js';
+import { TRANSPORT_HELP, TRANSPORTS } from '../../src/core/registry/transports/transport.js';
 import { endpointArb, nameArb, tagArb, versionArb } from '../core/uri-arbitraries.js';
 import { REPO } from './runtime.js';
 
@@ -172,5 +173,16 @@ describe("the nodes' form rows", () => {
     const templates = new Map([['sregistry-x', { textContent: '<div data-row="colour"></div>' }]]);
     const { editor } = editorContext(templates);
     expect(() => editor.rows('sregistry-x')).toThrow('sregistry-x: no shared form row "colour"');
+  });
+
+  it("offers the core's transports in the operation nodes' select and the client's", () => {
+    const templates = new Map([['sregistry-x', { textContent: '<div data-row="transport"></div>|<div data-row="clientTransport"></div>' }]]);
+    const { editor } = editorContext(templates);
+    editor.rows('sregistry-x');
+    const [node, client] = templates.get('sregistry-x')!.textContent.split('|');
+    const values = (html: string) => [...html.matchAll(/<option value="([^"]*)">/g)].map((m) => m[1]);
+    expect(values(node!)).toEqual(['', ...TRANSPORTS]);
+    expect(values(client!)).toEqual([...TRANSPORTS]);
+    for (const { name, help } of TRANSPORT_HELP.filter((t) => t.name !== 'auto')) expect(client).toContain(`>${name} (${help})</option>`);
   });
 });

@@ -67,6 +67,31 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect(payload.transport).toBe('https');
   });
 
+  it("one client's Registry serves nodes that ask for different transports (the endpoint is looked up once)", async () => {
+    await helper.load(
+      sregistryNodes,
+      [
+        clientConfig(sb, { localEndpoint: sb.personal.id, transport: 'auto' }),
+        { id: 'overHttps', type: 'sregistry-record', client: CLIENT_ID, image: 'library/busybox:latest', transport: 'https', wires: [['out']] },
+        { id: 'overTransfer', type: 'sregistry-record', client: CLIENT_ID, image: 'tools/other:v1', transport: 'transfer', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+      clientCredentials(sb),
+    );
+    const since = sb.context.faults.nextIndex;
+    let got = nextMessage(helper.getNode('out'));
+    helper.getNode('overHttps').receive({});
+    const first = (await got).payload as Msg;
+    got = nextMessage(helper.getNode('out'));
+    helper.getNode('overTransfer').receive({});
+    const second = (await got).payload as Msg;
+    expect(first.transport).toBe('https');
+    expect(second.transport).toBe('transfer');
+    expect(second.taskId).toEqual(expect.any(String));
+    const lookups = sb.context.faults.requestsSince(since).filter((r) => r.method === 'GET' && r.path.endsWith(`/endpoint/${sb.collection.id}`));
+    expect(lookups).toHaveLength(1);
+  });
+
   it('record writes a record without downloading', async () => {
     await load({ type: 'sregistry-record', image: 'tools/other:v1' });
     const got = nextMessage(helper.getNode('out'));

@@ -4,7 +4,9 @@
  */
 import type { Manifest } from '../manifest.js';
 import { formatGlobusUri, formatReference, type VersionedRef } from '../uri.js';
-import { httpsTarget, type EndpointInfo, type Session } from './session.js';
+import { httpsTarget, type EndpointInfo } from './endpoint.js';
+import type { Session } from './session.js';
+import type { Resolved } from './lookup/resolve.js';
 import type { ImageResult } from './types.js';
 
 export interface ImageFacts {
@@ -50,4 +52,9 @@ export function saveRemoteRecord(session: Session, ep: EndpointInfo, ref: Versio
     uri: formatReference(ref),
     metrics: manifest,
   });
+}
+
+/** The result of an operation on a resolved image (pull, record, resolve). */
+export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
+  return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
 }

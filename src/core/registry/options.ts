@@ -6,9 +6,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { DEFAULT_ERROR_GRACE_MS } from '../transfer/wait.js';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { DEFAULT_VERIFY_POLICY, parseVerifyPolicy, type VerifyPolicy } from '../signing/policy.js';
+import { DEFAULT_VERIFY_POLICY, parseVerifyPolicy } from '../signing/policy.js';
 import { SregistryError } from '../errors.js';
-import type { RegistryOptions, TransportChoice } from './types.js';
+import type { RegistryOptions, ResolvedOptions } from './types.js';
+import { parseTransport } from './transports/transport.js';
+
+export type { ResolvedOptions };
 
 export const DEFAULT_STORAGE = join('.singularity', 'shub');
 /** The records file sregistry-cli keeps in its database folder (`sregistry/defaults.py`). */
@@ -20,22 +23,10 @@ export const DEFAULT_CONCURRENCY = 8;
 
 export type EnvOptions = Omit<Partial<RegistryOptions>, 'globus'> & { globus: Partial<RegistryOptions['globus']> };
 
-/** The transports a caller may ask for, in the order messages list them. */
-export const TRANSPORTS: readonly TransportChoice[] = ['auto', 'https', 'transfer'];
-
 const value = (env: NodeJS.ProcessEnv, key: string): string | undefined => {
   const v = env[key];
   return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
 };
-
-/** `auto`, `https` or `transfer` (any case); anything else is refused with the accepted values. */
-export function parseTransport(text: string, setting = 'transport'): TransportChoice {
-  const t = text.trim().toLowerCase();
-  if (!(TRANSPORTS as readonly string[]).includes(t)) {
-    throw new SregistryError('INVALID_INPUT', `${setting} "${text}" is not one of ${TRANSPORTS.join(', ')}`);
-  }
-  return t as TransportChoice;
-}
 
 /** `localdir=endpointdir[,localdir=endpointdir...]` → prefix pairs; both sides must be absolute. */
 export function parseLocalPathMap(text: string): Array<{ local: string; endpoint: string }> {
@@ -228,20 +219,6 @@ export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOve
     ...setValues(overrides),
     globus: { ...globus, clientId: globus.clientId ?? '', clientSecret: globus.clientSecret ?? '' },
   } as RegistryOptions;
-}
-
-/** Options with every default filled in, as the operations use them. */
-export interface ResolvedOptions extends RegistryOptions {
-  transport: TransportChoice;
-  verify: VerifyPolicy;
-  keyring: string[];
-  storage: string;
-  database: string;
-  pollMs: number;
-  maxPollMs: number;
-  taskErrorGraceMs: number;
-  concurrency: number;
-  localPathMap: Array<{ local: string; endpoint: string }>;
 }
 
 const positive = (n: number | undefined, fallback: number, name: string): number => {

@@ -3,22 +3,22 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { verifySifFile } from '../signing/verify.js';
 import { checkFile, keyringOf, signatureGate, signaturesOf } from './signatures.js';
 import { openRecords, type Records } from '../records.js';
-import { accessList, grant, revoke } from './access.js';
-import { deleteImage } from './delete.js';
-import { addLocal, removeLocal } from './local-images.js';
-import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
-import { inspectLocal, listLocal } from './local-records.js';
+import { accessList, grant, revoke } from './operations/access.js';
+import { deleteImage } from './operations/delete.js';
+import { addLocal, removeLocal } from './local/local-images.js';
+import { doctor, type DoctorOptions, type DoctorReport } from './operations/doctor.js';
+import { inspectLocal, listLocal } from './local/local-records.js';
 import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
-import { prune } from './prune.js';
-import { pull } from './pull.js';
+import { prune } from './operations/prune.js';
+import { pull } from './operations/pull.js';
 import { push } from './push/index.js';
-import { record, resolve } from './record.js';
-import { replicate } from './replicate.js';
+import { record, resolve } from './operations/record.js';
+import { replicate } from './operations/replicate.js';
 import { webAppUrl } from '../layout.js';
 import { assertSharedName, caseFoldNote, parseImageUri } from '../uri.js';
-import { search } from './search.js';
+import { search } from './operations/search.js';
 import { Session, withCallHooks } from './session.js';
-import { Watch, type WatchOptions } from './watch.js';
+import { Watch, type WatchOptions } from './operations/watch.js';
 import type {
   AccessListResult,
   CallOptions,
@@ -104,7 +104,12 @@ export class Registry {
     this.#noteCase('pulling', opts, [uri]);
     return withWebUrl(
       await this.#run(opts, (s, signal) =>
-        pull(s, uri, { ...(signal ? { signal } : {}), ...(opts.onChunk ? { onChunk: opts.onChunk } : {}), ...(opts.verify ? { verify: opts.verify } : {}) }),
+        pull(s, uri, {
+          ...(signal ? { signal } : {}),
+          ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
+          ...(opts.verify ? { verify: opts.verify } : {}),
+          ...(opts.transport ? { transport: opts.transport } : {}),
+        }),
       ),
     );
   }
@@ -122,13 +127,13 @@ export class Registry {
 
   /** Reads the manifest and writes a local record (no image bytes move). */
   async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, signal ? { signal } : {})));
+    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
 
   /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
   async resolve(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
     this.#noteCase('resolving', opts, [uri]);
-    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, signal ? { signal } : {})));
+    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
 
   async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -158,7 +163,7 @@ export class Registry {
    * Never throws for a failed check: `ok` is false and the check says what to do.
    */
   async doctor(endpoint?: string, opts: DoctorOptions & CallOptions = {}): Promise<DoctorReport> {
-    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }));
   }
 
   /**

@@ -7,7 +7,7 @@ import type { Manifest } from '../manifest.js';
 import { loadKeyring, type Keyring } from '../signing/openpgp.js';
 import { enforceVerifyPolicy, type VerifyPolicy } from '../signing/policy.js';
 import { SifVerifier, verifySifFile, type SignatureReport } from '../signing/verify.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './types.js';
 import type { ImageSignatures } from './types.js';
 
 const keyrings = new WeakMap<ResolvedOptions, Promise<Keyring>>();

@@ -80,6 +80,20 @@ export interface RegistryOptions {
   keyring?: string[];
 }
 
+/** Options with every default filled in, as the operations use them. */
+export interface ResolvedOptions extends RegistryOptions {
+  transport: TransportChoice;
+  verify: VerifyPolicy;
+  keyring: string[];
+  storage: string;
+  database: string;
+  pollMs: number;
+  maxPollMs: number;
+  taskErrorGraceMs: number;
+  concurrency: number;
+  localPathMap: Array<{ local: string; endpoint: string }>;
+}
+
 export interface ProgressEvent {
   /** What moves: bytes over HTTPS, a Transfer task, or local hashing. */
   phase: 'upload' | 'download' | 'transfer' | 'hash';
@@ -114,6 +128,8 @@ export interface CallOptions {
    * to lower case (one `notice` event, `warning` set). Without it, the URI and tags given.
    */
   given?: readonly string[];
+  /** The transport of this call (pull, record, resolve, push, replicate, doctor, watch's pulls), instead of the Registry's. */
+  transport?: TransportChoice;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { toEndpointPath } from '../../../src/core/registry/endpoint-paths.js';
+import { toEndpointPath } from '../../../src/core/registry/transports/endpoint-paths.js';
 import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../../src/core/registry/options.js';
 import { thrownCode as code } from '../../support/errors.js';
 

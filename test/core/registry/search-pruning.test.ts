@@ -1,6 +1,6 @@
 /** Which folders a search walks into for a query. */
 import { describe, expect, it } from '@jest/globals';
-import { pruner } from '../../../src/core/registry/search.js';
+import { pruner } from '../../../src/core/registry/operations/search.js';
 
 describe('search pruning', () => {
   it('keeps every folder that could hold a match and drops the others', () => {

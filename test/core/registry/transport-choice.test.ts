@@ -1,7 +1,10 @@
 /** Which transport an operation uses for a remote endpoint and the local one. */
-import { describe, expect, it } from '@jest/globals';
-import { chooseTransport } from '../../../src/core/registry/transport.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chooseTransport } from '../../../src/core/registry/transports/transport.js';
 import { thrownCode as code } from '../../support/errors.js';
+import { closeCoreAndSandbox } from '../../support/lifecycle.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+import { makeRegistry, randomFile } from './support.js';
 
 describe('transport choice', () => {
   const base = { endpointId: 'e', endpointName: 'lab' };
@@ -12,5 +15,43 @@ describe('transport choice', () => {
     expect(code(() => chooseTransport({ ...base, choice: 'auto', httpsServer: null }))).toBe('INVALID_INPUT');
     expect(code(() => chooseTransport({ ...base, choice: 'https', httpsServer: null }))).toBe('INVALID_INPUT');
     expect(code(() => chooseTransport({ ...base, choice: 'transfer', httpsServer: 'https://x' }))).toBe('INVALID_INPUT');
+  });
+});
+
+describe("a call's transport", () => {
+  let sb: TestSandbox;
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+  });
+  afterAll(() => closeCoreAndSandbox(sb));
+
+  it("overrides the Registry's, so one Registry serves both transports", async () => {
+    // The Registry's own choice is https; a local endpoint is set, so transfer can be asked for.
+    const h = makeRegistry(sb, 'https', { localEndpoint: sb.personal.id }, 'per-call');
+    try {
+      const uri = `globus://${sb.collection.id}/per-call/app:v1`;
+      const [pushed] = await h.registry.push(await randomFile(sb, 'per-call.bin'), uri, { transport: 'transfer' });
+      expect(pushed).toMatchObject({ status: 'pushed', transport: 'transfer', taskId: expect.any(String) });
+      const pulled = await h.registry.pull(uri);
+      expect(pulled).toMatchObject({ status: 'pulled', transport: 'https' });
+      expect(pulled.taskId).toBeUndefined();
+      const recorded = await h.registry.record(uri, { transport: 'transfer' });
+      expect(recorded).toMatchObject({ transport: 'transfer', taskId: expect.any(String) });
+      expect((await h.registry.resolve(uri)).transport).toBe('https');
+      const report = await h.registry.doctor(`globus://${sb.collection.id}`, { transport: 'transfer' });
+      expect(report.checks.find((c) => c.check === 'transport')?.detail).toBe('transfer (--transport transfer)');
+    } finally {
+      await h.registry.close();
+    }
+  });
+
+  it('is refused when it cannot reach the collection, as the Registry-wide choice is', async () => {
+    const h = makeRegistry(sb, 'https', {}, 'per-call-refused');
+    try {
+      const err = await h.registry.resolve(`globus://${sb.collection.id}/per-call/app:v1`, { transport: 'transfer' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('SREGISTRY_GLOBUS_LOCAL_ENDPOINT') });
+    } finally {
+      await h.registry.close();
+    }
   });
 });

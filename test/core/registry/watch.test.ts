@@ -1,7 +1,7 @@
 /** Registry.watch against the sandbox: what it reports, what it remembers, the calls it makes. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, statSync } from 'node:fs';
-import type { Watch, WatchEvent, WatchState } from '../../../src/core/registry/watch.js';
+import type { Watch, WatchEvent, WatchState } from '../../../src/core/registry/operations/watch.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
 import { caught } from '../../support/errors.js';
 import { closeCoreAndSandbox } from '../../support/lifecycle.js';

@@ -9,7 +9,8 @@
  *    already), only its manifest (the image file is there), or the image too.
  * 3. Publish by the registry's layout: `layout2.ts` (one version file, one small manifest
  *    per tag) or `layout1.ts` (a copy per tag, more tags by one server-side copy task).
- *    The image goes up once (`https.ts` or `transfer.ts`), the manifests last (a version
+ *    The image goes up once (`send-each.ts` file by file, or `send-batch.ts` all in one
+ *    unit when the transport batches), the manifests last (a version
  *    is complete only once a manifest names it). Every file goes up hidden and is
  *    revealed by rename (`staging.ts`).
  * 4. On failure the staging removes what this push hid or published without a manifest;

@@ -4,13 +4,13 @@
  */
 import type { Manifest } from '../../manifest.js';
 import type { ImageResult } from '../types.js';
-import { createImageFolder, uploadImage, writeManifests } from './https.js';
+import { createImageFolder, uploadImage, writeManifests } from './send-each.js';
 import { buildManifests } from './manifests.js';
 import { existingCopies, type ExistingCopies, type PlannedPush, type PushTarget } from './plan.js';
 import { pushResult } from './results.js';
 import type { Staging } from './staging.js';
 import { copyToTags } from './tags.js';
-import { revealManifests, sendByTransfer } from './transfer.js';
+import { revealManifests, sendBatch } from './send-batch.js';
 
 const NOTHING_THERE: ExistingCopies = { complete: new Set(), imageOnly: new Set(), copySource: undefined };
 
@@ -33,7 +33,7 @@ export async function publishLayout1(target: PushTarget, staging: Staging, plann
   const made = new Set<string>();
 
   // The image file, once, unless a copy of this version is already there.
-  if (target.transport === 'https') {
+  if (!target.backend.batches) {
     if (entries === undefined) await createImageFolder(target, rootMissing);
     if (!copySource) {
       ({ version, path: copySource } = await uploadImage(target, staging, needImage[0]!, version));
@@ -42,7 +42,7 @@ export async function publishLayout1(target: PushTarget, staging: Staging, plann
   } else {
     const imageTag = copySource ? undefined : needImage[0]!;
     manifests = buildManifests(target, missing, version!, created);
-    const sent = await sendByTransfer(target, staging, manifests, imageTag, version!, rootMissing, created);
+    const sent = await sendBatch(target, staging, manifests, imageTag, version!, rootMissing, created);
     ({ taskId: imageTaskId, hiddenManifests } = sent);
     if (sent.imagePath) {
       copySource = sent.imagePath;
@@ -56,7 +56,7 @@ export async function publishLayout1(target: PushTarget, staging: Staging, plann
   const copyTaskId = toCopy.length > 0 ? await copyToTags(target, staging, copySource!, toCopy, v) : undefined;
 
   // Manifests last: a version is complete (and resolvable) only once its manifest exists.
-  if (target.transport === 'https') {
+  if (!target.backend.batches) {
     manifests = buildManifests(target, missing, v, created);
     await writeManifests(target, staging, manifests, v, rootMissing, created);
   } else {

@@ -9,12 +9,12 @@ import { versionFilePath } from '../../layout.js';
 import type { Manifest } from '../../manifest.js';
 import { currentVersions, readFolder } from '../../versions.js';
 import type { ImageResult } from '../types.js';
-import { createImageFolder, uploadImage, writeManifests } from './https.js';
+import { createImageFolder, uploadImage, writeManifests } from './send-each.js';
 import { buildManifests } from './manifests.js';
 import type { PlannedPush, PushTarget } from './plan.js';
 import { pushResult } from './results.js';
 import type { Staging } from './staging.js';
-import { revealManifests, sendByTransfer } from './transfer.js';
+import { revealManifests, sendBatch } from './send-batch.js';
 
 export async function publishLayout2(target: PushTarget, staging: Staging, planned: PlannedPush, knownVersion: string | undefined): Promise<ImageResult[]> {
   const { session } = target;
@@ -37,7 +37,7 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
   let manifests: Map<string, Manifest>;
   let missing: string[];
 
-  if (target.transport === 'https') {
+  if (!target.backend.batches) {
     if (entries === undefined) await createImageFolder(target, rootMissing);
     // The upload hashes as it goes when the version was not needed first.
     if (!fileThere(version)) ({ version } = await uploadImage(target, staging, tags[0]!, version));
@@ -48,7 +48,7 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
   } else {
     missing = tags.filter((t) => !named.has(t));
     manifests = buildManifests(target, missing, version!, created);
-    const sent = await sendByTransfer(target, staging, manifests, fileThere(version) ? undefined : tags[0]!, version!, rootMissing, created);
+    const sent = await sendBatch(target, staging, manifests, fileThere(version) ? undefined : tags[0]!, version!, rootMissing, created);
     taskId = sent.taskId;
     await revealManifests(target, staging, sent.hiddenManifests, version!, created);
   }

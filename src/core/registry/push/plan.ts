@@ -11,18 +11,21 @@ import { signatureFingerprints } from '../../signing/sign.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { indexListing, type ImageVersionEntry, type ListingEntry } from '../../versions.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import { hashFile, localFileSize } from '../file-facts.js';
-import { listFolder } from '../listing.js';
-import { layoutFromFolders, locateRoot, registryLayout } from '../root.js';
-import type { EndpointInfo, Session } from '../session.js';
-import { chooseTransport } from '../transport.js';
-import type { PushOptions, Transport } from '../types.js';
+import { hashFile, localFileSize } from '../local/file-facts.js';
+import { listFolder } from '../lookup/listing.js';
+import { layoutFromFolders, locateRoot, registryLayout } from '../lookup/root.js';
+import type { EndpointInfo } from '../endpoint.js';
+import type { Session } from '../session.js';
+import type { TransportBackend } from '../transports/backend.js';
+import { transportFor } from '../transports/transport.js';
+import type { PushOptions } from '../types.js';
 
 /** What is pushed where; fixed once planned. */
 export interface PushTarget {
   readonly session: Session;
   readonly ep: EndpointInfo;
-  readonly transport: Transport;
+  /** How the files go up (transports/). */
+  readonly backend: TransportBackend;
   readonly root: string;
   /** The registry's layout: what names the files get (layout.ts). */
   readonly layout: Layout;
@@ -60,15 +63,9 @@ export async function planPush(session: Session, file: string, uriText: string, 
   const size = await localFileSize(file);
   await checkImageFile(file, opts.anyFile === true);
   const ep = await session.endpoint(parsed.endpoint, signal);
-  const transport = chooseTransport({
-    choice: session.options.transport,
-    httpsServer: ep.httpsServer,
-    endpointId: ep.id,
-    endpointName: ep.displayName,
-    ...(session.options.localEndpoint ? { localEndpoint: session.options.localEndpoint } : {}),
-  });
+  const backend = transportFor(session, ep, opts.transport);
   const located = await locateRoot(session, ep, true, signal, [ref.collection, ref.name]);
-  const markerLayout = located.markerHidden ? undefined : await registryLayout(session, ep, located, transport, signal);
+  const markerLayout = located.markerHidden ? undefined : await registryLayout(session, ep, located, backend, signal);
   const folder = imageFolder(located.root, ref);
   session.step(`listing ${folder}`);
   const entries = located.missing ? undefined : await listImageFolder(session, ep, folder, signal);
@@ -79,7 +76,7 @@ export async function planPush(session: Session, file: string, uriText: string, 
   const target: PushTarget = {
     session,
     ep,
-    transport,
+    backend,
     root: located.root,
     layout,
     ref,
@@ -111,12 +108,13 @@ const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, sig
   listFolder(session, ep.id, folder, signal, () => undefined);
 
 /**
- * The file's version when it must be known before publishing: always over Transfer (the
- * names are chosen before the task runs), over HTTPS only when a version of the same size
- * is there and may be reused. Otherwise undefined: the HTTPS upload hashes as it goes.
+ * The file's version when it must be known before publishing: always when the transport
+ * sends the files together (the names are chosen before the task runs), else only when a
+ * version of the same size is there and may be reused. Otherwise undefined: the upload
+ * hashes as it goes.
  */
 export async function hashFirstIfNeeded(target: PushTarget, sizesThere: readonly (number | undefined)[]): Promise<string | undefined> {
-  if (target.transport !== 'transfer' && !sizesThere.includes(target.size)) return undefined;
+  if (!target.backend.batches && !sizesThere.includes(target.size)) return undefined;
   target.session.step(`hashing ${humanBytes(target.size)}`);
   const { sha256, size } = await hashFile(
     target.file,

@@ -9,7 +9,7 @@
 import { SregistryError } from '../../errors.js';
 import { joinInsideRoot } from '../../layout.js';
 import { newestVersion, readFolder, STAMP_SKEW_MS, versionsOf, type Listing } from '../../versions.js';
-import { listFolder } from '../listing.js';
+import { listFolder } from '../lookup/listing.js';
 import type { ImageResult } from '../types.js';
 import type { PushTarget } from './plan.js';
 import type { Staging } from './staging.js';

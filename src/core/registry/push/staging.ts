@@ -13,9 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { SregistryError, isSregistryError } from '../../errors.js';
 import { parseUploadFileName, parseVersionFileName, uploadPath } from '../../layout.js';
 import { parseListingTime, readFolder, type ListingEntry } from '../../versions.js';
-import { listFolder } from '../listing.js';
-import { checkAborted, deleteAndWait } from '../tasks.js';
-import { httpsTarget } from '../session.js';
+import { listFolder } from '../lookup/listing.js';
+import { checkAborted } from '../transports/tasks.js';
 import type { PushTarget } from './plan.js';
 
 /** A hidden upload this old was left by a push that died; younger ones may still be growing. */
@@ -92,7 +91,7 @@ export class Staging {
     }
     const hidden = [...this.#hidden];
     await this.removeQuietly([...hidden, ...this.#unneeded, ...orphans], 'unfinished');
-    if (this.#target.transport === 'https') await this.#removeLateArrivals(hidden, signal);
+    if (this.#target.backend.lateArrivals) await this.#removeLateArrivals(hidden, signal);
   }
 
   /**
@@ -116,7 +115,7 @@ export class Staging {
     await this.removeQuietly([...this.#unneeded], 'unneeded');
     await this.removeQuietly(stale, 'stale');
     // A hidden path already revealed (renamed away) may get a cut attempt's bytes back.
-    if (this.#target.transport === 'https') await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
+    if (this.#target.backend.lateArrivals) await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
   }
 
   async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
@@ -150,22 +149,14 @@ export class Staging {
     }
   }
 
-  /** Best effort, never throws: deletes remote files (HTTPS DELETEs, or one delete task). */
+  /** Best effort, never throws: deletes remote files by the push's transport (HTTPS DELETEs, or one delete task). */
   async removeQuietly(paths: readonly string[], what: string): Promise<void> {
     if (paths.length === 0) return;
-    const { session, ep, transport, label } = this.#target;
+    const { session, ep, backend, label } = this.#target;
     const signal = AbortSignal.timeout(REMOVE_BOUND_MS);
     session.step(`removing ${paths.length} ${what} file${paths.length > 1 ? 's' : ''}`);
     try {
-      if (transport === 'https' && ep.httpsServer) {
-        for (const p of paths) {
-          await session.https.remove(httpsTarget(ep), p, { signal }).catch((err: unknown) => {
-            if (!(isSregistryError(err) && err.code === 'NOT_FOUND')) throw err;
-          });
-        }
-      } else {
-        await deleteAndWait({ session, signal, image: label }, ep.id, [...paths], `sregistry cleanup ${label}`);
-      }
+      await backend.remove({ session, ep, signal, image: label, label: `sregistry cleanup ${label}` }, paths);
     } catch (err) {
       session.notice(`Could not remove ${what} upload files (${paths.join(', ')}): ${isSregistryError(err) ? err.message : String(err)}`);
     }

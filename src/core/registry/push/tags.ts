@@ -1,6 +1,6 @@
 /** More tags of a published image: one server-side copy task to hidden names, then reveals. */
 import { imagePath } from '../../layout.js';
-import { transferAndWait } from '../tasks.js';
+import { transferAndWait } from '../transports/tasks.js';
 import type { PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 

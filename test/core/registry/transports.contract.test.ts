@@ -1,0 +1,184 @@
+/**
+ * The contract every registered transport keeps, run against each of them on the sandbox:
+ * put files (a local file and a text) to hidden names that a rename reveals, bring files
+ * back (one or several at once) with their bytes intact, read a small file within a bound,
+ * remove paths (missing ones too), and fail cleanly: a missing file leaves no bytes at the
+ * destination, a file over the bound is refused. A new transport registered in
+ * src/core/registry/transports/index.ts runs these cases without any change here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EndpointInfo } from '../../../src/core/registry/endpoint.js';
+import { resolveOptions } from '../../../src/core/registry/options.js';
+import { Session } from '../../../src/core/registry/session.js';
+import type { TransportBackend, TransportRun } from '../../../src/core/registry/transports/backend.js';
+import { BACKENDS } from '../../../src/core/registry/transports/index.js';
+import { readSmallText } from '../../../src/core/registry/transports/manifest-io.js';
+import { TRANSPORTS } from '../../../src/core/registry/transports/transport.js';
+import { isSregistryError } from '../../../src/core/errors.js';
+import { imageBytes } from '../../support/files.js';
+import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    return isSregistryError(err) ? err.code : `not an SregistryError: ${String(err)}`;
+  }
+  return 'no error';
+}
+
+describe('the registered transports', () => {
+  it('have one name each, and the choices are auto and those names', () => {
+    const names = BACKENDS.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(TRANSPORTS).toEqual(['auto', ...names]);
+    expect(new Set(BACKENDS.map((b) => b.autoRank)).size).toBe(BACKENDS.length);
+  });
+
+  it('are never told apart by name in src/core outside src/core/registry/transports/', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    const names = BACKENDS.map((b) => b.name).join('|');
+    const compared = new RegExp(`[!=]==\\s*'(${names})'|'(${names})'\\s*[!=]==|case\\s+'(${names})'`);
+    const files = sources(join(process.cwd(), 'src', 'core')).filter((f) => !f.includes(join('registry', 'transports')));
+    expect(files.length).toBeGreaterThan(50);
+    const offending = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => `${f}:${i + 1}: ${line.trim()}`)
+        .filter((line) => compared.test(line)),
+    );
+    expect(offending).toEqual([]);
+    // The guard sees a comparison when there is one.
+    expect(compared.test("if (transport === 'https') {")).toBe(true);
+  });
+
+  it("are each named in the Action's transport input", () => {
+    const action = readFileSync(join(process.cwd(), 'action.yml'), 'utf8');
+    const description = /\n {2}transport:\n {4}description: '([^']*)'/.exec(action)?.[1] ?? '';
+    for (const name of TRANSPORTS) expect(description).toContain(name);
+  });
+});
+
+describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps the contract', (_name, backend: TransportBackend) => {
+  let sb: TestSandbox;
+  let session: Session;
+  let ep: EndpointInfo;
+  let folder: string;
+  let local: string;
+  const onDisk = (path: string): string => join(sb.collection.root!, path);
+
+  beforeAll(async () => {
+    sb = await startTestSandbox();
+    local = join(sb.tmp, 'local');
+    await mkdir(local, { recursive: true });
+    const options = resolveOptions({
+      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, transferUrl: sb.url },
+      localEndpoint: sb.personal.id,
+      storage: join(sb.tmp, 'storage'),
+      database: ':memory:',
+      pollMs: 10,
+      maxPollMs: 40,
+      retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitWindowMs: 1000 },
+    });
+    await mkdir(options.storage, { recursive: true });
+    session = new Session(options, () => {
+      throw new Error('the contract needs no records');
+    });
+    ep = await session.endpoint(sb.collection.id);
+    folder = `/contract-${backend.name}/`;
+    await session.transfer.mkdir(ep.id, folder);
+  });
+  afterAll(() => sb.stop());
+
+  const run = (extra: Partial<TransportRun> = {}): TransportRun => ({ session, ep, image: `contract ${backend.name}`, label: `sregistry contract ${backend.name}`, ...extra });
+
+  it('reaches the sandbox collection, whose HTTPS server and local endpoint are both there', () => {
+    expect(backend.unreachable({ httpsServer: ep.httpsServer, localEndpoint: sb.personal.id, shown: ep.displayName })).toBeUndefined();
+    expect(backend.help).not.toBe('');
+  });
+
+  it('puts a file and a text under hidden names, which a rename reveals whole', async () => {
+    const bytes = imageBytes(200 * 1024);
+    const file = join(local, 'put.sif');
+    await writeFile(file, bytes);
+    const hidden = [`${folder}.put-${randomUUID()}.partial`, `${folder}.text-${randomUUID()}.partial`];
+    const put = await backend.put(run({ total: bytes.length }), [
+      { to: hidden[0]!, file, sha256: sha256(bytes) },
+      { to: hidden[1]!, text: '{"tag":"latest"}\n' },
+    ]);
+    expect(put.files).toHaveLength(2);
+    for (const f of put.files) expect(f.attempts).toBeGreaterThanOrEqual(1);
+    // A backend that sends file by file reads the bytes, and says what it sent: what the file holds.
+    if (!backend.batches) expect(put.files[0]).toMatchObject({ sha256: sha256(bytes), size: bytes.length });
+    else expect(put.taskId).toEqual(expect.any(String));
+    await session.transfer.rename(ep.id, hidden[0]!, `${folder}put.sif`);
+    await session.transfer.rename(ep.id, hidden[1]!, `${folder}put.json`);
+    expect(sha256(await readFile(onDisk(`${folder}put.sif`)))).toBe(sha256(bytes));
+    expect(await readFile(onDisk(`${folder}put.json`), 'utf8')).toBe('{"tag":"latest"}\n');
+    expect(existsSync(onDisk(hidden[0]!))).toBe(false);
+  });
+
+  it('gets several files in one call, each byte for byte (checked by SHA-256)', async () => {
+    const one = imageBytes(300 * 1024);
+    const two = Buffer.from('small manifest\n');
+    await writeFile(onDisk(`${folder}get-one.sif`), one);
+    await writeFile(onDisk(`${folder}get-two.json`), two);
+    const seen: number[] = [];
+    const got = await backend.get(run({ total: one.length }), [
+      { from: `${folder}get-one.sif`, to: join(local, 'one.sif'), sha256: sha256(one), expectedSize: one.length, onChunk: (chunk) => seen.push(chunk.length) },
+      { from: `${folder}get-two.json`, to: join(local, 'two.json'), maxBytes: 1024 },
+    ]);
+    expect(got.files).toHaveLength(2);
+    expect(sha256(await readFile(join(local, 'one.sif')))).toBe(sha256(one));
+    expect(await readFile(join(local, 'two.json'), 'utf8')).toBe('small manifest\n');
+    // A backend that gets file by file reads the bytes: it answers their SHA-256 and showed every one to onChunk.
+    if (!backend.batches) {
+      expect(got.files[0]!.sha256).toBe(sha256(one));
+      expect(seen.reduce((a, b) => a + b, 0)).toBe(one.length);
+    } else expect(got.taskId).toEqual(expect.any(String));
+  });
+
+  it('reads a small file within its bound, and refuses one over it', async () => {
+    await writeFile(onDisk(`${folder}marker`), '{"layout":2}\n');
+    expect(await readSmallText(session, ep, `${folder}marker`, backend, 64)).toBe('{"layout":2}\n');
+    await writeFile(onDisk(`${folder}big`), 'x'.repeat(4096));
+    // Listed over the bound: refused before anything moves.
+    expect(await codeOf(readSmallText(session, ep, `${folder}big`, backend, 1024))).toBe('INVALID_RESPONSE');
+    // Listed (wrongly) within it: what arrives is held to the bound all the same.
+    expect(await codeOf(readSmallText(session, ep, `${folder}big`, backend, 1024, undefined, 100))).toBe('INVALID_RESPONSE');
+  });
+
+  it('fails on a missing file and leaves no bytes at the destination', async () => {
+    const to = join(local, `missing-${randomUUID()}`);
+    const code = await codeOf(backend.get(run(), [{ from: `${folder}no-such-file`, to }]));
+    expect(code).not.toBe('no error');
+    expect(code).not.toMatch(/^not an SregistryError/);
+    // The destination is the caller's temp file (it removes it): absent, or empty.
+    expect(existsSync(to) ? statSync(to).size : 0).toBe(0);
+  });
+
+  it('removes paths, a missing one among them', async () => {
+    await writeFile(onDisk(`${folder}gone-1`), 'a');
+    await writeFile(onDisk(`${folder}gone-2`), 'b');
+    await backend.remove(run(), [`${folder}gone-1`, `${folder}never-there`, `${folder}gone-2`]);
+    expect(existsSync(onDisk(`${folder}gone-1`))).toBe(false);
+    expect(existsSync(onDisk(`${folder}gone-2`))).toBe(false);
+  });
+
+  it('says why it cannot reach a collection it cannot, as one line', () => {
+    const cannot = [
+      backend.unreachable({ httpsServer: null, localEndpoint: undefined, shown: 'lab (x)' }),
+      backend.unreachable({ httpsServer: ep.httpsServer, localEndpoint: undefined, shown: 'lab (x)' }),
+      backend.unreachable({ httpsServer: null, localEndpoint: sb.personal.id, shown: 'lab (x)' }),
+    ].filter((m): m is string => m !== undefined);
+    expect(cannot.length).toBeGreaterThan(0);
+    for (const message of cannot) expect(message).not.toContain('\n');
+  });
+});
