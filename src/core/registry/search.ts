@@ -144,16 +144,16 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
 
 
 /**
- * The listing concurrency of one search, halved each time Globus answered 429 since the
- * last look: the retry layer waits each limited call out, and fewer calls at once keep
+ * The listing concurrency of one search, halved each time Globus asked this client to
+ * slow down since the last look: the retry layer waits each limited call out, and fewer calls at once keep
  * the next window from filling up again.
  */
 function rateAware(session: Session): { gauge: Concurrency; watch<T, R>(fn: (item: T) => Promise<R>): (item: T) => Promise<R> } {
   const gauge = new Concurrency(session.options.concurrency);
-  let seen = session.rateLimited;
+  let seen = session.rateLimitRetries.total;
   const look = (): void => {
-    if (session.rateLimited === seen) return;
-    seen = session.rateLimited;
+    if (session.rateLimitRetries.total === seen) return;
+    seen = session.rateLimitRetries.total;
     if (gauge.lower()) session.notice(`Globus is limiting this client's request rate; listing ${gauge.limit} folder${gauge.limit === 1 ? '' : 's'} at a time`);
   };
   return {

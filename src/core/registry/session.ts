@@ -79,9 +79,7 @@ export class Session {
   /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */
   readonly listedSizes = new Map<string, number>();
   readonly records: () => Records;
-  /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
-  rateLimited = 0;
-  /** Of the 429 answers retried so far: how many said when with Retry-After. */
+  /** Retries of answers that asked this client to slow down, by any call of this Registry (the limit is per client); how many said when with Retry-After. */
   readonly rateLimitRetries = { total: 0, withRetryAfter: 0 };
 
   constructor(options: ResolvedOptions, records: () => Records) {
@@ -94,13 +92,12 @@ export class Session {
       ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
     });
     const onRetry = (info: RetryInfo): void => {
-      if (info.status !== 429) return;
+      if (!info.rateLimited) return;
       this.rateLimitRetries.total++;
       if (info.delaySource === 'retry-after') this.rateLimitRetries.withRetryAfter++;
     };
     const retry = { retry: { ...(options.retry ?? {}), onRetry } };
     const onCall = (call: ApiCall): void => {
-      if (call.status === 429) this.rateLimited++;
       this.emit({ type: 'call', call: { ...call } });
     };
     const onToken = options.onToken;
