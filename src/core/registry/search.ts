@@ -15,6 +15,7 @@ import { locateRoot } from './root.js';
 import { Concurrency, mapLimited } from './map-limited.js';
 import { endpointInfo, type Session } from './session.js';
 import type { SearchHit, SearchOptions } from './types.js';
+import { searchEndpoints as findEndpoints } from '../transfer/index.js';
 
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
   const q = query?.trim().toLowerCase() || undefined;
@@ -38,11 +39,11 @@ async function searchEndpoints(session: Session, query: string | undefined, sign
   };
   const s = signal ? { signal } : {};
   if (query) {
-    for await (const doc of session.transfer.searchEndpoints({ fulltext: query, ...s })) add(doc);
+    for await (const doc of findEndpoints(session.transfer, { fulltext: query, ...s })) add(doc);
   } else {
     // Globus wants words for a search of all endpoints; without them, show the caller's own and shared ones.
     for (const scope of ['my-endpoints', 'shared-with-me'] as const) {
-      for await (const doc of session.transfer.searchEndpoints({ scope, ...s })) add(doc);
+      for await (const doc of findEndpoints(session.transfer, { scope, ...s })) add(doc);
     }
   }
   return hits;

@@ -13,7 +13,7 @@ import type { ApiCall } from '../http/request.js';
 import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient, type CollectionTarget } from '../collection/index.js';
 import type { Records } from '../records.js';
-import { TransferClient } from '../transfer/index.js';
+import { TransferApi, getEndpoint, searchEndpoints } from '../transfer/index.js';
 import type { EndpointDocument } from '../transfer/documents.js';
 import { isUuid } from '../uri.js';
 import type { ResolvedOptions } from './options.js';
@@ -63,7 +63,7 @@ export const httpsTarget = (ep: EndpointInfo): CollectionTarget => {
 export class Session {
   readonly options: ResolvedOptions;
   readonly tokens: TokenSource;
-  readonly transfer: TransferClient;
+  readonly transfer: TransferApi;
   readonly https: CollectionHttpsClient;
   /** The dispatcher and proxies every request of this Registry goes through. */
   readonly network: Network;
@@ -104,7 +104,7 @@ export class Session {
     this.network = networkFor(options.proxy);
     const network = this.network;
     this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
-    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
+    this.transfer = new TransferApi({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
     this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}), ...retry });
   }
 
@@ -172,7 +172,7 @@ export class Session {
     if (isUuid(nameOrId)) {
       this.step(`resolving endpoint ${nameOrId}`);
       try {
-        return endpointInfo(await this.transfer.getEndpoint(nameOrId, opts));
+        return endpointInfo(await getEndpoint(this.transfer, nameOrId, opts));
       } catch (err) {
         if (isSregistryError(err) && err.code === 'NOT_FOUND') {
           throw new SregistryError('NOT_FOUND', `Endpoint ${nameOrId} does not exist or is not visible to client ${this.clientId}: check the id, or find it with search`, {
@@ -187,7 +187,7 @@ export class Session {
     this.step(`searching for endpoint "${nameOrId}"`);
     const exact: EndpointInfo[] = [];
     const others: string[] = [];
-    for await (const doc of this.transfer.searchEndpoints({ fulltext: nameOrId, ...opts })) {
+    for await (const doc of searchEndpoints(this.transfer, { fulltext: nameOrId, ...opts })) {
       if (doc.display_name === nameOrId) exact.push(endpointInfo(doc));
       else if (others.length < 5 && doc.display_name) others.push(doc.display_name);
     }
