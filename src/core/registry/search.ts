@@ -145,9 +145,9 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
 
 
 /**
- * The listing concurrency of one search, halved each time Globus asked this client to
- * slow down since the last look: the retry layer waits each limited call out, and fewer calls at once keep
- * the next window from filling up again.
+ * The listing concurrency of one search, halved each time a retry since the last look was
+ * of a rate limit (the retry decision says which are): the retry layer waits each limited
+ * call out, and fewer calls at once keep the next window from filling up again.
  */
 function rateAware(session: Session): { gauge: Concurrency; watch<T, R>(fn: (item: T) => Promise<R>): (item: T) => Promise<R> } {
   const gauge = new Concurrency(session.options.concurrency);

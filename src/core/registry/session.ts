@@ -79,7 +79,10 @@ export class Session {
   /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */
   readonly listedSizes = new Map<string, number>();
   readonly records: () => Records;
-  /** Retries of answers that asked this client to slow down, by any call of this Registry (the limit is per client); how many said when with Retry-After. */
+  /**
+   * Retries of rate-limited answers, by any call of this Registry (the limit is per
+   * client), and how many of them said when with Retry-After.
+   */
   readonly rateLimitRetries = { total: 0, withRetryAfter: 0 };
 
   constructor(options: ResolvedOptions, records: () => Records) {
