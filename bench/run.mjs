@@ -59,7 +59,8 @@ const SEARCH_RUNS = quick ? 3 : 5;
 
 /** A registry of NAMES × TAGS images written straight into the collection's folder; search through the core, sequential and concurrent. */
 async function searchBench(env, collection, shub) {
-  const { Registry, registryOptionsFromEnv } = await import('../lib/core/registry/registry.js');
+  const { Registry } = await import('../lib/core/registry/registry.js');
+  const { registryOptionsFromEnv } = await import('../lib/core/registry/options.js');
   const version = 'a'.repeat(64);
   for (let n = 0; n < NAMES; n++) {
     const folder = join(shub, `n${n}`);
