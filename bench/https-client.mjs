@@ -14,7 +14,7 @@ import { startSandbox } from '../lib/sandbox/sandbox.js';
 import { defaultWorld } from '../lib/sandbox/config/default-world.js';
 import { TokenSource, collectionHttpsScope } from '../lib/core/auth/index.js';
 import { closeHttp } from '../lib/core/http/index.js';
-import { CollectionHttpsClient } from '../lib/core/https/index.js';
+import { CollectionHttpsClient } from '../lib/core/collection/index.js';
 import { numberOption } from './support/options.mjs';
 import { CHUNK, patternChunks } from './support/pattern.mjs';
 

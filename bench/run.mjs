@@ -59,7 +59,8 @@ const SEARCH_RUNS = quick ? 3 : 5;
 
 /** A registry of NAMES × TAGS images written straight into the collection's folder; search through the core, sequential and concurrent. */
 async function searchBench(env, collection, shub) {
-  const { Registry, registryOptionsFromEnv } = await import('../lib/core/registry/registry.js');
+  const { Registry } = await import('../lib/core/registry/registry.js');
+  const { registryOptionsFromEnv } = await import('../lib/core/registry/options.js');
   const version = 'a'.repeat(64);
   for (let n = 0; n < NAMES; n++) {
     const folder = join(shub, `n${n}`);
@@ -105,18 +106,18 @@ const TASK_SECONDS = quick ? [1, 3] : [1, 10, 60];
 /** `calls` listings of the collection's root through the core's Transfer client and through @globus/sdk, alternating. */
 async function lsBench(start, collection) {
   const { TokenSource } = await import('../lib/core/auth/index.js');
-  const { TransferClient } = await import('../lib/core/transfer/index.js');
+  const { TransferApi, ls } = await import('../lib/core/transfer/index.js');
   const { transfer } = await import('@globus/sdk');
   const tokens = new TokenSource({ clientId: start.client_id, clientSecret: start.client_secret, authUrl: start.url });
   let coreCalls = 0;
-  const core = new TransferClient({ baseUrl: start.url, tokens, onCall: () => coreCalls++ });
+  const core = new TransferApi({ baseUrl: start.url, tokens, onCall: () => coreCalls++ });
   const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, 'urn:globus:auth:scope:transfer.api.globus.org:all');
   const before = process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER;
   process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER = start.url;
   try {
     const viaCore = async () => {
       const began = performance.now();
-      for (let i = 0; i < LS_CALLS; i++) for await (const entry of core.ls(collection.id, '/')) void entry;
+      for (let i = 0; i < LS_CALLS; i++) for await (const entry of ls(core, collection.id, '/')) void entry;
       return (performance.now() - began) / 1000;
     };
     const viaSdk = async () => {
@@ -147,7 +148,7 @@ async function pollBench() {
   const { startSandbox } = await import('../lib/sandbox/sandbox.js');
   const { defaultWorld } = await import('../lib/sandbox/config/default-world.js');
   const { TokenSource } = await import('../lib/core/auth/index.js');
-  const { TransferClient } = await import('../lib/core/transfer/index.js');
+  const { TransferApi, submitTransfer, waitForTask } = await import('../lib/core/transfer/index.js');
   const { DEFAULT_POLL_MS, DEFAULT_MAX_POLL_MS } = await import('../lib/core/registry/options.js');
   const dataDir = join(tmp, 'poll-sandbox');
   const world = defaultWorld({ dataDir, home: tmp });
@@ -160,7 +161,7 @@ async function pollBench() {
     const ep = world.endpoints.find((e) => e.httpsServer);
     const tokens = new TokenSource({ clientId: world.clients[0].id, clientSecret: world.clients[0].secret, authUrl: sb.url });
     const polls = [];
-    const client = new TransferClient({
+    const client = new TransferApi({
       baseUrl: sb.url,
       tokens,
       onCall: (call) => {
@@ -171,8 +172,8 @@ async function pollBench() {
       await writeRandom(join(ep.root, `poll-${seconds}.bin`), seconds * rate);
       polls.length = 0;
       const began = performance.now();
-      const task = await client.submitTransfer({ source: ep.id, destination: ep.id, items: [{ source: `/poll-${seconds}.bin`, destination: `/poll-${seconds}.copy` }] });
-      const done = await client.waitForTask(task.taskId ?? task.task_id, { pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS });
+      const task = await submitTransfer(client, { source: ep.id, destination: ep.id, items: [{ source: `/poll-${seconds}.bin`, destination: `/poll-${seconds}.copy` }] });
+      const done = await waitForTask(client, task.taskId ?? task.task_id, { pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS });
       const took = (performance.now() - began) / 1000;
       const gaps = polls.slice(1).map((t, i) => (t - polls[i]) / 1000);
       out.push({ seconds, took, status: done.status, polls: polls.length, minGap: gaps.length ? Math.min(...gaps) : NaN, lastGap: gaps.at(-1) ?? NaN });

@@ -12,19 +12,17 @@ export {
   readPassphraseFile,
   readSecretFile,
   registryOptionsWith,
-  type EnvOptions,
   type OptionOverrides,
 } from './core/registry/options.js';
 export { parseTransport, TRANSPORTS } from './core/registry/transports/transport.js';
 export { parseVerifyPolicy, VERIFY_POLICIES, type VerifyPolicy } from './core/signing/policy.js';
 export { displayLine } from './core/display.js';
-export { parseDuration, type DurationUnit, type ParsedDuration } from './core/duration.js';
-export { SregistryError, isSregistryError, type ErrorCode, type ErrorDetails } from './core/errors.js';
+export { parseDuration } from './core/duration.js';
+export { SregistryError, isSregistryError } from './core/errors.js';
 export {
   parseReference,
   toImageUri,
   isEndpointPath,
-  caseFoldNote,
   parseTags,
   parseWatchTarget,
   formatWatchTarget,
@@ -33,11 +31,7 @@ export {
   formatGlobusUri,
   shortVersion,
   DEFAULT_COLLECTION,
-  type ImageRef,
-  type VersionedRef,
-  type GlobusUri,
-  type WatchTarget,
 } from './core/uri.js';
-export { parsePrincipal, type Principal, type PrincipalType } from './core/principal.js';
+export { parsePrincipal } from './core/principal.js';
 export { Redactor } from './core/redact.js';
 export { formatBytes } from './core/bytes.js';

@@ -11,7 +11,7 @@ const ENTRY = path.join(__dirname, '..', '..', 'lib', 'index.js');
 
 let loading;
 
-/** The core's public API (Registry, registryOptionsFromEnv, parseReference, ...), loaded once. */
+/** The core's public API (Registry, registryOptionsWith, parseReference, ...), loaded once. */
 function loadCore() {
   if (!loading) {
     // Checked before the import: on an older Node it would fail linking node:sqlite.

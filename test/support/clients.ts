@@ -1,5 +1,5 @@
 import { TokenSource, type TokenSourceOptions } from '../../src/core/auth/index.js';
-import { TransferClient, type TransferClientOptions } from '../../src/core/transfer/index.js';
+import { TransferApi, type TransferClientOptions } from '../../src/core/transfer/index.js';
 import type { TestSandbox } from './sandbox.js';
 
 /** A client of the sandbox world: who a token source speaks for. */
@@ -13,7 +13,7 @@ export function sandboxTokens(sb: TestSandbox, options: Partial<TokenSourceOptio
   return new TokenSource({ clientId: who.id, clientSecret: who.secret, authUrl: sb.url, ...options });
 }
 
-/** The core's TransferClient against the sandbox's Transfer API. */
-export function sandboxTransferClient(sb: TestSandbox, options: Omit<TransferClientOptions, 'baseUrl'>): TransferClient {
-  return new TransferClient({ baseUrl: sb.url, ...options });
+/** The core's Transfer API client against the sandbox's Transfer API. */
+export function sandboxTransferClient(sb: TestSandbox, options: Omit<TransferClientOptions, 'baseUrl'>): TransferApi {
+  return new TransferApi({ baseUrl: sb.url, ...options });
 }

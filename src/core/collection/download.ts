@@ -4,7 +4,7 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
 import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
-import { abortedError, backoffDelay, networkErrorCode, isRetryableNetworkError, isTimeoutCode, type RetryPolicy } from '../http/retry.js';
+import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, waitToRetry, type RetryDecision, type RetryPolicy } from '../http/retry.js';
 import { digestFor, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
@@ -42,13 +42,6 @@ export interface TransferResult {
   sha256: string;
   size: number;
 }
-
-/** A body that stopped early for these reasons is resumed with a Range request. */
-const CUT_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
-const isCut = (err: unknown): boolean => {
-  const code = networkErrorCode(err);
-  return isRetryableNetworkError(code) || (code !== undefined && CUT_CODES.has(code));
-};
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -90,14 +83,17 @@ export class ResumableDownload {
       const limit = this.#limit();
       const res = await this.#s.get(headers, limit === undefined ? undefined : Math.max(0, limit - received));
       await this.#accept(res, received, handle);
-      let cut: unknown;
+      let cut: { err: unknown; next: RetryDecision } | undefined;
       try {
         await this.#consume(res.body, handle);
       } catch (err) {
         if (this.#observerError !== undefined) throw this.#observerError;
         this.#checkAbort();
-        if (isSregistryError(err) || !isCut(err)) throw this.#failure(err);
-        cut = err;
+        if (isSregistryError(err)) throw err;
+        // A cut body is resumed with a Range request, if the decision allows another attempt.
+        const next = decideRetry(this.#s.policy, { retries: this.#cuts, outcome: { kind: 'cut', code: networkErrorCode(err) } });
+        if (!next.retry && next.why === 'not-retryable') throw this.#failure(err);
+        cut = { err, next };
       }
       const got = this.#digest.bytes;
       if (this.#total !== undefined && got > this.#total) {
@@ -107,7 +103,8 @@ export class ResumableDownload {
         if (this.#s.expectedSize !== undefined && got !== this.#s.expectedSize) throw this.#sizeMismatch(got);
         return { sha256: await this.#digest.hex(), size: got };
       }
-      await this.#beforeResume(cut ?? new Error(`the body ended after ${got} of ${this.#total} bytes`));
+      const next = cut?.next ?? decideRetry(this.#s.policy, { retries: this.#cuts, outcome: { kind: 'short' } });
+      await this.#beforeResume(next, cut?.err ?? new Error(`the body ended after ${got} of ${this.#total} bytes`));
     }
   }
 
@@ -221,10 +218,9 @@ export class ResumableDownload {
     if (bodyError !== undefined) throw bodyError;
   }
 
-  async #beforeResume(cause: unknown): Promise<void> {
-    const { policy } = this.#s;
-    if (this.#cuts >= policy.maxRetries) {
-      const code = networkErrorCode(cause);
+  async #beforeResume(next: RetryDecision, cause: unknown): Promise<void> {
+    const code = networkErrorCode(cause);
+    if (!next.retry) {
       if (isTimeoutCode(code)) {
         throw new SregistryError(
           'TIMEOUT',
@@ -239,11 +235,8 @@ export class ResumableDownload {
       );
     }
     this.#cuts++;
-    const delayMs = backoffDelay(this.#cuts, policy);
-    const code = networkErrorCode(cause);
-    policy.onRetry?.({ retry: this.#cuts, delayMs, delaySource: 'backoff', method: 'GET', url: this.#s.where, ...(code ? { errorCode: code } : {}) });
     try {
-      await policy.sleep(delayMs, this.#s.signal);
+      await waitToRetry(this.#s.policy, next, { retry: this.#cuts, method: 'GET', url: this.#s.where, ...(code ? { errorCode: code } : {}) }, this.#s.signal);
     } catch (err) {
       this.#checkAbort();
       throw err;

@@ -203,11 +203,6 @@ export function networkFor(settings?: ProxySettings): Network {
   return network;
 }
 
-/** The dispatcher of the environment's network. */
-export function getAgent(): Dispatcher {
-  return networkFor().dispatcher;
-}
-
 /**
  * Closes every network's connections (at process exit, after tests). The next request
  * creates fresh ones.

@@ -6,19 +6,7 @@ import { networkFor, type Network, type ProxyInUse } from './agent.js';
 import { streamedRequest, type SpeedFloor } from './streamed-exchange.js';
 import { ERROR_BODY_LIMIT, readLimited } from './body.js';
 import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
-import {
-  abortedError,
-  backoffDelay,
-  isRetryableNetworkError,
-  isRetryableStatus,
-  isTimeoutCode,
-  networkErrorCode,
-  parseRetryAfter,
-  rateLimitDelay,
-  retryPolicy,
-  type RetryInfo,
-  type RetryPolicy,
-} from './retry.js';
+import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, retryPolicy, waitToRetry, type RetryDecision, type RetryInfo, type RetryPolicy } from './retry.js';
 import { assertSecureUrl, isLoopbackHost } from './secure-url.js';
 
 /** A body that can be sent once. */
@@ -242,22 +230,10 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     }
     report(status, retries, startedAt, info.requestId ?? headerRequestId(res.headers));
 
-    const canReplay = p.replayable || !attemptBody.started();
-    const retryAfter = parseRetryAfter(res.headers['retry-after']);
-    // A 429 that does not say when is waited out window by window, beyond the usual retries.
-    const silentLimit = status === 429 && retryAfter === undefined;
-    const budget = p.policy.maxRetries + (silentLimit ? p.policy.maxRateLimitRetries : 0);
-    if (isRetryableStatus(status, info.globusCode) && retries < budget && canReplay) {
-      const delayMs =
-        retryAfter !== undefined
-          ? Math.min(retryAfter, p.policy.maxDelayMs)
-          : silentLimit
-            ? rateLimitDelay(p.policy)
-            : backoffDelay(retries + 1, p.policy);
-      await pause(p, retries, delayMs, retryAfter !== undefined ? 'retry-after' : 'backoff', {
-        status,
-        ...(info.globusCode ? { globusCode: info.globusCode } : {}),
-      });
+    const outcome = { kind: 'answer', status, globusCode: info.globusCode, retryAfter: res.headers['retry-after'] } as const;
+    const decision = decideRetry(p.policy, { retries, outcome, replayable: p.replayable || !attemptBody.started() });
+    if (decision.retry) {
+      await pause(retries, decision, { status, ...(info.globusCode ? { globusCode: info.globusCode } : {}) });
       continue;
     }
     if (status === 407 && p.proxy) throw proxyError(p, 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong');
@@ -285,17 +261,14 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
   async function failedAttempt(err: unknown, retries: number, bodyStarted: boolean): Promise<void> {
     if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
     const code = networkErrorCode(err);
-    const canReplay = p.replayable || !bodyStarted;
     const proxyFault = p.proxy ? proxyFailure(err, p.proxy) : undefined;
-    // A proxy that refuses, cannot be found or will not tunnel does not change its mind in a second.
-    if (proxyFault && (proxyFault.final || !isRetryableNetworkError(code) || retries >= p.policy.maxRetries)) throw proxyError(p, proxyFault.why, err);
-    // Nothing listens at the address: worth one more look (a restart), not five.
-    const budget = code === 'ECONNREFUSED' && !proxyFault ? Math.min(1, p.policy.maxRetries) : p.policy.maxRetries;
-    if (code === 'ECONNREFUSED' && !proxyFault && retries >= budget) throw refusedError(p, retries, err);
-    if (isRetryableNetworkError(code) && retries < budget && canReplay) {
-      await pause(p, retries, backoffDelay(retries + 1, p.policy), 'backoff', code ? { errorCode: code } : {});
+    const decision = decideRetry(p.policy, { retries, outcome: { kind: 'network', code, proxy: proxyFault }, replayable: p.replayable || !bodyStarted });
+    if (decision.retry) {
+      await pause(retries, decision, code ? { errorCode: code } : {});
       return;
     }
+    if (decision.why === 'proxy') throw proxyError(p, proxyFault!.why, err);
+    if (decision.why === 'refused') throw refusedError(p, retries, err);
     const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160).replace(/^Error: /, '');
     const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
     const what = p.ctx.action ?? `${p.method} ${where}`;
@@ -304,19 +277,18 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     }
     if (code === undefined && !(err instanceof Error)) throw err;
     if (code === 'UND_ERR_INVALID_ARG') throw new SregistryError('INVALID_INPUT', `${what} could not be sent (${detail})`, { cause: err });
-    const unreplayable = !canReplay && isRetryableNetworkError(code) ? '; the streamed body cannot be resent' : '';
+    const unreplayable = decision.why === 'unreplayable' ? '; the streamed body cannot be resent' : '';
     throw new SregistryError('NETWORK', `${what} failed${retried} (${code ?? 'network error'}: ${detail})${unreplayable}; check the service URL and the network`, { cause: err });
   }
 
-  async function pause(prep: Prepared, retries: number, delayMs: number, delaySource: RetryInfo['delaySource'], extra: Partial<RetryInfo>): Promise<void> {
-    prep.policy.onRetry?.({ retry: retries + 1, delayMs, delaySource, method: prep.method, url: where, ...extra });
+  async function pause(retries: number, decision: Extract<RetryDecision, { retry: true }>, cause: Pick<RetryInfo, 'status' | 'globusCode' | 'errorCode'>): Promise<void> {
     try {
-      await prep.policy.sleep(delayMs, signal);
+      await waitToRetry(p.policy, decision, { retry: retries + 1, method: p.method, url: where, ...cause }, signal);
     } catch (err) {
-      if (signal?.aborted) throw abortedError(`${prep.method} ${where}`);
+      if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
       throw err;
     }
-    if (signal?.aborted) throw abortedError(`${prep.method} ${where}`);
+    if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
   }
 }
 

@@ -18,6 +18,8 @@ export interface RetryInfo {
   globusCode?: string;
   /** The network error code (ECONNRESET, UND_ERR_SOCKET...), when it did not answer. */
   errorCode?: string;
+  /** The answer asked this client to slow down (a rate limit). */
+  rateLimited?: boolean;
 }
 
 export type SleepFn = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -109,7 +111,7 @@ export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelay
 }
 
 /** The wait before retrying a 429 that said nothing of when: one rate-limit window, plus up to half of one. */
-export function rateLimitDelay(policy: Pick<RetryPolicy, 'rateLimitWindowMs' | 'random'>): number {
+function rateLimitDelay(policy: Pick<RetryPolicy, 'rateLimitWindowMs' | 'random'>): number {
   return Math.round(policy.rateLimitWindowMs * (1 + 0.5 * policy.random()));
 }
 
@@ -166,5 +168,95 @@ export function networkErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export const isRetryableNetworkError = (code: string | undefined): boolean => code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+const isRetryableNetworkError = (code: string | undefined): boolean => code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
 export const isTimeoutCode = (code: string | undefined): boolean => code !== undefined && TIMEOUT_CODES.has(code);
+
+/** What one attempt met, as the retry decision reads it. */
+export type AttemptOutcome =
+  /** The service answered with an error status; `retryAfter` is its `Retry-After` header as it came. */
+  | { kind: 'answer'; status: number; globusCode?: string | undefined; retryAfter?: string | string[] | undefined }
+  /**
+   * No answer: `code` is the network error code along the error's cause chain; `proxy` when
+   * the proxy on the way failed it (`final`: it will not change its mind, e.g. it refused).
+   */
+  | { kind: 'network'; code: string | undefined; proxy?: { final: boolean } | undefined }
+  /** A download's body stopped early: `code` of the error that cut it. */
+  | { kind: 'cut'; code: string | undefined }
+  /** A download's body ended without an error before its announced length. */
+  | { kind: 'short' };
+
+export interface Attempt {
+  /** Retries spent before this attempt (0 for the first). */
+  retries: number;
+  outcome: AttemptOutcome;
+  /** Whether the request can be sent again (a streamed body that started flowing cannot); default true. */
+  replayable?: boolean;
+}
+
+/** Why an attempt is not retried: the caller turns it into its error. */
+export type StopReason = 'not-retryable' | 'unreplayable' | 'budget' | 'refused' | 'proxy';
+
+export type RetryDecision =
+  | { retry: true; delayMs: number; delaySource: RetryInfo['delaySource']; rateLimited: boolean }
+  | { retry: false; why: StopReason };
+
+/** A body that stopped early for these reasons (besides the retryable network codes) is resumed. */
+const CUT_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+/**
+ * The one retry decision: whether another attempt follows this one, and after how long.
+ * Every retry loop (requests, a download's resume) asks it; the rules are globus-sdk-python's.
+ */
+export function decideRetry(policy: RetryPolicy, attempt: Attempt): RetryDecision {
+  const { retries, outcome } = attempt;
+  const stop = (why: StopReason): RetryDecision => ({ retry: false, why });
+  let retryable: boolean;
+  let budget = policy.maxRetries;
+  switch (outcome.kind) {
+    case 'answer': {
+      const retryAfter = parseRetryAfter(outcome.retryAfter);
+      const rateLimited = outcome.status === 429;
+      // A 429 that does not say when is waited out window by window, beyond the usual retries.
+      const silentLimit = rateLimited && retryAfter === undefined;
+      if (!isRetryableStatus(outcome.status, outcome.globusCode)) return stop('not-retryable');
+      if (attempt.replayable === false) return stop('unreplayable');
+      if (retries >= budget + (silentLimit ? policy.maxRateLimitRetries : 0)) return stop('budget');
+      if (retryAfter !== undefined) return { retry: true, delayMs: Math.min(retryAfter, policy.maxDelayMs), delaySource: 'retry-after', rateLimited };
+      return { retry: true, delayMs: silentLimit ? rateLimitDelay(policy) : backoffDelay(retries + 1, policy), delaySource: 'backoff', rateLimited };
+    }
+    case 'network': {
+      const { code, proxy } = outcome;
+      // A proxy that refuses, cannot be found or will not tunnel does not change its mind in a second.
+      if (proxy && (proxy.final || !isRetryableNetworkError(code) || retries >= budget)) return stop('proxy');
+      // Nothing listens at the address: worth one more look (a restart), not five.
+      if (code === 'ECONNREFUSED' && !proxy) {
+        budget = Math.min(1, budget);
+        if (retries >= budget) return stop('refused');
+      }
+      retryable = isRetryableNetworkError(code);
+      break;
+    }
+    case 'cut':
+      retryable = isRetryableNetworkError(outcome.code) || (outcome.code !== undefined && CUT_CODES.has(outcome.code));
+      break;
+    case 'short':
+      retryable = true;
+      break;
+  }
+  if (!retryable) return stop('not-retryable');
+  if (attempt.replayable === false) return stop('unreplayable');
+  if (retries >= budget) return stop('budget');
+  return { retry: true, delayMs: backoffDelay(retries + 1, policy), delaySource: 'backoff', rateLimited: false };
+}
+
+/** Tells the policy's hook about a retry the decision asked for, then waits it out (rejects when `signal` aborts). */
+export async function waitToRetry(
+  policy: RetryPolicy,
+  decision: Extract<RetryDecision, { retry: true }>,
+  info: Pick<RetryInfo, 'retry' | 'method' | 'url' | 'status' | 'globusCode' | 'errorCode'>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { delayMs, delaySource, rateLimited } = decision;
+  policy.onRetry?.({ ...info, delayMs, delaySource, ...(rateLimited ? { rateLimited } : {}) });
+  await policy.sleep(delayMs, signal);
+}

@@ -8,7 +8,7 @@ import { deleteImage } from './operations/delete.js';
 import { addLocal, removeLocal } from './local/local-images.js';
 import { doctor, type DoctorOptions, type DoctorReport } from './operations/doctor.js';
 import { inspectLocal, listLocal } from './local/local-records.js';
-import { registryOptionsFromEnv as fromEnv, resolveOptions, type EnvOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
 import { prune } from './operations/prune.js';
 import { pull } from './operations/pull.js';
 import { push } from './push/index.js';
@@ -247,13 +247,3 @@ export class Registry {
 /** Every result carries the web app page of its folder, whichever operation made it. */
 const withWebUrl = (result: ImageResult): ImageResult => ({ ...result, webUrl: webAppUrl(result.endpoint, result.path) });
 
-/**
- * Registry options from environment variables (DESIGN.md names): GLOBUS_CLIENT_ID,
- * GLOBUS_CLIENT_SECRET, GLOBUS_SDK_ENVIRONMENT, GLOBUS_SDK_SERVICE_URL_AUTH,
- * GLOBUS_SDK_SERVICE_URL_TRANSFER, SREGISTRY_GLOBUS_ROOT, SREGISTRY_GLOBUS_TRANSPORT,
- * SREGISTRY_GLOBUS_LOCAL_ENDPOINT, SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE,
- * SREGISTRY_DATABASE.
- */
-export function registryOptionsFromEnv(env: NodeJS.ProcessEnv): EnvOptions {
-  return fromEnv(env);
-}

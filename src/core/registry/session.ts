@@ -13,7 +13,7 @@ import type { ApiCall } from '../http/request.js';
 import { abortedError, type RetryInfo } from '../http/retry.js';
 import { CollectionHttpsClient } from '../collection/index.js';
 import type { Records } from '../records.js';
-import { TransferClient } from '../transfer/index.js';
+import { TransferApi, getEndpoint, searchEndpoints } from '../transfer/index.js';
 import { endpointInfo, type EndpointInfo } from './endpoint.js';
 import { isUuid } from '../uri.js';
 import type { CallOptions, ProgressEvent, RegistryEvent, ResolvedOptions } from './types.js';
@@ -30,7 +30,7 @@ export const withCallHooks = <T>(hooks: Pick<CallOptions, 'onProgress' | 'onEven
 export class Session {
   readonly options: ResolvedOptions;
   readonly tokens: TokenSource;
-  readonly transfer: TransferClient;
+  readonly transfer: TransferApi;
   readonly https: CollectionHttpsClient;
   /** The dispatcher and proxies every request of this Registry goes through. */
   readonly network: Network;
@@ -46,9 +46,10 @@ export class Session {
   /** Sizes listings and stats gave, by `<endpoint id>:<path>`, for bounds checked before a download. */
   readonly listedSizes = new Map<string, number>();
   readonly records: () => Records;
-  /** 429 answers seen so far, by any call of this Registry (the limit is per client). */
-  rateLimited = 0;
-  /** Of the 429 answers retried so far: how many said when with Retry-After. */
+  /**
+   * Retries of rate-limited answers, by any call of this Registry (the limit is per
+   * client), and how many of them said when with Retry-After.
+   */
   readonly rateLimitRetries = { total: 0, withRetryAfter: 0 };
 
   constructor(options: ResolvedOptions, records: () => Records) {
@@ -61,20 +62,19 @@ export class Session {
       ...(globus.transferUrl ? { transferUrl: globus.transferUrl } : {}),
     });
     const onRetry = (info: RetryInfo): void => {
-      if (info.status !== 429) return;
+      if (!info.rateLimited) return;
       this.rateLimitRetries.total++;
       if (info.delaySource === 'retry-after') this.rateLimitRetries.withRetryAfter++;
     };
     const retry = { retry: { ...(options.retry ?? {}), onRetry } };
     const onCall = (call: ApiCall): void => {
-      if (call.status === 429) this.rateLimited++;
       this.emit({ type: 'call', call: { ...call } });
     };
     const onToken = options.onToken;
     this.network = networkFor(options.proxy);
     const network = this.network;
     this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
-    this.transfer = new TransferClient({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
+    this.transfer = new TransferApi({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
     this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}), ...retry });
   }
 
@@ -142,7 +142,7 @@ export class Session {
     if (isUuid(nameOrId)) {
       this.step(`resolving endpoint ${nameOrId}`);
       try {
-        return endpointInfo(await this.transfer.getEndpoint(nameOrId, opts));
+        return endpointInfo(await getEndpoint(this.transfer, nameOrId, opts));
       } catch (err) {
         if (isSregistryError(err) && err.code === 'NOT_FOUND') {
           throw new SregistryError('NOT_FOUND', `Endpoint ${nameOrId} does not exist or is not visible to client ${this.clientId}: check the id, or find it with search`, {
@@ -157,7 +157,7 @@ export class Session {
     this.step(`searching for endpoint "${nameOrId}"`);
     const exact: EndpointInfo[] = [];
     const others: string[] = [];
-    for await (const doc of this.transfer.searchEndpoints({ fulltext: nameOrId, ...opts })) {
+    for await (const doc of searchEndpoints(this.transfer, { fulltext: nameOrId, ...opts })) {
       if (doc.display_name === nameOrId) exact.push(endpointInfo(doc));
       else if (others.length < 5 && doc.display_name) others.push(doc.display_name);
     }

@@ -23,7 +23,6 @@ const MAX_DESCRIPTORS = 4096;
 
 /** SIF hash type codes (descriptor extra of a signature) → Node hash names; BLAKE2 types have none here. */
 export const SIF_HASHES: Record<number, string> = { 1: 'sha256', 2: 'sha384', 3: 'sha512' };
-export const SIF_HASH_CODES: Record<string, number> = { sha256: 1, sha384: 2, sha512: 3 };
 
 export interface SifObject {
   /** Index in the descriptor table. */

@@ -19,6 +19,7 @@ import { BACKENDS } from '../../../src/core/registry/transports/index.js';
 import { readSmallText } from '../../../src/core/registry/transports/manifest-io.js';
 import { TRANSPORTS } from '../../../src/core/registry/transports/transport.js';
 import { isSregistryError } from '../../../src/core/errors.js';
+import { mkdir as transferMkdir, rename } from '../../../src/core/transfer/index.js';
 import { imageBytes } from '../../support/files.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
 
@@ -93,7 +94,7 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps
     });
     ep = await session.endpoint(sb.collection.id);
     folder = `/contract-${backend.name}/`;
-    await session.transfer.mkdir(ep.id, folder);
+    await transferMkdir(session.transfer, ep.id, folder);
   });
   afterAll(() => sb.stop());
 
@@ -118,8 +119,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps
     // A backend that sends file by file reads the bytes, and says what it sent: what the file holds.
     if (!backend.batches) expect(put.files[0]).toMatchObject({ sha256: sha256(bytes), size: bytes.length });
     else expect(put.taskId).toEqual(expect.any(String));
-    await session.transfer.rename(ep.id, hidden[0]!, `${folder}put.sif`);
-    await session.transfer.rename(ep.id, hidden[1]!, `${folder}put.json`);
+    await rename(session.transfer, ep.id, hidden[0]!, `${folder}put.sif`);
+    await rename(session.transfer, ep.id, hidden[1]!, `${folder}put.json`);
     expect(sha256(await readFile(onDisk(`${folder}put.sif`)))).toBe(sha256(bytes));
     expect(await readFile(onDisk(`${folder}put.json`), 'utf8')).toBe('{"tag":"latest"}\n');
     expect(existsSync(onDisk(hidden[0]!))).toBe(false);

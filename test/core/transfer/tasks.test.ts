@@ -9,7 +9,8 @@ import { collect } from '../../support/iterables.js';
 import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
 import { requestJson } from '../../../src/core/http/index.js';
 import { TokenSource, TRANSFER_SCOPE } from '../../../src/core/auth/index.js';
-import type { TaskDocument, TransferClient, WaitOptions } from '../../../src/core/transfer/index.js';
+import type { TaskDocument, TransferApi, WaitOptions } from '../../../src/core/transfer/index.js';
+import * as transfer from '../../../src/core/transfer/index.js';
 import { requestsTo } from '../http-support.js';
 
 const FAST = { baseDelayMs: 1 };
@@ -21,7 +22,7 @@ const exists = (path: string) => access(path).then(() => true, () => false);
 describe('core Transfer client: tasks', () => {
   let sb: TestSandbox;
   let tokens: TokenSource;
-  let client: TransferClient;
+  let client: TransferApi;
   const src = () => sb.collection.id;
   const dst = () => sb.personal.id;
   const root = () => sb.collection.root!;
@@ -29,7 +30,7 @@ describe('core Transfer client: tasks', () => {
 
   /** A one-file transfer from the collection to the personal endpoint. */
   const submitFile = (name: string, extra: { label?: string } = {}) =>
-    client.submitTransfer({ source: src(), destination: dst(), items: [{ source: `/in/${name}`, destination: out(name) }], ...extra });
+    transfer.submitTransfer(client, { source: src(), destination: dst(), items: [{ source: `/in/${name}`, destination: out(name) }], ...extra });
 
   beforeAll(async () => {
     sb = await startTestSandbox();
@@ -44,10 +45,10 @@ describe('core Transfer client: tasks', () => {
   it('submits a transfer with its options, waits for it, and lists its events and files', async () => {
     const body = randomBytes(1024);
     await writeFile(join(root(), 'in', 'small.bin'), body);
-    const submissionId = await client.submissionId();
+    const submissionId = await transfer.submissionId(client);
     expect(submissionId).toMatch(/^[0-9a-f-]{36}$/);
     const deadline = new Date(Date.now() + 3600_000);
-    const submitted = await client.submitTransfer({
+    const submitted = await transfer.submitTransfer(client, {
       source: src(),
       destination: dst(),
       items: [{ source: '/in/small.bin', destination: out('small.bin') }],
@@ -58,7 +59,7 @@ describe('core Transfer client: tasks', () => {
       submissionId,
     });
     expect(submitted.submissionId).toBe(submissionId);
-    const task = await client.waitForTask(submitted.taskId, POLL);
+    const task = await transfer.waitForTask(client, submitted.taskId, POLL);
     expect(task.status).toBe('SUCCEEDED');
     expect(task.task_id).toBe(submitted.taskId);
     expect(task.label).toBe('unit test transfer');
@@ -68,7 +69,7 @@ describe('core Transfer client: tasks', () => {
     expect(task.bytes_transferred).toBe(1024);
     expect(await readFile(out('small.bin'))).toEqual(body);
 
-    const events = await collect(client.events(submitted.taskId, { pageSize: 1 }));
+    const events = await collect(transfer.events(client, submitted.taskId, { pageSize: 1 }));
     expect(events.map((e) => e.code)).toEqual(['SUCCEEDED', 'STARTED']);
     expect((await requestsTo(sb, `/v0.10/task/${submitted.taskId}/event_list`, 2)).length).toBe(2);
   });
@@ -82,7 +83,7 @@ describe('core Transfer client: tasks', () => {
     expect(posts[0]!.fault).toBe('reset');
 
     // The same submission id again (a caller retrying on its own) answers Duplicate with the same task.
-    const again = await client.submitTransfer({
+    const again = await transfer.submitTransfer(client, {
       source: src(),
       destination: dst(),
       items: [{ source: '/in/dup.bin', destination: out('dup.bin') }],
@@ -98,24 +99,24 @@ describe('core Transfer client: tasks', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(list.DATA.filter((t) => t.label === label).map((t) => t.task_id)).toEqual([first.taskId]);
-    await client.waitForTask(first.taskId, POLL);
+    await transfer.waitForTask(client, first.taskId, POLL);
   });
 
   it('submits deletes, recursive and ignoring missing paths', async () => {
     await mkdir(join(root(), 'gone', 'sub'), { recursive: true });
     await writeFile(join(root(), 'gone', 'sub', 'x.sif'), 'x');
     await writeFile(join(root(), 'gone.sif'), 'y');
-    const { taskId } = await client.submitDelete({ endpoint: src(), paths: ['/gone/', '/gone.sif'], recursive: true, label: 'cleanup' });
-    const task = await client.waitForTask(taskId, POLL);
+    const { taskId } = await transfer.submitDelete(client, { endpoint: src(), paths: ['/gone/', '/gone.sif'], recursive: true, label: 'cleanup' });
+    const task = await transfer.waitForTask(client, taskId, POLL);
     expect(task.type).toBe('DELETE');
     expect(task.label).toBe('cleanup');
     expect(await exists(join(root(), 'gone'))).toBe(false);
     expect(await exists(join(root(), 'gone.sif'))).toBe(false);
 
-    const missing = await client.submitDelete({ endpoint: src(), paths: ['/never-there.sif'], ignoreMissing: true });
-    expect((await client.waitForTask(missing.taskId, POLL)).status).toBe('SUCCEEDED');
-    const strict = await client.submitDelete({ endpoint: src(), paths: ['/never-there.sif'] });
-    expect((await caught(client.waitForTask(strict.taskId, POLL))).code).toBe('TASK_FAILED');
+    const missing = await transfer.submitDelete(client, { endpoint: src(), paths: ['/never-there.sif'], ignoreMissing: true });
+    expect((await transfer.waitForTask(client, missing.taskId, POLL)).status).toBe('SUCCEEDED');
+    const strict = await transfer.submitDelete(client, { endpoint: src(), paths: ['/never-there.sif'] });
+    expect((await caught(transfer.waitForTask(client, strict.taskId, POLL))).code).toBe('TASK_FAILED');
   });
 
   it('reports progress while a task moves bytes', async () => {
@@ -125,7 +126,7 @@ describe('core Transfer client: tasks', () => {
     try {
       const { taskId } = await submitFile('big.bin');
       const seen: Pick<TaskDocument, 'bytes_transferred' | 'files' | 'files_transferred'>[] = [];
-      const task = await client.waitForTask(taskId, {
+      const task = await transfer.waitForTask(client, taskId, {
         ...POLL,
         onProgress: (t) => seen.push({ bytes_transferred: t.bytes_transferred, files: t.files, files_transferred: t.files_transferred }),
       });
@@ -140,7 +141,7 @@ describe('core Transfer client: tasks', () => {
 
   it('throws TASK_FAILED with the fatal error and the last error event for a missing source', async () => {
     const { taskId } = await submitFile('missing.bin');
-    const err = await caught(client.waitForTask(taskId, POLL));
+    const err = await caught(transfer.waitForTask(client, taskId, POLL));
     expect(err.code).toBe('TASK_FAILED');
     expect(err.globusCode).toBe('FILE_NOT_FOUND');
     expect(err.message).toContain(taskId);
@@ -153,7 +154,7 @@ describe('core Transfer client: tasks', () => {
     await writeFile(join(root(), 'in', 'denied.bin'), 'd');
     sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'PERMISSION_DENIED', description: 'Not allowed to write here' } });
     const { taskId } = await submitFile('denied.bin');
-    const err = await caught(client.waitForTask(taskId, POLL));
+    const err = await caught(transfer.waitForTask(client, taskId, POLL));
     expect(err.code).toBe('TASK_FAILED');
     expect(err.globusCode).toBe('PERMISSION_DENIED');
     expect(err.message).toContain('Not allowed to write here');
@@ -163,14 +164,14 @@ describe('core Transfer client: tasks', () => {
     await writeFile(join(root(), 'in', 'held.bin'), 'h');
     sb.context.faults.add({ action: { kind: 'task-inactive', niceStatus: 'PAUSED_BY_ADMIN' } });
     const { taskId } = await submitFile('held.bin');
-    const err = await caught(client.waitForTask(taskId, { ...POLL, inactive: 'fail' }));
+    const err = await caught(transfer.waitForTask(client, taskId, { ...POLL, inactive: 'fail' }));
     expect(err.code).toBe('TASK_INACTIVE');
     expect(err.message).toContain('PAUSED_BY_ADMIN');
     expect(err.message).toContain('cancel');
 
-    const result = await client.cancelTask(taskId);
+    const result = await transfer.cancelTask(client, taskId);
     expect(result.code).toBe('Canceled');
-    const task = await client.getTask(taskId);
+    const task = await transfer.getTask(client, taskId);
     expect(task.status).toBe('FAILED');
     expect(task.fatal_error?.code).toBe('CANCELED');
   });
@@ -181,7 +182,7 @@ describe('core Transfer client: tasks', () => {
     const { taskId } = await submitFile('abort.bin');
     const controller = new AbortController();
     const err = await caught(
-      client.waitForTask(taskId, {
+      transfer.waitForTask(client, taskId, {
         ...POLL,
         inactive: 'wait',
         signal: controller.signal,
@@ -192,7 +193,7 @@ describe('core Transfer client: tasks', () => {
     );
     expect(err.code).toBe('ABORTED');
     expect(err.message).toContain('the task was canceled');
-    const task = await client.getTask(taskId);
+    const task = await transfer.getTask(client, taskId);
     expect(task.status).toBe('FAILED');
     expect(task.fatal_error?.code).toBe('CANCELED');
   });
@@ -201,10 +202,10 @@ describe('core Transfer client: tasks', () => {
     await writeFile(join(root(), 'in', 'slow.bin'), 's');
     sb.context.faults.add({ action: { kind: 'task-inactive' } });
     const { taskId } = await submitFile('slow.bin');
-    const err = await caught(client.waitForTask(taskId, { ...POLL, inactive: 'wait', timeoutMs: 150 }));
+    const err = await caught(transfer.waitForTask(client, taskId, { ...POLL, inactive: 'wait', timeoutMs: 150 }));
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toContain(taskId);
-    const task = await client.getTask(taskId);
+    const task = await transfer.getTask(client, taskId);
     expect(task.status).toBe('FAILED');
     expect(task.fatal_error?.code).toBe('CANCELED');
   });
@@ -214,7 +215,7 @@ describe('core Transfer client: tasks', () => {
     sb.context.faults.add({ action: { kind: 'task-inactive' } });
     const { taskId } = await submitFile('expiring.bin');
     let released = false;
-    const task = await client.waitForTask(taskId, {
+    const task = await transfer.waitForTask(client, taskId, {
       ...POLL,
       inactive: 'wait',
       onProgress: (t) => {
@@ -235,14 +236,14 @@ describe('core Transfer client: tasks', () => {
     await writeFile(join(root(), 'in', 'limited.bin'), 'l');
     const { taskId } = await submitFile('limited.bin');
     sb.context.faults.add({ match: { method: 'GET', path: `^/v0\\.10/task/${taskId}$` }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 2 });
-    const task = await client.waitForTask(taskId, POLL);
+    const task = await transfer.waitForTask(client, taskId, POLL);
     expect(task.status).toBe('SUCCEEDED');
     const polls = await requestsTo(sb, `/v0.10/task/${taskId}`, 3);
     expect(polls.slice(0, 2).map((p) => p.status)).toEqual([429, 429]);
   });
 
   it('answers NOT_FOUND for an unknown task', async () => {
-    const err = await caught(client.getTask(randomUUID()));
+    const err = await caught(transfer.getTask(client, randomUUID()));
     expect(err.code).toBe('NOT_FOUND');
   });
 });

@@ -10,7 +10,8 @@ import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
 import { addCollectionUser, extraEndpoint, mappedCollection, newClient } from '../../support/worlds.js';
 import type { ApiCall } from '../../../src/core/http/index.js';
 import { TRANSFER_SCOPE } from '../../../src/core/auth/index.js';
-import type { TransferClient, TransferClientOptions } from '../../../src/core/transfer/index.js';
+import type { TransferApi, TransferClientOptions } from '../../../src/core/transfer/index.js';
+import * as transfer from '../../../src/core/transfer/index.js';
 import type { SandboxClient } from '../../../src/sandbox/model.js';
 import { requestsTo } from '../http-support.js';
 
@@ -31,7 +32,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       onCall: (call) => calls.push(call),
       ...extra,
     });
-  let client: TransferClient;
+  let client: TransferApi;
   const root = () => sb.collection.root!;
   const ep = () => sb.collection.id;
 
@@ -65,7 +66,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
   describe('endpoints', () => {
     it('gets an endpoint document', async () => {
-      const doc = await client.getEndpoint(ep());
+      const doc = await transfer.getEndpoint(client, ep());
       expect(doc.DATA_TYPE).toBe('endpoint');
       expect(doc.id).toBe(ep());
       expect(doc.display_name).toBe('sandbox-collection');
@@ -75,7 +76,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
     it('reports an unknown endpoint as NOT_FOUND with the request id', async () => {
       const id = randomUUID();
-      const err = await caught(client.getEndpoint(id));
+      const err = await caught(transfer.getEndpoint(client, id));
       expect(err.code).toBe('NOT_FOUND');
       expect(err.message).toContain(id);
       expect(err.requestId).toBeTruthy();
@@ -83,7 +84,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     });
 
     it('pages through a search in pages of 100 and stops at the 1000-result cap without an error', async () => {
-      const found = await collect(client.searchEndpoints({ fulltext: 'bulkep' }));
+      const found = await collect(transfer.searchEndpoints(client, { fulltext: 'bulkep' }));
       expect(found).toHaveLength(1000);
       expect(new Set(found.map((e) => e.id)).size).toBe(1000);
       expect(found.every((e) => e.display_name?.startsWith('bulkep-'))).toBe(true);
@@ -94,13 +95,13 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     });
 
     it('stops at the caller limit and on has_next_page false, and honours the scope', async () => {
-      const some = await collect(client.searchEndpoints({ fulltext: 'bulkep', limit: 150 }));
+      const some = await collect(transfer.searchEndpoints(client, { fulltext: 'bulkep', limit: 150 }));
       expect(some).toHaveLength(150);
       const asked = (await requestsTo(sb, '/v0.10/endpoint_search', 2)).map((s) => new URLSearchParams(s.query).get('limit'));
       expect(asked).toEqual(['100', '50']);
 
       sb.context.faults.clearLog();
-      const mine = await collect(client.searchEndpoints({ scope: 'my-endpoints' }));
+      const mine = await collect(transfer.searchEndpoints(client, { scope: 'my-endpoints' }));
       expect(mine.map((e) => e.id).sort()).toEqual([sb.personal.id, sb.collection.id, mappedId].sort());
       expect(await requestsTo(sb, '/v0.10/endpoint_search', 1)).toHaveLength(1);
     });
@@ -113,14 +114,14 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       await writeFile(join(dir, 'b.sif'), 'bb');
       await writeFile(join(dir, 'a.sif'), 'a');
       await writeFile(join(dir, '.hidden'), 'h');
-      const all = await collect(client.ls(ep(), '/listing/'));
+      const all = await collect(transfer.ls(client, ep(), '/listing/'));
       expect(all.map((e) => e.name).sort()).toEqual(['.hidden', 'a.sif', 'b.sif', 'sub']);
       expect(all.find((e) => e.name === 'sub')?.type).toBe('dir');
       expect(all.find((e) => e.name === 'b.sif')?.size).toBe(2);
 
-      const visible = await collect(client.ls(ep(), '/listing/', { showHidden: false }));
+      const visible = await collect(transfer.ls(client, ep(), '/listing/', { showHidden: false }));
       expect(visible.map((e) => e.name)).not.toContain('.hidden');
-      const sifs = await collect(client.ls(ep(), '/listing/', { filter: 'name:~*.sif', orderby: 'name DESC' }));
+      const sifs = await collect(transfer.ls(client, ep(), '/listing/', { filter: 'name:~*.sif', orderby: 'name DESC' }));
       expect(sifs.map((e) => e.name)).toEqual(['b.sif', 'a.sif']);
     });
 
@@ -131,7 +132,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       for (let i = 0; i < count; i += 250) {
         await Promise.all(Array.from({ length: 250 }, (_, j) => writeFile(join(dir, `f${String(i + j).padStart(5, '0')}`), '')));
       }
-      const names = (await collect(client.ls(ep(), '/many/', { pageSize: 400, orderby: 'name ASC' }))).map((e) => e.name);
+      const names = (await collect(transfer.ls(client, ep(), '/many/', { pageSize: 400, orderby: 'name ASC' }))).map((e) => e.name);
       expect(names).toHaveLength(count);
       expect(new Set(names).size).toBe(count);
       expect(names[0]).toBe('f00000');
@@ -142,19 +143,19 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     });
 
     it('answers NOT_FOUND for a missing folder', async () => {
-      const err = await caught(collect(client.ls(ep(), '/no/such/folder/')));
+      const err = await caught(collect(transfer.ls(client, ep(), '/no/such/folder/')));
       expect(err.code).toBe('NOT_FOUND');
       expect(err.message).toContain('/no/such/folder/');
     });
 
     it('stats a file, and gives undefined for a missing path only', async () => {
       await writeFile(join(root(), 'shub', 'one.sif'), 'hello');
-      const entry = await client.stat(ep(), '/shub/one.sif');
+      const entry = await transfer.stat(client, ep(), '/shub/one.sif');
       expect(entry?.type).toBe('file');
       expect(entry?.name).toBe('one.sif');
       expect(entry?.size).toBe(5);
-      expect(await client.stat(ep(), '/shub/missing.sif')).toBeUndefined();
-      const err = await caught(client.stat(randomUUID(), '/shub/one.sif'));
+      expect(await transfer.stat(client, ep(), '/shub/missing.sif')).toBeUndefined();
+      const err = await caught(transfer.stat(client, randomUUID(), '/shub/one.sif'));
       expect(err.code).toBe('NOT_FOUND');
     });
 
@@ -170,30 +171,30 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     };
 
     it('creates a folder and treats an existing one as success', () => withMissingParent404(async () => {
-      expect(await client.mkdir(ep(), '/made/')).toBe('created');
+      expect(await transfer.mkdir(client, ep(), '/made/')).toBe('created');
       expect((await fsStat(join(root(), 'made'))).isDirectory()).toBe(true);
-      expect(await client.mkdir(ep(), '/made/')).toBe('exists');
-      const err = await caught(client.mkdir(ep(), '/absent/parent/'));
+      expect(await transfer.mkdir(client, ep(), '/made/')).toBe('exists');
+      const err = await caught(transfer.mkdir(client, ep(), '/absent/parent/'));
       expect(err.code).toBe('NOT_FOUND');
     }));
 
     it('renames a file', async () => {
       await writeFile(join(root(), 'shub', 'old.sif'), 'content');
-      await client.rename(ep(), '/shub/old.sif', '/shub/new.sif');
+      await transfer.rename(client, ep(), '/shub/old.sif', '/shub/new.sif');
       expect(await readFile(join(root(), 'shub', 'new.sif'), 'utf8')).toBe('content');
-      expect(await client.stat(ep(), '/shub/old.sif')).toBeUndefined();
+      expect(await transfer.stat(client, ep(), '/shub/old.sif')).toBeUndefined();
     });
 
     it('reports PERMISSION_DENIED for a write on a read-only permission, naming the client', async () => {
       const other = clientFor(reader);
       await writeFile(join(root(), 'shub', 'readable.sif'), 'r');
-      const names = (await collect(other.ls(ep(), '/shub/'))).map((e) => e.name);
+      const names = (await collect(transfer.ls(other, ep(), '/shub/'))).map((e) => e.name);
       expect(names).toContain('readable.sif');
-      const err = await caught(other.mkdir(ep(), '/shub/new-folder/'));
+      const err = await caught(transfer.mkdir(other, ep(), '/shub/new-folder/'));
       expect(err.code).toBe('PERMISSION_DENIED');
       expect(err.globusCode).toBe('EndpointPermissionDenied');
       expect(err.message).toContain(`${reader.id}@clients.auth.globus.org`);
-      const rename = await caught(other.rename(ep(), '/shub/readable.sif', '/shub/x.sif'));
+      const rename = await caught(transfer.rename(other, ep(), '/shub/readable.sif', '/shub/x.sif'));
       expect(rename.code).toBe('PERMISSION_DENIED');
     });
   });
@@ -201,10 +202,10 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
   describe('tokens and retries', () => {
     it('renews an expired token once and carries on', async () => {
       const fresh = clientFor(sb.client);
-      await fresh.getEndpoint(ep());
+      await transfer.getEndpoint(fresh, ep());
       expect(sb.context.tokens.expire()).toBeGreaterThan(0);
       sb.context.faults.clearLog();
-      const doc = await fresh.getEndpoint(ep());
+      const doc = await transfer.getEndpoint(fresh, ep());
       expect(doc.id).toBe(ep());
       expect((await requestsTo(sb, `/v0.10/endpoint/${ep()}`, 2)).map((e) => e.status)).toEqual([401, 200]);
       expect((await requestsTo(sb, '/v2/oauth2/token', 1)).map((e) => e.status)).toEqual([200]);
@@ -213,14 +214,14 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     it('asks for the required scopes on ConsentRequired, retries once, and keeps them', async () => {
       const required = `${TRANSFER_SCOPE}[*https://auth.globus.org/scopes/${mappedId}/data_access]`;
       const fresh = clientFor(sb.client);
-      await fresh.getEndpoint(sb.personal.id);
+      await transfer.getEndpoint(fresh, sb.personal.id);
       sb.context.faults.clearLog();
       sb.context.faults.add({
         match: { method: 'GET', path: `^/v0\\.10/operation/endpoint/${mappedId}/ls$` },
         action: { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [required] } },
         times: 1,
       });
-      const entries = await collect(fresh.ls(mappedId, '/'));
+      const entries = await collect(transfer.ls(fresh, mappedId, '/'));
       expect(entries.map((e) => e.name)).toContain('home');
       const ls = (await requestsTo(sb, `/v0.10/operation/endpoint/${mappedId}/ls`, 2)).map((e) => e.status);
       expect(ls).toEqual([403, 200]);
@@ -234,7 +235,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
       // Later calls use the consented scopes: after expiry the renewed token still has them.
       sb.context.tokens.expire();
-      await fresh.getEndpoint(mappedId);
+      await transfer.getEndpoint(fresh, mappedId);
       const newest = sb.context.tokens.all().map((t) => sb.context.tokens.active(t)).filter((t) => t !== undefined);
       expect(newest).toHaveLength(1);
       expect(newest[0]!.scopes).toContain(`https://auth.globus.org/scopes/${mappedId}/data_access`);
@@ -242,10 +243,10 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
     it('retries 429 answers and reports every attempt to onCall', async () => {
       // Earlier tests expired every token: let the client renew its own first.
-      await client.getEndpoint(ep());
+      await transfer.getEndpoint(client, ep());
       calls.splice(0);
       sb.context.faults.add({ match: { method: 'GET', path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 2 });
-      const doc = await client.getEndpoint(ep());
+      const doc = await transfer.getEndpoint(client, ep());
       expect(doc.id).toBe(ep());
       const attempts = calls.filter((c) => c.url.endsWith(`/v0.10/endpoint/${ep()}`));
       expect(attempts.map((c) => [c.status, c.retries])).toEqual([
@@ -264,7 +265,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     it('gives up with RATE_LIMITED when a 429 with Retry-After persists', async () => {
       const few = clientFor(sb.client, { retry: { ...FAST, maxRetries: 1 } });
       sb.context.faults.add({ match: { path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 5 });
-      const err = await caught(few.getEndpoint(ep()));
+      const err = await caught(transfer.getEndpoint(few, ep()));
       expect(err.code).toBe('RATE_LIMITED');
       expect(err.message).toContain('after 1 retry');
     });
@@ -273,7 +274,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       const waits: number[] = [];
       const few = clientFor(sb.client, { retry: { ...FAST, maxRetries: 1, rateLimitWindowMs: 40, onRetry: (i) => waits.push(i.delayMs) } });
       sb.context.faults.add({ match: { path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 5 });
-      expect((await few.getEndpoint(ep())).id).toBe(ep());
+      expect((await transfer.getEndpoint(few, ep())).id).toBe(ep());
       expect(waits).toHaveLength(5);
       // One whole window (plus jitter) each time, not the short exponential backoff.
       expect(waits.every((ms) => ms >= 40 && ms <= 60)).toBe(true);
@@ -282,7 +283,7 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     it('honours an aborted signal', async () => {
       const controller = new AbortController();
       controller.abort();
-      const err = await caught(client.getEndpoint(ep(), { signal: controller.signal }));
+      const err = await caught(transfer.getEndpoint(client, ep(), { signal: controller.signal }));
       expect(err.code).toBe('ABORTED');
     });
   });

@@ -11,7 +11,8 @@ import { sandboxTokens, sandboxTransferClient } from '../../support/clients.js';
 import { caught } from '../../support/errors.js';
 import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
 import type { TokenSource } from '../../../src/core/auth/index.js';
-import type { TaskState, TransferClient } from '../../../src/core/transfer/index.js';
+import type { TaskState, TransferApi } from '../../../src/core/transfer/index.js';
+import * as transfer from '../../../src/core/transfer/index.js';
 
 const FAST = { baseDelayMs: 1 };
 const POLL = { pollMs: 20, maxPollMs: 50 };
@@ -19,11 +20,11 @@ const POLL = { pollMs: 20, maxPollMs: 50 };
 describe('waiting for a task', () => {
   let sb: TestSandbox;
   let tokens: TokenSource;
-  let client: TransferClient;
+  let client: TransferApi;
   const root = () => sb.collection.root!;
 
   const submit = (name: string, to: string) =>
-    client.submitTransfer({ source: sb.collection.id, destination: sb.personal.id, items: [{ source: `/in/${name}`, destination: to }] });
+    transfer.submitTransfer(client, { source: sb.collection.id, destination: sb.personal.id, items: [{ source: `/in/${name}`, destination: to }] });
 
   beforeAll(async () => {
     // Globus retries a faulted task every minute; scaled to 60 ms here.
@@ -44,7 +45,7 @@ describe('waiting for a task', () => {
   it('sends a deadline with every task, 72 h out for a transfer', async () => {
     const before = Date.now();
     const { taskId } = await submit('f.bin', join(sb.tmp, 'deadline.bin'));
-    const task = await client.waitForTask(taskId, POLL);
+    const task = await transfer.waitForTask(client, taskId, POLL);
     const deadline = Date.parse(task.deadline);
     expect(deadline - before).toBeGreaterThan(71 * 3600_000);
     expect(deadline - before).toBeLessThan(73 * 3600_000);
@@ -54,7 +55,7 @@ describe('waiting for a task', () => {
     sb.context.faults.add({ action: { kind: 'task-inactive', niceStatus: 'GC_NOT_CONNECTED' } });
     const { taskId } = await submit('f.bin', join(sb.tmp, 'spell.bin'));
     const states: TaskState['kind'][] = [];
-    const done = client.waitForTask(taskId, {
+    const done = transfer.waitForTask(client, taskId, {
       ...POLL,
       errorGraceMs: 10_000,
       onState: (s) => {
@@ -69,12 +70,12 @@ describe('waiting for a task', () => {
   it('gives up on a task INACTIVE past the grace: cancelled, TASK_INACTIVE', async () => {
     sb.context.faults.add({ action: { kind: 'task-inactive', niceStatus: 'PAUSED_BY_ADMIN' } });
     const { taskId } = await submit('f.bin', join(sb.tmp, 'held.bin'));
-    const err = await caught(client.waitForTask(taskId, { ...POLL, errorGraceMs: 300 }));
+    const err = await caught(transfer.waitForTask(client, taskId, { ...POLL, errorGraceMs: 300 }));
     expect(err.code).toBe('TASK_INACTIVE');
     expect(err.message).toContain('PAUSED_BY_ADMIN');
     // The wait does not cancel a held task itself; the operation does (registry/remote.ts).
-    expect((await client.getTask(taskId)).status).toBe('INACTIVE');
-    await client.cancelTask(taskId);
+    expect((await transfer.getTask(client, taskId)).status).toBe('INACTIVE');
+    await transfer.cancelTask(client, taskId);
   });
 
   it('cancels a task that keeps one error in nice_status past the grace, failing with its code and Globus description', async () => {
@@ -82,13 +83,13 @@ describe('waiting for a task', () => {
     {
       const { taskId } = await submit('f.bin', join(readOnly, `x-${Math.random().toString(36).slice(2)}.bin`));
       const states: string[] = [];
-      const err = await caught(client.waitForTask(taskId, { ...POLL, errorGraceMs: 400, onState: (s) => states.push(s.kind === 'retrying' ? s.code : s.kind) }));
+      const err = await caught(transfer.waitForTask(client, taskId, { ...POLL, errorGraceMs: 400, onState: (s) => states.push(s.kind === 'retrying' ? s.code : s.kind) }));
       expect(err.code).toBe('PERMISSION_DENIED');
       expect(err.globusCode).toBe('PERMISSION_DENIED');
       expect(err.message).toMatch(/kept failing with PERMISSION_DENIED \(permission denied\)/);
       expect(err.message).toMatch(/the task was canceled/);
       expect(states).toContain('PERMISSION_DENIED');
-      expect((await client.getTask(taskId)).status).toBe('FAILED');
+      expect((await transfer.getTask(client, taskId)).status).toBe('FAILED');
     }
   });
 
@@ -98,7 +99,7 @@ describe('waiting for a task', () => {
       const { taskId } = await submit('f.bin', join(readOnly, `x-${Math.random().toString(36).slice(2)}.bin`));
       const controller = new AbortController();
       const err = await caught(
-        client.waitForTask(taskId, { ...POLL, signal: controller.signal, onState: (s) => s.kind === 'retrying' && controller.abort() }),
+        transfer.waitForTask(client, taskId, { ...POLL, signal: controller.signal, onState: (s) => s.kind === 'retrying' && controller.abort() }),
       );
       expect(err.code).toBe('ABORTED');
       expect(err.message).toMatch(/last error it reported: PERMISSION_DENIED/);
@@ -110,10 +111,10 @@ describe('waiting for a task', () => {
     const blocker = sb.context.faults.add({ action: { kind: 'task-inactive' } });
     try {
       const first = await submit('f.bin', join(sb.tmp, 'q1.bin'));
-      await client.waitForTask(first.taskId, { ...POLL, inactive: 'fail' }).catch(() => undefined);
+      await transfer.waitForTask(client, first.taskId, { ...POLL, inactive: 'fail' }).catch(() => undefined);
       const second = await submit('f.bin', join(sb.tmp, 'q2.bin'));
       const states: string[] = [];
-      const waiting = client.waitForTask(second.taskId, {
+      const waiting = transfer.waitForTask(client, second.taskId, {
         ...POLL,
         onState: (s) => {
           states.push(s.kind);

@@ -9,6 +9,7 @@ import { isValidName, type ImageRef } from '../../uri.js';
 import { indexListing, type Listing, type ListingEntry } from '../../versions.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
+import { ls } from '../../transfer/index.js';
 
 /** A path (not an endpoint) that does not exist. */
 export function isMissingPath(err: unknown): boolean {
@@ -35,7 +36,7 @@ export async function listFolder<Missing = Listing>(
     if (out.serverTime === undefined || ms < out.serverTime) out.serverTime = ms;
   };
   try {
-    for await (const e of session.transfer.ls(endpoint, path, { ...(signal ? { signal } : {}), onServerTime })) {
+    for await (const e of ls(session.transfer, endpoint, path, { ...(signal ? { signal } : {}), onServerTime })) {
       out.push({ name: e.name, type: e.type, size: e.size, last_modified: e.last_modified });
     }
   } catch (err) {

@@ -14,6 +14,7 @@ import { readSmallText } from '../transports/manifest-io.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { TransportBackend } from '../transports/backend.js';
+import { stat } from '../../transfer/index.js';
 
 /** Most bytes a `.sregistry` marker may have (ours are a few hundred). */
 export const MAX_MARKER_BYTES = 64 * 1024;
@@ -38,7 +39,7 @@ function notHere(err: unknown): boolean {
 
 async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean, within?: readonly string[], forPush = false): Promise<Found> {
   try {
-    const entry = await session.transfer.stat(ep.id, markerPath(root), signal ? { signal } : {});
+    const entry = await stat(session.transfer, ep.id, markerPath(root), signal ? { signal } : {});
     if (entry?.size !== undefined) session.listedSizes.set(`${ep.id}:${markerPath(root)}`, entry.size);
     return entry !== undefined && (entry.type === undefined || entry.type === 'file') ? 'found' : 'absent';
   } catch (err) {
@@ -61,7 +62,7 @@ async function hasMarker(session: Session, ep: EndpointInfo, root: string, signa
  */
 async function hasFolder(session: Session, ep: EndpointInfo, path: string, signal: AbortSignal | undefined): Promise<boolean> {
   try {
-    const entry = await session.transfer.stat(ep.id, path, signal ? { signal } : {});
+    const entry = await stat(session.transfer, ep.id, path, signal ? { signal } : {});
     return entry?.type === 'dir';
   } catch (err) {
     if (notHere(err)) return false;

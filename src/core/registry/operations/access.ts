@@ -12,6 +12,7 @@ import { locateRoot } from '../lookup/root.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { AccessListResult, AccessRule, GrantOptions, GrantResult, RevokeResult } from '../types.js';
+import { createAccessRule, deleteAccessRule, listAccessRules, updateAccessRule } from '../../transfer/index.js';
 
 /** Entity types whose permissions are Transfer access rules. */
 const RULED = new Set(['GCSv5_guest_collection', 'GCP_guest_collection']);
@@ -100,7 +101,7 @@ function ruleOf(doc: AccessRuleDocument, root: string): AccessRule {
 
 async function rulesOf(session: Session, ep: EndpointInfo, signal: AbortSignal | undefined): Promise<AccessRuleDocument[]> {
   try {
-    return await session.transfer.accessRules(ep.id, signal ? { signal } : {});
+    return await listAccessRules(session.transfer, ep.id, signal ? { signal } : {});
   } catch (err) {
     throw managerOnly(err, ep);
   }
@@ -147,7 +148,7 @@ export async function grant(session: Session, target: string, principal: string,
   const settle = async (twin: AccessRuleDocument): Promise<GrantResult> => {
     if (twin.permissions === 'rw' || twin.permissions === requested) return result(twin.id!, twin.permissions === 'rw' ? 'rw' : 'r', 'exists');
     session.step(`changing rule ${twin.id} to ${requested}`);
-    await session.transfer.updateAccessRule(ep.id, twin.id!, requested, call);
+    await updateAccessRule(session.transfer, ep.id, twin.id!, requested, call);
     return result(twin.id!, requested, 'updated');
   };
 
@@ -155,7 +156,7 @@ export async function grant(session: Session, target: string, principal: string,
   try {
     if (twin) return await settle(twin);
     session.step(`granting ${requested} on ${path}`);
-    return result(await session.transfer.createAccessRule(ep.id, { ...who, path, permissions: requested }, call), requested, 'created');
+    return result(await createAccessRule(session.transfer, ep.id, { ...who, path, permissions: requested }, call), requested, 'created');
   } catch (err) {
     // Another grant made the same rule between our list and our create.
     if (isSregistryError(err) && err.code === 'CONFLICT') {
@@ -180,7 +181,7 @@ export async function revoke(session: Session, target: string, ruleId: string, s
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
   session.step(`deleting rule ${id}`);
   try {
-    await session.transfer.deleteAccessRule(ep.id, id, signal ? { signal } : {});
+    await deleteAccessRule(session.transfer, ep.id, id, signal ? { signal } : {});
   } catch (err) {
     if (isSregistryError(err) && err.code === 'NOT_FOUND' && err.globusCode !== 'EndpointNotFound') {
       throw new SregistryError('NOT_FOUND', `No access rule ${id} on ${ep.displayName} (${ep.id}): \`access list\` shows the ids of the rules`, { cause: err });

@@ -22,6 +22,7 @@ import type { Session } from '../session.js';
 import { waitTask } from '../transports/tasks.js';
 import { transportFor } from '../transports/transport.js';
 import type { TransportChoice } from '../types.js';
+import { getEndpoint, listAccessRules, ls, mkdir, rename, submitDelete } from '../../transfer/index.js';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -172,7 +173,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
   const readAt = rootExists ? root : parentOf(root);
   session.step(`listing ${readAt}`);
   try {
-    for await (const _entry of session.transfer.ls(ep.id, readAt, s)) break;
+    for await (const _entry of ls(session.transfer, ep.id, readAt, s)) break;
     add({ check: 'read', status: 'ok', detail: `listed ${readAt}` });
   } catch (err) {
     failed('read', err, `grant ${identity} read access to ${readAt} on ${ep.displayName} (Globus web app, the collection's Permissions)`);
@@ -183,7 +184,7 @@ export async function doctor(session: Session, target: string | undefined, opts:
   let wrote = false;
   session.step(`creating the scratch folder ${scratch}`);
   try {
-    await session.transfer.mkdir(ep.id, scratch, s);
+    await mkdir(session.transfer, ep.id, scratch, s);
     wrote = true;
     if (ep.httpsServer) {
       await session.https.upload(httpsTarget(ep), `${scratch}write-check`, bytes(Buffer.from('sregistry-globus doctor\n')), s);
@@ -224,7 +225,7 @@ async function checkAccess(session: Session, ep: EndpointInfo, root: string, add
   session.step(`reading the access rules of ${ep.displayName}`);
   let rules;
   try {
-    rules = await session.transfer.accessRules(ep.id, signal ? { signal } : {});
+    rules = await listAccessRules(session.transfer, ep.id, signal ? { signal } : {});
   } catch (err) {
     if (signal?.aborted) throw err;
     // Who else may use the registry is information, not a condition of using it: never a failed check.
@@ -290,7 +291,7 @@ async function checkLocal(
   try {
     const known = await session.endpoint(local, signal);
     // A personal endpoint's connection comes and goes: read it now.
-    const now = known.entityType === 'GCP_mapped_collection' ? endpointInfo(await session.transfer.getEndpoint(known.id, signal ? { signal } : {})) : known;
+    const now = known.entityType === 'GCP_mapped_collection' ? endpointInfo(await getEndpoint(session.transfer, known.id, signal ? { signal } : {})) : known;
     if (now.gcpConnected === false) {
       add({
         check: 'local-endpoint',
@@ -312,7 +313,7 @@ async function removeScratch(session: Session, ep: EndpointInfo, scratch: string
   const signal = AbortSignal.timeout(120_000);
   session.step(`removing the scratch folder ${scratch}`);
   try {
-    const { taskId } = await session.transfer.submitDelete({ endpoint: ep.id, paths: [scratch], recursive: true, ignoreMissing: true, label: 'sregistry doctor cleanup', ...(signal ? { signal } : {}) });
+    const { taskId } = await submitDelete(session.transfer, { endpoint: ep.id, paths: [scratch], recursive: true, ignoreMissing: true, label: 'sregistry doctor cleanup', ...(signal ? { signal } : {}) });
     await waitTask({ session, image: 'doctor', ...(signal ? { signal } : {}) }, taskId);
   } catch (err) {
     add({ check: 'cleanup', status: 'fail', detail: describe(err), fix: `delete ${scratch} on ${ep.displayName} by hand (Globus web app)`, ...(isSregistryError(err) ? { code: err.code } : {}) });
@@ -341,7 +342,7 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
     await put(`${scratch}a`, 'first');
     await put(`${scratch}b`, 'second file');
     try {
-      await session.transfer.rename(ep.id, `${scratch}a`, `${scratch}b`, s);
+      await rename(session.transfer, ep.id, `${scratch}a`, `${scratch}b`, s);
       const after = await session.https.head(https, `${scratch}b`, s);
       out.push({ behaviour: PROBES.rename, variant: after?.size === 5 ? 'replace' : 'other', observed: `renamed; the target now has ${after?.size ?? 'no'} bytes` });
     } catch (err) {
@@ -353,7 +354,7 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
 
   session.step('probing: mkdir under a missing folder');
   try {
-    await session.transfer.mkdir(ep.id, `${scratch}missing/child/`, s);
+    await mkdir(session.transfer, ep.id, `${scratch}missing/child/`, s);
     out.push({ behaviour: PROBES.mkdir, variant: 'creates-parents', observed: 'created, parents included' });
   } catch (err) {
     const e = err as SregistryError;

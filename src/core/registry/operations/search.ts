@@ -16,6 +16,7 @@ import { Concurrency, mapLimited } from '../map-limited.js';
 import { endpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { SearchHit, SearchOptions } from '../types.js';
+import { searchEndpoints as findEndpoints } from '../../transfer/index.js';
 
 export async function search(session: Session, query: string | undefined, opts: SearchOptions = {}): Promise<SearchHit[]> {
   const q = query?.trim().toLowerCase() || undefined;
@@ -39,11 +40,11 @@ async function searchEndpoints(session: Session, query: string | undefined, sign
   };
   const s = signal ? { signal } : {};
   if (query) {
-    for await (const doc of session.transfer.searchEndpoints({ fulltext: query, ...s })) add(doc);
+    for await (const doc of findEndpoints(session.transfer, { fulltext: query, ...s })) add(doc);
   } else {
     // Globus wants words for a search of all endpoints; without them, show the caller's own and shared ones.
     for (const scope of ['my-endpoints', 'shared-with-me'] as const) {
-      for await (const doc of session.transfer.searchEndpoints({ scope, ...s })) add(doc);
+      for await (const doc of findEndpoints(session.transfer, { scope, ...s })) add(doc);
     }
   }
   return hits;
@@ -145,16 +146,16 @@ async function searchRegistry(session: Session, endpoint: string, q: string | un
 
 
 /**
- * The listing concurrency of one search, halved each time Globus answered 429 since the
- * last look: the retry layer waits each limited call out, and fewer calls at once keep
- * the next window from filling up again.
+ * The listing concurrency of one search, halved each time a retry since the last look was
+ * of a rate limit (the retry decision says which are): the retry layer waits each limited
+ * call out, and fewer calls at once keep the next window from filling up again.
  */
 function rateAware(session: Session): { gauge: Concurrency; watch<T, R>(fn: (item: T) => Promise<R>): (item: T) => Promise<R> } {
   const gauge = new Concurrency(session.options.concurrency);
-  let seen = session.rateLimited;
+  let seen = session.rateLimitRetries.total;
   const look = (): void => {
-    if (session.rateLimited === seen) return;
-    seen = session.rateLimited;
+    if (session.rateLimitRetries.total === seen) return;
+    seen = session.rateLimitRetries.total;
     if (gauge.lower()) session.notice(`Globus is limiting this client's request rate; listing ${gauge.limit} folder${gauge.limit === 1 ? '' : 's'} at a time`);
   };
   return {

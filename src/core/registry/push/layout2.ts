@@ -15,6 +15,7 @@ import type { PlannedPush, PushTarget } from './plan.js';
 import { pushResult } from './results.js';
 import type { Staging } from './staging.js';
 import { revealManifests, sendBatch } from './send-batch.js';
+import { stat } from '../../transfer/index.js';
 
 export async function publishLayout2(target: PushTarget, staging: Staging, planned: PlannedPush, knownVersion: string | undefined): Promise<ImageResult[]> {
   const { session } = target;
@@ -65,7 +66,7 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
 
 async function checkVersionFileStays(target: PushTarget, version: string): Promise<void> {
   const path = versionFilePath(target.root, target.ref, version);
-  const entry = await target.session.transfer.stat(target.ep.id, path, target.signal ? { signal: target.signal } : {});
+  const entry = await stat(target.session.transfer, target.ep.id, path, target.signal ? { signal: target.signal } : {});
   if (entry === undefined || entry.size !== target.size) {
     throw new SregistryError(
       'CONFLICT',

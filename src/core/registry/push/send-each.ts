@@ -10,6 +10,7 @@ import { formatBytes as humanBytes } from '../../bytes.js';
 import type { TransportRun } from '../transports/backend.js';
 import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
+import { mkdir, stat } from '../../transfer/index.js';
 
 /**
  * Creates the image folder. The usual case (its collection folder exists) costs one
@@ -24,18 +25,18 @@ export async function createImageFolder(target: PushTarget, rootMissing: boolean
   const folder = imageFolder(root, ref);
   session.step(`creating ${folder}`);
   try {
-    await session.transfer.mkdir(ep.id, folder, opts);
+    await mkdir(session.transfer, ep.id, folder, opts);
     return;
   } catch (err) {
     if (!isSregistryError(err) || err.code === 'ABORTED') throw err;
   }
   for (const level of [...(rootMissing ? [root] : []), collectionFolder(root, ref.collection), folder]) {
     try {
-      await session.transfer.mkdir(ep.id, level, opts);
+      await mkdir(session.transfer, ep.id, level, opts);
     } catch (err) {
       // A level made by someone else meanwhile may not answer Exists: look before failing.
       if (!isSregistryError(err) || err.code === 'ABORTED') throw err;
-      const there = await session.transfer.stat(ep.id, level, opts).catch(() => undefined);
+      const there = await stat(session.transfer, ep.id, level, opts).catch(() => undefined);
       if (there?.type !== 'dir') throw err;
     }
   }

@@ -16,6 +16,7 @@ import { parseListingTime, readFolder, type ListingEntry } from '../../versions.
 import { listFolder } from '../lookup/listing.js';
 import { checkAborted } from '../transports/tasks.js';
 import type { PushTarget } from './plan.js';
+import { rename, stat } from '../../transfer/index.js';
 
 /** A hidden upload this old was left by a push that died; younger ones may still be growing. */
 export const STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
@@ -81,7 +82,7 @@ export class Staging {
     for (const p of this.#published) {
       const version = parseVersionFileName(p.slice(p.lastIndexOf('/') + 1));
       if (version === undefined) {
-        const manifest = await session.transfer.stat(ep.id, `${p}.json`, { signal }).catch(() => null);
+        const manifest = await stat(session.transfer, ep.id, `${p}.json`, { signal }).catch(() => null);
         if (manifest === undefined) orphans.push(p);
         continue;
       }
@@ -105,7 +106,7 @@ export class Staging {
       if (hidden.length === 0 || signal.aborted) return;
       await new Promise((r) => setTimeout(r, delayMs));
       const back: string[] = [];
-      for (const p of hidden) if ((await session.transfer.stat(ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
+      for (const p of hidden) if ((await stat(session.transfer, ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
       if (back.length > 0) await this.removeQuietly(back, 'unfinished');
     }
   }
@@ -124,13 +125,13 @@ export class Staging {
     checkAborted(signal);
     const opts = signal ? { signal } : {};
     try {
-      await session.transfer.rename(ep.id, from, to, opts);
+      await rename(session.transfer, ep.id, from, to, opts);
       this.#hidden.delete(from);
       if (kind === 'image') this.#published.add(to);
       return 'revealed';
     } catch (err) {
       if (isSregistryError(err) && err.code === 'ABORTED') throw err;
-      const there = await session.transfer.stat(ep.id, to, opts);
+      const there = await stat(session.transfer, ep.id, to, opts);
       if (there === undefined || (there.type !== undefined && there.type !== 'file')) throw err;
       if (kind === 'image' && there.size !== undefined && there.size !== size) {
         throw new SregistryError(
@@ -141,7 +142,7 @@ export class Staging {
       }
       // The target is there: either a retried rename whose first answer was lost, or an
       // earlier push got this far. The hidden copy, if still there, is not needed.
-      const sourceLeft = (await session.transfer.stat(ep.id, from, opts).catch(() => null)) !== undefined;
+      const sourceLeft = (await stat(session.transfer, ep.id, from, opts).catch(() => null)) !== undefined;
       this.#hidden.delete(from);
       if (sourceLeft) this.#unneeded.add(from);
       else if (kind === 'image') this.#published.add(to);

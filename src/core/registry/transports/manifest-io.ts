@@ -12,6 +12,7 @@ import type { EndpointInfo } from '../endpoint.js';
 import type { TransportBackend } from './backend.js';
 import { https } from './https.js';
 import type { Session } from '../session.js';
+import { stat as transferStat } from '../../transfer/index.js';
 
 export async function readLocalManifest(file: string, expected: VersionedRef): Promise<Manifest> {
   let text: string;
@@ -88,7 +89,7 @@ export async function readSmallText(
 ): Promise<string> {
   const tooLarge = (size: number | string): SregistryError =>
     new SregistryError('INVALID_RESPONSE', `${path} on ${ep.displayName} has ${size} bytes, more than the ${maxBytes} it may have: it is not what sregistry-globus wrote there`);
-  const size = listedSize ?? (await session.transfer.stat(ep.id, path, signal ? { signal } : {}))?.size;
+  const size = listedSize ?? (await transferStat(session.transfer, ep.id, path, signal ? { signal } : {}))?.size;
   if (size !== undefined && size > maxBytes) throw tooLarge(size);
   const temp = await createTempFile(session.options.storage);
   try {

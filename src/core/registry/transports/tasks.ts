@@ -4,6 +4,7 @@ import type { TaskDocument } from '../../transfer/documents.js';
 import type { TransferItem } from '../../transfer/index.js';
 import { endpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
+import { cancelTask, getEndpoint, submitDelete, submitTransfer, waitForTask } from '../../transfer/index.js';
 
 export interface TaskRun {
   session: Session;
@@ -25,7 +26,7 @@ async function submitThenHonourAbort(run: TaskRun, submit: (signal: AbortSignal)
   checkAborted(run.signal);
   const { taskId } = await submit(AbortSignal.timeout(SUBMIT_BOUND_MS));
   if (run.signal?.aborted) {
-    await run.session.transfer.cancelTask(taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    await cancelTask(run.session.transfer, taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
     throw new SregistryError('ABORTED', `The operation was aborted; Transfer task ${taskId} was cancelled`);
   }
   return taskId;
@@ -36,7 +37,7 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
   const { session } = run;
   const o = session.options;
   try {
-    return await session.transfer.waitForTask(taskId, {
+    return await waitForTask(session.transfer, taskId, {
       pollMs: o.pollMs,
       maxPollMs: o.maxPollMs,
       errorGraceMs: o.taskErrorGraceMs,
@@ -58,7 +59,7 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
   } catch (err) {
     // The operation fails and cleans up now: a held task must not resume later and write after that.
     if (!isSregistryError(err) || err.code !== 'TASK_INACTIVE') throw err;
-    await session.transfer.cancelTask(taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
+    await cancelTask(session.transfer, taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
     const why = err.message.replace(/; fix that and wait again, or cancel the task$/, '');
     throw new SregistryError('TASK_INACTIVE', `${why}; the task was cancelled: fix that and run the command again`, { cause: err });
   }
@@ -75,7 +76,7 @@ export async function transferAndWait(
   // Globus would keep a task on a disconnected personal endpoint ACTIVE for hours; say so now.
   for (const id of new Set([source, destination])) await assertConnected(run, id);
   const taskId = await submitThenHonourAbort(run, (signal) =>
-    run.session.transfer.submitTransfer({ source, destination, items, label, syncLevel: 'checksum', verifyChecksum: true, signal }),
+    submitTransfer(run.session.transfer, { source, destination, items, label, syncLevel: 'checksum', verifyChecksum: true, signal }),
   );
   run.session.step(`waiting for transfer task ${taskId}`);
   try {
@@ -94,7 +95,7 @@ export async function transferAndWait(
 export async function assertConnected(run: Pick<TaskRun, 'session' | 'signal'>, id: string): Promise<void> {
   const known = run.session.knownEndpoint(id);
   if (known && known.entityType !== 'GCP_mapped_collection') return;
-  const now = endpointInfo(await run.session.transfer.getEndpoint(known?.id ?? id, run.signal ? { signal: run.signal } : {}));
+  const now = endpointInfo(await getEndpoint(run.session.transfer, known?.id ?? id, run.signal ? { signal: run.signal } : {}));
   if (now.gcpConnected !== false) return;
   throw new SregistryError(
     'EXTERNAL_ERROR',
@@ -114,7 +115,7 @@ function permissionFailure(err: unknown): SregistryError | undefined {
 
 /** Deletes paths in one task (missing ones ignored) and waits. */
 export async function deleteAndWait(run: TaskRun, endpoint: string, paths: string[], label: string): Promise<string> {
-  const taskId = await submitThenHonourAbort(run, (signal) => run.session.transfer.submitDelete({ endpoint, paths, ignoreMissing: true, label, signal }));
+  const taskId = await submitThenHonourAbort(run, (signal) => submitDelete(run.session.transfer, { endpoint, paths, ignoreMissing: true, label, signal }));
   run.session.step(`waiting for delete task ${taskId}`);
   await waitTask(run, taskId);
   return taskId;
