@@ -10,7 +10,7 @@
  * exchange before it is handed out) and a floor rate over a window (curl's
  * --speed-limit/--speed-time): a body that stalls or drips ends with a retryable code.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { bodyDelivered } from './read-buffers.js';
@@ -89,6 +89,8 @@ export class ChunkBody extends Readable {
   #settle!: { resolve: () => void; reject: (err: Error) => void };
   #control: BodyControl;
   #done = false;
+  /** `#ended` is settled. */
+  #settled = false;
   /** The sink's last write, while it lands. */
   #pending: Promise<void> | undefined;
   /** Chunks that came while a write was landing. */
@@ -99,7 +101,18 @@ export class ChunkBody extends Readable {
   constructor(control: BodyControl) {
     super({ highWaterMark: 256 * 1024 });
     this.#control = control;
-    this.#ended = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    this.#ended = new Promise((resolve, reject) => {
+      this.#settle = {
+        resolve: () => {
+          this.#settled = true;
+          resolve();
+        },
+        reject: (err) => {
+          this.#settled = true;
+          reject(err);
+        },
+      };
+    });
     this.#ended.catch(() => undefined);
     // The exchange can fail before anyone reads (a reset while the caller is still busy
     // between the head and `consume`): the error is kept in `#ended` and in the stream's
@@ -119,9 +132,14 @@ export class ChunkBody extends Readable {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (!this.#done) this.#control.abort(err ?? coded('The body was destroyed before its end', 'UND_ERR_ABORTED'));
+    // A body read to its end is destroyed too (autoDestroy): no error to make then (an
+    // Error's stack costs more than the rest of a small answer's handling).
+    if (!this.#done || !this.#settled) {
+      const reason = err ?? coded('The body was destroyed before its end', 'UND_ERR_ABORTED');
+      if (!this.#done) this.#control.abort(reason);
+      this.#settle.reject(reason);
+    }
     this.#done = true;
-    this.#settle.reject(err ?? coded('The body was destroyed before its end', 'UND_ERR_ABORTED'));
     callback(err);
   }
 
@@ -265,7 +283,9 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
 
     // A pooled connection's events run in the context of whoever opened it: hand the
     // body to the caller in the caller's own context (its progress hooks, its signal).
-    const inCallerContext = AsyncLocalStorage.snapshot();
+    // (One AsyncResource rather than AsyncLocalStorage.snapshot(), which binds a fresh function per request.)
+    const caller = new AsyncResource('sregistry.exchange');
+    const inCallerContext = (fn: () => void): void => caller.runInAsyncScope(fn);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;

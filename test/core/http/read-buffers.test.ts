@@ -76,6 +76,8 @@ describe('pooled socket reads', () => {
   let plain: Server;
   let tls: TlsServer;
   let dripper: NetServer;
+  let small: Server;
+  let smallPort = 0;
   const dripped = new Set<Socket>();
   let plainPort = 0;
   let tlsPort = 0;
@@ -105,15 +107,21 @@ describe('pooled socket reads', () => {
         sendPattern(socket, 8 * MiB);
       });
     });
-    [plainPort, tlsPort, dripPort] = await Promise.all([listen(plain), listen(tls), listen(dripper)]);
+    small = createServer((req, res) => {
+      const n = req.url!.slice('/n/'.length);
+      res.writeHead(200, { 'x-n': n });
+      res.end(`answer ${n} `.repeat(40));
+    });
+    [plainPort, tlsPort, dripPort, smallPort] = await Promise.all([listen(plain), listen(tls), listen(dripper), listen(small)]);
   });
 
   afterAll(async () => {
     await closeHttp();
     plain.closeAllConnections();
     tls.closeAllConnections();
+    small.closeAllConnections();
     for (const s of dripped) s.destroy();
-    await Promise.all([plain, tls, dripper].map((s) => new Promise((r) => s.close(r))));
+    await Promise.all([plain, tls, dripper, small].map((s) => new Promise((r) => s.close(r))));
   });
 
   it('a body arrives exact through pauses, in a few reused buffers instead of one per read', async () => {
@@ -134,6 +142,25 @@ describe('pooled socket reads', () => {
       expect(got.bytes).toBe(SIZE);
       expect(got.hex).toBe(EXPECTED);
       expect(got.memories).toBeLessThan(got.chunks / 4);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('small answers on a keep-alive connection reuse one read buffer instead of taking a fresh one per request', async () => {
+    const reads = pooledReads();
+    const handedOut = new Set<ArrayBufferLike>();
+    const counted = { buffer: () => { const b = reads.buffer(); handedOut.add(b.buffer); return b; }, callback: reads.callback };
+    const agent = new Agent({ connections: 1, connect: { onread: counted } as never });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const res = await streamedRequest(new URL(`http://127.0.0.1:${smallPort}/n/${i}`), { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 }, agent);
+        let text = '';
+        await res.body.consume((chunk) => void (text += chunk.toString('latin1')));
+        expect([res.headers['x-n'], text]).toEqual([String(i), `answer ${i} `.repeat(40)]);
+      }
+      // A fresh buffer per read would make it 200 or more.
+      expect(handedOut.size).toBeLessThan(10);
     } finally {
       await agent.close();
     }
