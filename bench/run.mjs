@@ -8,6 +8,7 @@
 //   BENCH_SIZE_MIB=N BENCH_RUNS=N  other sizes and counts; BENCH_LARGE_MIB=N the large RSS size
 //   BENCH_COMPARE=<git ref>        that ref's CLI against this one in the same run (1: HEAD~1), see compare.mjs
 //   BENCH_ONLY=verify              only the signed-image pull row, printed (docs left as they are)
+//   BENCH_ONLY=ls                  only the 1000-ls row, printed (docs left as they are)
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, freemem, totalmem, tmpdir } from 'node:os';
@@ -293,10 +294,21 @@ try {
       m(verify.required, 'wall') <= 1.1 * m(verify.off, 'wall'),
     ];
   };
+  const lsRow = async () => {
+    const ls = await lsBench(start, collection);
+    return [
+      `${LS_CALLS} \`ls\` calls, one after the other`,
+      `core: ${fmt(ls.ours)} s (${fmt(ls.callsPerLs, 1)} HTTP call per ls)`,
+      `\`@globus/sdk\`: ${fmt(ls.sdk)} s`,
+      `sdk/ours ${fmt(ls.sdk / ls.ours)}`,
+      'sdk/ours ≥ 1.0',
+      ls.sdk >= ls.ours,
+    ];
+  };
   // A labelled block, so that BENCH_ONLY leaves through the finally below (the sandbox is stopped).
   measure: {
-  if (ONLY === 'verify') {
-    console.log(`| ${(await verifyRow()).join(' | ')} |`);
+  if (ONLY === 'verify' || ONLY === 'ls') {
+    console.log(`| ${(await (ONLY === 'ls' ? lsRow() : verifyRow())).join(' | ')} |`);
     break measure;
   }
   console.log(`push/pull ${mib(SIZE)}, ${RUNS} runs each side`);
@@ -338,15 +350,7 @@ try {
   ]);
 
   console.log(`${LS_CALLS} ls calls, core against @globus/sdk, ${RUNS} runs each`);
-  const ls = await lsBench(start, collection);
-  rows.push([
-    `${LS_CALLS} \`ls\` calls, one after the other`,
-    `core: ${fmt(ls.ours)} s (${fmt(ls.callsPerLs, 1)} HTTP call per ls)`,
-    `\`@globus/sdk\`: ${fmt(ls.sdk)} s`,
-    `sdk/ours ${fmt(ls.sdk / ls.ours)}`,
-    'sdk/ours ≥ 1.0',
-    ls.sdk >= ls.ours,
-  ]);
+  rows.push(await lsRow());
 
   console.log(`transfer tasks of ${TASK_SECONDS.join(', ')} s`);
   const poll = await pollBench();

@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readdir, rm, stat } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isSregistryError } from '../../src/core/errors.js';
@@ -94,6 +94,7 @@ describe('answers bounded before they are read', () => {
   afterEach(async () => {
     transfer.rewrites.splice(0);
     collection.rewrites.splice(0);
+    collection.takeovers.splice(0);
     collection.seen.splice(0);
     await rm(storage, { recursive: true, force: true });
     for (const suffix of ['', '-wal', '-shm']) await rm(join(sb.tmp, `bounded.db${suffix}`), { force: true });
@@ -130,6 +131,12 @@ describe('answers bounded before they are read', () => {
     }
     throw new Error('expected the operation to fail');
   }
+
+  async function filesUnder(dir: string): Promise<string[]> {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  }
+  const hiddenUploads = async (): Promise<string[]> => (await filesUnder(sb.collection.root!)).filter((f) => f.endsWith('.partial'));
 
   const storedImages = async (): Promise<string[]> => (await readdir(storage, { recursive: true }).catch(() => [])).filter((f) => String(f).endsWith('.sif')).map(String);
 
@@ -249,6 +256,73 @@ describe('answers bounded before they are read', () => {
     expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
     expect(waited).toBeLessThan(180_000);
     expect(await storedImages()).toEqual([]);
+  });
+
+  /**
+   * A collection PUT that passes its first `passed` bytes on to the sandbox, then stops
+   * reading (or reads one byte every `dripMs`) until the client goes away, when the
+   * upstream PUT is cut too (what the sandbox keeps of it is the push's to remove).
+   */
+  const stallingPut =
+    (passed: number, dripMs?: number) =>
+    (req: IncomingMessage, res: ServerResponse): boolean => {
+      if (req.method !== 'PUT' || !path(req).endsWith('.partial')) return false;
+      const origin = new URL(sb.collection.httpsServer!);
+      const upstream = httpRequest(new URL(req.url!, origin), { method: 'PUT', headers: { ...req.headers, host: origin.host } });
+      upstream.on('error', () => undefined);
+      upstream.on('response', (r) => r.resume());
+      let got = 0;
+      let drip: NodeJS.Timeout | undefined;
+      const onData = (chunk: Buffer): void => {
+        if (got < passed) upstream.write(chunk.subarray(0, passed - got));
+        got += chunk.length;
+        if (got < passed) return;
+        req.off('data', onData);
+        req.pause();
+        if (dripMs !== undefined) drip = setInterval(() => void req.read(1), dripMs);
+      };
+      req.on('data', onData);
+      const gone = (): void => {
+        clearInterval(drip);
+        upstream.destroy();
+      };
+      req.on('close', gone);
+      res.on('close', gone);
+      return true;
+    };
+
+  it.each([
+    ['stops reading', undefined],
+    ['reads one byte every 5 s of', 5000],
+  ])('a PUT body the server %s: ended by the default floor, retried like a reset, TIMEOUT, no hidden upload left', async (_what, dripEveryMs) => {
+    // As for the drip of a download above: the default floor and retry policy on a compressed clock.
+    const SCALE = 1 / 200;
+    let waited = 0;
+    const clock = {
+      setTimeout: (fn: () => void, ms: number) =>
+        setTimeout(() => {
+          waited += ms;
+          fn();
+        }, ms * SCALE),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+    };
+    const sleep = async (ms: number): Promise<void> => {
+      await new Promise((r) => setTimeout(r, ms * SCALE));
+      waited += ms;
+    };
+    transfer.rewrites.push(viaHostile);
+    collection.takeovers.push(stallingPut(256 * 1024, dripEveryMs === undefined ? undefined : dripEveryMs * SCALE));
+    // Larger than what the socket buffers on both sides take before the sender must wait.
+    const file = await randomFile(sb, 'stalled-put.sif', 64 * 1024 * 1024);
+    const got = await failure((r) => r.push(file, `globus://${sb.collection.id}/lab/stalled:v1`), { speedFloor: { ...DEFAULT_SPEED_FLOOR, clock }, retry: { sleep } });
+    expect(got.code).toBe('TIMEOUT');
+    expect(got.message).toMatch(/SREGISTRY_BODY_TOO_SLOW/);
+    expect(collection.seen.filter((s) => s.method === 'PUT' && s.path.endsWith('.partial'))).toHaveLength(DEFAULT_RETRY.maxRetries + 1);
+    // Each attempt ended by the floor's windows (the first may still see the socket buffers fill).
+    expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
+    expect(waited).toBeLessThan(6 * 60_000);
+    expect(await hiddenUploads()).toEqual([]);
+    await rm(file, { force: true });
   });
 
   it('a PUT answered 200 with a body without end: typed error, the server cut off soon after the bound', async () => {

@@ -20,6 +20,8 @@ export interface HostileServer {
   url: string;
   /** Rewrites tried in order; cleared between tests. */
   rewrites: Rewrite[];
+  /** Tried before a request's body is read: one that returns true owns the request, body and all. */
+  takeovers: ((req: IncomingMessage, res: ServerResponse) => boolean)[];
   /** Requests seen: method, path, whether they carried an Authorization header. */
   seen: { method: string; path: string; authorized: boolean }[];
   close(): Promise<void>;
@@ -42,8 +44,14 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstr
 export async function startHostileServer(upstreamUrl: string): Promise<HostileServer> {
   const target = new URL(upstreamUrl);
   const rewrites: Rewrite[] = [];
+  const takeovers: HostileServer['takeovers'] = [];
   const seen: HostileServer['seen'] = [];
   const server: Server = createServer((req, res) => {
+    for (const takeover of takeovers) {
+      if (!takeover(req, res)) continue;
+      seen.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, authorized: req.headers.authorization !== undefined });
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -71,6 +79,7 @@ export async function startHostileServer(upstreamUrl: string): Promise<HostileSe
   return {
     url: `http://127.0.0.1:${port}`,
     rewrites,
+    takeovers,
     seen,
     close: () =>
       new Promise((r) => {

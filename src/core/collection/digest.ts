@@ -5,8 +5,9 @@ import { SregistryError } from '../errors.js';
 /**
  * SHA-256 and byte count of data fed in pieces, state kept across several bodies: a
  * download that resumes after a cut keeps feeding the same state. Two kinds: on this
- * thread, or on a worker thread for large files, where the hash then runs beside the
- * socket and the disk instead of after them.
+ * thread, or on a worker thread for large uploads, where the hash then runs beside the
+ * disk reads and the socket instead of between them (downloads hash on this thread: see
+ * ResumableDownload).
  */
 export interface Digest {
   /** Bytes fed so far (counted when `update` is called). */

@@ -187,12 +187,18 @@ function proxyUrl(raw: string, source: string): string {
 }
 
 const networks = new Map<string, Network>();
+/** The network last found for a setting and environment as given, before resolving (every request asks). */
+const byRawSetting = new Map<string, Network>();
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'];
 
 /**
  * The network for a proxy setting (default: the environment's, read now), shared by
  * every caller with the same setting; created on first use.
  */
 export function networkFor(settings?: ProxySettings): Network {
+  const raw = JSON.stringify([settings?.httpsProxy, settings?.httpProxy, settings?.noProxy, ...PROXY_VARIABLES.map((name) => process.env[name])]);
+  const known = byRawSetting.get(raw);
+  if (known) return known;
   const proxies = resolveProxies(settings);
   const key = JSON.stringify([proxies.https?.url, proxies.http?.url, proxies.noProxy]);
   let network = networks.get(key);
@@ -200,6 +206,7 @@ export function networkFor(settings?: ProxySettings): Network {
     network = new Network(proxies);
     networks.set(key, network);
   }
+  byRawSetting.set(raw, network);
   return network;
 }
 
@@ -210,5 +217,6 @@ export function networkFor(settings?: ProxySettings): Network {
 export async function closeHttp(): Promise<void> {
   const all = [...networks.values()];
   networks.clear();
+  byRawSetting.clear();
   await Promise.all(all.map((n) => n.close()));
 }

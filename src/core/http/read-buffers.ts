@@ -30,6 +30,16 @@ const READ_SIZE = 64 * 1024;
 const BULK_READ_SIZE = 256 * 1024;
 /** Buffers kept for reuse; a bulk body needs two or three at a time. */
 const POOL_MAX = 8;
+/**
+ * Reads smaller than this, unless the connection is in the middle of a body, are copied
+ * out, and their buffer goes back to the pool at once: a small answer (its head and body
+ * in one read) would otherwise take a fresh 64 KiB buffer for every request on a
+ * keep-alive connection, which costs a full GC every thousand calls or so (measured: 1000
+ * `ls` calls spent 0.9 s in the GC instead of 0.2 s). Within a body (the connection's last
+ * read was all body) small reads stay in the pool's buffers: a slow link delivers a large
+ * body in small reads, and copies of them would pile up as before.
+ */
+const COPY_BELOW = 16 * 1024;
 
 interface ReadState {
   /** Bytes of the last read into this buffer; -1 while it waits in the pool or for a read. */
@@ -37,14 +47,24 @@ interface ReadState {
   /** Of those, how many were handed out as body. */
   delivered: number;
   readonly buffer: Buffer;
+  /** The connection the last read came from. */
+  connection: ConnectionState | undefined;
+  /** False for a copy: nothing to give back to the pool. */
+  readonly pooled: boolean;
+}
+
+interface ConnectionState {
+  /** The connection's last read was handed out whole as body. */
+  inBody: boolean;
 }
 
 const stateOf = new WeakMap<ArrayBufferLike, ReadState>();
+const connections = new WeakMap<object, ConnectionState>();
 const pool: ReadState[] = [];
 
 function freshState(size: number): ReadState {
   const buffer = Buffer.allocUnsafeSlow(size);
-  const state = { filled: -1, delivered: 0, buffer };
+  const state: ReadState = { filled: -1, delivered: 0, buffer, connection: undefined, pooled: true };
   stateOf.set(buffer.buffer, state);
   return state;
 }
@@ -55,9 +75,22 @@ function nextBuffer(): Buffer {
 
 function onRead(this: { push(chunk: Buffer): boolean }, nread: number, buffer: Buffer): boolean {
   const state = stateOf.get(buffer.buffer);
+  let connection = connections.get(this);
+  if (!connection) connections.set(this, (connection = { inBody: false }));
+  if (state && nread < COPY_BELOW && !connection.inBody) {
+    // A memory of its own (not a slice of Node's shared pool), so its delivery can be told apart.
+    const copy = Buffer.allocUnsafeSlow(nread);
+    buffer.copy(copy, 0, 0, nread);
+    stateOf.set(copy.buffer, { filled: nread, delivered: 0, buffer: copy, connection, pooled: false });
+    state.filled = -1;
+    if (pool.length < POOL_MAX) pool.push(state);
+    return this.push(copy);
+  }
+  connection.inBody = false;
   if (state) {
     state.filled = nread;
     state.delivered = 0;
+    state.connection = connection;
   }
   return this.push(buffer.subarray(0, nread));
 }
@@ -80,6 +113,11 @@ export function bodyDelivered(chunk: Uint8Array): void {
   if (!state || state.filled < 0) return;
   state.delivered += chunk.byteLength;
   if (state.delivered < state.filled) return;
+  if (state.connection) state.connection.inBody = true;
+  if (!state.pooled) {
+    state.filled = -1;
+    return;
+  }
   const bulk = state.filled === state.buffer.length && state.buffer.length < BULK_READ_SIZE;
   state.filled = -1;
   if (pool.length < POOL_MAX) pool.push(bulk ? freshState(BULK_READ_SIZE) : state);
