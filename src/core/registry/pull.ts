@@ -22,7 +22,7 @@ import { chooseTransport } from './transport.js';
 import { checkFile, signatureGate, signaturesOf, streamingVerifier } from './signatures.js';
 import { enforceVerifyPolicy } from '../signing/policy.js';
 import { fileRanges, type SifVerifier } from '../signing/verify.js';
-import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions, Transport } from './types.js';
+import type { ImageResult, ImageSignatures, PullOptions, Transport } from './types.js';
 
 export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
   return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
@@ -86,7 +86,9 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
         expectedSize: manifest.size,
         ...(signal ? { signal } : {}),
         onProgress: (bytes, total) => session.progress({ phase: 'download', image: shown, bytes, ...(total !== undefined ? { total } : {}) }),
-        ...chunkObserver(opts.onChunk, sif ? (chunk, offset) => sif.onChunk(chunk, offset) : undefined),
+        ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
+        // The signed objects are hashed from the buffers the file's hash reads: no copy, and beside it.
+        ...(sif ? { onStage: (view: Uint8Array, offset: number) => sif.onShared(view, offset) } : {}),
       });
       sha256 = got.sha256;
       if (sif && sha256 === r.vref.version) {
@@ -144,18 +146,4 @@ function checkManifestSize(manifest: Manifest, r: Resolved): void {
       `The manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}@${r.vref.version} says ${manifest.size} bytes but the image file has ${r.chosen.size}: re-push the image`,
     );
   }
-}
-
-/** The caller's observer and the signature check, both seeing each piece in order (the caller's first). */
-function chunkObserver(caller: ChunkObserver | undefined, check: ChunkObserver | undefined): { onChunk?: ChunkObserver } {
-  if (caller && check) {
-    return {
-      onChunk: (chunk, offset) => {
-        caller(chunk, offset);
-        check(chunk, offset);
-      },
-    };
-  }
-  const one = caller ?? check;
-  return one ? { onChunk: one } : {};
 }

@@ -4,10 +4,12 @@
  * object of the group and its descriptor) and legacy ones (Singularity before 3.6: a
  * clear-signed "SIFHASH:" digest of a group's data, or of one object's).
  *
- * `SifVerifier` consumes the file as it streams past, in order (`onChunk`): the header and
- * descriptor table come first, so it knows early which byte ranges the signatures cover
- * and hashes each as it goes by; the signature objects themselves (small, at the end)
- * are kept. `finish` then checks the OpenPGP signatures and compares the digests. What
+ * `SifVerifier` consumes the file as it streams past, in order (`onChunk`, or `onShared`
+ * for a download's write stages in shared memory): the header and descriptor table come
+ * first, so it knows early which byte ranges the signatures cover and hashes each as it
+ * goes by (once, however many signatures cover it; a large image on a worker thread,
+ * which reads shared stages in place); the signature objects themselves (small, at the
+ * end) are kept. `finish` then checks the OpenPGP signatures and compares the digests. What
  * the stream could not cover (a digest algorithm other than SHA-256, a legacy digest over
  * several objects) is read again through the `reread` the caller gives.
  */
@@ -142,17 +144,33 @@ export class SifVerifier {
    * once this returns.
    */
   onChunk(chunk: Uint8Array, offset: number): void {
+    void this.#take(chunk, offset, false);
+  }
+
+  /**
+   * As `onChunk`, for a view of SharedArrayBuffer memory (a download's write stage): the
+   * hashing thread reads it in place, and the bytes must stay as they are until the
+   * promise, if one is returned, settles (it never rejects). Other memory is taken as
+   * `onChunk` takes it.
+   */
+  onShared(chunk: Uint8Array, offset: number): Promise<void> | undefined {
+    return this.#take(chunk, offset, chunk.buffer instanceof SharedArrayBuffer);
+  }
+
+  #take(chunk: Uint8Array, offset: number, shared: boolean): Promise<void> | undefined {
     if (offset === 0 && this.#next > 0) this.#reset();
     if (offset !== this.#next) throw new SregistryError('INVALID_INPUT', `Signature check got bytes from ${offset} while expecting ${this.#next}`);
     this.#next += chunk.byteLength;
-    if (this.#settled) return;
+    if (this.#settled) return undefined;
     if (!this.#layout) {
       this.#front.push(Buffer.from(chunk));
       this.#frontBytes += chunk.byteLength;
-      this.#tryLayout();
-      return;
+      if (!this.#tryLayout()) return undefined;
+      // The bytes before this chunk exist only as the copies kept while the table came in.
+      if (offset > 0) this.#feed(this.#joinFront().subarray(0, offset), 0, false);
+      this.#front = [];
     }
-    this.#feed(chunk, offset);
+    return this.#feed(chunk, offset, shared);
   }
 
   #reset(): void {
@@ -185,15 +203,16 @@ export class SifVerifier {
     return this.#front[0] ?? Buffer.alloc(0);
   }
 
-  #tryLayout(): void {
-    if (this.#frontBytes < HEADER_SIZE) return;
+  /** True when the layout is known now (the kept front is then still there, for the caller). */
+  #tryLayout(): boolean {
+    if (this.#frontBytes < HEADER_SIZE) return false;
     if (this.#frontEnd === undefined) {
       const end = tableEnd(this.#joinFront().subarray(0, HEADER_SIZE));
       if (end === undefined || end > MAX_FRONT_BYTES) return this.#settle();
       this.#sif = true;
       this.#frontEnd = end;
     }
-    if (this.#frontBytes < this.#frontEnd) return;
+    if (this.#frontBytes < this.#frontEnd) return false;
     const front = this.#joinFront();
     const layout = parseLayout(front);
     if (!layout) return this.#settle();
@@ -205,7 +224,6 @@ export class SifVerifier {
       return this.#settle();
     }
     this.#layout = layout;
-    this.#front = [];
     // Only what some signature covers is hashed; the rest is reported unsigned.
     const covered = new Map(sigs.flatMap((sig) => signedBy(layout, sig)).map((o) => [o.id, o]));
     const data = [...covered.values()];
@@ -213,16 +231,22 @@ export class SifVerifier {
     if (offThread) this.#worker = new RangeHashWorker(data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size })), 0);
     for (const o of sigs) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}) });
     if (!offThread) for (const o of data) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
-    this.#feed(front, 0);
+    return true;
   }
 
-  #settle(): void {
+  #settle(): false {
     this.#settled = true;
     this.#front = [];
+    return false;
   }
 
-  #feed(chunk: Uint8Array, offset: number): void {
-    this.#worker?.push(chunk);
+  /** Hashes and keeps what falls in the ranges; shared memory goes to the worker in place. */
+  #feed(chunk: Uint8Array, offset: number, shared: boolean): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
+    if (this.#worker) {
+      if (shared) pending = this.#worker.hashShared(chunk);
+      else this.#worker.push(chunk);
+    }
     const end = offset + chunk.byteLength;
     for (const r of this.#ranges.values()) {
       const from = Math.max(r.start + r.seen, offset);
@@ -239,11 +263,15 @@ export class SifVerifier {
       }
       r.seen += piece.byteLength;
     }
+    return pending;
   }
 
   /** Checks every signature; `reread` fills in what the stream could not cover. */
   async finish(reread?: RangeReader): Promise<SignatureReport> {
-    if (!this.#layout && !this.#settled) this.#tryLayout();
+    if (!this.#layout && !this.#settled && this.#tryLayout()) {
+      this.#feed(this.#joinFront(), 0, false);
+      this.#front = [];
+    }
     const layout = this.#layout;
     if (this.#problem) return { status: 'invalid', signatures: [], unsigned: [], sif: true, problem: this.#problem };
     if (!layout) return { status: 'unsigned', signatures: [], unsigned: [], sif: this.#sif };
