@@ -127,7 +127,7 @@ describe('action pull: images from the Actions cache are verified too', () => {
     expect(saved.errors).toEqual([]);
     expect(cache.entries().some((e) => e.finalized && e.key.endsWith(versions['lab/tampered']!))).toBe(true);
 
-    for (const extra of [{ verify: 'required', keyring: fixtureKey }, {}]) {
+    for (const extra of [{ verify: 'required', keyring: fixtureKey }, {}] as Array<Record<string, string>>) {
       const job = await newJob();
       const since = sb.context.faults.log.length;
       const result = await runAction({ job, inputs: pullInputs('lab/tampered', extra), env: cache.env() });
