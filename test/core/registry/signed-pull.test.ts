@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, open, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { OFF_THREAD_MIN_BYTES } from '../../../src/core/collection/digest.js';
 import { writeSif } from '../../../src/core/sif.js';
