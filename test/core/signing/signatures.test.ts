@@ -235,7 +235,8 @@ describe('the streaming verifier', () => {
     expect(report.signatures[0]!.reason).toMatch(/object 2 was changed after signing/);
     expect(reference(['verify', flipped, testPublicFile]).status).not.toBe(0);
     // As a download hands its write stages: views of shared memory the thread reads in
-    // place, each held until its promise settles; the front first in small unshared pieces.
+    // place, each held until its promise settles (if one is returned); the front first in
+    // small unshared pieces.
     const staged = async (file: string): Promise<{ report: SignatureReport; inPlace: number; work: VerifierWork }> => {
       const v = new SifVerifier(trusted);
       const bytes = await readFile(file);
@@ -257,7 +258,9 @@ describe('the streaming verifier', () => {
     };
     const good = await staged(signed);
     expect(good.report.status).toBe('verified');
-    expect(good.inPlace).toBeGreaterThanOrEqual(18);
+    // Stages are read in place, or copied at once while the thread is behind (the stage is
+    // then refilled at once: a wrong copy would show as an invalid report).
+    expect(good.inPlace).toBeGreaterThan(0);
     // Only the signature objects were handled on this thread; no data object was hashed or copied here.
     expect(good.work.hashed).toBe(0);
     const bad = await staged(flipped);
