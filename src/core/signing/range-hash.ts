@@ -35,9 +35,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { ranges, state } = workerData;
 const flags = new Int32Array(state);
-const hashes = ranges.map((r) => ({ ...r, hash: createHash('sha256'), seen: 0 }));
+const start = (list) => list.map((r) => ({ ...r, hash: createHash('sha256'), seen: 0 }));
+let hashes = start(ranges);
 parentPort.on('message', (m) => {
-  if (m.op === 'chunk') {
+  if (m.op === 'ranges') {
+    hashes = start(m.ranges);
+  } else if (m.op === 'chunk') {
     const view = new Uint8Array(m.buffer, m.offset, m.length);
     const end = m.position + m.length;
     for (const r of hashes) {
@@ -72,7 +75,8 @@ export class RangeHashWorker {
   /** Releases of shared pieces still to come, in the order they went. */
   readonly #released: Array<() => void> = [];
 
-  constructor(ranges: HashRange[], position: number) {
+  /** Without ranges the thread starts idle (its start then overlaps something else); `setRanges` gives them before any bytes. */
+  constructor(ranges: HashRange[] = [], position = 0) {
     const state = new SharedArrayBuffer(4 * SLOTS);
     this.#flags = new Int32Array(state);
     this.#position = position;
@@ -88,6 +92,10 @@ export class RangeHashWorker {
     };
     this.#worker.on('error', gone);
     this.#worker.on('exit', gone);
+  }
+
+  setRanges(ranges: HashRange[]): void {
+    if (!this.#failed) this.#worker.postMessage({ op: 'ranges', ranges });
   }
 
   /** The next bytes, at the position after the previous ones, copied. */

@@ -122,11 +122,16 @@ export class SifVerifier {
   #sif = false;
   #ranges = new Map<number, Range>();
   #worker: RangeHashWorker | undefined;
+  /** A hashing thread started before the table is known, taken by #tryLayout or closed. */
+  #spare: RangeHashWorker | undefined;
 
   /** `fileSize`: the size the file will have (a manifest's), when known; objects must lie inside it. */
   constructor(keyring: Keyring, fileSize?: number) {
     this.#keyring = keyring;
     this.#fileSize = fileSize;
+    // With a keyring, a large image is expected to be signed: its hashing thread starts now,
+    // while the request goes out, instead of holding the first bytes while it starts.
+    if (!keyring.empty && fileSize !== undefined && fileSize >= OFF_THREAD_MIN_BYTES) this.#spare = new RangeHashWorker();
   }
 
   get work(): Readonly<VerifierWork> {
@@ -189,9 +194,14 @@ export class SifVerifier {
 
   /** Frees the hashing thread, if one was started; call it when the stream is abandoned (finish does it too). */
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    await worker?.close();
+    const workers = [this.#worker, this.#spare];
+    this.#worker = this.#spare = undefined;
+    await Promise.all(workers.map((w) => w?.close()));
+  }
+
+  #dropSpare(): void {
+    void this.#spare?.close();
+    this.#spare = undefined;
   }
 
   /** Joins the chunks kept so far (done only when the header, then the whole table, is in: never once per chunk). */
@@ -228,7 +238,15 @@ export class SifVerifier {
     const covered = new Map(sigs.flatMap((sig) => signedBy(layout, sig)).map((o) => [o.id, o]));
     const data = [...covered.values()];
     const offThread = data.reduce((n, o) => n + o.size, 0) >= OFF_THREAD_MIN_BYTES;
-    if (offThread) this.#worker = new RangeHashWorker(data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size })), 0);
+    const ranges = data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size }));
+    if (offThread && this.#spare) {
+      this.#worker = this.#spare;
+      this.#spare = undefined;
+      this.#worker.setRanges(ranges);
+    } else if (offThread) {
+      this.#worker = new RangeHashWorker(ranges, 0);
+    }
+    this.#dropSpare();
     for (const o of sigs) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}) });
     if (!offThread) for (const o of data) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
     return true;
@@ -237,6 +255,7 @@ export class SifVerifier {
   #settle(): false {
     this.#settled = true;
     this.#front = [];
+    this.#dropSpare();
     return false;
   }
 
@@ -268,6 +287,7 @@ export class SifVerifier {
 
   /** Checks every signature; `reread` fills in what the stream could not cover. */
   async finish(reread?: RangeReader): Promise<SignatureReport> {
+    this.#dropSpare();
     if (!this.#layout && !this.#settled && this.#tryLayout()) {
       this.#feed(this.#joinFront(), 0, false);
       this.#front = [];

@@ -22,6 +22,7 @@ import { makeRegistry } from './support.js';
 
 let sb: TestSandbox;
 let signed: string;
+let plain: string;
 let publicKey: string;
 let fingerprint: string;
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
   const key = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Big Images' }], format: 'armored' });
   publicKey = key.publicKey;
   fingerprint = (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase();
-  const plain = join(sb.tmp, 'big-plain.sif');
+  plain = join(sb.tmp, 'big-plain.sif');
   const size = OFF_THREAD_MIN_BYTES + 3 * 1024 * 1024 + 12_345;
   async function* payload(): AsyncGenerator<Buffer> {
     const block = Buffer.alloc(1024 * 1024);
@@ -42,6 +43,7 @@ beforeAll(async () => {
   await writeSif(plain, { definition: 'Bootstrap: scratch\n', payloadStream: payload() });
   signed = join(sb.tmp, 'big-signed.sif');
   await signSifFile(plain, signed, await readSigningKey(key.privateKey, undefined, 'test key'));
+  // `plain` stays: the same image unsigned.
 }, 120_000);
 afterAll(() => closeCoreAndSandbox(sb));
 
@@ -65,6 +67,17 @@ describe('pull of a large signed image over HTTPS', () => {
     expect(pulled.signatures?.status).toBe('verified');
     expect(pulled.signatures?.signatures.map((s) => [s.fingerprint, s.status])).toEqual([[fingerprint, 'verified']]);
     expect(seen.digest('hex')).toBe(pushed!.version);
+    expect(await fileSha256(pulled.image!)).toBe(pushed!.version);
+    await h.registry.close();
+  }, 60_000);
+
+  it('an unsigned one passes if-signed and fails required with UNSIGNED, the keyring given either way', async () => {
+    const h = makeRegistry(sb, 'https', { keyring: [publicKey] }, 'big-plain');
+    const [pushed] = await h.registry.push(plain, uri('big/plain:v1'));
+    const err = await caught(h.registry.pull(uri('big/plain:v1'), { verify: 'required' }));
+    expect(err.code).toBe('UNSIGNED');
+    const pulled = await h.registry.pull(uri('big/plain:v1'), { verify: 'if-signed' });
+    expect(pulled.signatures?.status).toBe('unsigned');
     expect(await fileSha256(pulled.image!)).toBe(pushed!.version);
     await h.registry.close();
   }, 60_000);

@@ -238,8 +238,9 @@ describe('the streaming verifier', () => {
     // place, each held until its promise settles (if one is returned); the front first in
     // small unshared pieces.
     const staged = async (file: string): Promise<{ report: SignatureReport; inPlace: number; work: VerifierWork }> => {
-      const v = new SifVerifier(trusted);
       const bytes = await readFile(file);
+      // The size known up front (a manifest's) and a keyring: the thread starts before the table is read.
+      const v = new SifVerifier(trusted, bytes.length);
       const stages = [new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)), new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024))];
       let inPlace = 0;
       let at = 0;
