@@ -8,6 +8,8 @@
 //   BENCH_SIZE_MIB=N (default 1024)   BENCH_RUNS=N (default 3)
 //   BENCH_COMPARE_DIR=<dir>           a built checkout (bin/, lib/, node_modules) to use as "old"
 //                                     instead of building the ref, e.g. this one with a setting changed
+//   BENCH_ONLY=verify                 only the signed-image rows (`pull --verify required`), printed
+//                                     (docs left as they are)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startForwardProxy } from './support/forward-proxy.mjs';
 import { alternate, timed as timedIn } from './support/measure.mjs';
 import { writeRandomImage as writeRandom } from './support/pattern.mjs';
+import { writeSignedImage } from './support/signed-image.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -24,6 +27,7 @@ const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_SIZE_MIB ?? 1024) * MiB;
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const wanted = process.env.BENCH_COMPARE === '1' ? 'HEAD~1' : process.env.BENCH_COMPARE;
+const verifyOnly = process.env.BENCH_ONLY === 'verify';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -76,9 +80,30 @@ try {
   const shub = join(collection.folder, 'shub', 'library');
   const cli = (dir, ...args) => [join(dir, 'bin', 'sregistry-globus.js'), ...args, '--transport', 'https', '--storage', join(tmp, 'storage'), '--database-file', join(tmp, 'records.db'), '--quiet'];
   const uri = (name) => `globus://${collection.id}/library/${name}:latest`;
+  const gib = SIZE / (1024 * MiB);
+  const m = (xs, k) => median(xs.map((x) => x[k]));
+  const side = (label, o, n) => rows.push([label, fmt(m(o, 'wall')), fmt(m(n, 'wall')), fmt(m(n, 'wall') / m(o, 'wall')), `${fmt(m(o, 'cpu') / gib)} / ${fmt(m(n, 'cpu') / gib)}`, `${Math.round(m(o, 'rss'))} / ${Math.round(m(n, 'rss'))}`]);
+
+  // A labelled block, so that BENCH_ONLY leaves through the finally below (the sandbox is stopped).
+  measure: {
+  // A signed image: the old and the new CLI checking its signatures, and the new one not looking at them.
+  console.log(`pull of a signed ${SIZE / MiB} MiB image: ${ref} and ${head} with --verify required, ${head} with --verify off`);
+  const signed = await writeSignedImage(tmp, SIZE);
+  await timed(process.execPath, cli(repo, 'push', signed.image, uri('signed')), env);
+  await rm(signed.image, { force: true });
+  const pullSigned = (dir, ...flags) => async () => {
+    await rm(join(tmp, 'storage'), { recursive: true, force: true });
+    return timed(process.execPath, cli(dir, 'pull', uri('signed'), ...flags), env);
+  };
+  const required = ['--verify', 'required', '--keyring', signed.keyring];
+  const [oldVerify, newVerify, newOff] = await alternate(RUNS, [pullSigned(oldDir, ...required), pullSigned(repo, ...required), pullSigned(repo, '--verify', 'off')]);
+  await rm(join(shub, 'signed'), { recursive: true, force: true });
+  side(`pull ${SIZE / MiB} MiB signed image, \`--verify required\``, oldVerify, newVerify);
+  side(`pull ${SIZE / MiB} MiB signed image: \`--verify off\` (old column) against \`--verify required\` (new), both new`, newOff, newVerify);
+  if (verifyOnly) break measure;
+
   const file = join(tmp, 'image.sif');
   await writeRandom(file, SIZE);
-  const gib = SIZE / (1024 * MiB);
 
   console.log(`push ${SIZE / MiB} MiB: ${ref} against ${head}, ${RUNS} runs each`);
   const [oldPush, newPush] = await alternate(RUNS, [
@@ -119,8 +144,6 @@ try {
   const throughProxy = proxy.log.slice(before).filter((l) => l.endsWith('.sif')).length;
   if (throughProxy < 2 * RUNS) throw new Error(`only ${throughProxy} image GETs went through the proxy`);
 
-  const m = (xs, k) => median(xs.map((x) => x[k]));
-  const side = (label, o, n) => rows.push([label, fmt(m(o, 'wall')), fmt(m(n, 'wall')), fmt(m(n, 'wall') / m(o, 'wall')), `${fmt(m(o, 'cpu') / gib)} / ${fmt(m(n, 'cpu') / gib)}`, `${Math.round(m(o, 'rss'))} / ${Math.round(m(n, 'rss'))}`]);
   side(`push ${SIZE / MiB} MiB`, oldPush, newPush);
   side(`pull ${SIZE / MiB} MiB`, oldPull, newPull);
   rows.push([
@@ -131,6 +154,7 @@ try {
     `${fmt(m(curlProxy, 'cpu') / gib)} / ${fmt(m(proxyPull, 'cpu') / gib)}`,
     `${Math.round(m(curlProxy, 'rss'))} / ${Math.round(m(proxyPull, 'rss'))}`,
   ]);
+  }
 } finally {
   if (sandbox) await stopChild(sandbox);
   await proxy?.close();
@@ -154,7 +178,7 @@ console.log(`\n${text}`);
 const perfFile = join(repo, 'docs', 'PERFORMANCE.md');
 const perf = await readFile(perfFile, 'utf8');
 const marked = /(<!-- bench:compare -->\n)[\s\S]*?(<!-- \/bench:compare -->)/;
-if (marked.test(perf) && !prebuilt) {
+if (marked.test(perf) && !prebuilt && !verifyOnly) {
   await writeFile(perfFile, perf.replace(marked, (_, o, c) => `${o}${text}\n${c}`));
   console.log('wrote the comparison into docs/PERFORMANCE.md');
 }

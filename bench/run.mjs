@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { alternate, timed as timedIn } from './support/measure.mjs';
 import { writeRandomImage as writeRandom } from './support/pattern.mjs';
+import { writeSignedImage } from './support/signed-image.mjs';
 import { startSandboxChild, stopChild } from './support/sandbox-child.mjs';
 import { clientCredentialsToken } from './support/token.mjs';
 
@@ -191,26 +192,7 @@ async function pollBench() {
  * key (`--verify required --keyring`) and without looking at them (`--verify off`).
  */
 async function verifyBench(env, cli, uri, size, runs) {
-  const { writeSif } = await import('../lib/index.js');
-  const { signSifFile } = await import('../lib/core/signing/sign.js');
-  const { readSigningKey } = await import('../lib/core/signing/openpgp.js');
-  const openpgp = await import('openpgp');
-  const key = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'bench' }], format: 'armored' });
-  const keyring = join(tmp, 'bench-public.asc');
-  await writeFile(keyring, key.publicKey);
-  const unsigned = join(tmp, 'unsigned.sif');
-  async function* payload() {
-    const block = Buffer.alloc(4 * MiB);
-    for (let at = 0; at < size; at += block.length) {
-      const n = Math.min(block.length, size - at);
-      for (let j = 0; j < n; j += 4) block.writeUInt32LE((Math.random() * 2 ** 32) >>> 0, j);
-      yield block.subarray(0, n);
-    }
-  }
-  await writeSif(unsigned, { definition: 'Bootstrap: docker\nFrom: alpine\n', payloadStream: payload() });
-  const signed = join(tmp, 'signed.sif');
-  await signSifFile(unsigned, signed, await readSigningKey(key.privateKey, undefined, 'bench key'));
-  await rm(unsigned, { force: true });
+  const { image: signed, keyring } = await writeSignedImage(tmp, size);
   await timed(process.execPath, cli('push', signed, uri('signed')), env);
   await rm(signed, { force: true });
   const pull = (...flags) => async () => {

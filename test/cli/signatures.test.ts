@@ -200,6 +200,20 @@ describe('signed images through the CLI (real process, sandbox)', () => {
     expect(storedFiles('signed').filter((f) => f.includes('partial'))).toEqual([]);
   });
 
+  it('a keyring whose key block does not parse fails INVALID_INPUT, over either transport: nothing stored, no record', async () => {
+    const corrupt = join(sb.tmp, 'corrupt-public.asc');
+    const armored = await readFile(lab.publicFile, 'utf8');
+    const lines = armored.split('\n');
+    // The armor stays; the key inside it is cut short.
+    await writeFile(corrupt, [...lines.slice(0, 4), ...lines.slice(-3)].join('\n'));
+    expect((await cli.run(['push', join(FIXTURES, 'one-group-signed.sif'), `${remote}/keycheck:v1`, '--json'])).code).toBe(0);
+    for (const transport of ['https', 'transfer']) {
+      const run = await cli.run(['pull', `${remote}/keycheck:v1`, '--keyring', corrupt, '--transport', transport, ...(transport === 'transfer' ? ['--local-endpoint', sb.personal.id] : []), '--json']);
+      await expectNothingKept('keycheck', run, 'INVALID_INPUT');
+      expect(json<ErrorDoc>(run).error.message).toMatch(/^The keyring given has a key block that does not parse/);
+    }
+  });
+
   it('push --require-signed without a keyring is refused in one line before anything is sent: digests alone do not prove who signed', async () => {
     const image = join(FIXTURES, 'one-group-signed.sif');
     const noKeys = await cli.run(['push', image, `${remote}/forged:v1`, '--require-signed', '--json']);

@@ -9,7 +9,7 @@ import { ERROR_BODY_LIMIT } from '../http/body.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
-import { ResumableDownload, type ChunkObserver, type DownloadProgress, type TransferResult } from './download.js';
+import { ResumableDownload, type ChunkObserver, type DownloadProgress, type StageObserver, type TransferResult } from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
 
@@ -46,6 +46,8 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** Sees every byte in file order before it is written; throwing ends the download with that error. */
   onChunk?: ChunkObserver;
+  /** Sees the file in the buffers it is written and hashed from, and may hold each until its promise settles (a second hash reading them in place). */
+  onStage?: StageObserver;
 }
 
 /** An upload's outcome; `attempts` > 1 means an earlier attempt was cut or refused (its bytes may still land at the path). */
@@ -168,6 +170,7 @@ export class CollectionHttpsClient {
       ...(options.expectedSize !== undefined ? { expectedSize: options.expectedSize } : {}),
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
+      ...(options.onStage ? { onStage: options.onStage } : {}),
       get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
       fail: (res) => answerError(res, call, current),
     });

@@ -5,7 +5,7 @@ import { safeText } from '../http/globus-error.js';
 import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
 import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, waitToRetry, type RetryDecision, type RetryPolicy } from '../http/retry.js';
-import { RunningDigest, type Digest } from './digest.js';
+import { RunningDigest, digestFor, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
 export type DownloadProgress = (bytes: number, total?: number) => void;
@@ -17,6 +17,15 @@ export type DownloadProgress = (bytes: number, total?: number) => void;
  * request the file starts over, and the observer sees offset 0 again.
  */
 export type ChunkObserver = (chunk: Uint8Array, offset: number) => void;
+
+/**
+ * Sees the file in the buffers it is written and hashed from (a few MiB each, in file
+ * order; views of SharedArrayBuffer memory when the hash runs on a worker thread), so a
+ * second hash can read the same memory in place. The buffer is reused once the returned
+ * promise (if any) settles and the write and the file's hash are done. When the file
+ * starts over, the observer sees offset 0 again.
+ */
+export type StageObserver = (view: Uint8Array, offset: number) => void | Promise<void>;
 
 export interface DownloadSettings {
   destination: string;
@@ -31,6 +40,7 @@ export interface DownloadSettings {
   /** Most bytes the file may have when no size is expected (a marker): larger fails before or while reading. */
   maxBytes?: number;
   onChunk?: ChunkObserver;
+  onStage?: StageObserver;
   /** Sends one GET with these extra headers and body bound; answers whatever status came (after the transport's own retries). */
   get: (headers: Record<string, string>, maxBodyBytes: number | undefined) => Promise<HttpResponse>;
   /** The error for an answer that is not 200/206. */
@@ -67,9 +77,11 @@ export class ResumableDownload {
 
   constructor(settings: DownloadSettings) {
     this.#s = settings;
-    // On this thread, whatever the size: measured no slower than the worker thread for a
-    // pull, and a thread's isolate costs 12-15 MB of peak memory (PERFORMANCE.md).
-    this.#digest = new RunningDigest();
+    // On this thread unless a second reader shares the stages (a verified pull): measured no
+    // slower than the worker thread for a plain pull, and a thread's isolate costs 12-15 MB
+    // of peak memory (PERFORMANCE.md). With a stage observer the file's hash runs on a worker
+    // over shared memory, so the signed objects' thread reads the same stages in place.
+    this.#digest = settings.onStage ? observed(digestFor(settings.expectedSize), settings.onStage) : new RunningDigest();
   }
 
   async run(token: string): Promise<TransferResult> {
@@ -260,6 +272,31 @@ export class ResumableDownload {
     if (code === BODY_TOO_LONG) return this.#tooLarge();
     return new SregistryError('NETWORK', `${this.#s.action} failed while receiving the body (${code ?? 'error'}: ${detail}); check the network and try again`, { cause: err });
   }
+}
+
+/** `digest`, with `observer` seeing each buffer it is fed (at its file offset) and holding it until both are done. */
+function observed(digest: Digest, observer: StageObserver | undefined): Digest {
+  if (!observer) return digest;
+  return {
+    get bytes() {
+      return digest.bytes;
+    },
+    shared: digest.shared,
+    update(view) {
+      const offset = digest.bytes;
+      const own = digest.update(view);
+      let seen: void | Promise<void>;
+      try {
+        seen = observer(view, offset);
+      } catch (err) {
+        seen = Promise.reject(err);
+      }
+      return own || seen ? Promise.all([own, seen]).then(() => undefined) : undefined;
+    },
+    reset: () => digest.reset(),
+    hex: () => digest.hex(),
+    close: () => digest.close(),
+  };
 }
 
 function numeric(v: string | undefined): number | undefined {

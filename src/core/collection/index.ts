@@ -13,6 +13,6 @@ export {
   type ApiCall,
 } from './client.js';
 export type { UploadProgress } from './upload-body.js';
-export type { DownloadProgress, ChunkObserver } from './download.js';
+export type { DownloadProgress, ChunkObserver, StageObserver } from './download.js';
 export { collectionUrl, encodeCollectionPath } from './url.js';
 export { RunningDigest } from './digest.js';

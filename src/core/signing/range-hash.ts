@@ -1,9 +1,19 @@
 /**
  * SHA-256 of byte ranges of a file that streams past, on a worker thread: the signed
  * objects of a large SIF are hashed beside the download instead of on the thread that
- * reads the socket. Chunks are copied into a few shared slots; a slot the worker has not
- * finished yet makes the caller wait (Atomics.wait), which bounds memory without turning
- * the in-order, synchronous `push` into an asynchronous one.
+ * reads the socket, and beside the hash of the whole file (its own thread), so where a
+ * core is free the two overlap.
+ *
+ * Two ways in, in file order, mixed freely:
+ * - `hashShared`: a view of SharedArrayBuffer memory the worker reads in place (a
+ *   download's write stages): no copy; the promise settles when the worker is done with
+ *   it, and the caller keeps the bytes as they are until then. While the worker is behind,
+ *   a view is copied into a free slot instead, so a moment's lag on a busy machine does
+ *   not hold the caller's buffers.
+ * - `push`: any chunk, copied into a few shared slots of this class (for readers that
+ *   reuse their buffer once the call returns); a slot the worker has not finished yet
+ *   makes the caller wait (Atomics.wait), which bounds memory without turning the
+ *   synchronous `push` into an asynchronous one.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -18,26 +28,34 @@ export interface HashRange {
   end: number;
 }
 
-// The worker: one SHA-256 per range, fed the parts of each slot that fall in it.
+// The worker: one SHA-256 per range, fed the parts of each piece of memory that fall in it.
+// A piece from a slot is released through its flag, a piece of the caller's with a message.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
-const { ranges, slots, state } = workerData;
+const { ranges, state } = workerData;
 const flags = new Int32Array(state);
-const views = slots.map((s) => new Uint8Array(s));
-const hashes = ranges.map((r) => ({ ...r, hash: createHash('sha256'), seen: 0 }));
+const start = (list) => list.map((r) => ({ ...r, hash: createHash('sha256'), seen: 0 }));
+let hashes = start(ranges);
 parentPort.on('message', (m) => {
-  if (m.op === 'chunk') {
+  if (m.op === 'ranges') {
+    hashes = start(m.ranges);
+  } else if (m.op === 'chunk') {
+    const view = new Uint8Array(m.buffer, m.offset, m.length);
     const end = m.position + m.length;
     for (const r of hashes) {
       const from = Math.max(r.start + r.seen, m.position);
       const to = Math.min(r.end, end);
       if (from >= to || from !== r.start + r.seen) continue;
-      r.hash.update(views[m.slot].subarray(from - m.position, to - m.position));
+      r.hash.update(view.subarray(from - m.position, to - m.position));
       r.seen += to - from;
     }
-    Atomics.store(flags, m.slot, 0);
-    Atomics.notify(flags, m.slot);
+    if (m.slot === undefined) {
+      parentPort.postMessage(null);
+    } else {
+      Atomics.store(flags, m.slot, 0);
+      Atomics.notify(flags, m.slot);
+    }
   } else {
     parentPort.postMessage(hashes.filter((r) => r.seen === r.end - r.start).map((r) => [r.id, r.hash.digest('hex')]));
   }
@@ -46,37 +64,89 @@ parentPort.on('message', (m) => {
 
 export class RangeHashWorker {
   readonly #worker: Worker;
-  readonly #slots: SharedArrayBuffer[];
+  /** Made on the first `push`: a reader that only hands shared memory needs none. */
+  #slots: SharedArrayBuffer[] | undefined;
   readonly #flags: Int32Array;
   #slot = 0;
   #filled = 0;
   #position = 0;
   #failed = false;
   #answer: Promise<Map<number, string>> | undefined;
+  /** Releases of shared pieces still to come, in the order they went. */
+  readonly #released: Array<() => void> = [];
 
-  constructor(ranges: HashRange[], position: number) {
-    this.#slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT));
+  /** Without ranges the thread starts idle (its start then overlaps something else); `setRanges` gives them before any bytes. */
+  constructor(ranges: HashRange[] = [], position = 0) {
     const state = new SharedArrayBuffer(4 * SLOTS);
     this.#flags = new Int32Array(state);
     this.#position = position;
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ranges, slots: this.#slots, state } });
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ranges, state } });
     this.#worker.unref();
-    this.#worker.on('error', () => (this.#failed = true));
-    this.#worker.on('exit', () => (this.#failed = true));
+    this.#worker.on('message', (m: unknown) => {
+      if (m === null) this.#released.shift()?.();
+    });
+    const gone = (): void => {
+      this.#failed = true;
+      // The caller's memory is free again: nothing will read it now.
+      for (const release of this.#released.splice(0)) release();
+    };
+    this.#worker.on('error', gone);
+    this.#worker.on('exit', gone);
   }
 
-  /** The next bytes, at the position after the previous ones. */
+  setRanges(ranges: HashRange[]): void {
+    if (!this.#failed) this.#worker.postMessage({ op: 'ranges', ranges });
+  }
+
+  /** The next bytes, at the position after the previous ones, copied. */
   push(chunk: Uint8Array): void {
     let at = 0;
+    const slots = (this.#slots ??= Array.from({ length: SLOTS }, () => new SharedArrayBuffer(SLOT)));
     while (at < chunk.byteLength && !this.#failed) {
-      if (this.#filled === 0 && !this.#claim()) return;
-      const view = new Uint8Array(this.#slots[this.#slot]!);
+      if (this.#filled === 0 && !this.#claim()) break;
+      const view = new Uint8Array(slots[this.#slot]!);
       const n = Math.min(SLOT - this.#filled, chunk.byteLength - at);
       view.set(chunk.subarray(at, at + n), this.#filled);
       this.#filled += n;
       at += n;
       if (this.#filled === SLOT) this.#send();
     }
+  }
+
+  /**
+   * The next bytes, read by the worker where they are: `view` must be of a
+   * SharedArrayBuffer and stay unchanged until the promise settles (it never rejects).
+   * When the worker is still busy with earlier bytes and a slot is free, they are copied
+   * instead and nothing is returned: the caller's buffer is free at once, so a thread
+   * that falls behind for a moment does not hold up the caller (no more than the slots).
+   */
+  hashShared(view: Uint8Array): Promise<void> | undefined {
+    if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('RangeHashWorker.hashShared needs a view of a SharedArrayBuffer');
+    if (this.#filled > 0 && !this.#failed) this.#send();
+    if (!this.#failed && view.byteLength <= SLOT && this.#busy() && this.#slotFree()) {
+      this.push(view);
+      if (this.#filled > 0) this.#send();
+      return undefined;
+    }
+    const position = this.#position;
+    this.#position += view.byteLength;
+    if (this.#failed) return undefined;
+    return new Promise<void>((resolve) => {
+      this.#released.push(resolve);
+      this.#worker.postMessage({ op: 'chunk', buffer: view.buffer, offset: view.byteOffset, length: view.byteLength, position });
+    });
+  }
+
+  /** True while the worker has bytes it has not hashed yet. */
+  #busy(): boolean {
+    if (this.#released.length > 0) return true;
+    for (let i = 0; this.#slots && i < SLOTS; i++) if (Atomics.load(this.#flags, i) === 1) return true;
+    return false;
+  }
+
+  /** True when the next slot can take bytes without waiting. */
+  #slotFree(): boolean {
+    return Atomics.load(this.#flags, this.#slot) === 0;
   }
 
   /** Waits (blocking, bounded) until the current slot is free; false when the worker is gone. */
@@ -90,7 +160,7 @@ export class RangeHashWorker {
 
   #send(): void {
     Atomics.store(this.#flags, this.#slot, 1);
-    this.#worker.postMessage({ op: 'chunk', slot: this.#slot, position: this.#position, length: this.#filled });
+    this.#worker.postMessage({ op: 'chunk', slot: this.#slot, buffer: this.#slots![this.#slot], offset: 0, length: this.#filled, position: this.#position });
     this.#position += this.#filled;
     this.#filled = 0;
     this.#slot = (this.#slot + 1) % SLOTS;
@@ -103,7 +173,12 @@ export class RangeHashWorker {
     this.#answer = this.#failed
       ? Promise.resolve(new Map())
       : new Promise<Map<number, string>>((resolve) => {
-          this.#worker.once('message', (pairs: Array<[number, string]>) => resolve(new Map(pairs)));
+          const answer = (m: unknown): void => {
+            if (m === null) return;
+            this.#worker.off('message', answer);
+            resolve(new Map(m as Array<[number, string]>));
+          };
+          this.#worker.on('message', answer);
           this.#worker.once('exit', () => resolve(new Map()));
           this.#worker.postMessage({ op: 'digests' });
         });

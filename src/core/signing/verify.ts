@@ -4,10 +4,12 @@
  * object of the group and its descriptor) and legacy ones (Singularity before 3.6: a
  * clear-signed "SIFHASH:" digest of a group's data, or of one object's).
  *
- * `SifVerifier` consumes the file as it streams past, in order (`onChunk`): the header and
- * descriptor table come first, so it knows early which byte ranges the signatures cover
- * and hashes each as it goes by; the signature objects themselves (small, at the end)
- * are kept. `finish` then checks the OpenPGP signatures and compares the digests. What
+ * `SifVerifier` consumes the file as it streams past, in order (`onChunk`, or `onShared`
+ * for a download's write stages in shared memory): the header and descriptor table come
+ * first, so it knows early which byte ranges the signatures cover and hashes each as it
+ * goes by (once, however many signatures cover it; a large image on a worker thread,
+ * which reads shared stages in place); the signature objects themselves (small, at the
+ * end) are kept. `finish` then checks the OpenPGP signatures and compares the digests. What
  * the stream could not cover (a digest algorithm other than SHA-256, a legacy digest over
  * several objects) is read again through the `reread` the caller gives.
  */
@@ -120,11 +122,16 @@ export class SifVerifier {
   #sif = false;
   #ranges = new Map<number, Range>();
   #worker: RangeHashWorker | undefined;
+  /** A hashing thread started before the table is known, taken by #tryLayout or closed. */
+  #spare: RangeHashWorker | undefined;
 
   /** `fileSize`: the size the file will have (a manifest's), when known; objects must lie inside it. */
   constructor(keyring: Keyring, fileSize?: number) {
     this.#keyring = keyring;
     this.#fileSize = fileSize;
+    // With a keyring, a large image is expected to be signed: its hashing thread starts now,
+    // while the request goes out, instead of holding the first bytes while it starts.
+    if (!keyring.empty && fileSize !== undefined && fileSize >= OFF_THREAD_MIN_BYTES) this.#spare = new RangeHashWorker();
   }
 
   get work(): Readonly<VerifierWork> {
@@ -142,17 +149,33 @@ export class SifVerifier {
    * once this returns.
    */
   onChunk(chunk: Uint8Array, offset: number): void {
+    void this.#take(chunk, offset, false);
+  }
+
+  /**
+   * As `onChunk`, for a view of SharedArrayBuffer memory (a download's write stage): the
+   * hashing thread reads it in place, and the bytes must stay as they are until the
+   * promise, if one is returned, settles (it never rejects). Other memory is taken as
+   * `onChunk` takes it.
+   */
+  onShared(chunk: Uint8Array, offset: number): Promise<void> | undefined {
+    return this.#take(chunk, offset, chunk.buffer instanceof SharedArrayBuffer);
+  }
+
+  #take(chunk: Uint8Array, offset: number, shared: boolean): Promise<void> | undefined {
     if (offset === 0 && this.#next > 0) this.#reset();
     if (offset !== this.#next) throw new SregistryError('INVALID_INPUT', `Signature check got bytes from ${offset} while expecting ${this.#next}`);
     this.#next += chunk.byteLength;
-    if (this.#settled) return;
+    if (this.#settled) return undefined;
     if (!this.#layout) {
       this.#front.push(Buffer.from(chunk));
       this.#frontBytes += chunk.byteLength;
-      this.#tryLayout();
-      return;
+      if (!this.#tryLayout()) return undefined;
+      // The bytes before this chunk exist only as the copies kept while the table came in.
+      if (offset > 0) this.#feed(this.#joinFront().subarray(0, offset), 0, false);
+      this.#front = [];
     }
-    this.#feed(chunk, offset);
+    return this.#feed(chunk, offset, shared);
   }
 
   #reset(): void {
@@ -171,9 +194,14 @@ export class SifVerifier {
 
   /** Frees the hashing thread, if one was started; call it when the stream is abandoned (finish does it too). */
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    await worker?.close();
+    const workers = [this.#worker, this.#spare];
+    this.#worker = this.#spare = undefined;
+    await Promise.all(workers.map((w) => w?.close()));
+  }
+
+  #dropSpare(): void {
+    void this.#spare?.close();
+    this.#spare = undefined;
   }
 
   /** Joins the chunks kept so far (done only when the header, then the whole table, is in: never once per chunk). */
@@ -185,15 +213,16 @@ export class SifVerifier {
     return this.#front[0] ?? Buffer.alloc(0);
   }
 
-  #tryLayout(): void {
-    if (this.#frontBytes < HEADER_SIZE) return;
+  /** True when the layout is known now (the kept front is then still there, for the caller). */
+  #tryLayout(): boolean {
+    if (this.#frontBytes < HEADER_SIZE) return false;
     if (this.#frontEnd === undefined) {
       const end = tableEnd(this.#joinFront().subarray(0, HEADER_SIZE));
       if (end === undefined || end > MAX_FRONT_BYTES) return this.#settle();
       this.#sif = true;
       this.#frontEnd = end;
     }
-    if (this.#frontBytes < this.#frontEnd) return;
+    if (this.#frontBytes < this.#frontEnd) return false;
     const front = this.#joinFront();
     const layout = parseLayout(front);
     if (!layout) return this.#settle();
@@ -205,24 +234,38 @@ export class SifVerifier {
       return this.#settle();
     }
     this.#layout = layout;
-    this.#front = [];
     // Only what some signature covers is hashed; the rest is reported unsigned.
     const covered = new Map(sigs.flatMap((sig) => signedBy(layout, sig)).map((o) => [o.id, o]));
     const data = [...covered.values()];
     const offThread = data.reduce((n, o) => n + o.size, 0) >= OFF_THREAD_MIN_BYTES;
-    if (offThread) this.#worker = new RangeHashWorker(data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size })), 0);
+    const ranges = data.map((o) => ({ id: o.id, start: o.offset, end: o.offset + o.size }));
+    if (offThread && this.#spare) {
+      this.#worker = this.#spare;
+      this.#spare = undefined;
+      this.#worker.setRanges(ranges);
+    } else if (offThread) {
+      this.#worker = new RangeHashWorker(ranges, 0);
+    }
+    this.#dropSpare();
     for (const o of sigs) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}) });
     if (!offThread) for (const o of data) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
-    this.#feed(front, 0);
+    return true;
   }
 
-  #settle(): void {
+  #settle(): false {
     this.#settled = true;
     this.#front = [];
+    this.#dropSpare();
+    return false;
   }
 
-  #feed(chunk: Uint8Array, offset: number): void {
-    this.#worker?.push(chunk);
+  /** Hashes and keeps what falls in the ranges; shared memory goes to the worker in place. */
+  #feed(chunk: Uint8Array, offset: number, shared: boolean): Promise<void> | undefined {
+    let pending: Promise<void> | undefined;
+    if (this.#worker) {
+      if (shared) pending = this.#worker.hashShared(chunk);
+      else this.#worker.push(chunk);
+    }
     const end = offset + chunk.byteLength;
     for (const r of this.#ranges.values()) {
       const from = Math.max(r.start + r.seen, offset);
@@ -239,11 +282,16 @@ export class SifVerifier {
       }
       r.seen += piece.byteLength;
     }
+    return pending;
   }
 
   /** Checks every signature; `reread` fills in what the stream could not cover. */
   async finish(reread?: RangeReader): Promise<SignatureReport> {
-    if (!this.#layout && !this.#settled) this.#tryLayout();
+    this.#dropSpare();
+    if (!this.#layout && !this.#settled && this.#tryLayout()) {
+      this.#feed(this.#joinFront(), 0, false);
+      this.#front = [];
+    }
     const layout = this.#layout;
     if (this.#problem) return { status: 'invalid', signatures: [], unsigned: [], sif: true, problem: this.#problem };
     if (!layout) return { status: 'unsigned', signatures: [], unsigned: [], sif: this.#sif };

@@ -158,6 +158,35 @@ describe('collection HTTPS client', () => {
       expect(sha256(await readFile(dest))).toBe(sha256(big));
       expect((await requestsTo(sb, '/data/big.sif', 2, 'GET')).map((g) => g.status)).toEqual([200, 206]);
     });
+
+    it('onStage sees the file in order in the shared buffers the hash thread reads, each held until its promise settles, across a cut', async () => {
+      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 25_000_000 }, times: 1 });
+      const seen = createHash('sha256');
+      let next = 0;
+      let stages = 0;
+      let shared = 0;
+      await writeFile(join(root, 'data', 'big-staged.sif'), big);
+      const down = await client.download(target, '/data/big-staged.sif', temp(), {
+        expectedSize: big.length,
+        onStage: async (view, offset) => {
+          expect(offset).toBe(next);
+          next += view.length;
+          stages++;
+          if (view.buffer instanceof SharedArrayBuffer) shared++;
+          const copy = Buffer.from(view);
+          // Held a while: the buffer must not be refilled meanwhile.
+          await new Promise((r) => setTimeout(r, 2));
+          expect(Buffer.from(view).equals(copy)).toBe(true);
+          seen.update(view);
+        },
+      });
+      expect(down).toEqual({ sha256: sha256(big), size: big.length });
+      expect(next).toBe(big.length);
+      expect(seen.digest('hex')).toBe(sha256(big));
+      expect(shared).toBe(stages);
+      expect(stages).toBeGreaterThan(big.length / (8 * 1024 * 1024));
+      expect((await requestsTo(sb, '/data/big-staged.sif', 2, 'GET')).map((g) => g.status)).toEqual([200, 206]);
+    });
   });
 
   describe('download', () => {
@@ -202,7 +231,9 @@ describe('collection HTTPS client', () => {
       await writeFile(path, first);
       sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
       let changed = false;
+      const staged: Array<{ offset: number; bytes: Buffer }> = [];
       const result = await client.download(target, '/data/changing.bin', temp(), {
+        onStage: (view, offset) => void staged.push({ offset, bytes: Buffer.from(view) }),
         onProgress: () => {
           if (changed) return;
           changed = true;
@@ -214,6 +245,11 @@ describe('collection HTTPS client', () => {
       expect(result).toEqual({ sha256: sha256(second), size: second.length });
       const gets = await requestsTo(sb, '/data/changing.bin', 2, 'GET');
       expect(gets.map((g) => g.status)).toEqual([200, 200]);
+      // The stage observer saw the first body from 0, then the new file from 0 again.
+      const restart = staged.findLastIndex((st) => st.offset === 0);
+      expect(restart).toBeGreaterThan(0);
+      expect(staged[0]!.bytes.equals(first.subarray(0, staged[0]!.bytes.length))).toBe(true);
+      expect(sha256(Buffer.concat(staged.slice(restart).map((st) => st.bytes)))).toBe(sha256(second));
     });
 
     it('fails when the rest of the file is no longer there (416)', async () => {

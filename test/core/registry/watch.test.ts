@@ -1,6 +1,12 @@
 /** Registry.watch against the sandbox: what it reports, what it remembers, the calls it makes. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as openpgp from 'openpgp';
+import { writeSif } from '../../../src/core/sif.js';
+import { readSigningKey } from '../../../src/core/signing/openpgp.js';
+import { signSifFile } from '../../../src/core/signing/sign.js';
 import type { Watch, WatchEvent, WatchState } from '../../../src/core/registry/operations/watch.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
 import { caught } from '../../support/errors.js';
@@ -137,6 +143,63 @@ describe('Registry.watch', () => {
     expect((await h.registry.inspect(`pulled/app:v1@${pushed!.version}`))?.image).toBe(v!.version.image);
     await h.registry.close();
   });
+
+  it('with --pull, a version the signature policy refuses is downloaded and reported once, not at every check; a new version is tried', async () => {
+    const make = async (name: string) => openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name }], format: 'armored' });
+    const [trusted, stranger] = await Promise.all([make('Lab CI'), make('Someone Else')]);
+    const signed = async (file: string, armored: string): Promise<string> => {
+      const plain = join(sb.tmp, 'files', `${file}.plain.sif`);
+      await writeSif(plain, { payloadBytes: randomBytes(80_000), created: new Date(0) });
+      const out = join(sb.tmp, 'files', `${file}.sif`);
+      await signSifFile(plain, out, await readSigningKey(armored, undefined, 'test key'));
+      return out;
+    };
+    const h = makeRegistry(sb, 'https', { keyring: [trusted.publicKey] }, 'w-refuse');
+    const [unsigned] = await h.registry.push(await randomFile(sb, 'refuse-1.bin', 70_000), uri('refuse/app:latest'));
+    const imageGets = (version: string, since: number): number => requests(sb, since).filter((r) => r.origin === 'https' && r.method === 'GET' && r.path.includes(version) && r.path.endsWith('.sif')).length;
+    const since = logIndex(sb);
+    const controller = new AbortController();
+    const { events, done } = pump(h.registry.watch(uri('refuse/app'), { intervalMs: 1000, signal: controller.signal, pull: true, verify: 'required', fromStart: true }));
+    const checksAfter = async (n: number, what: string): Promise<void> => {
+      const at = ofType(events, 'check').length;
+      await waitFor(() => ofType(events, 'check').length >= at + n, what, { boundMs: 30_000 });
+    };
+    let untrusted: { version: string } | undefined;
+    let good: { version: string } | undefined;
+    try {
+      await checksAfter(3, 'three checks of an unsigned version');
+      expect(ofType(events, 'error').map((e) => e.error.code)).toEqual(['UNSIGNED']);
+      expect(imageGets(unsigned!.version, since)).toBe(1);
+      expect(ofType(events, 'version')).toHaveLength(0);
+
+      // The tag moves to an image signed by a key outside the keyring: a new version, tried once.
+      [untrusted] = await h.registry.push(await signed('refuse-2', stranger.privateKey), uri('refuse/app:latest'));
+      await waitFor(() => ofType(events, 'error').length >= 2, 'the second refusal', { boundMs: 30_000 });
+      await checksAfter(2, 'two more checks');
+      expect(ofType(events, 'error').map((e) => e.error.code)).toEqual(['UNSIGNED', 'UNTRUSTED_SIGNER']);
+      expect(ofType(events, 'error')[1]!.error.message).toContain(untrusted!.version.slice(0, 12));
+      expect(imageGets(untrusted!.version, since)).toBe(1);
+      expect(imageGets(unsigned!.version, since)).toBe(1);
+
+      // A version the keyring's key signed is pulled and reported; the refused ones stay refused.
+      [good] = await h.registry.push(await signed('refuse-3', trusted.privateKey), uri('refuse/app:latest'));
+      await waitFor(() => ofType(events, 'version').length >= 1, 'the signed version', { boundMs: 30_000 });
+      await checksAfter(1, 'one more check');
+    } finally {
+      controller.abort();
+      await done;
+    }
+    const [v] = ofType(events, 'version');
+    expect(v!.version.version).toBe(good!.version);
+    expect(v!.version.status).toBe('pulled');
+    expect(v!.version.signatures?.status).toBe('verified');
+    expect(ofType(events, 'version')).toHaveLength(1);
+    expect(ofType(events, 'error')).toHaveLength(2);
+    expect([unsigned!.version, untrusted!.version, good!.version].map((x) => imageGets(x, since))).toEqual([1, 1, 1]);
+    // Refused versions are not marked seen: a new watch (another run) tries them again.
+    expect(lastState(events).seen['refuse/app']).toEqual([good!.version]);
+    await h.registry.close();
+  }, 90_000);
 
   it('rides out a 429 (the retry policy), reports a 503 that outlasts the retries, and goes on watching', async () => {
     const h = makeRegistry(sb, 'https', {}, 'w-faults');

@@ -68,11 +68,17 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
       const sif = (verifier = streamingVerifier(gate, manifest.size));
-      const observe = chunkObserver(opts.onChunk, sif ? (chunk, offset) => sif.onChunk(chunk, offset) : undefined);
       const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, progress: true }, [
-        { from: remoteImage, to: temp, expectedSize: manifest.size, ...observe },
+        {
+          from: remoteImage,
+          to: temp,
+          expectedSize: manifest.size,
+          ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
+          // The signed objects are hashed from the buffers the file's hash reads: no copy, and beside it.
+          ...(sif ? { onStage: (view: Uint8Array, offset: number) => sif.onShared(view, offset) } : {}),
+        },
       ]);
-      sha256 = got.files[0]?.sha256 ?? (await hashBrought(session, temp, shown, manifest.size, signal, observe.onChunk));
+      sha256 = got.files[0]?.sha256 ?? (await hashBrought(session, temp, shown, manifest.size, signal, opts.onChunk));
       if (sif && sha256 === r.vref.version) {
         const report = await sif.finish(fileRanges(temp));
         enforceVerifyPolicy(report, gate.policy, what, after);
@@ -126,18 +132,4 @@ function checkManifestSize(manifest: Manifest, r: Resolved): void {
       `The manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}@${r.vref.version} says ${manifest.size} bytes but the image file has ${r.chosen.size}: re-push the image`,
     );
   }
-}
-
-/** The caller's observer and the signature check, both seeing each piece in order (the caller's first). */
-function chunkObserver(caller: ChunkObserver | undefined, check: ChunkObserver | undefined): { onChunk?: ChunkObserver } {
-  if (caller && check) {
-    return {
-      onChunk: (chunk, offset) => {
-        caller(chunk, offset);
-        check(chunk, offset);
-      },
-    };
-  }
-  const one = caller ?? check;
-  return one ? { onChunk: one } : {};
 }

@@ -103,6 +103,9 @@ const FATAL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'UNSAFE_PATH',
 ]);
 
+/** A pull refused under the signature policy: the same bytes get the same verdict, so they are not fetched again. */
+const REFUSED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['SIGNATURE_INVALID', 'UNSIGNED', 'UNTRUSTED_SIGNER']);
+
 /** Anything but a SregistryError is a bug, and stops the watch too. */
 const isFatal = (err: unknown): boolean => !isSregistryError(err) || FATAL.has(err.code);
 const isPassing = (err: unknown): err is SregistryError => !isFatal(err);
@@ -194,6 +197,12 @@ export class Watch implements AsyncIterable<WatchEvent> {
   #wake: (() => void) | undefined;
   #wanted = false;
   #started = false;
+  /**
+   * Per `collection/name`, the versions whose pull the signature policy refused: reported
+   * once, not downloaded again while this watch runs (a version is its SHA-256, so its
+   * verdict cannot change). In memory only: a new watch tries them again.
+   */
+  readonly #refused = new Map<string, Set<string>>();
 
   constructor(run: StepRunner, target: string, opts: WatchOptions = {}) {
     this.target = parseWatchTarget(target);
@@ -248,6 +257,9 @@ export class Watch implements AsyncIterable<WatchEvent> {
       const versions = t.tag === undefined ? all : all.filter((v) => v.tags.includes(t.tag!)).map((v) => ({ ...v, tags: [t.tag!] }));
       const known = new Set(state.seen[key] ?? []);
       const report = state.primed || key in state.seen || this.#opts.fromStart === true;
+      // A refused version no longer listed is forgotten: listed again, it is fetched again.
+      const refused = this.#refused.get(key);
+      if (refused) for (const v of refused) if (!versions.some((x) => x.version === v)) refused.delete(v);
       // Forget what is no longer listed; keep only what is still there and was seen.
       state.seen[key] = versions.filter((v) => known.has(v.version) || !report).map((v) => v.version);
       if (report) for (const v of versions) if (!known.has(v.version)) found.push({ key, name, v });
@@ -255,11 +267,13 @@ export class Watch implements AsyncIterable<WatchEvent> {
     if (t.name === undefined) {
       const present = new Set(listed.names);
       for (const key of Object.keys(state.seen)) if (!present.has(key.slice(key.indexOf('/') + 1))) delete state.seen[key];
+      for (const key of this.#refused.keys()) if (!present.has(key.slice(key.indexOf('/') + 1))) this.#refused.delete(key);
     }
     for (const error of listed.failures) yield { type: 'error', error, state: this.state };
     found.sort((a, b) => (a.v.published ?? 0) - (b.v.published ?? 0));
     let reported = 0;
     for (const f of found) {
+      if (this.#opts.pull && this.#refused.get(f.key)?.has(f.v.version)) continue;
       const version = this.#describe(listed, f);
       if (this.#opts.pull) {
         try {
@@ -272,7 +286,8 @@ export class Watch implements AsyncIterable<WatchEvent> {
           version.status = pulled.status;
         } catch (err) {
           if (this.#opts.signal?.aborted || !isPassing(err)) throw err;
-          // Not marked seen: the next check tries again.
+          // Not marked seen: the next check tries again, unless the policy refused these bytes.
+          if (REFUSED.has(err.code)) this.#refused.set(f.key, (this.#refused.get(f.key) ?? new Set()).add(f.v.version));
           yield { type: 'error', error: err, state: this.state };
           continue;
         }

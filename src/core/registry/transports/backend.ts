@@ -8,6 +8,7 @@
  */
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
+import type { StageObserver } from '../../collection/index.js';
 import type { ChunkObserver, Transport } from '../types.js';
 
 /** What a backend looks at to tell whether it can reach a collection. */
@@ -65,6 +66,8 @@ export interface GetItem {
   maxBytes?: number;
   /** Sees every byte in file order as it arrives, for a backend that reads the body. */
   onChunk?: ChunkObserver;
+  /** Sees the file in the buffers it is written and hashed from, for a backend that reads the body (a second hash reads them in place). */
+  onStage?: StageObserver;
 }
 
 export interface GetResult {

@@ -38,6 +38,7 @@ export const https: TransportBackend = {
         ...signalOf(run),
         ...progressOf(run, 'download'),
         ...(item.onChunk ? { onChunk: item.onChunk } : {}),
+        ...(item.onStage ? { onStage: item.onStage } : {}),
       });
       out.files.push({ sha256: got.sha256 });
     }
