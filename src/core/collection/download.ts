@@ -5,7 +5,7 @@ import { safeText } from '../http/globus-error.js';
 import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
 import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, waitToRetry, type RetryDecision, type RetryPolicy } from '../http/retry.js';
-import { RunningDigest, digestFor, type Digest } from './digest.js';
+import { RunningDigest, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
 export type DownloadProgress = (bytes: number, total?: number) => void;
@@ -77,11 +77,11 @@ export class ResumableDownload {
 
   constructor(settings: DownloadSettings) {
     this.#s = settings;
-    // On this thread unless a second reader shares the stages (a verified pull): measured no
-    // slower than the worker thread for a plain pull, and a thread's isolate costs 12-15 MB
-    // of peak memory (PERFORMANCE.md). With a stage observer the file's hash runs on a worker
-    // over shared memory, so the signed objects' thread reads the same stages in place.
-    this.#digest = settings.onStage ? observed(digestFor(settings.expectedSize), settings.onStage) : new RunningDigest();
+    // The file's hash runs on this thread: measured no slower than a worker thread for a pull,
+    // and a thread's isolate costs 12-15 MB of peak memory (PERFORMANCE.md). A stage observer
+    // (the signature check) gets stages in shared memory, which its own thread, started only
+    // when the image turns out to be signed, reads in place.
+    this.#digest = observed(new RunningDigest(), settings.onStage);
   }
 
   async run(token: string): Promise<TransferResult> {
@@ -274,14 +274,17 @@ export class ResumableDownload {
   }
 }
 
-/** `digest`, with `observer` seeing each buffer it is fed (at its file offset) and holding it until both are done. */
+/**
+ * `digest`, with `observer` seeing each buffer it is fed (at its file offset) and holding it
+ * until both are done; the buffers are then SharedArrayBuffer memory, for the observer's thread.
+ */
 function observed(digest: Digest, observer: StageObserver | undefined): Digest {
   if (!observer) return digest;
   return {
     get bytes() {
       return digest.bytes;
     },
-    shared: digest.shared,
+    shared: true,
     update(view) {
       const offset = digest.bytes;
       const own = digest.update(view);
