@@ -73,7 +73,12 @@ export interface GetResult {
   files: Array<{ sha256?: string }>;
 }
 
-export interface TransportBackend {
+/**
+ * What a transport says about itself: enough for the choices, help texts, `auto` and the
+ * refusals, and nothing that loads an HTTP client, SQLite or the Transfer API, so the list
+ * of them (`index.ts`) stays light for `src/rules.ts` and the build's editor grammar.
+ */
+export interface TransportDescriptor {
   readonly name: Transport;
   /** A few words for help texts and selects: what moves the bytes. */
   readonly help: string;
@@ -83,6 +88,8 @@ export interface TransportBackend {
   readonly autoRank: number;
   /** Why it cannot reach the collection, as the message to show; undefined when it can. */
   unreachable(reach: Reach): string | undefined;
+  /** What makes it usable where it is not, as an instruction ("set …"), for the messages that list the ways out. */
+  readonly remedy: string;
   /**
    * Files travel together, as one unit of work (a Transfer task): a push sends its image and
    * manifests at once, so it knows the version first; the unit makes missing folders.
@@ -92,8 +99,36 @@ export interface TransportBackend {
   readonly batches: boolean;
   /** A cut upload may land at its name after it was removed: a push looks again a little later. */
   readonly lateArrivals: boolean;
+}
+
+/** How a transport moves the bytes: the module a descriptor loads on first use. */
+export interface TransportMoves {
   put(run: TransportRun, items: readonly PutItem[]): Promise<PutResult>;
   get(run: TransportRun, items: readonly GetItem[]): Promise<GetResult>;
   /** Removes paths on the collection; missing ones are fine. */
   remove(run: TransportRun, paths: readonly string[]): Promise<void>;
+}
+
+export interface TransportBackend extends TransportDescriptor, TransportMoves {}
+
+/**
+ * A backend from its descriptor and the import of its moves: the module is loaded on the
+ * first put, get or remove, so naming a transport loads nothing heavy.
+ */
+export function lazyBackend(descriptor: TransportDescriptor, load: () => Promise<{ moves: TransportMoves }>): TransportBackend {
+  let loading: Promise<TransportMoves> | undefined;
+  const moves = (): Promise<TransportMoves> =>
+    (loading ??= load().then(
+      (m) => m.moves,
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
+  return {
+    ...descriptor,
+    put: async (run, items) => (await moves()).put(run, items),
+    get: async (run, items) => (await moves()).get(run, items),
+    remove: async (run, paths) => (await moves()).remove(run, paths),
+  };
 }

@@ -1,29 +1,17 @@
 /**
- * Globus Transfer tasks between the collection and the local Globus endpoint (Globus
- * Connect Personal or Server on this machine): every put or get is ONE task, checksum sync
- * and verification on, that makes missing folders; a removal is one delete task. The
- * bytes are not read here: a pull hashes the file the task brought.
+ * How the transfer transport moves bytes: every put or get is ONE Transfer task to or from
+ * the local Globus endpoint, checksum sync and verification on, that makes missing
+ * folders; a removal is one delete task. The bytes are not read here: a pull hashes the
+ * file the task brought.
  */
-import { SregistryError } from '../../errors.js';
-import { discardTemp } from '../../storage.js';
-import { tempTextFile } from '../local/file-facts.js';
-import type { Session } from '../session.js';
-import type { TransportBackend, TransportRun } from './backend.js';
-import { toEndpointPath } from './endpoint-paths.js';
-import { deleteAndWait, transferAndWait, type TaskRun } from './tasks.js';
+import { discardTemp } from '../../../storage.js';
+import { tempTextFile } from '../../local/file-facts.js';
+import type { Session } from '../../session.js';
+import type { TransportMoves, TransportRun } from '../backend.js';
+import { toEndpointPath } from '../endpoint-paths.js';
+import { deleteAndWait, transferAndWait, type TaskRun } from '../tasks.js';
 
-export const transfer: TransportBackend = {
-  name: 'transfer',
-  help: 'Globus Transfer task',
-  autoReason: 'a local endpoint is set',
-  autoRank: 2,
-  unreachable: ({ localEndpoint: local }) =>
-    typeof local === 'string' && local !== ''
-      ? undefined
-      : 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option) to your Globus Connect Personal/Server endpoint',
-  batches: true,
-  lateArrivals: false,
-
+export const moves: TransportMoves = {
   async put(run, items) {
     const { session } = run;
     const local = localEndpoint(session);
@@ -57,14 +45,8 @@ export const transfer: TransportBackend = {
   },
 };
 
-/** The local Globus endpoint the tasks run to and from. */
-function localEndpoint(session: Session): string {
-  const id = session.options.localEndpoint;
-  if (!id) {
-    throw new SregistryError('INVALID_INPUT', 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option)');
-  }
-  return id;
-}
+/** The local Globus endpoint the tasks run to and from: set, as the transfer transport is chosen only where it reaches (`unreachable`). */
+const localEndpoint = (session: Session): string => session.options.localEndpoint ?? '';
 
 const endpointPath = (session: Session, file: string): string => toEndpointPath(file, session.options.localPathMap);
 

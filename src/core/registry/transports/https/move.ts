@@ -1,25 +1,14 @@
 /**
- * The collection's HTTPS server: one PUT, GET or DELETE per file, each reading the bytes
- * (and hashing them as they go), so a push need not hash its file first and a pull checks
- * signatures in the same pass.
+ * How the https transport moves bytes: one PUT, GET or DELETE per file on the collection's
+ * HTTPS server, each reading the bytes (and hashing them as they go), so a push need not
+ * hash its file first and a pull checks signatures in the same pass.
  */
 import { Readable } from 'node:stream';
-import { isSregistryError } from '../../errors.js';
-import { httpsTarget } from '../endpoint.js';
-import type { GetResult, PutResult, TransportBackend, TransportRun } from './backend.js';
+import { isSregistryError } from '../../../errors.js';
+import { httpsTarget } from '../../endpoint.js';
+import type { GetResult, PutResult, TransportMoves, TransportRun } from '../backend.js';
 
-export const https: TransportBackend = {
-  name: 'https',
-  help: 'collection HTTPS server',
-  autoReason: 'the collection serves HTTPS and no local endpoint is set',
-  autoRank: 1,
-  unreachable: ({ httpsServer, shown }) =>
-    typeof httpsServer === 'string' && httpsServer !== ''
-      ? undefined
-      : `Collection ${shown} has no https_server, so the https transport cannot reach it; use --transport transfer with SREGISTRY_GLOBUS_LOCAL_ENDPOINT set`,
-  batches: false,
-  lateArrivals: true,
-
+export const moves: TransportMoves = {
   async put(run, items) {
     const out: PutResult = { files: [] };
     for (const item of items) {
