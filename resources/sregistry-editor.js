@@ -104,8 +104,22 @@
     return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   }
 
-  /** The template of a node type with its shared rows written in; a row name not in ROWS is a mistake, and says so. */
+  /** The help pane's entry on the transports, from the core's list (what <div data-help="transports"></div> becomes). */
+  function transportHelp() {
+    const list = window.sregistryGrammar.transports;
+    const names = list.map(function (t) {
+      return escapeAttribute(t.name);
+    });
+    const each = list.map(function (t) {
+      return '<code>' + escapeAttribute(t.name) + '</code>: ' + escapeAttribute(t.help);
+    });
+    return '<dt>Transport <span class="property-type">' + names.join(' | ') + '</span></dt><dd>' + each.join('; ') + '.</dd>';
+  }
+
+  /** The template of a node type with its shared rows written in (and its help's generated entries); a row name not in ROWS is a mistake, and says so. */
   function rows(type) {
+    const help = document.querySelector('script[data-help-name="' + type + '"]');
+    if (help) help.textContent = help.textContent.replace('<div data-help="transports"></div>', transportHelp());
     const template = document.querySelector('script[data-template-name="' + type + '"]');
     if (!template) throw new Error(type + ': no template to put the shared form rows in');
     template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {

@@ -15,8 +15,12 @@ export type { VerifyPolicy, ImageSignatureStatus, SignatureCheck };
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
 export type ApiCallLike = ApiCall;
 
-export type TransportChoice = 'auto' | 'https' | 'transfer';
+/**
+ * The names of the backends registered in transports/index.ts, spelled again here: a type
+ * read from that list would close an import cycle (the backends import this file's types).
+ */
 export type Transport = 'https' | 'transfer';
+export type TransportChoice = 'auto' | Transport;
 
 export interface GlobusSettings {
   clientId: string;
