@@ -2,8 +2,8 @@
  * The contract every registered transport keeps, run against each of them on the sandbox:
  * put files (a local file and a text) to hidden names that a rename reveals, bring files
  * back (one or several at once) with their bytes intact, read a small file within a bound,
- * remove paths (missing ones too), and fail cleanly: a missing file leaves no bytes at the
- * destination, a file over the bound is refused. A new transport registered in
+ * remove paths (missing ones too), and fail cleanly: a missing file, or one whose bytes are
+ * cut on their way, leaves no bytes at the destination, a file over the bound is refused. A new transport registered in
  * src/core/registry/transports/index.ts runs these cases without any change here.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -173,6 +173,26 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps
     expect(code).not.toMatch(/^not an SregistryError/);
     // The destination is the caller's temp file (it removes it): absent, or empty.
     expect(existsSync(to) ? statSync(to).size : 0).toBe(0);
+  });
+
+  it('fails when the bytes are cut on their way, and leaves none of them at the destination', async () => {
+    const bytes = imageBytes(300 * 1024);
+    const name = `cut-${randomUUID()}.sif`;
+    await writeFile(onDisk(`${folder}${name}`), bytes);
+    const to = join(local, name);
+    await writeFile(to, '');
+    // Whatever way the backend brings the file, it is cut: every GET of it is reset part way, every Transfer task fails.
+    const faults = sb.context.faults;
+    faults.add({ match: { method: 'GET', origin: sb.collection.id, path: name.replace(/\./g, '\\.') }, action: { kind: 'reset', afterBytes: 64 * 1024 }, times: 1000 });
+    faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'connection lost' }, times: 1000 });
+    try {
+      const code = await codeOf(backend.get(run({ total: bytes.length }), [{ from: `${folder}${name}`, to, sha256: sha256(bytes), expectedSize: bytes.length }]));
+      expect(code).not.toBe('no error');
+      expect(code).not.toMatch(/^not an SregistryError/);
+      expect(statSync(to).size).toBe(0);
+    } finally {
+      faults.clear();
+    }
   });
 
   it('removes paths, a missing one among them', async () => {

@@ -6,6 +6,7 @@
  * the `auto` choice and the refusals of an explicit one come from the backends
  * themselves (DESIGN.md "Transports"). The registered backends are in `index.ts`.
  */
+import { truncate } from 'node:fs/promises';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { ChunkObserver, Transport } from '../types.js';
@@ -54,7 +55,11 @@ export interface PutResult {
   files: Array<{ attempts: number; size?: number; sha256?: string }>;
 }
 
-/** A collection file to bring to the local path `to`: the caller's temp file, which it removes (a failed get leaves no bytes there). */
+/**
+ * A collection file to bring to the local path `to`: the caller's temp file, which it
+ * removes. A failed get leaves no bytes there (`emptyOnFailure`): what a cut move brought
+ * is never read as the file.
+ */
 export interface GetItem {
   from: string;
   to: string;
@@ -110,6 +115,16 @@ export interface TransportMoves {
 }
 
 export interface TransportBackend extends TransportDescriptor, TransportMoves {}
+
+/** Runs a get and, when it fails, empties its destinations (a cut body or a failed task may have left part of a file there). */
+export async function emptyOnFailure<T>(items: readonly GetItem[], get: () => Promise<T>): Promise<T> {
+  try {
+    return await get();
+  } catch (err) {
+    for (const item of items) await truncate(item.to, 0).catch(() => undefined);
+    throw err;
+  }
+}
 
 /**
  * A backend from its descriptor and the import of its moves: the module is loaded on the

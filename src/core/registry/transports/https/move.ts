@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { isSregistryError } from '../../../errors.js';
 import { httpsTarget } from '../../endpoint.js';
-import type { GetResult, PutResult, TransportMoves, TransportRun } from '../backend.js';
+import { emptyOnFailure, type GetItem, type GetResult, type PutResult, type TransportMoves, type TransportRun } from '../backend.js';
 
 export const moves: TransportMoves = {
   async put(run, items) {
@@ -19,19 +19,7 @@ export const moves: TransportMoves = {
     return out;
   },
 
-  async get(run, items) {
-    const out: GetResult = { files: [] };
-    for (const item of items) {
-      const got = await run.session.https.download(httpsTarget(run.ep), item.from, item.to, {
-        ...(item.expectedSize !== undefined ? { expectedSize: item.expectedSize } : item.maxBytes !== undefined ? { maxBytes: item.maxBytes } : {}),
-        ...signalOf(run),
-        ...progressOf(run, 'download'),
-        ...(item.onChunk ? { onChunk: item.onChunk } : {}),
-      });
-      out.files.push({ sha256: got.sha256 });
-    }
-    return out;
-  },
+  get: (run, items) => emptyOnFailure(items, () => getEach(run, items)),
 
   async remove(run, paths) {
     for (const p of paths) {
@@ -41,6 +29,20 @@ export const moves: TransportMoves = {
     }
   },
 };
+
+async function getEach(run: TransportRun, items: readonly GetItem[]): Promise<GetResult> {
+  const out: GetResult = { files: [] };
+  for (const item of items) {
+    const got = await run.session.https.download(httpsTarget(run.ep), item.from, item.to, {
+      ...(item.expectedSize !== undefined ? { expectedSize: item.expectedSize } : item.maxBytes !== undefined ? { maxBytes: item.maxBytes } : {}),
+      ...signalOf(run),
+      ...progressOf(run, 'download'),
+      ...(item.onChunk ? { onChunk: item.onChunk } : {}),
+    });
+    out.files.push({ sha256: got.sha256 });
+  }
+  return out;
+}
 
 const text = (value: string) => {
   const bytes = Buffer.from(value, 'utf8');

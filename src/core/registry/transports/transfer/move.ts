@@ -7,7 +7,7 @@
 import { discardTemp } from '../../../storage.js';
 import { tempTextFile } from '../../local/file-facts.js';
 import type { Session } from '../../session.js';
-import type { TransportMoves, TransportRun } from '../backend.js';
+import { emptyOnFailure, type TransportMoves, type TransportRun } from '../backend.js';
 import { toEndpointPath } from '../endpoint-paths.js';
 import { deleteAndWait, transferAndWait, type TaskRun } from '../tasks.js';
 
@@ -33,12 +33,13 @@ export const moves: TransportMoves = {
     }
   },
 
-  async get(run, items) {
-    const { session } = run;
-    const moves = items.map((item) => ({ source: item.from, destination: endpointPath(session, item.to), ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}) }));
-    const taskId = await transferAndWait(taskRun(run), run.ep.id, localEndpoint(session), moves, run.label);
-    return { taskId, files: items.map(() => ({})) };
-  },
+  get: (run, items) =>
+    emptyOnFailure(items, async () => {
+      const { session } = run;
+      const moves = items.map((item) => ({ source: item.from, destination: endpointPath(session, item.to), ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}) }));
+      const taskId = await transferAndWait(taskRun(run), run.ep.id, localEndpoint(session), moves, run.label);
+      return { taskId, files: items.map(() => ({})) };
+    }),
 
   async remove(run, paths) {
     await deleteAndWait(taskRun(run), run.ep.id, [...paths], run.label);
