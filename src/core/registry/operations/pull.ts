@@ -17,6 +17,7 @@ import { resolveImage, type Resolved } from '../lookup/resolve.js';
 import type { Session } from '../session.js';
 import { imageResult, saveRemoteRecord } from '../image-result.js';
 import { sweepLocalStorage } from '../local/storage-sweep.js';
+import { unansweredBytes } from '../transports/backend.js';
 import { transportFor } from '../transports/transport.js';
 import { checkFile, signatureGate, signaturesOf, streamingVerifier } from '../signatures.js';
 import { enforceVerifyPolicy } from '../../signing/policy.js';
@@ -72,7 +73,9 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, progress: true }, [
         { from: remoteImage, to: temp, expectedSize: manifest.size, ...observe },
       ]);
-      sha256 = got.files[0]?.sha256 ?? (await hashBrought(session, temp, shown, manifest.size, signal, observe.onChunk));
+      const brought = got.files[0]?.sha256;
+      if (brought === undefined) throw unansweredBytes(backend, 'get', shown);
+      sha256 = brought;
       if (sif && sha256 === r.vref.version) {
         const report = await sif.finish(fileRanges(temp));
         enforceVerifyPolicy(report, gate.policy, what, after);

@@ -7,6 +7,7 @@
  * themselves (DESIGN.md "Transports"). The registered backends are in `index.ts`.
  */
 import { truncate } from 'node:fs/promises';
+import { SregistryError } from '../../errors.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { ChunkObserver, Transport } from '../types.js';
@@ -146,4 +147,15 @@ export function lazyBackend(descriptor: TransportDescriptor, load: () => Promise
     get: async (run, items) => (await moves()).get(run, items),
     remove: async (run, paths) => (await moves()).remove(run, paths),
   };
+}
+
+/**
+ * A backend that does not batch answered a put or get without what it read (`batches`):
+ * a fault of this program, not of the file or the network, said as one.
+ */
+export function unansweredBytes(backend: TransportDescriptor, move: 'put' | 'get', image: string): SregistryError {
+  return new SregistryError(
+    'INVALID_RESPONSE',
+    `The ${backend.name} transport's ${move} of ${image} did not say what bytes it ${move === 'put' ? 'sent' : 'brought'}, as a transport that does not batch must; this is a fault of sregistry-globus: report it`,
+  );
 }
