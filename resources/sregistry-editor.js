@@ -53,14 +53,16 @@
    * What the operation nodes (pull, record, search, push, delete) share; each node's html
    * keeps category, colour, icon, inputs and outputs inline in its registerType call, where
    * the Node-RED tools read them.
-   *   defaults(own)            name and client first, the node's own settings, transport and queue last
+   *   defaults(own, moves)     name and client first, the node's own settings, transport and queue last
+   *                            (no transport when `moves` is false: search and delete move no bytes)
    *   label(verb, shows, text) an unnamed node reads "<verb> <value of setting shows>", else text
    */
-  function defaults(own) {
+  function defaults(own, moves) {
     return Object.assign(
       { name: { value: '' }, client: { value: '', type: 'sregistry-globus-client' } },
       own,
-      { transport: { value: '' }, queueLimit: { value: 100, validate: positive } },
+      moves === false ? {} : { transport: { value: '' } },
+      { queueLimit: { value: 100, validate: positive } },
     );
   }
 
