@@ -121,7 +121,8 @@
   /** The template of a node type with its shared rows written in (and its help's generated entries); a row name not in ROWS is a mistake, and says so. */
   function rows(type) {
     const help = document.querySelector('script[data-help-name="' + type + '"]');
-    if (help) help.textContent = help.textContent.replace('<div data-help="transports"></div>', transportHelp());
+    const wanted = '<div data-help="transports"></div>';
+    if (help && help.textContent.indexOf(wanted) >= 0) help.textContent = help.textContent.replace(wanted, transportHelp());
     const template = document.querySelector('script[data-template-name="' + type + '"]');
     if (!template) throw new Error(type + ': no template to put the shared form rows in');
     template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {
