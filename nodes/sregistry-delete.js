@@ -39,6 +39,7 @@ module.exports = function register(RED) {
     const pruning = config.mode === 'prune';
     setupOperationNode(RED, this, config, {
       verb: pruning ? 'pruning' : 'deleting',
+      moves: false,
       run: ({ node, registry, core, msg, call }) => {
         const endpoint = msgString(msg, 'endpoint') || config.endpoint;
         if (!pruning) return registry.delete(imageUri(core, node, msgString(msg, 'uri') || config.image, endpoint), call);

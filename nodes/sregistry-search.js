@@ -7,6 +7,7 @@ module.exports = function register(RED) {
     RED.nodes.createNode(this, config);
     setupOperationNode(RED, this, config, {
       verb: 'searching',
+      moves: false,
       run: ({ node, registry, msg, call }) => {
         const query = typeof msg.query === 'string' ? msg.query.trim() : (config.query || '').trim();
         let endpoint = msgString(msg, 'endpoint');

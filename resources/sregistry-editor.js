@@ -53,14 +53,16 @@
    * What the operation nodes (pull, record, search, push, delete) share; each node's html
    * keeps category, colour, icon, inputs and outputs inline in its registerType call, where
    * the Node-RED tools read them.
-   *   defaults(own)            name and client first, the node's own settings, transport and queue last
+   *   defaults(own, moves)     name and client first, the node's own settings, transport and queue last
+   *                            (no transport when `moves` is false: search and delete move no bytes)
    *   label(verb, shows, text) an unnamed node reads "<verb> <value of setting shows>", else text
    */
-  function defaults(own) {
+  function defaults(own, moves) {
     return Object.assign(
       { name: { value: '' }, client: { value: '', type: 'sregistry-globus-client' } },
       own,
-      { transport: { value: '' }, queueLimit: { value: 100, validate: positive } },
+      moves === false ? {} : { transport: { value: '' } },
+      { queueLimit: { value: 100, validate: positive } },
     );
   }
 
@@ -104,8 +106,23 @@
     return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   }
 
-  /** The template of a node type with its shared rows written in; a row name not in ROWS is a mistake, and says so. */
+  /** The help pane's entry on the transports, from the core's list (what <div data-help="transports"></div> becomes). */
+  function transportHelp() {
+    const list = window.sregistryGrammar.transports;
+    const names = list.map(function (t) {
+      return escapeAttribute(t.name);
+    });
+    const each = list.map(function (t) {
+      return '<code>' + escapeAttribute(t.name) + '</code>: ' + escapeAttribute(t.help);
+    });
+    return '<dt>Transport <span class="property-type">' + names.join(' | ') + '</span></dt><dd>' + each.join('; ') + '.</dd>';
+  }
+
+  /** The template of a node type with its shared rows written in (and its help's generated entries); a row name not in ROWS is a mistake, and says so. */
   function rows(type) {
+    const help = document.querySelector('script[data-help-name="' + type + '"]');
+    const wanted = '<div data-help="transports"></div>';
+    if (help && help.textContent.indexOf(wanted) >= 0) help.textContent = help.textContent.replace(wanted, transportHelp());
     const template = document.querySelector('script[data-template-name="' + type + '"]');
     if (!template) throw new Error(type + ': no template to put the shared form rows in');
     template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {

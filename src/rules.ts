@@ -14,7 +14,7 @@ export {
   registryOptionsWith,
   type OptionOverrides,
 } from './core/registry/options.js';
-export { parseTransport, TRANSPORTS } from './core/registry/transports/transport.js';
+export { parseTransport, TRANSPORTS, TRANSPORT_HELP } from './core/registry/transports/transport.js';
 export { parseVerifyPolicy, VERIFY_POLICIES, type VerifyPolicy } from './core/signing/policy.js';
 export { displayLine } from './core/display.js';
 export { parseDuration } from './core/duration.js';

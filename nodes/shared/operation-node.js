@@ -52,7 +52,8 @@ function queueLimit(value) {
  * operation's onProgress, to pass to the Registry) and returns the payload;
  * `op.doneText(result)` is the short status when it worked. The transport comes from
  * msg.transport or the node (the client's default when neither names one), and goes into
- * the call's options: the client's one Registry serves every transport.
+ * the call's options: the client's one Registry serves every transport. An operation that
+ * moves no bytes (`op.moves === false`: search, delete) takes none.
  */
 function setupOperationNode(RED, node, config, op) {
   const { loadCore } = require('./core.js');
@@ -108,7 +109,7 @@ function setupOperationNode(RED, node, config, op) {
     let core;
     try {
       core = await loadCore();
-      const transport = pickTransport(core, item.msg, config);
+      const transport = op.moves === false ? noTransport(core, item.msg) : pickTransport(core, item.msg, config);
       const call = { signal: controller.signal, onProgress: progressListener().onProgress, ...(transport ? { transport } : {}) };
       const result = await node.client.run((registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
@@ -199,6 +200,16 @@ function pickTransport(core, msg, config) {
   } catch {
     throw new Error(`Unknown transport "${wanted}": use ${core.TRANSPORTS.join(', ')}`);
   }
+}
+
+/**
+ * For an operation that moves no bytes: the node has no Transport (one saved by an older
+ * flow is not read); msg.transport is checked as on the other nodes, so a message sent to
+ * several nodes fails alike, and not used.
+ */
+function noTransport(core, msg) {
+  pickTransport(core, msg, {});
+  return undefined;
 }
 
 module.exports = { setupOperationNode, msgString, imageUri, shorten, errorText, QUEUE_LIMIT };

@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import {
   SregistryError,
   TRANSPORTS,
+  TRANSPORT_HELP,
   databaseInFolder,
   parseDuration,
   parseTransport,
@@ -53,7 +54,7 @@ export const OUTPUT_HELP: OptionHelp[] = [
 ];
 
 export const GLOBUS_HELP: OptionHelp[] = [
-  { flag: '--transport MODE', text: `${TRANSPORTS.join(' | ')} (SREGISTRY_GLOBUS_TRANSPORT; default auto)` },
+  { flag: '--transport MODE', text: `${TRANSPORT_HELP.map((t) => `${t.name}: ${t.help}`).join('; ')} (SREGISTRY_GLOBUS_TRANSPORT; default auto)` },
   { flag: '--local-endpoint ID', text: 'local Globus endpoint for the transfer transport (SREGISTRY_GLOBUS_LOCAL_ENDPOINT)' },
   { flag: '--root PATH', text: 'registry root on the remote endpoint (SREGISTRY_GLOBUS_ROOT; default: found by sniffing)' },
   { flag: '--storage DIR', text: 'local image storage (SREGISTRY_STORAGE; default ~/.singularity/shub)' },

@@ -14,6 +14,7 @@ import { seedImage } from '../nodered/seed.js';
 import { REPO, startNodeRed, type NodeRedProcess } from '../nodered/runtime.js';
 import { newJob, runAction, sandboxInputs } from '../action/runner.js';
 import { writeSif } from '../../src/core/sif.js';
+import { TRANSPORT_HELP } from '../../src/core/registry/transports/transport.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is refreshed on request only, so ordinary runs leave the work tree alone.
@@ -108,6 +109,10 @@ describe('the sregistry nodes in the Node-RED editor', () => {
     await page.keyboard.press('h');
     await page.locator('#red-ui-sidebar').getByText('Downloads a SIF image').first().waitFor();
     await expect(page.locator('#red-ui-sidebar').innerText()).resolves.toContain('msg.uri'.replace('msg.', ''));
+    // The client's help lists the registered transports, written in from the core's list.
+    const clientHelp = String(await page.evaluate(`document.querySelector('script[data-help-name="sregistry-globus-client"]').textContent`));
+    expect(clientHelp).not.toContain('data-help=');
+    for (const { name, help } of TRANSPORT_HELP) expect(clientHelp).toContain(`<code>${name}</code>: ${help}`);
 
     await pull.dblclick();
     await page.locator('#node-input-image').waitFor();

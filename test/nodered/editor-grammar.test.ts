@@ -36,7 +36,9 @@ function editorContext(templates: Map<string, { textContent: string }> = new Map
       regex: (re: RegExp) => (v: unknown) => re.test(String(v)),
     },
   };
-  const document = { querySelector: (selector: string) => templates.get(/data-template-name="([^"]+)"/.exec(selector)?.[1] ?? '') ?? null };
+  // A template is found by its node type, a help text by `help:` and the type.
+  const find = (selector: string) => /data-(template|help)-name="([^"]+)"/.exec(selector);
+  const document = { querySelector: (selector: string) => templates.get(find(selector)?.[1] === 'help' ? `help:${find(selector)![2]}` : (find(selector)?.[2] ?? '')) ?? null };
   const context = createContext({ window, RED, document });
   for (const file of ['sregistry-grammar.js', 'sregistry-editor.js']) {
     const path = join(REPO, 'resources', file);
@@ -184,5 +186,17 @@ describe("the nodes' form rows", () => {
     expect(values(node!)).toEqual(['', ...TRANSPORTS]);
     expect(values(client!)).toEqual([...TRANSPORTS]);
     for (const { name, help } of TRANSPORT_HELP.filter((t) => t.name !== 'auto')) expect(client).toContain(`>${name} (${help})</option>`);
+  });
+
+  it("lists the core's transports in the client's help, where its help text asks for them", () => {
+    const help = { textContent: '<dl><div data-help="transports"></div></dl>' };
+    const templates = new Map([
+      ['sregistry-x', { textContent: '' }],
+      ['help:sregistry-x', help],
+    ]);
+    editorContext(templates).editor.rows('sregistry-x');
+    expect(help.textContent).not.toContain('data-help=');
+    expect(help.textContent).toContain(`<span class="property-type">${TRANSPORTS.join(' | ')}</span>`);
+    for (const { name, help: words } of TRANSPORT_HELP) expect(help.textContent).toContain(`<code>${name}</code>: ${words}`);
   });
 });

@@ -109,6 +109,21 @@ describe('sregistry nodes: errors, Catch nodes and the queue', () => {
     await expect(stat(join(sb.collection.root!, seeded.path))).resolves.toBeTruthy();
   });
 
+  it('a delete or search node of an older flow, saved with a Transport setting, runs and moves by none (they move no bytes)', async () => {
+    const seeded = await seedImage(sb, 'library/oldflow:latest');
+    // An unknown name: a node that read the setting would fail the message with "Unknown transport".
+    await load({ type: 'sregistry-delete', image: 'library/oldflow:latest', transport: 'carrier-pigeon' });
+    const sent = nextMessage(helper.getNode('out'));
+    helper.getNode('op').receive({ n: 1 });
+    expect(((await sent).payload as { deleted: unknown[] }).deleted).toHaveLength(1);
+    await expect(stat(join(sb.collection.root!, seeded.path))).rejects.toThrow();
+    await helper.unload();
+    await load({ type: 'sregistry-search', scope: 'images', query: 'busybox', transport: 'carrier-pigeon' });
+    const found = nextMessage(helper.getNode('out'));
+    helper.getNode('op').receive({ n: 2 });
+    expect(JSON.stringify((await found).payload)).toContain('busybox');
+  });
+
   it('a node without a Globus client says so in its status and fails each message', async () => {
     await load({ type: 'sregistry-search', scope: 'endpoints' }, false);
     const caught = nextMessage(helper.getNode('caught'));

@@ -90,7 +90,7 @@ async function runDemo(ctx: CommandContext) {
 
   const tmp = await mkdtemp(join(tmpdir(), 'sregistry-demo-'));
   let sandbox: RunningSandbox | undefined;
-  const registries: Registry[] = [];
+  let registry: Registry | undefined;
   try {
     let step = begin('Start a Globus sandbox in this process');
     const dataDir = join(tmp, 'sandbox');
@@ -126,9 +126,8 @@ async function runDemo(ctx: CommandContext) {
       onEvent,
       ...(ctx.hooks.onProgress ? { onProgress: ctx.hooks.onProgress } : {}),
     };
-    const overHttps = new Registry({ ...base, transport: 'https' });
-    const overTransfer = new Registry({ ...base, transport: 'transfer', localEndpoint: personal.id });
-    registries.push(overHttps, overTransfer);
+    // One Registry serves both transports: HTTPS by default, a Transfer task where a call asks for one.
+    registry = new Registry({ ...base, transport: 'https', localEndpoint: personal.id });
     const remote = `globus://${collection.id}/demo/hello`;
 
     step = begin('Make a small SIF image with labels');
@@ -142,38 +141,38 @@ async function runDemo(ctx: CommandContext) {
     show(`${file} (${formatBytes(size)})`);
 
     step = begin('Push it over HTTPS with the tags latest and v1');
-    const pushed = await overHttps.push(file, `${remote}:latest`, { tags: ['v1'], source: { made_by: 'demo' }, signal });
+    const pushed = await registry.push(file, `${remote}:latest`, { tags: ['v1'], source: { made_by: 'demo' }, signal });
     step.result = pushed;
     show(imageTable(pushed));
 
     step = begin("Search the collection's registry");
-    const hits = await overHttps.search('hello', { endpoint: collection.id, signal });
+    const hits = await registry.search('hello', { endpoint: collection.id, signal });
     step.result = hits;
     show(searchTable(hits));
 
     step = begin('Record the latest tag locally, without downloading');
-    const recorded = await overHttps.record(`${remote}:latest`, { signal });
+    const recorded = await registry.record(`${remote}:latest`, { signal });
     step.result = recorded;
     show(`${recorded.status} ${recorded.uri}`);
 
     step = begin('Pull v1 with a Globus Transfer task to the personal endpoint');
-    const pulled = await overTransfer.pull(`${remote}:v1`, { signal });
+    const pulled = await registry.pull(`${remote}:v1`, { signal, transport: 'transfer' });
     step.result = pulled;
     show(`${pulled.status} ${pulled.uri}\n-> ${pulled.image ?? '?'}${pulled.taskId ? ` (task ${pulled.taskId})` : ''}`);
 
     step = begin('Inspect the local record of demo/hello:v1');
-    const inspected = await overHttps.inspect('demo/hello:v1');
+    const inspected = await registry.inspect('demo/hello:v1');
     if (!inspected) throw new SregistryError('NOT_FOUND', 'The demo found no local record of demo/hello:v1 after pulling it');
     step.result = inspected;
     show(localDetails({ ...inspected, manifest: undefined }));
 
     step = begin('List the local images');
-    const local = await overHttps.images();
+    const local = await registry.images();
     step.result = local;
     show(localTable(local));
 
     step = begin('Delete the tag v1 from the registry');
-    const deleted = await overHttps.delete(`${remote}:v1`, { signal });
+    const deleted = await registry.delete(`${remote}:v1`, { signal });
     step.result = deleted;
     show(deletedText(deleted));
 
@@ -196,7 +195,7 @@ async function runDemo(ctx: CommandContext) {
     if (signal.aborted && !(err instanceof SregistryError)) throw new SregistryError('ABORTED', 'The demo was interrupted', { cause: err });
     throw err;
   } finally {
-    for (const r of registries) await r.close().catch(() => undefined);
+    await registry?.close().catch(() => undefined);
     await sandbox?.close().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
   }

@@ -22,6 +22,7 @@ import { Watch, type WatchOptions } from './operations/watch.js';
 import type {
   AccessListResult,
   CallOptions,
+  TransportOptions,
   RegistryEvent,
   GrantOptions,
   GrantResult,
@@ -126,12 +127,12 @@ export class Registry {
   }
 
   /** Reads the manifest and writes a local record (no image bytes move). */
-  async record(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+  async record(uri: string, opts: TransportOptions = {}): Promise<ImageResult> {
     return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
 
   /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
-  async resolve(uri: string, opts: CallOptions = {}): Promise<ImageResult> {
+  async resolve(uri: string, opts: TransportOptions = {}): Promise<ImageResult> {
     this.#noteCase('resolving', opts, [uri]);
     return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
   }
@@ -162,7 +163,7 @@ export class Registry {
    * endpoint; with `probe`, also measures the Globus behaviours that are unverified.
    * Never throws for a failed check: `ok` is false and the check says what to do.
    */
-  async doctor(endpoint?: string, opts: DoctorOptions & CallOptions = {}): Promise<DoctorReport> {
+  async doctor(endpoint?: string, opts: DoctorOptions & TransportOptions = {}): Promise<DoctorReport> {
     return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }));
   }
 

@@ -15,8 +15,12 @@ export type { VerifyPolicy, ImageSignatureStatus, SignatureCheck };
 /** One Globus API call as the registry reports it: the http layer's record of an answered attempt. */
 export type ApiCallLike = ApiCall;
 
-export type TransportChoice = 'auto' | 'https' | 'transfer';
+/**
+ * The names of the backends registered in transports/index.ts, spelled again here: a type
+ * read from that list would close an import cycle (the backends import this file's types).
+ */
 export type Transport = 'https' | 'transfer';
+export type TransportChoice = 'auto' | Transport;
 
 export interface GlobusSettings {
   clientId: string;
@@ -128,7 +132,11 @@ export interface CallOptions {
    * to lower case (one `notice` event, `warning` set). Without it, the URI and tags given.
    */
   given?: readonly string[];
-  /** The transport of this call (pull, record, resolve, push, replicate, doctor, watch's pulls), instead of the Registry's. */
+}
+
+/** Per-call options of the operations that move bytes or read files through a transport (pull, record, resolve, push, replicate, doctor, watch's pulls). */
+export interface TransportOptions extends CallOptions {
+  /** The transport of this call, instead of the Registry's. */
   transport?: TransportChoice;
 }
 
@@ -149,7 +157,7 @@ export interface SearchOptions extends CallOptions {
   signers?: boolean;
 }
 
-export interface PullOptions extends CallOptions {
+export interface PullOptions extends TransportOptions {
   /** This pull's signature policy, instead of the Registry's `verify`. */
   verify?: VerifyPolicy;
   /** Sees every byte of the image once, in file order, before it is stored; throwing ends the pull with that error. */
@@ -164,7 +172,7 @@ export interface SigningKey {
   where?: string;
 }
 
-export interface PushOptions extends CallOptions {
+export interface PushOptions extends TransportOptions {
   /** More tags for the same bytes; the image is uploaded once. */
   tags?: string[];
   /** Free-form provenance for the manifest (git sha, run URL...). */
@@ -328,7 +336,7 @@ export interface RevokeResult {
   status: 'deleted';
 }
 
-export interface ReplicateOptions extends CallOptions {
+export interface ReplicateOptions extends TransportOptions {
   /** Tags to copy (besides one in the source URI); none and no tag in the URI: every tag. */
   tags?: string[];
 }

@@ -83,6 +83,28 @@ describe('replicate', () => {
     await h.registry.close();
   });
 
+  it("reads the destination's marker by the call's transport, over the Registry's, and refuses one that cannot reach it", async () => {
+    const h = makeRegistry(sb, 'https', {}, 'replicate-per-call');
+    await h.registry.push(await randomFile(sb, 'rep-pc-1.bin', 20_000), here('lab/percall:v1'));
+    // The destination is a registry now, whose marker a later replicate reads.
+    await h.registry.replicate(here('lab/percall'), `globus://${site.id}`);
+    const refused = await failure(h.registry.replicate(here('lab/percall'), `globus://${site.id}`, { transport: 'transfer' }));
+    expect(refused.code).toBe('INVALID_INPUT');
+    expect(refused.message).toMatch(/SREGISTRY_GLOBUS_LOCAL_ENDPOINT/);
+    await h.registry.close();
+
+    const t = makeRegistry(sb, 'https', { localEndpoint: sb.personal.id }, 'replicate-per-call-transfer');
+    await t.registry.push(await randomFile(sb, 'rep-pc-2.bin', 20_000), here('lab/percall:v2'));
+    const since = logIndex(sb);
+    const done = await t.registry.replicate(here('lab/percall:v2'), `globus://${site.id}`, { transport: 'transfer' });
+    const log = requests(sb, since);
+    expect(done).toMatchObject({ versionsCopied: 1, manifestsCopied: 1 });
+    // Two tasks: the marker brought to the local endpoint, then the copy; no GET of the HTTPS server.
+    expect(callSummary(log).filter((c) => c === 'POST transfer')).toHaveLength(2);
+    expect(log.filter((r) => r.origin === 'https' && r.method === 'GET')).toEqual([]);
+    await t.registry.close();
+  });
+
   it('refuses the same registry, an image as destination and a missing tag', async () => {
     const h = makeRegistry(sb, 'https', {}, 'replicate-bad');
     await h.registry.push(await randomFile(sb, 'rep-bad.bin', 1000), here('lab/bad'));

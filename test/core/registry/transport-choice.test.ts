@@ -1,6 +1,7 @@
 /** Which transport an operation uses for a remote endpoint and the local one. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chooseTransport } from '../../../src/core/registry/transports/transport.js';
+import type { TransportChoice } from '../../../src/core/registry/types.js';
 import { thrownCode as code } from '../../support/errors.js';
 import { closeCoreAndSandbox } from '../../support/lifecycle.js';
 import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
@@ -40,6 +41,20 @@ describe("a call's transport", () => {
       expect((await h.registry.resolve(uri)).transport).toBe('https');
       const report = await h.registry.doctor(`globus://${sb.collection.id}`, { transport: 'transfer' });
       expect(report.checks.find((c) => c.check === 'transport')?.detail).toBe('transfer (--transport transfer)');
+    } finally {
+      await h.registry.close();
+    }
+  });
+
+  it('is read in any case and refused when unknown, as the Registry option is', async () => {
+    const h = makeRegistry(sb, 'https', { localEndpoint: sb.personal.id }, 'per-call-case');
+    try {
+      const uri = `globus://${sb.collection.id}/per-call/case:v1`;
+      await h.registry.push(await randomFile(sb, 'per-call-case.bin'), uri);
+      // The JavaScript API (and a Node-RED message) may hand over any text.
+      expect((await h.registry.resolve(uri, { transport: ' TRANSFER ' as TransportChoice })).transport).toBe('transfer');
+      const err = await h.registry.resolve(uri, { transport: 'ftp' as TransportChoice }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('"ftp" is not one of') });
     } finally {
       await h.registry.close();
     }

@@ -2,8 +2,8 @@
  * The contract every registered transport keeps, run against each of them on the sandbox:
  * put files (a local file and a text) to hidden names that a rename reveals, bring files
  * back (one or several at once) with their bytes intact, read a small file within a bound,
- * remove paths (missing ones too), and fail cleanly: a missing file leaves no bytes at the
- * destination, a file over the bound is refused. A new transport registered in
+ * remove paths (missing ones too), and fail cleanly: a missing file, or one whose bytes are
+ * cut on their way, leaves no bytes at the destination, a file over the bound is refused. A new transport registered in
  * src/core/registry/transports/index.ts runs these cases without any change here.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -42,13 +42,17 @@ describe('the registered transports', () => {
     expect(new Set(BACKENDS.map((b) => b.autoRank)).size).toBe(BACKENDS.length);
   });
 
-  it('are never told apart by name in src/core outside src/core/registry/transports/', () => {
+  it('are never told apart by name in the source outside src/core/registry/transports/', () => {
     const sources = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|js|html)$/.test(e.name) ? [join(dir, e.name)] : []));
     const names = BACKENDS.map((b) => b.name).join('|');
-    const compared = new RegExp(`[!=]==\\s*'(${names})'|'(${names})'\\s*[!=]==|case\\s+'(${names})'`);
-    const files = sources(join(process.cwd(), 'src', 'core')).filter((f) => !f.includes(join('registry', 'transports')));
-    expect(files.length).toBeGreaterThan(50);
+    const quoted = `['"\`](?:${names})['"\`]`;
+    // Compared (===, !==, ==, !=, case) or looked up in a list (.includes, .indexOf) by its name.
+    const compared = new RegExp(`[!=]==?\\s*${quoted}|${quoted}\\s*[!=]==?|case\\s+${quoted}|\\.(?:includes|indexOf)\\(\\s*${quoted}`);
+    const files = ['src/core', 'src/cli', 'src/action', 'nodes', 'resources/sregistry-editor.js']
+      .flatMap((d) => (d.endsWith('.js') ? [join(process.cwd(), d)] : sources(join(process.cwd(), d))))
+      .filter((f) => !f.includes(join('registry', 'transports')));
+    expect(files.length).toBeGreaterThan(100);
     const offending = files.flatMap((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
@@ -57,13 +61,24 @@ describe('the registered transports', () => {
     );
     expect(offending).toEqual([]);
     // The guard sees a comparison when there is one.
-    expect(compared.test("if (transport === 'https') {")).toBe(true);
+    for (const line of ["if (transport === 'https') {", 'case "transfer":', "if (names.includes('transfer')) {", 'x.transport !== `https`', "if (t.indexOf('https') >= 0)"]) expect(compared.test(line)).toBe(true);
+    expect(compared.test("if (transport === 'auto') {")).toBe(false);
   });
 
-  it("are each named in the Action's transport input", () => {
-    const action = readFileSync(join(process.cwd(), 'action.yml'), 'utf8');
-    const description = /\n {2}transport:\n {4}description: '([^']*)'/.exec(action)?.[1] ?? '';
-    for (const name of TRANSPORTS) expect(description).toContain(name);
+  it('are each described where the documentation describes the choices', () => {
+    const doc = (file: string): string => readFileSync(join(process.cwd(), 'docs', file), 'utf8');
+    const described = {
+      // The Action's input points at docs/action.md for the list.
+      'action.yml': /\n {2}transport:\n {4}description: '([^']*)'/.exec(readFileSync(join(process.cwd(), 'action.yml'), 'utf8'))?.[1] ?? '',
+      'docs/action.md': /^\| `transport` \|.*$/m.exec(doc('action.md'))?.[0] ?? '',
+      'docs/cli.md': /^\| `--transport [^`]*` \|.*$/m.exec(doc('cli.md'))?.[0] ?? '',
+      'docs/DESIGN.md': /^- Transports, chosen per operation[\s\S]*?\n\n/m.exec(doc('DESIGN.md'))?.[0] ?? '',
+    };
+    expect(described['action.yml']).toContain('docs/action.md');
+    const missing = Object.entries(described).flatMap(([where, text]) =>
+      where === 'action.yml' ? [] : TRANSPORTS.filter((name) => !text.includes(`\`${name}\``)).map((name) => `${where}: ${name}`),
+    );
+    expect(missing).toEqual([]);
   });
 });
 
@@ -115,7 +130,8 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps
       { to: hidden[1]!, text: '{"tag":"latest"}\n' },
     ]);
     expect(put.files).toHaveLength(2);
-    for (const f of put.files) expect(f.attempts).toBeGreaterThanOrEqual(1);
+    // Nothing was cut: each file went up in one attempt (more would make a push look for late arrivals).
+    for (const f of put.files) expect(f.attempts).toBe(1);
     // A backend that sends file by file reads the bytes, and says what it sent: what the file holds.
     if (!backend.batches) expect(put.files[0]).toMatchObject({ sha256: sha256(bytes), size: bytes.length });
     else expect(put.taskId).toEqual(expect.any(String));
@@ -163,6 +179,26 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('the %s transport keeps
     expect(code).not.toMatch(/^not an SregistryError/);
     // The destination is the caller's temp file (it removes it): absent, or empty.
     expect(existsSync(to) ? statSync(to).size : 0).toBe(0);
+  });
+
+  it('fails when the bytes are cut on their way, and leaves none of them at the destination', async () => {
+    const bytes = imageBytes(300 * 1024);
+    const name = `cut-${randomUUID()}.sif`;
+    await writeFile(onDisk(`${folder}${name}`), bytes);
+    const to = join(local, name);
+    await writeFile(to, '');
+    // Whatever way the backend brings the file, it is cut: every GET of it is reset part way, every Transfer task fails.
+    const faults = sb.context.faults;
+    faults.add({ match: { method: 'GET', origin: sb.collection.id, path: name.replace(/\./g, '\\.') }, action: { kind: 'reset', afterBytes: 64 * 1024 }, times: 1000 });
+    faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'connection lost' }, times: 1000 });
+    try {
+      const code = await codeOf(backend.get(run({ total: bytes.length }), [{ from: `${folder}${name}`, to, sha256: sha256(bytes), expectedSize: bytes.length }]));
+      expect(code).not.toBe('no error');
+      expect(code).not.toMatch(/^not an SregistryError/);
+      expect(statSync(to).size).toBe(0);
+    } finally {
+      faults.clear();
+    }
   });
 
   it('removes paths, a missing one among them', async () => {

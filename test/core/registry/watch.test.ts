@@ -201,6 +201,23 @@ describe('Registry.watch', () => {
     await h.registry.close();
   }, 90_000);
 
+  it("pulls by the watch's transport, over the Registry's", async () => {
+    // The Registry's own choice is https; a local endpoint is set, so transfer can be asked for.
+    const h = makeRegistry(sb, 'https', { localEndpoint: sb.personal.id }, 'w-pull-transfer');
+    const first = await once(h.registry.watch(uri('pulled/bytask'), { once: true }));
+    await h.registry.push(await randomFile(sb, 'pull-task.bin', 50_000), uri('pulled/bytask:v1'));
+    const since = logIndex(sb);
+    const events = await once(h.registry.watch(uri('pulled/bytask'), { once: true, pull: true, transport: 'transfer', state: lastState(first) }));
+    const log = requests(sb, since);
+    const [v] = ofType(events, 'version');
+    expect(v?.version.status).toBe('pulled');
+    expect(statSync(v!.version.image!).size).toBe(50_000);
+    // A Transfer task brought it: no GET of the collection's HTTPS server.
+    expect(callSummary(log)).toContain('POST transfer');
+    expect(log.filter((r) => r.origin === 'https' && r.method === 'GET')).toEqual([]);
+    await h.registry.close();
+  });
+
   it('rides out a 429 (the retry policy), reports a 503 that outlasts the retries, and goes on watching', async () => {
     const h = makeRegistry(sb, 'https', {}, 'w-faults');
     await h.registry.push(await randomFile(sb, 'faults-1.bin'), uri('faults/app:v1'));

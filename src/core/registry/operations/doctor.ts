@@ -20,7 +20,8 @@ import { locateRoot } from '../lookup/root.js';
 import { endpointInfo, httpsTarget, type EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import { waitTask } from '../transports/tasks.js';
-import { transportFor } from '../transports/transport.js';
+import { BACKENDS } from '../transports/index.js';
+import { transportFor, transportRemedies } from '../transports/transport.js';
 import type { TransportChoice } from '../types.js';
 import { getEndpoint, listAccessRules, ls, mkdir, rename, submitDelete } from '../../transfer/index.js';
 
@@ -200,9 +201,9 @@ export async function doctor(session: Session, target: string | undefined, opts:
     const why = choice !== 'auto' ? `--transport ${choice}` : `auto: ${backend.autoReason}`;
     add({ check: 'transport', status: 'ok', detail: `${backend.name} (${why})` });
   } catch (err) {
-    failed('transport', err, 'set SREGISTRY_GLOBUS_LOCAL_ENDPOINT to your Globus Connect Personal/Server endpoint, or use a collection with an HTTPS server');
+    failed('transport', err, transportRemedies());
   }
-  await checkLocal(session, local, add, failed, signal);
+  await checkLocal(session, local, add, failed, signal, ep);
 
   let probes: ProbeResult[] | undefined;
   try {
@@ -283,9 +284,12 @@ async function checkLocal(
   add: (c: DoctorCheck) => DoctorCheck,
   failed: (check: string, err: unknown, fix: string) => DoctorCheck,
   signal?: AbortSignal,
+  ep?: EndpointInfo,
 ): Promise<void> {
   if (!local) {
-    add({ check: 'local-endpoint', status: 'skip', detail: 'none configured (SREGISTRY_GLOBUS_LOCAL_ENDPOINT); only the https transport can be used' });
+    const usable = ep ? BACKENDS.filter((b) => b.unreachable({ httpsServer: ep.httpsServer, localEndpoint: undefined, shown: ep.displayName }) === undefined).map((b) => b.name) : [];
+    const which = !ep ? 'the transports that need one cannot be used' : usable.length ? `${usable.join(', ')} can reach ${ep.displayName}` : `no transport reaches ${ep.displayName} without one`;
+    add({ check: 'local-endpoint', status: 'skip', detail: `none configured (SREGISTRY_GLOBUS_LOCAL_ENDPOINT); ${which}` });
     return;
   }
   try {

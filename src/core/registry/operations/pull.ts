@@ -17,6 +17,7 @@ import { resolveImage, type Resolved } from '../lookup/resolve.js';
 import type { Session } from '../session.js';
 import { imageResult, saveRemoteRecord } from '../image-result.js';
 import { sweepLocalStorage } from '../local/storage-sweep.js';
+import { unansweredBytes } from '../transports/backend.js';
 import { transportFor } from '../transports/transport.js';
 import { checkFile, signatureGate, signaturesOf, streamingVerifier } from '../signatures.js';
 import { enforceVerifyPolicy } from '../../signing/policy.js';
@@ -78,7 +79,9 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
           ...(sif ? { onStage: (view: Uint8Array, offset: number) => sif.onShared(view, offset) } : {}),
         },
       ]);
-      sha256 = got.files[0]?.sha256 ?? (await hashBrought(session, temp, shown, manifest.size, signal, opts.onChunk));
+      const brought = got.files[0]?.sha256;
+      if (brought === undefined) throw unansweredBytes(backend, 'get', shown);
+      sha256 = brought;
       if (sif && sha256 === r.vref.version) {
         const report = await sif.finish(fileRanges(temp));
         enforceVerifyPolicy(report, gate.policy, what, after);

@@ -11,7 +11,7 @@ import { transportFor } from '../transports/transport.js';
 import { resolveImage, type Resolved } from '../lookup/resolve.js';
 import type { Manifest } from '../../manifest.js';
 import type { Session } from '../session.js';
-import type { CallOptions, ImageResult } from '../types.js';
+import type { TransportOptions, ImageResult } from '../types.js';
 
 interface Read {
   r: Resolved;
@@ -19,7 +19,7 @@ interface Read {
   result: ImageResult;
 }
 
-async function readImage(session: Session, uriText: string, status: ImageResult['status'], opts: CallOptions): Promise<Read> {
+async function readImage(session: Session, uriText: string, status: ImageResult['status'], opts: TransportOptions): Promise<Read> {
   const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
   const backend = transportFor(session, r.ep, opts.transport);
@@ -30,11 +30,11 @@ async function readImage(session: Session, uriText: string, status: ImageResult[
 }
 
 /** The image a URI names now (its newest complete version unless pinned) and its manifest's facts; writes nothing. */
-export async function resolve(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
+export async function resolve(session: Session, uriText: string, opts: TransportOptions = {}): Promise<ImageResult> {
   return (await readImage(session, uriText, 'resolved', opts)).result;
 }
 
-export async function record(session: Session, uriText: string, opts: CallOptions = {}): Promise<ImageResult> {
+export async function record(session: Session, uriText: string, opts: TransportOptions = {}): Promise<ImageResult> {
   const { r, manifest, result } = await readImage(session, uriText, 'recorded', opts);
   // The same version pulled before keeps its local file in the record.
   const earlier = session.records().get(r.vref, { client: 'globus' })?.image;

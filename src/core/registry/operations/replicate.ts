@@ -13,7 +13,7 @@ import { imageFolder, joinInsideRoot, markerPath, type Layout } from '../../layo
 import { formatGlobusUri, parseGlobusUri, parseImageUri, parseTags, type ImageRef } from '../../uri.js';
 import { newestVersion, readFolder, type ImageVersionEntry } from '../../versions.js';
 import { listFolder } from '../lookup/listing.js';
-import { transfer } from '../transports/transfer.js';
+import { transfer } from '../transports/transfer/index.js';
 import { transportFor } from '../transports/transport.js';
 import type { PushTarget } from '../push/plan.js';
 import { Staging } from '../push/staging.js';

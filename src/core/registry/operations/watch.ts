@@ -22,7 +22,7 @@ import { pull } from './pull.js';
 import { locateRoot } from '../lookup/root.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
-import type { CallOptions, ImageResult, VerifyPolicy } from '../types.js';
+import type { ImageResult, TransportOptions, VerifyPolicy } from '../types.js';
 
 /** Listing times have one-second resolution: checking more often cannot tell more, and only adds calls. */
 export const MIN_WATCH_INTERVAL_MS = 1000;
@@ -73,7 +73,7 @@ export type WatchEvent =
   /** Something failed that may pass (a network error, a service answer, a failed pull); the watch goes on. */
   | { type: 'error'; error: SregistryError; state: WatchState };
 
-export interface WatchOptions extends CallOptions {
+export interface WatchOptions extends TransportOptions {
   /** Time between the starts of two checks, ms (default 60 s, at least 1 s). */
   intervalMs?: number;
   /** A state from an earlier run of the same target (refused when it is not one). */

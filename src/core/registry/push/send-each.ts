@@ -7,7 +7,7 @@ import { isSregistryError } from '../../errors.js';
 import { collectionFolder, imageFolder, markerContent, markerPath } from '../../layout.js';
 import { manifestText, type Manifest } from '../../manifest.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
-import type { TransportRun } from '../transports/backend.js';
+import { unansweredBytes, type TransportRun } from '../transports/backend.js';
 import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 import { mkdir, stat } from '../../transfer/index.js';
@@ -54,7 +54,8 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
   const up = put.files[0]!;
   if (up.attempts > 1) staging.cutUpload(hidden);
   // A transport that sends file by file answers what it read and sent (transports/backend.ts).
-  if (up.size !== target.size || up.sha256 === undefined) throw changedWhileReading(target.file);
+  if (up.size === undefined || up.sha256 === undefined) throw unansweredBytes(target.backend, 'put', `${ref.collection}/${ref.name}:${tag}`);
+  if (up.size !== target.size) throw changedWhileReading(target.file);
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;
   if (ref.version && ref.version !== version) throw versionMismatch(ref, version);

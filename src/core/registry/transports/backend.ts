@@ -6,6 +6,8 @@
  * the `auto` choice and the refusals of an explicit one come from the backends
  * themselves (DESIGN.md "Transports"). The registered backends are in `index.ts`.
  */
+import { truncate } from 'node:fs/promises';
+import { SregistryError } from '../../errors.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 import type { StageObserver } from '../../collection/index.js';
@@ -55,7 +57,11 @@ export interface PutResult {
   files: Array<{ attempts: number; size?: number; sha256?: string }>;
 }
 
-/** A collection file to bring to the local path `to`: the caller's temp file, which it removes (a failed get leaves no bytes there). */
+/**
+ * A collection file to bring to the local path `to`: the caller's temp file, which it
+ * removes. A failed get leaves no bytes there (`emptyOnFailure`): what a cut move brought
+ * is never read as the file.
+ */
 export interface GetItem {
   from: string;
   to: string;
@@ -76,7 +82,12 @@ export interface GetResult {
   files: Array<{ sha256?: string }>;
 }
 
-export interface TransportBackend {
+/**
+ * What a transport says about itself: enough for the choices, help texts, `auto` and the
+ * refusals, and nothing that loads an HTTP client, SQLite or the Transfer API, so the list
+ * of them (`index.ts`) stays light for `src/rules.ts` and the build's editor grammar.
+ */
+export interface TransportDescriptor {
   readonly name: Transport;
   /** A few words for help texts and selects: what moves the bytes. */
   readonly help: string;
@@ -86,6 +97,8 @@ export interface TransportBackend {
   readonly autoRank: number;
   /** Why it cannot reach the collection, as the message to show; undefined when it can. */
   unreachable(reach: Reach): string | undefined;
+  /** What makes it usable where it is not, as an instruction ("set …"), for the messages that list the ways out. */
+  readonly remedy: string;
   /**
    * Files travel together, as one unit of work (a Transfer task): a push sends its image and
    * manifests at once, so it knows the version first; the unit makes missing folders.
@@ -95,8 +108,57 @@ export interface TransportBackend {
   readonly batches: boolean;
   /** A cut upload may land at its name after it was removed: a push looks again a little later. */
   readonly lateArrivals: boolean;
+}
+
+/** How a transport moves the bytes: the module a descriptor loads on first use. */
+export interface TransportMoves {
   put(run: TransportRun, items: readonly PutItem[]): Promise<PutResult>;
   get(run: TransportRun, items: readonly GetItem[]): Promise<GetResult>;
   /** Removes paths on the collection; missing ones are fine. */
   remove(run: TransportRun, paths: readonly string[]): Promise<void>;
+}
+
+export interface TransportBackend extends TransportDescriptor, TransportMoves {}
+
+/** Runs a get and, when it fails, empties its destinations (a cut body or a failed task may have left part of a file there). */
+export async function emptyOnFailure<T>(items: readonly GetItem[], get: () => Promise<T>): Promise<T> {
+  try {
+    return await get();
+  } catch (err) {
+    for (const item of items) await truncate(item.to, 0).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * A backend from its descriptor and the import of its moves: the module is loaded on the
+ * first put, get or remove, so naming a transport loads nothing heavy.
+ */
+export function lazyBackend(descriptor: TransportDescriptor, load: () => Promise<{ moves: TransportMoves }>): TransportBackend {
+  let loading: Promise<TransportMoves> | undefined;
+  const moves = (): Promise<TransportMoves> =>
+    (loading ??= load().then(
+      (m) => m.moves,
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
+  return {
+    ...descriptor,
+    put: async (run, items) => (await moves()).put(run, items),
+    get: async (run, items) => (await moves()).get(run, items),
+    remove: async (run, paths) => (await moves()).remove(run, paths),
+  };
+}
+
+/**
+ * A backend that does not batch answered a put or get without what it read (`batches`):
+ * a fault of this program, not of the file or the network, said as one.
+ */
+export function unansweredBytes(backend: TransportDescriptor, move: 'put' | 'get', image: string): SregistryError {
+  return new SregistryError(
+    'INVALID_RESPONSE',
+    `The ${backend.name} transport's ${move} of ${image} did not say what bytes it ${move === 'put' ? 'sent' : 'brought'}, as a transport that does not batch must; this is a fault of sregistry-globus: report it`,
+  );
 }

@@ -10,7 +10,7 @@ import { createTempFile, discardTemp } from '../../storage.js';
 import type { VersionedRef } from '../../uri.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { TransportBackend } from './backend.js';
-import { https } from './https.js';
+import { https } from './https/index.js';
 import type { Session } from '../session.js';
 import { stat as transferStat } from '../../transfer/index.js';
 

@@ -49,24 +49,31 @@ export interface TransportContext {
 export function chooseTransport(ctx: TransportContext): Transport {
   const shown = ctx.endpointName ? `${ctx.endpointName} (${ctx.endpointId})` : ctx.endpointId;
   const reach = { httpsServer: ctx.httpsServer, localEndpoint: ctx.localEndpoint, shown };
+  const ranked = [...BACKENDS].sort((a, b) => b.autoRank - a.autoRank);
   if (ctx.choice !== 'auto') {
     const problem = backendOf(ctx.choice).unreachable(reach);
-    if (problem !== undefined) throw new SregistryError('INVALID_INPUT', problem);
-    return ctx.choice;
+    if (problem === undefined) return ctx.choice;
+    const others = ranked.filter((b) => b.name !== ctx.choice).map((b) => (b.unreachable(reach) === undefined ? `--transport ${b.name} reaches it` : `${b.remedy} and use --transport ${b.name}`));
+    throw new SregistryError('INVALID_INPUT', [problem, ...others].join('; or '));
   }
-  const reachable = BACKENDS.filter((b) => b.unreachable(reach) === undefined).sort((a, b) => b.autoRank - a.autoRank);
-  if (reachable[0]) return reachable[0].name;
-  throw new SregistryError(
-    'INVALID_INPUT',
-    `Collection ${shown} has no https_server and no local endpoint is configured: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT to use a Transfer task`,
-  );
+  const reachable = ranked.find((b) => b.unreachable(reach) === undefined);
+  if (reachable) return reachable.name;
+  throw new SregistryError('INVALID_INPUT', `No transport reaches collection ${shown}: ${transportRemedies()}`);
 }
 
-/** The backend an operation on `ep` uses: this call's choice, else the Registry's. */
-export function transportFor(session: Session, ep: EndpointInfo, choice: TransportChoice = session.options.transport): TransportBackend {
+/** What makes some transport usable, each backend's way out in `auto`'s order: for the messages that list them. */
+export function transportRemedies(): string {
+  return [...BACKENDS]
+    .sort((a, b) => b.autoRank - a.autoRank)
+    .map((b) => `${b.remedy} (${b.name})`)
+    .join(', or ');
+}
+
+/** The backend an operation on `ep` uses: this call's choice (any case, as the option), else the Registry's. */
+export function transportFor(session: Session, ep: EndpointInfo, choice: string = session.options.transport): TransportBackend {
   return backendOf(
     chooseTransport({
-      choice,
+      choice: parseTransport(choice),
       httpsServer: ep.httpsServer,
       endpointId: ep.id,
       endpointName: ep.displayName,
