@@ -12,5 +12,9 @@ export default {
   testTimeout: 60000,
   maxWorkers: 2,
   setupFilesAfterEnv: ['<rootDir>/test/reliability/setup.ts'],
-  reporters: ['default', '<rootDir>/scripts/jest-reliability-reporter.cjs', '<rootDir>/scripts/jest-count-reporter.cjs'],
+  reporters: [
+    'default',
+    '<rootDir>/scripts/jest-reliability-reporter.cjs',
+    '<rootDir>/scripts/jest-count-reporter.cjs',
+  ],
 };

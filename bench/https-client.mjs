@@ -42,7 +42,11 @@ async function fetchUpload(url, token, file) {
   const { size } = await stat(file);
   const res = await fetch(url, {
     method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-length': String(size), 'content-type': 'application/octet-stream' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-length': String(size),
+      'content-type': 'application/octet-stream',
+    },
     body: Readable.toWeb(createReadStream(file, { highWaterMark: CHUNK })),
     duplex: 'half',
   });
@@ -74,7 +78,11 @@ let failed = false;
 try {
   const collection = world.endpoints.find((e) => e.httpsServer);
   const target = { httpsServer: collection.httpsServer, collectionId: collection.id };
-  const tokens = new TokenSource({ clientId: world.clients[0].id, clientSecret: world.clients[0].secret, authUrl: sb.url });
+  const tokens = new TokenSource({
+    clientId: world.clients[0].id,
+    clientSecret: world.clients[0].secret,
+    authUrl: sb.url,
+  });
   const client = new CollectionHttpsClient({ tokens });
   const token = await tokens.getToken(collectionHttpsScope(collection.id));
   const source = join(tmp, 'source.bin');
@@ -87,22 +95,39 @@ try {
   // The client's rounds run first, so the peak RSS read after them is the client's (and the in-process sandbox's) alone.
   for (let round = 0; round < ROUNDS; round++) {
     let up;
-    best.clientUp = Math.min(best.clientUp, await timed(async () => (up = await client.upload(target, '/client.bin', { file: source }))));
+    best.clientUp = Math.min(
+      best.clientUp,
+      await timed(async () => (up = await client.upload(target, '/client.bin', { file: source }))),
+    );
     let down;
-    best.clientDown = Math.min(best.clientDown, await timed(async () => (down = await client.download(target, '/client.bin', join(tmp, 'client-down.bin')))));
+    best.clientDown = Math.min(
+      best.clientDown,
+      await timed(async () => (down = await client.download(target, '/client.bin', join(tmp, 'client-down.bin')))),
+    );
     intact &&= up.sha256 === expected && down.sha256 === expected && up.size === SIZE && down.size === SIZE;
   }
   const clientPeak = peakMb();
   for (let round = 0; round < ROUNDS; round++) {
     best.fetchUp = Math.min(best.fetchUp, await timed(() => fetchUpload(url('fetch.bin'), token, source)));
-    best.fetchDown = Math.min(best.fetchDown, await timed(() => fetchDownload(url('fetch.bin'), token, join(tmp, 'fetch-down.bin'))));
+    best.fetchDown = Math.min(
+      best.fetchDown,
+      await timed(() => fetchDownload(url('fetch.bin'), token, join(tmp, 'fetch-down.bin'))),
+    );
   }
-  console.log(`${SIZE / 1024 / 1024} MiB, best of ${ROUNDS} rounds; client SHA-256 ${intact ? 'matches' : 'DIFFERS'} (${expected})`);
+  console.log(
+    `${SIZE / 1024 / 1024} MiB, best of ${ROUNDS} rounds; client SHA-256 ${intact ? 'matches' : 'DIFFERS'} (${expected})`,
+  );
   console.log(`fetch upload:    ${mibPerSecond(best.fetchUp).toFixed(0)} MiB/s`);
-  console.log(`client upload:   ${mibPerSecond(best.clientUp).toFixed(0)} MiB/s = ${(best.fetchUp / best.clientUp).toFixed(2)}× fetch`);
+  console.log(
+    `client upload:   ${mibPerSecond(best.clientUp).toFixed(0)} MiB/s = ${(best.fetchUp / best.clientUp).toFixed(2)}× fetch`,
+  );
   console.log(`fetch download:  ${mibPerSecond(best.fetchDown).toFixed(0)} MiB/s`);
-  console.log(`client download: ${mibPerSecond(best.clientDown).toFixed(0)} MiB/s = ${(best.fetchDown / best.clientDown).toFixed(2)}× fetch`);
-  console.log(`peak RSS of this process after the client's rounds (client and sandbox): ${clientPeak} MB; after the fetch rounds too: ${peakMb()} MB`);
+  console.log(
+    `client download: ${mibPerSecond(best.clientDown).toFixed(0)} MiB/s = ${(best.fetchDown / best.clientDown).toFixed(2)}× fetch`,
+  );
+  console.log(
+    `peak RSS of this process after the client's rounds (client and sandbox): ${clientPeak} MB; after the fetch rounds too: ${peakMb()} MB`,
+  );
   failed = !intact;
 } catch (err) {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -17,7 +17,10 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1024 * 1024;
 const SIZE = numberOption('--size-mib', 512) * MiB;
 const RUNS = numberOption('--runs', 2);
-const variants = (process.env.PROBE_VARIANTS ?? 'none:;copy:;download:;download:--max-semi-space-size=2;download:--max-semi-space-size=8')
+const variants = (
+  process.env.PROBE_VARIANTS ??
+  'none:;copy:;download:;download:--max-semi-space-size=2;download:--max-semi-space-size=8'
+)
   .split(';')
   .map((v) => {
     const [sink, flags] = v.split(':');
@@ -27,10 +30,15 @@ const variants = (process.env.PROBE_VARIANTS ?? 'none:;copy:;download:;download:
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-pullmem-'));
 let sandbox;
 try {
-  const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => (info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined));
+  const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) =>
+    info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined,
+  );
   sandbox = child;
   const collection = start.endpoints.find((e) => e.https_server);
-  const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, `https://auth.globus.org/scopes/${collection.id}/https`);
+  const token = await clientCredentialsToken(
+    { origin: start.url, clientId: start.client_id, clientSecret: start.client_secret },
+    `https://auth.globus.org/scopes/${collection.id}/https`,
+  );
   await mkdir(collection.folder, { recursive: true });
   const handle = await open(join(collection.folder, 'probe.bin'), 'w');
   const block = Buffer.alloc(4 * MiB);
@@ -43,7 +51,19 @@ try {
   for (let r = 0; r < RUNS; r++) {
     for (const v of variants) {
       const out = await new Promise((resolve, reject) => {
-        const p = spawn(process.execPath, [...v.flags, join(repo, 'bench/support/exchange-probe.mjs'), url, token, v.sink, join(tmp, 'got.bin'), String(SIZE)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const p = spawn(
+          process.execPath,
+          [
+            ...v.flags,
+            join(repo, 'bench/support/exchange-probe.mjs'),
+            url,
+            token,
+            v.sink,
+            join(tmp, 'got.bin'),
+            String(SIZE),
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         let s = '';
         p.stdout.on('data', (c) => (s += c));
         p.on('exit', (code) => (code === 0 ? resolve(s.trim()) : reject(new Error(`probe exited ${code}`))));

@@ -39,7 +39,11 @@ const ONLY = process.env.BENCH_ONLY;
 
 for (const tool of ['curl', 'openssl', '/usr/bin/time']) {
   try {
-    execFileSync(tool === '/usr/bin/time' ? tool : 'sh', tool === '/usr/bin/time' ? ['-f', '', 'true'] : ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    execFileSync(
+      tool === '/usr/bin/time' ? tool : 'sh',
+      tool === '/usr/bin/time' ? ['-f', '', 'true'] : ['-c', `command -v ${tool}`],
+      { stdio: 'ignore' },
+    );
   } catch {
     console.error(`bench needs ${tool} (Debian: apt-get install curl openssl time); it installs nothing itself`);
     process.exit(2);
@@ -53,7 +57,6 @@ const median = (xs) => {
 const fmt = (x, d = 2) => x.toFixed(d);
 
 const timed = (cmd, args, env = process.env) => timedIn({ tmp, cwd: repo }, cmd, args, env);
-
 
 const NAMES = quick ? 20 : 100;
 const TAGS = quick ? 20 : 100;
@@ -88,16 +91,27 @@ async function searchBench(env, collection, shub) {
     try {
       const began = performance.now();
       const hits = await registry.search(undefined, { endpoint: collection.id });
-      return { seconds: (performance.now() - began) / 1000, calls, hits: hits.filter((h) => h.kind === 'image').length };
+      return {
+        seconds: (performance.now() - began) / 1000,
+        calls,
+        hits: hits.filter((h) => h.kind === 'image').length,
+      };
     } finally {
       await registry.close();
     }
   };
   const concurrency = 8;
   const [seq, conc] = await alternate(SEARCH_RUNS, [() => once(1), () => once(concurrency)]);
-  const pick = (xs) => ({ seconds: median(xs.map((x) => x.seconds)), calls: median(xs.map((x) => x.calls)), hits: xs[0].hits });
+  const pick = (xs) => ({
+    seconds: median(xs.map((x) => x.seconds)),
+    calls: median(xs.map((x) => x.calls)),
+    hits: xs[0].hits,
+  });
   const result = { concurrency, sequential: pick(seq), concurrent: pick(conc) };
-  if (result.sequential.hits !== result.concurrent.hits) throw new Error(`search found ${result.sequential.hits} images sequentially but ${result.concurrent.hits} concurrently`);
+  if (result.sequential.hits !== result.concurrent.hits)
+    throw new Error(
+      `search found ${result.sequential.hits} images sequentially but ${result.concurrent.hits} concurrently`,
+    );
   await rm(shub, { recursive: true, force: true });
   return result;
 }
@@ -113,7 +127,10 @@ async function lsBench(start, collection) {
   const tokens = new TokenSource({ clientId: start.client_id, clientSecret: start.client_secret, authUrl: start.url });
   let coreCalls = 0;
   const core = new TransferApi({ baseUrl: start.url, tokens, onCall: () => coreCalls++ });
-  const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, 'urn:globus:auth:scope:transfer.api.globus.org:all');
+  const token = await clientCredentialsToken(
+    { origin: start.url, clientId: start.client_id, clientSecret: start.client_secret },
+    'urn:globus:auth:scope:transfer.api.globus.org:all',
+  );
   const before = process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER;
   process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER = start.url;
   try {
@@ -125,7 +142,10 @@ async function lsBench(start, collection) {
     const viaSdk = async () => {
       const began = performance.now();
       for (let i = 0; i < LS_CALLS; i++) {
-        const res = await transfer.fileOperations.ls(collection.id, { query: { path: '/' }, headers: { Authorization: `Bearer ${token}` } });
+        const res = await transfer.fileOperations.ls(collection.id, {
+          query: { path: '/' },
+          headers: { Authorization: `Bearer ${token}` },
+        });
         if (!res.ok) throw new Error(`@globus/sdk ls answered ${res.status}`);
         await res.json();
       }
@@ -161,7 +181,11 @@ async function pollBench() {
   const out = [];
   try {
     const ep = world.endpoints.find((e) => e.httpsServer);
-    const tokens = new TokenSource({ clientId: world.clients[0].id, clientSecret: world.clients[0].secret, authUrl: sb.url });
+    const tokens = new TokenSource({
+      clientId: world.clients[0].id,
+      clientSecret: world.clients[0].secret,
+      authUrl: sb.url,
+    });
     const polls = [];
     const client = new TransferApi({
       baseUrl: sb.url,
@@ -174,11 +198,25 @@ async function pollBench() {
       await writeRandom(join(ep.root, `poll-${seconds}.bin`), seconds * rate);
       polls.length = 0;
       const began = performance.now();
-      const task = await submitTransfer(client, { source: ep.id, destination: ep.id, items: [{ source: `/poll-${seconds}.bin`, destination: `/poll-${seconds}.copy` }] });
-      const done = await waitForTask(client, task.taskId ?? task.task_id, { pollMs: DEFAULT_POLL_MS, maxPollMs: DEFAULT_MAX_POLL_MS });
+      const task = await submitTransfer(client, {
+        source: ep.id,
+        destination: ep.id,
+        items: [{ source: `/poll-${seconds}.bin`, destination: `/poll-${seconds}.copy` }],
+      });
+      const done = await waitForTask(client, task.taskId ?? task.task_id, {
+        pollMs: DEFAULT_POLL_MS,
+        maxPollMs: DEFAULT_MAX_POLL_MS,
+      });
       const took = (performance.now() - began) / 1000;
       const gaps = polls.slice(1).map((t, i) => (t - polls[i]) / 1000);
-      out.push({ seconds, took, status: done.status, polls: polls.length, minGap: gaps.length ? Math.min(...gaps) : NaN, lastGap: gaps.at(-1) ?? NaN });
+      out.push({
+        seconds,
+        took,
+        status: done.status,
+        polls: polls.length,
+        minGap: gaps.length ? Math.min(...gaps) : NaN,
+        lastGap: gaps.at(-1) ?? NaN,
+      });
     }
   } finally {
     await sb.close();
@@ -195,11 +233,16 @@ async function verifyBench(env, cli, uri, size, runs) {
   const { image: signed, keyring } = await writeSignedImage(tmp, size);
   await timed(process.execPath, cli('push', signed, uri('signed')), env);
   await rm(signed, { force: true });
-  const pull = (...flags) => async () => {
-    await rm(join(tmp, 'storage'), { recursive: true, force: true });
-    return timed(process.execPath, cli('pull', uri('signed'), ...flags), env);
-  };
-  const [required, off] = await alternate(runs, [pull('--verify', 'required', '--keyring', keyring), pull('--verify', 'off')]);
+  const pull =
+    (...flags) =>
+    async () => {
+      await rm(join(tmp, 'storage'), { recursive: true, force: true });
+      return timed(process.execPath, cli('pull', uri('signed'), ...flags), env);
+    };
+  const [required, off] = await alternate(runs, [
+    pull('--verify', 'required', '--keyring', keyring),
+    pull('--verify', 'off'),
+  ]);
   await rm(join(tmp, 'storage'), { recursive: true, force: true });
   return { required, off };
 }
@@ -209,14 +252,23 @@ const rows = [];
 const notes = [];
 let sandbox;
 try {
-  const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => (info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined));
+  const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) =>
+    info?.url && info.endpoints?.some((e) => e.https_server) ? info : undefined,
+  );
   sandbox = child;
   // The bench measures bytes, start-up and keep-alive, not Globus's rate limit (20/s per client),
   // which thousands of back-to-back calls would otherwise meet: off for this sandbox.
-  const limit = await fetch(`${start.url}/_sandbox/behaviour`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${start.admin_token}` }, body: JSON.stringify({ rate_limit_requests: 0 }) });
+  const limit = await fetch(`${start.url}/_sandbox/behaviour`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${start.admin_token}` },
+    body: JSON.stringify({ rate_limit_requests: 0 }),
+  });
   if (!limit.ok) throw new Error(`Could not turn the sandbox's rate limit off: HTTP ${limit.status}`);
   const collection = start.endpoints.find((e) => e.https_server);
-  const token = await clientCredentialsToken({ origin: start.url, clientId: start.client_id, clientSecret: start.client_secret }, `https://auth.globus.org/scopes/${collection.id}/https`);
+  const token = await clientCredentialsToken(
+    { origin: start.url, clientId: start.client_id, clientSecret: start.client_secret },
+    `https://auth.globus.org/scopes/${collection.id}/https`,
+  );
   const env = {
     ...process.env,
     GLOBUS_SDK_SERVICE_URL_AUTH: start.auth_url ?? `${start.url}/`,
@@ -224,7 +276,17 @@ try {
     GLOBUS_CLIENT_ID: start.client_id,
     GLOBUS_CLIENT_SECRET: start.client_secret,
   };
-  const cli = (...args) => ['bin/sregistry-globus.js', ...args, '--transport', 'https', '--storage', join(tmp, 'storage'), '--database-file', join(tmp, 'records.db'), '--quiet'];
+  const cli = (...args) => [
+    'bin/sregistry-globus.js',
+    ...args,
+    '--transport',
+    'https',
+    '--storage',
+    join(tmp, 'storage'),
+    '--database-file',
+    join(tmp, 'records.db'),
+    '--quiet',
+  ];
   const uri = (name) => `globus://${collection.id}/library/${name}:latest`;
   const curlUrl = `${collection.https_server}/curl.bin`;
   const auth = ['-H', `authorization: Bearer ${token}`];
@@ -252,7 +314,13 @@ try {
         const c = await timed('curl', ['-sSf', '-o', got, ...auth, curlUrl]);
         const o = await timed('openssl', ['dgst', '-sha256', got]);
         await rm(got, { force: true });
-        return { wall: c.wall + o.wall, cpu: c.cpu + o.cpu, curlWall: c.wall, opensslCpu: o.cpu, rss: Math.max(c.rss, o.rss) };
+        return {
+          wall: c.wall + o.wall,
+          cpu: c.cpu + o.cpu,
+          curlWall: c.wall,
+          opensslCpu: o.cpu,
+          rss: Math.max(c.rss, o.rss),
+        };
       },
     ]);
     await rm(join(tmp, 'storage'), { recursive: true, force: true });
@@ -289,73 +357,118 @@ try {
   };
   // A labelled block, so that BENCH_ONLY leaves through the finally below (the sandbox is stopped).
   measure: {
-  if (ONLY === 'verify' || ONLY === 'ls') {
-    console.log(`| ${(await (ONLY === 'ls' ? lsRow() : verifyRow())).join(' | ')} |`);
-    break measure;
-  }
-  console.log(`push/pull ${mib(SIZE)}, ${RUNS} runs each side`);
-  const main = await pushPull(SIZE, RUNS);
-  const [ourPush, curlPush] = main.push;
-  const [ourPull, curlPull] = main.pull;
-  rows.push([`push ${mib(SIZE)}, wall`, `${fmt(m(ourPush, 'wall'))} s`, `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`, `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`, 'curl/ours ≥ 0.9', m(curlPush, 'wall') / m(ourPush, 'wall') >= 0.9]);
-  const sha = m(curlPull, 'opensslCpu');
-  rows.push([`push ${mib(SIZE)}, CPU`, `${fmt(m(ourPush, 'cpu'))} s`, `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`, `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`, '≤ 1.0× (curl + one SHA-256 pass)', m(ourPush, 'cpu') <= m(curlPush, 'cpu') + sha]);
-  rows.push([`pull ${mib(SIZE)} with SHA-256 check, wall`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`, '≤ 1.0×', m(ourPull, 'wall') <= m(curlPull, 'wall')]);
-  rows.push([`pull ${mib(SIZE)}, wall, against \`curl -o\` alone`, `${fmt(m(ourPull, 'wall'))} s`, `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`, `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`, '≤ 1.2×', m(ourPull, 'wall') <= 1.2 * m(curlPull, 'curlWall')]);
-
-  rows.push(await verifyRow());
-
-  console.log(`peak RSS at ${mib(SMALL)} and ${mib(LARGE)}`);
-  const rss = [];
-  for (const size of [SMALL, LARGE]) {
-    const r = size === SIZE ? main : await pushPull(size, 1);
-    rss.push([size, median(r.push[0].map((x) => x.rss)), median(r.pull[0].map((x) => x.rss))]);
-  }
-  rows.push([
-    'peak RSS of the CLI, push / pull',
-    rss.map(([s, p, q]) => `${mib(s)}: ${Math.round(p)} / ${Math.round(q)} MB`).join('; '),
-    `curl: ${Math.round(m(curlPush, 'rss'))} MB`,
-    '',
-    '< 100 MB, flat',
-    rss.every(([, p, q]) => p < 100 && q < 100),
-  ]);
-
-  console.log(`search of ${NAMES * TAGS} images, ${SEARCH_RUNS} runs each`);
-  const search = await searchBench(env, collection, shub);
-  rows.push([
-    `search of ${NAMES * TAGS} images (${NAMES} names × ${TAGS} tags)`,
-    `concurrency ${search.concurrency}: ${fmt(search.concurrent.seconds)} s, ${search.concurrent.calls} calls`,
-    `sequential: ${fmt(search.sequential.seconds)} s, ${search.sequential.calls} calls`,
-    `${fmt(search.sequential.seconds / search.concurrent.seconds)}× faster`,
-    'same calls, less time',
-    search.concurrent.calls === search.sequential.calls && search.concurrent.seconds < search.sequential.seconds,
-  ]);
-
-  console.log(`${LS_CALLS} ls calls, core against @globus/sdk, ${RUNS} runs each`);
-  rows.push(await lsRow());
-
-  console.log(`transfer tasks of ${TASK_SECONDS.join(', ')} s`);
-  const poll = await pollBench();
-  for (const t of poll.out) {
+    if (ONLY === 'verify' || ONLY === 'ls') {
+      console.log(`| ${(await (ONLY === 'ls' ? lsRow() : verifyRow())).join(' | ')} |`);
+      break measure;
+    }
+    console.log(`push/pull ${mib(SIZE)}, ${RUNS} runs each side`);
+    const main = await pushPull(SIZE, RUNS);
+    const [ourPush, curlPush] = main.push;
+    const [ourPull, curlPull] = main.pull;
     rows.push([
-      `Transfer task of about ${t.seconds} s, waited for`,
-      `${t.polls} polls, ${fmt(t.took, 1)} s to ${t.status}`,
-      `gaps: shortest ${fmt(t.minGap, 2)} s, last ${fmt(t.lastGap, 2)} s (poll ${poll.pollMs / 1000} s ×1.5 up to ${poll.maxPollMs / 1000} s)`,
-      '',
-      'no gap < 1 s; noticed within one interval',
-      !(t.minGap < 0.99) && t.status === 'SUCCEEDED',
+      `push ${mib(SIZE)}, wall`,
+      `${fmt(m(ourPush, 'wall'))} s`,
+      `\`curl -T\`: ${fmt(m(curlPush, 'wall'))} s`,
+      `curl/ours ${fmt(m(curlPush, 'wall') / m(ourPush, 'wall'))}`,
+      'curl/ours ≥ 0.9',
+      m(curlPush, 'wall') / m(ourPush, 'wall') >= 0.9,
     ]);
-  }
+    const sha = m(curlPull, 'opensslCpu');
+    rows.push([
+      `push ${mib(SIZE)}, CPU`,
+      `${fmt(m(ourPush, 'cpu'))} s`,
+      `curl: ${fmt(m(curlPush, 'cpu'))} s + one \`openssl dgst\`: ${fmt(sha)} s`,
+      `${fmt(m(ourPush, 'cpu') / (m(curlPush, 'cpu') + sha))}× (curl+openssl)`,
+      '≤ 1.0× (curl + one SHA-256 pass)',
+      m(ourPush, 'cpu') <= m(curlPush, 'cpu') + sha,
+    ]);
+    rows.push([
+      `pull ${mib(SIZE)} with SHA-256 check, wall`,
+      `${fmt(m(ourPull, 'wall'))} s`,
+      `\`curl -o\` then \`openssl dgst -sha256\`: ${fmt(m(curlPull, 'wall'))} s`,
+      `${fmt(m(ourPull, 'wall') / m(curlPull, 'wall'))}×`,
+      '≤ 1.0×',
+      m(ourPull, 'wall') <= m(curlPull, 'wall'),
+    ]);
+    rows.push([
+      `pull ${mib(SIZE)}, wall, against \`curl -o\` alone`,
+      `${fmt(m(ourPull, 'wall'))} s`,
+      `\`curl -o\`: ${fmt(m(curlPull, 'curlWall'))} s`,
+      `${fmt(m(ourPull, 'wall') / m(curlPull, 'curlWall'))}×`,
+      '≤ 1.2×',
+      m(ourPull, 'wall') <= 1.2 * m(curlPull, 'curlWall'),
+    ]);
 
-  console.log(`start-up, ${STARTUP_RUNS} runs each`);
-  const [version, bare] = await alternate(STARTUP_RUNS, [() => timed(process.execPath, ['bin/sregistry-globus.js', '--version']), () => timed(process.execPath, ['-e', '0'])]);
-  rows.push(['`sregistry-globus --version`', `${fmt(m(version, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare, 'wall'))} s`, `${fmt(m(version, 'wall') / m(bare, 'wall'))}×`, '≤ 1.5×', m(version, 'wall') <= 1.5 * m(bare, 'wall')]);
-  const actionEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_')));
-  const [action, bare2] = await alternate(STARTUP_RUNS, [
-    () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} dist/index.js >/dev/null; true`], actionEnv),
-    () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0 >/dev/null; true`]),
-  ]);
-  rows.push(['`node dist/index.js` (no inputs, to its error)', `${fmt(m(action, 'wall'))} s`, `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`, `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`, '≤ 2×', m(action, 'wall') <= 2 * m(bare2, 'wall')]);
+    rows.push(await verifyRow());
+
+    console.log(`peak RSS at ${mib(SMALL)} and ${mib(LARGE)}`);
+    const rss = [];
+    for (const size of [SMALL, LARGE]) {
+      const r = size === SIZE ? main : await pushPull(size, 1);
+      rss.push([size, median(r.push[0].map((x) => x.rss)), median(r.pull[0].map((x) => x.rss))]);
+    }
+    rows.push([
+      'peak RSS of the CLI, push / pull',
+      rss.map(([s, p, q]) => `${mib(s)}: ${Math.round(p)} / ${Math.round(q)} MB`).join('; '),
+      `curl: ${Math.round(m(curlPush, 'rss'))} MB`,
+      '',
+      '< 100 MB, flat',
+      rss.every(([, p, q]) => p < 100 && q < 100),
+    ]);
+
+    console.log(`search of ${NAMES * TAGS} images, ${SEARCH_RUNS} runs each`);
+    const search = await searchBench(env, collection, shub);
+    rows.push([
+      `search of ${NAMES * TAGS} images (${NAMES} names × ${TAGS} tags)`,
+      `concurrency ${search.concurrency}: ${fmt(search.concurrent.seconds)} s, ${search.concurrent.calls} calls`,
+      `sequential: ${fmt(search.sequential.seconds)} s, ${search.sequential.calls} calls`,
+      `${fmt(search.sequential.seconds / search.concurrent.seconds)}× faster`,
+      'same calls, less time',
+      search.concurrent.calls === search.sequential.calls && search.concurrent.seconds < search.sequential.seconds,
+    ]);
+
+    console.log(`${LS_CALLS} ls calls, core against @globus/sdk, ${RUNS} runs each`);
+    rows.push(await lsRow());
+
+    console.log(`transfer tasks of ${TASK_SECONDS.join(', ')} s`);
+    const poll = await pollBench();
+    for (const t of poll.out) {
+      rows.push([
+        `Transfer task of about ${t.seconds} s, waited for`,
+        `${t.polls} polls, ${fmt(t.took, 1)} s to ${t.status}`,
+        `gaps: shortest ${fmt(t.minGap, 2)} s, last ${fmt(t.lastGap, 2)} s (poll ${poll.pollMs / 1000} s ×1.5 up to ${poll.maxPollMs / 1000} s)`,
+        '',
+        'no gap < 1 s; noticed within one interval',
+        !(t.minGap < 0.99) && t.status === 'SUCCEEDED',
+      ]);
+    }
+
+    console.log(`start-up, ${STARTUP_RUNS} runs each`);
+    const [version, bare] = await alternate(STARTUP_RUNS, [
+      () => timed(process.execPath, ['bin/sregistry-globus.js', '--version']),
+      () => timed(process.execPath, ['-e', '0']),
+    ]);
+    rows.push([
+      '`sregistry-globus --version`',
+      `${fmt(m(version, 'wall'))} s`,
+      `\`node -e 0\`: ${fmt(m(bare, 'wall'))} s`,
+      `${fmt(m(version, 'wall') / m(bare, 'wall'))}×`,
+      '≤ 1.5×',
+      m(version, 'wall') <= 1.5 * m(bare, 'wall'),
+    ]);
+    const actionEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INPUT_')));
+    const [action, bare2] = await alternate(STARTUP_RUNS, [
+      () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} dist/index.js >/dev/null; true`], actionEnv),
+      () => timed('sh', ['-c', `${JSON.stringify(process.execPath)} -e 0 >/dev/null; true`]),
+    ]);
+    rows.push([
+      '`node dist/index.js` (no inputs, to its error)',
+      `${fmt(m(action, 'wall'))} s`,
+      `\`node -e 0\`: ${fmt(m(bare2, 'wall'))} s`,
+      `${fmt(m(action, 'wall') / m(bare2, 'wall'))}×`,
+      '≤ 2×',
+      m(action, 'wall') <= 2 * m(bare2, 'wall'),
+    ]);
   }
 } finally {
   if (sandbox) await stopChild(sandbox);
@@ -387,14 +500,22 @@ const measured = [
   ...(notes.length > 0 ? ['', ...notes] : []),
 ].join('\n');
 const perfFile = join(repo, 'docs', 'PERFORMANCE.md');
-const perf = await readFile(perfFile, 'utf8').catch(() => '# Performance\n\n<!-- bench:measured -->\n<!-- /bench:measured -->\n');
+const perf = await readFile(perfFile, 'utf8').catch(
+  () => '# Performance\n\n<!-- bench:measured -->\n<!-- /bench:measured -->\n',
+);
 const perfMarked = /(<!-- bench:measured -->\n)[\s\S]*?(<!-- \/bench:measured -->)/;
 if (!perfMarked.test(perf)) throw new Error('docs/PERFORMANCE.md lacks the <!-- bench:measured --> markers');
-await writeFile(perfFile, perf.replace(perfMarked, (_, open, close) => `${open}${measured}\n${close}`));
+await writeFile(
+  perfFile,
+  perf.replace(perfMarked, (_, open, close) => `${open}${measured}\n${close}`),
+);
 const readme = await readFile(join(repo, 'README.md'), 'utf8');
 const marked = /(<!-- bench:table -->\n)[\s\S]*?(<!-- \/bench:table -->)/;
 if (marked.test(readme)) {
   const summary = `${table}\n\n${machine}; \`${command}\`, ${new Date().toISOString().slice(0, 10)}.\n`;
-  await writeFile(join(repo, 'README.md'), readme.replace(marked, (_, open, close) => `${open}${summary}${close}`));
+  await writeFile(
+    join(repo, 'README.md'),
+    readme.replace(marked, (_, open, close) => `${open}${summary}${close}`),
+  );
 }
 console.log('wrote docs/PERFORMANCE.md and the table in README.md');

@@ -42,7 +42,14 @@ function generated(size, hash) {
 
 async function put(url, token, size) {
   const hash = createHash('sha256');
-  const req = request(url, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-length': String(size), 'content-type': 'application/octet-stream' } });
+  const req = request(url, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-length': String(size),
+      'content-type': 'application/octet-stream',
+    },
+  });
   const answered = once(req, 'response');
   await pipeline(generated(size, hash), req);
   const [res] = await answered;
@@ -74,6 +81,8 @@ await runRssBench({ tmpPrefix: 'sandbox-rss-', readStartInfo, limitMb: LIMIT_MB 
   const got = await get(url, token);
   const seconds = (Date.now() - began) / 1000;
   const intact = got.digest === sent && got.bytes === SIZE;
-  console.log(`moved ${SIZE / 1024 / 1024} MiB up and down in ${seconds.toFixed(1)} s; SHA-256 ${intact ? 'matches' : 'DIFFERS'} (${got.digest})`);
+  console.log(
+    `moved ${SIZE / 1024 / 1024} MiB up and down in ${seconds.toFixed(1)} s; SHA-256 ${intact ? 'matches' : 'DIFFERS'} (${got.digest})`,
+  );
   return intact;
 });

@@ -21,7 +21,14 @@ function readStartInfo(info) {
   const personal = endpoints.find((e) => Array.isArray(e.config_paths));
   const collection = endpoints.find((e) => e.folder && !Array.isArray(e.config_paths));
   if (!origin || !info.client_id || !info.client_secret || !personal || !collection) return undefined;
-  return { origin, clientId: info.client_id, clientSecret: info.client_secret, personalId: personal.id, collectionId: collection.id, folder: collection.folder };
+  return {
+    origin,
+    clientId: info.client_id,
+    clientSecret: info.client_secret,
+    personalId: personal.id,
+    collectionId: collection.id,
+    folder: collection.folder,
+  };
 }
 
 async function transferApi(origin, token, method, path, body) {
@@ -35,31 +42,36 @@ async function transferApi(origin, token, method, path, body) {
   return json;
 }
 
-await runRssBench({ tmpPrefix: 'sandbox-transfer-rss-', readStartInfo, limitMb: LIMIT_MB }, async ({ start, dataDir }) => {
-  // The data folder is one of the personal endpoint's config-paths, and a sparse file costs no disk.
-  const source = join(dataDir, 'rss-source.bin');
-  await writeFile(source, '');
-  await truncate(source, SIZE);
-  const token = await clientCredentialsToken(start, TRANSFER_SCOPE);
-  const { value: submissionId } = await transferApi(start.origin, token, 'GET', 'submission_id');
-  const began = Date.now();
-  const submitted = await transferApi(start.origin, token, 'POST', 'transfer', {
-    DATA_TYPE: 'transfer',
-    submission_id: submissionId,
-    source_endpoint: start.personalId,
-    destination_endpoint: start.collectionId,
-    verify_checksum: true,
-    DATA: [{ DATA_TYPE: 'transfer_item', source_path: source, destination_path: '/rss-bench.bin' }],
-  });
-  let task;
-  for (;;) {
-    task = await transferApi(start.origin, token, 'GET', `task/${submitted.task_id}`);
-    if (task.status !== 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const seconds = (Date.now() - began) / 1000;
-  const landed = await stat(join(start.folder, 'rss-bench.bin')).catch(() => undefined);
-  const ok = task.status === 'SUCCEEDED' && landed?.size === SIZE && task.bytes_transferred === SIZE;
-  console.log(`task ${task.status}: ${task.bytes_transferred} bytes in ${seconds.toFixed(1)} s (${task.effective_bytes_per_second} B/s)${task.fatal_error ? `, ${task.fatal_error.code}` : ''}`);
-  return ok;
-});
+await runRssBench(
+  { tmpPrefix: 'sandbox-transfer-rss-', readStartInfo, limitMb: LIMIT_MB },
+  async ({ start, dataDir }) => {
+    // The data folder is one of the personal endpoint's config-paths, and a sparse file costs no disk.
+    const source = join(dataDir, 'rss-source.bin');
+    await writeFile(source, '');
+    await truncate(source, SIZE);
+    const token = await clientCredentialsToken(start, TRANSFER_SCOPE);
+    const { value: submissionId } = await transferApi(start.origin, token, 'GET', 'submission_id');
+    const began = Date.now();
+    const submitted = await transferApi(start.origin, token, 'POST', 'transfer', {
+      DATA_TYPE: 'transfer',
+      submission_id: submissionId,
+      source_endpoint: start.personalId,
+      destination_endpoint: start.collectionId,
+      verify_checksum: true,
+      DATA: [{ DATA_TYPE: 'transfer_item', source_path: source, destination_path: '/rss-bench.bin' }],
+    });
+    let task;
+    for (;;) {
+      task = await transferApi(start.origin, token, 'GET', `task/${submitted.task_id}`);
+      if (task.status !== 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const seconds = (Date.now() - began) / 1000;
+    const landed = await stat(join(start.folder, 'rss-bench.bin')).catch(() => undefined);
+    const ok = task.status === 'SUCCEEDED' && landed?.size === SIZE && task.bytes_transferred === SIZE;
+    console.log(
+      `task ${task.status}: ${task.bytes_transferred} bytes in ${seconds.toFixed(1)} s (${task.effective_bytes_per_second} B/s)${task.fatal_error ? `, ${task.fatal_error.code}` : ''}`,
+    );
+    return ok;
+  },
+);

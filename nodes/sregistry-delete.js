@@ -9,10 +9,14 @@ const { setupOperationNode, msgString, imageUri } = require('./shared/operation-
 function pruneScope(core, node, text, endpoint) {
   if (text && core.isGlobusUri(text)) return text;
   const ep = endpoint || (node.client && node.client.defaultEndpoint);
-  if (!ep) throw new Error(`${node.type}: no endpoint to prune: set one in the node or its Globus client, send msg.endpoint, or give a globus:// URI`);
+  if (!ep)
+    throw new Error(
+      `${node.type}: no endpoint to prune: set one in the node or its Globus client, send msg.endpoint, or give a globus:// URI`,
+    );
   const registry = core.formatGlobusUri({ endpoint: ep });
   if (!text) return registry;
-  if (/[:@]/.test(text)) throw new Error(`${node.type}: prune works on names: give collection/name without a tag or version, not "${text}"`);
+  if (/[:@]/.test(text))
+    throw new Error(`${node.type}: prune works on names: give collection/name without a tag or version, not "${text}"`);
   const ref = core.parseReference(text);
   return `${registry}/${ref.collection}/${ref.name}`;
 }
@@ -21,7 +25,10 @@ function pruneScope(core, node, text, endpoint) {
 function keepCount(node, msg, config) {
   const raw = typeof msg.keep === 'number' || typeof msg.keep === 'string' ? msg.keep : config.keep;
   const text = String(raw === undefined || raw === null ? '' : raw).trim();
-  if (!/^\d+$/.test(text)) throw new Error(`${node.type}: prune needs Keep (or msg.keep), a whole number of versions, 0 or more; got "${text}"`);
+  if (!/^\d+$/.test(text))
+    throw new Error(
+      `${node.type}: prune needs Keep (or msg.keep), a whole number of versions, 0 or more; got "${text}"`,
+    );
   return Number(text);
 }
 
@@ -29,7 +36,8 @@ function graceHours(node, config) {
   const text = String(config.grace === undefined || config.grace === null ? '' : config.grace).trim();
   if (text === '') return undefined;
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${node.type}: Grace must be a number of hours, 0 or more; got "${text}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`${node.type}: Grace must be a number of hours, 0 or more; got "${text}"`);
   return n;
 }
 
@@ -42,13 +50,22 @@ module.exports = function register(RED) {
       moves: false,
       run: ({ node, registry, core, msg, call }) => {
         const endpoint = msgString(msg, 'endpoint') || config.endpoint;
-        if (!pruning) return registry.delete(imageUri(core, node, msgString(msg, 'uri') || config.image, endpoint), call);
+        if (!pruning)
+          return registry.delete(imageUri(core, node, msgString(msg, 'uri') || config.image, endpoint), call);
         const scope = pruneScope(core, node, msgString(msg, 'uri') || config.image, endpoint);
         const grace = graceHours(node, config);
         const dryRun = msg.dryRun === true || (msg.dryRun === undefined && config.dryRun === true);
-        return registry.prune(scope, { ...call, keep: keepCount(node, msg, config), dryRun, ...(grace !== undefined ? { graceHours: grace } : {}) });
+        return registry.prune(scope, {
+          ...call,
+          keep: keepCount(node, msg, config),
+          dryRun,
+          ...(grace !== undefined ? { graceHours: grace } : {}),
+        });
       },
-      doneText: (r) => (Array.isArray(r.removed) ? `${r.dryRun ? 'would prune' : 'pruned'} ${r.removed.length}` : `deleted ${r.deleted.length}`),
+      doneText: (r) =>
+        Array.isArray(r.removed)
+          ? `${r.dryRun ? 'would prune' : 'pruned'} ${r.removed.length}`
+          : `deleted ${r.deleted.length}`,
     });
   }
   RED.nodes.registerType('sregistry-delete', SregistryDeleteNode);

@@ -37,7 +37,9 @@ function proxySettings(proxyNode) {
       // The core reports a URL it cannot read, without echoing it.
     }
   }
-  const noProxy = Array.isArray(proxyNode.noproxy) ? proxyNode.noproxy.map(text).filter(Boolean).join(',') : text(proxyNode.noproxy);
+  const noProxy = Array.isArray(proxyNode.noproxy)
+    ? proxyNode.noproxy.map(text).filter(Boolean).join(',')
+    : text(proxyNode.noproxy);
   return { httpsProxy: url, httpProxy: url, noProxy };
 }
 
@@ -101,12 +103,19 @@ module.exports = function register(RED) {
         storage: text(config.storage),
         database: text(config.database),
         localEndpoint: text(config.localEndpoint),
-        globus: { clientId: text(creds.clientId), clientSecret: text(creds.clientSecret), authUrl: text(config.authUrl), transferUrl: text(config.transferUrl) },
+        globus: {
+          clientId: text(creds.clientId),
+          clientSecret: text(creds.clientSecret),
+          authUrl: text(config.authUrl),
+          transferUrl: text(config.transferUrl),
+        },
         transport: defaultTransport(core),
         timeoutMs: Math.round(timeoutMinutes(config.timeout) * 60_000),
         ...(proxy ? { proxy } : {}),
         ...(keys.length > 0 ? { keyring: keys } : {}),
-        ...(text(config.verify) ? { verify: core.parseVerifyPolicy(config.verify, 'The verify setting of the sregistry Globus client') } : {}),
+        ...(text(config.verify)
+          ? { verify: core.parseVerifyPolicy(config.verify, 'The verify setting of the sregistry Globus client') }
+          : {}),
         onToken: (token) => redactorFor(core).add(token),
       });
       if (!options.globus.clientId || !options.globus.clientSecret) {

@@ -8,7 +8,12 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'pulling',
       run: async ({ node, registry, core, msg, call }) => {
-        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        const uri = imageUri(
+          core,
+          node,
+          msgString(msg, 'uri') || config.image,
+          msgString(msg, 'endpoint') || config.endpoint,
+        );
         const policy = msgString(msg, 'verify') || (config.verify || '').trim();
         const verify = policy ? core.parseVerifyPolicy(policy, `${node.type}: verify`) : undefined;
         const result = await registry.pull(uri, { ...call, ...(verify ? { verify } : {}) });

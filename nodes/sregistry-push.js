@@ -25,7 +25,9 @@ async function checkInFolder(node, folder, file) {
   const target = await real(resolve(base, file), 'the file');
   const rel = relative(base, target);
   if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new Error(`${node.type}: ${file} is outside the node's Folder ${folder}: only files inside it may be pushed; move the file there or change the Folder`);
+    throw new Error(
+      `${node.type}: ${file} is outside the node's Folder ${folder}: only files inside it may be pushed; move the file there or change the Folder`,
+    );
   }
   return target;
 }
@@ -46,19 +48,32 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'pushing',
       run: async ({ node, registry, core, msg, call }) => {
-        const fromPayload = config.payloadIsPath === true && typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined;
+        const fromPayload =
+          config.payloadIsPath === true && typeof msg.payload === 'string' ? msgString(msg, 'payload') : undefined;
         const fromMsg = fromPayload || msgString(msg, 'filename');
         let file = fromMsg || (config.file || '').trim();
         if (!file) {
-          throw new Error(`${node.type}: no file to push: set msg.filename to its path (a Write File node does), or set a File in the node`);
+          throw new Error(
+            `${node.type}: no file to push: set msg.filename to its path (a Write File node does), or set a File in the node`,
+          );
         }
         const folder = (config.folder || '').trim();
         if (fromMsg && folder) file = await checkInFolder(node, folder, fromMsg);
-        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        const uri = imageUri(
+          core,
+          node,
+          msgString(msg, 'uri') || config.image,
+          msgString(msg, 'endpoint') || config.endpoint,
+        );
         const tags = tagList(core, msg.tags !== undefined ? msg.tags : config.tags);
         const source = sourceInfo(msg.source);
         const anyFile = config.anyFile === true;
-        return registry.push(file, uri, { ...call, ...(tags.length ? { tags } : {}), ...(source ? { source } : {}), ...(anyFile ? { anyFile } : {}) });
+        return registry.push(file, uri, {
+          ...call,
+          ...(tags.length ? { tags } : {}),
+          ...(source ? { source } : {}),
+          ...(anyFile ? { anyFile } : {}),
+        });
       },
       doneText: (results) => {
         const first = results[0];

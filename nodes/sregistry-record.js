@@ -8,7 +8,12 @@ module.exports = function register(RED) {
     setupOperationNode(RED, this, config, {
       verb: 'recording',
       run: ({ node, registry, core, msg, call }) => {
-        const uri = imageUri(core, node, msgString(msg, 'uri') || config.image, msgString(msg, 'endpoint') || config.endpoint);
+        const uri = imageUri(
+          core,
+          node,
+          msgString(msg, 'uri') || config.image,
+          msgString(msg, 'endpoint') || config.endpoint,
+        );
         return registry.record(uri, call);
       },
       doneText: (r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`,

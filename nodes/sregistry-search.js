@@ -11,9 +11,12 @@ module.exports = function register(RED) {
       run: ({ node, registry, msg, call }) => {
         const query = typeof msg.query === 'string' ? msg.query.trim() : (config.query || '').trim();
         let endpoint = msgString(msg, 'endpoint');
-        if (!endpoint && config.scope !== 'endpoints') endpoint = (config.endpoint || '').trim() || node.client.defaultEndpoint;
+        if (!endpoint && config.scope !== 'endpoints')
+          endpoint = (config.endpoint || '').trim() || node.client.defaultEndpoint;
         if (!endpoint && config.scope !== 'endpoints') {
-          throw new Error(`${node.type}: no endpoint to list: set one in the node or its Globus client, send msg.endpoint, or search endpoints`);
+          throw new Error(
+            `${node.type}: no endpoint to list: set one in the node or its Globus client, send msg.endpoint, or search endpoints`,
+          );
         }
         return registry.search(query || undefined, endpoint ? { ...call, endpoint } : call);
       },

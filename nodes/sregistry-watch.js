@@ -27,8 +27,10 @@ module.exports = function register(RED) {
     let running;
 
     const context = node.context();
-    const load = () => new Promise((ok, fail) => context.get(STATE_KEY, store, (err, value) => (err ? fail(err) : ok(value))));
-    const save = (state) => new Promise((ok, fail) => context.set(STATE_KEY, state, store, (err) => (err ? fail(err) : ok())));
+    const load = () =>
+      new Promise((ok, fail) => context.get(STATE_KEY, store, (err, value) => (err ? fail(err) : ok(value))));
+    const save = (state) =>
+      new Promise((ok, fail) => context.set(STATE_KEY, state, store, (err) => (err ? fail(err) : ok())));
 
     /** The target as a globus:// URI: given so, or `collection[/name[:tag]]` on the node's or the client's endpoint. */
     function targetUri(core) {
@@ -36,7 +38,10 @@ module.exports = function register(RED) {
       if (!target) throw new Error('sregistry-watch: nothing to watch: set a collection, name or tag in the node');
       if (core.isGlobusUri(target)) return target;
       const ep = text(config.endpoint) || node.client.defaultEndpoint;
-      if (!ep) throw new Error(`sregistry-watch: no endpoint for ${target}: set one in the node or its Globus client, or give a globus:// URI`);
+      if (!ep)
+        throw new Error(
+          `sregistry-watch: no endpoint for ${target}: set one in the node or its Globus client, or give a globus:// URI`,
+        );
       return `${core.formatGlobusUri({ endpoint: ep })}/${target}`;
     }
 
@@ -63,7 +68,8 @@ module.exports = function register(RED) {
         const now = Date.now();
         if (!event || typeof event.bytes !== 'number' || now - last < PROGRESS_INTERVAL_MS) return;
         last = now;
-        const amount = event.total > 0 ? `${Math.min(100, Math.floor((event.bytes / event.total) * 100))}%` : `${event.bytes} B`;
+        const amount =
+          event.total > 0 ? `${Math.min(100, Math.floor((event.bytes / event.total) * 100))}%` : `${event.bytes} B`;
         node.status({ fill: 'blue', shape: 'dot', text: `pulling ${amount}` });
       };
     }
@@ -72,7 +78,10 @@ module.exports = function register(RED) {
       const core = await loadCore();
       const target = targetUri(core);
       const seconds = Number(config.interval);
-      const intervalMs = Number.isFinite(seconds) && config.interval !== '' ? Math.round(seconds * 1000) : core.DEFAULT_WATCH_INTERVAL_MS;
+      const intervalMs =
+        Number.isFinite(seconds) && config.interval !== ''
+          ? Math.round(seconds * 1000)
+          : core.DEFAULT_WATCH_INTERVAL_MS;
       const canonical = core.formatWatchTarget(core.parseWatchTarget(target));
       const saved = await load();
       let state;
@@ -85,39 +94,47 @@ module.exports = function register(RED) {
         }
       }
       const transport = transportOf(core);
-      await node.client.run(async (registry) => {
-        watch = registry.watch(target, {
-          ...(transport ? { transport } : {}),
-          intervalMs,
-          signal: controller.signal,
-          pull: config.pull === true,
-          ...(config.pull === true && (config.verify || '').trim() ? { verify: core.parseVerifyPolicy(config.verify, 'sregistry-watch: verify') } : {}),
-          fromStart: config.fromStart === true,
-          onProgress: onProgress(),
-          ...(state ? { state } : {}),
-        });
-        node.status({ fill: 'blue', shape: 'ring', text: 'watching: first check' });
-        for await (const event of watch) {
-          if (event.type === 'version') {
-            const v = event.version;
-            const msg = { topic: canonical, payload: v, uri: v.uri };
-            if (v.image !== undefined) msg.filename = v.image;
-            node.send(msg);
-            await save(event.state);
-          } else if (event.type === 'check') {
-            await save(event.state);
-            const found = event.found > 0 ? `, ${event.found} new` : '';
-            const failed = event.failed > 0 ? `, ${event.failed} failed` : '';
-            node.status({ fill: event.failed > 0 ? 'yellow' : 'green', shape: 'dot', text: `watching, checked ${clock(event.at)}${found}${failed}` });
-          } else {
-            const err = cleanError(core, event.error);
-            node.status({ fill: 'yellow', shape: 'ring', text: shorten(`${errorText(err)} (watching)`) });
-            node.error(err, { topic: canonical, payload: undefined });
+      await node.client
+        .run(async (registry) => {
+          watch = registry.watch(target, {
+            ...(transport ? { transport } : {}),
+            intervalMs,
+            signal: controller.signal,
+            pull: config.pull === true,
+            ...(config.pull === true && (config.verify || '').trim()
+              ? { verify: core.parseVerifyPolicy(config.verify, 'sregistry-watch: verify') }
+              : {}),
+            fromStart: config.fromStart === true,
+            onProgress: onProgress(),
+            ...(state ? { state } : {}),
+          });
+          node.status({ fill: 'blue', shape: 'ring', text: 'watching: first check' });
+          for await (const event of watch) {
+            if (event.type === 'version') {
+              const v = event.version;
+              const msg = { topic: canonical, payload: v, uri: v.uri };
+              if (v.image !== undefined) msg.filename = v.image;
+              node.send(msg);
+              await save(event.state);
+            } else if (event.type === 'check') {
+              await save(event.state);
+              const found = event.found > 0 ? `, ${event.found} new` : '';
+              const failed = event.failed > 0 ? `, ${event.failed} failed` : '';
+              node.status({
+                fill: event.failed > 0 ? 'yellow' : 'green',
+                shape: 'dot',
+                text: `watching, checked ${clock(event.at)}${found}${failed}`,
+              });
+            } else {
+              const err = cleanError(core, event.error);
+              node.status({ fill: 'yellow', shape: 'ring', text: shorten(`${errorText(err)} (watching)`) });
+              node.error(err, { topic: canonical, payload: undefined });
+            }
           }
-        }
-      }).catch((err) => {
-        throw cleanError(core, err);
-      });
+        })
+        .catch((err) => {
+          throw cleanError(core, err);
+        });
     }
 
     if (!node.client) {

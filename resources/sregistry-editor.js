@@ -72,9 +72,12 @@
    * data-placeholder); rows(type) puts the rows in before the editor first reads the template.
    */
   const ROWS = {
-    client: '<label for="node-input-client"><i class="fa fa-globe"></i> Client</label><input type="text" id="node-input-client">',
-    image: '<label for="node-input-image"><i class="fa fa-cube"></i> Image</label><input type="text" id="node-input-image" placeholder="{placeholder}">',
-    endpoint: '<label for="node-input-endpoint"><i class="fa fa-server"></i> Endpoint</label><input type="text" id="node-input-endpoint" placeholder="client\'s endpoint">',
+    client:
+      '<label for="node-input-client"><i class="fa fa-globe"></i> Client</label><input type="text" id="node-input-client">',
+    image:
+      '<label for="node-input-image"><i class="fa fa-cube"></i> Image</label><input type="text" id="node-input-image" placeholder="{placeholder}">',
+    endpoint:
+      '<label for="node-input-endpoint"><i class="fa fa-server"></i> Endpoint</label><input type="text" id="node-input-endpoint" placeholder="client\'s endpoint">',
     // The choices are the core's registered transports, which sregistry-grammar.js carries.
     transport: () =>
       '<label for="node-input-transport"><i class="fa fa-exchange"></i> Transport</label><select id="node-input-transport">' +
@@ -88,7 +91,8 @@
     verify:
       '<label for="node-input-verify"><i class="fa fa-certificate"></i> Verify</label><select id="node-input-verify">' +
       '<option value="">client\'s setting</option><option value="off">off</option><option value="if-signed">if-signed</option><option value="required">required</option></select>',
-    queueLimit: '<label for="node-input-queueLimit"><i class="fa fa-list-ol"></i> Queue</label><input type="text" id="node-input-queueLimit" style="width: 80px;"> messages may wait',
+    queueLimit:
+      '<label for="node-input-queueLimit"><i class="fa fa-list-ol"></i> Queue</label><input type="text" id="node-input-queueLimit" style="width: 80px;"> messages may wait',
     name: '<label for="node-input-name"><i class="fa fa-tag"></i> Name</label><input type="text" id="node-input-name" placeholder="Name">',
   };
 
@@ -115,21 +119,28 @@
     const each = list.map(function (t) {
       return '<code>' + escapeAttribute(t.name) + '</code>: ' + escapeAttribute(t.help);
     });
-    return '<dt>Transport <span class="property-type">' + names.join(' | ') + '</span></dt><dd>' + each.join('; ') + '.</dd>';
+    return (
+      '<dt>Transport <span class="property-type">' + names.join(' | ') + '</span></dt><dd>' + each.join('; ') + '.</dd>'
+    );
   }
 
   /** The template of a node type with its shared rows written in (and its help's generated entries); a row name not in ROWS is a mistake, and says so. */
   function rows(type) {
     const help = document.querySelector('script[data-help-name="' + type + '"]');
     const wanted = '<div data-help="transports"></div>';
-    if (help && help.textContent.indexOf(wanted) >= 0) help.textContent = help.textContent.replace(wanted, transportHelp());
+    if (help && help.textContent.indexOf(wanted) >= 0)
+      help.textContent = help.textContent.replace(wanted, transportHelp());
     const template = document.querySelector('script[data-template-name="' + type + '"]');
     if (!template) throw new Error(type + ': no template to put the shared form rows in');
-    template.textContent = template.textContent.replace(/<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g, function (_all, row, placeholder) {
-      if (!Object.prototype.hasOwnProperty.call(ROWS, row)) throw new Error(type + ': no shared form row "' + row + '"');
-      const html = typeof ROWS[row] === 'function' ? ROWS[row]() : ROWS[row];
-      return '<div class="form-row">' + html.replace('{placeholder}', escapeAttribute(placeholder || '')) + '</div>';
-    });
+    template.textContent = template.textContent.replace(
+      /<div data-row="([^"]*)"(?: data-placeholder="([^"]*)")?><\/div>/g,
+      function (_all, row, placeholder) {
+        if (!Object.prototype.hasOwnProperty.call(ROWS, row))
+          throw new Error(type + ': no shared form row "' + row + '"');
+        const html = typeof ROWS[row] === 'function' ? ROWS[row]() : ROWS[row];
+        return '<div class="form-row">' + html.replace('{placeholder}', escapeAttribute(placeholder || '')) + '</div>';
+      },
+    );
   }
 
   /** Longest label an unnamed node gets, about the width of the core nodes' labels. */
@@ -147,7 +158,8 @@
     };
   }
 
-  const ENV_HINT = 'type the client id and secret, or ${GLOBUS_CLIENT_ID} and ${GLOBUS_CLIENT_SECRET} to take them from Node-RED\'s environment';
+  const ENV_HINT =
+    "type the client id and secret, or ${GLOBUS_CLIENT_ID} and ${GLOBUS_CLIENT_SECRET} to take them from Node-RED's environment";
 
   /**
    * Whether a Globus client config node has both credentials, as a Node-RED 3+ validator
@@ -162,12 +174,29 @@
     const id = String(creds.clientId || '').trim();
     const secret = String(creds.clientSecret || '').trim() !== '' || creds.has_clientSecret === true;
     if (id !== '' && secret) return true;
-    return (id === '' && !secret ? 'Client ID and Secret are empty: ' : id === '' ? 'Client ID is empty: ' : 'Secret is empty: ') + ENV_HINT;
+    return (
+      (id === '' && !secret
+        ? 'Client ID and Secret are empty: '
+        : id === ''
+          ? 'Client ID is empty: '
+          : 'Secret is empty: ') + ENV_HINT
+    );
   }
 
   function labelStyle() {
     return this.name ? 'node_label_italic' : '';
   }
 
-  window.sregistryEditor = { pattern, grammar, positive, checked, defaults, label, labelStyle, clientCredentials, rows, LABEL_CHARS };
+  window.sregistryEditor = {
+    pattern,
+    grammar,
+    positive,
+    checked,
+    defaults,
+    label,
+    labelStyle,
+    clientCredentials,
+    rows,
+    LABEL_CHARS,
+  };
 })();

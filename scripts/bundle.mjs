@@ -62,7 +62,8 @@ async function bundle(outdir) {
     tsconfig: join(repo, 'tsconfig.json'),
   });
   if (result.errors.length > 0) throw new Error('esbuild failed');
-  for (const file of result.outputFiles) await writeFile(join(outdir, relative(join(repo, 'dist'), file.path)), file.contents);
+  for (const file of result.outputFiles)
+    await writeFile(join(outdir, relative(join(repo, 'dist'), file.path)), file.contents);
   await writeFile(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
   await writeFile(join(outdir, 'licenses.txt'), await licenseNotices(result.metafile));
 }
@@ -101,8 +102,11 @@ async function licenseNotices(metafile) {
     if (texts.length === 0) {
       // A few packages ship no licence file; say what their package.json declares instead.
       const author = typeof meta.author === 'string' ? meta.author : (meta.author?.name ?? 'its authors');
-      const repository = typeof meta.repository === 'string' ? meta.repository : (meta.repository?.url ?? 'the npm registry');
-      texts.push(`The package ships no licence file. Its package.json declares the licence ${license}, author ${author}; source: ${repository}.`);
+      const repository =
+        typeof meta.repository === 'string' ? meta.repository : (meta.repository?.url ?? 'the npm registry');
+      texts.push(
+        `The package ships no licence file. Its package.json declares the licence ${license}, author ${author}; source: ${repository}.`,
+      );
     }
     const id = `${meta.name}@${meta.version}`;
     // The same version installed at two paths is one entry.
@@ -116,7 +120,15 @@ async function licenseNotices(metafile) {
     ...packages.map((p) => `  ${p.id} (${p.license})`),
     '',
   ];
-  const body = packages.map((p) => [`${'='.repeat(78)}`, `${p.id} (${p.license})`, `${'-'.repeat(78)}`, p.texts.join(`\n\n${'-'.repeat(78)}\n`), ''].join('\n'));
+  const body = packages.map((p) =>
+    [
+      `${'='.repeat(78)}`,
+      `${p.id} (${p.license})`,
+      `${'-'.repeat(78)}`,
+      p.texts.join(`\n\n${'-'.repeat(78)}\n`),
+      '',
+    ].join('\n'),
+  );
   return `${[...head, ...body].join('\n')}\n`;
 }
 
@@ -150,10 +162,13 @@ async function check() {
     for (const f of new Set([...fresh, ...committed])) {
       if (!fresh.includes(f)) differing.push(`dist/${f} (not produced by the build)`);
       else if (!committed.includes(f)) differing.push(`dist/${f} (missing)`);
-      else if (!(await readFile(join(temp, f))).equals(await readFile(join(dist, f)))) differing.push(`dist/${f} (differs)`);
+      else if (!(await readFile(join(temp, f))).equals(await readFile(join(dist, f))))
+        differing.push(`dist/${f} (differs)`);
     }
     if (differing.length > 0) {
-      process.stderr.write(`dist/ does not match the sources; run npm run bundle and commit dist/:\n${differing.map((d) => `  ${d}\n`).join('')}`);
+      process.stderr.write(
+        `dist/ does not match the sources; run npm run bundle and commit dist/:\n${differing.map((d) => `  ${d}\n`).join('')}`,
+      );
       return 1;
     }
     process.stdout.write(`dist/ matches the sources (${fresh.length} files)\n`);

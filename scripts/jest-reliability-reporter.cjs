@@ -16,7 +16,10 @@ const SUITES = [
   [/test\/core\/auth\//, () => 'token'],
   [/test\/core\/transfer\//, () => 'Transfer call'],
   [/test\/core\/http\//, () => 'HTTP call'],
-  [/test\/core\/collection\//, (e) => (/PUT/.test(e.surface) ? 'upload' : /GET/.test(e.surface) ? 'download' : 'collection call')],
+  [
+    /test\/core\/collection\//,
+    (e) => (/PUT/.test(e.surface) ? 'upload' : /GET/.test(e.surface) ? 'download' : 'collection call'),
+  ],
   [/test\/nodered\//, () => 'Node-RED flow'],
   [/test\/action\//, () => 'Action run'],
   [/test\/cli\//, () => 'CLI command'],
@@ -50,10 +53,21 @@ class ReliabilityReporter {
     const entries = [];
     if (existsSync(LEDGER)) {
       for (const name of readdirSync(LEDGER)) {
-        for (const line of readFileSync(join(LEDGER, name), 'utf8').split('\n')) if (line) entries.push(JSON.parse(line));
+        for (const line of readFileSync(join(LEDGER, name), 'utf8').split('\n'))
+          if (line) entries.push(JSON.parse(line));
       }
     }
-    const totals = { faults: {}, faultTests: {}, kills: {}, concurrent: {}, properties: {}, hostile: {}, secrets: {}, counted: 0, dropped: 0 };
+    const totals = {
+      faults: {},
+      faultTests: {},
+      kills: {},
+      concurrent: {},
+      properties: {},
+      hostile: {},
+      secrets: {},
+      counted: 0,
+      dropped: 0,
+    };
     const faultTests = {};
     for (const e of entries) {
       const key = `${relative(ROOT, e.testPath)}\u0000${e.test}`;

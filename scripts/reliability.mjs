@@ -18,7 +18,12 @@ if (!existsSync(RUN)) {
 const run = JSON.parse(readFileSync(RUN, 'utf8'));
 const soak = existsSync(SOAK) ? JSON.parse(readFileSync(SOAK, 'utf8')) : undefined;
 const n = (x) => Number(x).toLocaleString('en-US');
-const table = (headers, rows) => [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (headers, rows) =>
+  [
+    `| ${headers.join(' | ')} |`,
+    `|${headers.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 const split = (key) => key.split('\u0000');
 
 const lines = [];
@@ -47,7 +52,10 @@ put(
 );
 const faultRows = Object.entries(run.faults)
   .map(([k, count]) => [...split(k), count])
-  .sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]) || a[3].localeCompare(b[3]));
+  .sort(
+    (a, b) =>
+      a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]) || a[3].localeCompare(b[3]),
+  );
 const grouped = new Map();
 for (const [op, transport, surface, fault, count] of faultRows) {
   const key = `${op}\u0000${transport}\u0000${surface}`;
@@ -66,10 +74,23 @@ put(
 );
 const kills = Object.entries(run.kills);
 if (kills.length) {
-  put('Processes killed (SIGKILL) mid-operation, then cleaned up after by a later run:', '', table(['operation', 'transport', 'kills'], kills.map(([k, c]) => [...split(k), c])), '');
+  put(
+    'Processes killed (SIGKILL) mid-operation, then cleaned up after by a later run:',
+    '',
+    table(
+      ['operation', 'transport', 'kills'],
+      kills.map(([k, c]) => [...split(k), c]),
+    ),
+    '',
+  );
 }
 
-put('## Concurrent operations held', '', 'Operations run at once whose every result was checked exactly (no lost or doubled record, each tag one complete version).', '');
+put(
+  '## Concurrent operations held',
+  '',
+  'Operations run at once whose every result was checked exactly (no lost or doubled record, each tag one complete version).',
+  '',
+);
 put(
   table(
     ['scenario', 'operations', 'processes'],
@@ -78,8 +99,21 @@ put(
   '',
 );
 
-put('## Bad inputs tried', '', 'Property-based runs (fast-check): each run is one generated hostile input that had to give a typed error or a safe result.', '');
-put(table(['property', 'runs'], Object.entries(run.properties).map(([p, r]) => [p, n(r)])), '', `${n(Object.values(run.properties).reduce((s, x) => s + x, 0))} generated inputs in all.`, '');
+put(
+  '## Bad inputs tried',
+  '',
+  'Property-based runs (fast-check): each run is one generated hostile input that had to give a typed error or a safe result.',
+  '',
+);
+put(
+  table(
+    ['property', 'runs'],
+    Object.entries(run.properties).map(([p, r]) => [p, n(r)]),
+  ),
+  '',
+  `${n(Object.values(run.properties).reduce((s, x) => s + x, 0))} generated inputs in all.`,
+  '',
+);
 
 const hostile = new Map();
 for (const [k, count] of Object.entries(run.hostile ?? {})) {
@@ -92,7 +126,10 @@ put(
   'can do, met through a front end and answered safely (the tag still names the last push, the text shows escaped, the',
   'file is refused, the path stays closed).',
   '',
-  table(['case', 'front ends (tests passed)'], [...hostile].sort((a, b) => a[0].localeCompare(b[0])).map(([what, fronts]) => [what, fronts.sort().join(', ')])),
+  table(
+    ['case', 'front ends (tests passed)'],
+    [...hostile].sort((a, b) => a[0].localeCompare(b[0])).map(([what, fronts]) => [what, fronts.sort().join(', ')]),
+  ),
   '',
   `${n(hostile.size)} hostile cases, ${n(Object.values(run.hostile ?? {}).reduce((s, x) => s + x, 0))} (case, front end) tests in all.`,
   '',
@@ -123,8 +160,26 @@ if (soak) {
     `${soak.warmupSeconds} s, bounded to +${soak.bounds.rssMB} MB, a trend of ${soak.bounds.rssSlopeMBPer10Min} MB per 10 minutes and +${soak.bounds.fds} fds. Result: **${soak.passed ? 'passed' : 'FAILED'}**.`,
     '',
     table(
-      ['process', 'RSS after warm-up (MB)', 'RSS max (MB)', 'RSS growth (MB)', 'RSS trend (MB/10 min)', 'fds after warm-up', 'fds max', 'fd growth'],
-      ['client', 'sandbox'].map((who) => [who, f(who, 'rssMB').baseline, f(who, 'rssMB').max, f(who, 'rssMB').growth, f(who, 'rssMB').slopePer10Min, f(who, 'fds').baseline, f(who, 'fds').max, f(who, 'fds').growth]),
+      [
+        'process',
+        'RSS after warm-up (MB)',
+        'RSS max (MB)',
+        'RSS growth (MB)',
+        'RSS trend (MB/10 min)',
+        'fds after warm-up',
+        'fds max',
+        'fd growth',
+      ],
+      ['client', 'sandbox'].map((who) => [
+        who,
+        f(who, 'rssMB').baseline,
+        f(who, 'rssMB').max,
+        f(who, 'rssMB').growth,
+        f(who, 'rssMB').slopePer10Min,
+        f(who, 'fds').baseline,
+        f(who, 'fds').max,
+        f(who, 'fds').growth,
+      ]),
     ),
     '',
     ...(soak.client.heapMB
@@ -140,7 +195,9 @@ if (soak) {
         ]
       : []),
     ...(soak.problems?.length ? [`Problems: ${soak.problems.join('; ')}.`, ''] : []),
-    `Operations: ${Object.entries(soak.operations).map(([k, v]) => `${k.replace('_', ' ')} ${n(v)}`).join(', ')}; failed cycles: ${soak.failedCycles.length}.`,
+    `Operations: ${Object.entries(soak.operations)
+      .map(([k, v]) => `${k.replace('_', ' ')} ${n(v)}`)
+      .join(', ')}; failed cycles: ${soak.failedCycles.length}.`,
     '',
   );
 } else {
@@ -158,4 +215,6 @@ put(
 );
 
 writeFileSync(OUT, `${lines.join('\n')}\n`);
-console.log(`reliability: wrote ${OUT} (${n(faultTotal)} faults, ${n(Object.values(run.properties).reduce((s, x) => s + x, 0))} generated inputs, ${secretRows.length} secret scans)`);
+console.log(
+  `reliability: wrote ${OUT} (${n(faultTotal)} faults, ${n(Object.values(run.properties).reduce((s, x) => s + x, 0))} generated inputs, ${secretRows.length} secret scans)`,
+);

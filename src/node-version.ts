@@ -54,7 +54,8 @@ export const bootstrappedNode = (env: NodeJS.ProcessEnv = process.env): string |
 };
 
 /** Only where the npm package of Node.js binaries fits this machine can the scripts bring Node 24. */
-export const canBootstrapNode = (platform: string = process.platform, arch: string = process.arch): boolean => platform === 'linux' && arch === 'x64';
+export const canBootstrapNode = (platform: string = process.platform, arch: string = process.arch): boolean =>
+  platform === 'linux' && arch === 'x64';
 
 /** The one-line complaint for an old Node (what is needed, what was found, how to get it), or undefined. */
 export function nodeVersionProblem(version: string = process.versions.node): string | undefined {
@@ -69,7 +70,10 @@ export function nodeVersionProblem(version: string = process.versions.node): str
  * The CLI's complaint on an old Node when no bootstrapped Node.js 24 is there either: the
  * exact command that puts one where the CLI finds it and re-runs itself under it.
  */
-export function cliNodeVersionProblem(version: string = process.versions.node, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function cliNodeVersionProblem(
+  version: string = process.versions.node,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const problem = nodeVersionProblem(version);
   const folder = nodeCacheFolder(env);
   if (!problem || !canBootstrapNode() || !folder) return problem;

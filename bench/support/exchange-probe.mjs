@@ -41,7 +41,11 @@ if (sinkName === 'download') {
     policy: { maxRetries: 0, sleep: async () => undefined, baseDelayMs: 1, maxDelayMs: 1 },
     expectedSize: size,
     get: async (headers) => {
-      const res = await streamedRequest(new URL(url), { method: 'GET', headers: { ...headers }, headersTimeout: 30_000, bodyTimeout: 30_000 }, network.dispatcher);
+      const res = await streamedRequest(
+        new URL(url),
+        { method: 'GET', headers: { ...headers }, headersTimeout: 30_000, bodyTimeout: 30_000 },
+        network.dispatcher,
+      );
       return { status: res.statusCode, headers: res.headers, body: res.body, dump: async () => res.body.resume() };
     },
     fail: async (res) => new Error(`HTTP ${res.status}`),
@@ -53,7 +57,11 @@ if (sinkName === 'download') {
   await dl.run(token);
   await dl.close();
 } else {
-  const res = await streamedRequest(new URL(url), { method: 'GET', headers: { authorization: `Bearer ${token}` }, headersTimeout: 30_000, bodyTimeout: 30_000 }, network.dispatcher);
+  const res = await streamedRequest(
+    new URL(url),
+    { method: 'GET', headers: { authorization: `Bearer ${token}` }, headersTimeout: 30_000, bodyTimeout: 30_000 },
+    network.dispatcher,
+  );
   if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
   await res.body.consume((chunk) => {
     chunks++;

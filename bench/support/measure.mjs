@@ -10,11 +10,19 @@ import { join } from 'node:path';
 export async function timed({ tmp, cwd }, cmd, args, env = process.env) {
   const out = join(tmp, `time-${process.hrtime.bigint()}`);
   await new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', cmd, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-400)}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.trim().slice(-400)}`)),
+    );
   });
   const [wall, user, sys, rssKb] = (await readFile(out, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
   await rm(out, { force: true });

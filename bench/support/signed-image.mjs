@@ -12,7 +12,12 @@ export async function writeSignedImage(tmp, size) {
   const { signSifFile } = await import('../../lib/core/signing/sign.js');
   const { readSigningKey } = await import('../../lib/core/signing/openpgp.js');
   const openpgp = await import('openpgp');
-  const key = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'bench' }], format: 'armored' });
+  const key = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'bench' }],
+    format: 'armored',
+  });
   const keyring = join(tmp, 'bench-public.asc');
   await writeFile(keyring, key.publicKey);
   const unsigned = join(tmp, 'unsigned.sif');

@@ -19,7 +19,10 @@ function loadCore() {
     if (problem) return Promise.reject(new Error(problem));
     loading = import(pathToFileURL(ENTRY).href).catch((err) => {
       loading = undefined;
-      throw new Error(`sregistry: cannot load the core from ${ENTRY} (reinstall the package; in a clone of its repository, run "npm run build"): ${err.message}`, { cause: err });
+      throw new Error(
+        `sregistry: cannot load the core from ${ENTRY} (reinstall the package; in a clone of its repository, run "npm run build"): ${err.message}`,
+        { cause: err },
+      );
     });
   }
   return loading;

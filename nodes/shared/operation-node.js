@@ -91,7 +91,8 @@ function setupOperationNode(RED, node, config, op) {
         const complete = event.total !== undefined && event.bytes >= event.total;
         if (!complete && now - last < PROGRESS_INTERVAL_MS) return;
         const verb = event.phase === 'hash' ? 'hashing' : op.verb;
-        const amount = event.total > 0 ? `${Math.min(100, Math.floor((event.bytes / event.total) * 100))}%` : sizeText(event.bytes);
+        const amount =
+          event.total > 0 ? `${Math.min(100, Math.floor((event.bytes / event.total) * 100))}%` : sizeText(event.bytes);
         const text = `${verb} ${amount}`;
         if (text === lastText && !complete) return;
         last = now;
@@ -110,7 +111,11 @@ function setupOperationNode(RED, node, config, op) {
     try {
       core = await loadCore();
       const transport = op.moves === false ? noTransport(core, item.msg) : pickTransport(core, item.msg, config);
-      const call = { signal: controller.signal, onProgress: progressListener().onProgress, ...(transport ? { transport } : {}) };
+      const call = {
+        signal: controller.signal,
+        onProgress: progressListener().onProgress,
+        ...(transport ? { transport } : {}),
+      };
       const result = await node.client.run((registry) => op.run({ node, registry, core, msg: item.msg, call }));
       item.msg.payload = result;
       current = undefined;
@@ -141,7 +146,9 @@ function setupOperationNode(RED, node, config, op) {
     const item = { msg, send, done };
     if (draining) {
       if (queue.length >= limit) {
-        return done(new Error(`${node.type}: ${limit} messages already wait behind the running operation; this one was dropped`));
+        return done(
+          new Error(`${node.type}: ${limit} messages already wait behind the running operation; this one was dropped`),
+        );
       }
       queue.push(item);
       show(shown);
@@ -174,7 +181,9 @@ function msgString(msg, key) {
   const v = msg[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
-    throw new Error(`msg.${key} must be a string, not ${Array.isArray(v) ? 'an array' : typeof v}: set it to text, or remove it to use the node's setting`);
+    throw new Error(
+      `msg.${key} must be a string, not ${Array.isArray(v) ? 'an array' : typeof v}: set it to text, or remove it to use the node's setting`,
+    );
   }
   return v.trim() !== '' ? v.trim() : undefined;
 }
@@ -187,7 +196,10 @@ function imageUri(core, node, image, endpoint) {
   if (!image) throw new Error(`${node.type}: no image: set one in the node or send msg.uri`);
   if (core.isGlobusUri(image)) return image;
   const ep = endpoint || (node.client && node.client.defaultEndpoint);
-  if (!ep) throw new Error(`${node.type}: no endpoint for ${image}: set one in the node or its Globus client, send msg.endpoint, or give a globus:// URI`);
+  if (!ep)
+    throw new Error(
+      `${node.type}: no endpoint for ${image}: set one in the node or its Globus client, send msg.endpoint, or give a globus:// URI`,
+    );
   return core.formatGlobusUri({ endpoint: ep, ref: core.parseReference(image) });
 }
 

@@ -12,7 +12,8 @@ export interface ImageCache {
   save(file: string, key: string): Promise<void>;
 }
 
-export const cacheKey = (collection: string, name: string, version: string): string => `sregistry-globus-${collection}-${name}-${version}`;
+export const cacheKey = (collection: string, name: string, version: string): string =>
+  `sregistry-globus-${collection}-${name}-${version}`;
 
 /**
  * The cache identifies an entry by its key and by the paths it holds, so a path inside the
@@ -33,11 +34,15 @@ export function actionsCache(enabled: boolean, log: Log): ImageCache | undefined
     available = cache.isFeatureAvailable();
   } catch (err) {
     // e.g. a GITHUB_SERVER_URL that is no URL: the toolkit throws while deciding which service to use.
-    log.warning(`Could not tell whether the Actions cache service is available (${why(err)}), so images are downloaded without the cache`);
+    log.warning(
+      `Could not tell whether the Actions cache service is available (${why(err)}), so images are downloaded without the cache`,
+    );
     return undefined;
   }
   if (!available) {
-    log.warning('The Actions cache service is not available on this runner (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL), so images are downloaded without the cache');
+    log.warning(
+      'The Actions cache service is not available on this runner (no ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL), so images are downloaded without the cache',
+    );
     return undefined;
   }
   return {

@@ -175,7 +175,10 @@ function keepInput(read: InputSource): number | undefined {
   const value = read('keep');
   if (value === '') return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw invalid(`Input keep is "${value}"; use a whole number of versions, 0 or more, or leave it empty to prune nothing`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw invalid(
+      `Input keep is "${value}"; use a whole number of versions, 0 or more, or leave it empty to prune nothing`,
+    );
   return n;
 }
 
@@ -198,18 +201,31 @@ function signingKeyInput(read: InputSource): SigningKey | undefined {
   const armoredKey = read('signing-key');
   const passphrase = read('signing-key-passphrase');
   if (armoredKey === '') {
-    if (passphrase !== '') throw invalid('Input signing-key-passphrase is set but signing-key is empty: pass the armored private key from a secret, e.g. signing-key: ${{ secrets.SIF_SIGNING_KEY }}');
+    if (passphrase !== '')
+      throw invalid(
+        'Input signing-key-passphrase is set but signing-key is empty: pass the armored private key from a secret, e.g. signing-key: ${{ secrets.SIF_SIGNING_KEY }}',
+      );
     return undefined;
   }
   if (!armoredKey.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
-    throw invalid('Input signing-key is not an armored OpenPGP private key: export it with "gpg --armor --export-secret-keys <key id>" into a repository secret');
+    throw invalid(
+      'Input signing-key is not an armored OpenPGP private key: export it with "gpg --armor --export-secret-keys <key id>" into a repository secret',
+    );
   }
   return { armoredKey, where: 'from input signing-key', ...(passphrase !== '' ? { passphrase } : {}) };
 }
 
 export function readInputs(read: InputSource): ActionInputs {
-  const clientId = required(read, 'client-id', 'set it to your Globus confidential client id, e.g. client-id: ${{ secrets.GLOBUS_CLIENT_ID }}');
-  const clientSecret = required(read, 'client-secret', 'set it from a repository secret, e.g. client-secret: ${{ secrets.GLOBUS_CLIENT_SECRET }}');
+  const clientId = required(
+    read,
+    'client-id',
+    'set it to your Globus confidential client id, e.g. client-id: ${{ secrets.GLOBUS_CLIENT_ID }}',
+  );
+  const clientSecret = required(
+    read,
+    'client-secret',
+    'set it from a repository secret, e.g. client-secret: ${{ secrets.GLOBUS_CLIENT_SECRET }}',
+  );
   const command = choice(read, 'command', ['push', 'pull'] as const, 'push');
   const endpoint = required(read, 'endpoint', 'set it to the UUID of the Globus collection that holds the registry');
   const inputs: ActionInputs = {
@@ -252,7 +268,9 @@ export function readInputs(read: InputSource): ActionInputs {
   if (transferUrl !== undefined) inputs.transferUrl = transferUrl;
 
   if (command === 'push' && inputs.images.length === 0) {
-    throw invalid('Input images is empty: list the SIF files to push, one path or glob per line (e.g. images: build/*.sif)');
+    throw invalid(
+      'Input images is empty: list the SIF files to push, one path or glob per line (e.g. images: build/*.sif)',
+    );
   }
   if (command === 'pull' && inputs.name === '') {
     throw invalid('Input name is required for pull: set it to collection/name of the image to pull');
@@ -280,7 +298,12 @@ export function registryOptions(inputs: ActionInputs, env: NodeJS.ProcessEnv, ho
   return registryOptionsWith(
     env,
     {
-      globus: { clientId: inputs.clientId, clientSecret: inputs.clientSecret, authUrl: inputs.authUrl, transferUrl: inputs.transferUrl },
+      globus: {
+        clientId: inputs.clientId,
+        clientSecret: inputs.clientSecret,
+        authUrl: inputs.authUrl,
+        transferUrl: inputs.transferUrl,
+      },
       transport: inputs.transport,
       root: inputs.root,
       localEndpoint: inputs.sourceEndpoint,
@@ -309,7 +332,9 @@ const invalidName = (message: string): SregistryError => new SregistryError('INV
 /** `collection/name` without tag or version; the tags come from the tags input. */
 export function parseImageName(text: string): ImageName {
   if (/[:@]/.test(text)) {
-    throw invalidName(`Input name "${text}" has a tag or version; give collection/name only and put tags in the tags input`);
+    throw invalidName(
+      `Input name "${text}" has a tag or version; give collection/name only and put tags in the tags input`,
+    );
   }
   let ref;
   try {
@@ -335,11 +360,14 @@ function nameFromFile(file: string): string {
  * `collection/name`: that name, for one file only.
  */
 export function pushTargets(files: string[], nameInput: string): PushTarget[] {
-  if (nameInput === '') return files.map((file) => ({ file, collection: DEFAULT_COLLECTION, name: nameFromFile(file) }));
+  if (nameInput === '')
+    return files.map((file) => ({ file, collection: DEFAULT_COLLECTION, name: nameFromFile(file) }));
   if (nameInput.endsWith('/')) {
     const collection = nameInput.slice(0, -1);
     if (!isValidName(collection)) {
-      throw invalidName(`Input name "${nameInput}" does not start with a collection ([a-z0-9][a-z0-9._-]*, at most 128 characters)`);
+      throw invalidName(
+        `Input name "${nameInput}" does not start with a collection ([a-z0-9][a-z0-9._-]*, at most 128 characters)`,
+      );
     }
     return files.map((file) => ({ file, collection, name: nameFromFile(file) }));
   }

@@ -58,7 +58,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-async function summarize(command: string, endpoint: string, rows: SummaryRow[], log: Log, failure?: string): Promise<void> {
+async function summarize(
+  command: string,
+  endpoint: string,
+  rows: SummaryRow[],
+  log: Log,
+  failure?: string,
+): Promise<void> {
   try {
     await writeSummary(command, endpoint, rows, failure);
   } catch (err) {

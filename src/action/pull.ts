@@ -13,7 +13,12 @@ import { parseImageName, type ImageName, type RunContext } from './inputs.js';
 
 /** `verified by <fingerprint> (<user id>), ...` or the status alone. */
 const signatureLine = (s: NonNullable<ImageResult['signatures']>): string =>
-  [s.status, ...s.signatures.map((g) => `${g.fingerprint ?? 'unknown signer'}${g.userId ? ` (${g.userId})` : ''}${g.status ? ` ${g.status}` : ''}`)].join(', ');
+  [
+    s.status,
+    ...s.signatures.map(
+      (g) => `${g.fingerprint ?? 'unknown signer'}${g.userId ? ` (${g.userId})` : ''}${g.status ? ` ${g.status}` : ''}`,
+    ),
+  ].join(', ');
 
 /** File name of a pulled image inside pull-to. */
 export const pulledFileName = (image: ImageName, tag: string): string => `${image.name}_${tag}.sif`;
@@ -84,7 +89,14 @@ async function fetchOne(
   return result;
 }
 
-async function fetchVersion(ctx: RunContext, image: ImageName, tag: string, stage: string, imageCache: ImageCache | undefined, resolved: ImageResult): Promise<ImageResult> {
+async function fetchVersion(
+  ctx: RunContext,
+  image: ImageName,
+  tag: string,
+  stage: string,
+  imageCache: ImageCache | undefined,
+  resolved: ImageResult,
+): Promise<ImageResult> {
   const { inputs, registry, log, signal } = ctx;
 
   if (imageCache) {
@@ -96,7 +108,8 @@ async function fetchVersion(ctx: RunContext, image: ImageName, tag: string, stag
       const signatures = await registry.verify(stage, { signal });
       return { ...resolved, status: 'cached', ...(signatures ? { signatures } : {}) };
     }
-    if (hit) log.warning(`The Actions cache entry ${key} did not hold version ${resolved.version}; downloading instead`);
+    if (hit)
+      log.warning(`The Actions cache entry ${key} did not hold version ${resolved.version}; downloading instead`);
     await rm(stage, { force: true });
   }
 

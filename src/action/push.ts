@@ -18,7 +18,10 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
   for (const target of targets) {
     const image = `${target.collection}/${target.name}`;
     const shown = relative(process.cwd(), target.file) || target.file;
-    const uri = formatGlobusUri({ endpoint: inputs.endpoint, ref: { collection: target.collection, name: target.name, tag: firstTag } });
+    const uri = formatGlobusUri({
+      endpoint: inputs.endpoint,
+      ref: { collection: target.collection, name: target.name, tag: firstTag },
+    });
     await log.group(`push ${shown} as ${image} (${inputs.tags.join(', ')})`, async () => {
       const started = Date.now();
       const out = await registry.push(target.file, uri, {
@@ -32,7 +35,9 @@ export async function runPush(ctx: RunContext): Promise<ImageResult[]> {
       given = [];
       const ms = Date.now() - started;
       for (const r of out) {
-        log.info(`${r.status === 'exists' ? 'already there' : r.status}: ${r.uri}${r.httpsUrl ? ` ${r.httpsUrl}` : ''}${r.taskId ? ` (task ${r.taskId})` : ''}`);
+        log.info(
+          `${r.status === 'exists' ? 'already there' : r.status}: ${r.uri}${r.httpsUrl ? ` ${r.httpsUrl}` : ''}${r.taskId ? ` (task ${r.taskId})` : ''}`,
+        );
         ctx.rows.push({ result: r, ms });
       }
       results.push(...out);
@@ -53,7 +58,9 @@ async function afterPush(ctx: RunContext, names: string[]): Promise<void> {
       await log.group(`replicate ${image} (${inputs.tags.join(', ')}) to ${destination}`, async () => {
         const done = await registry.replicate(here, destination, { tags: inputs.tags, signal: ctx.signal });
         for (const i of done.images) log.info(`${i.status === 'exists' ? 'already there' : 'copied'}: ${i.uri}`);
-        log.info(`${done.versionsCopied} version file(s) and ${done.manifestsCopied} manifest(s) copied${done.taskId ? ` (task ${done.taskId})` : ''}`);
+        log.info(
+          `${done.versionsCopied} version file(s) and ${done.manifestsCopied} manifest(s) copied${done.taskId ? ` (task ${done.taskId})` : ''}`,
+        );
         replicas.push(...done.images.map((i) => i.uri));
       });
     }
@@ -108,7 +115,8 @@ export function provenance(env: NodeJS.ProcessEnv): Record<string, string> {
   const server = env.GITHUB_SERVER_URL;
   const repository = env.GITHUB_REPOSITORY;
   const runId = env.GITHUB_RUN_ID;
-  if (server && repository && runId) put('run_url', `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`);
+  if (server && repository && runId)
+    put('run_url', `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`);
   put('repository', repository);
   put('ref', env.GITHUB_REF);
   put('workflow', env.GITHUB_WORKFLOW);

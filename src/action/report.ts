@@ -37,13 +37,19 @@ export interface ProgressOptions {
 }
 
 export function progressLine(e: ProgressEvent): string {
-  const of = e.total !== undefined && e.total > 0 ? ` of ${formatBytes(e.total)} (${Math.floor((e.bytes / e.total) * 100)}%)` : '';
+  const of =
+    e.total !== undefined && e.total > 0
+      ? ` of ${formatBytes(e.total)} (${Math.floor((e.bytes / e.total) * 100)}%)`
+      : '';
   const task = e.taskId ? ` [task ${e.taskId}]` : '';
   return `${e.phase} ${e.image}: ${formatBytes(e.bytes)}${of}${task}`;
 }
 
 /** A progress callback that writes one line per interval at most; the first event waits a full interval too. */
-export function progressReporter(write: (line: string) => void, options: ProgressOptions = {}): (e: ProgressEvent) => void {
+export function progressReporter(
+  write: (line: string) => void,
+  options: ProgressOptions = {},
+): (e: ProgressEvent) => void {
   const interval = options.intervalMs ?? PROGRESS_INTERVAL_MS;
   const now = options.now ?? Date.now;
   let last = now();
@@ -83,7 +89,9 @@ const oneLine = (text: string): string => displayLine(text.replace(/\s*[\r\n]+\s
  * secret come from its inputs, so the message names those.
  */
 export const inActionWords = (text: string): string =>
-  text.replace(/\bGLOBUS_CLIENT_ID\b/g, 'the client-id input').replace(/\bGLOBUS_CLIENT_SECRET\b/g, 'the client-secret input');
+  text
+    .replace(/\bGLOBUS_CLIENT_ID\b/g, 'the client-id input')
+    .replace(/\bGLOBUS_CLIENT_SECRET\b/g, 'the client-secret input');
 
 /** The one line a failed run ends with: what went wrong and what to do, with the stable code. */
 export function failureMessage(err: unknown): string {
@@ -124,7 +132,13 @@ export interface Outputs {
 
 export function outputsFor(command: 'push' | 'pull', results: ImageResult[]): Outputs {
   return {
-    results: results.map((r) => ({ image: `${r.collection}/${r.name}`, tag: r.tag, status: r.status, version: r.version, uri: r.uri })),
+    results: results.map((r) => ({
+      image: `${r.collection}/${r.name}`,
+      tag: r.tag,
+      status: r.status,
+      version: r.version,
+      uri: r.uri,
+    })),
     uris: results.map((r) => r.uri),
     versions: results.map((r) => r.version),
     urls: results.map((r) => r.webUrl ?? ''),
@@ -134,7 +148,9 @@ export function outputsFor(command: 'push' | 'pull', results: ImageResult[]): Ou
     uri: results[0]?.uri ?? '',
     version: results[0]?.version ?? '',
     digest: results[0] ? `sha256:${results[0].version}` : '',
-    digests: [...new Set(results.map((r) => `${r.collection}/${r.name}@${r.version}`))].map((k) => `sha256:${k.slice(k.lastIndexOf('@') + 1)}`),
+    digests: [...new Set(results.map((r) => `${r.collection}/${r.name}@${r.version}`))].map(
+      (k) => `sha256:${k.slice(k.lastIndexOf('@') + 1)}`,
+    ),
     'cache-hit': command === 'pull' ? String(results.length > 0 && results.every((r) => r.status === 'cached')) : '',
   };
 }
@@ -177,14 +193,19 @@ export function summaryTable(rows: SummaryRow[]): string[][] {
   });
 }
 
-const row = (cells: string[], tag: 'th' | 'td'): string => `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
+const row = (cells: string[], tag: 'th' | 'td'): string =>
+  `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 
 /** The job summary of a run, as HTML (GitHub renders both HTML and Markdown there). */
 export function summaryHtml(command: string, endpoint: string, rows: SummaryRow[], failure?: string): string {
   const parts = [`<h3>sregistry-globus ${escape(command)}</h3>`, `<p>Collection <code>${escape(endpoint)}</code></p>`];
   if (rows.length > 0) {
     const header = row(['Image', 'Version', 'Size', 'URL', 'Status', 'Time'], 'th');
-    parts.push(`<table>${header}${summaryTable(rows).map((cells) => row(cells, 'td')).join('')}</table>`);
+    parts.push(
+      `<table>${header}${summaryTable(rows)
+        .map((cells) => row(cells, 'td'))
+        .join('')}</table>`,
+    );
   } else if (failure === undefined) {
     parts.push('<p>No image.</p>');
   }
@@ -193,6 +214,11 @@ export function summaryHtml(command: string, endpoint: string, rows: SummaryRow[
 }
 
 /** Appends to GITHUB_STEP_SUMMARY; without it (a local run) there is nothing to write. */
-export async function writeSummary(command: string, endpoint: string, rows: SummaryRow[], failure?: string): Promise<void> {
+export async function writeSummary(
+  command: string,
+  endpoint: string,
+  rows: SummaryRow[],
+  failure?: string,
+): Promise<void> {
   workflow().appendSummary(summaryHtml(command, endpoint, rows, failure));
 }

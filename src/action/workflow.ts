@@ -15,7 +15,8 @@ const stdoutWrite: Write = (text) => {
 };
 
 /** Escapes the data part of a workflow command, so it stays one command line. */
-export const escapeData = (text: string): string => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+export const escapeData = (text: string): string =>
+  text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 export class Workflow {
   constructor(

@@ -45,7 +45,10 @@ export const GLOBUS_OPTIONS = {
 } as const satisfies ParseArgsOptionsConfig;
 
 export const OUTPUT_HELP: OptionHelp[] = [
-  { flag: '-F, --format FORMAT', text: 'text (default) | json | unix (one tab-separated record per line), as globus-cli' },
+  {
+    flag: '-F, --format FORMAT',
+    text: 'text (default) | json | unix (one tab-separated record per line), as globus-cli',
+  },
   { flag: '--json', text: 'the same as -F json: exactly one JSON document on stdout (results, or {"error": ...})' },
   { flag: '-q, --quiet', text: 'no steps and no progress on stderr' },
   { flag: '--debug', text: 'also show every Globus call, and stack traces on failure' },
@@ -54,16 +57,40 @@ export const OUTPUT_HELP: OptionHelp[] = [
 ];
 
 export const GLOBUS_HELP: OptionHelp[] = [
-  { flag: '--transport MODE', text: `${TRANSPORT_HELP.map((t) => `${t.name}: ${t.help}`).join('; ')} (SREGISTRY_GLOBUS_TRANSPORT; default auto)` },
-  { flag: '--local-endpoint ID', text: 'local Globus endpoint for the transfer transport (SREGISTRY_GLOBUS_LOCAL_ENDPOINT)' },
-  { flag: '--root PATH', text: 'registry root on the remote endpoint (SREGISTRY_GLOBUS_ROOT; default: found by sniffing)' },
+  {
+    flag: '--transport MODE',
+    text: `${TRANSPORT_HELP.map((t) => `${t.name}: ${t.help}`).join('; ')} (SREGISTRY_GLOBUS_TRANSPORT; default auto)`,
+  },
+  {
+    flag: '--local-endpoint ID',
+    text: 'local Globus endpoint for the transfer transport (SREGISTRY_GLOBUS_LOCAL_ENDPOINT)',
+  },
+  {
+    flag: '--root PATH',
+    text: 'registry root on the remote endpoint (SREGISTRY_GLOBUS_ROOT; default: found by sniffing)',
+  },
   { flag: '--storage DIR', text: 'local image storage (SREGISTRY_STORAGE; default ~/.singularity/shub)' },
-  { flag: '--database DIR', text: 'folder of the records database sregistry.db, as sregistry-cli (SREGISTRY_DATABASE; default ~/.singularity)' },
-  { flag: '--database-file FILE', text: 'the records database file itself (SREGISTRY_GLOBUS_DATABASE_FILE); wins over --database' },
-  { flag: '--client-secret-file FILE', text: 'read the client secret from FILE (GLOBUS_CLIENT_SECRET_FILE) instead of GLOBUS_CLIENT_SECRET' },
+  {
+    flag: '--database DIR',
+    text: 'folder of the records database sregistry.db, as sregistry-cli (SREGISTRY_DATABASE; default ~/.singularity)',
+  },
+  {
+    flag: '--database-file FILE',
+    text: 'the records database file itself (SREGISTRY_GLOBUS_DATABASE_FILE); wins over --database',
+  },
+  {
+    flag: '--client-secret-file FILE',
+    text: 'read the client secret from FILE (GLOBUS_CLIENT_SECRET_FILE) instead of GLOBUS_CLIENT_SECRET',
+  },
   { flag: '--timeout SECONDS', text: 'longest wait for the operation, transfer tasks included (seconds; or 15m, 1h)' },
-  { flag: '--verify POLICY', text: 'SIF signatures on pull and inspect: off | if-signed | required (SREGISTRY_GLOBUS_VERIFY; default if-signed)' },
-  { flag: '--keyring FILE', text: 'armored OpenPGP public keys of trusted signers (repeatable; SREGISTRY_GLOBUS_KEYRING)' },
+  {
+    flag: '--verify POLICY',
+    text: 'SIF signatures on pull and inspect: off | if-signed | required (SREGISTRY_GLOBUS_VERIFY; default if-signed)',
+  },
+  {
+    flag: '--keyring FILE',
+    text: 'armored OpenPGP public keys of trusted signers (repeatable; SREGISTRY_GLOBUS_KEYRING)',
+  },
 ];
 
 export type OutputFormat = 'text' | 'json' | 'unix';
@@ -74,8 +101,10 @@ export function outputFormat(values: OptionValues): OutputFormat {
   const given = str(values.format);
   if (given === undefined) return values.json === true ? 'json' : 'text';
   const format = given.trim().toLowerCase() as OutputFormat;
-  if (!FORMATS.includes(format)) throw new UsageError(`-F/--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(given)}`);
-  if (values.json === true && format !== 'json') throw new UsageError(`--json and -F ${format} ask for two formats: give one`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`-F/--format must be one of ${FORMATS.join(', ')}, not ${JSON.stringify(given)}`);
+  if (values.json === true && format !== 'json')
+    throw new UsageError(`--json and -F ${format} ask for two formats: give one`);
   return format;
 }
 
@@ -122,7 +151,9 @@ export interface ParsedCommandLine {
 
 /** Parses a subcommand's arguments (everything after the command name). */
 export function parseCommandLine(spec: CommandSpec, argv: string[]): ParsedCommandLine {
-  const options: ParseArgsOptionsConfig = spec.standalone ? spec.options : { ...OUTPUT_OPTIONS, ...(spec.registry ? GLOBUS_OPTIONS : {}), ...spec.options };
+  const options: ParseArgsOptionsConfig = spec.standalone
+    ? spec.options
+    : { ...OUTPUT_OPTIONS, ...(spec.registry ? GLOBUS_OPTIONS : {}), ...spec.options };
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -169,7 +200,9 @@ export function registryOptions(values: OptionValues, env: NodeJS.ProcessEnv, cr
   const verify = str(values.verify);
   const keyrings = Array.isArray(values.keyring) ? values.keyring.map(String) : [];
   const flags: OptionOverrides = {
-    ...(secretFile !== undefined ? { globus: { clientSecret: usable(() => readSecretFile(secretFile, '--client-secret-file')) } } : {}),
+    ...(secretFile !== undefined
+      ? { globus: { clientSecret: usable(() => readSecretFile(secretFile, '--client-secret-file')) } }
+      : {}),
     ...(transport !== undefined ? { transport: transportFlag(transport) } : {}),
     localEndpoint: str(values['local-endpoint']),
     root: str(values.root),
@@ -177,7 +210,9 @@ export function registryOptions(values: OptionValues, env: NodeJS.ProcessEnv, cr
     ...databaseFlags(values),
     ...(timeout !== undefined ? { timeoutMs: timeoutFlag(timeout) } : {}),
     ...(verify !== undefined ? { verify: usable(() => parseVerifyPolicy(verify, '--verify')) } : {}),
-    ...(keyrings.length > 0 ? { keyring: keyrings.map((file) => usable(() => readKeyringFile(file, '--keyring'))) } : {}),
+    ...(keyrings.length > 0
+      ? { keyring: keyrings.map((file) => usable(() => readKeyringFile(file, '--keyring'))) }
+      : {}),
   } as OptionOverrides;
   let options: RegistryOptions;
   try {
@@ -205,7 +240,8 @@ function usable<T>(read: () => T): T {
 function databaseFlags(values: OptionValues): { database?: string } {
   const file = str(values['database-file']);
   const folder = str(values.database);
-  if (file !== undefined && folder !== undefined) throw new UsageError('--database (a folder) and --database-file (a file) both name the records database: give one');
+  if (file !== undefined && folder !== undefined)
+    throw new UsageError('--database (a folder) and --database-file (a file) both name the records database: give one');
   if (file !== undefined) return { database: file };
   if (folder !== undefined) return { database: usable(() => databaseInFolder(folder, '--database')) };
   return {};

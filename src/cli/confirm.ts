@@ -2,7 +2,13 @@
 import { createInterface } from 'node:readline';
 import type { Redactor } from '../index.js';
 
-export function askYesNo(stdin: NodeJS.ReadableStream, stderr: NodeJS.WritableStream, redactor: Redactor, question: string, signal: AbortSignal): Promise<boolean> {
+export function askYesNo(
+  stdin: NodeJS.ReadableStream,
+  stderr: NodeJS.WritableStream,
+  redactor: Redactor,
+  question: string,
+  signal: AbortSignal,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const rl = createInterface({ input: stdin, output: stderr, terminal: false });
     let settled = false;

@@ -33,7 +33,8 @@ export interface ErrorDocument {
  */
 function camelKeys(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  for (const [key, value] of Object.entries(fields))
+    out[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   return out;
 }
 
@@ -67,7 +68,16 @@ export function errorDocument(err: unknown, clientId?: string): ErrorDocument {
   if (err instanceof SregistryError) {
     const fields = err.toJSON();
     const requestId = err.requestId ?? null;
-    return { error: { ...camelKeys(fields), ...fields, code: err.code, message: withIdentity(err, clientId), requestId, request_id: requestId } };
+    return {
+      error: {
+        ...camelKeys(fields),
+        ...fields,
+        code: err.code,
+        message: withIdentity(err, clientId),
+        requestId,
+        request_id: requestId,
+      },
+    };
   }
   const code = err instanceof UsageError ? err.code : 'INTERNAL';
   const message = oneLine(err instanceof Error ? err.message : String(err));
@@ -89,7 +99,8 @@ export function debugDetails(err: unknown): string {
   const lines: string[] = [];
   let current: unknown = err;
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    if (current instanceof Error) lines.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
+    if (current instanceof Error)
+      lines.push(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`);
     else lines.push(`caused by: ${String(current)}`);
     current = current instanceof Error ? current.cause : undefined;
   }

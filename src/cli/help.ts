@@ -5,7 +5,7 @@ import type { CommandSpec, OptionHelp } from './command.js';
 const ENVIRONMENT = [
   'GLOBUS_CLIENT_ID, GLOBUS_CLIENT_SECRET   the confidential client (required to talk to Globus)',
   'GLOBUS_CLIENT_SECRET_FILE                the secret read from a file instead',
-  'GLOBUS_CLI_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET   globus-cli\'s names, read when ours are unset',
+  "GLOBUS_CLI_CLIENT_ID, GLOBUS_CLI_CLIENT_SECRET   globus-cli's names, read when ours are unset",
   'GLOBUS_SDK_ENVIRONMENT, GLOBUS_SDK_SERVICE_URL_AUTH, GLOBUS_SDK_SERVICE_URL_TRANSFER',
   'SREGISTRY_GLOBUS_ROOT, SREGISTRY_GLOBUS_TRANSPORT, SREGISTRY_GLOBUS_LOCAL_ENDPOINT,',
   'SREGISTRY_GLOBUS_LOCAL_PATH_MAP, SREGISTRY_STORAGE,',
@@ -31,7 +31,11 @@ function wrap(text: string, width: number): string[] {
 function optionLines(options: OptionHelp[]): string[] {
   const width = Math.max(...options.map((o) => o.flag.length));
   const indent = ' '.repeat(width + 4);
-  return options.flatMap((o) => wrap(o.text, Math.max(30, HELP_WIDTH - indent.length)).map((t, i) => (i === 0 ? `  ${o.flag.padEnd(width)}  ${t}` : `${indent}${t}`)));
+  return options.flatMap((o) =>
+    wrap(o.text, Math.max(30, HELP_WIDTH - indent.length)).map((t, i) =>
+      i === 0 ? `  ${o.flag.padEnd(width)}  ${t}` : `${indent}${t}`,
+    ),
+  );
 }
 
 function usageLine(spec: CommandSpec): string {
@@ -41,7 +45,11 @@ function usageLine(spec: CommandSpec): string {
 
 /** The shared flags in a line or two, for a command's help; sregistry-globus --help explains them. */
 function sharedFlags(options: OptionHelp[]): string[] {
-  const flags = options.map((o) => o.flag.split(' ')[0]!.replace(/,$/, '') + (o.flag.includes(', --') ? `/${o.flag.split(', ')[1]!.split(' ')[0]}` : ''));
+  const flags = options.map(
+    (o) =>
+      o.flag.split(' ')[0]!.replace(/,$/, '') +
+      (o.flag.includes(', --') ? `/${o.flag.split(', ')[1]!.split(' ')[0]}` : ''),
+  );
   const lines: string[] = [];
   let line = ' ';
   for (const flag of flags) {
@@ -59,8 +67,16 @@ export function commandHelp(spec: CommandSpec): string {
     .split(/\n{2,}/)
     .map((p) => wrap(p.replace(/\s*\n\s*/g, ' '), HELP_WIDTH).join('\n'))
     .join('\n\n');
-  const lines = [`Usage: ${usageLine(spec)}`, '', spec.summary[0]!.toUpperCase() + spec.summary.slice(1) + '.', '', description, ''];
-  if (spec.optionHelp.length > 0) lines.push(spec.standalone ? 'Options:' : 'Options of this command:', ...optionLines(spec.optionHelp), '');
+  const lines = [
+    `Usage: ${usageLine(spec)}`,
+    '',
+    spec.summary[0]!.toUpperCase() + spec.summary.slice(1) + '.',
+    '',
+    description,
+    '',
+  ];
+  if (spec.optionHelp.length > 0)
+    lines.push(spec.standalone ? 'Options:' : 'Options of this command:', ...optionLines(spec.optionHelp), '');
   if (!spec.standalone) {
     const shared = spec.registry ? [...GLOBUS_HELP, ...OUTPUT_HELP] : OUTPUT_HELP;
     lines.push(`Shared options (explained in "sregistry-globus --help"):`, ...sharedFlags(shared), '');
@@ -77,7 +93,11 @@ export function generalHelp(commands: CommandSpec[]): string {
     'A registry of Singularity/Apptainer SIF images on Globus storage.',
     '',
     'Commands:',
-    ...commands.flatMap((c) => wrap(c.summary, HELP_WIDTH - width - 4).map((t, i) => (i === 0 ? `  ${c.name.padEnd(width)}  ${t}` : `${' '.repeat(width + 4)}${t}`))),
+    ...commands.flatMap((c) =>
+      wrap(c.summary, HELP_WIDTH - width - 4).map((t, i) =>
+        i === 0 ? `  ${c.name.padEnd(width)}  ${t}` : `${' '.repeat(width + 4)}${t}`,
+      ),
+    ),
     '',
     'Run "sregistry-globus <command> --help" for its own options and examples.',
     '',

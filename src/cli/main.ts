@@ -20,7 +20,16 @@ import { replicate } from './commands/replicate.js';
 import { sandbox } from './commands/sandbox.js';
 import { search } from './commands/search.js';
 import { watch } from './commands/watch.js';
-import { debugDetails, errorDocument, errorLine, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
+import {
+  debugDetails,
+  errorDocument,
+  errorLine,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_USAGE,
+  exitCodeFor,
+  UsageError,
+} from './errors.js';
 import { describeCall } from './calls.js';
 import { commandHelp, generalHelp } from './help.js';
 import { parseArgsMessage, unknownCommand } from './suggest.js';
@@ -31,7 +40,25 @@ import { version } from './version.js';
 
 export { version };
 
-export const COMMANDS: CommandSpec[] = [push, pull, record, search, del, prune, replicate, access, watch, inspect, images, get, add, rm, doctor, sandbox, demo];
+export const COMMANDS: CommandSpec[] = [
+  push,
+  pull,
+  record,
+  search,
+  del,
+  prune,
+  replicate,
+  access,
+  watch,
+  inspect,
+  images,
+  get,
+  add,
+  rm,
+  doctor,
+  sandbox,
+  demo,
+];
 
 export interface MainIO {
   stdout?: NodeJS.WritableStream;
@@ -60,7 +87,10 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
     stderr: io.stderr ?? process.stderr,
     stderrIsTTY,
     ...(stderrIsTTY && (io.columns ?? process.stderr.columns) ? { columns: io.columns ?? process.stderr.columns } : {}),
-    colour: { stdout: useColour(env, io.stdoutIsTTY ?? (io.stdout ? false : process.stdout.isTTY === true)), stderr: useColour(env, stderrIsTTY) },
+    colour: {
+      stdout: useColour(env, io.stdoutIsTTY ?? (io.stdout ? false : process.stdout.isTTY === true)),
+      stderr: useColour(env, stderrIsTTY),
+    },
   };
   if (!io.stdout) ignoreClosedPipe(process.stdout);
   const redactor = new Redactor();
@@ -75,7 +105,17 @@ export async function main(given: string[], io: MainIO = {}): Promise<number> {
     const target = COMMANDS.find((c) => c.name === rest[0]);
     const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
     if (rest[0] !== undefined && !target) {
-      output.line(errorLine(new UsageError(unknownCommand(rest[0], COMMANDS.map((c) => c.name))), undefined));
+      output.line(
+        errorLine(
+          new UsageError(
+            unknownCommand(
+              rest[0],
+              COMMANDS.map((c) => c.name),
+            ),
+          ),
+          undefined,
+        ),
+      );
       return EXIT_USAGE;
     }
     output.result(target ? commandHelp(target) : generalHelp(COMMANDS));
@@ -93,10 +133,22 @@ function topLevel(argv: string[], streams: Streams, redactor: Redactor): number 
   const output = new Output(streams, { json: false, unix: false, quiet: false, debug: false }, redactor);
   let values;
   try {
-    values = parseArgs({ args: argv, options: { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version }, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: argv,
+      options: { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (err) {
     const options = { help: OUTPUT_OPTIONS.help, version: OUTPUT_OPTIONS.version };
-    output.line(errorLine(new UsageError(`${parseArgsMessage(err as Error, options)}; give a command first, e.g. "sregistry-globus pull <uri> --json"`), undefined));
+    output.line(
+      errorLine(
+        new UsageError(
+          `${parseArgsMessage(err as Error, options)}; give a command first, e.g. "sregistry-globus pull <uri> --json"`,
+        ),
+        undefined,
+      ),
+    );
     return EXIT_USAGE;
   }
   if (values.version) {
@@ -108,12 +160,25 @@ function topLevel(argv: string[], streams: Streams, redactor: Redactor): number 
   return values.help ? EXIT_OK : EXIT_USAGE;
 }
 
-async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, env: NodeJS.ProcessEnv, redactor: Redactor, io: MainIO): Promise<number> {
+async function runCommand(
+  spec: CommandSpec,
+  argv: string[],
+  streams: Streams,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  io: MainIO,
+): Promise<number> {
   const signal = io.signal;
   // Decide the format before the strict parse, so a usage error is reported as JSON too.
-  const loose = spec.standalone ? {} : parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: false, allowPositionals: true }).values;
+  const loose = spec.standalone
+    ? {}
+    : parseArgs({ args: argv, options: OUTPUT_OPTIONS, strict: false, allowPositionals: true }).values;
   const looseAs = looseFormat(loose);
-  let output = new Output(streams, { json: looseAs === 'json', unix: looseAs === 'unix', quiet: loose.quiet === true, debug: loose.debug === true }, redactor);
+  let output = new Output(
+    streams,
+    { json: looseAs === 'json', unix: looseAs === 'unix', quiet: loose.quiet === true, debug: loose.debug === true },
+    redactor,
+  );
   let what = spec.name;
   let clientId: string | undefined;
   let registry: Registry | undefined;
@@ -133,7 +198,16 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
     }
     if (!spec.standalone) {
       const format = outputFormat(values);
-      output = new Output(streams, { json: format === 'json', unix: format === 'unix', quiet: values.quiet === true, debug: values.debug === true }, redactor);
+      output = new Output(
+        streams,
+        {
+          json: format === 'json',
+          unix: format === 'unix',
+          quiet: values.quiet === true,
+          debug: values.debug === true,
+        },
+        redactor,
+      );
     }
     what = [spec.name, ...parsed.positionals].join(' ');
     const progress = new ProgressReporter(output, { tty: streams.stderrIsTTY });
@@ -161,7 +235,12 @@ async function runCommand(spec: CommandSpec, argv: string[], streams: Streams, e
       },
       registry() {
         if (!options) throw new Error(`${spec.name} does not use the registry`);
-        registry ??= new Registry({ ...options, onProgress: progress.onProgress, onEvent, onToken: (token) => redactor.add(token) });
+        registry ??= new Registry({
+          ...options,
+          onProgress: progress.onProgress,
+          onEvent,
+          onToken: (token) => redactor.add(token),
+        });
         return registry;
       },
     };

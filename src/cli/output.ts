@@ -38,7 +38,8 @@ export function useColour(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
 const SGR = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33' } as const;
 const paint = (style: keyof typeof SGR, text: string): string => `\x1b[${SGR[style]}m${text}\x1b[0m`;
 const DONE = /^(\s*)(pushed|pulled|recorded|copied|deleted|added|removed|ok)(?= )/;
-const UNCHANGED = /^(\s*)(exists|already there|would delete|would keep|kept|nothing to prune|nothing found|no local records)\b/;
+const UNCHANGED =
+  /^(\s*)(exists|already there|would delete|would keep|kept|nothing to prune|nothing found|no local records)\b/;
 /** A table's header row: capitals, digits and the spaces between columns. */
 const HEADER = /^(\s*)([A-Z][A-Z0-9]*(?: +[A-Z][A-Z0-9]*)+)$/;
 
@@ -49,14 +50,19 @@ function paintResult(text: string): string {
     .map((line) => {
       const header = HEADER.exec(line);
       if (header) return `${header[1]}${paint('bold', header[2]!)}`;
-      return line.replace(DONE, (_, pad: string, word: string) => `${pad}${paint('green', word)}`).replace(UNCHANGED, (_, pad: string, word: string) => `${pad}${paint('yellow', word)}`);
+      return line
+        .replace(DONE, (_, pad: string, word: string) => `${pad}${paint('green', word)}`)
+        .replace(UNCHANGED, (_, pad: string, word: string) => `${pad}${paint('yellow', word)}`);
     })
     .join('\n');
 }
 
 /** A stderr line with its leading `error:` or `note:` coloured. */
 function paintLine(line: string): string {
-  return line.replace(/^error:/, paint('red', 'error:')).replace(/^note:/, paint('yellow', 'note:')).replace(/^warning:/, paint('yellow', 'warning:'));
+  return line
+    .replace(/^error:/, paint('red', 'error:'))
+    .replace(/^note:/, paint('yellow', 'note:'))
+    .replace(/^warning:/, paint('yellow', 'warning:'));
 }
 
 /** `text` cut to `columns - 1` characters (ending in `…` when cut); whole when the width is unknown. */
@@ -153,7 +159,8 @@ export class Output {
  * empty field.
  */
 export function unixLines(rows: Array<Array<string | number | null | undefined>>): string {
-  const field = (v: string | number | null | undefined): string => (v === null || v === undefined ? '' : displayLine(String(v).replace(/\\/g, '\\\\')));
+  const field = (v: string | number | null | undefined): string =>
+    v === null || v === undefined ? '' : displayLine(String(v).replace(/\\/g, '\\\\'));
   return rows.map((r) => r.map(field).join('\t')).join('\n') + (rows.length > 0 ? '\n' : '');
 }
 

@@ -52,7 +52,15 @@ export class ProgressReporter {
     let track = this.#track;
     if (!track || track.key !== key) {
       this.#finishTrack();
-      track = { key, event, startedAt: now, startBytes: event.bytes, lastShown: -Infinity, shownBytes: -1, finished: false };
+      track = {
+        key,
+        event,
+        startedAt: now,
+        startBytes: event.bytes,
+        lastShown: -Infinity,
+        shownBytes: -1,
+        finished: false,
+      };
       this.#track = track;
     }
     track.event = event;
@@ -102,7 +110,9 @@ function describe(track: Track, now: number, bar: boolean): string {
     if (known) parts.push(`[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${percent.padStart(4)}`);
     parts.push(known ? `${formatBytes(bytes)}/${formatBytes(total)}` : formatBytes(bytes));
   } else {
-    parts.push(`${phase} ${image}: ${known ? `${formatBytes(bytes)} of ${formatBytes(total)} (${percent})` : formatBytes(bytes)}`);
+    parts.push(
+      `${phase} ${image}: ${known ? `${formatBytes(bytes)} of ${formatBytes(total)} (${percent})` : formatBytes(bytes)}`,
+    );
   }
   if (rate > 0) parts.push(`${formatBytes(rate)}/s`);
   if (known && rate > 0 && bytes < total) parts.push(`ETA ${formatDuration((total - bytes) / rate)}`);

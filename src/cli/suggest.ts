@@ -3,12 +3,15 @@ import type { ParseArgsOptionsConfig } from 'node:util';
 
 /** Edits (insert, delete, substitute, swap two neighbours) between two words. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -34,7 +37,9 @@ const didYouMean = (word: string, candidates: readonly string[]): string => {
 /** An unknown command, with the nearest known one. */
 export function unknownCommand(name: string, commands: readonly string[]): string {
   const near = closest(name, commands);
-  return near ? `unknown command ${JSON.stringify(name)}; did you mean ${near}?` : `unknown command ${JSON.stringify(name)}; commands: ${commands.join(', ')}`;
+  return near
+    ? `unknown command ${JSON.stringify(name)}; did you mean ${near}?`
+    : `unknown command ${JSON.stringify(name)}; commands: ${commands.join(', ')}`;
 }
 
 /** The flags a parseArgs configuration knows, as written on a command line. */
@@ -54,6 +59,7 @@ export function parseArgsMessage(err: Error & { code?: string }, options: ParseA
   const noValue = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(err.message);
   if (noValue) return `${noValue[1]} takes no value`;
   const ambiguous = /^Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument is ambiguous/.exec(err.message);
-  if (ambiguous) return `${ambiguous[1]} needs a value, and the next word starts with "-": write ${ambiguous[1]}=<value>`;
+  if (ambiguous)
+    return `${ambiguous[1]} needs a value, and the next word starts with "-": write ${ambiguous[1]}=<value>`;
   return err.message.replace(/\.$/, '');
 }

@@ -20,7 +20,10 @@ export function parseDuration(text: string, what: string, bareUnit: DurationUnit
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([smh]?)\s*$/i.exec(String(text));
   const n = m ? Number(m[1]) : NaN;
   if (!m || !Number.isFinite(n) || n <= 0) {
-    throw new SregistryError('INVALID_INPUT', `${what} is ${JSON.stringify(String(text))}: give a positive number of seconds, e.g. 900, or with a unit: 900s, 15m, 1h`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${what} is ${JSON.stringify(String(text))}: give a positive number of seconds, e.g. 900, or with a unit: 900s, 15m, 1h`,
+    );
   }
   const unit = (m[2]?.toLowerCase() || bareUnit) as DurationUnit;
   return { seconds: n * SECONDS[unit], unitGiven: m[2] !== '' };

@@ -10,7 +10,12 @@ const FILE_READ = 4 * 1024 * 1024;
  * stream, no buffer per chunk); `onBytes` sees the running count after every read. Read
  * errors and aborts are thrown as they come; callers word them.
  */
-export async function hashFileOnce(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal, onChunk?: (chunk: Uint8Array, offset: number) => void): Promise<{ sha256: string; size: number }> {
+export async function hashFileOnce(
+  file: string,
+  onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
+  onChunk?: (chunk: Uint8Array, offset: number) => void,
+): Promise<{ sha256: string; size: number }> {
   const handle = await open(file, 'r');
   try {
     const hash = createHash('sha256');

@@ -17,7 +17,15 @@
  * again before it becomes part of a path.
  */
 import { SregistryError } from './errors.js';
-import { isUuid, isValidName, isValidTag, isValidVersion, validateRef, type ImageRef, type VersionedRef } from './uri.js';
+import {
+  isUuid,
+  isValidName,
+  isValidTag,
+  isValidVersion,
+  validateRef,
+  type ImageRef,
+  type VersionedRef,
+} from './uri.js';
 
 export const SNIFF_ROOTS: readonly string[] = Object.freeze(['/shub/', '/~/.singularity/shub/', '/~/shub/', '/']);
 export const DEFAULT_ROOT = '/shub/';
@@ -40,10 +48,13 @@ export function checkSegment(part: unknown): string {
   if (typeof part !== 'string' || part === '') throw unsafe('Refusing an empty path segment: names must be non-empty');
   const shown = JSON.stringify(part.length > 100 ? `${part.slice(0, 100)}…` : part);
   if (part === '.' || part === '..') throw unsafe(`Refusing path segment ${shown}: "." and ".." are not names`);
-  if (part.includes('/') || part.includes('\\')) throw unsafe(`Refusing path segment ${shown}: a name may not contain "/" or "\\"`);
+  if (part.includes('/') || part.includes('\\'))
+    throw unsafe(`Refusing path segment ${shown}: a name may not contain "/" or "\\"`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(part)) throw unsafe(`Refusing path segment ${shown}: a name may not contain NUL or control characters`);
-  if (Buffer.byteLength(part) > MAX_SEGMENT_BYTES) throw unsafe(`Refusing path segment ${shown}: longer than ${MAX_SEGMENT_BYTES} bytes`);
+  if (/[\u0000-\u001f\u007f]/.test(part))
+    throw unsafe(`Refusing path segment ${shown}: a name may not contain NUL or control characters`);
+  if (Buffer.byteLength(part) > MAX_SEGMENT_BYTES)
+    throw unsafe(`Refusing path segment ${shown}: longer than ${MAX_SEGMENT_BYTES} bytes`);
   return part;
 }
 
@@ -53,16 +64,23 @@ export function checkSegment(part: unknown): string {
  */
 export function normaliseRoot(root: string): string {
   if (typeof root !== 'string' || root.trim() === '') {
-    throw new SregistryError('INVALID_INPUT', 'The registry root is empty: give an absolute endpoint path such as /shub/');
+    throw new SregistryError(
+      'INVALID_INPUT',
+      'The registry root is empty: give an absolute endpoint path such as /shub/',
+    );
   }
   let path = root.trim();
   if (path === '~' || path.startsWith('~/')) path = `/~${path.slice(1)}`;
   if (!path.startsWith('/')) {
-    throw new SregistryError('INVALID_INPUT', `The registry root "${root}" is not absolute: give an endpoint path such as /shub/ or /~/shub/`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The registry root "${root}" is not absolute: give an endpoint path such as /shub/ or /~/shub/`,
+    );
   }
   const segments = path.split('/').filter((s) => s !== '' && s !== '.');
   for (const s of segments) {
-    if (s === '..') throw unsafe(`The registry root "${root}" contains "..": give it without parent references, e.g. /shub/`);
+    if (s === '..')
+      throw unsafe(`The registry root "${root}" contains "..": give it without parent references, e.g. /shub/`);
     checkSegment(s);
   }
   return segments.length === 0 ? '/' : `/${segments.join('/')}/`;
@@ -90,7 +108,10 @@ export function joinInsideRoot(root: string, ...parts: string[]): string {
 export function requireVersion(ref: ImageRef): VersionedRef {
   const clean = validateRef(ref);
   if (clean.version === undefined) {
-    throw new SregistryError('INVALID_INPUT', `The image ${clean.collection}/${clean.name}:${clean.tag} needs a version (its SHA-256) to name a file`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The image ${clean.collection}/${clean.name}:${clean.tag} needs a version (its SHA-256) to name a file`,
+    );
   }
   return clean as VersionedRef;
 }
@@ -135,13 +156,15 @@ export const markerPath = (root: string): string => joinInsideRoot(root, MARKER)
 
 /** Layout 2: `sha256.<version>.sif`, the one file of a version, whatever tags name it. */
 export const versionFileName = (version: string): string => {
-  if (!isValidVersion(version)) throw new SregistryError('INVALID_INPUT', `"${version}" is not a version (64 lowercase hex)`);
+  if (!isValidVersion(version))
+    throw new SregistryError('INVALID_INPUT', `"${version}" is not a version (64 lowercase hex)`);
   return `sha256.${version}.sif`;
 };
 
 /** Layout 2: `<tag>@<version>.<stamp>.json`, a manifest saying that `tag` names `version` from `stamp` on. */
 export const tagManifestName = (tag: string, version: string, stamp: string): string => {
-  if (!isValidTag(tag) || !isValidVersion(version) || !STAMP_RE.test(stamp)) throw new SregistryError('INVALID_INPUT', `Cannot name a manifest for ${tag}@${version} at ${stamp}`);
+  if (!isValidTag(tag) || !isValidVersion(version) || !STAMP_RE.test(stamp))
+    throw new SregistryError('INVALID_INPUT', `Cannot name a manifest for ${tag}@${version} at ${stamp}`);
   return `${tag}@${version}.${stamp}.json`;
 };
 
@@ -246,10 +269,16 @@ export function parseMarker(text: string): Marker {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new SregistryError('INVALID_RESPONSE', `The registry marker ${MARKER} is not JSON: expected {"layout": ${LAYOUT_VERSION}}`);
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `The registry marker ${MARKER} is not JSON: expected {"layout": ${LAYOUT_VERSION}}`,
+    );
   }
   if (!isPlainObject(data) || typeof data.layout !== 'number' || !Number.isInteger(data.layout)) {
-    throw new SregistryError('INVALID_RESPONSE', `The registry marker ${MARKER} has no integer "layout": expected {"layout": ${LAYOUT_VERSION}}`);
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `The registry marker ${MARKER} has no integer "layout": expected {"layout": ${LAYOUT_VERSION}}`,
+    );
   }
   if (!LAYOUTS.includes(data.layout)) {
     throw new SregistryError(

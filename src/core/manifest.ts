@@ -90,7 +90,10 @@ export function parseManifest(text: string, expected?: VersionedRef): Manifest {
   if (expected) {
     for (const key of ['collection', 'name', 'tag', 'version'] as const) {
       if (manifest[key] !== expected[key]) {
-        throw badManifest(where, `its ${key} "${manifest[key]}" does not match the file it was read from ("${expected[key]}")`);
+        throw badManifest(
+          where,
+          `its ${key} "${manifest[key]}" does not match the file it was read from ("${expected[key]}")`,
+        );
       }
     }
   }
@@ -98,7 +101,10 @@ export function parseManifest(text: string, expected?: VersionedRef): Manifest {
 }
 
 function badManifest(where: string, why: string): SregistryError {
-  return new SregistryError('INVALID_RESPONSE', `Manifest ${where} is unusable: ${why}; re-push the image to rewrite it`);
+  return new SregistryError(
+    'INVALID_RESPONSE',
+    `Manifest ${where} is unusable: ${why}; re-push the image to rewrite it`,
+  );
 }
 
 const SOURCE_KEY_RE = /^[a-z0-9_]{1,64}$/;
@@ -119,7 +125,8 @@ function validateManifest(data: unknown, where: string): Manifest {
   const name = str('name');
   const tag = str('tag');
   const version = str('version');
-  if (!isValidName(collection)) throw badManifest(where, `"collection" ${JSON.stringify(collection)} is not a valid name`);
+  if (!isValidName(collection))
+    throw badManifest(where, `"collection" ${JSON.stringify(collection)} is not a valid name`);
   if (!isValidName(name)) throw badManifest(where, `"name" ${JSON.stringify(name)} is not a valid name`);
   if (!isValidTag(tag)) throw badManifest(where, `"tag" ${JSON.stringify(tag)} is not a valid tag`);
   if (!isValidVersion(version)) throw badManifest(where, '"version" must be 64 lowercase hex');
@@ -139,11 +146,14 @@ function validateManifest(data: unknown, where: string): Manifest {
   }
 
   const size = data.size;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw badManifest(where, '"size" must be a non-negative integer');
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw badManifest(where, '"size" must be a non-negative integer');
   const created = str('created');
-  if (created.length > 64 || Number.isNaN(Date.parse(created))) throw badManifest(where, '"created" must be an ISO 8601 time');
+  if (created.length > 64 || Number.isNaN(Date.parse(created)))
+    throw badManifest(where, '"created" must be an ISO 8601 time');
   const pushedBy = str('pushed_by');
-  if (pushedBy === '' || pushedBy.length > 256 || hasControl(pushedBy)) throw badManifest(where, '"pushed_by" must be a client id');
+  if (pushedBy === '' || pushedBy.length > 256 || hasControl(pushedBy))
+    throw badManifest(where, '"pushed_by" must be a client id');
 
   const manifest: Manifest = { uri, collection, name, tag, version, size, sha256, created, pushed_by: pushedBy };
 
@@ -151,8 +161,10 @@ function validateManifest(data: unknown, where: string): Manifest {
     if (!isPlainObject(data.source)) throw badManifest(where, '"source" must be an object of strings');
     const source: ManifestSource = {};
     for (const [k, v] of Object.entries(data.source)) {
-      if (!SOURCE_KEY_RE.test(k)) throw badManifest(where, `"source" key ${JSON.stringify(k.slice(0, 80))} must match [a-z0-9_]{1,64}`);
-      if (typeof v !== 'string' || v.length > MAX_SHORT_STRING || hasControl(v)) throw badManifest(where, `"source.${k}" must be a short string`);
+      if (!SOURCE_KEY_RE.test(k))
+        throw badManifest(where, `"source" key ${JSON.stringify(k.slice(0, 80))} must match [a-z0-9_]{1,64}`);
+      if (typeof v !== 'string' || v.length > MAX_SHORT_STRING || hasControl(v))
+        throw badManifest(where, `"source.${k}" must be a short string`);
       source[k] = v;
     }
     manifest.source = source;
@@ -176,7 +188,11 @@ function validateManifest(data: unknown, where: string): Manifest {
   }
   if (data.signatures !== undefined && data.signatures !== null) {
     const list = data.signatures;
-    if (!Array.isArray(list) || list.length > MAX_SIGNERS || !list.every((f) => typeof f === 'string' && FINGERPRINT_RE.test(f))) {
+    if (
+      !Array.isArray(list) ||
+      list.length > MAX_SIGNERS ||
+      !list.every((f) => typeof f === 'string' && FINGERPRINT_RE.test(f))
+    ) {
       throw badManifest(where, `"signatures" must be a list of at most ${MAX_SIGNERS} OpenPGP fingerprints (hex)`);
     }
     manifest.signatures = list.map((f: string) => f.toUpperCase());

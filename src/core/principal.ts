@@ -14,7 +14,8 @@ export interface Principal {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const FORMS = 'an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public';
+const FORMS =
+  'an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public';
 
 export function parsePrincipal(text: string): Principal {
   const value = typeof text === 'string' ? text.trim().toLowerCase() : '';
@@ -22,12 +23,18 @@ export function parsePrincipal(text: string): Principal {
   if (value === 'public') return { principalType: 'anonymous', principal: '' };
   const group = /^group:(.+)$/.exec(value);
   if (group) {
-    if (!UUID.test(group[1]!)) throw new SregistryError('INVALID_INPUT', `"${String(text).slice(0, 80)}" names no group: give group:<group uuid>`);
+    if (!UUID.test(group[1]!))
+      throw new SregistryError(
+        'INVALID_INPUT',
+        `"${String(text).slice(0, 80)}" names no group: give group:<group uuid>`,
+      );
     return { principalType: 'group', principal: group[1]! };
   }
   const id = value.replace(/@clients\.auth\.globus\.org$/, '');
   if (UUID.test(id)) return { principalType: 'identity', principal: id };
-  const hint = value.includes('@') ? ' (a username must first be looked up to its identity id, e.g. with `globus get-identities`)' : '';
+  const hint = value.includes('@')
+    ? ' (a username must first be looked up to its identity id, e.g. with `globus get-identities`)'
+    : '';
   throw new SregistryError('INVALID_INPUT', `"${String(text).slice(0, 80)}" is not a principal${hint}: give ${FORMS}`);
 }
 

@@ -116,9 +116,13 @@ export function sqlTimestamp(d: Date = new Date()): string {
 
 function localIo(file: string, what: string, err: unknown): SregistryError {
   const msg = err instanceof Error ? err.message : String(err);
-  return new SregistryError('LOCAL_IO', `Records database ${file}: ${what} failed (${msg}); check SREGISTRY_DATABASE and that the file is writable`, {
-    cause: err,
-  });
+  return new SregistryError(
+    'LOCAL_IO',
+    `Records database ${file}: ${what} failed (${msg}); check SREGISTRY_DATABASE and that the file is writable`,
+    {
+      cause: err,
+    },
+  );
 }
 
 export function openRecords(file: string): Records {
@@ -197,23 +201,42 @@ export function openRecords(file: string): Records {
   return {
     file,
     upsert(input: RecordInput): ContainerRecord {
-      const ref = validateRef({ collection: input.collection, name: input.name, tag: input.tag, ...(input.version ? { version: input.version } : {}) });
+      const ref = validateRef({
+        collection: input.collection,
+        name: input.name,
+        tag: input.tag,
+        ...(input.version ? { version: input.version } : {}),
+      });
       const client = input.client ?? RECORD_CLIENT;
       const version = input.version ?? null;
       const metrics = JSON.stringify(input.metrics ?? {});
       const now = sqlTimestamp();
       return tx('writing a record', () => {
-        db.prepare('INSERT OR IGNORE INTO collection (name, token, created_at) VALUES (?, ?, ?)').run(ref.collection, randomUUID(), now);
-        const coll = db.prepare('SELECT id FROM collection WHERE name = ?').get(ref.collection) as { id: number } | undefined;
-        if (!coll) throw new SregistryError('LOCAL_IO', `Records database ${file}: collection ${ref.collection} vanished while writing`);
+        db.prepare('INSERT OR IGNORE INTO collection (name, token, created_at) VALUES (?, ?, ?)').run(
+          ref.collection,
+          randomUUID(),
+          now,
+        );
+        const coll = db.prepare('SELECT id FROM collection WHERE name = ?').get(ref.collection) as
+          { id: number } | undefined;
+        if (!coll)
+          throw new SregistryError(
+            'LOCAL_IO',
+            `Records database ${file}: collection ${ref.collection} vanished while writing`,
+          );
         // `version IS ?` also matches NULL, which a UNIQUE constraint would not.
         const existing = db
-          .prepare('SELECT id FROM container WHERE collection_id = ? AND name = ? AND tag = ? AND client = ? AND version IS ?')
+          .prepare(
+            'SELECT id FROM container WHERE collection_id = ? AND name = ? AND tag = ? AND client = ? AND version IS ?',
+          )
           .get(coll.id, ref.name, ref.tag, client, version) as { id: number } | undefined;
         const values: SQLInputValue[] = [now, metrics, input.image ?? null, input.url ?? null, input.uri ?? null];
         let id: number;
         if (existing) {
-          db.prepare('UPDATE container SET created_at = ?, metrics = ?, image = ?, url = ?, uri = ? WHERE id = ?').run(...values, existing.id);
+          db.prepare('UPDATE container SET created_at = ?, metrics = ?, image = ?, url = ?, uri = ? WHERE id = ?').run(
+            ...values,
+            existing.id,
+          );
           id = Number(existing.id);
         } else {
           const res = db
@@ -231,7 +254,9 @@ export function openRecords(file: string): Records {
     get(ref: ImageRef, query?: RecordQuery): ContainerRecord | undefined {
       const { where, params } = matchRef(ref, query);
       try {
-        const row = db.prepare(`${SELECT} WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT 1`).get(...params) as Row | undefined;
+        const row = db
+          .prepare(`${SELECT} WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT 1`)
+          .get(...params) as Row | undefined;
         return row ? toRecord(row) : undefined;
       } catch (err) {
         throw localIo(file, 'reading a record', err);
@@ -241,7 +266,9 @@ export function openRecords(file: string): Records {
     all(ref: ImageRef, query?: RecordQuery): ContainerRecord[] {
       const { where, params } = matchRef(ref, query);
       try {
-        const rows = db.prepare(`${SELECT} WHERE ${where} ORDER BY c.created_at DESC, c.id DESC`).all(...params) as unknown as Row[];
+        const rows = db
+          .prepare(`${SELECT} WHERE ${where} ORDER BY c.created_at DESC, c.id DESC`)
+          .all(...params) as unknown as Row[];
         return rows.map(toRecord);
       } catch (err) {
         throw localIo(file, 'reading records', err);
@@ -261,7 +288,9 @@ export function openRecords(file: string): Records {
       }
       const where = clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '';
       try {
-        const rows = db.prepare(`${SELECT}${where} ORDER BY k.name, c.name, c.tag, c.created_at DESC, c.id DESC`).all(...params) as unknown as Row[];
+        const rows = db
+          .prepare(`${SELECT}${where} ORDER BY k.name, c.name, c.tag, c.created_at DESC, c.id DESC`)
+          .all(...params) as unknown as Row[];
         return rows.map(toRecord);
       } catch (err) {
         throw localIo(file, 'listing records', err);
@@ -271,7 +300,9 @@ export function openRecords(file: string): Records {
     remove(ref: ImageRef, query?: RecordQuery): number {
       const { where, params } = matchRef(ref, query);
       return tx('removing records', () => {
-        const ids = db.prepare(`SELECT c.id AS id FROM container c JOIN collection k ON k.id = c.collection_id WHERE ${where}`).all(...params) as unknown as {
+        const ids = db
+          .prepare(`SELECT c.id AS id FROM container c JOIN collection k ON k.id = c.collection_id WHERE ${where}`)
+          .all(...params) as unknown as {
           id: number;
         }[];
         const del = db.prepare('DELETE FROM container WHERE id = ?');

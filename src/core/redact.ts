@@ -9,7 +9,8 @@ export const REDACTED = '[redacted]';
 const BEARER = /\b(bearer\s+)[^\s"',;]+/gi;
 // Values after token/secret keys in JSON (`"access_token": "..."`) or forms and queries
 // (`client_secret=...`). Placeholders in help texts (`<secret>`, `$VAR`, `...`) stay.
-const KEYED = /((?:access_token|refresh_token|id_token|client_secret|token)["']?\s*[:=]\s*["']?)(?![<$]|\.{3})[^\s"'&,;}]+/gi;
+const KEYED =
+  /((?:access_token|refresh_token|id_token|client_secret|token)["']?\s*[:=]\s*["']?)(?![<$]|\.{3})[^\s"'&,;}]+/gi;
 // Globus access tokens are long opaque strings that start with "Ag"; catch them bare too.
 const GLOBUS_TOKEN = /\bAg[A-Za-z0-9_-]{30,}/g;
 // The userinfo of a URL (a proxy URL with its user and password, however short).
@@ -33,6 +34,10 @@ export class Redactor {
   redact(text: string): string {
     let out = text;
     for (const secret of this.#secrets) out = out.split(secret).join(this.marker);
-    return out.replace(URL_USERINFO, `$1${this.marker}@`).replace(BEARER, `$1${this.marker}`).replace(KEYED, `$1${this.marker}`).replace(GLOBUS_TOKEN, this.marker);
+    return out
+      .replace(URL_USERINFO, `$1${this.marker}@`)
+      .replace(BEARER, `$1${this.marker}`)
+      .replace(KEYED, `$1${this.marker}`)
+      .replace(GLOBUS_TOKEN, this.marker);
   }
 }

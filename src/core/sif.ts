@@ -176,13 +176,21 @@ async function readOpen(fh: FileHandle): Promise<SifInfo | undefined> {
     if (d.readUInt8(4) === 0) continue;
     const offset = int64(d, 17);
     const size = int64(d, 25);
-    if (offset === undefined || size === undefined || offset < 0 || size < 0 || offset + size > fileSize) return undefined;
-    descriptors.push({ dataType: d.readInt32LE(0), id: d.readUInt32LE(5), offset, size, extra: Buffer.from(d.subarray(201, 585)) });
+    if (offset === undefined || size === undefined || offset < 0 || size < 0 || offset + size > fileSize)
+      return undefined;
+    descriptors.push({
+      dataType: d.readInt32LE(0),
+      id: d.readUInt32LE(5),
+      offset,
+      size,
+      extra: Buffer.from(d.subarray(201, 585)),
+    });
   }
 
   const primary =
-    descriptors.find((d) => d.dataType === SifDataType.Partition && d.extra.readInt32LE(4) === SifPartType.PrimarySystem) ??
-    descriptors.find((d) => d.dataType === SifDataType.Partition);
+    descriptors.find(
+      (d) => d.dataType === SifDataType.Partition && d.extra.readInt32LE(4) === SifPartType.PrimarySystem,
+    ) ?? descriptors.find((d) => d.dataType === SifDataType.Partition);
   const partArch = primary ? ARCH_CODES[cString(primary.extra.subarray(8, 11))] : undefined;
   if (partArch) info.arch = partArch;
 
@@ -261,7 +269,11 @@ const alignUp = (n: number, a: number): number => Math.ceil(n / a) * a;
  */
 export async function writeSif(path: string, options: WriteSifOptions): Promise<{ size: number }> {
   const archCode = Object.entries(ARCH_CODES).find(([, name]) => name === (options.arch ?? 'amd64'))?.[0];
-  if (!archCode) throw new SregistryError('INVALID_INPUT', `Unknown SIF arch "${options.arch}": use one of ${Object.values(ARCH_CODES).join(', ')}`);
+  if (!archCode)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `Unknown SIF arch "${options.arch}": use one of ${Object.values(ARCH_CODES).join(', ')}`,
+    );
   if (options.payloadBytes && options.payloadStream) {
     throw new SregistryError('INVALID_INPUT', 'Give writeSif either payloadBytes or payloadStream, not both');
   }
@@ -282,7 +294,8 @@ export async function writeSif(path: string, options: WriteSifOptions): Promise<
     cursor += bytes.length;
   };
   if (options.definition !== undefined) addSmall(SifDataType.Deffile, Buffer.from(options.definition, 'utf8'));
-  if (options.labels && Object.keys(options.labels).length > 0) addSmall(SifDataType.Labels, Buffer.from(JSON.stringify(options.labels), 'utf8'));
+  if (options.labels && Object.keys(options.labels).length > 0)
+    addSmall(SifDataType.Labels, Buffer.from(JSON.stringify(options.labels), 'utf8'));
   const partOffset = alignUp(cursor, ALIGN);
   const partPadding = partOffset - cursor;
 
@@ -296,12 +309,19 @@ export async function writeSif(path: string, options: WriteSifOptions): Promise<
     }
     let partSize = 0;
     if (options.payloadBytes) {
-      const b = Buffer.from(options.payloadBytes.buffer, options.payloadBytes.byteOffset, options.payloadBytes.byteLength);
+      const b = Buffer.from(
+        options.payloadBytes.buffer,
+        options.payloadBytes.byteOffset,
+        options.payloadBytes.byteLength,
+      );
       if (b.length > 0) await fh.write(b, 0, b.length, partOffset);
       partSize = b.length;
     } else if (options.payloadStream) {
       for await (const chunk of options.payloadStream as AsyncIterable<Uint8Array | string>) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        const b =
+          typeof chunk === 'string'
+            ? Buffer.from(chunk)
+            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         await fh.write(b, 0, b.length, partOffset + partSize);
         partSize += b.length;
       }
@@ -373,7 +393,8 @@ export async function sniffImageFile(path: string): Promise<{ sif: boolean; kind
   } finally {
     await fh?.close();
   }
-  if (head.length >= 42 && head.toString('latin1', 32, 42) === `${SIF_MAGIC}\0`) return { sif: true, kind: 'a SIF image' };
+  if (head.length >= 42 && head.toString('latin1', 32, 42) === `${SIF_MAGIC}\0`)
+    return { sif: true, kind: 'a SIF image' };
   return { sif: false, kind: nonSifKind(head) };
 }
 

@@ -21,7 +21,10 @@ function localIo(what: string, err: unknown): SregistryError {
 
 function storageRoot(storageDir: string): string {
   if (typeof storageDir !== 'string' || storageDir.trim() === '' || storageDir.includes('\0')) {
-    throw new SregistryError('INVALID_INPUT', 'The storage folder is empty or malformed: set SREGISTRY_STORAGE to a folder path');
+    throw new SregistryError(
+      'INVALID_INPUT',
+      'The storage folder is empty or malformed: set SREGISTRY_STORAGE to a folder path',
+    );
   }
   return resolve(storageDir);
 }
@@ -46,7 +49,10 @@ export function storageFolder(storageDir: string, ref: Pick<ImageRef, 'collectio
 export function storagePath(storageDir: string, ref: ImageRef): string {
   const r = validateRef(ref);
   if (r.version === undefined) {
-    throw new SregistryError('INVALID_INPUT', `The image ${r.collection}/${r.name}:${r.tag} needs a version (its SHA-256) to name a stored file`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The image ${r.collection}/${r.name}:${r.tag} needs a version (its SHA-256) to name a stored file`,
+    );
   }
   return inside(storageRoot(storageDir), [r.collection, r.name, imageFileName(r.tag, r.version)]);
 }

@@ -57,8 +57,7 @@ const ENDPOINT_RAW_RE = /^(?:[A-Za-z0-9._~-]|%[0-9A-Fa-f]{2})+$/;
 
 const REF_FORM =
   'expected [collection/]name[:tag][@sha256:<64 hex>] with collection and name matching [a-z0-9][a-z0-9._-]* and tag matching [a-z0-9_-][a-z0-9._-]* (each at most 128 characters)';
-const URI_FORM =
-  'expected globus://<endpoint UUID or %-encoded display name>[/<collection>/<name>[:<tag>][@<sha256>]]';
+const URI_FORM = 'expected globus://<endpoint UUID or %-encoded display name>[/<collection>/<name>[:<tag>][@<sha256>]]';
 
 /** A name never ends in an image suffix: the parser strips those, so such a name would not survive a round trip. */
 export const isValidName = (s: string): boolean => s.length <= MAX_NAME_LENGTH && NAME_RE.test(s) && !SUFFIX_RE.test(s);
@@ -68,7 +67,10 @@ export const isUuid = (s: string): boolean => UUID_RE.test(s);
 
 function invalidRef(text: string, why?: string): SregistryError {
   const shown = JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
-  return new SregistryError('INVALID_REFERENCE', `Invalid image reference ${shown}${why ? ` (${why})` : ''}: ${REF_FORM}`);
+  return new SregistryError(
+    'INVALID_REFERENCE',
+    `Invalid image reference ${shown}${why ? ` (${why})` : ''}: ${REF_FORM}`,
+  );
 }
 
 function invalidUri(text: string, why: string): SregistryError {
@@ -184,7 +186,11 @@ function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoin
     const [collection, name] = parts.slice(-3, -1) as [string, string];
     try {
       // A version file names no tag: `name@<version>`, which pulls it under a tag that names it.
-      const ref = parseReference(file ? `${collection}/${name}:${file[1] as string}@${file[2] as string}` : `${collection}/${name}@${versionFile![1] as string}`);
+      const ref = parseReference(
+        file
+          ? `${collection}/${name}:${file[1] as string}@${file[2] as string}`
+          : `${collection}/${name}@${versionFile![1] as string}`,
+      );
       if (ref.collection === collection && ref.name === name) return { endpoint, ref };
     } catch {
       // not our grammar: refused below with the form to use
@@ -193,7 +199,9 @@ function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoin
   const host = formatGlobusUri({ endpoint });
   const [collection, name] = parts.slice(-2);
   const named = parts.length >= 2 && isValidName(collection ?? '') && isValidName(name ?? '');
-  const equivalent = named ? `${host}/${collection as string}/${name as string}:<tag>` : `${host}/<collection>/<name>:<tag>`;
+  const equivalent = named
+    ? `${host}/${collection as string}/${name as string}:<tag>`
+    : `${host}/<collection>/<name>:<tag>`;
   throw new SregistryError(
     'INVALID_REFERENCE',
     `${JSON.stringify(text.trim())} is a path on the endpoint, not an image of a registry (<root>/<collection>/<name>/sha256.<sha256>.sif or <tag>@<sha256>.sif): write ${equivalent}`,
@@ -201,7 +209,8 @@ function imageAtPath(text: string, rawEndpoint: string, path: string): { endpoin
 }
 
 /** globus-cli's `<endpoint>:<path>` (no scheme), a form toImageUri accepts. */
-export const isEndpointPath = (text: string): boolean => typeof text === 'string' && !isGlobusUri(text) && splitEndpointPath(text) !== undefined;
+export const isEndpointPath = (text: string): boolean =>
+  typeof text === 'string' && !isGlobusUri(text) && splitEndpointPath(text) !== undefined;
 
 /**
  * Any accepted spelling of a remote image as its canonical `globus://` URI: a globus://
@@ -232,7 +241,8 @@ function decodeEndpoint(text: string, raw: string): string {
 
 function checkDisplayName(name: string, fail: (why: string) => SregistryError): void {
   if (name.trim() === '') throw fail('the endpoint name is blank');
-  if (name.length > MAX_ENDPOINT_LENGTH) throw fail(`the endpoint name is longer than ${MAX_ENDPOINT_LENGTH} characters`);
+  if (name.length > MAX_ENDPOINT_LENGTH)
+    throw fail(`the endpoint name is longer than ${MAX_ENDPOINT_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw fail('the endpoint name has control characters');
 }
@@ -262,9 +272,13 @@ export const isGlobusUri = (text: string): boolean => /^\s*globus:\/\//i.test(te
  * A `globus://` URI that must name an image, not only a registry; `hint` tells the
  * caller how to write one.
  */
-export function parseImageUri(text: string, hint = 'add /<collection>/<name>[:<tag>]'): { endpoint: string; ref: ImageRef } {
+export function parseImageUri(
+  text: string,
+  hint = 'add /<collection>/<name>[:<tag>]',
+): { endpoint: string; ref: ImageRef } {
   const parsed = parseGlobusUri(text);
-  if (!parsed.ref) throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: ${hint}`);
+  if (!parsed.ref)
+    throw new SregistryError('INVALID_REFERENCE', `${text.trim()} names a registry, not an image: ${hint}`);
   return { endpoint: parsed.endpoint, ref: parsed.ref };
 }
 
@@ -278,7 +292,11 @@ export function parseTags(input: string | readonly string[]): string[] {
     for (const raw of String(item).split(/[\s,]+/)) {
       const tag = raw.toLowerCase();
       if (tag === '') continue;
-      if (!isValidTag(tag)) throw new SregistryError('INVALID_REFERENCE', `Invalid tag "${raw}": expected [a-z0-9_-][a-z0-9._-]* (at most 128 characters)`);
+      if (!isValidTag(tag))
+        throw new SregistryError(
+          'INVALID_REFERENCE',
+          `Invalid tag "${raw}": expected [a-z0-9_-][a-z0-9._-]* (at most 128 characters)`,
+        );
       if (!tags.includes(tag)) tags.push(tag);
     }
   }
@@ -313,7 +331,11 @@ export function sregistryCliConflict(ref: Pick<ImageRef, 'collection' | 'name' |
 export function assertSharedName(ref: ImageRef, tags: readonly string[] = []): void {
   for (const tag of [ref.tag, ...tags]) {
     const why = sregistryCliConflict({ ...ref, tag: tag.toLowerCase() });
-    if (why) throw new SregistryError('INVALID_REFERENCE', `Refusing ${ref.collection}/${ref.name}:${tag.toLowerCase()}: ${why}`);
+    if (why)
+      throw new SregistryError(
+        'INVALID_REFERENCE',
+        `Refusing ${ref.collection}/${ref.name}:${tag.toLowerCase()}: ${why}`,
+      );
   }
 }
 
@@ -349,7 +371,8 @@ export interface WatchTarget {
   tag?: string;
 }
 
-const WATCH_FORM = 'expected globus://<endpoint>/<collection>, globus://<endpoint>/<collection>/<name> or globus://<endpoint>/<collection>/<name>:<tag>';
+const WATCH_FORM =
+  'expected globus://<endpoint>/<collection>, globus://<endpoint>/<collection>/<name> or globus://<endpoint>/<collection>/<name>:<tag>';
 
 /**
  * Parses a watch target. Unlike an image URI, a tag left out means "any tag" (not
@@ -358,7 +381,10 @@ const WATCH_FORM = 'expected globus://<endpoint>/<collection>, globus://<endpoin
  */
 export function parseWatchTarget(text: string): WatchTarget {
   const bad = (why: string): SregistryError =>
-    new SregistryError('INVALID_REFERENCE', `Invalid watch target ${JSON.stringify(String(text).trim().slice(0, 200))} (${why}): ${WATCH_FORM}`);
+    new SregistryError(
+      'INVALID_REFERENCE',
+      `Invalid watch target ${JSON.stringify(String(text).trim().slice(0, 200))} (${why}): ${WATCH_FORM}`,
+    );
   if (typeof text !== 'string') throw bad('not text');
   const trimmed = text.trim().replace(/\/+$/, '');
   if (!isGlobusUri(trimmed)) throw bad('it must start with globus://');
@@ -375,7 +401,9 @@ export function parseWatchTarget(text: string): WatchTarget {
   const { ref } = parseImageUri(trimmed);
   if (ref.version !== undefined) throw bad('a pinned @version never changes; leave it out');
   const last = path.slice(path.indexOf('/') + 1);
-  return last.includes(':') ? { endpoint, collection: ref.collection, name: ref.name, tag: ref.tag } : { endpoint, collection: ref.collection, name: ref.name };
+  return last.includes(':')
+    ? { endpoint, collection: ref.collection, name: ref.name, tag: ref.tag }
+    : { endpoint, collection: ref.collection, name: ref.name };
 }
 
 /** The canonical text of a watch target (display names %-encoded, UUIDs lower-cased). */

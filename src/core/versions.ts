@@ -70,8 +70,13 @@ export const STAMP_SKEW_MS = 5 * 60 * 1000;
  * (layout 2) after `serverTime` (the server's clock when it listed it), or its stamp after
  * its date, by more than STAMP_SKEW_MS.
  */
-export function isFutureManifest(published: number | undefined, lastModified: number | undefined, serverTime: number | undefined): boolean {
-  const after = (t: number | undefined, ref: number | undefined): boolean => t !== undefined && ref !== undefined && t > ref + STAMP_SKEW_MS;
+export function isFutureManifest(
+  published: number | undefined,
+  lastModified: number | undefined,
+  serverTime: number | undefined,
+): boolean {
+  const after = (t: number | undefined, ref: number | undefined): boolean =>
+    t !== undefined && ref !== undefined && t > ref + STAMP_SKEW_MS;
   return after(lastModified, serverTime) || after(published, serverTime) || after(published, lastModified);
 }
 
@@ -116,13 +121,19 @@ const isFile = (e: ListingEntry): boolean => e.type === undefined || e.type === 
  * The version files and manifests of one image folder's listing, both layouts; anything
  * else is left out. `serverTime` (default: the listing's own) judges manifests from the future.
  */
-export function readFolder(entries: readonly ListingEntry[] | Listing, serverTime: number | undefined = (entries as Listing).serverTime): FolderIndex {
+export function readFolder(
+  entries: readonly ListingEntry[] | Listing,
+  serverTime: number | undefined = (entries as Listing).serverTime,
+): FolderIndex {
   const files: VersionFileEntry[] = [];
   const manifests: TagManifestEntry[] = [];
   for (const e of entries) {
     if (!isFile(e)) continue;
     const lm = parseListingTime(e.last_modified);
-    const facts = { ...(typeof e.size === 'number' ? { size: e.size } : {}), ...(lm !== undefined ? { lastModified: lm } : {}) };
+    const facts = {
+      ...(typeof e.size === 'number' ? { size: e.size } : {}),
+      ...(lm !== undefined ? { lastModified: lm } : {}),
+    };
     const v2 = parseVersionFileName(e.name);
     if (v2) {
       files.push({ version: v2, name: e.name, layout: 2, ...facts });
@@ -131,7 +142,16 @@ export function readFolder(entries: readonly ListingEntry[] | Listing, serverTim
     const m2 = parseTagManifestName(e.name);
     if (m2) {
       const future = isFutureManifest(m2.published, lm, serverTime);
-      manifests.push({ tag: m2.tag, version: m2.version, name: e.name, layout: 2, stamp: m2.stamp, published: m2.published, ...facts, ...(future ? { future } : {}) });
+      manifests.push({
+        tag: m2.tag,
+        version: m2.version,
+        name: e.name,
+        layout: 2,
+        stamp: m2.stamp,
+        published: m2.published,
+        ...facts,
+        ...(future ? { future } : {}),
+      });
       continue;
     }
     const i1 = parseImageFileName(e.name);
@@ -142,7 +162,14 @@ export function readFolder(entries: readonly ListingEntry[] | Listing, serverTim
     const m1 = parseManifestFileName(e.name);
     if (m1) {
       const future = isFutureManifest(undefined, lm, serverTime);
-      manifests.push({ ...m1, name: e.name, layout: 1, ...(lm !== undefined ? { published: lm } : {}), ...facts, ...(future ? { future } : {}) });
+      manifests.push({
+        ...m1,
+        name: e.name,
+        layout: 1,
+        ...(lm !== undefined ? { published: lm } : {}),
+        ...facts,
+        ...(future ? { future } : {}),
+      });
     }
   }
   return { files, manifests };
@@ -157,7 +184,8 @@ export function indexListing(entries: readonly ListingEntry[]): ImageVersionEntr
 export const trustedManifests = (index: FolderIndex): TagManifestEntry[] => index.manifests.filter((m) => !m.future);
 
 /** The future-stamped manifests of a folder (see STAMP_SKEW_MS). */
-export const futureManifests = (index: FolderIndex): TagManifestEntry[] => index.manifests.filter((m) => m.future === true);
+export const futureManifests = (index: FolderIndex): TagManifestEntry[] =>
+  index.manifests.filter((m) => m.future === true);
 
 export function versionsOf(index: FolderIndex): ImageVersionEntry[] {
   const out: ImageVersionEntry[] = [];
@@ -181,7 +209,15 @@ export function versionsOf(index: FolderIndex): ImageVersionEntry[] {
   return out;
 }
 
-function entry(tag: string, version: string, layout: Layout, imageName: string, file: VersionFileEntry | undefined, m: TagManifestEntry | undefined, complete = m !== undefined): ImageVersionEntry {
+function entry(
+  tag: string,
+  version: string,
+  layout: Layout,
+  imageName: string,
+  file: VersionFileEntry | undefined,
+  m: TagManifestEntry | undefined,
+  complete = m !== undefined,
+): ImageVersionEntry {
   const out: ImageVersionEntry = { tag, version, layout, imageName, hasManifest: complete };
   if (file?.size !== undefined) out.size = file.size;
   if (file?.lastModified !== undefined) out.lastModified = file.lastModified;
@@ -239,12 +275,19 @@ function byTime(a: number | undefined, b: number | undefined): number {
 
 /** Two manifests of one tag and version: the server's time, then the stamp. */
 function compareManifests(a: TagManifestEntry, b: TagManifestEntry): number {
-  return byTime(a.lastModified ?? a.published, b.lastModified ?? b.published) || byTime(a.published, b.published) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return (
+    byTime(a.lastModified ?? a.published, b.lastModified ?? b.published) ||
+    byTime(a.published, b.published) ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  );
 }
 
 function compareEntries(a: ImageVersionEntry, b: ImageVersionEntry): number {
   return (
-    byTime(a.manifestLastModified ?? a.published ?? a.lastModified, b.manifestLastModified ?? b.published ?? b.lastModified) ||
+    byTime(
+      a.manifestLastModified ?? a.published ?? a.lastModified,
+      b.manifestLastModified ?? b.published ?? b.lastModified,
+    ) ||
     byTime(a.published, b.published) ||
     byTime(a.lastModified, b.lastModified) ||
     (a.version < b.version ? -1 : a.version > b.version ? 1 : 0)

@@ -41,8 +41,11 @@ export function adminRoutes(router: Router, ctx: SandboxContext): void {
 
   on('GET', /^\/_sandbox\/requests$/, (ex) => {
     const since = ex.url.searchParams.get('since') ?? '0';
-    if (!/^\d+$/.test(since)) throw badRequest('since must be a non-negative integer (an index from an earlier answer)');
-    const requests = ctx.faults.requestsSince(Number(since)).filter((r) => !(r.origin === 'main' && r.path.startsWith('/_sandbox/')));
+    if (!/^\d+$/.test(since))
+      throw badRequest('since must be a non-negative integer (an index from an earlier answer)');
+    const requests = ctx.faults
+      .requestsSince(Number(since))
+      .filter((r) => !(r.origin === 'main' && r.path.startsWith('/_sandbox/')));
     sendJson(ex.res, 200, { requests, next: ctx.faults.nextIndex });
   });
   on('DELETE', /^\/_sandbox\/requests$/, (ex) => {
@@ -53,7 +56,8 @@ export function adminRoutes(router: Router, ctx: SandboxContext): void {
   on('POST', /^\/_sandbox\/tokens\/expire$/, async (ex) => {
     const body = await readOptionalJson(ex);
     const clientId = body.client_id;
-    if (clientId !== undefined && (typeof clientId !== 'string' || clientId === '')) throw badRequest('client_id must be a non-empty string');
+    if (clientId !== undefined && (typeof clientId !== 'string' || clientId === ''))
+      throw badRequest('client_id must be a non-empty string');
     sendJson(ex.res, 200, { expired: expireTokens(ctx.tokens, clientId) });
   });
 
@@ -64,7 +68,8 @@ export function adminRoutes(router: Router, ctx: SandboxContext): void {
     if (unknown) throw badRequest(`Unknown setting "${unknown}" (allowed: token_lifetime)`);
     if (body.token_lifetime !== undefined) {
       const lifetime = body.token_lifetime;
-      if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1) throw badRequest('token_lifetime must be a positive integer (seconds)');
+      if (typeof lifetime !== 'number' || !Number.isInteger(lifetime) || lifetime < 1)
+        throw badRequest('token_lifetime must be a positive integer (seconds)');
       ctx.world.tokenLifetime = lifetime;
     }
     sendJson(ex.res, 200, settings(ctx));
@@ -86,7 +91,8 @@ export function adminRoutes(router: Router, ctx: SandboxContext): void {
   on('PUT', /^\/_sandbox\/endpoints\/(?<id>[^/]+)\/connected$/, async (ex) => {
     const endpoint = findEndpoint(ctx, ex.params.id!);
     if (!endpoint) throw notFound(`Endpoint ${ex.params.id}`);
-    if (endpoint.entityType !== 'GCP_mapped_collection') throw badRequest('Only a GCP_mapped_collection (Globus Connect Personal) can be disconnected');
+    if (endpoint.entityType !== 'GCP_mapped_collection')
+      throw badRequest('Only a GCP_mapped_collection (Globus Connect Personal) can be disconnected');
     const body = await readJson(ex.req);
     if (typeof body.connected !== 'boolean') throw badRequest('connected must be true or false');
     endpoint.connected = body.connected;
@@ -117,10 +123,13 @@ export function isLoopback(address: string | undefined): boolean {
 
 function guarded(ctx: SandboxContext, handler: Handler): Handler {
   return (ex) => {
-    if (!isLoopback(ex.req.socket.remoteAddress)) throw new SandboxError(403, 'Forbidden', 'The sandbox admin API answers loopback peers only');
+    if (!isLoopback(ex.req.socket.remoteAddress))
+      throw new SandboxError(403, 'Forbidden', 'The sandbox admin API answers loopback peers only');
     const presented = bearerToken(ex.req);
-    if (!presented) throw new SandboxError(401, 'AuthenticationFailed', 'The admin API needs Authorization: Bearer <admin token>');
-    if (!sameToken(presented, ctx.world.adminToken)) throw new SandboxError(401, 'AuthenticationFailed', 'Wrong admin token');
+    if (!presented)
+      throw new SandboxError(401, 'AuthenticationFailed', 'The admin API needs Authorization: Bearer <admin token>');
+    if (!sameToken(presented, ctx.world.adminToken))
+      throw new SandboxError(401, 'AuthenticationFailed', 'Wrong admin token');
     return handler(ex);
   };
 }

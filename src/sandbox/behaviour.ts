@@ -71,7 +71,8 @@ export function parseBehaviour(value: unknown, at: string): Partial<Behaviour> {
   for (const [key, v] of Object.entries(value)) {
     if (key in SWITCHES) {
       const allowed = SWITCHES[key as SwitchName] as readonly string[];
-      if (typeof v !== 'string' || !allowed.includes(v)) throw new Error(`${at}.${key} must be one of ${allowed.join(', ')}`);
+      if (typeof v !== 'string' || !allowed.includes(v))
+        throw new Error(`${at}.${key} must be one of ${allowed.join(', ')}`);
       out[key] = v;
     } else if (key in KNOBS) {
       const rule = KNOBS[key as keyof Knobs];

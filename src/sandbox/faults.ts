@@ -7,7 +7,15 @@ import type { TokenStore } from './auth/tokens.js';
 
 export type FaultAction =
   /** Answer with this status (and Transfer error `code`, `Retry-After` seconds, or a raw non-JSON body). */
-  | { kind: 'status'; status: number; code?: string; message?: string; retryAfter?: number; rawBody?: string; extra?: Record<string, unknown> }
+  | {
+      kind: 'status';
+      status: number;
+      code?: string;
+      message?: string;
+      retryAfter?: number;
+      rawBody?: string;
+      extra?: Record<string, unknown>;
+    }
   /** Destroy the connection: before answering, or after `afterBytes` bytes of the request or response body. */
   | { kind: 'reset'; afterBytes?: number }
   /** Wait before handling. */
@@ -88,7 +96,8 @@ export class FaultBook {
   readonly #releases = new Map<string, Set<() => void>>();
 
   constructor(readonly requestLogLimit: number = DEFAULT_REQUEST_LOG_LIMIT) {
-    if (!Number.isInteger(requestLogLimit) || requestLogLimit < 1) throw new RangeError('requestLogLimit must be a positive integer');
+    if (!Number.isInteger(requestLogLimit) || requestLogLimit < 1)
+      throw new RangeError('requestLogLimit must be a positive integer');
   }
 
   /** Adds a log entry, dropping the oldest once the log is full. */
@@ -138,7 +147,9 @@ export class FaultBook {
 
   /** The task fault for a new task of this type (task-fail or task-inactive), consuming one use. */
   takeTask(taskType: 'TRANSFER' | 'DELETE'): TaskFaultAction | undefined {
-    const rule = this.rules.find((r) => r.times > 0 && isTaskFault(r.action) && (!r.match.taskType || r.match.taskType === taskType));
+    const rule = this.rules.find(
+      (r) => r.times > 0 && isTaskFault(r.action) && (!r.match.taskType || r.match.taskType === taskType),
+    );
     return rule ? (consume(rule) as TaskFaultAction) : undefined;
   }
 
@@ -203,7 +214,8 @@ export function parseFaultRule(value: unknown): NewFaultRule {
   const rule: NewFaultRule = { action };
   if (body.match !== undefined) rule.match = parseMatch(object(body.match, 'match'));
   if (body.times !== undefined) {
-    if (typeof body.times !== 'number' || !Number.isInteger(body.times) || body.times < 1) throw new TypeError('times must be a positive integer');
+    if (typeof body.times !== 'number' || !Number.isInteger(body.times) || body.times < 1)
+      throw new TypeError('times must be a positive integer');
     rule.times = body.times;
   }
   return rule;
@@ -223,7 +235,8 @@ function parseMatch(m: Record<string, unknown>): FaultMatch {
   }
   if (m.origin !== undefined) match.origin = str(m.origin, 'match.origin');
   if (m.taskType !== undefined) {
-    if (m.taskType !== 'TRANSFER' && m.taskType !== 'DELETE') throw new TypeError('match.taskType must be TRANSFER or DELETE');
+    if (m.taskType !== 'TRANSFER' && m.taskType !== 'DELETE')
+      throw new TypeError('match.taskType must be TRANSFER or DELETE');
     match.taskType = m.taskType;
   }
   return match;
@@ -246,13 +259,17 @@ function parseAction(a: Record<string, unknown>): FaultAction {
     }
     case 'reset':
       known(a, ['kind', 'afterBytes'], 'action');
-      return a.afterBytes === undefined ? { kind: 'reset' } : { kind: 'reset', afterBytes: count(a.afterBytes, 'action.afterBytes') };
+      return a.afterBytes === undefined
+        ? { kind: 'reset' }
+        : { kind: 'reset', afterBytes: count(a.afterBytes, 'action.afterBytes') };
     case 'delay':
       known(a, ['kind', 'ms'], 'action');
       return { kind: 'delay', ms: count(a.ms, 'action.ms') };
     case 'corrupt':
       known(a, ['kind', 'offset'], 'action');
-      return a.offset === undefined ? { kind: 'corrupt' } : { kind: 'corrupt', offset: count(a.offset, 'action.offset') };
+      return a.offset === undefined
+        ? { kind: 'corrupt' }
+        : { kind: 'corrupt', offset: count(a.offset, 'action.offset') };
     case 'task-fail': {
       known(a, ['kind', 'code', 'description'], 'action');
       const action: FaultAction = { kind: 'task-fail', code: str(a.code, 'action.code') };
@@ -261,7 +278,9 @@ function parseAction(a: Record<string, unknown>): FaultAction {
     }
     case 'task-inactive':
       known(a, ['kind', 'niceStatus'], 'action');
-      return a.niceStatus === undefined ? { kind: 'task-inactive' } : { kind: 'task-inactive', niceStatus: str(a.niceStatus, 'action.niceStatus') };
+      return a.niceStatus === undefined
+        ? { kind: 'task-inactive' }
+        : { kind: 'task-inactive', niceStatus: str(a.niceStatus, 'action.niceStatus') };
     default:
       throw new TypeError('action.kind must be one of status, reset, delay, corrupt, task-fail, task-inactive');
   }
@@ -278,7 +297,8 @@ function str(value: unknown, name: string): string {
 }
 
 function count(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+    throw new TypeError(`${name} must be a non-negative integer`);
   return value;
 }
 

@@ -39,7 +39,10 @@ export class Router {
   }
 
   /** The route for a request, or a description of why there is none. */
-  find(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | 'not-found' | 'method' {
+  find(
+    method: string,
+    pathname: string,
+  ): { handler: Handler; params: Record<string, string> } | 'not-found' | 'method' {
     let pathMatched = false;
     for (const route of this.#routes) {
       const match = route.pattern.exec(pathname);
@@ -54,7 +57,12 @@ export class Router {
 
 export const newRequestId = (): string => randomBytes(6).toString('base64url');
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
@@ -69,7 +77,13 @@ export function sendTransferError(ex: Exchange, err: SandboxError): void {
   sendJson(
     ex.res,
     err.status,
-    { code: err.code, message: err.message, request_id: ex.requestId, resource: ex.url.pathname.replace(/^\/v0\.10/, ''), ...err.extra },
+    {
+      code: err.code,
+      message: err.message,
+      request_id: ex.requestId,
+      resource: ex.url.pathname.replace(/^\/v0\.10/, ''),
+      ...err.extra,
+    },
     err.headers,
   );
 }
@@ -82,7 +96,8 @@ export async function readJson(req: IncomingMessage, limit = MAX_JSON_BODY): Pro
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new SandboxError(413, 'ClientError.RequestEntityTooLarge', `Request body exceeds ${limit} bytes`);
+    if (size > limit)
+      throw new SandboxError(413, 'ClientError.RequestEntityTooLarge', `Request body exceeds ${limit} bytes`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -92,7 +107,8 @@ export async function readJson(req: IncomingMessage, limit = MAX_JSON_BODY): Pro
   } catch {
     throw badRequest('Request body must be valid JSON');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Request body must be a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest('Request body must be a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -102,7 +118,8 @@ export async function readForm(req: IncomingMessage, limit = 64 * 1024): Promise
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new SandboxError(413, 'ClientError.RequestEntityTooLarge', `Request body exceeds ${limit} bytes`);
+    if (size > limit)
+      throw new SandboxError(413, 'ClientError.RequestEntityTooLarge', `Request body exceeds ${limit} bytes`);
     chunks.push(chunk);
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

@@ -88,15 +88,20 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   }
   let port = 0;
   if (args.port !== undefined) {
-    if (!/^\d+$/.test(args.port) || Number(args.port) > 65535) return fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(args.port)}`, 2);
+    if (!/^\d+$/.test(args.port) || Number(args.port) > 65535)
+      return fail(`--port must be a number from 0 to 65535, not ${JSON.stringify(args.port)}`, 2);
     port = Number(args.port);
   }
 
   const bounds: { requestLogLimit?: number; taskHistoryLimit?: number } = {};
-  for (const [flag, key] of [['request-log', 'requestLogLimit'], ['task-history', 'taskHistoryLimit']] as const) {
+  for (const [flag, key] of [
+    ['request-log', 'requestLogLimit'],
+    ['task-history', 'taskHistoryLimit'],
+  ] as const) {
     const value = args[flag];
     if (value === undefined) continue;
-    if (!/^[1-9]\d*$/.test(value)) return fail(`--${flag} must be a positive whole number, not ${JSON.stringify(value)}`, 2);
+    if (!/^[1-9]\d*$/.test(value))
+      return fail(`--${flag} must be a positive whole number, not ${JSON.stringify(value)}`, 2);
     bounds[key] = Number(value);
   }
 
@@ -125,13 +130,18 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
 
   let running: RunningSandbox;
   try {
-    const world = await loadWorld({ dataDir, ...(shared.length ? { shared } : {}), ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}) });
+    const world = await loadWorld({
+      dataDir,
+      ...(shared.length ? { shared } : {}),
+      ...(args.config !== undefined ? { configFile: resolve(args.config) } : {}),
+    });
     running = await startSandbox({ world, dataDir, port, persist: true, ...bounds });
   } catch (err) {
     await cleanup();
     if (err instanceof ConfigError) return fail(err.message, 1);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') return fail(`port ${port} is already in use; pick another with --port or leave it out`, 1);
+    if (code === 'EADDRINUSE')
+      return fail(`port ${port} is already in use; pick another with --port or leave it out`, 1);
     return fail(`could not start: ${(err as Error).message}`, 1);
   }
 

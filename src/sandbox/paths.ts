@@ -44,7 +44,10 @@ export async function resolveEndpointPath(
   let linkedAccess: Access | undefined = access;
   if (reached !== endpointPath) {
     linkedAccess = accessAt(endpoint, clientId, reached);
-    if (!linkedAccess) throw permissionDenied(`No permission to access ${endpointPath} on endpoint ${endpoint.id}: it leads through a link to ${reached}`);
+    if (!linkedAccess)
+      throw permissionDenied(
+        `No permission to access ${endpointPath} on endpoint ${endpoint.id}: it leads through a link to ${reached}`,
+      );
   }
   const writable = access === 'rw' && linkedAccess === 'rw' && boundWritable;
   if (want === 'write' && !writable) {
@@ -69,7 +72,8 @@ export function normalise(endpoint: SandboxEndpoint, rawPath: unknown): string {
   const segments = path.split('/');
   let depth = 0;
   for (const s of segments) {
-    if (Buffer.byteLength(s) > MAX_NAME_LENGTH) throw badRequest(`A name in the path is longer than ${MAX_NAME_LENGTH} bytes`);
+    if (Buffer.byteLength(s) > MAX_NAME_LENGTH)
+      throw badRequest(`A name in the path is longer than ${MAX_NAME_LENGTH} bytes`);
     if (s === '..') depth--;
     else if (s !== '' && s !== '.') depth++;
     if (depth < 0) throw permissionDenied(`Path ${rawPath} leads outside the endpoint`);
@@ -79,7 +83,10 @@ export function normalise(endpoint: SandboxEndpoint, rawPath: unknown): string {
 }
 
 /** Where an endpoint path lives; `bound` is the folder it may not leave, `boundPath` that folder's endpoint path. */
-function placeOnDisk(endpoint: SandboxEndpoint, endpointPath: string): { diskPath: string; bound: string; boundWritable: boolean; boundPath: string } {
+function placeOnDisk(
+  endpoint: SandboxEndpoint,
+  endpointPath: string,
+): { diskPath: string; bound: string; boundWritable: boolean; boundPath: string } {
   if (endpoint.configPaths) {
     const allowed = endpoint.configPaths
       .filter((c) => isInside(endpointPath, c.path))
@@ -107,7 +114,11 @@ const MAX_LINK_HOPS = 40;
  * create its target, so that target must be inside too. Returns where the path really
  * leads (links resolved, the part that does not exist yet appended) and the real bound.
  */
-async function refuseEscapes(diskPath: string, bound: string, endpointPath: string): Promise<{ real: string; realBound: string }> {
+async function refuseEscapes(
+  diskPath: string,
+  bound: string,
+  endpointPath: string,
+): Promise<{ real: string; realBound: string }> {
   const realBound = await realpath(bound).catch(() => resolveDisk(bound));
   const escaped = () => permissionDenied(`Path ${endpointPath} leads outside the endpoint through a link`);
   let probe = diskPath;
@@ -116,7 +127,8 @@ async function refuseEscapes(diskPath: string, bound: string, endpointPath: stri
   for (;;) {
     try {
       const real = await realpath(probe);
-      if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep)) throw escaped();
+      if (real !== realBound && !real.startsWith(realBound.endsWith(sep) ? realBound : realBound + sep))
+        throw escaped();
       return { real: tail.length === 0 ? real : resolveDisk(real, ...tail), realBound };
     } catch (err) {
       if (err instanceof SandboxError) throw err;

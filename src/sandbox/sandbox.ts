@@ -76,7 +76,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   accessRuleRoutes(router, context);
   adminRoutes(router, context);
   // Auth paths render OAuth-style errors; everything else Transfer's shape.
-  const main = new Router((ex, err) => (ex.url.pathname.startsWith('/v2/') || ex.url.pathname.startsWith('/.well-known/') ? renderAuthError(ex, err) : router.renderError(ex, err)));
+  const main = new Router((ex, err) =>
+    ex.url.pathname.startsWith('/v2/') || ex.url.pathname.startsWith('/.well-known/')
+      ? renderAuthError(ex, err)
+      : router.renderError(ex, err),
+  );
   const servers: Server[] = [];
   const mainServer = httpServer(dispatcher(context, 'main', routerWithRenderer(router, main)));
   servers.push(mainServer);

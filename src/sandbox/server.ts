@@ -36,20 +36,36 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
         return;
       }
       if (fault?.kind === 'status') {
-        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        const headers: Record<string, string> =
+          fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
         if (fault.rawBody !== undefined) {
           res.writeHead(fault.status, { 'content-type': 'text/html', ...headers });
           res.end(fault.rawBody);
         } else {
-          router.renderError(ex, new SandboxError(fault.status, fault.code ?? statusCode(fault.status), fault.message ?? 'Injected fault', fault.extra ?? {}, headers));
+          router.renderError(
+            ex,
+            new SandboxError(
+              fault.status,
+              fault.code ?? statusCode(fault.status),
+              fault.message ?? 'Injected fault',
+              fault.extra ?? {},
+              headers,
+            ),
+          );
         }
         req.resume();
         return;
       }
       if (fault?.kind === 'reset' || fault?.kind === 'corrupt') ex.fault = fault;
       const found = router.find(req.method ?? 'GET', url.pathname);
-      if (found === 'not-found') throw new SandboxError(404, 'ClientError.NotFound', `No such resource: ${url.pathname}`);
-      if (found === 'method') throw new SandboxError(405, 'ClientError.MethodNotAllowed', `Method ${req.method} is not allowed on ${url.pathname}`);
+      if (found === 'not-found')
+        throw new SandboxError(404, 'ClientError.NotFound', `No such resource: ${url.pathname}`);
+      if (found === 'method')
+        throw new SandboxError(
+          405,
+          'ClientError.MethodNotAllowed',
+          `Method ${req.method} is not allowed on ${url.pathname}`,
+        );
       ex.params = found.params;
       await found.handler(ex);
     } catch (err) {
@@ -61,7 +77,11 @@ export function dispatcher(ctx: SandboxContext, originName: string, router: Rout
       if (err instanceof SandboxError) {
         router.renderError(ex, err);
       } else {
-        sendJson(res, 500, { code: 'InternalError', message: 'The sandbox failed to handle this request', request_id: ex.requestId });
+        sendJson(res, 500, {
+          code: 'InternalError',
+          message: 'The sandbox failed to handle this request',
+          request_id: ex.requestId,
+        });
         process.emitWarning(`sandbox: ${(err as Error)?.stack ?? String(err)}`);
       }
       req.resume();

@@ -9,15 +9,21 @@ const run = promisify(execFile);
 
 describe('dist/ bundle', () => {
   it('matches a fresh build of the sources (npm run bundle:check)', async () => {
-    const { stdout } = await run(process.execPath, ['scripts/bundle.mjs', '--check'], { cwd: process.cwd() }).catch((err: { stderr?: string }) => {
-      throw new Error(`dist/ is stale: ${err.stderr ?? String(err)}`);
-    });
+    const { stdout } = await run(process.execPath, ['scripts/bundle.mjs', '--check'], { cwd: process.cwd() }).catch(
+      (err: { stderr?: string }) => {
+        throw new Error(`dist/ is stale: ${err.stderr ?? String(err)}`);
+      },
+    );
     expect(stdout).toMatch(/dist\/ matches the sources/);
   });
 
   it('is an ES module with a require() for bundled CommonJS and no absolute paths of this machine', async () => {
     const text = await readFile('dist/index.js', 'utf8');
-    expect(text.startsWith("import { createRequire as __sregistryCreateRequire } from 'node:module';\nconst require = __sregistryCreateRequire(import.meta.url);")).toBe(true);
+    expect(
+      text.startsWith(
+        "import { createRequire as __sregistryCreateRequire } from 'node:module';\nconst require = __sregistryCreateRequire(import.meta.url);",
+      ),
+    ).toBe(true);
     expect(text).not.toContain(process.cwd());
     expect(JSON.parse(await readFile('dist/package.json', 'utf8'))).toEqual({ type: 'module' });
   });

@@ -39,7 +39,13 @@ describe('cache service stand-in', () => {
   const step = async (workspace: string, op: 'save' | 'restore', path: string, key: string): Promise<string> => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', STEP, CACHE_LIB, op, path, key], {
       cwd: workspace,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GITHUB_WORKSPACE: workspace, RUNNER_TEMP: join(root, 'temp'), ...server.env() },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        GITHUB_WORKSPACE: workspace,
+        RUNNER_TEMP: join(root, 'temp'),
+        ...server.env(),
+      },
     });
     return stdout;
   };
@@ -54,7 +60,11 @@ describe('cache service stand-in', () => {
 
     const saved = await step(first, 'save', 'images/a.sif', 'key-1');
     expect(saved).toMatch(/RESULT 1\b/);
-    expect(server.requests.map((r) => r.operation)).toEqual(['CreateCacheEntry', 'put-blob', 'FinalizeCacheEntryUpload']);
+    expect(server.requests.map((r) => r.operation)).toEqual([
+      'CreateCacheEntry',
+      'put-blob',
+      'FinalizeCacheEntryUpload',
+    ]);
     expect(server.requests[1]!.headers['x-ms-blob-type']).toBe('BlockBlob');
 
     const restored = await step(second, 'restore', 'images/a.sif', 'key-1');

@@ -78,7 +78,11 @@ const blobHeaders = (): Record<string, string> => ({
 
 const storageError = (res: ServerResponse, status: number, code: string): void => {
   const xml = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'x-ms-error-code': code, 'content-length': Buffer.byteLength(xml) });
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'x-ms-error-code': code,
+    'content-length': Buffer.byteLength(xml),
+  });
   res.end(xml);
 };
 
@@ -91,8 +95,10 @@ export async function startCacheServer(): Promise<CacheServer> {
   let origin = '';
 
   const blobPath = (e: Entry): string => join(dir, `blob-${e.id}`);
-  const blockPath = (e: Entry, blockId: string): string => join(dir, `block-${e.id}-${Buffer.from(blockId, 'base64').toString('hex')}`);
-  const blobUrl = (e: Entry): string => `${origin}/${ACCOUNT}/${CONTAINER}/${e.blob}?sv=2025-11-05&sr=b&sp=rcw&sig=${encodeURIComponent(e.sig)}`;
+  const blockPath = (e: Entry, blockId: string): string =>
+    join(dir, `block-${e.id}-${Buffer.from(blockId, 'base64').toString('hex')}`);
+  const blobUrl = (e: Entry): string =>
+    `${origin}/${ACCOUNT}/${CONTAINER}/${e.blob}?sv=2025-11-05&sr=b&sp=rcw&sig=${encodeURIComponent(e.sig)}`;
 
   async function twirp(method: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -108,14 +114,27 @@ export async function startCacheServer(): Promise<CacheServer> {
           json(res, 200, { ok: false, message: `cache entry ${key} already exists` });
           return 200;
         }
-        const entry: Entry = { id: nextId++, key, version, blob: randomUUID(), sig: randomBytes(16).toString('base64'), finalized: false, created: Date.now() };
+        const entry: Entry = {
+          id: nextId++,
+          key,
+          version,
+          blob: randomUUID(),
+          sig: randomBytes(16).toString('base64'),
+          finalized: false,
+          created: Date.now(),
+        };
         entries.push(entry);
         json(res, 200, { ok: true, signed_upload_url: blobUrl(entry) });
         return 200;
       }
       case 'FinalizeCacheEntryUpload': {
         const entry = entries.find((e) => e.key === key && e.version === version && !e.finalized);
-        const size = entry ? await stat(blobPath(entry)).then((s) => s.size, () => undefined) : undefined;
+        const size = entry
+          ? await stat(blobPath(entry)).then(
+              (s) => s.size,
+              () => undefined,
+            )
+          : undefined;
         if (!entry || size === undefined || String(size) !== String(body.size_bytes)) {
           json(res, 200, { ok: false, message: 'no uploaded blob of that size for this entry' });
           return 200;
@@ -128,7 +147,9 @@ export async function startCacheServer(): Promise<CacheServer> {
       case 'GetCacheEntryDownloadURL': {
         const done = entries.filter((e) => e.finalized && e.version === version).sort((a, b) => b.created - a.created);
         const restoreKeys = Array.isArray(body.restore_keys) ? body.restore_keys.map(String) : [];
-        const found = done.find((e) => e.key === key) ?? restoreKeys.map((k) => done.find((e) => e.key.startsWith(k))).find((e) => e !== undefined);
+        const found =
+          done.find((e) => e.key === key) ??
+          restoreKeys.map((k) => done.find((e) => e.key.startsWith(k))).find((e) => e !== undefined);
         if (!found) {
           json(res, 200, { ok: false });
           return 200;
@@ -156,7 +177,11 @@ export async function startCacheServer(): Promise<CacheServer> {
         storageError(res, 404, 'BlobNotFound');
         return ['get-blob', 404];
       }
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': entry.size, ...blobHeaders() });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': entry.size,
+        ...blobHeaders(),
+      });
       // Logged once the answer starts, not when the socket finishes: the job may have read
       // every byte and exited before this server sees its response finish.
       pipeline(createReadStream(blobPath(entry)), res).catch(() => res.destroy());
@@ -209,12 +234,17 @@ export async function startCacheServer(): Promise<CacheServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (k.startsWith('x-ms-') || k === 'content-length' || k === 'content-type') headers[k] = String(v);
+    for (const [k, v] of Object.entries(req.headers))
+      if (k.startsWith('x-ms-') || k === 'content-length' || k === 'content-type') headers[k] = String(v);
     const work = url.pathname.startsWith(SERVICE)
-      ? twirp(url.pathname.slice(SERVICE.length), req, res).then((status): [string, number] => [url.pathname.slice(SERVICE.length), status])
+      ? twirp(url.pathname.slice(SERVICE.length), req, res).then((status): [string, number] => [
+          url.pathname.slice(SERVICE.length),
+          status,
+        ])
       : blob(req, res, url);
     work.then(
-      ([operation, status]) => requests.push({ method: req.method ?? '', path: url.pathname, operation, status, headers }),
+      ([operation, status]) =>
+        requests.push({ method: req.method ?? '', path: url.pathname, operation, status, headers }),
       (err: unknown) => {
         requests.push({ method: req.method ?? '', path: url.pathname, operation: 'crashed', status: 500, headers });
         if (!res.headersSent) json(res, 500, { msg: String(err) });

@@ -36,10 +36,14 @@ let stranger: string;
 let fixtureKey: string;
 const versions: Record<string, string> = {};
 
-const pullInputs = (name: string, extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, { command: 'pull', name, tags: 'v1', cache: 'true', ...extra });
+const pullInputs = (name: string, extra: Record<string, string> = {}): Record<string, string> =>
+  sandboxInputs(sb, { command: 'pull', name, tags: 'v1', cache: 'true', ...extra });
 
 /** Requests to the collection's HTTPS origin that fetched image bytes. */
-const imageDownloads = (since: number) => sb.context.faults.log.slice(since).filter((r) => r.origin === sb.collection.id && r.method === 'GET' && r.path.endsWith('.sif'));
+const imageDownloads = (since: number) =>
+  sb.context.faults.log
+    .slice(since)
+    .filter((r) => r.origin === sb.collection.id && r.method === 'GET' && r.path.endsWith('.sif'));
 
 async function push(name: string, file: string): Promise<void> {
   const job = await newJob();
@@ -50,7 +54,13 @@ async function push(name: string, file: string): Promise<void> {
 }
 
 /** The run failed with `code`, after restoring the image from the cache and downloading none of it; pull-to is empty and no output is set. */
-async function expectRefusedFromCache(job: RunnerFolders, result: ActionRun, since: number, code: string, text: RegExp): Promise<void> {
+async function expectRefusedFromCache(
+  job: RunnerFolders,
+  result: ActionRun,
+  since: number,
+  code: string,
+  text: RegExp,
+): Promise<void> {
   expect(result.code).toBe(1);
   expect(result.stdout).toContain('restored from the Actions cache');
   expect(result.errors).toHaveLength(1);
@@ -66,16 +76,37 @@ async function expectRefusedFromCache(job: RunnerFolders, result: ActionRun, sin
 beforeAll(async () => {
   sb = await startTestSandbox();
   cache = await startCacheServer();
-  const made = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Images CI', email: 'ci@images.test' }], format: 'armored' });
-  trusted = { privateKey: made.privateKey, publicKey: made.publicKey, fingerprint: (await openpgp.readKey({ armoredKey: made.publicKey })).getFingerprint().toUpperCase() };
-  stranger = (await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Someone Else' }], format: 'armored' })).publicKey;
-  fixtureKey = (await openpgp.readPrivateKey({ armoredKey: await readFile(join(FIXTURES, 'private.asc'), 'utf8') })).toPublic().armor();
+  const made = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'Images CI', email: 'ci@images.test' }],
+    format: 'armored',
+  });
+  trusted = {
+    privateKey: made.privateKey,
+    publicKey: made.publicKey,
+    fingerprint: (await openpgp.readKey({ armoredKey: made.publicKey })).getFingerprint().toUpperCase(),
+  };
+  stranger = (
+    await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'Someone Else' }],
+      format: 'armored',
+    })
+  ).publicKey;
+  fixtureKey = (await openpgp.readPrivateKey({ armoredKey: await readFile(join(FIXTURES, 'private.asc'), 'utf8') }))
+    .toPublic()
+    .armor();
 
   // lab/app and lab/forged: the unsigned fixture, signed by the trusted key on push.
   for (const name of ['lab/app', 'lab/forged']) {
     const job = await newJob();
     await copyFile(join(FIXTURES, 'one-group.sif'), join(job.workspace, 'app.sif'));
-    const pushed = await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name, tags: 'v1', 'signing-key': trusted.privateKey }) });
+    const pushed = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'app.sif', name, tags: 'v1', 'signing-key': trusted.privateKey }),
+    });
     expect(pushed.errors).toEqual([]);
     versions[name] = pushed.outputs.version!;
   }
@@ -84,7 +115,9 @@ beforeAll(async () => {
   const tampered = join(job.root, 'tampered.sif');
   await copyFile(join(FIXTURES, 'one-group-signed.sif'), tampered);
   const bytes = await readFile(tampered);
-  const biggest = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!.objects.filter((o) => o.groupId === 1).sort((a, b) => b.size - a.size)[0]!;
+  const biggest = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!
+    .objects.filter((o) => o.groupId === 1)
+    .sort((a, b) => b.size - a.size)[0]!;
   const fh = await open(tampered, 'r+');
   await fh.write(Buffer.from([bytes[biggest.offset + 1]! ^ 0x55]), 0, 1, biggest.offset + 1);
   await fh.close();
@@ -98,17 +131,27 @@ afterAll(async () => {
 describe('action pull: images from the Actions cache are verified too', () => {
   it('with verify required and the signer in keyring, a restored image is verified and nothing is downloaded', async () => {
     const first = await newJob();
-    const saved = await runAction({ job: first, inputs: pullInputs('lab/app', { verify: 'required', keyring: trusted.publicKey }), env: cache.env() });
+    const saved = await runAction({
+      job: first,
+      inputs: pullInputs('lab/app', { verify: 'required', keyring: trusted.publicKey }),
+      env: cache.env(),
+    });
     expect(saved.errors).toEqual([]);
     expect(saved.outputs['cache-hit']).toBe('false');
 
     const second = await newJob();
     const since = sb.context.faults.log.length;
-    const restored = await runAction({ job: second, inputs: pullInputs('lab/app', { verify: 'required', keyring: trusted.publicKey }), env: cache.env() });
+    const restored = await runAction({
+      job: second,
+      inputs: pullInputs('lab/app', { verify: 'required', keyring: trusted.publicKey }),
+      env: cache.env(),
+    });
     expect(restored.errors).toEqual([]);
     expect(restored.outputs['cache-hit']).toBe('true');
     expect(restored.stdout).toContain('restored from the Actions cache');
-    expect(restored.stdout).toContain(`signatures: verified, ${trusted.fingerprint} (Images CI <ci@images.test>) verified`);
+    expect(restored.stdout).toContain(
+      `signatures: verified, ${trusted.fingerprint} (Images CI <ci@images.test>) verified`,
+    );
     expect(imageDownloads(since)).toEqual([]);
     expect(restored.outputs.digest).toBe(`sha256:${versions['lab/app']}`);
     expect(await sha256(join(second.workspace, 'images', 'app_v1.sif'))).toBe(versions['lab/app']);
@@ -117,13 +160,21 @@ describe('action pull: images from the Actions cache are verified too', () => {
   it('a restored image whose signer is not in keyring fails UNTRUSTED_SIGNER: no file in pull-to, no output', async () => {
     const job = await newJob();
     const since = sb.context.faults.log.length;
-    const result = await runAction({ job, inputs: pullInputs('lab/app', { verify: 'required', keyring: stranger }), env: cache.env() });
+    const result = await runAction({
+      job,
+      inputs: pullInputs('lab/app', { verify: 'required', keyring: stranger }),
+      env: cache.env(),
+    });
     await expectRefusedFromCache(job, result, since, 'UNTRUSTED_SIGNER', /not in the keyring/);
   });
 
   it('a cached copy of an image whose signature does not hold (saved by a run with verify off) fails SIGNATURE_INVALID when restored, by default and under required', async () => {
     const first = await newJob();
-    const saved = await runAction({ job: first, inputs: pullInputs('lab/tampered', { verify: 'off' }), env: cache.env() });
+    const saved = await runAction({
+      job: first,
+      inputs: pullInputs('lab/tampered', { verify: 'off' }),
+      env: cache.env(),
+    });
     expect(saved.errors).toEqual([]);
     expect(cache.entries().some((e) => e.finalized && e.key.endsWith(versions['lab/tampered']!))).toBe(true);
 
@@ -144,13 +195,24 @@ describe('action pull: images from the Actions cache are verified too', () => {
     const key = `sregistry-globus-lab-forged-${versions['lab/forged']}`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', SAVE_STEP, CACHE_LIB, stage, key], {
       cwd: forger.workspace,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GITHUB_WORKSPACE: forger.workspace, RUNNER_TEMP: forger.runnerTemp, GITHUB_SERVER_URL: 'https://github.com', ...cache.env() },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        GITHUB_WORKSPACE: forger.workspace,
+        RUNNER_TEMP: forger.runnerTemp,
+        GITHUB_SERVER_URL: 'https://github.com',
+        ...cache.env(),
+      },
     });
     expect(stdout).toMatch(/RESULT \d+/);
 
     const job = await newJob();
     const since = sb.context.faults.log.length;
-    const result = await runAction({ job, inputs: pullInputs('lab/forged', { verify: 'required', keyring: trusted.publicKey }), env: cache.env() });
+    const result = await runAction({
+      job,
+      inputs: pullInputs('lab/forged', { verify: 'required', keyring: trusted.publicKey }),
+      env: cache.env(),
+    });
     expect(result.errors).toEqual([]);
     expect(result.warnings.some((w) => w.includes(`did not hold version ${versions['lab/forged']}`))).toBe(true);
     expect(imageDownloads(since)).toHaveLength(1);

@@ -20,11 +20,27 @@ afterAll(() => sb.stop());
 describe('action: control characters in inputs', () => {
   it.each([
     // The reference parser already quotes what it refuses (JSON escapes); the rest is escaped by the display rule.
-    ['an OSC title sequence in name', { command: 'pull', name: 'lab/a\u001b]0;owned\u0007b' }, /lab\/a\\(x1b|u001b)\]0;owned\\(x07|u0007)b/],
+    [
+      'an OSC title sequence in name',
+      { command: 'pull', name: 'lab/a\u001b]0;owned\u0007b' },
+      /lab\/a\\(x1b|u001b)\]0;owned\\(x07|u0007)b/,
+    ],
     ['a carriage return in name', { command: 'pull', name: 'lab/over\rwrite' }, /lab\/over(\\r|%0D| )write/],
-    ['a line feed that would start a workflow command', { command: 'pull', name: 'lab/x\n::warning::injected' }, /lab\/x ::warning::injected/],
-    ['an escape sequence in transport', { command: 'pull', name: 'lab/app', transport: 'https\u001b[2J' }, /"https\\x1b\[2J"/],
-    ['an OSC sequence in tags', { command: 'pull', name: 'lab/app', tags: 'v1\u001b]0;owned\u0007' }, /v1\\x1b\]0;owned\\x07/],
+    [
+      'a line feed that would start a workflow command',
+      { command: 'pull', name: 'lab/x\n::warning::injected' },
+      /lab\/x ::warning::injected/,
+    ],
+    [
+      'an escape sequence in transport',
+      { command: 'pull', name: 'lab/app', transport: 'https\u001b[2J' },
+      /"https\\x1b\[2J"/,
+    ],
+    [
+      'an OSC sequence in tags',
+      { command: 'pull', name: 'lab/app', tags: 'v1\u001b]0;owned\u0007' },
+      /v1\\x1b\]0;owned\\x07/,
+    ],
   ])('%s: one ::error:: line, escaped', async (_what, extra, shown) => {
     const run = await runAction({ job: await newJob(), inputs: sandboxInputs(sb, extra) });
     expect(run.code).toBe(1);

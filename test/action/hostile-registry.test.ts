@@ -24,7 +24,13 @@ let sb: TestSandbox;
 let hostileId: string;
 beforeAll(async () => {
   sb = await startTestSandbox((world, tmp) => {
-    const e = extraEndpoint({ displayName: HOSTILE_NAME, entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'hostile-site') });
+    const e = extraEndpoint({
+      displayName: HOSTILE_NAME,
+      entityType: 'GCSv5_guest_collection',
+      owner: world.clients[0]!.id,
+      https: true,
+      root: join(tmp, 'hostile-site'),
+    });
     mkdirSync(e.root!, { recursive: true });
     hostileId = e.id;
     world.endpoints.push(e);
@@ -44,7 +50,10 @@ describe('action against a hostile registry', () => {
     expect(run.errors[0]).toMatch(/notes\.sif is a text file, not a SIF image: .*any-file.*\(code INVALID_INPUT\)/);
     await expect(readdir(remoteFolder('ci', 'notes'))).rejects.toMatchObject({ code: 'ENOENT' });
 
-    const forced = await runAction({ job, inputs: sandboxInputs(sb, { images: 'notes.sif', name: 'ci/notes', 'any-file': 'true' }) });
+    const forced = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'notes.sif', name: 'ci/notes', 'any-file': 'true' }),
+    });
     expect(forced.errors).toEqual([]);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.outputs.versions!)).toEqual([await fileSha256(join(job.workspace, 'notes.sif'))]);
@@ -55,14 +64,21 @@ describe('action against a hostile registry', () => {
     const job = await newJob();
     const first = join(job.workspace, 'app.sif');
     await writeSif(first, { payloadBytes: Buffer.from('first '.repeat(300)) });
-    expect((await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name: 'ci/pinned' }) })).code).toBe(0);
+    expect((await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name: 'ci/pinned' }) })).code).toBe(
+      0,
+    );
     const planted = join(sb.tmp, 'planted.sif');
     await writeSif(planted, { payloadBytes: Buffer.from('planted '.repeat(300)) });
     const version = await fileSha256(planted);
     const dir = remoteFolder('ci', 'pinned');
     await copyFile(planted, join(dir, `sha256.${version}.sif`));
     const ref = { collection: 'ci', name: 'pinned', tag: 'latest', version };
-    await writeFile(join(dir, `latest@${version}.29991231T000000000Z.json`), manifestText(buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted)).size, pushedBy: 'intruder' })));
+    await writeFile(
+      join(dir, `latest@${version}.29991231T000000000Z.json`),
+      manifestText(
+        buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted)).size, pushedBy: 'intruder' }),
+      ),
+    );
 
     await writeSif(first, { payloadBytes: Buffer.from('second '.repeat(300)) });
     const pushed = await fileSha256(first);
@@ -70,7 +86,16 @@ describe('action against a hostile registry', () => {
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.outputs.versions!)).toEqual([pushed]);
-    const registry = new Registry({ globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` }, storage: join(sb.tmp, 'check-storage'), database: join(sb.tmp, 'check.db') });
+    const registry = new Registry({
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${sb.url}/`,
+      },
+      storage: join(sb.tmp, 'check-storage'),
+      database: join(sb.tmp, 'check.db'),
+    });
     try {
       expect((await registry.resolve(`globus://${sb.collection.id}/ci/pinned:latest`)).version).toBe(pushed);
     } finally {
@@ -81,21 +106,45 @@ describe('action against a hostile registry', () => {
 
   it('refuses auth-url and transfer-url over plain http to a name under .localhost, in one ::error:: line', async () => {
     const job = await newJob();
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/app', 'auth-url': 'http://registry.localhost:9', 'transfer-url': 'http://registry.localhost:9' }) });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, {
+        command: 'pull',
+        name: 'ci/app',
+        'auth-url': 'http://registry.localhost:9',
+        'transfer-url': 'http://registry.localhost:9',
+      }),
+    });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
-    expect(run.errors[0]).toMatch(/Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*INSECURE_URL/);
+    expect(run.errors[0]).toMatch(
+      /Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*INSECURE_URL/,
+    );
     countHostile('plain http to a name under .localhost', 'Action');
   });
 
   it("a collection's display name and image labels with escapes never reach the log raw", async () => {
     const job = await newJob();
-    await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: Buffer.from('labels '.repeat(300)), labels: { title: '\u001b]0;owned\u0007', bidi: 'a\u202eb', csi: '\u009b2J' } });
-    const pushed = await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name: 'ci/labels', endpoint: hostileId }), env: { RUNNER_DEBUG: '1' } });
+    await writeSif(join(job.workspace, 'app.sif'), {
+      payloadBytes: Buffer.from('labels '.repeat(300)),
+      labels: { title: '\u001b]0;owned\u0007', bidi: 'a\u202eb', csi: '\u009b2J' },
+    });
+    const pushed = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'app.sif', name: 'ci/labels', endpoint: hostileId }),
+      env: { RUNNER_DEBUG: '1' },
+    });
     expect(pushed.code).toBe(0);
-    const pulled = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/labels', endpoint: hostileId }), env: { RUNNER_DEBUG: '1' } });
+    const pulled = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/labels', endpoint: hostileId }),
+      env: { RUNNER_DEBUG: '1' },
+    });
     expect(pulled.code).toBe(0);
-    const missing = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/none', endpoint: hostileId }) });
+    const missing = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { command: 'pull', name: 'ci/none', endpoint: hostileId }),
+    });
     expect(missing.code).toBe(1);
     expect(missing.errors).toHaveLength(1);
     expect(missing.errors[0]).toContain('site\\x1b]0;pwned\\x07\\x1b[2J\\u{202e}evil');

@@ -18,7 +18,15 @@ describe('inputs', () => {
 
   it('reads defaults and refuses values outside the accepted ones', () => {
     const inputs = readInputs(reader(base));
-    expect(inputs).toMatchObject({ command: 'push', transport: 'auto', timeoutSeconds: 3600, cache: false, tags: ['latest'], ifNoFilesFound: 'error', pullTo: 'images' });
+    expect(inputs).toMatchObject({
+      command: 'push',
+      transport: 'auto',
+      timeoutSeconds: 3600,
+      cache: false,
+      tags: ['latest'],
+      ifNoFilesFound: 'error',
+      pullTo: 'images',
+    });
     expect(code(() => readInputs(reader({ ...base, transport: 'ftp' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, cache: 'yes' })))).toBe('INVALID_INPUT');
     expect(code(() => readInputs(reader({ ...base, timeout: '-1' })))).toBe('INVALID_INPUT');
@@ -29,11 +37,22 @@ describe('inputs', () => {
     // The old form, a bare number of minutes, still works, with a note saying what to write now.
     const old = readInputs(reader({ ...base, timeout: '1.5', cache: 'True' }));
     expect(old).toMatchObject({ timeoutSeconds: 90, cache: true });
-    expect(old.timeoutNote).toBe('Input timeout is "1.5", read as 1.5 minutes as before; timeouts are now in seconds everywhere (as the CLI\'s --timeout): write timeout: 90s (or 1.5m). A bare number will mean seconds from version 1.0');
+    expect(old.timeoutNote).toBe(
+      'Input timeout is "1.5", read as 1.5 minutes as before; timeouts are now in seconds everywhere (as the CLI\'s --timeout): write timeout: 90s (or 1.5m). A bare number will mean seconds from version 1.0',
+    );
     // Seconds, the one unit, or another unit named.
-    for (const [text, seconds] of [['90s', 90], ['15m', 900], ['1h', 3600], ['3600s', 3600]] as const) {
+    for (const [text, seconds] of [
+      ['90s', 90],
+      ['15m', 900],
+      ['1h', 3600],
+      ['3600s', 3600],
+    ] as const) {
       const read = readInputs(reader({ ...base, timeout: text }));
-      expect({ text, seconds: read.timeoutSeconds, note: read.timeoutNote }).toEqual({ text, seconds, note: undefined });
+      expect({ text, seconds: read.timeoutSeconds, note: read.timeoutNote }).toEqual({
+        text,
+        seconds,
+        note: undefined,
+      });
     }
     expect(code(() => readInputs(reader({ ...base, timeout: '10 minutes' })))).toBe('INVALID_INPUT');
   });

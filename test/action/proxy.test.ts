@@ -44,21 +44,37 @@ describe('action behind a proxy', () => {
     const sandbox = new URL(sb.url).origin;
 
     let from = proxy.log.length;
-    const pushed = await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name: 'lab/app', tags: 'v1', transport: 'https' }), env: proxyEnv });
+    const pushed = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'app.sif', name: 'lab/app', tags: 'v1', transport: 'https' }),
+      env: proxyEnv,
+    });
     clean(pushed);
     expect(lines(from).some((l) => l === `POST ${sandbox}/v2/oauth2/token`)).toBe(true);
     expect(lines(from).some((l) => l.startsWith(`GET ${sandbox}/v0.10/`))).toBe(true);
     expect(lines(from).some((l) => l.startsWith(`PUT ${collection}/`))).toBe(true);
 
     from = proxy.log.length;
-    const pulled = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', tags: 'v1', transport: 'https', cache: 'false' }), env: proxyEnv });
+    const pulled = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', tags: 'v1', transport: 'https', cache: 'false' }),
+      env: proxyEnv,
+    });
     clean(pulled);
     expect(lines(from).some((l) => l.startsWith(`GET ${collection}/`) && l.endsWith('.sif'))).toBe(true);
 
     from = proxy.log.length;
     const viaTransfer = await runAction({
       job,
-      inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', tags: 'v1', transport: 'transfer', 'source-endpoint': sb.personal.id, 'pull-to': join(sb.tmp, 'pulled'), cache: 'false' }),
+      inputs: sandboxInputs(sb, {
+        command: 'pull',
+        name: 'lab/app',
+        tags: 'v1',
+        transport: 'transfer',
+        'source-endpoint': sb.personal.id,
+        'pull-to': join(sb.tmp, 'pulled'),
+        cache: 'false',
+      }),
       env: proxyEnv,
     });
     clean(viaTransfer);
@@ -71,7 +87,11 @@ describe('action behind a proxy', () => {
     await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: Buffer.alloc(10_000, 1) });
     const port = await deadPort();
     const dead = `http://${USER}:${PASSWORD}@127.0.0.1:${port}`;
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { images: 'app.sif', name: 'lab/dead' }), env: { HTTPS_PROXY: dead, HTTP_PROXY: dead } });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'app.sif', name: 'lab/dead' }),
+      env: { HTTPS_PROXY: dead, HTTP_PROXY: dead },
+    });
     expect(run.code).not.toBe(0);
     expect(run.errors.length).toBeGreaterThan(0);
     expect(run.errors.join('\n')).toContain(`127.0.0.1:${port}`);

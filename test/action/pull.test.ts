@@ -16,7 +16,8 @@ let sb: TestSandbox;
 let cache: CacheServer;
 let version: string;
 
-const inputs = (extra: Record<string, string> = {}): Record<string, string> => sandboxInputs(sb, { command: 'pull', name: 'lab/app', cache: 'true', ...extra });
+const inputs = (extra: Record<string, string> = {}): Record<string, string> =>
+  sandboxInputs(sb, { command: 'pull', name: 'lab/app', cache: 'true', ...extra });
 
 beforeAll(async () => {
   sb = await startTestSandbox();
@@ -36,7 +37,11 @@ afterAll(async () => {
 const imageDownloads = (since: number) =>
   sb.context.faults.log
     .slice(since)
-    .filter((r) => (r.origin === sb.collection.id && r.method === 'GET' && r.path.endsWith('.sif')) || (r.method === 'POST' && r.path.endsWith('/transfer')));
+    .filter(
+      (r) =>
+        (r.origin === sb.collection.id && r.method === 'GET' && r.path.endsWith('.sif')) ||
+        (r.method === 'POST' && r.path.endsWith('/transfer')),
+    );
 
 const outputFiles = (run: ActionRun): string[] => JSON.parse(run.outputs.files ?? '[]') as string[];
 
@@ -54,7 +59,12 @@ describe('action pull', () => {
     expect(one.outputs.version).toBe(version);
     expect(one.outputs['cache-hit']).toBe('false');
     expect(imageDownloads(since)).toHaveLength(1);
-    expect(cache.entries().filter((e) => e.finalized).map((e) => e.key)).toEqual([key]);
+    expect(
+      cache
+        .entries()
+        .filter((e) => e.finalized)
+        .map((e) => e.key),
+    ).toEqual([key]);
     expect(one.summary).toMatch(/<td>lab\/app:v1<\/td>.*<td>pulled<\/td>/s);
     expect(await readdir(join(first.workspace, 'images'))).toEqual(['app_v1.sif']);
 
@@ -68,7 +78,9 @@ describe('action pull', () => {
     expect(await sha256(restored)).toBe(version);
     expect(imageDownloads(since)).toEqual([]);
     // The version was still resolved on the collection (a manifest read, no image bytes).
-    expect(sb.context.faults.log.slice(since).some((r) => r.origin === sb.collection.id && /Z\.json$/.test(r.path))).toBe(true);
+    expect(
+      sb.context.faults.log.slice(since).some((r) => r.origin === sb.collection.id && /Z\.json$/.test(r.path)),
+    ).toBe(true);
     expect(two.summary).toMatch(/<td>cached<\/td>/);
     expect(two.outputs['cache-hit']).toBe('true');
     expect((JSON.parse(two.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['cached']);
@@ -85,22 +97,43 @@ describe('action pull', () => {
     await writeSif(join(job.workspace, 'twin.sif'), { payloadBytes: Buffer.alloc(150_000, 9), created: new Date(0) });
     const twin = await sha256(join(job.workspace, 'twin.sif'));
     // Capitals are folded, and the core's note says so once per run, as a warning, on push and on pull.
-    const pushed = await runAction({ job, inputs: { ...inputs(), command: 'push', name: 'Lab/twin', images: 'twin.sif', tags: 'a B c' } });
+    const pushed = await runAction({
+      job,
+      inputs: { ...inputs(), command: 'push', name: 'Lab/twin', images: 'twin.sif', tags: 'a B c' },
+    });
     expect(pushed.code).toBe(0);
-    expect(pushed.warnings).toEqual([expect.stringMatching(/pushing names and tags are lower case .*"Lab\/twin" as "lab\/twin", "B" as "b"/)]);
+    expect(pushed.warnings).toEqual([
+      expect.stringMatching(/pushing names and tags are lower case .*"Lab\/twin" as "lab\/twin", "B" as "b"/),
+    ]);
 
     const puller = await newJob();
     const since = sb.context.faults.log.length;
     const blobsBefore = cache.requests.filter((r) => r.operation === 'put-blob' || r.operation === 'put-block').length;
-    const run = await runAction({ job: puller, inputs: inputs({ name: 'lab/Twin', tags: 'a, b, c' }), env: cache.env() });
+    const run = await runAction({
+      job: puller,
+      inputs: inputs({ name: 'lab/Twin', tags: 'a, b, c' }),
+      env: cache.env(),
+    });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
-    for (const tag of ['a', 'b', 'c']) expect(await sha256(join(puller.workspace, 'images', `twin_${tag}.sif`))).toBe(twin);
+    for (const tag of ['a', 'b', 'c'])
+      expect(await sha256(join(puller.workspace, 'images', `twin_${tag}.sif`))).toBe(twin);
     expect(imageDownloads(since)).toHaveLength(1);
-    expect(cache.entries().filter((e) => e.key.includes(twin)).map((e) => e.key)).toEqual([`sregistry-globus-lab-twin-${twin}`]);
-    expect(cache.requests.filter((r) => r.operation === 'put-blob' || r.operation === 'put-block').length - blobsBefore).toBe(1);
-    expect(run.warnings).toEqual([expect.stringMatching(/resolving names and tags are lower case .*"lab\/Twin" as "lab\/twin"$/)]);
-    expect((JSON.parse(run.outputs.results!) as Array<{ tag: string; status: string }>).map((r) => [r.tag, r.status])).toEqual([
+    expect(
+      cache
+        .entries()
+        .filter((e) => e.key.includes(twin))
+        .map((e) => e.key),
+    ).toEqual([`sregistry-globus-lab-twin-${twin}`]);
+    expect(
+      cache.requests.filter((r) => r.operation === 'put-blob' || r.operation === 'put-block').length - blobsBefore,
+    ).toBe(1);
+    expect(run.warnings).toEqual([
+      expect.stringMatching(/resolving names and tags are lower case .*"lab\/Twin" as "lab\/twin"$/),
+    ]);
+    expect(
+      (JSON.parse(run.outputs.results!) as Array<{ tag: string; status: string }>).map((r) => [r.tag, r.status]),
+    ).toEqual([
       ['a', 'pulled'],
       ['b', 'pulled'],
       ['c', 'pulled'],
@@ -109,7 +142,11 @@ describe('action pull', () => {
     // The next job restores the one entry once and fills all three tags from it.
     const again = await newJob();
     const gets = cache.requests.filter((r) => r.operation === 'get-blob').length;
-    const restored = await runAction({ job: again, inputs: inputs({ name: 'lab/twin', tags: 'a b c' }), env: cache.env() });
+    const restored = await runAction({
+      job: again,
+      inputs: inputs({ name: 'lab/twin', tags: 'a b c' }),
+      env: cache.env(),
+    });
     expect(restored.code).toBe(0);
     expect(restored.outputs['cache-hit']).toBe('true');
     expect(cache.requests.filter((r) => r.operation === 'get-blob').length - gets).toBe(1);
@@ -118,10 +155,16 @@ describe('action pull', () => {
   it('warns and downloads when the toolkit cannot tell whether there is a cache service', async () => {
     const job = await newJob();
     const since = sb.context.faults.log.length;
-    const run = await runAction({ job, inputs: inputs({ tags: 'v1' }), env: { ...cache.env(), GITHUB_SERVER_URL: 'not a url' } });
+    const run = await runAction({
+      job,
+      inputs: inputs({ tags: 'v1' }),
+      env: { ...cache.env(), GITHUB_SERVER_URL: 'not a url' },
+    });
     expect(run.code).toBe(0);
     expect(run.errors).toEqual([]);
-    expect(run.warnings.some((w) => w.includes('Could not tell whether the Actions cache service is available'))).toBe(true);
+    expect(run.warnings.some((w) => w.includes('Could not tell whether the Actions cache service is available'))).toBe(
+      true,
+    );
     expect(imageDownloads(since)).toHaveLength(1);
     expect(await sha256(join(job.workspace, 'images', 'app_v1.sif'))).toBe(version);
   });
@@ -152,7 +195,11 @@ describe('action pull', () => {
   it('with cache: false, never asks the cache service', async () => {
     const job = await newJob();
     const before = cache.requests.length;
-    const run = await runAction({ job, inputs: inputs({ tags: 'v1', cache: 'false', 'pull-to': 'out' }), env: cache.env() });
+    const run = await runAction({
+      job,
+      inputs: inputs({ tags: 'v1', cache: 'false', 'pull-to': 'out' }),
+      env: cache.env(),
+    });
     expect(run.code).toBe(0);
     expect(run.warnings).toEqual([]);
     expect(cache.requests.length).toBe(before);

@@ -21,7 +21,13 @@ const reader = newClient('reader', `reader-${randomUUID()}`);
 beforeAll(async () => {
   sb = await startTestSandbox((world, tmp) => {
     addCollectionUser(world, reader);
-    site = extraEndpoint({ displayName: 'action-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+    site = extraEndpoint({
+      displayName: 'action-site-b',
+      entityType: 'GCSv5_guest_collection',
+      owner: world.clients[0]!.id,
+      https: true,
+      root: join(tmp, 'site-b'),
+    });
     mkdirSync(site.root!, { recursive: true });
     world.endpoints.push(site);
   });
@@ -33,7 +39,12 @@ afterAll(async () => {
 async function sif(job: RunnerFolders, rel: string, payload: string): Promise<string> {
   const file = join(job.workspace, rel);
   await mkdir(join(file, '..'), { recursive: true });
-  await writeSif(file, { payloadBytes: Buffer.from(payload.repeat(200)), labels: { 'org.label-schema.name': payload }, created: new Date(0), id: '00000000-0000-4000-8000-000000000000' });
+  await writeSif(file, {
+    payloadBytes: Buffer.from(payload.repeat(200)),
+    labels: { 'org.label-schema.name': payload },
+    created: new Date(0),
+    id: '00000000-0000-4000-8000-000000000000',
+  });
   return file;
 }
 
@@ -43,7 +54,9 @@ const json = (run: ActionRun, name: string): string[] => JSON.parse(run.outputs[
 
 /** What the registry holds under the collection root for one image. */
 const remoteFiles = async (collection: string, name: string): Promise<string[]> =>
-  (await readdir(join(sb.collection.root!, 'shub', collection, name)).catch(() => [] as string[])).filter((f) => !f.startsWith('.')).sort();
+  (await readdir(join(sb.collection.root!, 'shub', collection, name)).catch(() => [] as string[]))
+    .filter((f) => !f.startsWith('.'))
+    .sort();
 
 /** The same, with the manifests' stamps blanked. */
 const remoteShape = async (collection: string, name: string): Promise<string[]> =>
@@ -80,21 +93,51 @@ describe('action push', () => {
     expect(run.outputs.uri).toBe(`globus://${sb.collection.id}/ci/alpine:v1@${va}`);
     expect(run.outputs.version).toBe(va);
     expect(JSON.parse(run.outputs.results!)).toEqual([
-      { image: 'ci/alpine', tag: 'v1', status: 'pushed', version: va, uri: `globus://${sb.collection.id}/ci/alpine:v1@${va}` },
-      { image: 'ci/alpine', tag: 'latest', status: 'pushed', version: va, uri: `globus://${sb.collection.id}/ci/alpine:latest@${va}` },
-      { image: 'ci/tools', tag: 'v1', status: 'pushed', version: vb, uri: `globus://${sb.collection.id}/ci/tools:v1@${vb}` },
-      { image: 'ci/tools', tag: 'latest', status: 'pushed', version: vb, uri: `globus://${sb.collection.id}/ci/tools:latest@${vb}` },
+      {
+        image: 'ci/alpine',
+        tag: 'v1',
+        status: 'pushed',
+        version: va,
+        uri: `globus://${sb.collection.id}/ci/alpine:v1@${va}`,
+      },
+      {
+        image: 'ci/alpine',
+        tag: 'latest',
+        status: 'pushed',
+        version: va,
+        uri: `globus://${sb.collection.id}/ci/alpine:latest@${va}`,
+      },
+      {
+        image: 'ci/tools',
+        tag: 'v1',
+        status: 'pushed',
+        version: vb,
+        uri: `globus://${sb.collection.id}/ci/tools:v1@${vb}`,
+      },
+      {
+        image: 'ci/tools',
+        tag: 'latest',
+        status: 'pushed',
+        version: vb,
+        uri: `globus://${sb.collection.id}/ci/tools:latest@${vb}`,
+      },
     ]);
     expect(run.outputs['cache-hit']).toBe('');
     expect(json(run, 'https-urls').every((u) => u.startsWith('http://127.0.0.1:'))).toBe(true);
-    expect(json(run, 'urls')[0]).toBe(`https://app.globus.org/file-manager?origin_id=${sb.collection.id}&origin_path=${encodeURIComponent('/shub/ci/alpine/')}`);
+    expect(json(run, 'urls')[0]).toBe(
+      `https://app.globus.org/file-manager?origin_id=${sb.collection.id}&origin_path=${encodeURIComponent('/shub/ci/alpine/')}`,
+    );
     // The first tag goes up over HTTPS; the core may copy the bytes to more tags with a Transfer task.
     const tasks = json(run, 'task-ids');
     expect(tasks).toHaveLength(4);
     expect(tasks[0]).toBe('');
     expect(tasks.every((t) => t === '' || /^[0-9a-f-]{36}$/.test(t))).toBe(true);
 
-    expect(await remoteShape('ci', 'alpine')).toEqual([`latest@${va}.<stamp>.json`, `sha256.${va}.sif`, `v1@${va}.<stamp>.json`]);
+    expect(await remoteShape('ci', 'alpine')).toEqual([
+      `latest@${va}.<stamp>.json`,
+      `sha256.${va}.sif`,
+      `v1@${va}.<stamp>.json`,
+    ]);
     expect(await remoteFiles('ci', 'tools')).toHaveLength(3);
     expect(await remoteFiles('ci', 'skip-me')).toEqual([]);
     const v1Manifest = (await remoteFiles('ci', 'alpine')).find((f) => f.startsWith('v1@'))!;
@@ -123,7 +166,12 @@ describe('action push', () => {
     // Every token this run was issued was masked with setSecret before any use.
     const issued = sb.context.tokens.all().filter((t) => !tokensBefore.has(t));
     expect(issued.length).toBeGreaterThan(0);
-    const masked = new Set(run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)));
+    const masked = new Set(
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::add-mask::'))
+        .map((l) => l.slice('::add-mask::'.length)),
+    );
     for (const t of issued) expect(masked).toContain(t);
     expectClean(run, sb.client.secret);
   });
@@ -143,9 +191,17 @@ describe('action push', () => {
     expect(again.code).toBe(0);
     const puts = sb.context.faults.log.slice(since).filter((r) => r.method === 'PUT');
     expect(puts).toEqual([]);
-    expect(again.summary.split('<tr>').slice(2).map((r) => /<td>(pushed|exists)<\/td>/.exec(r)?.[1])).toEqual(['exists', 'exists']);
+    expect(
+      again.summary
+        .split('<tr>')
+        .slice(2)
+        .map((r) => /<td>(pushed|exists)<\/td>/.exec(r)?.[1]),
+    ).toEqual(['exists', 'exists']);
     expect(JSON.parse(again.outputs.versions!)).toEqual([version, version]);
-    expect((JSON.parse(again.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual(['exists', 'exists']);
+    expect((JSON.parse(again.outputs.results!) as Array<{ status: string }>).map((r) => r.status)).toEqual([
+      'exists',
+      'exists',
+    ]);
     expect(await remoteShape('library', 'same')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`]);
   });
 
@@ -155,14 +211,30 @@ describe('action push', () => {
     await sif(job, 'new/life.sif', 'second');
     const first = await runAction({ job, inputs: baseInputs({ images: 'old/life.sif', name: 'ci/life' }) });
     expect(first.code).toBe(0);
-    const run = await runAction({ job, inputs: baseInputs({ images: 'new/life.sif', name: 'ci/life', tags: 'v2\nlatest', keep: '0', 'replicate-to': `globus://${site.id}` }) });
+    const run = await runAction({
+      job,
+      inputs: baseInputs({
+        images: 'new/life.sif',
+        name: 'ci/life',
+        tags: 'v2\nlatest',
+        keep: '0',
+        'replicate-to': `globus://${site.id}`,
+      }),
+    });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
     const version = json(run, 'versions')[0]!;
     // Only the version the tags name now is left here; the first one's file and manifest went in one delete task.
-    expect(await remoteShape('ci', 'life')).toEqual([`latest@${version}.<stamp>.json`, `sha256.${version}.sif`, `v2@${version}.<stamp>.json`]);
+    expect(await remoteShape('ci', 'life')).toEqual([
+      `latest@${version}.<stamp>.json`,
+      `sha256.${version}.sif`,
+      `v2@${version}.<stamp>.json`,
+    ]);
     expect(json(run, 'pruned')).toHaveLength(2);
-    expect(json(run, 'replicas').sort()).toEqual([`globus://${site.id}/ci/life:latest@${version}`, `globus://${site.id}/ci/life:v2@${version}`]);
+    expect(json(run, 'replicas').sort()).toEqual([
+      `globus://${site.id}/ci/life:latest@${version}`,
+      `globus://${site.id}/ci/life:v2@${version}`,
+    ]);
     const replica = (await readdir(join(site.root!, 'shub', 'ci', 'life'))).sort();
     expect(replica).toEqual(await remoteFiles('ci', 'life'));
     expect(await sha256(join(site.root!, 'shub', 'ci', 'life', `sha256.${version}.sif`))).toBe(version);
@@ -176,16 +248,20 @@ describe('action push', () => {
     expect(warn.outputs.uris).toBe('[]');
     expect(warn.errors).toEqual([]);
 
-    const ignore = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif', 'if-no-files-found': 'ignore' }) });
+    const ignore = await runAction({
+      job,
+      inputs: baseInputs({ images: 'nothing/*.sif', 'if-no-files-found': 'ignore' }),
+    });
     expect(ignore.code).toBe(0);
     expect(ignore.warnings).toEqual([]);
     expect(ignore.stdout).toContain('No file matched images (nothing/*.sif); nothing was pushed');
 
-
     const error = await runAction({ job, inputs: baseInputs({ images: 'nothing/*.sif' }) });
     expect(error.code).toBe(1);
     expect(error.errors).toHaveLength(1);
-    expect(error.errors[0]).toMatch(/^::error::No file matched images \(nothing\/\*\.sif\).*if-no-files-found.*\(code NOT_FOUND\)$/);
+    expect(error.errors[0]).toMatch(
+      /^::error::No file matched images \(nothing\/\*\.sif\).*if-no-files-found.*\(code NOT_FOUND\)$/,
+    );
   });
 });
 
@@ -194,7 +270,15 @@ describe('action push over a Transfer task', () => {
     // The personal endpoint may reach only the sandbox's temp folder, so the job lives there.
     const job = await newJob(sb.tmp);
     const file = await sif(job, 'via-transfer.sif', 'transfer');
-    const run = await runAction({ job, inputs: baseInputs({ images: 'via-transfer.sif', transport: 'transfer', 'source-endpoint': sb.personal.id, name: 'tx/app' }) });
+    const run = await runAction({
+      job,
+      inputs: baseInputs({
+        images: 'via-transfer.sif',
+        transport: 'transfer',
+        'source-endpoint': sb.personal.id,
+        name: 'tx/app',
+      }),
+    });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
     const [task] = json(run, 'task-ids');
@@ -247,7 +331,15 @@ describe('action push failures', () => {
   it('says PERMISSION_DENIED on a read-only collection and publishes nothing', async () => {
     const job = await newJob();
     await sif(job, 'readonly.sif', 'readonly');
-    const run = await fails(baseInputs({ images: 'readonly.sif', name: 'ro/readonly', 'client-id': reader.id, 'client-secret': reader.secret }), job);
+    const run = await fails(
+      baseInputs({
+        images: 'readonly.sif',
+        name: 'ro/readonly',
+        'client-id': reader.id,
+        'client-secret': reader.secret,
+      }),
+      job,
+    );
     expect(run.errors[0]).toMatch(/\(code PERMISSION_DENIED/);
     expect(await remoteFiles('ro', 'readonly')).toEqual([]);
     expectClean(run, reader.secret);

@@ -38,8 +38,12 @@ describe('progress', () => {
 
 describe('failure line and provenance', () => {
   it('is one line with the code and the Globus request id', () => {
-    const err = new SregistryError('PERMISSION_DENIED', 'No write permission\non /shub/: ask the owner', { requestId: 'r123' });
-    expect(failureMessage(err)).toBe('No write permission on /shub/: ask the owner (code PERMISSION_DENIED, Globus request_id r123)');
+    const err = new SregistryError('PERMISSION_DENIED', 'No write permission\non /shub/: ask the owner', {
+      requestId: 'r123',
+    });
+    expect(failureMessage(err)).toBe(
+      'No write permission on /shub/: ask the owner (code PERMISSION_DENIED, Globus request_id r123)',
+    );
     expect(failureMessage(new Error('boom'))).toMatch(/^Unexpected failure: boom \(code INTERNAL/);
   });
 

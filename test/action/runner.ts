@@ -113,7 +113,8 @@ export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<
 
   const childEnv: Record<string, string> = {};
   // Only what a runner passes: PATH and HOME from this machine, no GLOBUS_/SREGISTRY_ settings leaking in.
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key] !== undefined) childEnv[key] = process.env[key]!;
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR'])
+    if (process.env[key] !== undefined) childEnv[key] = process.env[key]!;
   Object.assign(childEnv, files, {
     CI: 'true',
     GITHUB_ACTIONS: 'true',
@@ -142,7 +143,10 @@ export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<
     else childEnv[key] = value;
   }
 
-  const { code, stdout, stderr } = await watchChild(process.execPath, [join(ACTION_DIR, yml.runs.main)], { cwd: job.workspace, env: childEnv }).exited;
+  const { code, stdout, stderr } = await watchChild(process.execPath, [join(ACTION_DIR, yml.runs.main)], {
+    cwd: job.workspace,
+    env: childEnv,
+  }).exited;
   const lines = stdout.split('\n');
   return {
     code,
@@ -157,4 +161,12 @@ export async function runAction({ job, inputs, env = {} }: RunOptions): Promise<
 
 /** Everything a run printed or wrote, minus the `::add-mask::` commands whose job is to carry the secret to the runner. */
 export const visibleText = (run: ActionRun): string =>
-  [run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'), run.stderr, run.summary, JSON.stringify(run.outputs)].join('\n');
+  [
+    run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
+    run.stderr,
+    run.summary,
+    JSON.stringify(run.outputs),
+  ].join('\n');

@@ -20,9 +20,26 @@ let stranger: string;
 
 beforeAll(async () => {
   sb = await startTestSandbox();
-  const made = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Images CI', email: 'ci@images.test' }], passphrase, format: 'armored' });
-  key = { privateKey: made.privateKey, publicKey: made.publicKey, fingerprint: (await openpgp.readKey({ armoredKey: made.publicKey })).getFingerprint().toUpperCase() };
-  stranger = (await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Someone Else' }], format: 'armored' })).publicKey;
+  const made = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'Images CI', email: 'ci@images.test' }],
+    passphrase,
+    format: 'armored',
+  });
+  key = {
+    privateKey: made.privateKey,
+    publicKey: made.publicKey,
+    fingerprint: (await openpgp.readKey({ armoredKey: made.publicKey })).getFingerprint().toUpperCase(),
+  };
+  stranger = (
+    await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'Someone Else' }],
+      format: 'armored',
+    })
+  ).publicKey;
 }, 60_000);
 afterAll(() => sb.stop());
 
@@ -43,7 +60,13 @@ describe('action signing and verifying', () => {
     const before = await sha256(file);
     const run = await runAction({
       job,
-      inputs: sandboxInputs(sb, { images: 'app.sif', name: 'lab/app', tags: 'v1, stable', 'signing-key': key.privateKey, 'signing-key-passphrase': passphrase }),
+      inputs: sandboxInputs(sb, {
+        images: 'app.sif',
+        name: 'lab/app',
+        tags: 'v1, stable',
+        'signing-key': key.privateKey,
+        'signing-key-passphrase': passphrase,
+      }),
     });
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
@@ -54,20 +77,38 @@ describe('action signing and verifying', () => {
     expect(digest).toBe(`sha256:${run.outputs.version}`);
     // Two tags of one image: one digest.
     expect(JSON.parse(run.outputs.digests!)).toEqual([digest]);
-    const published = (await readdir(join(sb.collection.root!, 'shub', 'lab', 'app'))).find((f) => f.startsWith('sha256.'))!;
+    const published = (await readdir(join(sb.collection.root!, 'shub', 'lab', 'app'))).find((f) =>
+      f.startsWith('sha256.'),
+    )!;
     expect(`sha256:${await sha256(join(sb.collection.root!, 'shub', 'lab', 'app', published))}`).toBe(digest);
     const publicFile = join(job.root, 'public.asc');
     await writeFile(publicFile, key.publicKey);
-    expect(reference(['verify', join(sb.collection.root!, 'shub', 'lab', 'app', published), publicFile])).toMatchObject({ status: 0, stdout: `ok ${key.fingerprint}\n` });
+    expect(reference(['verify', join(sb.collection.root!, 'shub', 'lab', 'app', published), publicFile])).toMatchObject(
+      { status: 0, stdout: `ok ${key.fingerprint}\n` },
+    );
     // The passphrase and every line of the key are masked for the runner, and never shown.
-    const masks = new Set(run.stdout.split('\n').filter((l) => l.startsWith('::add-mask::')).map((l) => l.slice('::add-mask::'.length)));
+    const masks = new Set(
+      run.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('::add-mask::'))
+        .map((l) => l.slice('::add-mask::'.length)),
+    );
     for (const s of [passphrase, ...keyLines()]) expect(masks.has(s)).toBe(true);
     expectNoSecrets(run);
   });
 
   it('pull with verify required and the public key in keyring stores the image and reports its digest', async () => {
     const job = await newJob();
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', tags: 'v1', verify: 'required', keyring: key.publicKey }) });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, {
+        command: 'pull',
+        name: 'lab/app',
+        tags: 'v1',
+        verify: 'required',
+        keyring: key.publicKey,
+      }),
+    });
     expect(run.errors).toEqual([]);
     expect(run.outputs.digest).toBe(digest);
     expect(run.stdout).toContain(`signatures: verified, ${key.fingerprint} (Images CI <ci@images.test>) verified`);
@@ -78,7 +119,16 @@ describe('action signing and verifying', () => {
   it('pull with verify required and another key (a key file in the workspace) fails UNTRUSTED_SIGNER and leaves pull-to empty', async () => {
     const job = await newJob();
     await writeFile(join(job.workspace, 'lab-keys.asc'), stranger);
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', tags: 'v1', verify: 'required', keyring: 'lab-keys.asc' }) });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, {
+        command: 'pull',
+        name: 'lab/app',
+        tags: 'v1',
+        verify: 'required',
+        keyring: 'lab-keys.asc',
+      }),
+    });
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(/UNTRUSTED_SIGNER|not in the keyring/);
@@ -87,16 +137,23 @@ describe('action signing and verifying', () => {
 
   it('a signing-key that is not a private key is refused before anything moves, naming the input and not the value', async () => {
     const job = await newJob();
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { images: 'x.sif', 'signing-key': 'not-a-key-value-1234567890' }) });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'x.sif', 'signing-key': 'not-a-key-value-1234567890' }),
+    });
     expect(run.code).toBe(1);
     expect(run.errors[0]).toMatch(/Input signing-key is not an armored OpenPGP private key/);
     expect(visibleText(run)).not.toContain('not-a-key-value-1234567890');
-    const bad = await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', verify: 'always' }) });
+    const bad = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { command: 'pull', name: 'lab/app', verify: 'always' }),
+    });
     expect(bad.errors[0]).toMatch(/Input verify is "always"; use one of off, if-signed, required/);
   });
 
   it('action.yml documents the new inputs and outputs', async () => {
     const yml = await readFile('action.yml', 'utf8');
-    for (const name of ['verify:', 'keyring:', 'signing-key:', 'signing-key-passphrase:', 'digest:', 'digests:']) expect(yml).toContain(`  ${name}`);
+    for (const name of ['verify:', 'keyring:', 'signing-key:', 'signing-key-passphrase:', 'digest:', 'digests:'])
+      expect(yml).toContain(`  ${name}`);
   });
 });

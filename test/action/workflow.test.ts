@@ -48,7 +48,10 @@ describe('Workflow', () => {
       workflow.setOutput('uri', 'globus://a/b:c=d');
       workflow.setOutput('notes', 'one\ntwo');
       expect(workflow.appendSummary('<h3>x</h3>\n')).toBe(true);
-      expect(parseFileCommands(await readFile(env.GITHUB_OUTPUT, 'utf8'))).toEqual({ uri: 'globus://a/b:c=d', notes: 'one\ntwo' });
+      expect(parseFileCommands(await readFile(env.GITHUB_OUTPUT, 'utf8'))).toEqual({
+        uri: 'globus://a/b:c=d',
+        notes: 'one\ntwo',
+      });
       expect(await readFile(env.GITHUB_STEP_SUMMARY, 'utf8')).toBe('<h3>x</h3>\n');
       expect(text()).toBe('');
     } finally {

@@ -18,8 +18,18 @@ import { TRANSPORT_HELP } from '../../src/core/registry/transports/transport.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // The README's picture is refreshed on request only, so ordinary runs leave the work tree alone.
-const SCREENSHOT = process.env.SREGISTRY_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'images', 'node-red-editor.png') : join(tmpdir(), 'sregistry-node-red-editor.png');
-const OURS = ['sregistry-pull', 'sregistry-record', 'sregistry-search', 'sregistry-push', 'sregistry-delete', 'sregistry-watch'];
+const SCREENSHOT =
+  process.env.SREGISTRY_UPDATE_SCREENSHOT === '1'
+    ? join(REPO, 'docs', 'images', 'node-red-editor.png')
+    : join(tmpdir(), 'sregistry-node-red-editor.png');
+const OURS = [
+  'sregistry-pull',
+  'sregistry-record',
+  'sregistry-search',
+  'sregistry-push',
+  'sregistry-delete',
+  'sregistry-watch',
+];
 
 type Node = Record<string, unknown>;
 
@@ -45,7 +55,16 @@ describe('the sregistry nodes in the Node-RED editor', () => {
     if (deployed.status !== 204) throw new Error(`deploy answered ${deployed.status}: ${await deployed.text()}`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await page.goto(red.url);
@@ -62,9 +81,17 @@ describe('the sregistry nodes in the Node-RED editor', () => {
 
   it('shows the sregistry category with its six nodes and their labels', async () => {
     const palette = page.locator('#red-ui-palette-container-sregistry');
-    for (const type of OURS) await expect(palette.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).resolves.toBe(1);
+    for (const type of OURS)
+      await expect(palette.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).count()).resolves.toBe(1);
     const labels = await palette.locator('.red-ui-palette-label').allInnerTexts();
-    expect(labels.map((l) => l.trim()).sort()).toEqual(['delete image', 'pull image', 'push image', 'record image', 'search', 'watch images']);
+    expect(labels.map((l) => l.trim()).sort()).toEqual([
+      'delete image',
+      'pull image',
+      'push image',
+      'record image',
+      'search',
+      'watch images',
+    ]);
   });
 
   it('loads the shared editor script and checks settings with its validators', async () => {
@@ -110,7 +137,9 @@ describe('the sregistry nodes in the Node-RED editor', () => {
     await page.locator('#red-ui-sidebar').getByText('Downloads a SIF image').first().waitFor();
     await expect(page.locator('#red-ui-sidebar').innerText()).resolves.toContain('msg.uri'.replace('msg.', ''));
     // The client's help lists the registered transports, written in from the core's list.
-    const clientHelp = String(await page.evaluate(`document.querySelector('script[data-help-name="sregistry-globus-client"]').textContent`));
+    const clientHelp = String(
+      await page.evaluate(`document.querySelector('script[data-help-name="sregistry-globus-client"]').textContent`),
+    );
     expect(clientHelp).not.toContain('data-help=');
     for (const { name, help } of TRANSPORT_HELP) expect(clientHelp).toContain(`<code>${name}</code>: ${help}`);
 
@@ -132,7 +161,11 @@ describe('the sregistry nodes in the Node-RED editor', () => {
 
   it('deploys, runs on the inject button, and shows the pulled image in the debug sidebar', async () => {
     await page.locator('#red-ui-header-button-deploy').click();
-    await page.locator('.red-ui-notification').filter({ hasText: /deployed/i }).first().waitFor({ timeout: 30000 });
+    await page
+      .locator('.red-ui-notification')
+      .filter({ hasText: /deployed/i })
+      .first()
+      .waitFor({ timeout: 30000 });
     await page.keyboard.press('Control+g');
     await page.keyboard.press('d');
     await page.locator(`[id="${byType('inject')}"] .red-ui-flow-node-button`).click();
@@ -140,12 +173,21 @@ describe('the sregistry nodes in the Node-RED editor', () => {
     const message = page.locator('.red-ui-debug-msg').filter({ hasText: 'analysis' }).first();
     await message.waitFor({ timeout: 60000 });
     await message.locator('.red-ui-debug-msg-expandable').first().click();
-    const status = message.locator('.red-ui-debug-msg-object-entry').filter({ has: page.locator('.red-ui-debug-msg-object-key', { hasText: /^status$/ }) });
+    const status = message
+      .locator('.red-ui-debug-msg-object-entry')
+      .filter({ has: page.locator('.red-ui-debug-msg-object-key', { hasText: /^status$/ }) });
     await status.first().waitFor();
     await expect(status.first().innerText()).resolves.toMatch(/status:\s*"pulled"/);
-    await page.locator(`[id="${byType('sregistry-pull')}"] .red-ui-flow-node-status-label`).filter({ hasText: 'pulled lab/analysis:latest' }).waitFor({ timeout: 10000 });
+    await page
+      .locator(`[id="${byType('sregistry-pull')}"] .red-ui-flow-node-status-label`)
+      .filter({ hasText: 'pulled lab/analysis:latest' })
+      .waitFor({ timeout: 10000 });
     // For the README: the palette filtered to this package, the flow with its statuses, no toasts.
-    await page.locator('.red-ui-notification').first().waitFor({ state: 'detached', timeout: 20000 }).catch(() => undefined);
+    await page
+      .locator('.red-ui-notification')
+      .first()
+      .waitFor({ state: 'detached', timeout: 20000 })
+      .catch(() => undefined);
     await page.locator('#red-ui-palette-search input').first().pressSequentially('sregistry');
     await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'hidden' });
     await page.screenshot({ path: SCREENSHOT });
@@ -177,11 +219,23 @@ describe('the examples in the Node-RED editor', () => {
       world.endpoints[1]!.displayName = 'sandbox-collection';
     });
     await seedImage(sb, 'lab/analysis:latest');
-    red = await startNodeRed({ credentialSecret: randomBytes(12).toString('hex'), env: { GLOBUS_CLIENT_ID: sb.client.id, GLOBUS_CLIENT_SECRET: sb.client.secret } });
+    red = await startNodeRed({
+      credentialSecret: randomBytes(12).toString('hex'),
+      env: { GLOBUS_CLIENT_ID: sb.client.id, GLOBUS_CLIENT_SECRET: sb.client.secret },
+    });
     files = (await readdir(join(REPO, 'examples'))).filter((f) => f.endsWith('.json')).sort();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
   });
@@ -192,7 +246,8 @@ describe('the examples in the Node-RED editor', () => {
     await sb?.stop();
   });
 
-  const example = async (file: string): Promise<Node[]> => JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
+  const example = async (file: string): Promise<Node[]> =>
+    JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
 
   /** A fresh editor (nothing was deployed, so a reload is empty), then the nodes imported as Import → Examples does. */
   async function freshImport(nodes: Node[]): Promise<void> {
@@ -217,7 +272,8 @@ describe('the examples in the Node-RED editor', () => {
         () => false,
       );
       if (placed) break;
-      if (attempt === 5) throw new Error('the imported nodes were never placed: the Deploy button stayed disabled after 5 clicks');
+      if (attempt === 5)
+        throw new Error('the imported nodes were never placed: the Deploy button stayed disabled after 5 clicks');
     }
   }
 
@@ -239,8 +295,20 @@ describe('the examples in the Node-RED editor', () => {
           const missing = Object.keys(n._def.defaults ?? {}).filter((k) => n[k] === undefined);
           const label = typeof n._def.label === 'function' ? n._def.label.call(n) : String(n._def.label ?? n.type);
           const badge = el?.querySelector('.red-ui-flow-node-error');
-          const shown = !!badge && window.getComputedStyle(badge).display !== 'none' && window.getComputedStyle(badge).visibility !== 'hidden' && badge.getBoundingClientRect().width > 0;
-          return { id: n.id, type: n.type, valid: n.valid !== false, marker: shown, missing, label, box: box ? { x: box.x, y: box.y, w: box.width, h: box.height } : null };
+          const shown =
+            !!badge &&
+            window.getComputedStyle(badge).display !== 'none' &&
+            window.getComputedStyle(badge).visibility !== 'hidden' &&
+            badge.getBoundingClientRect().width > 0;
+          return {
+            id: n.id,
+            type: n.type,
+            valid: n.valid !== false,
+            marker: shown,
+            missing,
+            label,
+            box: box ? { x: box.x, y: box.y, w: box.width, h: box.height } : null,
+          };
         }),
       };
     });
@@ -260,19 +328,31 @@ describe('the examples in the Node-RED editor', () => {
   it('every example: an invalid marker on each node until the client has credentials, none after; settings complete, no overlap, short labels', async () => {
     for (const file of files) {
       const nodes = await example(file);
-      const ours = nodes.filter((n) => String(n.type).startsWith('sregistry-') && n.type !== 'sregistry-globus-client').map((n) => n.id as string);
+      const ours = nodes
+        .filter((n) => String(n.type).startsWith('sregistry-') && n.type !== 'sregistry-globus-client')
+        .map((n) => n.id as string);
       expect(nodes.filter((n) => n.type === 'sregistry-globus-client').map((n) => n.id)).toEqual([CLIENT]);
       // As a client without credentials: the shipped one with them taken out.
-      await freshImport(nodes.map((n) => (n.type === 'sregistry-globus-client' ? { ...n, credentials: undefined } : n)));
+      await freshImport(
+        nodes.map((n) => (n.type === 'sregistry-globus-client' ? { ...n, credentials: undefined } : n)),
+      );
       let now = await state();
       expect({ file, clients: now.clients }).toEqual({ file, clients: [{ id: CLIENT, valid: false }] });
-      expect({ file, invalid: now.nodes.filter((n) => !n.valid || n.marker).map((n) => n.id).sort() }).toEqual({ file, invalid: [...ours].sort() });
+      expect({
+        file,
+        invalid: now.nodes
+          .filter((n) => !n.valid || n.marker)
+          .map((n) => n.id)
+          .sort(),
+      }).toEqual({ file, invalid: [...ours].sort() });
       // Deploy warns about them instead of saying "Successfully deployed".
       await page.locator('#red-ui-header-button-deploy').click();
       const warning = page.locator('.red-ui-notification').filter({ hasText: 'not properly configured' });
       await warning.waitFor({ timeout: 10000 }).catch(async (err: unknown) => {
         await page.screenshot({ path: '/tmp/i24/deploy.png' });
-        throw new Error(`${String(err)}\nnotifications: ${JSON.stringify(await page.locator('.red-ui-notification').allInnerTexts())}`);
+        throw new Error(
+          `${String(err)}\nnotifications: ${JSON.stringify(await page.locator('.red-ui-notification').allInnerTexts())}`,
+        );
       });
       await warning.getByRole('button', { name: /cancel/i }).click();
       await warning.waitFor({ state: 'detached' });
@@ -280,17 +360,28 @@ describe('the examples in the Node-RED editor', () => {
       await setCredentials(ours[0]!, '${GLOBUS_CLIENT_ID}', '${GLOBUS_CLIENT_SECRET}');
       now = await state();
       expect({ file, clients: now.clients }).toEqual({ file, clients: [{ id: CLIENT, valid: true }] });
-      expect({ file, invalid: now.nodes.filter((n) => !n.valid || n.marker).map((n) => `${n.type} ${n.id}`) }).toEqual({ file, invalid: [] });
+      expect({ file, invalid: now.nodes.filter((n) => !n.valid || n.marker).map((n) => `${n.type} ${n.id}`) }).toEqual({
+        file,
+        invalid: [],
+      });
       // Our nodes carry every setting, so none opens with a blank one (as 04's Mode once did).
-      expect({ file, missing: now.nodes.filter((n) => ours.includes(n.id) && n.missing.length > 0).map((n) => `${n.type}: ${n.missing.join(', ')}`) }).toEqual({ file, missing: [] });
+      expect({
+        file,
+        missing: now.nodes
+          .filter((n) => ours.includes(n.id) && n.missing.length > 0)
+          .map((n) => `${n.type}: ${n.missing.join(', ')}`),
+      }).toEqual({ file, missing: [] });
       for (const n of now.nodes.filter((x) => ours.includes(x.id))) expect([...n.label].length).toBeLessThanOrEqual(24);
-      const boxes = now.nodes.filter((n) => n.box && n.type !== 'tab').map((n) => ({ id: `${n.type} ${n.id}`, ...n.box! }));
+      const boxes = now.nodes
+        .filter((n) => n.box && n.type !== 'tab')
+        .map((n) => ({ id: `${n.type} ${n.id}`, ...n.box! }));
       const overlaps: string[] = [];
       for (let i = 0; i < boxes.length; i++) {
         for (let j = i + 1; j < boxes.length; j++) {
           const a = boxes[i]!;
           const b = boxes[j]!;
-          if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) overlaps.push(`${a.id} / ${b.id}`);
+          if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h)
+            overlaps.push(`${a.id} / ${b.id}`);
         }
       }
       expect({ file, overlaps }).toEqual({ file, overlaps: [] });
@@ -303,14 +394,17 @@ describe('the examples in the Node-RED editor', () => {
     // As the Import dialog does: an id already there is a conflict, and its "Import copy" imports
     // with new ids, matching config nodes that are the same as one there.
     for (const file of files) {
-      await page.evaluate((json) => {
-        try {
-          window.RED.view.importNodes(json, { addFlow: true, generateIds: false });
-        } catch (err) {
-          if ((err as { code?: string }).code !== 'import_conflict') throw err;
-          window.RED.view.importNodes(json, { addFlow: true, generateIds: true });
-        }
-      }, JSON.stringify(await example(file)));
+      await page.evaluate(
+        (json) => {
+          try {
+            window.RED.view.importNodes(json, { addFlow: true, generateIds: false });
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'import_conflict') throw err;
+            window.RED.view.importNodes(json, { addFlow: true, generateIds: true });
+          }
+        },
+        JSON.stringify(await example(file)),
+      );
     }
     const clients = await page.evaluate(() => {
       const ids: string[] = [];
@@ -334,13 +428,20 @@ describe('the examples in the Node-RED editor', () => {
     await page.locator('#node-dialog-ok').click();
     await page.locator('#node-input-client').waitFor({ state: 'detached' });
     await page.locator('#red-ui-header-button-deploy').click();
-    await page.locator('.red-ui-notification').filter({ hasText: /Successfully deployed/i }).first().waitFor({ timeout: 30000 });
+    await page
+      .locator('.red-ui-notification')
+      .filter({ hasText: /Successfully deployed/i })
+      .first()
+      .waitFor({ timeout: 30000 });
     await page.keyboard.press('Control+g');
     await page.keyboard.press('d');
     const injectId = (await example(files[0]!)).find((n) => n.type === 'inject')!.id as string;
     // What the Inject button does (the left sidebar may cover the button on this tab).
     expect((await fetch(`${red.url}/inject/${injectId}`, { method: 'POST' })).status).toBe(200);
-    await page.locator(`[id="${pullId}"] .red-ui-flow-node-status-label`).filter({ hasText: 'pulled lab/analysis:latest' }).waitFor({ timeout: 60000 });
+    await page
+      .locator(`[id="${pullId}"] .red-ui-flow-node-status-label`)
+      .filter({ hasText: 'pulled lab/analysis:latest' })
+      .waitFor({ timeout: 60000 });
   }, 120_000);
 });
 
@@ -351,13 +452,27 @@ describe('the examples in the Node-RED editor', () => {
  * (`SREGISTRY_UPDATE_SCREENSHOT=1` writes docs/images/action-summary.png).
  */
 describe('the Action job summary, rendered', () => {
-  const PICTURE = process.env.SREGISTRY_UPDATE_SCREENSHOT === '1' ? join(REPO, 'docs', 'images', 'action-summary.png') : join(tmpdir(), 'sregistry-action-summary.png');
+  const PICTURE =
+    process.env.SREGISTRY_UPDATE_SCREENSHOT === '1'
+      ? join(REPO, 'docs', 'images', 'action-summary.png')
+      : join(tmpdir(), 'sregistry-action-summary.png');
   let sb: TestSandbox;
   let browser: Browser;
 
   beforeAll(async () => {
     sb = await startTestSandbox();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -366,14 +481,26 @@ describe('the Action job summary, rendered', () => {
 
   it('shows one row per image and tag, with the status, version, size and link', async () => {
     const job = await newJob(sb.tmp);
-    for (const [name, text] of [['analysis', 'analysis image'], ['tools', 'tools image']] as const) {
+    for (const [name, text] of [
+      ['analysis', 'analysis image'],
+      ['tools', 'tools image'],
+    ] as const) {
       await mkdir(join(job.workspace, 'build'), { recursive: true });
-      await writeSif(join(job.workspace, 'build', `${name}.sif`), { payloadBytes: Buffer.from(text.repeat(4000)), labels: { 'org.label-schema.name': name } });
+      await writeSif(join(job.workspace, 'build', `${name}.sif`), {
+        payloadBytes: Buffer.from(text.repeat(4000)),
+        labels: { 'org.label-schema.name': name },
+      });
     }
     // tools is there already: its row says "exists".
-    const first = await runAction({ job, inputs: sandboxInputs(sb, { images: 'build/tools.sif', name: 'lab/', tags: 'latest\nv1.4.0' }) });
+    const first = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'build/tools.sif', name: 'lab/', tags: 'latest\nv1.4.0' }),
+    });
     expect(first.code).toBe(0);
-    const run = await runAction({ job, inputs: sandboxInputs(sb, { images: 'build/*.sif', name: 'lab/', tags: 'latest\nv1.4.0' }) });
+    const run = await runAction({
+      job,
+      inputs: sandboxInputs(sb, { images: 'build/*.sif', name: 'lab/', tags: 'latest\nv1.4.0' }),
+    });
     expect(run.code).toBe(0);
     const rows = run.summary.split('<tr>').slice(2);
     expect(rows).toHaveLength(4);
@@ -384,7 +511,9 @@ describe('the Action job summary, rendered', () => {
       '.box{background:#fff;border:1px solid #d1d9e0;border-radius:6px;padding:16px 24px}.head{font-weight:600;margin-bottom:12px;color:#59636e}' +
       'table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d1d9e0;padding:6px 13px;text-align:left}th{font-weight:600}tr:nth-child(2n){background:#f6f8fa}' +
       'a{color:#0969da;text-decoration:none}code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:85%;background:#eff1f3;padding:.2em .4em;border-radius:6px}h1,h2,h3{margin:.2em 0 .5em}';
-    await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body><div class="box"><div class="head">images summary</div>${run.summary}</div></body></html>`);
+    await page.setContent(
+      `<!doctype html><html><head><meta charset="utf-8"><style>${css}</style></head><body><div class="box"><div class="head">images summary</div>${run.summary}</div></body></html>`,
+    );
     const box = page.locator('.box');
     await expect(box.locator('tr').count()).resolves.toBe(5);
     await expect(box.innerText()).resolves.toMatch(/exists/);

@@ -31,8 +31,10 @@ describe('server text in access and doctor output (real process, sandbox)', () =
   afterAll(() => sb.stop());
 
   const raw = (run: CliRun): string[] => {
-    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
-    const found = (run.stdout + run.stderr).replace(/\n/g, '').match(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g);
+    const found = (run.stdout + run.stderr)
+      .replace(/\n/g, '')
+      // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+      .match(/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g);
     return found ?? [];
   };
 

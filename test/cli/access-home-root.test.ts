@@ -25,7 +25,12 @@ describe('access on a registry at /~/.singularity/shub/ (real process, sandbox)'
       world.clients.push(reader);
     });
     owner = new Cli({ ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_ROOT: ROOT });
-    other = new Cli({ ...(await sandboxEnv(sb, reader)), SREGISTRY_GLOBUS_ROOT: ROOT, SREGISTRY_STORAGE: join(sb.tmp, 'storage-other'), SREGISTRY_DATABASE: join(sb.tmp, 'other-db') });
+    other = new Cli({
+      ...(await sandboxEnv(sb, reader)),
+      SREGISTRY_GLOBUS_ROOT: ROOT,
+      SREGISTRY_STORAGE: join(sb.tmp, 'storage-other'),
+      SREGISTRY_DATABASE: join(sb.tmp, 'other-db'),
+    });
     // The root's parent is there, as `~/.singularity` is where apptainer has been used.
     await mkdir(join(sb.collection.root!, '.singularity'));
     const file = join(sb.tmp, 'home.sif');
@@ -42,16 +47,28 @@ describe('access on a registry at /~/.singularity/shub/ (real process, sandbox)'
     expect(json<{ path: string }>(grant).path).toBe('/.singularity/shub/lab/');
     const pull = await other.run(['pull', `${registry}/lab/app:v1`, '--transport', 'https', '--json']);
     expect([pull.code, pull.stderr]).toEqual([0, '']);
-    const list = json<{ rules: Array<{ who: string; path: string; scope: string }> }>(await owner.run(['access', 'list', registry, '--json']));
-    expect(list.rules.find((r) => r.who === reader.id)).toMatchObject({ path: '/.singularity/shub/lab/', scope: 'inside' });
+    const list = json<{ rules: Array<{ who: string; path: string; scope: string }> }>(
+      await owner.run(['access', 'list', registry, '--json']),
+    );
+    expect(list.rules.find((r) => r.who === reader.id)).toMatchObject({
+      path: '/.singularity/shub/lab/',
+      scope: 'inside',
+    });
   });
 
   it('a grant on the registry root shows in doctor as covering the root', async () => {
     const grant = await owner.run(['access', 'grant', registry, '--to', reader.id, '--write', '--json']);
-    expect(json<{ path: string; status: string }>(grant)).toMatchObject({ path: '/.singularity/shub/', status: 'created' });
-    const list = json<{ rules: Array<{ who: string; path: string; scope: string }> }>(await owner.run(['access', 'list', registry, '--json']));
+    expect(json<{ path: string; status: string }>(grant)).toMatchObject({
+      path: '/.singularity/shub/',
+      status: 'created',
+    });
+    const list = json<{ rules: Array<{ who: string; path: string; scope: string }> }>(
+      await owner.run(['access', 'list', registry, '--json']),
+    );
     expect(list.rules.find((r) => r.path === '/.singularity/shub/')).toMatchObject({ who: reader.id, scope: 'root' });
-    const doctor = json<{ access?: { write: string[]; inside: number } }>(await owner.run(['doctor', registry, '--json']));
+    const doctor = json<{ access?: { write: string[]; inside: number } }>(
+      await owner.run(['doctor', registry, '--json']),
+    );
     expect(doctor.access?.write).toEqual(expect.arrayContaining([reader.id]));
     expect(doctor.access?.inside).toBe(1);
   });

@@ -36,7 +36,18 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
   afterAll(() => sb.stop());
 
   it('push --json uploads once for two tags and prints one document', async () => {
-    const run = await cli.run(['push', file, `${remote}:latest`, '--tag', 'v1', '--source', 'git_sha=abc123', '--transport', 'https', '--json']);
+    const run = await cli.run([
+      'push',
+      file,
+      `${remote}:latest`,
+      '--tag',
+      'v1',
+      '--source',
+      'git_sha=abc123',
+      '--transport',
+      'https',
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     const doc = json<{ images: Image[] }>(run);
     expect(doc.images.map((i) => i.tag).sort()).toEqual(['latest', 'v1']);
@@ -75,7 +86,9 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
   it('search --endpoint lists the registry images matching the query', async () => {
     const run = await cli.run(['search', 'hello', '--endpoint', sb.collection.id, '--json']);
     expect(run.code).toBe(0);
-    const hits = json<{ hits: Array<{ kind: string; image?: { name: string; tag: string; version: string } }> }>(run).hits;
+    const hits = json<{ hits: Array<{ kind: string; image?: { name: string; tag: string; version: string } }> }>(
+      run,
+    ).hits;
     const tags = hits.filter((h) => h.kind === 'image').map((h) => h.image?.tag);
     expect(tags).toEqual(expect.arrayContaining(['latest', 'v1']));
     expect(hits.every((h) => h.image?.name === 'hello')).toBe(true);
@@ -101,7 +114,17 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
 
   it('pull over Transfer through the personal endpoint, flags winning over the environment', async () => {
     const storage = join(sb.tmp, 'storage-transfer');
-    const run = await cli.run(['pull', `${remote}:v1`, '--transport', 'transfer', '--local-endpoint', sb.personal.id, '--storage', storage, '--json']);
+    const run = await cli.run([
+      'pull',
+      `${remote}:v1`,
+      '--transport',
+      'transfer',
+      '--local-endpoint',
+      sb.personal.id,
+      '--storage',
+      storage,
+      '--json',
+    ]);
     expect(run.code).toBe(0);
     const image = json<Image & { taskId?: string }>(run);
     expect(image.transport).toBe('transfer');
@@ -152,10 +175,18 @@ describe('sregistry-globus commands (real process, sandbox)', () => {
     const olderSha = await fileSha256(older);
     const newer = join(sb.tmp, 'newer.sif');
     await writeSif(newer, { payloadBytes: Buffer.alloc(4096, 2) });
-    for (const f of [older, newer]) expect((await cli.run(['push', f, `globus://${sb.collection.id}/lab/pruned`, '--json'])).code).toBe(0);
+    for (const f of [older, newer])
+      expect((await cli.run(['push', f, `globus://${sb.collection.id}/lab/pruned`, '--json'])).code).toBe(0);
     const dir = join(sb.collection.root!, 'shub', 'lab', 'pruned');
     const before = readdirSync(dir).sort();
-    const dry = await cli.run(['prune', `globus://${sb.collection.id}/lab/pruned`, '--keep', '0', '--dry-run', '--json']);
+    const dry = await cli.run([
+      'prune',
+      `globus://${sb.collection.id}/lab/pruned`,
+      '--keep',
+      '0',
+      '--dry-run',
+      '--json',
+    ]);
     expect(dry.code).toBe(0);
     const doc = json<{ dryRun: boolean; removed: Array<{ kind: string; version: string }> }>(dry);
     expect(doc.dryRun).toBe(true);

@@ -29,22 +29,25 @@ describe('sregistry-globus: control characters in arguments', () => {
     ['a bidi override', `globus://${id}/fm/a\u202eb:v1`, 'a\\u{202e}b'],
   ];
 
-  it.each(['pull', 'record', 'delete'])('%s: each hostile argument gives exactly one escaped error line', async (command) => {
-    for (const [, arg, shown] of hostile(sb.collection.id)) {
-      const run = await cli.run([command, arg]);
-      // A malformed reference is a usage error (exit 2), as docs/cli.md says.
-      expect(run.code).toBe(2);
-      expect(run.stdout).toBe('');
-      expect(run.stderr.endsWith('\n')).toBe(true);
-      const lines = run.stderr.slice(0, -1).split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^error: ${command} globus://`));
-      expect(lines[0]).toContain(shown);
-      expect(lines[0]).toMatch(/\[INVALID_REFERENCE\]$/);
-      expect(RAW_CONTROL.test(run.stderr)).toBe(false);
-      expect(run.stderr).not.toMatch(/[\u2028\u2029\u202a-\u202e]/);
-    }
-  });
+  it.each(['pull', 'record', 'delete'])(
+    '%s: each hostile argument gives exactly one escaped error line',
+    async (command) => {
+      for (const [, arg, shown] of hostile(sb.collection.id)) {
+        const run = await cli.run([command, arg]);
+        // A malformed reference is a usage error (exit 2), as docs/cli.md says.
+        expect(run.code).toBe(2);
+        expect(run.stdout).toBe('');
+        expect(run.stderr.endsWith('\n')).toBe(true);
+        const lines = run.stderr.slice(0, -1).split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(new RegExp(`^error: ${command} globus://`));
+        expect(lines[0]).toContain(shown);
+        expect(lines[0]).toMatch(/\[INVALID_REFERENCE\]$/);
+        expect(RAW_CONTROL.test(run.stderr)).toBe(false);
+        expect(run.stderr).not.toMatch(/[\u2028\u2029\u202a-\u202e]/);
+      }
+    },
+  );
 
   it('a usage error naming a hostile flag value is one escaped line too', async () => {
     const run = await cli.run(['pull', `globus://${sb.collection.id}/a/b`, '--transport', 'x\n\u001b[2Jy']);

@@ -8,7 +8,12 @@ import { assertBuilt, BIN, Cli, json, REPO } from './support.js';
 
 interface DemoDocument {
   ok: boolean;
-  steps: Array<{ step: number; title: string; calls: Array<{ method: string; path: string; status: number }>; result: unknown }>;
+  steps: Array<{
+    step: number;
+    title: string;
+    calls: Array<{ method: string; path: string; status: number }>;
+    result: unknown;
+  }>;
 }
 
 // Anything shaped like a Globus access token (the sandbox's start with "Ag").
@@ -40,7 +45,9 @@ describe('sregistry-globus demo', () => {
     ]);
     expect(pushed?.calls.some((c) => c.method === 'PUT' && c.status === 200)).toBe(true);
     expect(pulled?.result).toMatchObject({ status: 'pulled', transport: 'transfer' });
-    expect(pulled?.calls.some((c) => c.method === 'POST' && c.path === '/v0.10/transfer' && c.status === 202)).toBe(true);
+    expect(pulled?.calls.some((c) => c.method === 'POST' && c.path === '/v0.10/transfer' && c.status === 202)).toBe(
+      true,
+    );
     expect((deleted?.result as { deleted: string[] }).deleted).toEqual([expect.stringContaining('/demo/hello:v1@')]);
     // Its temp folder is gone, and the home folder was never touched.
     const file = (made?.result as { file: string }).file;
@@ -60,7 +67,10 @@ describe('sregistry-globus demo', () => {
   });
 
   it('Ctrl-C stops the demo and still removes its temp folder', async () => {
-    const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'demo'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home } });
+    const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'demo'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: home },
+    });
     const named = /temp folder (\S+)\)/;
     const folder = named.exec(await waitFor(named))![1]!;
     child.kill('SIGINT');

@@ -40,7 +40,9 @@ describe('sregistry-globus doctor', () => {
     assertBuilt();
     sb = await startTestSandbox((world, tmp) => {
       addCollectionUser(world, reader, '/', 'r');
-      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped', root: join(tmp, 'mapped'), https: true }));
+      world.endpoints.push(
+        mappedCollection(world, { id: mappedId, description: 'mapped', root: join(tmp, 'mapped'), https: true }),
+      );
     });
     await mkdir(join(sb.tmp, 'mapped'), { recursive: true });
     env = await sandboxEnv(sb);
@@ -55,12 +57,22 @@ describe('sregistry-globus doctor', () => {
     Object.assign(sb.context.world.behaviour, { rate_limit_requests: 0 });
   });
 
-  const scratchLeft = async (): Promise<string[]> => (await readdir(sb.collection.root!)).filter((n) => n.startsWith('.sregistry-doctor-'));
+  const scratchLeft = async (): Promise<string[]> =>
+    (await readdir(sb.collection.root!)).filter((n) => n.startsWith('.sregistry-doctor-'));
 
   it('passes every check on the guest collection, one line each, and removes its scratch folder', async () => {
     const run = await cli.run(['doctor', `globus://${sb.collection.id}`]);
     expect(run.code).toBe(0);
-    for (const check of ['credentials', 'endpoint', 'https-token', 'registry-root', 'read', 'write', 'transport', 'local-endpoint']) {
+    for (const check of [
+      'credentials',
+      'endpoint',
+      'https-token',
+      'registry-root',
+      'read',
+      'write',
+      'transport',
+      'local-endpoint',
+    ]) {
       expect(run.stdout).toMatch(new RegExp(`^(ok|-)\\s+${check}\\s+\\S`, 'm'));
     }
     expect(run.stdout).toMatch(/^ok\s+transport\s+https \(auto: /m);
@@ -72,42 +84,71 @@ describe('sregistry-globus doctor', () => {
     const report = json<Report>(await cli.run(['doctor', `globus://${mappedId}`, '--json']));
     expect(report.ok).toBe(true);
     expect(report.endpoint).toMatchObject({ id: mappedId, entityType: 'GCSv5_mapped_collection' });
-    expect(report.checks.find((c) => c.check === 'endpoint')!.detail).toContain(`needs data_access consent (https://auth.globus.org/scopes/${mappedId}/data_access)`);
+    expect(report.checks.find((c) => c.check === 'endpoint')!.detail).toContain(
+      `needs data_access consent (https://auth.globus.org/scopes/${mappedId}/data_access)`,
+    );
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
   });
 
   it('checks a configured local endpoint, and the transport auto picks with it', async () => {
-    const report = json<Report>(await cli.run(['doctor', `globus://${sb.collection.id}`, '--json'], { ...env, SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id }));
+    const report = json<Report>(
+      await cli.run(['doctor', `globus://${sb.collection.id}`, '--json'], {
+        ...env,
+        SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id,
+      }),
+    );
     expect(report.ok).toBe(true);
-    expect(report.checks.find((c) => c.check === 'local-endpoint')).toMatchObject({ status: 'ok', detail: expect.stringContaining('connected') });
-    expect(report.checks.find((c) => c.check === 'transport')!.detail).toMatch(/^transfer \(auto: a local endpoint is set\)/);
+    expect(report.checks.find((c) => c.check === 'local-endpoint')).toMatchObject({
+      status: 'ok',
+      detail: expect.stringContaining('connected'),
+    });
+    expect(report.checks.find((c) => c.check === 'transport')!.detail).toMatch(
+      /^transfer \(auto: a local endpoint is set\)/,
+    );
   });
 
   // Three runs cover every value of every switch: run k sets each switch to its k-th value (wrapping).
-  it.each([0, 1, 2])('--probe reports the variant the sandbox is set to (run %i)', async (k) => {
-    const behaviour = Object.fromEntries(Object.entries(SWITCHES).map(([name, values]) => [name, values[k % values.length]])) as Record<SwitchName, string>;
-    const admin = { authorization: `Bearer ${sb.context.world.adminToken}`, 'content-type': 'application/json' };
-    // Runs 0 and 1 also make the rate limit bite, so a 429 (with or without Retry-After) is seen.
-    const limit = k < 2 ? { rate_limit_requests: 6, rate_limit_window_ms: 1000 } : { rate_limit_requests: 0 };
-    const put = await fetch(`${sb.url}/_sandbox/behaviour`, { method: 'PUT', headers: admin, body: JSON.stringify({ ...behaviour, ...limit }) });
-    expect(put.status).toBe(200);
-    const run = await cli.run(['doctor', '--probe', `globus://${sb.collection.id}`, '--json']);
-    const report = json<Report>(run);
-    expect(report.ok).toBe(true);
-    const seen = Object.fromEntries(report.probes!.map((p) => [p.behaviour, p.variant]));
-    const expected = Object.fromEntries(Object.entries(ROW_OF).map(([name, row]) => [row, behaviour[name as SwitchName]]));
-    if (k === 2) expected['429 Retry-After'] = 'not seen';
-    expect(seen).toMatchObject(expected);
-    expect(seen['HTTPS Range requests']).toBe('supported');
-    expect(await scratchLeft()).toEqual([]);
-  }, 120_000);
+  it.each([0, 1, 2])(
+    '--probe reports the variant the sandbox is set to (run %i)',
+    async (k) => {
+      const behaviour = Object.fromEntries(
+        Object.entries(SWITCHES).map(([name, values]) => [name, values[k % values.length]]),
+      ) as Record<SwitchName, string>;
+      const admin = { authorization: `Bearer ${sb.context.world.adminToken}`, 'content-type': 'application/json' };
+      // Runs 0 and 1 also make the rate limit bite, so a 429 (with or without Retry-After) is seen.
+      const limit = k < 2 ? { rate_limit_requests: 6, rate_limit_window_ms: 1000 } : { rate_limit_requests: 0 };
+      const put = await fetch(`${sb.url}/_sandbox/behaviour`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({ ...behaviour, ...limit }),
+      });
+      expect(put.status).toBe(200);
+      const run = await cli.run(['doctor', '--probe', `globus://${sb.collection.id}`, '--json']);
+      const report = json<Report>(run);
+      expect(report.ok).toBe(true);
+      const seen = Object.fromEntries(report.probes!.map((p) => [p.behaviour, p.variant]));
+      const expected = Object.fromEntries(
+        Object.entries(ROW_OF).map(([name, row]) => [row, behaviour[name as SwitchName]]),
+      );
+      if (k === 2) expected['429 Retry-After'] = 'not seen';
+      expect(seen).toMatchObject(expected);
+      expect(seen['HTTPS Range requests']).toBe('supported');
+      expect(await scratchLeft()).toEqual([]);
+    },
+    120_000,
+  );
 
   it('prints the probe table, and every probe row is a row of docs/globus-behaviour.md', async () => {
     const run = await cli.run(['doctor', '--probe', `globus://${sb.collection.id}`]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^BEHAVIOUR\s+VARIANT\s+OBSERVED$/m);
     const doc = await readFile(join(REPO, 'docs', 'globus-behaviour.md'), 'utf8');
-    const rows = new Set(doc.split('\n').filter((l) => l.startsWith('| ')).map((l) => l.split('|')[1]!.trim()));
+    const rows = new Set(
+      doc
+        .split('\n')
+        .filter((l) => l.startsWith('| '))
+        .map((l) => l.split('|')[1]!.trim()),
+    );
     for (const row of [...Object.values(ROW_OF), 'HTTPS Range requests']) {
       expect(run.stdout).toContain(row);
       expect(rows).toContain(row);
@@ -115,7 +156,10 @@ describe('sregistry-globus doctor', () => {
   });
 
   it('a wrong secret fails the credentials check with what to do, exit 1', async () => {
-    const run = await cli.run(['doctor', `globus://${sb.collection.id}`], { ...env, GLOBUS_CLIENT_SECRET: 'not-the-secret-at-all' });
+    const run = await cli.run(['doctor', `globus://${sb.collection.id}`], {
+      ...env,
+      GLOBUS_CLIENT_SECRET: 'not-the-secret-at-all',
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^FAIL\s+credentials\s+/m);
     expect(run.stdout).toMatch(/what to do: check GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET/);
@@ -131,7 +175,10 @@ describe('sregistry-globus doctor', () => {
 
   it('a disconnected personal endpoint fails the local-endpoint check with what to do', async () => {
     sb.personal.connected = false;
-    const run = await cli.run(['doctor', `globus://${sb.collection.id}`], { ...env, SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id });
+    const run = await cli.run(['doctor', `globus://${sb.collection.id}`], {
+      ...env,
+      SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id,
+    });
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^FAIL\s+local-endpoint\s+.*not connected/m);
     expect(run.stdout).toContain('what to do: start Globus Connect Personal on that machine');
@@ -141,7 +188,10 @@ describe('sregistry-globus doctor', () => {
     const run = await cli.run(['doctor', `globus://${randomUUID()}`, '--json']);
     expect(run.code).toBe(1);
     const report = json<Report>(run);
-    expect(report.checks.find((c) => c.check === 'endpoint')).toMatchObject({ status: 'fail', fix: expect.stringContaining('sregistry-globus search') });
+    expect(report.checks.find((c) => c.check === 'endpoint')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('sregistry-globus search'),
+    });
   });
 
   it('doctor --help shows its usage', async () => {

@@ -6,7 +6,25 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { addCollectionUser, newClient } from '../support/worlds.js';
 import { assertBuilt, Cli, json, leakedSecrets, sandboxEnv } from './support.js';
 
-const COMMANDS = ['push', 'pull', 'record', 'search', 'delete', 'prune', 'replicate', 'access', 'watch', 'inspect', 'images', 'get', 'add', 'rm', 'doctor', 'sandbox', 'demo'];
+const COMMANDS = [
+  'push',
+  'pull',
+  'record',
+  'search',
+  'delete',
+  'prune',
+  'replicate',
+  'access',
+  'watch',
+  'inspect',
+  'images',
+  'get',
+  'add',
+  'rm',
+  'doctor',
+  'sandbox',
+  'demo',
+];
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 describe('sregistry-globus usage, exit codes and error reports', () => {
@@ -60,7 +78,10 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
     [['images', '--json=yes'], /: --json takes no value \[USAGE\]/],
     [['--verison'], /unknown option --verison; did you mean --version\?/],
     [['pull', 'globus://x/a/b', '--transport', 'carrier-pigeon'], /--transport must be one of auto, https, transfer/],
-    [['pull', 'globus://x/a/b', '--timeout', 'soon'], /--timeout is "soon": give a positive number of seconds, e\.g\. 900, or with a unit: 900s, 15m, 1h/],
+    [
+      ['pull', 'globus://x/a/b', '--timeout', 'soon'],
+      /--timeout is "soon": give a positive number of seconds, e\.g\. 900, or with a unit: 900s, 15m, 1h/,
+    ],
     [['push', 'a.sif', 'globus://x/a/b', '--source', 'novalue'], /--source takes key=value/],
     [['record', 'a', 'b'], /unexpected argument "b"/],
   ])('usage error %j exits 2 with one line on stderr', async (args, message) => {
@@ -78,7 +99,9 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
   it('a usage error with --json is one error document on stdout', async () => {
     const run = await cli.run(['pull', '--json', '--bogus']);
     expect(run.code).toBe(2);
-    expect(json(run)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('--bogus'), requestId: null, request_id: null } });
+    expect(json(run)).toEqual({
+      error: { code: 'USAGE', message: expect.stringContaining('--bogus'), requestId: null, request_id: null },
+    });
   });
 
   it('missing credentials exit 2 naming both variables', async () => {
@@ -128,7 +151,9 @@ describe('sregistry-globus usage, exit codes and error reports', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('[PERMISSION_DENIED]');
     expect(run.stderr).toContain(`${reader.id}@clients.auth.globus.org`);
-    const doc = json<{ error: { code: string; message: string } }>(await cli.run(['push', file, `${remote}:latest`, '--json'], readerEnv));
+    const doc = json<{ error: { code: string; message: string } }>(
+      await cli.run(['push', file, `${remote}:latest`, '--json'], readerEnv),
+    );
     expect(doc.error.code).toBe('PERMISSION_DENIED');
     expect(doc.error.message).toContain(`${reader.id}@clients.auth.globus.org`);
   });

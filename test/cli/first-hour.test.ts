@@ -50,12 +50,18 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     expect(run.stderr).toContain('"Case/App:V1" as "case/app:v1"');
     expect(run.stderr).toContain('"Stable" as "stable"');
     const again = await cli.run(['push', file, remote, '--json']);
-    expect(json<{ images: { tag: string; status: string }[] }>(again).images).toEqual([expect.objectContaining({ tag: 'v1', status: 'exists' })]);
+    expect(json<{ images: { tag: string; status: string }[] }>(again).images).toEqual([
+      expect.objectContaining({ tag: 'v1', status: 'exists' }),
+    ]);
     // Already lower case: nothing to say.
     const plain = await cli.run(['push', file, `globus://${sb.collection.id}/case/app:v1`]);
     expect(plain.stderr).not.toContain('lower case');
     // A pull of capitals says it too (the same note, made in one place); its own records, so later tests see none of it.
-    const pull = await cli.run(['pull', remote], { ...env, SREGISTRY_STORAGE: join(sb.tmp, 'case-pull'), SREGISTRY_DATABASE: join(sb.tmp, 'case-pull-db') });
+    const pull = await cli.run(['pull', remote], {
+      ...env,
+      SREGISTRY_STORAGE: join(sb.tmp, 'case-pull'),
+      SREGISTRY_DATABASE: join(sb.tmp, 'case-pull-db'),
+    });
     expect(pull.code).toBe(0);
     expect(pull.stderr.match(/lower case/g)).toHaveLength(1);
     expect(pull.stderr).toContain('note: pulling names and tags are lower case');
@@ -69,7 +75,9 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     expect(added.stderr).toContain('"Local/Thing:Dev" as "local/thing:dev"');
     const missing = await cli.run(['add', join(sb.tmp, 'no-such.sif'), 'lab/x:v1']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^error: add \S+ lab\/x:v1: No file at \S+no-such\.sif: check the path \[NOT_FOUND\]\n$/);
+    expect(missing.stderr).toMatch(
+      /^error: add \S+ lab\/x:v1: No file at \S+no-such\.sif: check the path \[NOT_FOUND\]\n$/,
+    );
     const folder = await cli.run(['add', sb.tmp, 'lab/x:v1']);
     expect(folder.stderr).toMatch(/is not a regular file: give the path of an image file \[INVALID_INPUT\]\n$/);
     expect(folder.stderr).not.toMatch(/EISDIR|ENOENT/);
@@ -92,7 +100,9 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     expect((await cli.run(['record', `${remote}:v2`, '--json'])).code).toBe(0);
     const ambiguous = await cli.run(['get', 'resolve/app']);
     expect(ambiguous.code).toBe(1);
-    expect(ambiguous.stderr).toMatch(/fits 2 local images: resolve\/app:v\d, resolve\/app:v\d; name one of them.*\[AMBIGUOUS\]/);
+    expect(ambiguous.stderr).toMatch(
+      /fits 2 local images: resolve\/app:v\d, resolve\/app:v\d; name one of them.*\[AMBIGUOUS\]/,
+    );
     expect(ambiguous.stdout).toBe('');
     // A tag written out is never guessed at.
     expect((await cli.run(['get', 'resolve/app:v9'])).stderr).toContain('[NOT_FOUND]');
@@ -114,7 +124,9 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     expect(run.stdout).toContain('nothing to prune: nothing would be deleted');
     expect(run.stdout).toContain('would keep 3 versions: 3 named by a tag, 0 more as the newest');
     expect(run.stdout).toMatch(/prune\/app@[0-9a-f]{12} {2}tagged v1/);
-    expect(run.stdout).toContain('The rule: every version a tag names now is kept, then the newest 2 others of each name (--keep)');
+    expect(run.stdout).toContain(
+      'The rule: every version a tag names now is kept, then the newest 2 others of each name (--keep)',
+    );
     expect(run.stdout).toContain('dry run: nothing was deleted.');
   });
 
@@ -125,10 +137,15 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     const { file: other } = await image();
     expect((await cli.run(['push', other, `${remote}:solo`, '--json'])).code).toBe(0);
     const shared = await cli.run(['delete', `${remote}:v1`, '--dry-run']);
-    expect(shared.stdout).toMatch(/^would delete \S+del\/app:v1@[0-9a-f]{64}: its manifest only; the image file stays, still tagged latest$/m);
+    expect(shared.stdout).toMatch(
+      /^would delete \S+del\/app:v1@[0-9a-f]{64}: its manifest only; the image file stays, still tagged latest$/m,
+    );
     expect(shared.stdout).toContain('dry run: nothing was deleted.');
     const alone = await cli.run(['delete', `${remote}:solo`, '--dry-run', '--json']);
-    expect(json<{ imageFiles: unknown[]; dryRun: boolean }>(alone)).toMatchObject({ dryRun: true, imageFiles: [{ version: expect.any(String), deleted: true, keptFor: [] }] });
+    expect(json<{ imageFiles: unknown[]; dryRun: boolean }>(alone)).toMatchObject({
+      dryRun: true,
+      imageFiles: [{ version: expect.any(String), deleted: true, keptFor: [] }],
+    });
     const aloneText = await cli.run(['delete', `${remote}:solo`, '--dry-run']);
     expect(aloneText.stdout).toMatch(/: its manifest and its image file \(the bytes\)$/m);
   });
@@ -137,7 +154,9 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     const run = await cli.run(['search', 'no-such-thing-anywhere']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Without --endpoint, search looks for endpoints');
-    expect(run.stdout).toContain('sregistry-globus search no-such-thing-anywhere --endpoint <collection UUID or display name>');
+    expect(run.stdout).toContain(
+      'sregistry-globus search no-such-thing-anywhere --endpoint <collection UUID or display name>',
+    );
   });
 
   it('tables fit in 120 columns with sizes right-aligned, one time format with its zone, full values in -F unix', async () => {
@@ -146,7 +165,8 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     const pushed = await cli.run(['push', file, `${long}:release-candidate-2026-12`, '--tag', 'latest']);
     expect(widest(pushed.stdout)).toBeLessThanOrEqual(TABLE_WIDTH);
     expect(pushed.stdout).toContain('(full versions and URIs: -F json or -F unix)');
-    for (const tag of ['release-candidate-2026-12', 'latest']) expect((await cli.run(['pull', `${long}:${tag}`, '--json'])).code).toBe(0);
+    for (const tag of ['release-candidate-2026-12', 'latest'])
+      expect((await cli.run(['pull', `${long}:${tag}`, '--json'])).code).toBe(0);
     const search = await cli.run(['search', 'an-image', '--endpoint', sb.collection.id]);
     expect(widest(search.stdout)).toBeLessThanOrEqual(TABLE_WIDTH);
     const images = await cli.run(['images']);
@@ -160,7 +180,8 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     // SIZE right-aligned: each size ends where the header's SIZE ends.
     const lines = search.stdout.split('\n');
     const end = lines[0]!.indexOf('SIZE') + 'SIZE'.length;
-    for (const line of lines.slice(1).filter((l) => /KiB|MiB| B /.test(l))) expect(line.slice(0, end)).toMatch(/(KiB|MiB| B)$/);
+    for (const line of lines.slice(1).filter((l) => /KiB|MiB| B /.test(l)))
+      expect(line.slice(0, end)).toMatch(/(KiB|MiB| B)$/);
     // The full version and path are in -F unix.
     const unix = await cli.run(['images', 'an-image', '-F', 'unix']);
     expect(unix.stdout).toContain(sha);
@@ -185,17 +206,25 @@ describe('a first session with sregistry-globus (real process, sandbox)', () => 
     const { file } = await image();
     expect((await cli.run(['push', file, `${remote}:v1`, '--json'])).code).toBe(0);
     const command = [process.execPath, BIN, 'watch', remote, '--interval', '1'].map((s) => `'${s}'`).join(' ');
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: REPO,
+      env: { ...env, TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d));
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     try {
-      await waitFor(() => (screen.match(/watching: \d+ checks?/g) ?? []).length >= 3, 'three status updates', { boundMs: 30_000 });
+      await waitFor(() => (screen.match(/watching: \d+ checks?/g) ?? []).length >= 3, 'three status updates', {
+        boundMs: 30_000,
+      });
     } finally {
       child.kill('SIGTERM');
       await exited;
     }
-    expect(screen).toMatch(/\rwatching: 3 checks, the last at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC \(1 folder\); 0 new versions so far/);
+    expect(screen).toMatch(
+      /\rwatching: 3 checks, the last at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC \(1 folder\); 0 new versions so far/,
+    );
     expect(screen).toContain(`so far${ESC}K`);
     expect(screen).not.toContain('checked 1 folder');
   });

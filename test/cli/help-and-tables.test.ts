@@ -24,19 +24,22 @@ describe('help', () => {
     expect(text).toMatchSnapshot();
   });
 
-  it.each(COMMANDS.map((c) => [c.name, c] as const))('%s --help: its own options, the shared ones only named', (_name, spec) => {
-    const text = commandHelp(spec);
-    expect(Math.max(...widths(text))).toBeLessThanOrEqual(TABLE_WIDTH);
-    for (const o of spec.optionHelp) expect(text).toContain(o.flag);
-    if (!spec.standalone) {
-      expect(text).toContain('Shared options (explained in "sregistry-globus --help"):');
-      // Named, not explained: no shared option's text is repeated here.
-      for (const o of [...GLOBUS_HELP, ...OUTPUT_HELP]) expect(text).not.toContain(o.text);
-      expect(text).not.toContain('Environment:');
-    }
-    expect(text.split('\n').length).toBeLessThanOrEqual(40);
-    expect(text).toMatchSnapshot();
-  });
+  it.each(COMMANDS.map((c) => [c.name, c] as const))(
+    '%s --help: its own options, the shared ones only named',
+    (_name, spec) => {
+      const text = commandHelp(spec);
+      expect(Math.max(...widths(text))).toBeLessThanOrEqual(TABLE_WIDTH);
+      for (const o of spec.optionHelp) expect(text).toContain(o.flag);
+      if (!spec.standalone) {
+        expect(text).toContain('Shared options (explained in "sregistry-globus --help"):');
+        // Named, not explained: no shared option's text is repeated here.
+        for (const o of [...GLOBUS_HELP, ...OUTPUT_HELP]) expect(text).not.toContain(o.text);
+        expect(text).not.toContain('Environment:');
+      }
+      expect(text.split('\n').length).toBeLessThanOrEqual(40);
+      expect(text).toMatchSnapshot();
+    },
+  );
 });
 
 describe('tables', () => {
@@ -75,12 +78,43 @@ describe('tables', () => {
       url: null,
       createdAt: '2026-12-07 02:44:39.972000',
     },
-    { uri: null, collection: 'lab', name: 'recorded', tag: 'latest', version: V('d'), image: null, url: `globus://${ENDPOINT}/lab/recorded:latest`, createdAt: null },
+    {
+      uri: null,
+      collection: 'lab',
+      name: 'recorded',
+      tag: 'latest',
+      version: V('d'),
+      image: null,
+      url: `globus://${ENDPOINT}/lab/recorded:latest`,
+      createdAt: null,
+    },
   ];
 
   const hits: SearchHit[] = [
-    { kind: 'image', uri: `globus://${ENDPOINT}/lab/app:v1`, image: { collection: 'lab', name: 'app', tag: 'v1', version: V('e'), size: 300000, lastModified: '2026-12-07T02:44:39.863Z' } },
-    { kind: 'image', uri: `globus://${ENDPOINT}/lab/app:latest`, image: { collection: 'lab', name: 'app', tag: 'latest', version: V('e'), size: 2_000_000_000, lastModified: '2026-12-07T02:44:40.000Z' } },
+    {
+      kind: 'image',
+      uri: `globus://${ENDPOINT}/lab/app:v1`,
+      image: {
+        collection: 'lab',
+        name: 'app',
+        tag: 'v1',
+        version: V('e'),
+        size: 300000,
+        lastModified: '2026-12-07T02:44:39.863Z',
+      },
+    },
+    {
+      kind: 'image',
+      uri: `globus://${ENDPOINT}/lab/app:latest`,
+      image: {
+        collection: 'lab',
+        name: 'app',
+        tag: 'latest',
+        version: V('e'),
+        size: 2_000_000_000,
+        lastModified: '2026-12-07T02:44:40.000Z',
+      },
+    },
   ] as SearchHit[];
 
   it.each([

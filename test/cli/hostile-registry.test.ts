@@ -63,7 +63,10 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
   /** A small SIF of its own bytes. */
   async function image(labels?: Record<string, string>): Promise<{ file: string; version: string }> {
     const file = join(sb.tmp, `img-${++n}.sif`);
-    await writeSif(file, { payloadBytes: Buffer.from(`image ${n} ${Math.random()}`.repeat(50)), ...(labels ? { labels } : {}) });
+    await writeSif(file, {
+      payloadBytes: Buffer.from(`image ${n} ${Math.random()}`.repeat(50)),
+      ...(labels ? { labels } : {}),
+    });
     return { file, version: await fileSha256(file) };
   }
 
@@ -97,7 +100,10 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     const plantedName = `latest@${planted.version}.29991231T000000000Z.json`;
     const ref = { collection: 'lab', name: 'pinned', tag: 'latest', version: planted.version };
     const size = (await stat(planted.file)).size;
-    await writeFile(join(dir, plantedName), manifestText(buildManifest({ endpoint: sb.collection.id, ref, size, pushedBy: 'someone-else' })));
+    await writeFile(
+      join(dir, plantedName),
+      manifestText(buildManifest({ endpoint: sb.collection.id, ref, size, pushedBy: 'someone-else' })),
+    );
 
     const later = await image();
     const push = await cli.run(['push', later.file, remote('lab/pinned:latest'), '--json']);
@@ -109,9 +115,13 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
 
     const doctor = await cli.run(['doctor', `globus://${sb.collection.id}`]);
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toMatch(/FAIL\s+future-stamps\s+1 manifest is stamped or dated more than 5 minutes ahead of the server's clock/);
+    expect(doctor.stdout).toMatch(
+      /FAIL\s+future-stamps\s+1 manifest is stamped or dated more than 5 minutes ahead of the server's clock/,
+    );
     expect(doctor.stdout).toContain(`/shub/lab/pinned/${plantedName}`);
-    const doctorJson = json<{ futureManifests: string[] }>(await cli.run(['doctor', `globus://${sb.collection.id}`, '--json']));
+    const doctorJson = json<{ futureManifests: string[] }>(
+      await cli.run(['doctor', `globus://${sb.collection.id}`, '--json']),
+    );
     expect(doctorJson.futureManifests).toEqual([`/shub/lab/pinned/${plantedName}`]);
 
     const prune = await cli.run(['prune', remote('lab/pinned'), '--keep', '5', '--json']);
@@ -127,7 +137,11 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
    * `preserve_timestamp`, from sources dated `date` (touch -d): the server lists the
    * source's date, not the time they arrived. (2400, not 2999: ext4 dates end in 2446.)
    */
-  async function plantByTransfer(folderPath: string, files: { name: string; from: string }[], date: string): Promise<void> {
+  async function plantByTransfer(
+    folderPath: string,
+    files: { name: string; from: string }[],
+    date: string,
+  ): Promise<void> {
     const staging = join(sb.tmp, `plant-${++n}`);
     await mkdir(staging);
     for (const f of files) {
@@ -135,7 +149,14 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
       await promisify(execFile)('touch', ['-d', date, join(staging, f.name)]);
     }
     const api = new TaskClient(sb);
-    const task = await api.run(api.transfer(sb.personal.id, sb.collection.id, files.map((f) => [join(staging, f.name), `${folderPath}${f.name}`] as [string, string]), { preserve_timestamp: true }));
+    const task = await api.run(
+      api.transfer(
+        sb.personal.id,
+        sb.collection.id,
+        files.map((f) => [join(staging, f.name), `${folderPath}${f.name}`] as [string, string]),
+        { preserve_timestamp: true },
+      ),
+    );
     expect(task.status).toBe('SUCCEEDED');
   }
 
@@ -143,63 +164,91 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
   async function manifestFile(name: string, tag: string, planted: { file: string; version: string }): Promise<string> {
     const path = join(sb.tmp, `manifest-${++n}.json`);
     const ref = { collection: 'lab', name, tag, version: planted.version };
-    await writeFile(path, manifestText(buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted.file)).size, pushedBy: 'someone-else' })));
+    await writeFile(
+      path,
+      manifestText(
+        buildManifest({
+          endpoint: sb.collection.id,
+          ref,
+          size: (await stat(planted.file)).size,
+          pushedBy: 'someone-else',
+        }),
+      ),
+    );
     return path;
   }
 
   it.each([
     ['layout 2', 2],
     ['layout 1', 1],
-  ])('%s: a manifest copied with preserve_timestamp from a source dated 2400 pins nothing; doctor lists it, prune removes it', async (_what, layout) => {
-    const rootName = layout === 1 ? 'dated-l1' : 'shub';
-    const extra = layout === 1 ? await layout1Root(rootName) : {};
-    const name = `dated${layout}`;
-    const first = await image();
-    expect((await cli.run(['push', first.file, remote(`lab/${name}:latest`)], { ...env, ...extra })).code).toBe(0);
-    const planted = await image();
-    const manifest = await manifestFile(name, 'latest', planted);
-    const plantedName = layout === 1 ? `latest@${planted.version}.sif.json` : `latest@${planted.version}.24001231T000000000Z.json`;
-    const files =
-      layout === 1
-        ? [
-            { name: `latest@${planted.version}.sif`, from: planted.file },
-            { name: plantedName, from: manifest },
-          ]
-        : [
-            { name: `sha256.${planted.version}.sif`, from: planted.file },
-            { name: plantedName, from: manifest },
-          ];
-    await plantByTransfer(`/${rootName}/lab/${name}/`, files, '2400-12-31 00:00:00Z');
-    const dir = folder(rootName, 'lab', name);
-    expect((await stat(join(dir, plantedName))).mtime.getUTCFullYear()).toBe(2400);
+  ])(
+    '%s: a manifest copied with preserve_timestamp from a source dated 2400 pins nothing; doctor lists it, prune removes it',
+    async (_what, layout) => {
+      const rootName = layout === 1 ? 'dated-l1' : 'shub';
+      const extra = layout === 1 ? await layout1Root(rootName) : {};
+      const name = `dated${layout}`;
+      const first = await image();
+      expect((await cli.run(['push', first.file, remote(`lab/${name}:latest`)], { ...env, ...extra })).code).toBe(0);
+      const planted = await image();
+      const manifest = await manifestFile(name, 'latest', planted);
+      const plantedName =
+        layout === 1 ? `latest@${planted.version}.sif.json` : `latest@${planted.version}.24001231T000000000Z.json`;
+      const files =
+        layout === 1
+          ? [
+              { name: `latest@${planted.version}.sif`, from: planted.file },
+              { name: plantedName, from: manifest },
+            ]
+          : [
+              { name: `sha256.${planted.version}.sif`, from: planted.file },
+              { name: plantedName, from: manifest },
+            ];
+      await plantByTransfer(`/${rootName}/lab/${name}/`, files, '2400-12-31 00:00:00Z');
+      const dir = folder(rootName, 'lab', name);
+      expect((await stat(join(dir, plantedName))).mtime.getUTCFullYear()).toBe(2400);
 
-    // Layout 1 orders a tag's copies by their date, to the second: the next push comes a second later.
-    await nextSecond();
-    const later = await image();
-    const push = await cli.run(['push', later.file, remote(`lab/${name}:latest`), '--json'], { ...env, ...extra });
-    expect([push.code, push.stderr]).toEqual([0, '']);
-    expect(json<Pushed>(push).images[0]).toMatchObject({ status: 'pushed', version: later.version });
-    expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
+      // Layout 1 orders a tag's copies by their date, to the second: the next push comes a second later.
+      await nextSecond();
+      const later = await image();
+      const push = await cli.run(['push', later.file, remote(`lab/${name}:latest`), '--json'], { ...env, ...extra });
+      expect([push.code, push.stderr]).toEqual([0, '']);
+      expect(json<Pushed>(push).images[0]).toMatchObject({ status: 'pushed', version: later.version });
+      expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
 
-    const doctor = await cli.run(['doctor', `globus://${sb.collection.id}`, '--json'], { ...env, ...extra });
-    expect(json<{ futureManifests: string[] }>(doctor).futureManifests).toEqual([`/${rootName}/lab/${name}/${plantedName}`]);
-    const prune = await cli.run(['prune', remote(`lab/${name}`), '--keep', '5', '--json'], { ...env, ...extra });
-    expect(prune.code).toBe(0);
-    expect(await readdir(dir)).not.toContain(plantedName);
-    expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
-    countHostile(`a manifest dated in the future by a Transfer with preserve_timestamp (layout ${layout})`, 'CLI');
-  });
+      const doctor = await cli.run(['doctor', `globus://${sb.collection.id}`, '--json'], { ...env, ...extra });
+      expect(json<{ futureManifests: string[] }>(doctor).futureManifests).toEqual([
+        `/${rootName}/lab/${name}/${plantedName}`,
+      ]);
+      const prune = await cli.run(['prune', remote(`lab/${name}`), '--keep', '5', '--json'], { ...env, ...extra });
+      expect(prune.code).toBe(0);
+      expect(await readdir(dir)).not.toContain(plantedName);
+      expect(await pulled(remote(`lab/${name}:latest`), extra)).toBe(later.version);
+      countHostile(`a manifest dated in the future by a Transfer with preserve_timestamp (layout ${layout})`, 'CLI');
+    },
+  );
 
   it('a manifest dated just ahead of the server, within the skew: the push CONFLICT says to remove it, not to push again', async () => {
     const first = await image();
     expect((await cli.run(['push', first.file, remote('lab/soon:latest')])).code).toBe(0);
     const planted = await image();
     const plantedName = `latest@${planted.version}.20240101T000000000Z.json`;
-    await plantByTransfer('/shub/lab/soon/', [{ name: `sha256.${planted.version}.sif`, from: planted.file }, { name: plantedName, from: await manifestFile('soon', 'latest', planted) }], '+4 minutes');
+    await plantByTransfer(
+      '/shub/lab/soon/',
+      [
+        { name: `sha256.${planted.version}.sif`, from: planted.file },
+        { name: plantedName, from: await manifestFile('soon', 'latest', planted) },
+      ],
+      '+4 minutes',
+    );
     const later = await image();
     const run = await cli.run(['push', later.file, remote('lab/soon:latest'), '--quiet']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`names ${plantedName} .*later than the server's clock: .*pushing again cannot win; remove that manifest \\(delete globus://${sb.collection.id}/lab/soon:latest@${planted.version}, or prune\\) .*\\[CONFLICT\\]$`, 'm'));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `names ${plantedName} .*later than the server's clock: .*pushing again cannot win; remove that manifest \\(delete globus://${sb.collection.id}/lab/soon:latest@${planted.version}, or prune\\) .*\\[CONFLICT\\]$`,
+        'm',
+      ),
+    );
     expect(run.stderr).not.toMatch(/push again to make the tag name this version/);
   });
 
@@ -239,36 +288,42 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
   it.each([
     ['layout 2', async (): Promise<NodeJS.ProcessEnv> => ({})],
     ['layout 1', () => layout1Root('race1')],
-  ])('%s: concurrent pushers with different clocks: the tag names a push that succeeded, a loser is a CONFLICT naming the winner', async (_layout, setup) => {
-    const extra = await setup();
-    const files = await Promise.all([image(), image(), image()]);
-    const runs = await Promise.all([
-      skewed('-2m', ['push', files[0]!.file, remote('lab/race:latest'), '--json'], extra),
-      cli.run(['push', files[1]!.file, remote('lab/race:latest'), '--json'], { ...env, ...extra }),
-      skewed('+90s', ['push', files[2]!.file, remote('lab/race:latest'), '--json'], extra),
-    ]);
-    const won = await pulled(remote('lab/race:latest'), extra);
-    const succeeded = files.filter((_, i) => runs[i]!.code === 0).map((f) => f.version);
-    expect(succeeded).toContain(won);
-    runs.forEach((run, i) => {
-      if (run.code === 0) return;
-      expect(run.code).toBe(1);
-      const error = JSON.parse(run.stdout) as { error: { code: string; message: string } };
-      expect(error.error.code).toBe('CONFLICT');
-      // It names the manifest that won when it read the tag back: another pusher's, never its own.
-      const named = /names latest@([0-9a-f]{64})/.exec(error.error.message)?.[1];
-      expect(files.filter((_, j) => j !== i).map((f) => f.version)).toContain(named);
-    });
-    countHostile('concurrent pushers of one tag with different clocks', 'CLI');
-  });
+  ])(
+    '%s: concurrent pushers with different clocks: the tag names a push that succeeded, a loser is a CONFLICT naming the winner',
+    async (_layout, setup) => {
+      const extra = await setup();
+      const files = await Promise.all([image(), image(), image()]);
+      const runs = await Promise.all([
+        skewed('-2m', ['push', files[0]!.file, remote('lab/race:latest'), '--json'], extra),
+        cli.run(['push', files[1]!.file, remote('lab/race:latest'), '--json'], { ...env, ...extra }),
+        skewed('+90s', ['push', files[2]!.file, remote('lab/race:latest'), '--json'], extra),
+      ]);
+      const won = await pulled(remote('lab/race:latest'), extra);
+      const succeeded = files.filter((_, i) => runs[i]!.code === 0).map((f) => f.version);
+      expect(succeeded).toContain(won);
+      runs.forEach((run, i) => {
+        if (run.code === 0) return;
+        expect(run.code).toBe(1);
+        const error = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+        expect(error.error.code).toBe('CONFLICT');
+        // It names the manifest that won when it read the tag back: another pusher's, never its own.
+        const named = /names latest@([0-9a-f]{64})/.exec(error.error.message)?.[1];
+        expect(files.filter((_, j) => j !== i).map((f) => f.version)).toContain(named);
+      });
+      countHostile('concurrent pushers of one tag with different clocks', 'CLI');
+    },
+  );
 
-  it('equal stamps: the manifest the server wrote last wins, whatever the version files\' times say', async () => {
+  it("equal stamps: the manifest the server wrote last wins, whatever the version files' times say", async () => {
     const [a, b] = await Promise.all([image(), image()]);
     const dir = folder('shub', 'lab', 'equal');
     await mkdir(dir, { recursive: true });
     const stamp = '20260101T000000000Z';
     const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-    for (const [img, manifestTime, fileTime] of [[a, 10, 50], [b, 20, 5]] as const) {
+    for (const [img, manifestTime, fileTime] of [
+      [a, 10, 50],
+      [b, 20, 5],
+    ] as const) {
       const ref = { collection: 'lab', name: 'equal', tag: 'latest', version: img.version };
       const size = (await stat(img.file)).size;
       const manifest = join(dir, `latest@${img.version}.${stamp}.json`);
@@ -315,7 +370,9 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
       expect(run.stdout).toContain('label:    title=\\x1b]0;owned\\x07');
       expect(run.stdout).toContain('label:    bidi=txt.\\u{202e}exe');
       expect(run.stdout).toContain('label:    csi=\\x9b2J');
-      const exact = json<{ labels: Record<string, string> }>(await cli.run([command, remote('lab/labels:latest'), '--json']));
+      const exact = json<{ labels: Record<string, string> }>(
+        await cli.run([command, remote('lab/labels:latest'), '--json']),
+      );
       expect(exact.labels).toEqual(HOSTILE_LABELS);
       // -F unix: fields separated by tabs, nothing else raw.
       const unix = await cli.run([command, remote('lab/labels:latest'), '-F', 'unix']);
@@ -327,14 +384,23 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     expect(RAW_CONTROL.test(inspect.stdout)).toBe(false);
     expect(inspect.stdout).toContain('\\u{202e}');
     expect(inspect.stdout).toContain('\\x9b2J');
-    expect(json<{ manifest: { labels: Record<string, string> } }>(await cli.run(['inspect', 'lab/labels:latest', '--json'])).manifest.labels).toEqual(HOSTILE_LABELS);
+    expect(
+      json<{ manifest: { labels: Record<string, string> } }>(await cli.run(['inspect', 'lab/labels:latest', '--json']))
+        .manifest.labels,
+    ).toEqual(HOSTILE_LABELS);
     countHostile('manifest labels with terminal escapes', 'CLI');
   });
 
   it('refuses plain http to a name under .localhost before any request (DNS could answer it with any address)', async () => {
-    const run = await cli.run(['search', 'x'], { ...env, GLOBUS_SDK_SERVICE_URL_AUTH: 'http://registry.localhost:9/', GLOBUS_SDK_SERVICE_URL_TRANSFER: 'http://registry.localhost:9/' });
+    const run = await cli.run(['search', 'x'], {
+      ...env,
+      GLOBUS_SDK_SERVICE_URL_AUTH: 'http://registry.localhost:9/',
+      GLOBUS_SDK_SERVICE_URL_TRANSFER: 'http://registry.localhost:9/',
+    });
     expect(run.code).not.toBe(0);
-    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*\[INSECURE_URL\]$/);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(
+      /Refusing plain http to registry\.localhost:9 \(a name under \.localhost may be answered by DNS\).*\[INSECURE_URL\]$/,
+    );
     countHostile('plain http to a name under .localhost', 'CLI');
   });
 
@@ -345,7 +411,9 @@ describe('sregistry-globus against a registry with hostile co-writers', () => {
     const search = await cli.run(['search', 'lab']);
     expect(RAW_CONTROL.test(search.stdout)).toBe(false);
     expect(search.stdout).toContain('lab\\x1b]0;pwned\\x07');
-    const exact = json<{ endpoint: { displayName: string } }>(await cli.run(['doctor', `globus://${hostileEndpoint}`, '--json']));
+    const exact = json<{ endpoint: { displayName: string } }>(
+      await cli.run(['doctor', `globus://${hostileEndpoint}`, '--json']),
+    );
     expect(exact.endpoint.displayName).toBe('lab\u001b]0;pwned\u0007\u001b[2J\u202eevil');
     countHostile('an endpoint display name with terminal escapes', 'CLI');
   });

@@ -38,8 +38,15 @@ describe('sregistry-globus pull killed mid-download', () => {
   const partials = async () => (await readdir(folder()).catch(() => [] as string[])).filter((n) => PARTIAL.test(n));
 
   it('leaves a partial that a later pull removes once it is a day old, keeping a fresh one', async () => {
-    sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' }, action: { kind: 'reset', afterBytes: 65536 } });
-    sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' }, action: { kind: 'delay', ms: 60_000 }, times: 10 });
+    sb.context.faults.add({
+      match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' },
+      action: { kind: 'reset', afterBytes: 65536 },
+    });
+    sb.context.faults.add({
+      match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' },
+      action: { kind: 'delay', ms: 60_000 },
+      times: 10,
+    });
     const child = watchChild(process.execPath, [BIN, 'pull', uri, '--transport', 'https'], { cwd: REPO, env });
     const until = Date.now() + 30_000;
     let written = 0;

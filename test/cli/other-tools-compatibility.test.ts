@@ -57,11 +57,20 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     it('reads a record sregistry-cli wrote into <SREGISTRY_DATABASE>/sregistry.db, in its schema', async () => {
       const stored = join(sb.tmp, 'elsewhere.sif');
       await writeFile(stored, 'not really an image');
-      addAsSregistryCli(dbFile, { collection: 'vendor', name: 'base', tag: 'v2', version: 'abc123', image: stored, client: 'registry' });
+      addAsSregistryCli(dbFile, {
+        collection: 'vendor',
+        name: 'base',
+        tag: 'v2',
+        version: 'abc123',
+        image: stored,
+        client: 'registry',
+      });
       const run = await cli.run(['images', 'vendor', '--json']);
       expect(run.code).toBe(0);
       const images = json<{ images: Local[] }>(run).images;
-      expect(images).toEqual([expect.objectContaining({ collection: 'vendor', name: 'base', tag: 'v2', version: 'abc123', image: stored })]);
+      expect(images).toEqual([
+        expect.objectContaining({ collection: 'vendor', name: 'base', tag: 'v2', version: 'abc123', image: stored }),
+      ]);
       const got = await cli.run(['get', 'vendor/base:v2']);
       expect(got.code).toBe(0);
       expect(got.stdout).toBe(`${stored}\n`);
@@ -80,7 +89,11 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       expect(record.image).toBe(join(sb.tmp, 'storage', 'local', 'made', `v3@${sha}.sif`));
       expect(existsSync(record.image!)).toBe(true);
       expect(existsSync(file)).toBe(true);
-      expect(getAsSregistryCli(dbFile, 'local', 'made', 'v3')).toEqual({ image: record.image, url: null, version: sha });
+      expect(getAsSregistryCli(dbFile, 'local', 'made', 'v3')).toEqual({
+        image: record.image,
+        url: null,
+        version: sha,
+      });
       expect(tableSql(dbFile)).toEqual(before);
     });
 
@@ -92,11 +105,21 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     });
 
     it('an explicit database file: SREGISTRY_GLOBUS_DATABASE_FILE or --database-file; --database is the folder', async () => {
-      const viaEnv = await cli.run(['images', 'vendor', '--json'], { ...env, SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder'), SREGISTRY_GLOBUS_DATABASE_FILE: dbFile });
+      const viaEnv = await cli.run(['images', 'vendor', '--json'], {
+        ...env,
+        SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder'),
+        SREGISTRY_GLOBUS_DATABASE_FILE: dbFile,
+      });
       expect(json<{ images: Local[] }>(viaEnv).images.map((i) => i.name)).toEqual(['base']);
-      const viaFlag = await cli.run(['images', 'vendor', '--json', '--database-file', dbFile], { ...env, SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder') });
+      const viaFlag = await cli.run(['images', 'vendor', '--json', '--database-file', dbFile], {
+        ...env,
+        SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder'),
+      });
       expect(json<{ images: Local[] }>(viaFlag).images.map((i) => i.name)).toEqual(['base']);
-      const folderFlag = await cli.run(['images', 'vendor', '--json', '--database', dbFolder], { ...env, SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder') });
+      const folderFlag = await cli.run(['images', 'vendor', '--json', '--database', dbFolder], {
+        ...env,
+        SREGISTRY_DATABASE: join(sb.tmp, 'empty-folder'),
+      });
       expect(json<{ images: Local[] }>(folderFlag).images.map((i) => i.name)).toEqual(['base']);
       const both = await cli.run(['images', '--database', dbFolder, '--database-file', dbFile]);
       expect(both.code).toBe(2);
@@ -106,7 +129,9 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       const { SREGISTRY_DATABASE: _db, ...noDb } = env;
       const run = await cli.run(['add', file, 'home/one:v1'], noDb);
       expect(run.code).toBe(0);
-      expect(getAsSregistryCli(join(String(env.HOME), '.singularity', 'sregistry.db'), 'home', 'one', 'v1')?.version).toBe(sha);
+      expect(
+        getAsSregistryCli(join(String(env.HOME), '.singularity', 'sregistry.db'), 'home', 'one', 'v1')?.version,
+      ).toBe(sha);
     });
   });
 
@@ -124,7 +149,14 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     });
 
     it('a record already named so stays readable', async () => {
-      addAsSregistryCli(dbFile, { collection: 'old.core', name: 'w', tag: 'v1', version: null, image: file, client: 'globus' });
+      addAsSregistryCli(dbFile, {
+        collection: 'old.core',
+        name: 'w',
+        tag: 'v1',
+        version: null,
+        image: file,
+        client: 'globus',
+      });
       const run = await cli.run(['inspect', 'old.core/w:v1', '--json']);
       expect(run.code).toBe(0);
       expect(json<Local>(run).image).toBe(file);
@@ -141,15 +173,32 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     });
 
     it("globus-cli's <endpoint>:<path> is too, and flags may come before the command", async () => {
-      const run = await cli.run(['--debug', '-F', 'json', 'pull', `${sb.collection.id}:${pathOf()}`, '--transport', 'https']);
+      const run = await cli.run([
+        '--debug',
+        '-F',
+        'json',
+        'pull',
+        `${sb.collection.id}:${pathOf()}`,
+        '--transport',
+        'https',
+      ]);
       expect(run.code).toBe(0);
       expect(json<{ uri: string; status: string }>(run).uri).toBe(`${remote}:latest@${sha}`);
     });
 
     it('<endpoint>:<path> to a layout-2 version file pulls that version', async () => {
-      const run = await cli.run(['pull', `${sb.collection.id}:/shub/lab/tool/sha256.${sha}.sif`, '--transport', 'https', '--json']);
+      const run = await cli.run([
+        'pull',
+        `${sb.collection.id}:/shub/lab/tool/sha256.${sha}.sif`,
+        '--transport',
+        'https',
+        '--json',
+      ]);
       expect(run.code).toBe(0);
-      expect(json<{ uri: string; version: string }>(run)).toMatchObject({ version: sha, uri: expect.stringMatching(new RegExp(`^${remote}:[a-z0-9._-]+@${sha}$`)) });
+      expect(json<{ uri: string; version: string }>(run)).toMatchObject({
+        version: sha,
+        uri: expect.stringMatching(new RegExp(`^${remote}:[a-z0-9._-]+@${sha}$`)),
+      });
     });
 
     it('any other path gets the equivalent globus:// URI, exit 2', async () => {
@@ -159,9 +208,25 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     });
 
     it("push --name <collection/name> --tag <tag>, as sregistry-cli's push", async () => {
-      const run = await cli.run(['push', file, '--name', 'lab/named', '--tag', 'v7', '--tag', 'extra', '--endpoint', sb.collection.displayName, '--json']);
+      const run = await cli.run([
+        'push',
+        file,
+        '--name',
+        'lab/named',
+        '--tag',
+        'v7',
+        '--tag',
+        'extra',
+        '--endpoint',
+        sb.collection.displayName,
+        '--json',
+      ]);
       expect(run.code).toBe(0);
-      expect(json<{ images: Array<{ uri: string; tag: string }> }>(run).images.map((i) => i.tag).sort()).toEqual(['extra', 'v7']);
+      expect(
+        json<{ images: Array<{ uri: string; tag: string }> }>(run)
+          .images.map((i) => i.tag)
+          .sort(),
+      ).toEqual(['extra', 'v7']);
       const noEndpoint = await cli.run(['push', file, '--name', 'lab/named', '--tag', 'v7']);
       expect(noEndpoint.code).toBe(2);
       expect(noEndpoint.stderr).toContain('--endpoint');
@@ -205,7 +270,9 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       expect((await cli.run(['push', file, `${remote}:doomed`, '--transport', 'https'])).code).toBe(0);
     });
     const listed = async (): Promise<string[]> =>
-      json<{ hits: Array<{ image?: { tag: string } }> }>(await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json'])).hits.map((h) => h.image?.tag ?? '');
+      json<{ hits: Array<{ image?: { tag: string } }> }>(
+        await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json']),
+      ).hits.map((h) => h.image?.tag ?? '');
 
     it('--dry-run lists every version the tag would lose and deletes nothing', async () => {
       const run = await cli.run(['delete', `${remote}:doomed`, '--dry-run', '-F', 'unix']);
@@ -218,7 +285,9 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       const run = await inTerminal(['delete', `${remote}:doomed`], env, 'n\n');
       expect(run.code).toBe(1);
       expect(run.output).toContain(`would delete ${remote}:doomed@${sha}`);
-      expect(run.output).toMatch(/Delete 1 version \(their manifests, and each version file no other tag names\)\? \[y\/N\]/);
+      expect(run.output).toMatch(
+        /Delete 1 version \(their manifests, and each version file no other tag names\)\? \[y\/N\]/,
+      );
       expect(run.output).toContain('nothing deleted');
       expect(await listed()).toContain('doomed');
     });
@@ -240,7 +309,10 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
     it('-F unix prints one tab-separated record per line; -F json is --json', async () => {
       const unix = await cli.run(['images', 'lab/tool', '-F', 'unix']);
       expect(unix.code).toBe(0);
-      const rows = unix.stdout.trim().split('\n').map((l) => l.split('\t'));
+      const rows = unix.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t'));
       expect(rows.length).toBeGreaterThanOrEqual(2);
       expect(rows.every((r) => r.length === 6)).toBe(true);
       expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(['lab/tool:v1', 'lab/tool:latest']));
@@ -254,7 +326,11 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
 
     it("takes globus-cli's GLOBUS_CLI_CLIENT_ID/SECRET when ours are unset", async () => {
       const { GLOBUS_CLIENT_ID: id, GLOBUS_CLIENT_SECRET: secret, ...rest } = env;
-      const run = await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json'], { ...rest, GLOBUS_CLI_CLIENT_ID: id, GLOBUS_CLI_CLIENT_SECRET: secret });
+      const run = await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json'], {
+        ...rest,
+        GLOBUS_CLI_CLIENT_ID: id,
+        GLOBUS_CLI_CLIENT_SECRET: secret,
+      });
       expect(run.code).toBe(0);
       expect(json<{ hits: unknown[] }>(run).hits.length).toBeGreaterThan(0);
     });
@@ -263,9 +339,15 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
       const secretFile = join(sb.tmp, 'client-secret');
       await writeFile(secretFile, `${sb.client.secret}\n`, { mode: 0o600 });
       const { GLOBUS_CLIENT_SECRET: _s, ...rest } = env;
-      const viaEnv = await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json'], { ...rest, GLOBUS_CLIENT_SECRET_FILE: secretFile });
+      const viaEnv = await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json'], {
+        ...rest,
+        GLOBUS_CLIENT_SECRET_FILE: secretFile,
+      });
       expect(viaEnv.code).toBe(0);
-      const viaFlag = await cli.run(['search', 'tool', '--endpoint', sb.collection.id, '--json', '--client-secret-file', secretFile], rest);
+      const viaFlag = await cli.run(
+        ['search', 'tool', '--endpoint', sb.collection.id, '--json', '--client-secret-file', secretFile],
+        rest,
+      );
       expect(viaFlag.code).toBe(0);
       const missing = await cli.run(['search', 'tool', '--client-secret-file', join(sb.tmp, 'no-such-file')], rest);
       expect(missing.code).toBe(2);
@@ -292,9 +374,17 @@ describe('at home for sregistry-cli and globus-cli users (real process, sandbox)
 });
 
 /** Runs the CLI in a pseudo-terminal (util-linux script) and types `input` once the question shows; colour is asserted elsewhere, so it is off here. */
-function inTerminal(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ code: number | null; output: string }> {
+function inTerminal(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input: string,
+): Promise<{ code: number | null; output: string }> {
   const command = [process.execPath, BIN, ...args].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: REPO, env: { ...env, TERM: 'xterm', NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: REPO,
+    env: { ...env, TERM: 'xterm', NO_COLOR: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   let typed = false;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {

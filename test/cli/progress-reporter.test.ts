@@ -13,7 +13,11 @@ function setup(tty: boolean, mode: Partial<Output['mode']> = {}) {
   const stdout = new PassThrough();
   let written = '';
   stderr.setEncoding('utf8').on('data', (d: string) => (written += d));
-  const output = new Output({ stdout, stderr, stderrIsTTY: tty }, { json: false, quiet: false, debug: false, ...mode }, new Redactor());
+  const output = new Output(
+    { stdout, stderr, stderrIsTTY: tty },
+    { json: false, quiet: false, debug: false, ...mode },
+    new Redactor(),
+  );
   let now = 1_000_000;
   const reporter = new ProgressReporter(output, { tty, now: () => now });
   return {
@@ -27,7 +31,12 @@ function setup(tty: boolean, mode: Partial<Output['mode']> = {}) {
   };
 }
 
-const event = (bytes: number, total = 10 * MiB): ProgressEvent => ({ phase: 'upload', image: 'lab/app:latest', bytes, total });
+const event = (bytes: number, total = 10 * MiB): ProgressEvent => ({
+  phase: 'upload',
+  image: 'lab/app:latest',
+  bytes,
+  total,
+});
 
 describe('ProgressReporter', () => {
   it('redraws a terminal bar at most every 100 ms, with rate and ETA, and clears it when done', async () => {
@@ -42,7 +51,9 @@ describe('ProgressReporter', () => {
     const text = await t.text();
     const frames = text.split('\r').filter((f) => f.startsWith('upload'));
     expect(frames).toHaveLength(2);
-    expect(frames[1]).toBe('upload lab/app:latest  [#####-------------------]  20%  2.0 MiB/10.0 MiB  2.0 MiB/s  ETA 4s\x1b[K');
+    expect(frames[1]).toBe(
+      'upload lab/app:latest  [#####-------------------]  20%  2.0 MiB/10.0 MiB  2.0 MiB/s  ETA 4s\x1b[K',
+    );
     expect(text.endsWith('\r\x1b[K')).toBe(true);
     expect(text).not.toContain('\n');
   });
@@ -82,7 +93,10 @@ describe('ProgressReporter', () => {
     t.advance(200);
     t.reporter.onProgress({ phase: 'transfer', image: 'lab/app:v1', bytes: 3 * MiB });
     t.reporter.end();
-    expect((await t.text()).trimEnd().split('\n')).toEqual(['transfer lab/app:v1: 1.0 MiB', 'transfer lab/app:v1: 3.0 MiB, 10.0 MiB/s']);
+    expect((await t.text()).trimEnd().split('\n')).toEqual([
+      'transfer lab/app:v1: 1.0 MiB',
+      'transfer lab/app:v1: 3.0 MiB, 10.0 MiB/s',
+    ]);
   });
 
   it('lifts the terminal bar around result lines on stdout', async () => {

@@ -54,12 +54,22 @@ describe('sregistry-globus progress output', () => {
     const quiet = await cli.run(['pull', `${remote}:pipe`, ...localArgs, '--quiet']);
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
-    const quietTty = await cli.runInTerminal(['pull', `${remote}:tty`, ...localArgs, '--json', '--storage', join(sb.tmp, 'other-storage')]);
+    const quietTty = await cli.runInTerminal([
+      'pull',
+      `${remote}:tty`,
+      ...localArgs,
+      '--json',
+      '--storage',
+      join(sb.tmp, 'other-storage'),
+    ]);
     expect(quietTty.code).toBe(0);
     expect(quietTty.stdout).not.toContain('\r\x1b[K');
     expect(quietTty.stdout).not.toMatch(PLAIN_LINE);
     // The terminal turns \n into \r\n; apart from that, the screen is the JSON document.
-    expect(json({ ...quietTty, stdout: quietTty.stdout.replace(/\r\n/g, '\n') })).toMatchObject({ status: 'pulled', transport: 'transfer' });
+    expect(json({ ...quietTty, stdout: quietTty.stdout.replace(/\r\n/g, '\n') })).toMatchObject({
+      status: 'pulled',
+      transport: 'transfer',
+    });
   });
 
   it('never printed the client secret or any token the sandbox issued', () => {

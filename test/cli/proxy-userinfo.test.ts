@@ -28,17 +28,24 @@ describe('proxy credentials of any shape stay hidden', () => {
       seen++;
       if (!(req.url ?? '').includes('/v0.10/')) {
         // Auth goes through, so the refusal comes on a Transfer call, whose error body is reported.
-        const out = request(req.url!, { method: req.method, headers: { ...req.headers, 'proxy-authorization': '' } }, (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        });
+        const out = request(
+          req.url!,
+          { method: req.method, headers: { ...req.headers, 'proxy-authorization': '' } },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
         out.on('error', () => res.destroy());
         req.pipe(out);
         return;
       }
       const basic = /^Basic (.+)$/.exec(req.headers['proxy-authorization'] ?? '')?.[1];
       const userinfo = basic ? Buffer.from(basic, 'base64').toString() : '(none)';
-      const body = JSON.stringify({ code: 'Forbidden', message: `proxy refused ${userinfo} (as http://${userinfo}@127.0.0.1:${port}) for ${req.url}` });
+      const body = JSON.stringify({
+        code: 'Forbidden',
+        message: `proxy refused ${userinfo} (as http://${userinfo}@127.0.0.1:${port}) for ${req.url}`,
+      });
       res.writeHead(403, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
       res.end(body);
     });
@@ -54,11 +61,19 @@ describe('proxy credentials of any shape stay hidden', () => {
 
   it.each([
     ['a token as the user, no password', `http://${TOKEN_USER}@127.0.0.1:PORT`, [TOKEN_USER]],
-    ['a short user and password', `http://${SHORT.user}:${SHORT.password}@127.0.0.1:PORT`, [`${SHORT.user}:${SHORT.password}`, `//${SHORT.user}:`]],
+    [
+      'a short user and password',
+      `http://${SHORT.user}:${SHORT.password}@127.0.0.1:PORT`,
+      [`${SHORT.user}:${SHORT.password}`, `//${SHORT.user}:`],
+    ],
   ])('%s: not in any output, --debug included', async (_what, template, hidden) => {
     const proxyUrl = template.replace('PORT', String(port));
     const before = seen;
-    const run = await new Cli(env).run(['search', 'anything', '--endpoint', sb.collection.id, '--debug'], { ...env, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl });
+    const run = await new Cli(env).run(['search', 'anything', '--endpoint', sb.collection.id, '--debug'], {
+      ...env,
+      HTTP_PROXY: proxyUrl,
+      HTTPS_PROXY: proxyUrl,
+    });
     expect(run.code).not.toBe(0);
     expect(seen).toBeGreaterThan(before);
     const out = run.stdout + run.stderr;
@@ -70,9 +85,15 @@ describe('proxy credentials of any shape stay hidden', () => {
 
   it('a SOCKS proxy in the environment is refused with one line, and nothing is sent', async () => {
     const before = seen;
-    const run = await new Cli(env).run(['search', 'anything', '--endpoint', sb.collection.id, '--debug'], { ...env, HTTPS_PROXY: `socks5://${TOKEN_USER}@127.0.0.1:${port}`, HTTP_PROXY: `socks5://${TOKEN_USER}@127.0.0.1:${port}` });
+    const run = await new Cli(env).run(['search', 'anything', '--endpoint', sb.collection.id, '--debug'], {
+      ...env,
+      HTTPS_PROXY: `socks5://${TOKEN_USER}@127.0.0.1:${port}`,
+      HTTP_PROXY: `socks5://${TOKEN_USER}@127.0.0.1:${port}`,
+    });
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/^error: .*SOCKS proxy, which is not supported; give an http:\/\/ or https:\/\/ proxy URL \[INVALID_INPUT\]$/m);
+    expect(run.stderr).toMatch(
+      /^error: .*SOCKS proxy, which is not supported; give an http:\/\/ or https:\/\/ proxy URL \[INVALID_INPUT\]$/m,
+    );
     expect(run.stderr).not.toMatch(/ExperimentalWarning/);
     expect(run.stdout + run.stderr).not.toContain(TOKEN_USER);
     expect(seen).toBe(before);

@@ -30,7 +30,13 @@ describe('the CLI behind a proxy', () => {
   beforeAll(async () => {
     assertBuilt();
     sb = await startTestSandbox((world, tmp) => {
-      site = extraEndpoint({ displayName: 'sandbox-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+      site = extraEndpoint({
+        displayName: 'sandbox-site-b',
+        entityType: 'GCSv5_guest_collection',
+        owner: world.clients[0]!.id,
+        https: true,
+        root: join(tmp, 'site-b'),
+      });
       mkdirSync(site.root!, { recursive: true });
       world.endpoints.push(site);
     });
@@ -56,7 +62,12 @@ describe('the CLI behind a proxy', () => {
     expect(entries.filter((e) => !e.authorized)).toEqual([]);
     return { run, logged: entries.map((e) => `${e.method} ${e.target}`) };
   }
-  const ok = (run: CliRun): void => expect([run.args.join(' '), run.code, run.stderr.split('\n').filter((l) => l.startsWith('error:'))]).toEqual([run.args.join(' '), 0, []]);
+  const ok = (run: CliRun): void =>
+    expect([run.args.join(' '), run.code, run.stderr.split('\n').filter((l) => l.startsWith('error:'))]).toEqual([
+      run.args.join(' '),
+      0,
+      [],
+    ]);
 
   it('every command of the https transport goes through the proxy: Auth, Transfer and collection calls', async () => {
     const auth = `${origin(sb.url)}/v2/oauth2/token`;
@@ -84,7 +95,9 @@ describe('the CLI behind a proxy', () => {
       expect([args[0], logged.some((l) => l.includes(transfer))]).toEqual([args[0], true]);
     }
     const doctor = await through(['doctor', `globus://${sb.collection.id}`, '--json']);
-    expect(doctor.logged.some((l) => l.startsWith(`PUT ${collection}/`) || l.startsWith(`GET ${collection}/`))).toBe(true);
+    expect(doctor.logged.some((l) => l.startsWith(`PUT ${collection}/`) || l.startsWith(`GET ${collection}/`))).toBe(
+      true,
+    );
   });
 
   it('the transfer transport goes through it too, and prune and delete', async () => {
@@ -92,7 +105,10 @@ describe('the CLI behind a proxy', () => {
     const pushed = await through(['push', file, `${remote}:v2`, '--transport', 'transfer'], transferEnv);
     ok(pushed.run);
     expect(pushed.logged.some((l) => l.startsWith('POST') && l.includes('/v0.10/transfer'))).toBe(true);
-    const pulled = await through(['pull', `${remote}:v2`, '--transport', 'transfer', '--storage', join(sb.tmp, 'storage-proxy-transfer')], transferEnv);
+    const pulled = await through(
+      ['pull', `${remote}:v2`, '--transport', 'transfer', '--storage', join(sb.tmp, 'storage-proxy-transfer')],
+      transferEnv,
+    );
     ok(pulled.run);
     expect(pulled.logged.some((l) => l.includes('/v0.10/transfer'))).toBe(true);
     const pruned = await through(['prune', remote, '--keep', '0', '--dry-run']);
@@ -104,7 +120,10 @@ describe('the CLI behind a proxy', () => {
   });
 
   it('NO_PROXY naming the sandbox host bypasses the proxy', async () => {
-    const { run, logged } = await through(['search', 'proxied', '--endpoint', sb.collection.id], { ...env, NO_PROXY: 'localhost,127.0.0.1' });
+    const { run, logged } = await through(['search', 'proxied', '--endpoint', sb.collection.id], {
+      ...env,
+      NO_PROXY: 'localhost,127.0.0.1',
+    });
     ok(run);
     expect(logged).toEqual([]);
     const byPort = await through(['record', `${remote}:v1`], { ...env, no_proxy: `127.0.0.1:${new URL(sb.url).port}` });
@@ -116,7 +135,11 @@ describe('the CLI behind a proxy', () => {
     const port = await deadPort();
     const dead = `http://${USER}:${PASSWORD}@127.0.0.1:${port}`;
     const target = `globus://${sb.collection.id}/lab/never`;
-    const run = await cli.run(['push', file, `${target}:v1`, '--transport', 'https'], { ...env, HTTPS_PROXY: dead, HTTP_PROXY: dead });
+    const run = await cli.run(['push', file, `${target}:v1`, '--transport', 'https'], {
+      ...env,
+      HTTPS_PROXY: dead,
+      HTTP_PROXY: dead,
+    });
     expect(run.code).not.toBe(0);
     const errors = run.stderr.split('\n').filter((l) => l.startsWith('error:'));
     expect(errors).toHaveLength(1);
@@ -128,7 +151,11 @@ describe('the CLI behind a proxy', () => {
 
   it('wrong proxy credentials are one error line with code PROXY', async () => {
     const wrong = `http://${USER}:not-the-password@127.0.0.1:${proxy.port}`;
-    const run = await cli.run(['search', 'proxied', '--endpoint', sb.collection.id], { ...env, HTTPS_PROXY: wrong, HTTP_PROXY: wrong });
+    const run = await cli.run(['search', 'proxied', '--endpoint', sb.collection.id], {
+      ...env,
+      HTTPS_PROXY: wrong,
+      HTTP_PROXY: wrong,
+    });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(new RegExp(`^error: .*127\\.0\\.0\\.1:${proxy.port}.*407.*\\[PROXY\\]$`, 'm'));
     expect(run.stderr).not.toContain('not-the-password');

@@ -9,7 +9,9 @@ describe('Redactor', () => {
   it('hides the client secret wherever it appears', () => {
     const r = new Redactor();
     r.add('s3cr3t-value-of-the-client');
-    expect(r.redact('secret=s3cr3t-value-of-the-client; again s3cr3t-value-of-the-client')).toBe(`secret=${REDACTED}; again ${REDACTED}`);
+    expect(r.redact('secret=s3cr3t-value-of-the-client; again s3cr3t-value-of-the-client')).toBe(
+      `secret=${REDACTED}; again ${REDACTED}`,
+    );
   });
 
   it.each([
@@ -17,7 +19,10 @@ describe('Redactor', () => {
     ['authorization: bearer opaque.token-value_123', `authorization: bearer ${REDACTED}`],
     [`{"access_token":"${token}","expires_in":172800}`, `{"access_token":"${REDACTED}","expires_in":172800}`],
     ['{"access_token": "an-opaque-value-xyz"}', `{"access_token": "${REDACTED}"}`],
-    ['grant_type=client_credentials&client_secret=abcdefgh12345&scope=x', `grant_type=client_credentials&client_secret=${REDACTED}&scope=x`],
+    [
+      'grant_type=client_credentials&client_secret=abcdefgh12345&scope=x',
+      `grant_type=client_credentials&client_secret=${REDACTED}&scope=x`,
+    ],
     ['refresh_token=zzzzzzzzzzzz', `refresh_token=${REDACTED}`],
     [`token ${token} leaked bare`, `token ${REDACTED} leaked bare`],
   ])('redacts %s', (input, expected) => {
@@ -25,7 +30,8 @@ describe('Redactor', () => {
   });
 
   it('leaves ordinary output and placeholders alone', () => {
-    const text = 'pushed lab/app:latest@0fd875bd173dd59f11bce78f4a14f2ec640db60cd6073dcb26ca332a69698aa1\nexport GLOBUS_CLIENT_SECRET=... and client_secret=$SECRET';
+    const text =
+      'pushed lab/app:latest@0fd875bd173dd59f11bce78f4a14f2ec640db60cd6073dcb26ca332a69698aa1\nexport GLOBUS_CLIENT_SECRET=... and client_secret=$SECRET';
     expect(new Redactor().redact(text)).toBe(text);
   });
 
@@ -37,7 +43,11 @@ describe('Redactor', () => {
     stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     const redactor = new Redactor();
     redactor.add('the-client-secret-1234');
-    const output = new Output({ stdout, stderr, stderrIsTTY: false }, { json: true, quiet: false, debug: true }, redactor);
+    const output = new Output(
+      { stdout, stderr, stderrIsTTY: false },
+      { json: true, quiet: false, debug: true },
+      redactor,
+    );
     output.json({ note: 'the-client-secret-1234', header: `Bearer ${token}` });
     output.debug(`POST /v2/oauth2/token {"access_token":"${token}"}`);
     output.line('error: the-client-secret-1234 was refused');

@@ -11,9 +11,17 @@ describe('sregistry-globus sandbox', () => {
     assertBuilt();
     const home = await mkdtemp(join(tmpdir(), 'sregistry-sandbox-cmd-'));
     try {
-      const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'sandbox', '--json'], { cwd: REPO, env: { PATH: process.env.PATH, HOME: home } });
+      const { child, exited, waitFor } = watchChild(process.execPath, [BIN, 'sandbox', '--json'], {
+        cwd: REPO,
+        env: { PATH: process.env.PATH, HOME: home },
+      });
       const line = (await waitFor('\n')).split('\n')[0]!;
-      const ready = JSON.parse(line) as { url: string; client_id: string; data: string; endpoints: Array<{ display_name: string }> };
+      const ready = JSON.parse(line) as {
+        url: string;
+        client_id: string;
+        data: string;
+        endpoints: Array<{ display_name: string }>;
+      };
       expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.endpoints.map((e) => e.display_name)).toEqual(['sandbox-personal', 'sandbox-collection']);
       const discovery = await fetch(`${ready.url}/.well-known/openid-configuration`);
@@ -33,7 +41,10 @@ describe('sregistry-globus sandbox', () => {
 
   it('passes a bad option on as a usage error (exit 2)', async () => {
     assertBuilt();
-    const { code, stderr } = await watchChild(process.execPath, [BIN, 'sandbox', '--port', 'not-a-port'], { cwd: REPO, env: { PATH: process.env.PATH } }).exited;
+    const { code, stderr } = await watchChild(process.execPath, [BIN, 'sandbox', '--port', 'not-a-port'], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH },
+    }).exited;
     expect(code).toBe(2);
     expect(stderr).toMatch(/--port/);
   });

@@ -35,7 +35,12 @@ describe('a client with read-write on one collection folder (real process, sandb
     await mkdir(join(old, 'lab', 'app'), { recursive: true });
     await writeFile(join(old, '.sregistry'), '{"layout":1,"created":"2023-05-01T00:00:00.000Z"}\n');
     await writeFile(join(old, 'lab', 'app', `v1@${v1}.sif`), await readFile(v1File));
-    const manifest = buildManifest({ endpoint: sb.collection.id, ref: { collection: 'lab', name: 'app', tag: 'v1', version: v1 }, size: (await readFile(v1File)).length, pushedBy: 'someone' });
+    const manifest = buildManifest({
+      endpoint: sb.collection.id,
+      ref: { collection: 'lab', name: 'app', tag: 'v1', version: v1 },
+      size: (await readFile(v1File)).length,
+      pushedBy: 'someone',
+    });
     await writeFile(join(old, 'lab', 'app', `v1@${v1}.sif.json`), manifestText(manifest));
     const then = new Date('2023-05-01T00:00:00Z');
     for (const f of [`v1@${v1}.sif`, `v1@${v1}.sif.json`]) await utimes(join(old, 'lab', 'app', f), then, then);
@@ -51,14 +56,23 @@ describe('a client with read-write on one collection folder (real process, sandb
     it(`pushes (new and existing versions), searches and prunes on a layout-${layout} registry`, async () => {
       const env = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_ROOT: root };
       const owner = new Cli(env);
-      if (layout === 2) expect((await owner.run(['push', v1File, `${registry}/lab/app:v1`, '--transport', 'https', '--quiet'])).code).toBe(0);
+      if (layout === 2)
+        expect(
+          (await owner.run(['push', v1File, `${registry}/lab/app:v1`, '--transport', 'https', '--quiet'])).code,
+        ).toBe(0);
       const marker = await readFile(join(sb.collection.root!, folder, '.sregistry'), 'utf8');
       const grant = await owner.run(['access', 'grant', `${registry}/lab`, '--to', writer.id, '--write', '--json']);
       expect(grant.code).toBe(0);
-      expect(json<{ path: string; permissions: string }>(grant)).toMatchObject({ path: `${root}lab/`, permissions: 'rw' });
+      expect(json<{ path: string; permissions: string }>(grant)).toMatchObject({
+        path: `${root}lab/`,
+        permissions: 'rw',
+      });
 
       // No root given: the writer finds it by sniffing, through the folder it was granted.
-      const other = new Cli({ ...(await sandboxEnv(sb, writer)), SREGISTRY_STORAGE: join(sb.tmp, `storage-w${layout}`) });
+      const other = new Cli({
+        ...(await sandboxEnv(sb, writer)),
+        SREGISTRY_STORAGE: join(sb.tmp, `storage-w${layout}`),
+      });
       const withRoot = (args: string[]) => (layout === 1 ? other.run([...args, '--root', root]) : other.run(args));
       const appDir = join(sb.collection.root!, folder, 'lab', 'app');
       const before = (await readdir(appDir)).sort();
@@ -101,14 +115,20 @@ describe('a client with read-write on one collection folder (real process, sandb
       // Outside the folder it was granted: refused before any upload, and no registry is created over the hidden one.
       const outside = await withRoot(['push', v2File, `${registry}/other/app:v1`, '--transport', 'https', '--json']);
       expect(outside.code).toBe(1);
-      expect(json<{ error: { code: string; message: string } }>(outside).error).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/may not read the registry marker/) });
+      expect(json<{ error: { code: string; message: string } }>(outside).error).toMatchObject({
+        code: 'PERMISSION_DENIED',
+        message: expect.stringMatching(/may not read the registry marker/),
+      });
       expect(await readdir(join(sb.collection.root!, folder))).not.toContain('other');
       expect(await readFile(join(sb.collection.root!, folder, '.sregistry'), 'utf8')).toBe(marker);
 
       const prune = await withRoot(['prune', `${registry}/lab`, '--keep', '1', '--dry-run', '--json']);
       expect([prune.code, prune.stderr]).toEqual([0, '']);
       expect(json<{ kept: Array<{ name: string; version: string }> }>(prune).kept).toEqual(
-        expect.arrayContaining([expect.objectContaining({ name: 'app', version: v2 }), expect.objectContaining({ name: 'app', version: v1 })]),
+        expect.arrayContaining([
+          expect.objectContaining({ name: 'app', version: v2 }),
+          expect.objectContaining({ name: 'app', version: v1 }),
+        ]),
       );
     });
   }

@@ -39,7 +39,10 @@ function python(script: string, args: string[]): string {
 
 /** Creates `file` with sregistry-cli's tables (and nothing else). */
 export function createSregistryCliDatabase(file: string): void {
-  python('import sqlite3,sys\ndb=sqlite3.connect(sys.argv[1])\ndb.executescript(sys.argv[2])\ndb.commit()', [file, DDL]);
+  python('import sqlite3,sys\ndb=sqlite3.connect(sys.argv[1])\ndb.executescript(sys.argv[2])\ndb.commit()', [
+    file,
+    DDL,
+  ]);
 }
 
 export interface CliRecord {
@@ -68,7 +71,12 @@ db.commit()`,
 }
 
 /** sregistry-cli's get(): the image path (or url) of collection/name:tag, or null when it finds none. */
-export function getAsSregistryCli(file: string, collection: string, name: string, tag: string): { image: string | null; url: string | null; version: string | null } | null {
+export function getAsSregistryCli(
+  file: string,
+  collection: string,
+  name: string,
+  tag: string,
+): { image: string | null; url: string | null; version: string | null } | null {
   const out = python(
     `import sqlite3,sys,json
 db=sqlite3.connect(sys.argv[1])
@@ -82,5 +90,10 @@ print(json.dumps(None if row is None else {"image": row[0], "url": row[1], "vers
 
 /** The tables as sqlite_master holds them, to show that using the file did not change sregistry-cli's schema. */
 export function tableSql(file: string): string[] {
-  return JSON.parse(python(`import sqlite3,sys,json\ndb=sqlite3.connect(sys.argv[1])\nprint(json.dumps([r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE type='table' ORDER BY name")]))`, [file])) as string[];
+  return JSON.parse(
+    python(
+      `import sqlite3,sys,json\ndb=sqlite3.connect(sys.argv[1])\nprint(json.dumps([r[0] for r in db.execute("SELECT sql FROM sqlite_master WHERE type='table' ORDER BY name")]))`,
+      [file],
+    ),
+  ) as string[];
 }

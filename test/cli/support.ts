@@ -18,11 +18,15 @@ export interface CliRun {
 
 /** `npm test` builds lib/ first; a clear message beats a module-not-found from the child. */
 export function assertBuilt(): void {
-  if (!existsSync(join(REPO, 'lib', 'cli', 'main.js'))) throw new Error('lib/cli/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test does) first');
+  if (!existsSync(join(REPO, 'lib', 'cli', 'main.js')))
+    throw new Error('lib/cli/main.js is missing: run `npx tsc -p tsconfig.build.json` (npm test does) first');
 }
 
 /** Environment for a CLI run against `sb`: its credentials and URLs, storage and HOME inside its temp folder. */
-export async function sandboxEnv(sb: TestSandbox, client: { id: string; secret: string } = sb.client): Promise<NodeJS.ProcessEnv> {
+export async function sandboxEnv(
+  sb: TestSandbox,
+  client: { id: string; secret: string } = sb.client,
+): Promise<NodeJS.ProcessEnv> {
   const home = join(sb.tmp, 'cli-home');
   await mkdir(home, { recursive: true });
   return {
@@ -78,7 +82,9 @@ export function json<T = Record<string, unknown>>(run: CliRun): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch {
-    throw new Error(`stdout of "${run.args.join(' ')}" is not one JSON document (exit ${run.code}):\n${run.stdout}\nstderr:\n${run.stderr}`);
+    throw new Error(
+      `stdout of "${run.args.join(' ')}" is not one JSON document (exit ${run.code}):\n${run.stdout}\nstderr:\n${run.stderr}`,
+    );
   }
 }
 
@@ -87,7 +93,8 @@ export function leakedSecrets(runs: CliRun[], secrets: string[]): string[] {
   const found: string[] = [];
   for (const run of runs) {
     for (const secret of secrets) {
-      if (secret && (run.stdout.includes(secret) || run.stderr.includes(secret))) found.push(`${secret.slice(0, 6)}… in "${run.args.join(' ')}"`);
+      if (secret && (run.stdout.includes(secret) || run.stderr.includes(secret)))
+        found.push(`${secret.slice(0, 6)}… in "${run.args.join(' ')}"`);
     }
   }
   return found;

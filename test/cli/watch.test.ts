@@ -47,21 +47,35 @@ describe('sregistry-globus watch (real process, sandbox)', () => {
     return fileSha256(file);
   }
 
-  const readState = (file: string): { lastCheck?: string; seen: Record<string, string[]> } => JSON.parse(readFileSync(file, 'utf8'));
+  const readState = (file: string): { lastCheck?: string; seen: Record<string, string[]> } =>
+    JSON.parse(readFileSync(file, 'utf8'));
 
   it('prints exactly one line for a version pushed while it runs, exits 130 on Ctrl-C, and a restart repeats nothing', async () => {
     const remote = `globus://${sb.collection.id}/watch/app`;
     await push(`${remote}:v1`);
     const stateFile = join(sb.tmp, 'state', 'app.json');
-    const child = watchChild(process.execPath, [BIN, 'watch', remote, '--interval', '1', '--state', stateFile], { cwd: REPO, env });
+    const child = watchChild(process.execPath, [BIN, 'watch', remote, '--interval', '1', '--state', stateFile], {
+      cwd: REPO,
+      env,
+    });
     // The first check is done once the state file exists: v1 is known, not reported.
     await waitFor(() => existsSync(stateFile), 'the first check', { boundMs: 20_000 });
     const v2 = await push(`${remote}:v2`, '--tag', 'latest');
     await child.waitFor('\n');
     // Two more checks, to see that nothing is reported twice.
     const after = readState(stateFile).lastCheck;
-    const next = await pollUntil(() => readState(stateFile).lastCheck, (t) => t !== after, 'a later check', { boundMs: 20_000, everyMs: 50 });
-    await pollUntil(() => readState(stateFile).lastCheck, (t) => t !== next, 'one more check', { boundMs: 20_000, everyMs: 50 });
+    const next = await pollUntil(
+      () => readState(stateFile).lastCheck,
+      (t) => t !== after,
+      'a later check',
+      { boundMs: 20_000, everyMs: 50 },
+    );
+    await pollUntil(
+      () => readState(stateFile).lastCheck,
+      (t) => t !== next,
+      'one more check',
+      { boundMs: 20_000, everyMs: 50 },
+    );
     child.child.kill('SIGINT');
     const end = await child.exited;
     expect(end.code).toBe(130);
@@ -93,7 +107,12 @@ describe('sregistry-globus watch (real process, sandbox)', () => {
     const v3 = await push(`${remote}:v3`);
     const third = await cli.run(['watch', remote, '--state', stateFile, '--once']);
     expect(third.code).toBe(0);
-    expect(third.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Line).version)).toEqual([v3]);
+    expect(
+      third.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Line).version),
+    ).toEqual([v3]);
     const fourth = await cli.run(['watch', remote, '--state', stateFile, '--once']);
     expect(fourth.stdout).toBe('');
   }, 90_000);
@@ -108,7 +127,10 @@ describe('sregistry-globus watch (real process, sandbox)', () => {
     await child.waitFor('3 checks');
     child.child.kill('SIGTERM');
     const end = await child.exited;
-    const draws = end.stdout.split('\r').map((d) => d.split('\x1b[K')[0]!).filter((d) => d.startsWith('watching:'));
+    const draws = end.stdout
+      .split('\r')
+      .map((d) => d.split('\x1b[K')[0]!)
+      .filter((d) => d.startsWith('watching:'));
     expect(draws.length).toBeGreaterThanOrEqual(3);
     for (const d of draws) expect([d, Array.from(d).length <= 79]).toEqual([d, true]);
   }, 60_000);
@@ -137,7 +159,12 @@ describe('sregistry-globus watch (real process, sandbox)', () => {
     const b = await push(`${remote}/b:v1`);
     const run = await cli.run(['watch', remote, '--once', '--from-start']);
     expect(run.code).toBe(0);
-    expect(run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as Line).version)).toEqual([a, b]);
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as Line).version),
+    ).toEqual([a, b]);
 
     const short = await cli.run(['watch', remote, '--interval', '0.5']);
     expect(short.code).toBe(2);

@@ -20,7 +20,10 @@ describe('hashFileOnce', () => {
       expect([...seen].sort((a, b) => a - b)).toEqual(seen);
       const empty = join(dir, 'empty.bin');
       await writeFile(empty, '');
-      expect(await hashFileOnce(empty)).toEqual({ sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0 });
+      expect(await hashFileOnce(empty)).toEqual({
+        sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        size: 0,
+      });
       const controller = new AbortController();
       controller.abort();
       await expect(hashFileOnce(file, undefined, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });

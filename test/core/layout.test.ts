@@ -28,7 +28,14 @@ import {
   uploadPath,
 } from '../../src/core/layout.js';
 import { buildManifest, manifestText, parseManifest, type Manifest } from '../../src/core/manifest.js';
-import { indexListing, isFutureManifest, newestVersion, parseListingTime, readFolder, STAMP_SKEW_MS } from '../../src/core/versions.js';
+import {
+  indexListing,
+  isFutureManifest,
+  newestVersion,
+  parseListingTime,
+  readFolder,
+  STAMP_SKEW_MS,
+} from '../../src/core/versions.js';
 import { trickyArb, versionedRefArb } from './uri-arbitraries.js';
 
 const V1 = '1'.repeat(64);
@@ -72,7 +79,9 @@ describe('roots and paths', () => {
     expect(manifestPath('/~/shub/', ref)).toBe(`/~/shub/lab/ubuntu/v1@${V1}.sif.json`);
     expect(uploadPath('/shub/', ref, UUID.toUpperCase())).toBe(`/shub/lab/ubuntu/.v1@upload-${UUID}.partial`);
     expect(imageFolder('/', ref)).toBe('/lab/ubuntu/');
-    expect(errorOf(() => imagePath('/shub/', { collection: 'lab', name: 'x', tag: 'latest' })).code).toBe('INVALID_INPUT');
+    expect(errorOf(() => imagePath('/shub/', { collection: 'lab', name: 'x', tag: 'latest' })).code).toBe(
+      'INVALID_INPUT',
+    );
     expect(errorOf(() => uploadPath('/shub/', ref, 'nope')).code).toBe('INVALID_INPUT');
     expect(errorOf(() => imagePath('/shub/', { ...ref, name: '..' })).code).toBe('INVALID_REFERENCE');
   });
@@ -87,22 +96,27 @@ describe('roots and paths', () => {
   });
 
   it('joinInsideRoot refuses every tricky segment (property)', () => {
-    fc.assert(fc.property(trickyArb, (bad) => expect(errorOf(() => joinInsideRoot('/shub/', bad)).code).toBe('UNSAFE_PATH')));
+    fc.assert(
+      fc.property(trickyArb, (bad) => expect(errorOf(() => joinInsideRoot('/shub/', bad)).code).toBe('UNSAFE_PATH')),
+    );
   });
 
   it('whatever joinInsideRoot accepts stays inside the root (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: fc.constantFrom('.', '/', 'a', '\\', '\0', '~', '%') }), { maxLength: 4 }), (parts) => {
-        let out: string;
-        try {
-          out = joinInsideRoot('/shub/', ...parts);
-        } catch (err) {
-          expect((err as SregistryError).code).toBe('UNSAFE_PATH');
-          return;
-        }
-        expect(posix.normalize(out).startsWith('/shub/') || posix.normalize(out) === '/shub/').toBe(true);
-        expect(out.slice('/shub/'.length).split('/').length).toBe(Math.max(parts.length, 1));
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('.', '/', 'a', '\\', '\0', '~', '%') }), { maxLength: 4 }),
+        (parts) => {
+          let out: string;
+          try {
+            out = joinInsideRoot('/shub/', ...parts);
+          } catch (err) {
+            expect((err as SregistryError).code).toBe('UNSAFE_PATH');
+            return;
+          }
+          expect(posix.normalize(out).startsWith('/shub/') || posix.normalize(out) === '/shub/').toBe(true);
+          expect(out.slice('/shub/'.length).split('/').length).toBe(Math.max(parts.length, 1));
+        },
+      ),
     );
   });
 });
@@ -117,7 +131,7 @@ describe('file names', () => {
       `.v1@upload-${UUID}.partial`,
       `v1@${V1.slice(1)}.sif`,
       `V1@${V1}.sif`,
-      `v1@${"A".repeat(64)}.sif`,
+      `v1@${'A'.repeat(64)}.sif`,
       'ubuntu.sif',
       MARKER,
       `v1@${V1}.sif~`,
@@ -135,7 +149,10 @@ describe('file names', () => {
     fc.assert(
       fc.property(versionedRefArb, (r) => {
         expect(parseImageFileName(posix.basename(imagePath('/shub/', r)))).toEqual({ tag: r.tag, version: r.version });
-        expect(parseManifestFileName(posix.basename(manifestPath('/shub/', r)))).toEqual({ tag: r.tag, version: r.version });
+        expect(parseManifestFileName(posix.basename(manifestPath('/shub/', r)))).toEqual({
+          tag: r.tag,
+          version: r.version,
+        });
         expect(parseImageFileName(posix.basename(uploadPath('/shub/', r, UUID)))).toBeUndefined();
       }),
     );
@@ -170,8 +187,15 @@ describe('layout 2 names', () => {
     const stamp = formatStamp(new Date('2024-01-15T01:45:50.123Z'));
     expect(stamp).toBe('20240115T014550123Z');
     expect(parseStamp(stamp)).toBe(Date.parse('2024-01-15T01:45:50.123Z'));
-    expect(tagManifestPath('/shub/', { collection: 'lab', name: 'app', tag: 'v1.0', version: v }, stamp)).toBe(`/shub/lab/app/v1.0@${v}.20240115T014550123Z.json`);
-    expect(parseTagManifestName(`v1.0@${v}.${stamp}.json`)).toEqual({ tag: 'v1.0', version: v, stamp, published: Date.parse('2024-01-15T01:45:50.123Z') });
+    expect(tagManifestPath('/shub/', { collection: 'lab', name: 'app', tag: 'v1.0', version: v }, stamp)).toBe(
+      `/shub/lab/app/v1.0@${v}.20240115T014550123Z.json`,
+    );
+    expect(parseTagManifestName(`v1.0@${v}.${stamp}.json`)).toEqual({
+      tag: 'v1.0',
+      version: v,
+      stamp,
+      published: Date.parse('2024-01-15T01:45:50.123Z'),
+    });
     expect(parseVersionFileName(`sha256.${v}.sif`)).toBe(v);
   });
 
@@ -180,35 +204,71 @@ describe('layout 2 names', () => {
     expect(parseManifestFileName(`v1@${v}.20240115T014550123Z.json`)).toBeUndefined();
     expect(parseImageFileName(`sha256.${v}.sif`)).toBeUndefined();
     expect(parseVersionFileName(`v1@${v}.sif`)).toBeUndefined();
-    for (const bad of [`.v1@${v}.20240115T014550123Z.json`, `v1@${v}.2024011T014550123Z.json`, `v1@${v.slice(1)}.20240115T014550123Z.json`, `v1@${v}.20241315T014550123Z.json`]) {
+    for (const bad of [
+      `.v1@${v}.20240115T014550123Z.json`,
+      `v1@${v}.2024011T014550123Z.json`,
+      `v1@${v.slice(1)}.20240115T014550123Z.json`,
+      `v1@${v}.20241315T014550123Z.json`,
+    ]) {
       expect(parseTagManifestName(bad)).toBeUndefined();
     }
     expect(parseVersionFileName(`sha256.${v.toUpperCase()}.sif`)).toBeUndefined();
   });
 
-  it('orders a tag by the server\'s time: a tag moved back names the older version again, the stamp only breaks a tie', () => {
+  it("orders a tag by the server's time: a tag moved back names the older version again, the stamp only breaks a tie", () => {
     const a = '1'.repeat(64);
     const b = '2'.repeat(64);
     const entries = [
       { name: `sha256.${a}.sif`, type: 'file', size: 10, last_modified: '2024-01-01 00:00:00+00:00' },
       { name: `sha256.${b}.sif`, type: 'file', size: 20, last_modified: '2024-01-02 00:00:00+00:00' },
-      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:05+00:00' },
-      { name: `latest@${b}.20240102T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-02 00:00:00+00:00' },
+      {
+        name: `latest@${a}.20240101T000000000Z.json`,
+        type: 'file',
+        size: 300,
+        last_modified: '2024-01-01 00:00:05+00:00',
+      },
+      {
+        name: `latest@${b}.20240102T000000000Z.json`,
+        type: 'file',
+        size: 300,
+        last_modified: '2024-01-02 00:00:00+00:00',
+      },
       { name: `v1@${b}.20240102T000000000Z.json`, type: 'file', size: 300 },
       { name: `gone@${'3'.repeat(64)}.20240103T000000000Z.json`, type: 'file', size: 300 },
     ];
     const versions = indexListing(entries);
-    expect(newestVersion(versions, 'latest')).toMatchObject({ version: b, size: 20, imageName: `sha256.${b}.sif`, manifestName: `latest@${b}.20240102T000000000Z.json` });
-    const at = (day: string, stamp: string, v: string, lm: string) => ({ name: `latest@${v}.${stamp}.json`, type: 'file', size: 300, last_modified: `2024-01-${day} ${lm}+00:00` });
+    expect(newestVersion(versions, 'latest')).toMatchObject({
+      version: b,
+      size: 20,
+      imageName: `sha256.${b}.sif`,
+      manifestName: `latest@${b}.20240102T000000000Z.json`,
+    });
+    const at = (day: string, stamp: string, v: string, lm: string) => ({
+      name: `latest@${v}.${stamp}.json`,
+      type: 'file',
+      size: 300,
+      last_modified: `2024-01-${day} ${lm}+00:00`,
+    });
     const moved = indexListing([...entries, at('04', '20240104T000000000Z', a, '00:00:00')]);
-    expect(newestVersion(moved, 'latest')).toMatchObject({ version: a, manifestName: `latest@${a}.20240104T000000000Z.json` });
+    expect(newestVersion(moved, 'latest')).toMatchObject({
+      version: a,
+      manifestName: `latest@${a}.20240104T000000000Z.json`,
+    });
     // A writer whose clock is behind stamps its manifest in the past: it still arrived last.
     const behind = indexListing([...entries, at('05', '20231201T000000000Z', a, '00:00:00')]);
     expect(newestVersion(behind, 'latest')?.version).toBe(a);
     // Within the second Globus lists times to, the stamp breaks the tie; equal stamps then the image's time.
-    const sameSecond = indexListing([...entries, at('06', '20240106T000000002Z', a, '12:00:00'), at('06', '20240106T000000001Z', b, '12:00:00')]);
+    const sameSecond = indexListing([
+      ...entries,
+      at('06', '20240106T000000002Z', a, '12:00:00'),
+      at('06', '20240106T000000001Z', b, '12:00:00'),
+    ]);
     expect(newestVersion(sameSecond, 'latest')?.version).toBe(a);
-    const equal = indexListing([...entries, at('06', '20240106T000000001Z', a, '12:00:00'), at('06', '20240106T000000001Z', b, '12:00:00')]);
+    const equal = indexListing([
+      ...entries,
+      at('06', '20240106T000000001Z', a, '12:00:00'),
+      at('06', '20240106T000000001Z', b, '12:00:00'),
+    ]);
     expect(newestVersion(equal, 'latest')?.version).toBe(b);
     // A manifest without a listed time falls back to its stamp.
     expect(newestVersion(versions, 'v1')?.version).toBe(b);
@@ -222,15 +282,35 @@ describe('layout 2 names', () => {
     const entries = [
       { name: `sha256.${a}.sif`, type: 'file', size: 10, last_modified: '2024-01-01 00:00:00+00:00' },
       { name: `sha256.${b}.sif`, type: 'file', size: 20, last_modified: '2024-01-01 00:00:00+00:00' },
-      { name: `latest@${a}.20240101T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:00+00:00' },
+      {
+        name: `latest@${a}.20240101T000000000Z.json`,
+        type: 'file',
+        size: 300,
+        last_modified: '2024-01-01 00:00:00+00:00',
+      },
       // Planted to pin the tag, and a clock 3 hours ahead; written later than the honest one.
-      { name: `latest@${b}.29991231T000000000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:01:00+00:00' },
-      { name: `latest@${b}.20240101T030100000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:01:00+00:00' },
+      {
+        name: `latest@${b}.29991231T000000000Z.json`,
+        type: 'file',
+        size: 300,
+        last_modified: '2024-01-01 00:01:00+00:00',
+      },
+      {
+        name: `latest@${b}.20240101T030100000Z.json`,
+        type: 'file',
+        size: 300,
+        last_modified: '2024-01-01 00:01:00+00:00',
+      },
       // Four minutes ahead is within the skew: it counts.
       { name: `v1@${b}.20240101T000400000Z.json`, type: 'file', size: 300, last_modified: '2024-01-01 00:00:00+00:00' },
     ];
     const folder = readFolder(entries);
-    expect(folder.manifests.filter((m) => m.future).map((m) => m.name).sort()).toEqual([`latest@${b}.20240101T030100000Z.json`, `latest@${b}.29991231T000000000Z.json`]);
+    expect(
+      folder.manifests
+        .filter((m) => m.future)
+        .map((m) => m.name)
+        .sort(),
+    ).toEqual([`latest@${b}.20240101T030100000Z.json`, `latest@${b}.29991231T000000000Z.json`]);
     const versions = indexListing(entries);
     expect(newestVersion(versions, 'latest')?.version).toBe(a);
     expect(newestVersion(versions, 'v1')?.version).toBe(b);
@@ -319,10 +399,12 @@ describe('manifest', () => {
   });
 
   it('buildManifest validates its input', () => {
-    expect(errorOf(() => buildManifest({ endpoint: UUID, ref, size: -5, pushedBy: 'c' })).code).toBe('INVALID_RESPONSE');
-    expect(errorOf(() => buildManifest({ endpoint: UUID, ref: { ...ref, name: 'A/B' }, size: 1, pushedBy: 'c' })).code).toBe(
-      'INVALID_REFERENCE',
+    expect(errorOf(() => buildManifest({ endpoint: UUID, ref, size: -5, pushedBy: 'c' })).code).toBe(
+      'INVALID_RESPONSE',
     );
+    expect(
+      errorOf(() => buildManifest({ endpoint: UUID, ref: { ...ref, name: 'A/B' }, size: 1, pushedBy: 'c' })).code,
+    ).toBe('INVALID_REFERENCE');
   });
 });
 
@@ -350,7 +432,12 @@ describe('newest complete version', () => {
       ls('notes.txt', '2024-05-01 00:00:00+00:00'),
       ls(`v1@${V1}.sif`, '2030-01-01 00:00:00+00:00', 'dir'),
     ]);
-    expect(entries.map((e) => `${e.tag}@${e.version[0]}:${e.hasManifest}`)).toEqual(['v1@1:true', 'v1@2:true', 'v1@3:false', 'v2@3:true']);
+    expect(entries.map((e) => `${e.tag}@${e.version[0]}:${e.hasManifest}`)).toEqual([
+      'v1@1:true',
+      'v1@2:true',
+      'v1@3:false',
+      'v2@3:true',
+    ]);
     expect(newestVersion(entries, 'v1')?.version).toBe(V2);
     expect(newestVersion(entries, 'v2')?.version).toBe(V3);
     expect(newestVersion(entries, 'v3')).toBeUndefined();

@@ -57,11 +57,33 @@ describe('records', () => {
     const file = join(dir, 'nested', 'sregistry.db');
     const records = openRecords(file);
     try {
-      const a = records.upsert({ collection: 'lab', name: 'ubuntu', tag: 'v1', version: V1, uri: `globus://ep/lab/ubuntu:v1@${V1}`, metrics: { size: 1 } });
-      expect(a).toMatchObject({ collection: 'lab', name: 'ubuntu', tag: 'v1', version: V1, client: 'globus', metrics: { size: 1 }, image: null });
+      const a = records.upsert({
+        collection: 'lab',
+        name: 'ubuntu',
+        tag: 'v1',
+        version: V1,
+        uri: `globus://ep/lab/ubuntu:v1@${V1}`,
+        metrics: { size: 1 },
+      });
+      expect(a).toMatchObject({
+        collection: 'lab',
+        name: 'ubuntu',
+        tag: 'v1',
+        version: V1,
+        client: 'globus',
+        metrics: { size: 1 },
+        image: null,
+      });
       expect(a.createdAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
       // Same key: updated in place.
-      const a2 = records.upsert({ collection: 'lab', name: 'ubuntu', tag: 'v1', version: V1, image: '/s/x.sif', metrics: { size: 2 } });
+      const a2 = records.upsert({
+        collection: 'lab',
+        name: 'ubuntu',
+        tag: 'v1',
+        version: V1,
+        image: '/s/x.sif',
+        metrics: { size: 2 },
+      });
       expect(a2.id).toBe(a.id);
       expect(a2.image).toBe('/s/x.sif');
       expect(a2.metrics).toEqual({ size: 2 });
@@ -106,7 +128,9 @@ describe('records', () => {
   it('refuses names outside the grammar', () => {
     const records = openRecords(join(dir, 'bad.db'));
     try {
-      expect(() => records.upsert({ collection: '..', name: 'x', tag: 'latest' })).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
+      expect(() => records.upsert({ collection: '..', name: 'x', tag: 'latest' })).toThrow(
+        expect.objectContaining({ code: 'INVALID_REFERENCE' }),
+      );
       expect(records.list()).toEqual([]);
     } finally {
       records.close();
@@ -122,12 +146,24 @@ describe('records', () => {
     const records = openRecords(file);
     try {
       const old = records.get({ collection: 'vsoch', name: 'hello-world', tag: 'latest' });
-      expect(old).toMatchObject({ client: 'docker', url: 'docker://vsoch/hello-world', metrics: { data: { attributes: { labels: { a: 'b' } } } } });
-      const mine = records.upsert({ collection: 'vsoch', name: 'hello-world', tag: 'latest', version: V1, url: 'globus://ep/vsoch/hello-world:latest' });
+      expect(old).toMatchObject({
+        client: 'docker',
+        url: 'docker://vsoch/hello-world',
+        metrics: { data: { attributes: { labels: { a: 'b' } } } },
+      });
+      const mine = records.upsert({
+        collection: 'vsoch',
+        name: 'hello-world',
+        tag: 'latest',
+        version: V1,
+        url: 'globus://ep/vsoch/hello-world:latest',
+      });
       expect(mine.client).toBe('globus');
       expect(records.list('vsoch/').length).toBe(2);
       expect(records.list('vsoch/', { client: 'globus' }).map((r) => r.id)).toEqual([mine.id]);
-      expect(records.get({ collection: 'vsoch', name: 'hello-world', tag: 'latest' }, { client: 'docker' })?.id).toBe(old?.id);
+      expect(records.get({ collection: 'vsoch', name: 'hello-world', tag: 'latest' }, { client: 'docker' })?.id).toBe(
+        old?.id,
+      );
     } finally {
       records.close();
     }
@@ -142,7 +178,10 @@ describe('records', () => {
         `INSERT INTO container (metrics, name, tag, client, version, collection_id) VALUES ('{}', 'hello-world', 'latest', 'globus', '${V1}', 1)`,
       ),
     ).toThrow(/UNIQUE/);
-    const row = check.prepare("SELECT created_at, metrics FROM container WHERE client = 'globus'").get() as { created_at: string; metrics: string };
+    const row = check.prepare("SELECT created_at, metrics FROM container WHERE client = 'globus'").get() as {
+      created_at: string;
+      metrics: string;
+    };
     expect(JSON.parse(row.metrics)).toEqual({});
     expect(row.created_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
     check.close();
@@ -176,7 +215,9 @@ describe('records', () => {
     await mkdir(lib, { recursive: true });
     for (const name of ['errors', 'uri', 'records']) {
       const source = await readFile(join(srcCore, `${name}.ts`), 'utf8');
-      const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } });
+      const out = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
       await writeFile(join(lib, `${name}.js`), out.outputText);
     }
     const file = join(dir, 'multiprocess.db');
@@ -184,7 +225,14 @@ describe('records', () => {
       new Promise((resolve, reject) => {
         const child = spawn(
           process.execPath,
-          ['--no-warnings', join(here, 'records-writer.mjs'), pathToFileURL(join(lib, 'records.js')).href, file, String(worker), '50'],
+          [
+            '--no-warnings',
+            join(here, 'records-writer.mjs'),
+            pathToFileURL(join(lib, 'records.js')).href,
+            file,
+            String(worker),
+            '50',
+          ],
           { stdio: ['ignore', 'ignore', 'pipe'] },
         );
         let stderr = '';

@@ -106,7 +106,12 @@ describe('SIF', () => {
   // CI installs siftool (.ci/run), so there the check always runs; elsewhere it needs the package.
   (hasSiftool || process.env.CI ? it : it.skip)('agrees with siftool in both directions', async () => {
     const ours = join(dir, 'ours.sif');
-    await writeSif(ours, { definition: DEF, labels: { maintainer: 'lab' }, payloadBytes: Buffer.from('payload'), id: ID });
+    await writeSif(ours, {
+      definition: DEF,
+      labels: { maintainer: 'lab' },
+      payloadBytes: Buffer.from('payload'),
+      id: ID,
+    });
     const list = execFileSync('siftool', ['list', ours], { encoding: 'utf8' });
     expect(list).toMatch(/Def\.FILE/);
     expect(list).toMatch(/JSON\.Labels/);
@@ -125,7 +130,19 @@ describe('SIF', () => {
     execFileSync('siftool', ['new', theirs]);
     execFileSync('siftool', ['add', '--datatype', '1', theirs, def]);
     execFileSync('siftool', ['add', '--datatype', '3', theirs, labels]);
-    execFileSync('siftool', ['add', '--datatype', '4', '--parttype', '2', '--partfs', '1', '--partarch', '4', theirs, part]);
+    execFileSync('siftool', [
+      'add',
+      '--datatype',
+      '4',
+      '--parttype',
+      '2',
+      '--partfs',
+      '1',
+      '--partarch',
+      '4',
+      theirs,
+      part,
+    ]);
     expect(await readSif(theirs)).toMatchObject({ arch: 'arm64', definition: DEF, labels: { a: 'b' } });
   });
 
@@ -193,7 +210,9 @@ describe('SIF', () => {
 
   it('refuses bad write options', async () => {
     await expect(writeSif(join(dir, 'x.sif'), { arch: 'z80' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(writeSif(join(dir, 'x.sif'), { payloadBytes: Buffer.alloc(1), payloadStream: Readable.from([]) })).rejects.toMatchObject({
+    await expect(
+      writeSif(join(dir, 'x.sif'), { payloadBytes: Buffer.alloc(1), payloadStream: Readable.from([]) }),
+    ).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
   });
@@ -210,8 +229,16 @@ describe('sniffImageFile', () => {
     const cases: [string, Buffer | undefined, string][] = [
       ['image.sif', undefined, 'a SIF image'],
       ['notes.sif', Buffer.from('meeting notes\n'), 'a text file'],
-      ['legacy.simg', Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(200, 1)]), 'a squashfs image (a legacy Singularity .simg)'],
-      ['launch.img', Buffer.from('#!/usr/bin/env run-singularity\n'), 'a script or a legacy Singularity image with a launch line'],
+      [
+        'legacy.simg',
+        Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(200, 1)]),
+        'a squashfs image (a legacy Singularity .simg)',
+      ],
+      [
+        'launch.img',
+        Buffer.from('#!/usr/bin/env run-singularity\n'),
+        'a script or a legacy Singularity image with a launch line',
+      ],
       ['archive.sif', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]), 'a gzip file'],
       ['empty.sif', Buffer.alloc(0), 'an empty file'],
       ['binary.sif', Buffer.from([0, 1, 2, 3, 0xff]), 'a file without the SIF magic'],

@@ -26,13 +26,19 @@ describe('local storage', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('lays images out like the registry', () => {
-    expect(storagePath('/data/shub', { collection: 'lab', name: 'ubuntu', tag: 'v1', version: V1 })).toBe(`/data/shub/lab/ubuntu/v1@${V1}.sif`);
+    expect(storagePath('/data/shub', { collection: 'lab', name: 'ubuntu', tag: 'v1', version: V1 })).toBe(
+      `/data/shub/lab/ubuntu/v1@${V1}.sif`,
+    );
     expect(storageFolder('/data/shub/', { collection: 'lab', name: 'ubuntu' })).toBe('/data/shub/lab/ubuntu');
   });
 
   it('needs a version and a storage folder', () => {
-    expect(() => storagePath('/s', { collection: 'lab', name: 'x', tag: 'latest' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => storagePath('', { collection: 'lab', name: 'x', tag: 'latest', version: V1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => storagePath('/s', { collection: 'lab', name: 'x', tag: 'latest' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(() => storagePath('', { collection: 'lab', name: 'x', tag: 'latest', version: V1 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
   });
 
   it('refuses any name that would leave the storage folder (property)', () => {
@@ -91,7 +97,9 @@ describe('local storage', () => {
   });
 
   it('reports a failed publish as LOCAL_IO', async () => {
-    await expect(publishTemp(join(dir, 'no-such-temp'), join(dir, 'x.sif'))).rejects.toMatchObject({ code: 'LOCAL_IO' });
+    await expect(publishTemp(join(dir, 'no-such-temp'), join(dir, 'x.sif'))).rejects.toMatchObject({
+      code: 'LOCAL_IO',
+    });
   });
 
   it('cleans up only stale temp files, below the folder, without following links', async () => {

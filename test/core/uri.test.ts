@@ -34,7 +34,12 @@ describe('parseReference', () => {
   });
 
   it('lower-cases and accepts a version with or without sha256:', () => {
-    expect(parseReference(`  Lab/Ubuntu:V1@SHA256:${'A'.repeat(64)} `)).toEqual({ collection: 'lab', name: 'ubuntu', tag: 'v1', version: V });
+    expect(parseReference(`  Lab/Ubuntu:V1@SHA256:${'A'.repeat(64)} `)).toEqual({
+      collection: 'lab',
+      name: 'ubuntu',
+      tag: 'v1',
+      version: V,
+    });
     expect(parseReference(`ubuntu@${V}`)).toEqual({ collection: 'library', name: 'ubuntu', tag: 'latest', version: V });
   });
 
@@ -96,18 +101,21 @@ describe('parseReference', () => {
 
   it('never yields a collection or name that leaves a root', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('.', '/', 'a', ':', '@', '\\', '\0', '~') })), (text) => {
-        let ref;
-        try {
-          ref = parseReference(text);
-        } catch (err) {
-          expect((err as SregistryError).code).toBe('INVALID_REFERENCE');
-          return;
-        }
-        const path = joinInsideRoot('/shub/', ref.collection, ref.name, ref.tag);
-        expect(path.startsWith('/shub/')).toBe(true);
-        expect(path.split('/').filter((s) => s === '..' || s === '.')).toEqual([]);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom('.', '/', 'a', ':', '@', '\\', '\0', '~') })),
+        (text) => {
+          let ref;
+          try {
+            ref = parseReference(text);
+          } catch (err) {
+            expect((err as SregistryError).code).toBe('INVALID_REFERENCE');
+            return;
+          }
+          const path = joinInsideRoot('/shub/', ref.collection, ref.name, ref.tag);
+          expect(path.startsWith('/shub/')).toBe(true);
+          expect(path.split('/').filter((s) => s === '..' || s === '.')).toEqual([]);
+        },
+      ),
     );
   });
 
@@ -115,8 +123,14 @@ describe('parseReference', () => {
     expect(codeOf(() => validateRef({ collection: '..', name: 'x', tag: 'latest' }))).toBe('INVALID_REFERENCE');
     expect(codeOf(() => validateRef({ collection: 'a', name: 'x/y', tag: 'latest' }))).toBe('INVALID_REFERENCE');
     expect(codeOf(() => validateRef({ collection: 'a', name: 'x', tag: '' }))).toBe('INVALID_REFERENCE');
-    expect(codeOf(() => validateRef({ collection: 'a', name: 'x', tag: 'y', version: 'abc' }))).toBe('INVALID_REFERENCE');
-    expect(validateRef({ collection: 'a', name: 'x', tag: 'y', extra: 1 } as never)).toEqual({ collection: 'a', name: 'x', tag: 'y' });
+    expect(codeOf(() => validateRef({ collection: 'a', name: 'x', tag: 'y', version: 'abc' }))).toBe(
+      'INVALID_REFERENCE',
+    );
+    expect(validateRef({ collection: 'a', name: 'x', tag: 'y', extra: 1 } as never)).toEqual({
+      collection: 'a',
+      name: 'x',
+      tag: 'y',
+    });
   });
 
   it('formats canonically', () => {
@@ -137,7 +151,11 @@ describe('parseGlobusUri', () => {
       endpoint: UUID,
       ref: { collection: 'lab', name: 'ubuntu', tag: 'v1', version: V },
     });
-    expect(parseGlobusUri(`globus://${UUID}/Lab/Ubuntu`).ref).toEqual({ collection: 'lab', name: 'ubuntu', tag: 'latest' });
+    expect(parseGlobusUri(`globus://${UUID}/Lab/Ubuntu`).ref).toEqual({
+      collection: 'lab',
+      name: 'ubuntu',
+      tag: 'latest',
+    });
   });
 
   it('decodes %-escaped display names and keeps their case', () => {
@@ -204,13 +222,19 @@ describe('the forms of sregistry-cli and globus-cli', () => {
     expect(toImageUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toBe(`globus://${U}/lab/app:v1@${V}`);
     expect(toImageUri(`${U}:/~/shub/lab/app/v1@${V}.sif`)).toBe(`globus://${U}/lab/app:v1@${V}`);
     expect(toImageUri(`my-collection:shub/lab/app/v1@${V}.sif`)).toBe(`globus://my-collection/lab/app:v1@${V}`);
-    expect(parseGlobusUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toEqual({ endpoint: U, ref: { collection: 'lab', name: 'app', tag: 'v1', version: V } });
+    expect(parseGlobusUri(`globus://${U}:/shub/lab/app/v1@${V}.sif`)).toEqual({
+      endpoint: U,
+      ref: { collection: 'lab', name: 'app', tag: 'v1', version: V },
+    });
   });
 
   it('a path to a layout-2 version file is that version, under the default tag', () => {
     expect(toImageUri(`globus://${U}:/shub/lab/app/sha256.${V}.sif`)).toBe(`globus://${U}/lab/app:latest@${V}`);
     expect(toImageUri(`${U}:/shub/lab/app/sha256.${V}.sif`)).toBe(`globus://${U}/lab/app:latest@${V}`);
-    expect(parseGlobusUri(`globus://${U}:/~/shub/lab/app/sha256.${V}.sif`)).toEqual({ endpoint: U, ref: { collection: 'lab', name: 'app', tag: 'latest', version: V } });
+    expect(parseGlobusUri(`globus://${U}:/~/shub/lab/app/sha256.${V}.sif`)).toEqual({
+      endpoint: U,
+      ref: { collection: 'lab', name: 'app', tag: 'latest', version: V },
+    });
     // Not a version: a short digest, or its manifest.
     expect(codeOf(() => toImageUri(`${U}:/shub/lab/app/sha256.${V.slice(0, 12)}.sif`))).toBe('INVALID_REFERENCE');
     expect(codeOf(() => toImageUri(`${U}:/shub/lab/app/v1@${V}.20260101T000000000Z.json`))).toBe('INVALID_REFERENCE');

@@ -23,7 +23,10 @@ const NOT_SERVED: Array<[RegExp, string]> = [
   [/^GET \/v0\.10\/endpoint\/[^/]+\/server_list$/, 'GCSv4 server lists'],
   [/^GET \/v0\.10\/task\/[^/]+\/skipped_errors$/, 'skip_source_errors reports'],
   [/^\w+ \/v2\/api\//, 'Auth identity API'],
-  [/^(GET|DELETE) \/collections$|^DELETE \/collections\/|^\w+ \/(roles|user_credentials)/, 'GCS Manager API beyond describing one collection'],
+  [
+    /^(GET|DELETE) \/collections$|^DELETE \/collections\/|^\w+ \/(roles|user_credentials)/,
+    'GCS Manager API beyond describing one collection',
+  ],
 ];
 /** Endpoint documents of kinds the sandbox does not model (GCSv4, GCSv5 endpoints). */
 const MODELLED_TYPES = ['GCSv5_mapped_collection', 'GCSv5_guest_collection', 'GCP_mapped_collection'];
@@ -38,7 +41,8 @@ const label = (f: FixtureEntry): string => `${f.method} ${f.path}`;
 const KNOWN_DEPARTURES = new Set(['$.access_id: expected number, got string']);
 
 /** globus-sdk-python's GCS Manager documents (`globus-sdk-python/gcs/`, see the fixtures' README). */
-const gcsFixture = (name: string): Json => JSON.parse(readFileSync(join(FIXTURES_DIR, 'globus-sdk-python', 'gcs', name), 'utf8')) as Json;
+const gcsFixture = (name: string): Json =>
+  JSON.parse(readFileSync(join(FIXTURES_DIR, 'globus-sdk-python', 'gcs', name), 'utf8')) as Json;
 const entityType = (f: FixtureEntry): string | undefined => (f.json as Json | null)?.entity_type as string | undefined;
 
 describe('sandbox answers have the shape of real Globus answers', () => {
@@ -66,7 +70,12 @@ describe('sandbox answers have the shape of real Globus answers', () => {
     return json;
   };
   const waitTask = (id: string): Promise<Json> =>
-    pollUntil(() => call('GET', `task/${id}`), (task) => task.status !== 'ACTIVE', () => `task ${id} never finished`, { boundMs: 20_000, everyMs: 20 });
+    pollUntil(
+      () => call('GET', `task/${id}`),
+      (task) => task.status !== 'ACTIVE',
+      () => `task ${id} never finished`,
+      { boundMs: 20_000, everyMs: 20 },
+    );
   const submit = async (kind: 'transfer' | 'delete', body: Json): Promise<Json> => {
     const { value } = await call('GET', 'submission_id');
     return call('POST', kind, { ...body, submission_id: value });
@@ -76,7 +85,14 @@ describe('sandbox answers have the shape of real Globus answers', () => {
     mappedId = randomUUID();
     sb = await startTestSandbox((world, tmp) => {
       world.clients.push(reader);
-      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection for contract tests', root: join(tmp, 'mapped'), https: true }));
+      world.endpoints.push(
+        mappedCollection(world, {
+          id: mappedId,
+          description: 'mapped collection for contract tests',
+          root: join(tmp, 'mapped'),
+          https: true,
+        }),
+      );
     });
     await mkdir(join(sb.tmp, 'mapped'), { recursive: true });
     token = transferToken(sb);
@@ -90,7 +106,14 @@ describe('sandbox answers have the shape of real Globus answers', () => {
     }
     examples.set('endpoint_search', await call('GET', 'endpoint_search?filter_scope=my-endpoints'));
     examples.set('ls', await call('GET', `operation/endpoint/${sb.collection.id}/ls?path=/dir/`));
-    examples.set('rename', await call('POST', `operation/endpoint/${sb.collection.id}/rename`, { DATA_TYPE: 'rename', old_path: '/dir/a.txt', new_path: '/dir/b.txt' }));
+    examples.set(
+      'rename',
+      await call('POST', `operation/endpoint/${sb.collection.id}/rename`, {
+        DATA_TYPE: 'rename',
+        old_path: '/dir/a.txt',
+        new_path: '/dir/b.txt',
+      }),
+    );
 
     const transfer = await submit('transfer', {
       DATA_TYPE: 'transfer',
@@ -102,16 +125,30 @@ describe('sandbox answers have the shape of real Globus answers', () => {
     examples.set('task:TRANSFER', await waitTask(String(transfer.task_id)));
     examples.set('event_list', await call('GET', `task/${String(transfer.task_id)}/event_list`));
 
-    const del = await submit('delete', { DATA_TYPE: 'delete', endpoint: sb.collection.id, DATA: [{ DATA_TYPE: 'delete_item', path: '/dir/b.txt' }] });
+    const del = await submit('delete', {
+      DATA_TYPE: 'delete',
+      endpoint: sb.collection.id,
+      DATA: [{ DATA_TYPE: 'delete_item', path: '/dir/b.txt' }],
+    });
     examples.set('delete_result', del);
     examples.set('task:DELETE', await waitTask(String(del.task_id)));
     examples.set('task_list', await call('GET', 'task_list'));
 
     const acl = `endpoint/${sb.collection.id}/access`;
-    const created = await call('POST', acl, { DATA_TYPE: 'access', principal_type: 'identity', principal: reader.id, path: '/dir/', permissions: 'r', expiration_date: '2099-01-01T00:00:00+00:00' });
+    const created = await call('POST', acl, {
+      DATA_TYPE: 'access',
+      principal_type: 'identity',
+      principal: reader.id,
+      path: '/dir/',
+      permissions: 'r',
+      expiration_date: '2099-01-01T00:00:00+00:00',
+    });
     examples.set('access_create_result', created);
     examples.set('access', await call('GET', `${acl}/${String(created.access_id)}`));
-    examples.set('access_update_result', await call('PUT', `${acl}/${String(created.access_id)}`, { DATA_TYPE: 'access', permissions: 'rw' }));
+    examples.set(
+      'access_update_result',
+      await call('PUT', `${acl}/${String(created.access_id)}`, { DATA_TYPE: 'access', permissions: 'rw' }),
+    );
 
     examples.set('gcs:info', await gcsGet(sb.collection.httpsServer!, 'info'));
     examples.set('gcs:guest', await gcsGet(sb.collection.httpsServer!, `collections/${sb.collection.id}`));
@@ -153,7 +190,9 @@ describe('sandbox answers have the shape of real Globus answers', () => {
   });
 
   it('compares at least one fixture of every kind the project uses', () => {
-    const compared = new Set(fixtures.filter((f) => typeof counterpart(f) !== 'string').map((f) => label(f).replace(/[0-9a-f-]{36}/g, '<id>')));
+    const compared = new Set(
+      fixtures.filter((f) => typeof counterpart(f) !== 'string').map((f) => label(f).replace(/[0-9a-f-]{36}/g, '<id>')),
+    );
     for (const kind of [
       'GET /v0.10/endpoint/<id>',
       'GET /v0.10/endpoint_search',

@@ -51,7 +51,12 @@ describe('@globus/sdk against the sandbox', () => {
   });
 
   it('searches endpoints and reads one', async () => {
-    const found = await ok(await sdk.transfer.endpointSearch({ query: { filter_fulltext: 'sandbox', filter_scope: 'my-endpoints' }, headers }));
+    const found = await ok(
+      await sdk.transfer.endpointSearch({
+        query: { filter_fulltext: 'sandbox', filter_scope: 'my-endpoints' },
+        headers,
+      }),
+    );
     expect(found.DATA_TYPE).toBe('endpoint_list');
     const ids = (found.DATA ?? []).map((e) => e.id);
     expect(ids).toEqual(expect.arrayContaining([sb.collection.id, sb.personal.id]));
@@ -60,13 +65,22 @@ describe('@globus/sdk against the sandbox', () => {
   });
 
   it('makes a folder, lists it and stats a file', async () => {
-    const made = await ok(await sdk.transfer.fileOperations.mkdir(sb.collection.id, { payload: { DATA_TYPE: 'mkdir', path: '/sdk/' } as never, headers }));
+    const made = await ok(
+      await sdk.transfer.fileOperations.mkdir(sb.collection.id, {
+        payload: { DATA_TYPE: 'mkdir', path: '/sdk/' } as never,
+        headers,
+      }),
+    );
     expect(made.code).toBe('DirectoryCreated');
     await writeFile(join(sb.collection.root!, 'sdk', 'hello.txt'), 'hello from the sandbox\n');
-    const listing = await ok(await sdk.transfer.fileOperations.ls(sb.collection.id, { query: { path: '/sdk/' }, headers }));
+    const listing = await ok(
+      await sdk.transfer.fileOperations.ls(sb.collection.id, { query: { path: '/sdk/' }, headers }),
+    );
     expect(listing.DATA_TYPE).toBe('file_list');
     expect((listing.DATA ?? []).map((f) => f.name)).toEqual(['hello.txt']);
-    const stat = await ok(await sdk.transfer.fileOperations.stat(sb.collection.id, { query: { path: '/sdk/hello.txt' }, headers }));
+    const stat = await ok(
+      await sdk.transfer.fileOperations.stat(sb.collection.id, { query: { path: '/sdk/hello.txt' }, headers }),
+    );
     expect(stat.size).toBe(23);
   });
 
@@ -88,10 +102,15 @@ describe('@globus/sdk against the sandbox', () => {
     );
     expect(accepted.code).toBe('Accepted');
     const taskId = String(accepted.task_id);
-    const task = await pollUntil(async () => ok(await sdk.transfer.task.get(taskId, { headers })), (t) => t.status !== 'ACTIVE', `task ${taskId} to end`, {
-      boundMs: 30_000,
-      everyMs: 50,
-    });
+    const task = await pollUntil(
+      async () => ok(await sdk.transfer.task.get(taskId, { headers })),
+      (t) => t.status !== 'ACTIVE',
+      `task ${taskId} to end`,
+      {
+        boundMs: 30_000,
+        everyMs: 50,
+      },
+    );
     expect(task.status).toBe('SUCCEEDED');
     expect(await readFile(dest, 'utf8')).toBe('hello from the sandbox\n');
     const events = await ok(await sdk.transfer.task.getEventList(taskId, { headers }));
@@ -100,7 +119,11 @@ describe('@globus/sdk against the sandbox', () => {
     const { value: deleteId } = await ok(await sdk.transfer.taskSubmission.submissionId({ headers }));
     const del = await ok(
       await sdk.transfer.taskSubmission.submitDelete({
-        payload: { submission_id: String(deleteId), endpoint: sb.collection.id, DATA: [{ DATA_TYPE: 'delete_item', path: '/sdk/hello.txt' }] },
+        payload: {
+          submission_id: String(deleteId),
+          endpoint: sb.collection.id,
+          DATA: [{ DATA_TYPE: 'delete_item', path: '/sdk/hello.txt' }],
+        },
         headers,
       }),
     );
@@ -110,9 +133,13 @@ describe('@globus/sdk against the sandbox', () => {
   it('downloads through the collection HTTPS server with the GCS client', async () => {
     await writeFile(join(sb.collection.root!, 'sdk', 'over-https.txt'), 'bytes over https');
     const token = String((globalThis as Record<string, unknown>).__httpsToken);
-    const res = await sdk.gcs.https.get({ host: sb.collection.httpsServer!, endpoint_id: sb.collection.id } as never, '/sdk/over-https.txt', {
-      headers: { Authorization: `Bearer ${token}` },
-    });
+    const res = await sdk.gcs.https.get(
+      { host: sb.collection.httpsServer!, endpoint_id: sb.collection.id } as never,
+      '/sdk/over-https.txt',
+      {
+        headers: { Authorization: `Bearer ${token}` },
+      },
+    );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('bytes over https');
   });

@@ -30,7 +30,10 @@ describe('sregistry pull: closing the flow during a transfer', () => {
     helper.getNode('op').receive({});
     await waitFor(
       // The core's first poll of its task: from then on it knows the task id to cancel.
-      () => sb.context.faults.requestsSince(since).some((r) => r.method === 'GET' && /^\/v0\.10\/task\/[^/]+$/.test(r.path) && r.status === 200),
+      () =>
+        sb.context.faults
+          .requestsSince(since)
+          .some((r) => r.method === 'GET' && /^\/v0\.10\/task\/[^/]+$/.test(r.path) && r.status === 200),
       30000,
       'the transfer task to be submitted and polled',
     );
@@ -38,13 +41,19 @@ describe('sregistry pull: closing the flow during a transfer', () => {
     await helper.unload();
 
     // The sandbox removes its task's hidden copy once the cancel lands; give it a moment, then insist.
-    const left = await waitFor(async () => {
-      const files = await filesBelow(storage);
-      return files.length === 0 ? files : undefined;
-    }, 10000, 'storage to hold no file').catch(async () => filesBelow(storage));
+    const left = await waitFor(
+      async () => {
+        const files = await filesBelow(storage);
+        return files.length === 0 ? files : undefined;
+      },
+      10000,
+      'storage to hold no file',
+    ).catch(async () => filesBelow(storage));
     expect(left).toEqual([]);
     // The core cancelled the task it had started.
-    const cancels = sb.context.faults.requestsSince(since).filter((r) => r.method === 'POST' && /^\/v0\.10\/task\/[^/]+\/cancel$/.test(r.path));
+    const cancels = sb.context.faults
+      .requestsSince(since)
+      .filter((r) => r.method === 'POST' && /^\/v0\.10\/task\/[^/]+\/cancel$/.test(r.path));
     expect(cancels.length).toBeGreaterThan(0);
   });
 });

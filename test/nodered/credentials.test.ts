@@ -22,9 +22,15 @@ describe('Globus client credentials in a real Node-RED runtime', () => {
     const sets = (await res.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
     const ours = sets.filter((s) => s.module === '@sregistry/globus');
     expect(ours.every((s) => s.enabled && !s.err)).toBe(true);
-    expect(ours.flatMap((s) => s.types).sort()).toEqual(
-      ['sregistry-delete', 'sregistry-globus-client', 'sregistry-pull', 'sregistry-push', 'sregistry-record', 'sregistry-search', 'sregistry-watch'],
-    );
+    expect(ours.flatMap((s) => s.types).sort()).toEqual([
+      'sregistry-delete',
+      'sregistry-globus-client',
+      'sregistry-pull',
+      'sregistry-push',
+      'sregistry-record',
+      'sregistry-search',
+      'sregistry-watch',
+    ]);
   });
 
   it('keeps the secret out of GET /flows and flows.json; only flows_cred.json holds it, encrypted', async () => {
@@ -44,7 +50,19 @@ describe('Globus client credentials in a real Node-RED runtime', () => {
         database: join(red.userDir, 'sregistry.db'),
         credentials: { clientId, clientSecret: secret },
       },
-      { id: 'pull1', type: 'sregistry-pull', z: 'tab1', client: 'client1', image: 'library/busybox', endpoint: '', transport: '', queueLimit: 100, x: 200, y: 80, wires: [[]] },
+      {
+        id: 'pull1',
+        type: 'sregistry-pull',
+        z: 'tab1',
+        client: 'client1',
+        image: 'library/busybox',
+        endpoint: '',
+        transport: '',
+        queueLimit: 100,
+        x: 200,
+        y: 80,
+        wires: [[]],
+      },
     ];
     const deploy = await fetch(`${red.url}/flows`, {
       method: 'POST',

@@ -11,7 +11,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Script, createContext } from 'node:vm';
-import { formatGlobusUri, isGlobusUri, parseImageUri, parseReference, parseTags, parseWatchTarget } from '../../src/core/uri.js';
+import {
+  formatGlobusUri,
+  isGlobusUri,
+  parseImageUri,
+  parseReference,
+  parseTags,
+  parseWatchTarget,
+} from '../../src/core/uri.js';
 import { TRANSPORT_HELP, TRANSPORTS } from '../../src/core/registry/transports/transport.js';
 import { endpointArb, nameArb, tagArb, versionArb } from '../core/uri-arbitraries.js';
 import { REPO } from './runtime.js';
@@ -38,7 +45,11 @@ function editorContext(templates: Map<string, { textContent: string }> = new Map
   };
   // A template is found by its node type, a help text by `help:` and the type.
   const find = (selector: string) => /data-(template|help)-name="([^"]+)"/.exec(selector);
-  const document = { querySelector: (selector: string) => templates.get(find(selector)?.[1] === 'help' ? `help:${find(selector)![2]}` : (find(selector)?.[2] ?? '')) ?? null };
+  const document = {
+    querySelector: (selector: string) =>
+      templates.get(find(selector)?.[1] === 'help' ? `help:${find(selector)![2]}` : (find(selector)?.[2] ?? '')) ??
+      null,
+  };
   const context = createContext({ window, RED, document });
   for (const file of ['sregistry-grammar.js', 'sregistry-editor.js']) {
     const path = join(REPO, 'resources', file);
@@ -64,7 +75,9 @@ const runtimeImage = (text: string): boolean =>
 const runtimeWatchTarget = (text: string): boolean => {
   const target = text.trim();
   if (target === '') return false;
-  return accepts(() => parseWatchTarget(isGlobusUri(target) ? target : `${formatGlobusUri({ endpoint: 'lab endpoint' })}/${target}`));
+  return accepts(() =>
+    parseWatchTarget(isGlobusUri(target) ? target : `${formatGlobusUri({ endpoint: 'lab endpoint' })}/${target}`),
+  );
 };
 
 const NOISE = 'abcZ09._-/:@% \t~sifmg';
@@ -74,9 +87,28 @@ const noiseArb = fc.string({ unit: fc.constantFrom(...NOISE.split('')), maxLengt
 const referenceTextArb = fc
   .record({
     collection: fc.option(nameArb, { nil: undefined }),
-    name: fc.oneof(nameArb, fc.constantFrom('ubuntu.sif', 'a.sif.sif', 'x.simg', '.hidden', 'a'.repeat(128), 'a'.repeat(129), `${'b'.repeat(128)}.sif`)),
+    name: fc.oneof(
+      nameArb,
+      fc.constantFrom(
+        'ubuntu.sif',
+        'a.sif.sif',
+        'x.simg',
+        '.hidden',
+        'a'.repeat(128),
+        'a'.repeat(129),
+        `${'b'.repeat(128)}.sif`,
+      ),
+    ),
     tag: fc.option(fc.oneof(tagArb, fc.constantFrom('.dot', 'v1.sif', 'Latest', 't'.repeat(129))), { nil: undefined }),
-    version: fc.option(fc.oneof(versionArb, versionArb.map((v) => `sha256:${v}`), versionArb.map((v) => v.slice(1)), versionArb.map((v) => v.toUpperCase())), { nil: undefined }),
+    version: fc.option(
+      fc.oneof(
+        versionArb,
+        versionArb.map((v) => `sha256:${v}`),
+        versionArb.map((v) => v.slice(1)),
+        versionArb.map((v) => v.toUpperCase()),
+      ),
+      { nil: undefined },
+    ),
     upper: fc.boolean(),
     pad: fc.constantFrom('', ' ', '\t'),
   })
@@ -86,8 +118,16 @@ const referenceTextArb = fc
   });
 
 const uriTextArb = fc
-  .tuple(fc.constantFrom('globus://', 'GLOBUS://', ' globus://'), endpointArb, fc.boolean(), fc.option(referenceTextArb, { nil: undefined }))
-  .map(([scheme, endpoint, encode, ref]) => `${scheme}${encode ? encodeURIComponent(endpoint) : endpoint}${ref === undefined ? '' : `/${ref.trim()}`}`);
+  .tuple(
+    fc.constantFrom('globus://', 'GLOBUS://', ' globus://'),
+    endpointArb,
+    fc.boolean(),
+    fc.option(referenceTextArb, { nil: undefined }),
+  )
+  .map(
+    ([scheme, endpoint, encode, ref]) =>
+      `${scheme}${encode ? encodeURIComponent(endpoint) : endpoint}${ref === undefined ? '' : `/${ref.trim()}`}`,
+  );
 
 /** Valid and near-valid text with one character put in, taken out or changed. */
 const mutatedArb = fc
@@ -138,7 +178,9 @@ describe("the editor's checks and the runtime's grammar", () => {
   it('accepts and refuses a list of tags as parseTags does', () => {
     const tags = editor.checked('tags').validate;
     const listArb = fc.oneof(
-      fc.array(fc.oneof(tagArb, noiseArb), { maxLength: 4 }).chain((list) => fc.constantFrom(', ', ' ', '\n', ',').map((sep) => list.join(sep))),
+      fc
+        .array(fc.oneof(tagArb, noiseArb), { maxLength: 4 })
+        .chain((list) => fc.constantFrom(', ', ' ', '\n', ',').map((sep) => list.join(sep))),
       noiseArb,
     );
     fc.assert(
@@ -151,7 +193,9 @@ describe("the editor's checks and the runtime's grammar", () => {
 });
 
 describe("the nodes' form rows", () => {
-  const nodes = readdirSync(join(REPO, 'nodes')).filter((f) => f.endsWith('.html') && f !== 'sregistry-globus-client.html');
+  const nodes = readdirSync(join(REPO, 'nodes')).filter(
+    (f) => f.endsWith('.html') && f !== 'sregistry-globus-client.html',
+  );
 
   it.each(nodes)('%s: its template gets the shared rows, one field for each of its settings', (file) => {
     const html = readFileSync(join(REPO, 'nodes', file), 'utf8');
@@ -161,7 +205,9 @@ describe("the nodes' form rows", () => {
     const templates = new Map([[type, { textContent: template![2]! }]]);
     const { context } = editorContext(templates);
     const registered: Record<string, { defaults: Record<string, unknown> }> = {};
-    (context.RED as Record<string, unknown>).nodes = { registerType: (name: string, def: { defaults: Record<string, unknown> }) => (registered[name] = def) };
+    (context.RED as Record<string, unknown>).nodes = {
+      registerType: (name: string, def: { defaults: Record<string, unknown> }) => (registered[name] = def),
+    };
     const inline = [...html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
     for (const code of inline) new Script(code, { filename: file }).runInContext(context);
 
@@ -178,14 +224,17 @@ describe("the nodes' form rows", () => {
   });
 
   it("offers the core's transports in the operation nodes' select and the client's", () => {
-    const templates = new Map([['sregistry-x', { textContent: '<div data-row="transport"></div>|<div data-row="clientTransport"></div>' }]]);
+    const templates = new Map([
+      ['sregistry-x', { textContent: '<div data-row="transport"></div>|<div data-row="clientTransport"></div>' }],
+    ]);
     const { editor } = editorContext(templates);
     editor.rows('sregistry-x');
     const [node, client] = templates.get('sregistry-x')!.textContent.split('|');
     const values = (html: string) => [...html.matchAll(/<option value="([^"]*)">/g)].map((m) => m[1]);
     expect(values(node!)).toEqual(['', ...TRANSPORTS]);
     expect(values(client!)).toEqual([...TRANSPORTS]);
-    for (const { name, help } of TRANSPORT_HELP.filter((t) => t.name !== 'auto')) expect(client).toContain(`>${name} (${help})</option>`);
+    for (const { name, help } of TRANSPORT_HELP.filter((t) => t.name !== 'auto'))
+      expect(client).toContain(`>${name} (${help})</option>`);
   });
 
   it("lists the core's transports in the client's help, where its help text asks for them", () => {
@@ -197,6 +246,7 @@ describe("the nodes' form rows", () => {
     editorContext(templates).editor.rows('sregistry-x');
     expect(help.textContent).not.toContain('data-help=');
     expect(help.textContent).toContain(`<span class="property-type">${TRANSPORTS.join(' | ')}</span>`);
-    for (const { name, help: words } of TRANSPORT_HELP) expect(help.textContent).toContain(`<code>${name}</code>: ${words}`);
+    for (const { name, help: words } of TRANSPORT_HELP)
+      expect(help.textContent).toContain(`<code>${name}</code>: ${words}`);
   });
 });

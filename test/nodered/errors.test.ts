@@ -3,7 +3,18 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { randomFile, seedImage } from './seed.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor, type HelperNode } from './support.js';
+import {
+  catchNode,
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  nextMessage,
+  recordStatuses,
+  sregistryNodes,
+  waitFor,
+  type HelperNode,
+} from './support.js';
 
 type Msg = Record<string, unknown>;
 
@@ -69,7 +80,9 @@ describe('sregistry nodes: errors, Catch nodes and the queue', () => {
     const got = nextMessage(helper.getNode('out'));
     helper.getNode('op').receive({ payload: file });
     const results = (await got).payload as Msg[];
-    expect(results.map((r) => `${String(r.status)} ${String(r.name)}:${String(r.tag)}`)).toEqual(['pushed by-payload:v1']);
+    expect(results.map((r) => `${String(r.status)} ${String(r.name)}:${String(r.tag)}`)).toEqual([
+      'pushed by-payload:v1',
+    ]);
   });
 
   it('push refuses a collection sregistry-cli would read as a registry host', async () => {
@@ -95,7 +108,11 @@ describe('sregistry nodes: errors, Catch nodes and the queue', () => {
     const seeded = await seedImage(sb, 'library/keepme:latest');
     await load({ type: 'sregistry-delete', image: 'library/keepme:latest' });
     const out = collect(helper.getNode('out'));
-    for (const [key, value] of [['uri', { uri: 'library/other' }], ['endpoint', 42], ['transport', ['https']]] as const) {
+    for (const [key, value] of [
+      ['uri', { uri: 'library/other' }],
+      ['endpoint', 42],
+      ['transport', ['https']],
+    ] as const) {
       const caught = nextMessage(helper.getNode('caught'));
       const sent = nextMessage(helper.getNode('out')).then((m) => {
         throw new Error(`the node ran with msg.${key} ignored: ${JSON.stringify(m.payload)}`);

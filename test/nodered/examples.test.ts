@@ -23,7 +23,11 @@ type Node = Record<string, unknown>;
  * credentials filled in (the examples name the sandbox's `sandbox-collection`), storage in
  * the temp folder, and each debug node swapped for a helper node the test listens to.
  */
-async function exampleFlow(sb: TestSandbox, file: string, creds?: Node): Promise<{ flow: Node[]; credentials: Node; debug: string[]; exec: string[] }> {
+async function exampleFlow(
+  sb: TestSandbox,
+  file: string,
+  creds?: Node,
+): Promise<{ flow: Node[]; credentials: Node; debug: string[]; exec: string[] }> {
   const nodes = JSON.parse(await readFile(join(REPO, 'examples', file), 'utf8')) as Node[];
   const credentials: Node = {};
   const debug: string[] = [];
@@ -34,7 +38,13 @@ async function exampleFlow(sb: TestSandbox, file: string, creds?: Node): Promise
       if (n.type === 'sregistry-globus-client') {
         credentials[n.id as string] = creds ?? { clientId: sb.client.id, clientSecret: sb.client.secret };
         const { credentials: _shipped, ...client } = n;
-        return { ...client, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/`, storage: join(sb.tmp, 'storage'), database: join(sb.tmp, 'records.db') };
+        return {
+          ...client,
+          authUrl: `${sb.url}/`,
+          transferUrl: `${sb.url}/`,
+          storage: join(sb.tmp, 'storage'),
+          database: join(sb.tmp, 'records.db'),
+        };
       }
       if (n.type === 'debug') {
         debug.push(n.id as string);
@@ -52,7 +62,8 @@ async function exampleFlow(sb: TestSandbox, file: string, creds?: Node): Promise
 }
 
 const injectId = (flow: Node[]): string => flow.find((n) => n.type === 'inject')!.id as string;
-const inject = (flow: Node[]): void => (helper.getNode(injectId(flow)) as HelperNode & { receive(m: Node): void }).receive({});
+const inject = (flow: Node[]): void =>
+  (helper.getNode(injectId(flow)) as HelperNode & { receive(m: Node): void }).receive({});
 
 /** Each test has its own sandbox and seeds the images its flow needs, so any one runs alone. */
 describe('the example flows, run against the sandbox', () => {
@@ -77,7 +88,10 @@ describe('the example flows, run against the sandbox', () => {
     const got = nextMessage(helper.getNode(debug[0]!));
     inject(flow);
     const results = (await got).payload as Node[];
-    expect(results.map((r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`).sort()).toEqual(['pushed lab/analysis:demo', 'pushed lab/analysis:latest']);
+    expect(results.map((r) => `${r.status} ${r.collection}/${r.name}:${r.tag}`).sort()).toEqual([
+      'pushed lab/analysis:demo',
+      'pushed lab/analysis:latest',
+    ]);
   });
 
   it('every example uses the one client, whose credentials are ${GLOBUS_CLIENT_ID} and ${GLOBUS_CLIENT_SECRET}', async () => {
@@ -87,11 +101,17 @@ describe('the example flows, run against the sandbox', () => {
       const client = nodes.filter((n) => n.type === 'sregistry-globus-client');
       expect({ file, clients: client.length }).toEqual({ file, clients: 1 });
       clients.add(JSON.stringify(client[0]));
-      for (const n of nodes.filter((x) => String(x.type).startsWith('sregistry-') && x.type !== 'sregistry-globus-client')) expect(n.client).toBe(client[0]!.id);
+      for (const n of nodes.filter(
+        (x) => String(x.type).startsWith('sregistry-') && x.type !== 'sregistry-globus-client',
+      ))
+        expect(n.client).toBe(client[0]!.id);
     }
     // The same node, byte for byte, in every file: importing several adds one client.
     expect(clients.size).toBe(1);
-    expect((JSON.parse([...clients][0]!) as Node).credentials).toEqual({ clientId: '${GLOBUS_CLIENT_ID}', clientSecret: '${GLOBUS_CLIENT_SECRET}' });
+    expect((JSON.parse([...clients][0]!) as Node).credentials).toEqual({
+      clientId: '${GLOBUS_CLIENT_ID}',
+      clientSecret: '${GLOBUS_CLIENT_SECRET}',
+    });
   });
 
   it("01 with the shipped ${GLOBUS_CLIENT_ID} credentials pulls with the client of Node-RED's environment", async () => {
@@ -100,13 +120,19 @@ describe('the example flows, run against the sandbox', () => {
     process.env.GLOBUS_CLIENT_ID = sb.client.id;
     process.env.GLOBUS_CLIENT_SECRET = sb.client.secret;
     try {
-      const { flow, credentials, debug } = await exampleFlow(sb, '01 - Scheduled pull.json', { clientId: '${GLOBUS_CLIENT_ID}', clientSecret: '${GLOBUS_CLIENT_SECRET}' });
+      const { flow, credentials, debug } = await exampleFlow(sb, '01 - Scheduled pull.json', {
+        clientId: '${GLOBUS_CLIENT_ID}',
+        clientSecret: '${GLOBUS_CLIENT_SECRET}',
+      });
       await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
       const got = nextMessage(helper.getNode(debug[0]!));
       inject(flow);
       expect(((await got).payload as Node).status).toBe('pulled');
     } finally {
-      for (const [k, v] of [['GLOBUS_CLIENT_ID', saved.id], ['GLOBUS_CLIENT_SECRET', saved.secret]] as const) {
+      for (const [k, v] of [
+        ['GLOBUS_CLIENT_ID', saved.id],
+        ['GLOBUS_CLIENT_SECRET', saved.secret],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
@@ -118,17 +144,30 @@ describe('the example flows, run against the sandbox', () => {
     delete process.env.GLOBUS_CLIENT_ID;
     delete process.env.GLOBUS_CLIENT_SECRET;
     try {
-      const { flow, credentials } = await exampleFlow(sb, '01 - Scheduled pull.json', { clientId: '', clientSecret: '' });
+      const { flow, credentials } = await exampleFlow(sb, '01 - Scheduled pull.json', {
+        clientId: '',
+        clientSecret: '',
+      });
       const client = flow.find((n) => n.type === 'sregistry-globus-client')!;
       await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
-      const pull = helper.getNode(flow.find((n) => n.type === 'sregistry-pull')!.id as string) as HelperNode & { on(event: 'call:error', cb: (call: { firstArg: unknown }) => void): void };
-      const failed = new Promise<string>((ok) => pull.on('call:error', (call) => ok(String((call.firstArg as Error)?.message ?? call.firstArg))));
+      const pull = helper.getNode(flow.find((n) => n.type === 'sregistry-pull')!.id as string) as HelperNode & {
+        on(event: 'call:error', cb: (call: { firstArg: unknown }) => void): void;
+      };
+      const failed = new Promise<string>((ok) =>
+        pull.on('call:error', (call) => ok(String((call.firstArg as Error)?.message ?? call.firstArg))),
+      );
       inject(flow);
       const message = await failed;
-      expect(message).toContain(`The Globus client "${String(client.name)}" (${String(client.id)}) has no client id or secret`);
+      expect(message).toContain(
+        `The Globus client "${String(client.name)}" (${String(client.id)}) has no client id or secret`,
+      );
       expect(message).toContain('${GLOBUS_CLIENT_ID}');
     } finally {
-      for (const [k, v] of [['GLOBUS_CLIENT_ID', saved.id], ['GLOBUS_CLIENT_SECRET', saved.secret]] as const) if (v !== undefined) process.env[k] = v;
+      for (const [k, v] of [
+        ['GLOBUS_CLIENT_ID', saved.id],
+        ['GLOBUS_CLIENT_SECRET', saved.secret],
+      ] as const)
+        if (v !== undefined) process.env[k] = v;
     }
   });
 
@@ -170,13 +209,20 @@ describe('the example flows, run against the sandbox', () => {
 
   it('05 pulls each new analysis image and hands its file to the run', async () => {
     await seedAnalysis('latest');
-    const { flow, credentials, exec } = await exampleFlow(sb, '05 - Pull each new analysis image and start the run.json');
+    const { flow, credentials, exec } = await exampleFlow(
+      sb,
+      '05 - Pull each new analysis image and start the run.json',
+    );
     const watch = flow.find((n) => n.type === 'sregistry-watch')!;
     expect(watch).toMatchObject({ target: 'lab/analysis:latest', pull: true, interval: 60 });
     // A minute between checks is right for a lab and long for a test.
     watch.interval = 1;
     await helper.load([...sregistryNodes, ...coreNodes], flow, credentials);
-    const context = (helper.getNode(watch.id as string) as unknown as { context(): { get(k: string, cb: (e: unknown, v: unknown) => void): void } }).context();
+    const context = (
+      helper.getNode(watch.id as string) as unknown as {
+        context(): { get(k: string, cb: (e: unknown, v: unknown) => void): void };
+      }
+    ).context();
     const state = (): Promise<unknown> => new Promise((ok) => context.get('sregistry-watch-state', (_e, v) => ok(v)));
     await waitFor(async () => (await state()) !== undefined, 20000, 'the first check');
     const got = nextMessage(helper.getNode(exec[0]!));

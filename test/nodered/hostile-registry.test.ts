@@ -13,7 +13,17 @@ import { fileSha256 } from '../support/files.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { extraEndpoint } from '../support/worlds.js';
 import { countHostile } from '../reliability/ledger.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, waitFor } from './support.js';
+import {
+  catchNode,
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  nextMessage,
+  recordStatuses,
+  sregistryNodes,
+  waitFor,
+} from './support.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const RAW_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -101,7 +111,7 @@ describe('sregistry nodes against a hostile registry', () => {
     await expect(readdir(remoteFolder('lab', 'outbox'))).rejects.toMatchObject({ code: 'ENOENT' });
     const pushed = (await succeeds({ filename: 'app.sif' })).payload as Msg[];
     expect(pushed[0]).toMatchObject({ status: 'pushed', version: await fileSha256(inside) });
-    countHostile('a msg.filename outside the push node\'s folder', 'Node-RED');
+    countHostile("a msg.filename outside the push node's folder", 'Node-RED');
   });
 
   it('a manifest planted with a stamp in 2999 does not pin the tag: the record node gets what the push node pushed', async () => {
@@ -115,7 +125,12 @@ describe('sregistry nodes against a hostile registry', () => {
     const dir = remoteFolder('lab', 'pinned');
     await copyFile(planted, join(dir, `sha256.${version}.sif`));
     const ref = { collection: 'lab', name: 'pinned', tag: 'latest', version };
-    await writeFile(join(dir, `latest@${version}.29991231T000000000Z.json`), manifestText(buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted)).size, pushedBy: 'intruder' })));
+    await writeFile(
+      join(dir, `latest@${version}.29991231T000000000Z.json`),
+      manifestText(
+        buildManifest({ endpoint: sb.collection.id, ref, size: (await stat(planted)).size, pushedBy: 'intruder' }),
+      ),
+    );
 
     const later = join(sb.tmp, 'later.sif');
     await writeSif(later, { payloadBytes: Buffer.from('later '.repeat(200)) });
@@ -129,7 +144,10 @@ describe('sregistry nodes against a hostile registry', () => {
   });
 
   it('a client config with plain http to a name under .localhost is refused before any request', async () => {
-    await load({ type: 'sregistry-record', image: 'lab/app:latest' }, { authUrl: 'http://registry.localhost:9/', transferUrl: 'http://registry.localhost:9/' });
+    await load(
+      { type: 'sregistry-record', image: 'lab/app:latest' },
+      { authUrl: 'http://registry.localhost:9/', transferUrl: 'http://registry.localhost:9/' },
+    );
     const error = await fails({});
     expect(error.code).toBe('INSECURE_URL');
     expect(error.message).toContain('a name under .localhost may be answered by DNS');

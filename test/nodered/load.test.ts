@@ -16,7 +16,8 @@ const MESSAGES = 1000;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 /** The test helper's spies keep every call's arguments (each msg sent, each status); they are not the flow's memory. */
-const forgetHelperSpies = (): void => (helper as unknown as { _sandbox: { resetHistory(): void } })._sandbox.resetHistory();
+const forgetHelperSpies = (): void =>
+  (helper as unknown as { _sandbox: { resetHistory(): void } })._sandbox.resetHistory();
 const retainedHeap = (): number => {
   forgetHelperSpies();
   gc();
@@ -39,7 +40,14 @@ describe('sregistry nodes under load', () => {
       [...sregistryNodes, catchNode],
       [
         clientConfig(sb),
-        { id: 'op', type: 'sregistry-record', client: CLIENT_ID, image: 'load/flow:v1', queueLimit: String(QUEUE), wires: [['out']] },
+        {
+          id: 'op',
+          type: 'sregistry-record',
+          client: CLIENT_ID,
+          image: 'load/flow:v1',
+          queueLimit: String(QUEUE),
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
@@ -82,7 +90,9 @@ describe('sregistry nodes under load', () => {
       expect([n, times]).toEqual([n, 1]);
       expect(failed.get(n)).not.toBe('twice');
     }
-    const refused = [...failed.values()].filter((m) => /messages already wait behind the running operation/.test(m)).length;
+    const refused = [...failed.values()].filter((m) =>
+      /messages already wait behind the running operation/.test(m),
+    ).length;
     const bad = [...failed.values()].filter((m) => /bad name|Invalid/.test(m)).length;
     expect(answered.size + refused + bad).toBe(MESSAGES);
     expect(answered.size).toBeGreaterThan(MESSAGES / 5);

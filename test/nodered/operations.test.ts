@@ -3,7 +3,15 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { randomFile, seedImage } from './seed.js';
-import { clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes } from './support.js';
+import {
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  nextMessage,
+  recordStatuses,
+  sregistryNodes,
+} from './support.js';
 
 type Msg = Record<string, unknown>;
 
@@ -21,7 +29,11 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
   async function load(node: Msg, clientExtra: Msg = {}): Promise<void> {
     await helper.load(
       sregistryNodes,
-      [clientConfig(sb, clientExtra), { id: 'op', client: CLIENT_ID, wires: [['out']], ...node }, { id: 'out', type: 'helper' }],
+      [
+        clientConfig(sb, clientExtra),
+        { id: 'op', client: CLIENT_ID, wires: [['out']], ...node },
+        { id: 'out', type: 'helper' },
+      ],
       clientCredentials(sb),
     );
   }
@@ -36,7 +48,9 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect(payload.status).toBe('pulled');
     expect(payload.name).toBe('busybox');
     expect(payload.tag).toBe('latest');
-    expect(String(payload.uri)).toMatch(new RegExp(`^globus://${sb.collection.id}/library/busybox:latest@[0-9a-f]{64}$`));
+    expect(String(payload.uri)).toMatch(
+      new RegExp(`^globus://${sb.collection.id}/library/busybox:latest@[0-9a-f]{64}$`),
+    );
     expect(String(payload.image).startsWith(String(clientConfig(sb).storage))).toBe(true);
     expect((await stat(String(payload.image))).size).toBe(payload.size);
     expect(msg.topic).toBe('nightly');
@@ -45,7 +59,9 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect(msg.filename).toBe(payload.image);
     expect(statuses[0]).toEqual({ fill: 'blue', shape: 'ring', text: 'resolving' });
     expect(statuses.at(-1)).toEqual({ fill: 'green', shape: 'dot', text: 'pulled library/busybox:latest' });
-    expect(statuses.some((s) => /^pulling \d+%$/.test(s.text ?? '') && s.fill === 'blue' && s.shape === 'dot')).toBe(true);
+    expect(statuses.some((s) => /^pulling \d+%$/.test(s.text ?? '') && s.fill === 'blue' && s.shape === 'dot')).toBe(
+      true,
+    );
   });
 
   it('pull takes msg.uri and msg.endpoint (a display name) over the node settings', async () => {
@@ -72,8 +88,22 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
       sregistryNodes,
       [
         clientConfig(sb, { localEndpoint: sb.personal.id, transport: 'auto' }),
-        { id: 'overHttps', type: 'sregistry-record', client: CLIENT_ID, image: 'library/busybox:latest', transport: 'https', wires: [['out']] },
-        { id: 'overTransfer', type: 'sregistry-record', client: CLIENT_ID, image: 'tools/other:v1', transport: 'transfer', wires: [['out']] },
+        {
+          id: 'overHttps',
+          type: 'sregistry-record',
+          client: CLIENT_ID,
+          image: 'library/busybox:latest',
+          transport: 'https',
+          wires: [['out']],
+        },
+        {
+          id: 'overTransfer',
+          type: 'sregistry-record',
+          client: CLIENT_ID,
+          image: 'tools/other:v1',
+          transport: 'transfer',
+          wires: [['out']],
+        },
         { id: 'out', type: 'helper' },
       ],
       clientCredentials(sb),
@@ -88,7 +118,9 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     expect(first.transport).toBe('https');
     expect(second.transport).toBe('transfer');
     expect(second.taskId).toEqual(expect.any(String));
-    const lookups = sb.context.faults.requestsSince(since).filter((r) => r.method === 'GET' && r.path.endsWith(`/endpoint/${sb.collection.id}`));
+    const lookups = sb.context.faults
+      .requestsSince(since)
+      .filter((r) => r.method === 'GET' && r.path.endsWith(`/endpoint/${sb.collection.id}`));
     expect(lookups).toHaveLength(1);
   });
 
@@ -128,7 +160,9 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     const statuses = recordStatuses(helper.getNode('op'));
     const got = nextMessage(helper.getNode('out'));
     // A text payload from an earlier node is not a file path unless the node is set to take it.
-    helper.getNode('op').receive({ filename: file, payload: 'hello from an inject node', tags: ['stable'], topic: 'build' });
+    helper
+      .getNode('op')
+      .receive({ filename: file, payload: 'hello from an inject node', tags: ['stable'], topic: 'build' });
     const msg = await got;
     const results = msg.payload as Msg[];
     expect(results.map((r) => r.tag).sort()).toEqual(['stable', 'v1']);
@@ -145,7 +179,9 @@ describe('sregistry nodes on the sandbox (happy paths and msg overrides)', () =>
     helper.getNode('op').receive({ uri: 'lab/doomed:old' });
     const payload = (await got).payload as Msg;
     expect((payload.deleted as string[]).length).toBeGreaterThan(0);
-    expect((payload.deleted as string[]).every((u) => u.startsWith(`globus://${sb.collection.id}/lab/doomed:old`))).toBe(true);
+    expect(
+      (payload.deleted as string[]).every((u) => u.startsWith(`globus://${sb.collection.id}/lab/doomed:old`)),
+    ).toBe(true);
 
     await helper.unload();
     await load({ type: 'sregistry-search', scope: 'images' });

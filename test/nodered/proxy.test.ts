@@ -12,7 +12,17 @@ import type { AddressInfo } from 'node:net';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { deadPort, startForwardProxy, type ForwardProxy } from '../support/forward-proxy.js';
 import { randomFile } from './seed.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, recordStatuses, sregistryNodes, type StatusCall } from './support.js';
+import {
+  catchNode,
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  nextMessage,
+  recordStatuses,
+  sregistryNodes,
+  type StatusCall,
+} from './support.js';
 
 const require = createRequire(import.meta.url);
 const httpProxyNode = require('@node-red/nodes/core/network/06-httpproxy.js') as unknown;
@@ -72,11 +82,23 @@ describe('sregistry nodes behind a proxy', () => {
     const file = await randomFile(sb, 'nr-proxy.sif', 128 * 1024);
     const collection = new URL(sb.collection.httpsServer!).origin;
     const steps: Array<[Msg, Msg, (lines: string[]) => boolean]> = [
-      [{ type: 'sregistry-push', image: 'lab/proxied:v1' }, { filename: file }, (l) => l.some((x) => x.startsWith(`PUT ${collection}/`))],
-      [{ type: 'sregistry-pull', image: 'lab/proxied:v1', transport: 'https' }, {}, (l) => l.some((x) => x.startsWith(`GET ${collection}/`))],
+      [
+        { type: 'sregistry-push', image: 'lab/proxied:v1' },
+        { filename: file },
+        (l) => l.some((x) => x.startsWith(`PUT ${collection}/`)),
+      ],
+      [
+        { type: 'sregistry-pull', image: 'lab/proxied:v1', transport: 'https' },
+        {},
+        (l) => l.some((x) => x.startsWith(`GET ${collection}/`)),
+      ],
       [{ type: 'sregistry-record', image: 'lab/proxied:v1' }, {}, (l) => l.some((x) => x.includes('/v0.10/'))],
       [{ type: 'sregistry-search', query: 'proxied' }, {}, (l) => l.some((x) => x.includes('/v0.10/'))],
-      [{ type: 'sregistry-delete', image: 'lab/proxied:v1', confirm: true }, {}, (l) => l.some((x) => x.includes('/v0.10/'))],
+      [
+        { type: 'sregistry-delete', image: 'lab/proxied:v1', confirm: true },
+        {},
+        (l) => l.some((x) => x.includes('/v0.10/')),
+      ],
     ];
     for (const [node, msg, check] of steps) {
       await load(node, `http://127.0.0.1:${proxy.port}`);

@@ -52,7 +52,14 @@ export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProc
     const scope = join(userDir, 'node_modules', '@sregistry');
     await mkdir(scope, { recursive: true });
     await symlink(REPO, join(scope, 'globus'), 'dir');
-    await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true, dependencies: { '@sregistry/globus': `file:${REPO}` } }));
+    await writeFile(
+      join(userDir, 'package.json'),
+      JSON.stringify({
+        name: 'node-red-project',
+        private: true,
+        dependencies: { '@sregistry/globus': `file:${REPO}` },
+      }),
+    );
   }
   if (options.flows) await writeFile(join(userDir, 'flows.json'), JSON.stringify(options.flows));
   const port = await freePort();

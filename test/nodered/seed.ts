@@ -17,7 +17,12 @@ export async function randomFile(sb: TestSandbox, name: string, size: number): P
 export async function seedImage(sb: TestSandbox, ref: string, size = 64 * 1024): Promise<ImageResult> {
   const file = await randomFile(sb, `seed-${ref.replace(/[^a-z0-9]/g, '-')}.sif`, size);
   const registry = new Registry({
-    globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` },
+    globus: {
+      clientId: sb.client.id,
+      clientSecret: sb.client.secret,
+      authUrl: `${sb.url}/`,
+      transferUrl: `${sb.url}/`,
+    },
     transport: 'https',
     storage: join(sb.tmp, 'seed-storage'),
     database: join(sb.tmp, 'seed.db'),

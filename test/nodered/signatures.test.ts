@@ -11,7 +11,15 @@ import * as openpgp from 'openpgp';
 import { Registry } from '../../src/core/registry/registry.js';
 import { parseLayout, tableEnd } from '../../src/core/signing/sif-objects.js';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, nextMessage, sregistryNodes } from './support.js';
+import {
+  catchNode,
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  nextMessage,
+  sregistryNodes,
+} from './support.js';
 
 type Msg = Record<string, unknown>;
 const FIXTURES = resolve('test/fixtures/sif');
@@ -24,17 +32,33 @@ describe('sregistry nodes and signed images', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox();
-    testPublic = (await openpgp.readPrivateKey({ armoredKey: await readFile(join(FIXTURES, 'private.asc'), 'utf8') })).toPublic().armor();
-    stranger = (await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Stranger' }], format: 'armored' })).publicKey;
+    testPublic = (await openpgp.readPrivateKey({ armoredKey: await readFile(join(FIXTURES, 'private.asc'), 'utf8') }))
+      .toPublic()
+      .armor();
+    stranger = (
+      await openpgp.generateKey({
+        type: 'ecc',
+        curve: 'curve25519Legacy',
+        userIDs: [{ name: 'Stranger' }],
+        format: 'armored',
+      })
+    ).publicKey;
     const tampered = join(sb.tmp, 'tampered.sif');
     await copyFile(join(FIXTURES, 'one-group-signed.sif'), tampered);
     const bytes = await readFile(tampered);
-    const target = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!.objects.filter((o) => o.groupId === 1).sort((a, b) => b.size - a.size)[0]!;
+    const target = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!
+      .objects.filter((o) => o.groupId === 1)
+      .sort((a, b) => b.size - a.size)[0]!;
     const fh = await open(tampered, 'r+');
     await fh.write(Buffer.from([bytes[target.offset]! ^ 1]), 0, 1, target.offset);
     await fh.close();
     const registry = new Registry({
-      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` },
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${sb.url}/`,
+      },
       transport: 'https',
       storage: join(sb.tmp, 'seed-storage'),
       database: join(sb.tmp, 'seed.db'),
@@ -74,7 +98,10 @@ describe('sregistry nodes and signed images', () => {
     helper.getNode('op').receive({});
     const payload = (await got).payload as Msg;
     expect(payload.status).toBe('pulled');
-    expect(payload.signatures).toMatchObject({ status: 'verified', signatures: [{ fingerprint: TEST_FP, userId: 'Unit Test <unit@test.com>', status: 'verified' }] });
+    expect(payload.signatures).toMatchObject({
+      status: 'verified',
+      signatures: [{ fingerprint: TEST_FP, userId: 'Unit Test <unit@test.com>', status: 'verified' }],
+    });
   });
 
   it('required refuses an unsigned image (UNSIGNED at the Catch node) and stores nothing; msg.verify if-signed lets it through', async () => {

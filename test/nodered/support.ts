@@ -36,7 +36,9 @@ export const helper = require('node-red-node-test-helper') as Helper;
 helper.init(require.resolve('node-red'));
 
 /** The package's node modules, as Node-RED would load them from the "node-red" section. */
-export const sregistryNodes = ['globus-client', 'pull', 'record', 'search', 'push', 'delete', 'watch'].map((n) => require(`../../nodes/sregistry-${n}.js`) as unknown);
+export const sregistryNodes = ['globus-client', 'pull', 'record', 'search', 'push', 'delete', 'watch'].map(
+  (n) => require(`../../nodes/sregistry-${n}.js`) as unknown,
+);
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js') as unknown;
 
 export const CLIENT_ID = 'client';
@@ -80,7 +82,11 @@ export function recordStatuses(node: HelperNode): StatusCall[] {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, for at most `ms`. */
-export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, ms = 20000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 20000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const got = await check();

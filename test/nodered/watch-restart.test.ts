@@ -43,7 +43,8 @@ describe('sregistry-watch state across a Node-RED restart (localfilesystem conte
     return undefined;
   }
 
-  const lines = async (file: string): Promise<string[]> => (existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '') : []);
+  const lines = async (file: string): Promise<string[]> =>
+    existsSync(file) ? (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '') : [];
 
   it('does not send again after a restart what it sent before, and sends what came after', async () => {
     await seedImage(sb, 'lab/analysis:v1');
@@ -52,9 +53,41 @@ describe('sregistry-watch state across a Node-RED restart (localfilesystem conte
     const out = join(userDir, 'versions.jsonl');
     const flows = [
       { id: 'tab1', type: 'tab', label: 'Watch' },
-      clientConfig(sb, { id: 'client1', database: join(sb.tmp, 'records.db'), credentials: { clientId: sb.client.id, clientSecret: sb.client.secret } }),
-      { id: 'watch1', type: 'sregistry-watch', z: 'tab1', client: 'client1', target: 'lab/analysis', endpoint: '', interval: 1, pull: false, fromStart: false, store: '', transport: '', x: 150, y: 80, wires: [['file1']] },
-      { id: 'file1', type: 'file', z: 'tab1', filename: out, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 400, y: 80, wires: [[]] },
+      clientConfig(sb, {
+        id: 'client1',
+        database: join(sb.tmp, 'records.db'),
+        credentials: { clientId: sb.client.id, clientSecret: sb.client.secret },
+      }),
+      {
+        id: 'watch1',
+        type: 'sregistry-watch',
+        z: 'tab1',
+        client: 'client1',
+        target: 'lab/analysis',
+        endpoint: '',
+        interval: 1,
+        pull: false,
+        fromStart: false,
+        store: '',
+        transport: '',
+        x: 150,
+        y: 80,
+        wires: [['file1']],
+      },
+      {
+        id: 'file1',
+        type: 'file',
+        z: 'tab1',
+        filename: out,
+        filenameType: 'str',
+        appendNewline: true,
+        createDir: true,
+        overwriteFile: 'false',
+        encoding: 'none',
+        x: 400,
+        y: 80,
+        wires: [[]],
+      },
     ];
     const deploy = await fetch(`${red.url}/flows`, {
       method: 'POST',
@@ -77,13 +110,24 @@ describe('sregistry-watch state across a Node-RED restart (localfilesystem conte
     await waitFor(async () => (await lines(out)).length >= 2, 30000, 'the message for v3');
     // Two more checks written to the store after that: v1 and v2 are not sent again, v3 not twice.
     const first = (await savedState(userDir))?.lastCheck;
-    const second = await waitFor(async () => {
-      const t = (await savedState(userDir))?.lastCheck;
-      return t !== undefined && t !== first ? t : undefined;
-    }, 30000, 'a check after the restart');
-    await waitFor(async () => ((await savedState(userDir))?.lastCheck ?? second) !== second, 30000, 'a second check after the restart');
+    const second = await waitFor(
+      async () => {
+        const t = (await savedState(userDir))?.lastCheck;
+        return t !== undefined && t !== first ? t : undefined;
+      },
+      30000,
+      'a check after the restart',
+    );
+    await waitFor(
+      async () => ((await savedState(userDir))?.lastCheck ?? second) !== second,
+      30000,
+      'a second check after the restart',
+    );
     expect(Date.parse(second)).toBeGreaterThan(stopped);
-    expect((await lines(out)).map((l) => (JSON.parse(l) as { version: string }).version)).toEqual([v2.version, v3.version]);
+    expect((await lines(out)).map((l) => (JSON.parse(l) as { version: string }).version)).toEqual([
+      v2.version,
+      v3.version,
+    ]);
     expect(red.output()).not.toContain(sb.client.secret);
   }, 180_000);
 });

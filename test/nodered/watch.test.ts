@@ -4,7 +4,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.js';
 import { seedImage } from './seed.js';
-import { catchNode, clientConfig, clientCredentials, CLIENT_ID, helper, recordStatuses, sregistryNodes, waitFor, type HelperNode, type StatusCall } from './support.js';
+import {
+  catchNode,
+  clientConfig,
+  clientCredentials,
+  CLIENT_ID,
+  helper,
+  recordStatuses,
+  sregistryNodes,
+  waitFor,
+  type HelperNode,
+  type StatusCall,
+} from './support.js';
 
 type Msg = Record<string, unknown>;
 
@@ -20,7 +31,12 @@ describe('sregistry-watch', () => {
   async function load(watch: Msg, extra: Msg[] = []): Promise<{ got: Msg[]; statuses: StatusCall[] }> {
     await helper.load(
       [...sregistryNodes, catchNode],
-      [clientConfig(sb), { id: 'watch', type: 'sregistry-watch', client: CLIENT_ID, interval: 1, wires: [['out']], ...watch }, { id: 'out', type: 'helper' }, ...extra],
+      [
+        clientConfig(sb),
+        { id: 'watch', type: 'sregistry-watch', client: CLIENT_ID, interval: 1, wires: [['out']], ...watch },
+        { id: 'out', type: 'helper' },
+        ...extra,
+      ],
       clientCredentials(sb),
     );
     const got: Msg[] = [];
@@ -29,11 +45,20 @@ describe('sregistry-watch', () => {
     return { got, statuses: recordStatuses(helper.getNode('watch')) };
   }
 
-  const checks = (statuses: StatusCall[]): number => statuses.filter((s) => /^watching, checked \d\d:\d\d:\d\d/.test(s.text ?? '')).length;
+  const checks = (statuses: StatusCall[]): number =>
+    statuses.filter((s) => /^watching, checked \d\d:\d\d:\d\d/.test(s.text ?? '')).length;
 
   /** The node's saved state, from its context. */
   const savedState = (): Promise<{ seen: Record<string, string[]> } | undefined> =>
-    new Promise((ok) => (helper.getNode('watch') as unknown as { context(): { get(k: string, cb: (e: unknown, v: unknown) => void): void } }).context().get('sregistry-watch-state', (_e, v) => ok(v as never)));
+    new Promise((ok) =>
+      (
+        helper.getNode('watch') as unknown as {
+          context(): { get(k: string, cb: (e: unknown, v: unknown) => void): void };
+        }
+      )
+        .context()
+        .get('sregistry-watch-state', (_e, v) => ok(v as never)),
+    );
 
   it('starts on deploy, sends one message per new version, and keeps what it saw in the node context', async () => {
     await seedImage(sb, 'lab/one:v1');
@@ -47,7 +72,15 @@ describe('sregistry-watch', () => {
     const msg = got[0]!;
     const payload = msg.payload as Msg;
     expect(msg.uri).toBe(`globus://${sb.collection.id}/lab/one:v2@${pushed.version}`);
-    expect(payload).toMatchObject({ uri: msg.uri, collection: 'lab', name: 'one', tag: 'v2', tags: ['v2'], version: pushed.version, size: pushed.size });
+    expect(payload).toMatchObject({
+      uri: msg.uri,
+      collection: 'lab',
+      name: 'one',
+      tag: 'v2',
+      tags: ['v2'],
+      version: pushed.version,
+      size: pushed.size,
+    });
     expect(msg.topic).toBe(`globus://${sb.collection.id}/lab/one`);
     expect(msg.filename).toBeUndefined();
     expect((await savedState())?.seen['lab/one']).toHaveLength(2);
@@ -89,7 +122,11 @@ describe('sregistry-watch', () => {
     helper.getNode('caught').on('input', (m) => caught.push(m as Msg));
     await waitFor(() => caught.length >= 1, 20000, 'the error');
     expect((caught[0]!.error as Msg).code).toBe('INVALID_INPUT');
-    await waitFor(() => statuses.some((s) => s.fill === 'red' && /^stopped: INVALID_INPUT/.test(s.text ?? '')), 5000, 'the red status');
+    await waitFor(
+      () => statuses.some((s) => s.fill === 'red' && /^stopped: INVALID_INPUT/.test(s.text ?? '')),
+      5000,
+      'the red status',
+    );
     expect(JSON.stringify(caught)).not.toContain(sb.client.secret);
   }, 60_000);
 });

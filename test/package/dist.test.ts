@@ -14,7 +14,9 @@ interface SourceMap {
 
 async function maps(): Promise<[string, SourceMap][]> {
   const names = (await readdir(DIST)).filter((f) => f.endsWith('.js.map'));
-  return Promise.all(names.map(async (f) => [f, JSON.parse(await readFile(join(DIST, f), 'utf8')) as SourceMap] as [string, SourceMap]));
+  return Promise.all(
+    names.map(async (f) => [f, JSON.parse(await readFile(join(DIST, f), 'utf8')) as SourceMap] as [string, SourceMap]),
+  );
 }
 
 /** `node_modules/<name>` or `node_modules/@scope/<name>` at the end of a source path. */
@@ -31,7 +33,8 @@ describe('dist/ source maps', () => {
     const all = await maps();
     expect(all.map(([f]) => f).sort()).toEqual(scripts.map((s) => `${s}.map`).sort());
     for (const [file, map] of all) {
-      for (const source of map.sources) expect({ file, source, relative: source.startsWith('../') }).toEqual({ file, source, relative: true });
+      for (const source of map.sources)
+        expect({ file, source, relative: source.startsWith('../') }).toEqual({ file, source, relative: true });
     }
     const sources = all.flatMap(([, m]) => m.sources);
     expect(sources).toContain('../src/action/main.ts');
@@ -48,7 +51,9 @@ describe('dist/ source maps', () => {
         preload,
         "process.env = new Proxy({ ...process.env }, { get(t, k) { if (k === 'INPUT_CLIENT-SECRET') throw new Error('injected failure'); return t[k]; } });\n",
       );
-      const { code, stderr } = await watchChild(process.execPath, ['--import', preload, join(DIST, 'index.js')], { cwd: dir }).exited;
+      const { code, stderr } = await watchChild(process.execPath, ['--import', preload, join(DIST, 'index.js')], {
+        cwd: dir,
+      }).exited;
       expect(code).toBe(1);
       expect(stderr).toContain('injected failure');
       expect(stderr).toMatch(/src\/action\/main\.ts:\d+:\d+/);
@@ -61,12 +66,19 @@ describe('dist/ source maps', () => {
 describe('dist/licenses.txt', () => {
   it('holds a notice for every package whose code is in the bundle, with its licence text', async () => {
     const text = await readFile(join(DIST, 'licenses.txt'), 'utf8');
-    const bundled = new Set((await maps()).flatMap(([, m]) => m.sources.map(packageOf).filter((p): p is string => p !== undefined)));
+    const bundled = new Set(
+      (await maps()).flatMap(([, m]) => m.sources.map(packageOf).filter((p): p is string => p !== undefined)),
+    );
     expect(bundled.size).toBeGreaterThan(10);
     for (const name of bundled) {
-      const meta = JSON.parse(await readFile(join('node_modules', name, 'package.json'), 'utf8')) as { license?: string };
+      const meta = JSON.parse(await readFile(join('node_modules', name, 'package.json'), 'utf8')) as {
+        license?: string;
+      };
       // Each entry's heading: a line of = then `name@version (licence)`.
-      expect({ name, listed: new RegExp(`^={78}\\n${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}@\\S+ \\(`, 'm').test(text) }).toEqual({ name, listed: true });
+      expect({
+        name,
+        listed: new RegExp(`^={78}\\n${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}@\\S+ \\(`, 'm').test(text),
+      }).toEqual({ name, listed: true });
       if (meta.license) expect(text).toContain(`(${meta.license})`);
     }
     expect(text).toContain('Permission is hereby granted, free of charge');

@@ -19,7 +19,11 @@ import { watchChild } from '../support/child.js';
 
 const run = promisify(execFile);
 const REPO = resolve('.');
-const PKG = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { name: string; version: string; 'node-red': { nodes: Record<string, string> } };
+const PKG = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  'node-red': { nodes: Record<string, string> };
+};
 const NPM_QUIET = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
 async function freePort(): Promise<number> {
@@ -34,9 +38,11 @@ async function freePort(): Promise<number> {
 }
 
 async function npm(args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stderr?: string; message: string }) => {
-    throw new Error(`npm ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
-  });
+  const { stdout } = await run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024 }).catch(
+    (err: { stderr?: string; message: string }) => {
+      throw new Error(`npm ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
+    },
+  );
   return stdout;
 }
 
@@ -62,13 +68,19 @@ describe('the packed package, installed', () => {
       await copyFile(join(REPO, file), join(clone, file));
     }
     await symlink(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
-    const out = JSON.parse(await npm(['pack', '--json', '--pack-destination', work, ...NPM_QUIET], clone)) as { filename: string; files: { path: string }[] }[];
+    const out = JSON.parse(await npm(['pack', '--json', '--pack-destination', work, ...NPM_QUIET], clone)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = join(work, out[0]!.filename);
     packed = out[0]!.files.map((f) => f.path);
     // Both installs at once: the CLI into a global prefix, the nodes into a Node-RED user folder.
     await mkdir(userDir, { recursive: true });
     await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
-    await Promise.all([npm(['install', '--global', '--prefix', prefix, ...NPM_QUIET, tarball], work), npm(['install', ...NPM_QUIET, tarball], userDir)]);
+    await Promise.all([
+      npm(['install', '--global', '--prefix', prefix, ...NPM_QUIET, tarball], work),
+      npm(['install', ...NPM_QUIET, tarball], userDir),
+    ]);
     sb = await startTestSandbox();
     image = join(sb.tmp, 'tool.sif');
     const bytes = Buffer.from('installed package test\n'.repeat(4096));
@@ -84,7 +96,21 @@ describe('the packed package, installed', () => {
   });
 
   it('ships a freshly built lib/ and editor grammar, the licence and dist/, and nothing from test/ or src/', () => {
-    expect(packed).toEqual(expect.arrayContaining(['lib/index.js', 'lib/cli/main.js', 'lib/node-version.js', 'bin/sregistry-globus.js', 'nodes/sregistry-pull.js', 'resources/sregistry-editor.js', 'resources/sregistry-grammar.js', 'dist/index.js', 'dist/licenses.txt', 'LICENSE', 'package.json']));
+    expect(packed).toEqual(
+      expect.arrayContaining([
+        'lib/index.js',
+        'lib/cli/main.js',
+        'lib/node-version.js',
+        'bin/sregistry-globus.js',
+        'nodes/sregistry-pull.js',
+        'resources/sregistry-editor.js',
+        'resources/sregistry-grammar.js',
+        'dist/index.js',
+        'dist/licenses.txt',
+        'LICENSE',
+        'package.json',
+      ]),
+    );
     expect(packed.filter((f) => f.startsWith('test/') || f.startsWith('src/'))).toEqual([]);
   });
 
@@ -111,7 +137,11 @@ describe('the packed package, installed', () => {
     const pulled = JSON.stringify(JSON.parse(pull.stdout));
     const path = /"image":"([^"]+)"/.exec(pulled)?.[1];
     expect(path).toBeDefined();
-    expect(createHash('sha256').update(await readFile(path!)).digest('hex')).toBe(digest);
+    expect(
+      createHash('sha256')
+        .update(await readFile(path!))
+        .digest('hex'),
+    ).toBe(digest);
   }, 120_000);
 
   it('loads every node type of package.json in Node-RED and runs a pull flow end to end', async () => {
@@ -129,7 +159,11 @@ describe('the packed package, installed', () => {
     };
     await writeFile(join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings)};\n`);
     const red = createRequire(import.meta.url).resolve('node-red/red.js');
-    const child: ChildProcess = spawn(process.execPath, [red, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [red, '--userDir', userDir, '--settings', join(userDir, 'settings.js')],
+      { cwd: userDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -139,15 +173,27 @@ describe('the packed package, installed', () => {
       const until = Date.now() + 60_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`node-red exited with ${child.exitCode}:\n${output}`);
-        const up = await fetch(`${base}/settings`).then((r) => r.ok, () => false);
+        const up = await fetch(`${base}/settings`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (up) break;
         if (Date.now() > until) throw new Error(`node-red did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 200));
       }
 
-      const sets = (await (await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } })).json()) as { module: string; types: string[]; enabled: boolean; err?: string }[];
+      const sets = (await (await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } })).json()) as {
+        module: string;
+        types: string[];
+        enabled: boolean;
+        err?: string;
+      }[];
       const ours = sets.filter((s) => s.module === PKG.name);
-      expect(ours.map((s) => ({ types: s.types, enabled: s.enabled, err: s.err ?? null })).sort((a, b) => (a.types[0]! < b.types[0]! ? -1 : 1))).toEqual(
+      expect(
+        ours
+          .map((s) => ({ types: s.types, enabled: s.enabled, err: s.err ?? null }))
+          .sort((a, b) => (a.types[0]! < b.types[0]! ? -1 : 1)),
+      ).toEqual(
         Object.keys(PKG['node-red'].nodes)
           .sort()
           .map((type) => ({ types: [type], enabled: true, err: null })),
@@ -173,11 +219,15 @@ describe('the packed package, installed', () => {
         { id: 'pull', type: 'sregistry-pull', z: 'tab', client: 'client', image: 'lab/tool:v1', wires: [['out']] },
         { id: 'out', type: 'http response', z: 'tab', statusCode: '', headers: {}, wires: [] },
       ];
-      const deploy = await fetch(`${base}/flows`, { method: 'POST', headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' }, body: JSON.stringify(flow) });
+      const deploy = await fetch(`${base}/flows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'node-red-deployment-type': 'full' },
+        body: JSON.stringify(flow),
+      });
       expect(deploy.status).toBe(204);
       // A deploy answers before its flows have started: until then /pull is Node-RED's 404 page.
       let answer = await fetch(`${base}/pull`);
-      for (const until = Date.now() + 30_000; answer.status === 404 && Date.now() < until; ) {
+      for (const until = Date.now() + 30_000; answer.status === 404 && Date.now() < until;) {
         await answer.arrayBuffer();
         await new Promise((r) => setTimeout(r, 200));
         answer = await fetch(`${base}/pull`);
@@ -186,7 +236,11 @@ describe('the packed package, installed', () => {
       expect({ status: answer.status, body: answer.status === 200 ? '' : body }).toEqual({ status: 200, body: '' });
       const record = JSON.parse(body) as { version?: string; image?: string };
       expect(record.version).toBe(digest);
-      expect(createHash('sha256').update(await readFile(record.image!)).digest('hex')).toBe(digest);
+      expect(
+        createHash('sha256')
+          .update(await readFile(record.image!))
+          .digest('hex'),
+      ).toBe(digest);
       expect(output).not.toContain(sb.client.secret);
     } finally {
       if (child.exitCode === null) child.kill('SIGINT');

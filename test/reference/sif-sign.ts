@@ -30,7 +30,14 @@ export function referenceBinary(): string {
   const partial = `${binary}.${process.pid}.partial`;
   execFileSync('go', ['build', '-o', partial, '.'], {
     cwd: join(gopath, 'src/sifsign'),
-    env: { ...process.env, GO111MODULE: 'off', GOPATH: `${gopath}:${GOCODE}`, GOCACHE: join(cache, 'gocache'), GOFLAGS: '', GOPROXY: 'off' },
+    env: {
+      ...process.env,
+      GO111MODULE: 'off',
+      GOPATH: `${gopath}:${GOCODE}`,
+      GOCACHE: join(cache, 'gocache'),
+      GOFLAGS: '',
+      GOPROXY: 'off',
+    },
     stdio: 'pipe',
   });
   renameSync(partial, binary);

@@ -55,7 +55,8 @@ function watchDisk(dir: string): { stop: () => Promise<number> } {
     while (running) {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
       let total = 0;
-      for (const e of entries) if (e.isFile()) total += (await stat(join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
+      for (const e of entries)
+        if (e.isFile()) total += (await stat(join(e.parentPath, e.name)).catch(() => ({ size: 0 }))).size;
       max = Math.max(max, total);
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -101,7 +102,11 @@ describe('answers bounded before they are read', () => {
   });
 
   /** Endpoint documents name the hostile collection server. */
-  const viaHostile = async (req: { url?: string | undefined }, res: ServerResponse, upstream: () => Promise<{ status: number; body: Buffer }>): Promise<boolean> => {
+  const viaHostile = async (
+    req: { url?: string | undefined },
+    res: ServerResponse,
+    upstream: () => Promise<{ status: number; body: Buffer }>,
+  ): Promise<boolean> => {
     if (!/^\/v0\.10\/endpoint\/[^/?]+$/.test(path(req))) return false;
     const got = await upstream();
     const doc = JSON.parse(got.body.toString()) as Record<string, unknown>;
@@ -111,7 +116,12 @@ describe('answers bounded before they are read', () => {
 
   const registry = (extra: Partial<ConstructorParameters<typeof Registry>[0]> = {}) =>
     new Registry({
-      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${transfer.url}/` },
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${transfer.url}/`,
+      },
       transport: 'https',
       storage,
       database: join(sb.tmp, 'bounded.db'),
@@ -119,7 +129,10 @@ describe('answers bounded before they are read', () => {
       ...extra,
     });
 
-  async function failure(work: (r: Registry) => Promise<unknown>, extra: Partial<ConstructorParameters<typeof Registry>[0]> = {}): Promise<{ code: string; message: string }> {
+  async function failure(
+    work: (r: Registry) => Promise<unknown>,
+    extra: Partial<ConstructorParameters<typeof Registry>[0]> = {},
+  ): Promise<{ code: string; message: string }> {
     const r = registry(extra);
     try {
       await work(r);
@@ -136,9 +149,11 @@ describe('answers bounded before they are read', () => {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   }
-  const hiddenUploads = async (): Promise<string[]> => (await filesUnder(sb.collection.root!)).filter((f) => f.endsWith('.partial'));
+  const hiddenUploads = async (): Promise<string[]> =>
+    (await filesUnder(sb.collection.root!)).filter((f) => f.endsWith('.partial'));
 
-  const storedImages = async (): Promise<string[]> => (await readdir(storage, { recursive: true }).catch(() => [])).filter((f) => String(f).endsWith('.sif')).map(String);
+  const storedImages = async (): Promise<string[]> =>
+    (await readdir(storage, { recursive: true }).catch(() => [])).filter((f) => String(f).endsWith('.sif')).map(String);
 
   it('an image body streamed past the listed size: typed error, the disk never holds more than the listed size', async () => {
     transfer.rewrites.push(viaHostile);
@@ -184,7 +199,11 @@ describe('answers bounded before they are read', () => {
       const got = await upstream();
       const honest = got.body;
       // A resumed attempt asks for the rest: answer it as the server did (206), only slowly.
-      res.writeHead(got.status, { 'content-type': 'application/octet-stream', 'content-length': String(honest.length), ...(got.headers['content-range'] ? { 'content-range': String(got.headers['content-range']) } : {}) });
+      res.writeHead(got.status, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(honest.length),
+        ...(got.headers['content-range'] ? { 'content-range': String(got.headers['content-range']) } : {}),
+      });
       let at = 0;
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
@@ -233,7 +252,11 @@ describe('answers bounded before they are read', () => {
     collection.rewrites.push(async (req, res, upstream) => {
       if (req.method !== 'GET' || !path(req).endsWith('.sif')) return false;
       const got = await upstream();
-      res.writeHead(got.status, { 'content-type': 'application/octet-stream', 'content-length': String(got.body.length), ...(got.headers['content-range'] ? { 'content-range': String(got.headers['content-range']) } : {}) });
+      res.writeHead(got.status, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(got.body.length),
+        ...(got.headers['content-range'] ? { 'content-range': String(got.headers['content-range']) } : {}),
+      });
       let at = 0;
       await new Promise<void>((resolve) => {
         const timer = setInterval(() => {
@@ -248,11 +271,16 @@ describe('answers bounded before they are read', () => {
       });
       return true;
     });
-    const got = await failure((r) => r.pull(uri()), { speedFloor: { ...DEFAULT_SPEED_FLOOR, clock }, retry: { sleep } });
+    const got = await failure((r) => r.pull(uri()), {
+      speedFloor: { ...DEFAULT_SPEED_FLOOR, clock },
+      retry: { sleep },
+    });
     expect(got.code).toBe('TIMEOUT');
     expect(got.message).toMatch(/SREGISTRY_BODY_TOO_SLOW/);
     // Every attempt the default policy allows, each ended by the floor.
-    expect(collection.seen.filter((s) => s.method === 'GET' && s.path.endsWith('.sif'))).toHaveLength(DEFAULT_RETRY.maxRetries + 1);
+    expect(collection.seen.filter((s) => s.method === 'GET' && s.path.endsWith('.sif'))).toHaveLength(
+      DEFAULT_RETRY.maxRetries + 1,
+    );
     expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
     expect(waited).toBeLessThan(180_000);
     expect(await storedImages()).toEqual([]);
@@ -268,7 +296,10 @@ describe('answers bounded before they are read', () => {
     (req: IncomingMessage, res: ServerResponse): boolean => {
       if (req.method !== 'PUT' || !path(req).endsWith('.partial')) return false;
       const origin = new URL(sb.collection.httpsServer!);
-      const upstream = httpRequest(new URL(req.url!, origin), { method: 'PUT', headers: { ...req.headers, host: origin.host } });
+      const upstream = httpRequest(new URL(req.url!, origin), {
+        method: 'PUT',
+        headers: { ...req.headers, host: origin.host },
+      });
       upstream.on('error', () => undefined);
       upstream.on('response', (r) => r.resume());
       let got = 0;
@@ -294,36 +325,44 @@ describe('answers bounded before they are read', () => {
   it.each([
     ['stops reading', undefined],
     ['reads one byte every 5 s of', 5000],
-  ])('a PUT body the server %s: ended by the default floor, retried like a reset, TIMEOUT, no hidden upload left', async (_what, dripEveryMs) => {
-    // As for the drip of a download above: the default floor and retry policy on a compressed clock.
-    const SCALE = 1 / 200;
-    let waited = 0;
-    const clock = {
-      setTimeout: (fn: () => void, ms: number) =>
-        setTimeout(() => {
-          waited += ms;
-          fn();
-        }, ms * SCALE),
-      clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
-    };
-    const sleep = async (ms: number): Promise<void> => {
-      await new Promise((r) => setTimeout(r, ms * SCALE));
-      waited += ms;
-    };
-    transfer.rewrites.push(viaHostile);
-    collection.takeovers.push(stallingPut(256 * 1024, dripEveryMs === undefined ? undefined : dripEveryMs * SCALE));
-    // Larger than what the socket buffers on both sides take before the sender must wait.
-    const file = await randomFile(sb, 'stalled-put.sif', 64 * 1024 * 1024);
-    const got = await failure((r) => r.push(file, `globus://${sb.collection.id}/lab/stalled:v1`), { speedFloor: { ...DEFAULT_SPEED_FLOOR, clock }, retry: { sleep } });
-    expect(got.code).toBe('TIMEOUT');
-    expect(got.message).toMatch(/SREGISTRY_BODY_TOO_SLOW/);
-    expect(collection.seen.filter((s) => s.method === 'PUT' && s.path.endsWith('.partial'))).toHaveLength(DEFAULT_RETRY.maxRetries + 1);
-    // Each attempt ended by the floor's windows (the first may still see the socket buffers fill).
-    expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
-    expect(waited).toBeLessThan(6 * 60_000);
-    expect(await hiddenUploads()).toEqual([]);
-    await rm(file, { force: true });
-  });
+  ])(
+    'a PUT body the server %s: ended by the default floor, retried like a reset, TIMEOUT, no hidden upload left',
+    async (_what, dripEveryMs) => {
+      // As for the drip of a download above: the default floor and retry policy on a compressed clock.
+      const SCALE = 1 / 200;
+      let waited = 0;
+      const clock = {
+        setTimeout: (fn: () => void, ms: number) =>
+          setTimeout(() => {
+            waited += ms;
+            fn();
+          }, ms * SCALE),
+        clearTimeout: (handle: unknown) => clearTimeout(handle as NodeJS.Timeout),
+      };
+      const sleep = async (ms: number): Promise<void> => {
+        await new Promise((r) => setTimeout(r, ms * SCALE));
+        waited += ms;
+      };
+      transfer.rewrites.push(viaHostile);
+      collection.takeovers.push(stallingPut(256 * 1024, dripEveryMs === undefined ? undefined : dripEveryMs * SCALE));
+      // Larger than what the socket buffers on both sides take before the sender must wait.
+      const file = await randomFile(sb, 'stalled-put.sif', 64 * 1024 * 1024);
+      const got = await failure((r) => r.push(file, `globus://${sb.collection.id}/lab/stalled:v1`), {
+        speedFloor: { ...DEFAULT_SPEED_FLOOR, clock },
+        retry: { sleep },
+      });
+      expect(got.code).toBe('TIMEOUT');
+      expect(got.message).toMatch(/SREGISTRY_BODY_TOO_SLOW/);
+      expect(collection.seen.filter((s) => s.method === 'PUT' && s.path.endsWith('.partial'))).toHaveLength(
+        DEFAULT_RETRY.maxRetries + 1,
+      );
+      // Each attempt ended by the floor's windows (the first may still see the socket buffers fill).
+      expect(waited).toBeGreaterThanOrEqual((DEFAULT_RETRY.maxRetries + 1) * DEFAULT_SPEED_FLOOR.windowMs);
+      expect(waited).toBeLessThan(6 * 60_000);
+      expect(await hiddenUploads()).toEqual([]);
+      await rm(file, { force: true });
+    },
+  );
 
   it('a PUT answered 200 with a body without end: typed error, the server cut off soon after the bound', async () => {
     transfer.rewrites.push(viaHostile);

@@ -53,7 +53,12 @@ describe('connections cut in the middle', () => {
 
   const registry = (name: string) =>
     new Registry({
-      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${transfer.url}/` },
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${transfer.url}/`,
+      },
       transport: 'https',
       storage: join(sb.tmp, `storage-${name}`),
       database: join(sb.tmp, `${name}.db`),
@@ -67,7 +72,10 @@ describe('connections cut in the middle', () => {
     return all.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
   }
   /** Hidden uploads on the collection, of one image (`img<n>`) or of all. */
-  const hiddenUploads = async (image?: string) => (await filesUnder(sb.collection.root!)).filter((f) => f.endsWith('.partial') && (image === undefined || f.includes(`/cuts/${image}/`)));
+  const hiddenUploads = async (image?: string) =>
+    (await filesUnder(sb.collection.root!)).filter(
+      (f) => f.endsWith('.partial') && (image === undefined || f.includes(`/cuts/${image}/`)),
+    );
   const imageOf = (ref: string): string => /\/cuts\/([^:]+):/.exec(ref)![1]!;
 
   async function newImage(size: number): Promise<{ file: string; bytes: Buffer; ref: string }> {
@@ -77,7 +85,9 @@ describe('connections cut in the middle', () => {
     return { file, bytes, ref: `globus://${sb.collection.id}/cuts/img${run}:v1` };
   }
 
-  async function outcome(work: () => Promise<unknown>): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  async function outcome(
+    work: () => Promise<unknown>,
+  ): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
     try {
       await work();
       return { ok: true };
@@ -150,7 +160,12 @@ describe('connections cut in the middle', () => {
           const seenBefore = proxy.seen.length;
           const { img, pushed, pulled, storage } = await pushThenPull(size);
           // Every PUT's first attempt (image, manifest, marker) and the image GET's were cut.
-          const cut = new Set(proxy.seen.slice(seenBefore).filter((s) => s.cut).map((s) => s.method));
+          const cut = new Set(
+            proxy.seen
+              .slice(seenBefore)
+              .filter((s) => s.cut)
+              .map((s) => s.method),
+          );
           expect([...cut].sort()).toEqual(which === 'both' ? ['GET', 'PUT'] : [which]);
           expect(pushed).toEqual({ ok: true });
           expect(pulled).toEqual({ ok: true });
@@ -169,12 +184,24 @@ describe('connections cut in the middle', () => {
   it('a 429 or a reset answered to upload PUTs before their body was read: retried, then one typed error; never a crash', async () => {
     const faults = sb.context.faults;
     // The sandbox answers these at once, while the client is still writing the body.
-    faults.add({ match: { method: 'PUT', origin: sb.collection.id }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 1 });
-    faults.add({ match: { method: 'PUT', origin: sb.collection.id }, action: { kind: 'reset', afterBytes: 64 * 1024 }, times: 1 });
+    faults.add({
+      match: { method: 'PUT', origin: sb.collection.id },
+      action: { kind: 'status', status: 429, retryAfter: 0 },
+      times: 1,
+    });
+    faults.add({
+      match: { method: 'PUT', origin: sb.collection.id },
+      action: { kind: 'reset', afterBytes: 64 * 1024 },
+      times: 1,
+    });
     const ok = await pushThenPull(2 * 1024 * 1024);
     expect(ok.pushed).toEqual({ ok: true });
     expect(ok.pulled).toEqual({ ok: true });
-    faults.add({ match: { method: 'PUT', origin: sb.collection.id }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 1000 });
+    faults.add({
+      match: { method: 'PUT', origin: sb.collection.id },
+      action: { kind: 'status', status: 429, retryAfter: 0 },
+      times: 1000,
+    });
     const refused = await pushThenPull(2 * 1024 * 1024);
     faults.clear();
     expect(refused.pushed.ok ? 'ok' : refused.pushed.code).toBe('RATE_LIMITED');
@@ -202,22 +229,31 @@ describe('connections cut in the middle', () => {
       },
     });
     await r.close();
-    expect(proxy.seen.slice(seenBefore).filter((s) => s.method === 'GET' && s.path.endsWith('.sif') && s.cut)).toHaveLength(1);
+    expect(
+      proxy.seen.slice(seenBefore).filter((s) => s.method === 'GET' && s.path.endsWith('.sif') && s.cut),
+    ).toHaveLength(1);
     expect(sha(Buffer.concat(pieces))).toBe(sha(img.bytes));
 
     const refusing = registry('chunk-refuse');
     class Refused extends Error {}
-    const err = await refusing.pull(img.ref, {
-      onChunk: (_chunk, offset) => {
-        if (offset > 0) throw new Refused('signature does not match');
-      },
-    }).catch((e: unknown) => e);
+    const err = await refusing
+      .pull(img.ref, {
+        onChunk: (_chunk, offset) => {
+          if (offset > 0) throw new Refused('signature does not match');
+        },
+      })
+      .catch((e: unknown) => e);
     await refusing.close();
     expect(err).toBeInstanceOf(Refused);
     expect((await filesUnder(join(sb.tmp, 'storage-chunk-refuse'))).filter((f) => f.endsWith('.sif'))).toEqual([]);
     // Over Transfer the one pass is the hash of the file the task brought.
     const viaTransfer = new Registry({
-      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` },
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${sb.url}/`,
+      },
       transport: 'transfer',
       localEndpoint: sb.personal.id,
       storage: join(sb.tmp, 'storage-chunk-transfer'),

@@ -53,28 +53,32 @@ export async function startCuttingProxy(upstreamUrl: string): Promise<CuttingPro
       cut();
       return;
     }
-    const out = request(new URL(req.url ?? '/', target), { method: req.method, headers: { ...req.headers, host: target.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      let sent = 0;
-      up.on('data', (chunk: Buffer) => {
-        if (entry.cut) return;
-        if (rule?.method === 'GET' && typeof rule.after === 'number' && sent + chunk.length >= rule.after) {
-          res.write(chunk.subarray(0, rule.after - sent), () => {
-            cut();
-            up.destroy();
-          });
-          sent = rule.after;
-          entry.cut = true;
-          return;
-        }
-        sent += chunk.length;
-        res.write(chunk);
-      });
-      up.on('end', () => {
-        if (!entry.cut) res.end();
-      });
-      up.on('error', () => res.destroy());
-    });
+    const out = request(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: { ...req.headers, host: target.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (entry.cut) return;
+          if (rule?.method === 'GET' && typeof rule.after === 'number' && sent + chunk.length >= rule.after) {
+            res.write(chunk.subarray(0, rule.after - sent), () => {
+              cut();
+              up.destroy();
+            });
+            sent = rule.after;
+            entry.cut = true;
+            return;
+          }
+          sent += chunk.length;
+          res.write(chunk);
+        });
+        up.on('end', () => {
+          if (!entry.cut) res.end();
+        });
+        up.on('error', () => res.destroy());
+      },
+    );
     out.on('error', () => res.destroy());
     let received = 0;
     req.on('data', (chunk: Buffer) => {

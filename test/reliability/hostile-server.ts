@@ -14,7 +14,11 @@ export interface Upstream {
 }
 
 /** Answers a request itself (return true), or leaves it to the upstream (false). */
-export type Rewrite = (req: IncomingMessage, res: ServerResponse, upstream: () => Promise<Upstream>) => Promise<boolean> | boolean;
+export type Rewrite = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: () => Promise<Upstream>,
+) => Promise<boolean> | boolean;
 
 export interface HostileServer {
   url: string;
@@ -33,7 +37,9 @@ function forward(target: URL, req: IncomingMessage, body: Buffer): Promise<Upstr
     const out = request(new URL(req.url ?? '/', target), { method: req.method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.on('error', reject);
     });
     out.on('error', reject);
@@ -49,14 +55,22 @@ export async function startHostileServer(upstreamUrl: string): Promise<HostileSe
   const server: Server = createServer((req, res) => {
     for (const takeover of takeovers) {
       if (!takeover(req, res)) continue;
-      seen.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, authorized: req.headers.authorization !== undefined });
+      seen.push({
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0]!,
+        authorized: req.headers.authorization !== undefined,
+      });
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
-        seen.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, authorized: req.headers.authorization !== undefined });
+        seen.push({
+          method: req.method ?? '',
+          path: (req.url ?? '').split('?')[0]!,
+          authorized: req.headers.authorization !== undefined,
+        });
         const body = Buffer.concat(chunks);
         const upstream = () => forward(target, req, body);
         try {
@@ -90,7 +104,12 @@ export async function startHostileServer(upstreamUrl: string): Promise<HostileSe
 }
 
 /** Answers a JSON-ish text with a status. */
-export function answer(res: ServerResponse, status: number, text: string | Buffer, headers: Record<string, string> = {}): true {
+export function answer(
+  res: ServerResponse,
+  status: number,
+  text: string | Buffer,
+  headers: Record<string, string> = {},
+): true {
   const body = typeof text === 'string' ? Buffer.from(text) : text;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(body.length), ...headers });
   res.end(body);

@@ -29,21 +29,39 @@ import { countProperty } from './ledger.js';
 /** Names a hostile endpoint might list: traversal, separators, NUL, controls, look-alikes, very long. */
 const hostileNameArb: fc.Arbitrary<string> = fc.oneof(
   trickyArb,
-  fc.constantFrom('..', '.', '/', 'v1@' + 'a'.repeat(64) + '.sif/../../escape', '\u0000v1', 'ｖ1', 'v\u04351', 'ⅼab', 'v1\u202e', '\u001b]0;x\u0007', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '..',
+    '.',
+    '/',
+    'v1@' + 'a'.repeat(64) + '.sif/../../escape',
+    '\u0000v1',
+    'ｖ1',
+    'v\u04351',
+    'ⅼab',
+    'v1\u202e',
+    '\u001b]0;x\u0007',
+    'x'.repeat(5000),
+  ),
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc.tuple(fc.string({ unit: 'binary', maxLength: 20 }), versionArb).map(([t, v]) => `${t}@${v}.sif`),
 );
 
-const isTyped = (err: unknown): boolean => isSregistryError(err) && /^[A-Z_]+$/.test(err.code) && !err.message.includes('\u0000');
+const isTyped = (err: unknown): boolean =>
+  isSregistryError(err) && /^[A-Z_]+$/.test(err.code) && !err.message.includes('\u0000');
 /** The error itself when it is not typed, so a failure shows what escaped. */
-const typed = (err: unknown): string => (isTyped(err) ? 'typed' : `${(err as Error)?.constructor?.name}: ${String((err as Error)?.message ?? err).slice(0, 300)}`);
+const typed = (err: unknown): string =>
+  isTyped(err)
+    ? 'typed'
+    : `${(err as Error)?.constructor?.name}: ${String((err as Error)?.message ?? err).slice(0, 300)}`;
 
 describe('hostile input: parsers and paths', () => {
   it('parseGlobusUri and parseReference answer a typed error or a ref whose every part is valid', () => {
     const runs = 3000;
     const textArb = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 400 }),
-      fc.tuple(fc.constantFrom('globus://', 'GLOBUS://', 'globus:///', ''), fc.array(hostileNameArb, { maxLength: 4 })).map(([s, parts]) => s + parts.join('/')),
+      fc
+        .tuple(fc.constantFrom('globus://', 'GLOBUS://', 'globus:///', ''), fc.array(hostileNameArb, { maxLength: 4 }))
+        .map(([s, parts]) => s + parts.join('/')),
     );
     fc.assert(
       fc.property(textArb, (text) => {
@@ -97,13 +115,25 @@ describe('hostile input: parsers and paths', () => {
   it('a listing of hostile names yields only versions with a valid tag and a 64-hex version', () => {
     const runs = 2000;
     fc.assert(
-      fc.property(fc.array(fc.record({ name: hostileNameArb, type: fc.constantFrom('file', 'dir', 'invalid_symlink', 'weird'), size: fc.integer() }), { maxLength: 30 }), (entries) => {
-        const listed = indexListing(entries.map((e) => ({ DATA_TYPE: 'file', ...e, last_modified: '2024-01-01 00:00:00+00:00' })) as never);
-        for (const v of listed) {
-          expect(isValidTag(v.tag)).toBe(true);
-          expect(v.version).toMatch(/^[0-9a-f]{64}$/);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            name: hostileNameArb,
+            type: fc.constantFrom('file', 'dir', 'invalid_symlink', 'weird'),
+            size: fc.integer(),
+          }),
+          { maxLength: 30 },
+        ),
+        (entries) => {
+          const listed = indexListing(
+            entries.map((e) => ({ DATA_TYPE: 'file', ...e, last_modified: '2024-01-01 00:00:00+00:00' })) as never,
+          );
+          for (const v of listed) {
+            expect(isValidTag(v.tag)).toBe(true);
+            expect(v.version).toMatch(/^[0-9a-f]{64}$/);
+          }
+        },
+      ),
       { numRuns: runs },
     );
     countProperty('listing names from an endpoint', runs);
@@ -148,7 +178,11 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
   });
 
   /** Endpoint documents name the hostile collection server instead of the sandbox's. */
-  const viaHostileCollection = async (req: { url?: string | undefined; method?: string | undefined }, res: Parameters<typeof answer>[0], upstream: () => Promise<{ status: number; body: Buffer }>) => {
+  const viaHostileCollection = async (
+    req: { url?: string | undefined; method?: string | undefined },
+    res: Parameters<typeof answer>[0],
+    upstream: () => Promise<{ status: number; body: Buffer }>,
+  ) => {
     if (!/^\/v0\.10\/endpoint\/[^/?]+$/.test((req.url ?? '').split('?')[0]!)) return false;
     const got = await upstream();
     const doc = JSON.parse(got.body.toString()) as Record<string, unknown>;
@@ -158,7 +192,12 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
 
   const registry = () =>
     new Registry({
-      globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${transfer.url}/` },
+      globus: {
+        clientId: sb.client.id,
+        clientSecret: sb.client.secret,
+        authUrl: `${sb.url}/`,
+        transferUrl: `${transfer.url}/`,
+      },
       transport: 'https',
       storage,
       database: join(sb.tmp, 'hostile.db'),
@@ -171,7 +210,13 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
     return all
       .filter((e) => e.isFile())
       .map((e) => relative(sb.tmp, join(e.parentPath, e.name)))
-      .filter((p) => !p.startsWith(`sandbox${sep}`) && !p.startsWith(`hostile-storage${sep}`) && !p.startsWith('hostile.db') && !p.startsWith(`seed`));
+      .filter(
+        (p) =>
+          !p.startsWith(`sandbox${sep}`) &&
+          !p.startsWith(`hostile-storage${sep}`) &&
+          !p.startsWith('hostile.db') &&
+          !p.startsWith(`seed`),
+      );
   }
 
   /** Storage holds only complete images, each named by its own SHA-256. */
@@ -180,7 +225,9 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
     for (const e of all.filter((x) => x.isFile())) {
       const m = /^[a-z0-9_-][a-z0-9._-]*@([0-9a-f]{64})\.sif$/.exec(e.name);
       expect([e.name, m !== null]).toEqual([e.name, true]);
-      const sha = createHash('sha256').update(await readFile(join(e.parentPath, e.name))).digest('hex');
+      const sha = createHash('sha256')
+        .update(await readFile(join(e.parentPath, e.name)))
+        .digest('hex');
       expect(sha).toBe(m![1]);
     }
   }
@@ -218,28 +265,43 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
   it('listings full of hostile names: pulls and searches give typed errors or safe results (property)', async () => {
     const runs = 25;
     await fc.assert(
-      fc.asyncProperty(fc.array(hostileNameArb, { minLength: 1, maxLength: 12 }), fc.boolean(), async (names, asFolders) => {
-        transfer.rewrites.splice(0);
-        transfer.rewrites.push(async (req, res, upstream) => {
-          if (!isPath(/\/ls$/)(req)) return false;
-          const got = await upstream();
-          const page = JSON.parse(got.body.toString()) as { DATA?: unknown[] };
-          if (!Array.isArray(page.DATA)) return false;
-          const extra = names.map((name, i) => ({ DATA_TYPE: 'file', name, type: asFolders ? 'dir' : 'file', size: 65536 + i, last_modified: '2999-01-01 00:00:00+00:00' }));
-          return answer(res, got.status, JSON.stringify({ ...page, DATA: [...page.DATA, ...extra] }));
-        }, viaHostileCollection);
-        await expectSafe((r) => r.pull(uri()));
-        await expectSafe(async (r) => {
-          const hits = await r.search(undefined, { endpoint: sb.collection.id });
-          for (const h of hits) {
-            expect(h.kind).toBe('image');
-            const { collection: c, name, tag, version: v } = h.image!;
-            expect(validateRef({ collection: c, name, tag, version: v })).toEqual({ collection: c, name, tag, version: v });
-            expect(parseGlobusUri(h.uri).ref).toEqual({ collection: c, name, tag });
-          }
-          expect(hits.some((h) => h.image?.name === 'app' && h.image.tag === 'v1')).toBe(true);
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(hostileNameArb, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        async (names, asFolders) => {
+          transfer.rewrites.splice(0);
+          transfer.rewrites.push(async (req, res, upstream) => {
+            if (!isPath(/\/ls$/)(req)) return false;
+            const got = await upstream();
+            const page = JSON.parse(got.body.toString()) as { DATA?: unknown[] };
+            if (!Array.isArray(page.DATA)) return false;
+            const extra = names.map((name, i) => ({
+              DATA_TYPE: 'file',
+              name,
+              type: asFolders ? 'dir' : 'file',
+              size: 65536 + i,
+              last_modified: '2999-01-01 00:00:00+00:00',
+            }));
+            return answer(res, got.status, JSON.stringify({ ...page, DATA: [...page.DATA, ...extra] }));
+          }, viaHostileCollection);
+          await expectSafe((r) => r.pull(uri()));
+          await expectSafe(async (r) => {
+            const hits = await r.search(undefined, { endpoint: sb.collection.id });
+            for (const h of hits) {
+              expect(h.kind).toBe('image');
+              const { collection: c, name, tag, version: v } = h.image!;
+              expect(validateRef({ collection: c, name, tag, version: v })).toEqual({
+                collection: c,
+                name,
+                tag,
+                version: v,
+              });
+              expect(parseGlobusUri(h.uri).ref).toEqual({ collection: c, name, tag });
+            }
+            expect(hits.some((h) => h.image?.name === 'app' && h.image.tag === 'v1')).toBe(true);
+          });
+        },
+      ),
       { numRuns: runs },
     );
     countProperty('hostile listings served to pull and search', runs * 2);
@@ -260,8 +322,23 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
 
   it.each([
     ['an ls whose DATA is not an array', '{"DATA_TYPE":"file_list","DATA":{"name":"v1"}}'],
-    ['an ls with entries of the wrong types', '{"DATA_TYPE":"file_list","DATA":[{"name":5,"type":null,"size":"big"},null,7],"total":3}'],
-    ['an ls with 200,000 entries', JSON.stringify({ DATA_TYPE: 'file_list', DATA: Array.from({ length: 200_000 }, (_, i) => ({ DATA_TYPE: 'file', name: `../${i}\u0000`, type: 'file', size: i })), total: 200_000 })],
+    [
+      'an ls with entries of the wrong types',
+      '{"DATA_TYPE":"file_list","DATA":[{"name":5,"type":null,"size":"big"},null,7],"total":3}',
+    ],
+    [
+      'an ls with 200,000 entries',
+      JSON.stringify({
+        DATA_TYPE: 'file_list',
+        DATA: Array.from({ length: 200_000 }, (_, i) => ({
+          DATA_TYPE: 'file',
+          name: `../${i}\u0000`,
+          type: 'file',
+          size: i,
+        })),
+        total: 200_000,
+      }),
+    ],
   ])('%s: a typed error or a safe result', async (_what, body) => {
     transfer.rewrites.push((req, res) => isPath(/\/ls$/)(req) && answer(res, 200, body), viaHostileCollection);
     await expectSafe((r) => r.pull(uri()));
@@ -272,7 +349,10 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
     collection.rewrites.push(async (req, res, upstream) => {
       if (!isPath(/\.sif$/)(req) || req.method !== 'GET') return false;
       const got = await upstream();
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(got.body.length + 4096) });
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(got.body.length + 4096),
+      });
       res.write(got.body);
       setTimeout(() => res.destroy(), 20);
       return true;
@@ -286,7 +366,9 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
     collection.rewrites.push(async (req, res, upstream) => {
       if (!isPath(/\.sif$/)(req) || req.method !== 'GET') return false;
       const got = await upstream();
-      return answer(res, 200, got.body.subarray(0, got.body.length - 10), { 'content-type': 'application/octet-stream' });
+      return answer(res, 200, got.body.subarray(0, got.body.length - 10), {
+        'content-type': 'application/octet-stream',
+      });
     });
     const outcome = await expectSafe((r) => r.pull(uri()));
     expect(outcome.ok).toBe(false);
@@ -294,22 +376,34 @@ describe('hostile input: a hostile Globus in front of the sandbox', () => {
 
   it('a manifest of 16 MB: typed error', async () => {
     transfer.rewrites.push(viaHostileCollection);
-    collection.rewrites.push((req, res) => isPath(/\.json$/)(req) && answer(res, 200, JSON.stringify({ version, pad: 'x'.repeat(16 << 20) })));
+    collection.rewrites.push(
+      (req, res) => isPath(/\.json$/)(req) && answer(res, 200, JSON.stringify({ version, pad: 'x'.repeat(16 << 20) })),
+    );
     const outcome = await expectSafe((r) => r.pull(uri()));
     expect(outcome.ok).toBe(false);
   });
 
-  it.each([301, 302, 307, 308])('redirects (%i) to another host are not followed and carry no token there', async (status) => {
-    elsewhereSeen.splice(0);
-    transfer.rewrites.push(viaHostileCollection);
-    collection.rewrites.push((req, res) => isPath(/\.sif(\.json)?$/)(req) && answer(res, status, '', { location: `${elsewhereUrl}/steal${req.url ?? ''}` }));
-    const fromCollection = await expectSafe((r) => r.pull(uri()));
-    expect(fromCollection.ok).toBe(false);
-    collection.rewrites.splice(0);
-    transfer.rewrites.splice(0);
-    transfer.rewrites.push((req, res) => isPath(/^\/v0\.10\//)(req) && answer(res, status, '', { location: `${elsewhereUrl}/steal${req.url ?? ''}` }));
-    const fromTransfer = await expectSafe((r) => r.pull(uri()));
-    expect(fromTransfer.ok).toBe(false);
-    expect(elsewhereSeen.filter((s) => s.authorized)).toEqual([]);
-  });
+  it.each([301, 302, 307, 308])(
+    'redirects (%i) to another host are not followed and carry no token there',
+    async (status) => {
+      elsewhereSeen.splice(0);
+      transfer.rewrites.push(viaHostileCollection);
+      collection.rewrites.push(
+        (req, res) =>
+          isPath(/\.sif(\.json)?$/)(req) &&
+          answer(res, status, '', { location: `${elsewhereUrl}/steal${req.url ?? ''}` }),
+      );
+      const fromCollection = await expectSafe((r) => r.pull(uri()));
+      expect(fromCollection.ok).toBe(false);
+      collection.rewrites.splice(0);
+      transfer.rewrites.splice(0);
+      transfer.rewrites.push(
+        (req, res) =>
+          isPath(/^\/v0\.10\//)(req) && answer(res, status, '', { location: `${elsewhereUrl}/steal${req.url ?? ''}` }),
+      );
+      const fromTransfer = await expectSafe((r) => r.pull(uri()));
+      expect(fromTransfer.ok).toBe(false);
+      expect(elsewhereSeen.filter((s) => s.authorized)).toEqual([]);
+    },
+  );
 });

@@ -42,12 +42,15 @@ export function ledger(entry: LedgerEntry, at: CurrentTest = currentTest()): voi
 
 export const countProperty = (property: string, runs: number): void => ledger({ kind: 'property', property, runs });
 
-export const countConcurrent = (scenario: string, operations: number, processes = 1): void => ledger({ kind: 'concurrent', scenario, operations, processes });
+export const countConcurrent = (scenario: string, operations: number, processes = 1): void =>
+  ledger({ kind: 'concurrent', scenario, operations, processes });
 
-export const countSecretsScan = (scope: string, scan: { files: number; bytes: number; hits: number }): void => ledger({ kind: 'secrets', scope, ...scan });
+export const countSecretsScan = (scope: string, scan: { files: number; bytes: number; hits: number }): void =>
+  ledger({ kind: 'secrets', scope, ...scan });
 
 /** One hostile case (what a co-writer of a registry or a hostile server can do) met through one front end. */
-export const countHostile = (hostileCase: string, frontEnd: 'core' | 'CLI' | 'Action' | 'Node-RED' | 'sandbox'): void => ledger({ kind: 'hostile', case: hostileCase, frontEnd });
+export const countHostile = (hostileCase: string, frontEnd: 'core' | 'CLI' | 'Action' | 'Node-RED' | 'sandbox'): void =>
+  ledger({ kind: 'hostile', case: hostileCase, frontEnd });
 
 export const countKill = (operation: string, transport: string): void => ledger({ kind: 'kill', operation, transport });
 
@@ -68,10 +71,12 @@ export function faultSurface(f: TakenFault): { surface: string; transport: strin
   if (f.origin !== 'main') return { surface: `collection HTTPS ${f.method ?? ''}`.trim(), transport: 'https' };
   if (path.startsWith('/v2/oauth2/')) return { surface: 'Auth token', transport: 'any' };
   if (/\/operation\/endpoint\/[^/]+\/(ls|stat)$/.test(path)) return { surface: 'Transfer ls/stat', transport: 'any' };
-  if (/\/operation\/endpoint\/[^/]+\/(mkdir|rename)$/.test(path)) return { surface: 'Transfer mkdir/rename', transport: 'any' };
+  if (/\/operation\/endpoint\/[^/]+\/(mkdir|rename)$/.test(path))
+    return { surface: 'Transfer mkdir/rename', transport: 'any' };
   if (/\/(transfer|delete|submission_id)$/.test(path)) return { surface: 'Transfer submission', transport: 'transfer' };
   if (path.includes('/task')) return { surface: 'Transfer task status', transport: 'transfer' };
-  if (path.includes('endpoint_search') || /\/endpoint\/[^/]+$/.test(path)) return { surface: 'Transfer endpoint lookup', transport: 'any' };
+  if (path.includes('endpoint_search') || /\/endpoint\/[^/]+$/.test(path))
+    return { surface: 'Transfer endpoint lookup', transport: 'any' };
   return { surface: 'other', transport: 'any' };
 }
 

@@ -5,8 +5,16 @@
 const [libUrl, configText] = process.argv.slice(2);
 const { Registry } = await import(libUrl);
 const config = JSON.parse(configText);
-const registry = new Registry({ globus: config.globus, storage: config.storage, database: config.database, transport: 'https' });
-const jobs = [...config.pulls.map((uri) => () => registry.pull(uri)), ...config.records.map((uri) => () => registry.record(uri))];
+const registry = new Registry({
+  globus: config.globus,
+  storage: config.storage,
+  database: config.database,
+  transport: 'https',
+});
+const jobs = [
+  ...config.pulls.map((uri) => () => registry.pull(uri)),
+  ...config.records.map((uri) => () => registry.record(uri)),
+];
 const failed = [];
 let ok = 0;
 await Promise.all(

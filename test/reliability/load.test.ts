@@ -25,7 +25,12 @@ const PER_PROCESS = 50;
 const IMAGES = 10;
 
 let sb: TestSandbox;
-const globus = () => ({ clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: `${sb.url}/`, transferUrl: `${sb.url}/` });
+const globus = () => ({
+  clientId: sb.client.id,
+  clientSecret: sb.client.secret,
+  authUrl: `${sb.url}/`,
+  transferUrl: `${sb.url}/`,
+});
 
 beforeAll(async () => {
   sb = await startTestSandbox();
@@ -50,10 +55,22 @@ describe('load', () => {
     const storage = join(sb.tmp, 'shared-storage');
     const database = join(sb.tmp, 'shared.db');
     // Each process pulls and records every image several times over, all at once.
-    const share = (refs: string[], n: number, w: number) => Array.from({ length: n }, (_, i) => uri(refs[(i + w) % refs.length]!));
+    const share = (refs: string[], n: number, w: number) =>
+      Array.from({ length: n }, (_, i) => uri(refs[(i + w) % refs.length]!));
     const workers = Array.from({ length: PROCESSES }, (_, w) => {
-      const config = { globus: globus(), storage, database, pulls: share(Object.keys(pulled), PER_PROCESS / 2, w), records: share(Object.keys(recorded), PER_PROCESS / 2, w) };
-      return watchChild(process.execPath, ['--no-warnings', join(REPO, 'test', 'reliability', 'load-worker.mjs'), LIB, JSON.stringify(config)]).exited;
+      const config = {
+        globus: globus(),
+        storage,
+        database,
+        pulls: share(Object.keys(pulled), PER_PROCESS / 2, w),
+        records: share(Object.keys(recorded), PER_PROCESS / 2, w),
+      };
+      return watchChild(process.execPath, [
+        '--no-warnings',
+        join(REPO, 'test', 'reliability', 'load-worker.mjs'),
+        LIB,
+        JSON.stringify(config),
+      ]).exited;
     });
     const ends = await Promise.all(workers);
     for (const end of ends) {
@@ -94,7 +111,12 @@ describe('load', () => {
   });
 
   it('20 concurrent pushes of different tags plus 2 of one tag with different bytes: each tag resolves to one complete, hash-correct version', async () => {
-    const registry = new Registry({ globus: globus(), transport: 'https', storage: join(sb.tmp, 'push-storage'), database: join(sb.tmp, 'push.db') });
+    const registry = new Registry({
+      globus: globus(),
+      transport: 'https',
+      storage: join(sb.tmp, 'push-storage'),
+      database: join(sb.tmp, 'push.db'),
+    });
     try {
       const same = join(sb.tmp, 'same.sif');
       await writeFile(same, imageBytes(48 * 1024));
@@ -114,7 +136,8 @@ describe('load', () => {
       // Two writers of one tag: both may land (the newest complete version wins) or one may be refused with a typed error.
       const contended = settled.slice(20);
       expect(contended.some((s) => s.status === 'fulfilled')).toBe(true);
-      for (const s of contended) if (s.status === 'rejected') expect(isSregistryError(s.reason) && /^[A-Z_]+$/.test(s.reason.code)).toBe(true);
+      for (const s of contended)
+        if (s.status === 'rejected') expect(isSregistryError(s.reason) && /^[A-Z_]+$/.test(s.reason.code)).toBe(true);
 
       const sameVersion = await fileSha256(same);
       const allowed = new Set([await fileSha256(a), await fileSha256(b)]);

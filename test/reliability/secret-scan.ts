@@ -27,12 +27,18 @@ async function filesBelow(dir: string): Promise<string[]> {
 }
 
 /** Scans `texts` (name → content) and every file below `dirs` (and single files in `files`) for each secret. */
-export async function scanForSecrets(secrets: string[], texts: Record<string, string>, dirs: string[], files: string[] = []): Promise<SecretScan> {
+export async function scanForSecrets(
+  secrets: string[],
+  texts: Record<string, string>,
+  dirs: string[],
+  files: string[] = [],
+): Promise<SecretScan> {
   const wanted = [...new Set(secrets.filter((s) => s.length >= 8))].map((s) => ({ s, forms: needles(s) }));
   const scan: SecretScan = { files: 0, bytes: 0, hits: [] };
   const look = (where: string, data: Buffer) => {
     scan.bytes += data.length;
-    for (const { s, forms } of wanted) if (forms.some((f) => data.includes(f))) scan.hits.push(`${where}: ${s.slice(0, 6)}…`);
+    for (const { s, forms } of wanted)
+      if (forms.some((f) => data.includes(f))) scan.hits.push(`${where}: ${s.slice(0, 6)}…`);
   };
   for (const [where, text] of Object.entries(texts)) look(where, Buffer.from(text));
   const all = [...files, ...(await Promise.all(dirs.map(filesBelow))).flat()];

@@ -30,8 +30,18 @@ let signingKey: { armored: string; file: string; publicFile: string };
 beforeAll(async () => {
   assertBuilt();
   sb = await startTestSandbox();
-  const made = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'scan' }], passphrase: PASSPHRASE, format: 'armored' });
-  signingKey = { armored: made.privateKey, file: join(sb.tmp, 'signing-key.asc'), publicFile: join(sb.tmp, 'signing-public.asc') };
+  const made = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'scan' }],
+    passphrase: PASSPHRASE,
+    format: 'armored',
+  });
+  signingKey = {
+    armored: made.privateKey,
+    file: join(sb.tmp, 'signing-key.asc'),
+    publicFile: join(sb.tmp, 'signing-public.asc'),
+  };
   await writeFile(signingKey.file, made.privateKey);
   await writeFile(signingKey.publicFile, made.publicKey);
 });
@@ -39,20 +49,41 @@ afterAll(() => sb.stop());
 
 const keyLines = (): string[] => signingKey.armored.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'));
 const secrets = () => [sb.client.secret, WRONG, PASSPHRASE, ...keyLines(), ...sb.context.tokens.all()];
-const runTexts = (runs: CliRun[]) => Object.fromEntries(runs.flatMap((r, i) => [[`run ${i} stdout (${r.args.join(' ')})`, r.stdout], [`run ${i} stderr`, r.stderr]]));
+const runTexts = (runs: CliRun[]) =>
+  Object.fromEntries(
+    runs.flatMap((r, i) => [
+      [`run ${i} stdout (${r.args.join(' ')})`, r.stdout],
+      [`run ${i} stderr`, r.stderr],
+    ]),
+  );
 
 describe('secrets stay out of everything', () => {
   it('every CLI command, with --debug and --json too, and a wrong secret', async () => {
-    const env: NodeJS.ProcessEnv = { ...(await sandboxEnv(sb)), SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id, SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: PASSPHRASE };
+    const env: NodeJS.ProcessEnv = {
+      ...(await sandboxEnv(sb)),
+      SREGISTRY_GLOBUS_LOCAL_ENDPOINT: sb.personal.id,
+      SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: PASSPHRASE,
+    };
     const cli = new Cli(env);
     const file = join(sb.tmp, 'secret-scan.sif');
     await writeSif(file, { payloadBytes: randomBytes(96 * 1024) });
     const image = `globus://${sb.collection.id}/scan/app`;
-    const expectOk = (run: CliRun) => expect([run.args.join(' '), run.code, run.stderr]).toEqual([run.args.join(' '), 0, run.stderr]);
+    const expectOk = (run: CliRun) =>
+      expect([run.args.join(' '), run.code, run.stderr]).toEqual([run.args.join(' '), 0, run.stderr]);
     for (const args of [
       ['push', file, `${image}:v1`, '--tag', 'v2'],
       ['push', file, `${image}:v3`, '--transport', 'transfer', '--debug'],
-      ['push', file, `${image}:signed`, '--sign-key', signingKey.file, '--require-signed', '--keyring', signingKey.publicFile, '--debug'],
+      [
+        'push',
+        file,
+        `${image}:signed`,
+        '--sign-key',
+        signingKey.file,
+        '--require-signed',
+        '--keyring',
+        signingKey.publicFile,
+        '--debug',
+      ],
       ['pull', `${image}:signed`, '--debug', '--json'],
       ['pull', `${image}:v1`, '--debug'],
       ['pull', `${image}:v2`, '--transport', 'transfer', '--json'],
@@ -68,11 +99,18 @@ describe('secrets stay out of everything', () => {
     }
     // Failures: a missing image, and a wrong secret (its error must not echo it).
     expect((await cli.run(['pull', `${image}:missing`, '--debug'])).code).toBe(1);
-    const wrong = await cli.run(['pull', `${image}:v1`, '--debug', '--json'], { ...env, GLOBUS_CLIENT_SECRET: WRONG, SREGISTRY_STORAGE: join(sb.tmp, 'wrong-storage') });
+    const wrong = await cli.run(['pull', `${image}:v1`, '--debug', '--json'], {
+      ...env,
+      GLOBUS_CLIENT_SECRET: WRONG,
+      SREGISTRY_STORAGE: join(sb.tmp, 'wrong-storage'),
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/\[AUTH_FAILED\]|\[INVALID_CLIENT\]|\[[A-Z_]+\]/);
     // A wrong passphrase: refused without echoing either passphrase.
-    const badPassphrase = await cli.run(['push', file, `${image}:bad`, '--sign-key', signingKey.file, '--debug'], { ...env, SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: `${PASSPHRASE}-wrong` });
+    const badPassphrase = await cli.run(['push', file, `${image}:bad`, '--sign-key', signingKey.file, '--debug'], {
+      ...env,
+      SREGISTRY_GLOBUS_SIGNING_PASSPHRASE: `${PASSPHRASE}-wrong`,
+    });
     expect(badPassphrase.code).toBe(1);
     expect(badPassphrase.stderr).toContain('[INVALID_INPUT]');
     // The sandbox command prints its own (local) secret by design; ours must not appear.
@@ -84,7 +122,11 @@ describe('secrets stay out of everything', () => {
 
     const scan = await scanForSecrets(
       secrets(),
-      { ...runTexts(cli.runs), 'sandbox command stdout': sandboxEnd.stdout, 'sandbox command stderr': sandboxEnd.stderr },
+      {
+        ...runTexts(cli.runs),
+        'sandbox command stdout': sandboxEnd.stdout,
+        'sandbox command stderr': sandboxEnd.stderr,
+      },
       [String(env.SREGISTRY_STORAGE), String(env.HOME), join(sb.tmp, 'wrong-storage')],
       [join(String(env.SREGISTRY_DATABASE), 'sregistry.db'), join(String(env.SREGISTRY_DATABASE), 'sregistry.db-wal')],
     );
@@ -98,19 +140,60 @@ describe('secrets stay out of everything', () => {
     await writeSif(join(job.workspace, 'app.sif'), { payloadBytes: randomBytes(64 * 1024) });
     const env = { RUNNER_DEBUG: '1' };
     const runs: ActionRun[] = [
-      await runAction({ job, inputs: sandboxInputs(sb, { command: 'push', name: 'scan/action', images: 'app.sif', tags: 'v1' }), env }),
+      await runAction({
+        job,
+        inputs: sandboxInputs(sb, { command: 'push', name: 'scan/action', images: 'app.sif', tags: 'v1' }),
+        env,
+      }),
       await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'scan/action', tags: 'v1' }), env }),
-      await runAction({ job, inputs: sandboxInputs(sb, { command: 'push', name: 'scan/action', images: 'app.sif', tags: 'signed', 'signing-key': signingKey.armored, 'signing-key-passphrase': PASSPHRASE }), env }),
-      await runAction({ job, inputs: sandboxInputs(sb, { command: 'pull', name: 'scan/action', tags: 'v1', 'client-secret': WRONG, 'pull-to': 'wrong' }), env }),
+      await runAction({
+        job,
+        inputs: sandboxInputs(sb, {
+          command: 'push',
+          name: 'scan/action',
+          images: 'app.sif',
+          tags: 'signed',
+          'signing-key': signingKey.armored,
+          'signing-key-passphrase': PASSPHRASE,
+        }),
+        env,
+      }),
+      await runAction({
+        job,
+        inputs: sandboxInputs(sb, {
+          command: 'pull',
+          name: 'scan/action',
+          tags: 'v1',
+          'client-secret': WRONG,
+          'pull-to': 'wrong',
+        }),
+        env,
+      }),
     ];
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 1]);
     // ::add-mask:: lines are how the runner learns what to hide: the one place a secret is meant to be printed.
-    const shown = (r: ActionRun) => r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
-    const texts = Object.fromEntries(runs.flatMap((r, i) => [[`action ${i} stdout`, shown(r)], [`action ${i} stderr`, r.stderr], [`action ${i} outputs`, JSON.stringify(r.outputs)]]));
+    const shown = (r: ActionRun) =>
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n');
+    const texts = Object.fromEntries(
+      runs.flatMap((r, i) => [
+        [`action ${i} stdout`, shown(r)],
+        [`action ${i} stderr`, r.stderr],
+        [`action ${i} outputs`, JSON.stringify(r.outputs)],
+      ]),
+    );
     const files = (await import('node:fs/promises')).readdir;
-    const commandFiles = (await files(job.root)).filter((n) => /^(output|summary|env|state)-/.test(n)).map((n) => join(job.root, n));
+    const commandFiles = (await files(job.root))
+      .filter((n) => /^(output|summary|env|state)-/.test(n))
+      .map((n) => join(job.root, n));
     const scan = await scanForSecrets(secrets(), texts, [job.workspace, job.runnerTemp], commandFiles);
-    countSecretsScan('Action: push, pull, signed push, wrong secret', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
+    countSecretsScan('Action: push, pull, signed push, wrong secret', {
+      files: scan.files,
+      bytes: scan.bytes,
+      hits: scan.hits.length,
+    });
     expect(scan.hits).toEqual([]);
   }, 120_000);
 
@@ -136,21 +219,82 @@ describe('secrets stay out of everything', () => {
         { id: 'tab1', type: 'tab', label: 'scan' },
         client('good', sb.client.secret, 'good'),
         client('bad', WRONG, 'bad'),
-        { id: 'in1', type: 'inject', z: 'tab1', props: [{ p: 'payload' }], payloadType: 'date', repeat: '', once: false, wires: [['pull1', 'miss1', 'pull2']] },
-        { id: 'pull1', type: 'sregistry-pull', z: 'tab1', client: 'good', image: 'scan/flow:v1', endpoint: '', transport: '', queueLimit: 10, wires: [[]] },
-        { id: 'miss1', type: 'sregistry-pull', z: 'tab1', client: 'good', image: 'scan/missing:v1', endpoint: '', transport: '', queueLimit: 10, wires: [[]] },
-        { id: 'pull2', type: 'sregistry-pull', z: 'tab1', client: 'bad', image: 'scan/flow:v1', endpoint: '', transport: '', queueLimit: 10, wires: [[]] },
+        {
+          id: 'in1',
+          type: 'inject',
+          z: 'tab1',
+          props: [{ p: 'payload' }],
+          payloadType: 'date',
+          repeat: '',
+          once: false,
+          wires: [['pull1', 'miss1', 'pull2']],
+        },
+        {
+          id: 'pull1',
+          type: 'sregistry-pull',
+          z: 'tab1',
+          client: 'good',
+          image: 'scan/flow:v1',
+          endpoint: '',
+          transport: '',
+          queueLimit: 10,
+          wires: [[]],
+        },
+        {
+          id: 'miss1',
+          type: 'sregistry-pull',
+          z: 'tab1',
+          client: 'good',
+          image: 'scan/missing:v1',
+          endpoint: '',
+          transport: '',
+          queueLimit: 10,
+          wires: [[]],
+        },
+        {
+          id: 'pull2',
+          type: 'sregistry-pull',
+          z: 'tab1',
+          client: 'bad',
+          image: 'scan/flow:v1',
+          endpoint: '',
+          transport: '',
+          queueLimit: 10,
+          wires: [[]],
+        },
       ];
-      const deploy = await fetch(`${red.url}/flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
+      const deploy = await fetch(`${red.url}/flows`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify(flows),
+      });
       expect(deploy.status).toBe(204);
       // A deploy answers before the new flows have started; the inject node is there once they have.
-      await waitFor(async () => (await fetch(`${red.url}/inject/in1`, { method: 'POST' })).status === 200, 30_000, 'the deployed inject node');
+      await waitFor(
+        async () => (await fetch(`${red.url}/inject/in1`, { method: 'POST' })).status === 200,
+        30_000,
+        'the deployed inject node',
+      );
       // Three outcomes in the log: the pull worked (its file is there), the missing image and the wrong secret failed.
-      await waitFor(async () => (await scanForSecrets([], {}, [join(red.userDir, 'good', 'storage')])).files > 0, 30_000, `the pull to store its image; Node-RED said:\n${red.output().slice(-3000)}`);
-      await waitFor(() => (red.output().match(/\[sregistry-pull:/g) ?? []).length >= 2 && red.output(), 30_000, 'both failures in the log');
+      await waitFor(
+        async () => (await scanForSecrets([], {}, [join(red.userDir, 'good', 'storage')])).files > 0,
+        30_000,
+        `the pull to store its image; Node-RED said:\n${red.output().slice(-3000)}`,
+      );
+      await waitFor(
+        () => (red.output().match(/\[sregistry-pull:/g) ?? []).length >= 2 && red.output(),
+        30_000,
+        'both failures in the log',
+      );
       const exported = await (await fetch(`${red.url}/flows`, { headers: { Accept: 'application/json' } })).text();
-      const scan = await scanForSecrets(secrets(), { 'GET /flows': exported, 'Node-RED log': red.output() }, [red.userDir]);
-      countSecretsScan('Node-RED: flow export, userDir, log', { files: scan.files, bytes: scan.bytes, hits: scan.hits.length });
+      const scan = await scanForSecrets(secrets(), { 'GET /flows': exported, 'Node-RED log': red.output() }, [
+        red.userDir,
+      ]);
+      countSecretsScan('Node-RED: flow export, userDir, log', {
+        files: scan.files,
+        bytes: scan.bytes,
+        hits: scan.hits.length,
+      });
       expect(scan.hits).toEqual([]);
       expect(exported).toContain('sregistry-globus-client');
     } finally {

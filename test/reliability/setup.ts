@@ -7,7 +7,8 @@ import { afterAll, afterEach } from '@jest/globals';
 import { flushFaults } from './ledger.js';
 
 const escaped: string[] = [];
-const describeError = (kind: string, err: unknown): string => `${kind}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+const describeError = (kind: string, err: unknown): string =>
+  `${kind}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 const onRejection = (reason: unknown): void => {
   escaped.push(describeError('unhandled rejection', reason));
 };
@@ -19,7 +20,8 @@ process.on('uncaughtException', onException);
 
 afterEach(() => {
   flushFaults();
-  if (escaped.length > 0) throw new Error(`An error escaped every handler during this test:\n${escaped.splice(0).join('\n')}`);
+  if (escaped.length > 0)
+    throw new Error(`An error escaped every handler during this test:\n${escaped.splice(0).join('\n')}`);
 });
 
 afterAll(async () => {
@@ -27,5 +29,6 @@ afterAll(async () => {
   await new Promise((r) => setImmediate(r));
   process.off('unhandledRejection', onRejection);
   process.off('uncaughtException', onException);
-  if (escaped.length > 0) throw new Error(`An error escaped every handler in this file:\n${escaped.splice(0).join('\n')}`);
+  if (escaped.length > 0)
+    throw new Error(`An error escaped every handler in this file:\n${escaped.splice(0).join('\n')}`);
 });

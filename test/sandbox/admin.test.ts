@@ -18,7 +18,10 @@ describe('sandbox admin API', () => {
   const admin = async (method: string, path: string, body?: unknown, token = sb.world.adminToken) => {
     const res = await fetch(`${sb.url}/_sandbox/${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as Json };
@@ -178,7 +181,9 @@ describe('sandbox admin API', () => {
 describe('FaultBook', () => {
   it('hands task faults to the task runner, not to requests', () => {
     const book = new FaultBook();
-    book.add(parseFaultRule({ match: { taskType: 'DELETE' }, action: { kind: 'task-fail', code: 'PERMISSION_DENIED' } }));
+    book.add(
+      parseFaultRule({ match: { taskType: 'DELETE' }, action: { kind: 'task-fail', code: 'PERMISSION_DENIED' } }),
+    );
     book.add({ action: { kind: 'task-inactive', niceStatus: 'PAUSED_BY_ADMIN' }, times: 2 });
     expect(book.take('main', 'POST', '/v0.10/delete')).toBeUndefined();
     expect(book.takeTask('TRANSFER')).toEqual({ kind: 'task-inactive', niceStatus: 'PAUSED_BY_ADMIN' });

@@ -26,14 +26,31 @@ describe('sandbox auth', () => {
       world.clients.push(odd);
       const base = { description: '', owner, https: true, public: false, permissions: [] };
       world.endpoints.push(
-        { ...base, id: mappedId, displayName: 'mapped', entityType: 'GCSv5_mapped_collection', root: join(tmp, 'mapped'), highAssurance: false },
-        { ...base, id: haMappedId, displayName: 'ha-mapped', entityType: 'GCSv5_mapped_collection', root: join(tmp, 'ha'), highAssurance: true },
+        {
+          ...base,
+          id: mappedId,
+          displayName: 'mapped',
+          entityType: 'GCSv5_mapped_collection',
+          root: join(tmp, 'mapped'),
+          highAssurance: false,
+        },
+        {
+          ...base,
+          id: haMappedId,
+          displayName: 'ha-mapped',
+          entityType: 'GCSv5_mapped_collection',
+          root: join(tmp, 'ha'),
+          highAssurance: true,
+        },
       );
     });
   });
   afterAll(() => sb.stop());
 
-  const tokenRequest = (form: Record<string, string>, auth: string | null = basicAuth(sb.client.id, sb.client.secret)) =>
+  const tokenRequest = (
+    form: Record<string, string>,
+    auth: string | null = basicAuth(sb.client.id, sb.client.secret),
+  ) =>
     fetch(`${sb.url}/v2/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
@@ -67,26 +84,53 @@ describe('sandbox auth', () => {
   });
 
   it('accepts the client secret in the form body', async () => {
-    const res = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE, client_id: sb.client.id, client_secret: sb.client.secret }, null);
+    const res = await tokenRequest(
+      {
+        grant_type: 'client_credentials',
+        scope: TRANSFER_SCOPE,
+        client_id: sb.client.id,
+        client_secret: sb.client.secret,
+      },
+      null,
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as Json;
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'other_tokens', 'resource_server', 'scope', 'token_type']);
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'other_tokens',
+      'resource_server',
+      'scope',
+      'token_type',
+    ]);
     expect(body.token_type).toBe('Bearer');
     expect(body.other_tokens).toEqual([]);
   });
 
   it('reads Basic credentials raw only by default, as the SDKs send them', async () => {
-    const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, odd.secret));
+    const raw = await tokenRequest(
+      { grant_type: 'client_credentials', scope: TRANSFER_SCOPE },
+      basicAuth(odd.id, odd.secret),
+    );
     expect(raw.status).toBe(200);
-    const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, encodeURIComponent(odd.secret)));
+    const encoded = await tokenRequest(
+      { grant_type: 'client_credentials', scope: TRANSFER_SCOPE },
+      basicAuth(odd.id, encodeURIComponent(odd.secret)),
+    );
     expect(encoded.status).toBe(401);
   });
 
   it('reads Basic credentials both raw and form-encoded under basic_credentials raw-or-form', async () => {
     sb.world.behaviour.basic_credentials = 'raw-or-form';
-    const raw = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, odd.secret));
+    const raw = await tokenRequest(
+      { grant_type: 'client_credentials', scope: TRANSFER_SCOPE },
+      basicAuth(odd.id, odd.secret),
+    );
     expect(raw.status).toBe(200);
-    const encoded = await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }, basicAuth(odd.id, encodeURIComponent(odd.secret)));
+    const encoded = await tokenRequest(
+      { grant_type: 'client_credentials', scope: TRANSFER_SCOPE },
+      basicAuth(odd.id, encodeURIComponent(odd.secret)),
+    );
     expect(encoded.status).toBe(200);
     const token = ((await encoded.json()) as Json).access_token as string;
     expect(sb.context.tokens.active(token)?.clientId).toBe(odd.id);
@@ -120,7 +164,13 @@ describe('sandbox auth', () => {
     expect(body.scope).toBe(https);
     const others = body.other_tokens as Json[];
     expect(others).toHaveLength(1);
-    expect(others[0]).toMatchObject({ resource_server: 'transfer.api.globus.org', scope: TRANSFER_SCOPE, token_type: 'Bearer', expires_in: 172800, other_tokens: [] });
+    expect(others[0]).toMatchObject({
+      resource_server: 'transfer.api.globus.org',
+      scope: TRANSFER_SCOPE,
+      token_type: 'Bearer',
+      expires_in: 172800,
+      other_tokens: [],
+    });
     expect(others[0]!.access_token).not.toBe(body.access_token);
   });
 
@@ -140,7 +190,11 @@ describe('sandbox auth', () => {
     ['data_access on a guest collection', () => collectionScope(sb.collection.id, 'data_access'), 'data_access'],
     ['data_access on a high-assurance mapped collection', () => collectionScope(haMappedId, 'data_access'), haMappedId],
     ['https on a collection without HTTPS', () => collectionScope(sb.personal.id, 'https'), 'Unknown Scope'],
-    ['an invalid dependent scope', () => `${TRANSFER_SCOPE}[*${collectionScope(sb.collection.id, 'data_access')}]`, 'data_access'],
+    [
+      'an invalid dependent scope',
+      () => `${TRANSFER_SCOPE}[*${collectionScope(sb.collection.id, 'data_access')}]`,
+      'data_access',
+    ],
     ['unbalanced brackets', `${TRANSFER_SCOPE}[x`, 'Unbalanced'],
     ['a missing scope', '', 'scope is required'],
   ])('answers 400 invalid_scope for %s', async (_what, scope, named) => {
@@ -153,11 +207,16 @@ describe('sandbox auth', () => {
   });
 
   it('introspects active and inactive tokens', async () => {
-    const issued = (await (await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE })).json()) as Json;
+    const issued = (await (
+      await tokenRequest({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE })
+    ).json()) as Json;
     const introspect = (token: string) =>
       fetch(`${sb.url}/v2/oauth2/token/introspect`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(sb.client.id, sb.client.secret) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth(sb.client.id, sb.client.secret),
+        },
         body: new URLSearchParams({ token }).toString(),
       }).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));
 

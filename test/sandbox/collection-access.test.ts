@@ -9,7 +9,13 @@ import { addCollectionUser, newClient } from '../support/worlds.js';
 import { collectionScope, type SandboxEndpoint } from '../../src/sandbox/model.js';
 
 /** A request whose path goes on the wire exactly as written (fetch would normalise `..`). */
-function rawRequest(origin: string, path: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+function rawRequest(
+  origin: string,
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(origin);
     const req = request({ hostname, port, path, method, headers }, (res) => {
@@ -84,7 +90,12 @@ describe('collection HTTPS access', () => {
       expect(unknown.status).toBe(401);
       expect(unknown.headers.get('www-authenticate')).toBe('Bearer');
       expect(await unknown.json()).toMatchObject({ code: 'AuthenticationFailed', http_response_code: 401 });
-      const issued = sb.context.tokens.issue(sb.client.id, sb.collection.id, [collectionScope(sb.collection.id, 'https')], 3600);
+      const issued = sb.context.tokens.issue(
+        sb.client.id,
+        sb.collection.id,
+        [collectionScope(sb.collection.id, 'https')],
+        3600,
+      );
       issued.expiresAt = 0;
       const expired = await fetch(`${base}/data/file.txt`, { headers: bearer(issued.token) });
       expect(expired.status).toBe(401);
@@ -110,13 +121,19 @@ describe('collection HTTPS access', () => {
       const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(sb, other.id, sb.client.id)) });
       expect(res.status).toBe(403);
       await res.arrayBuffer();
-      const own = await fetch(`${other.httpsServer}/`, { method: 'PUT', headers: bearer(httpsToken(sb, other.id, sb.client.id)), body: 'x' });
+      const own = await fetch(`${other.httpsServer}/`, {
+        method: 'PUT',
+        headers: bearer(httpsToken(sb, other.id, sb.client.id)),
+        body: 'x',
+      });
       expect(own.status).toBe(400);
       await own.arrayBuffer();
     });
 
     it('refuses a client with no permission on the collection', async () => {
-      const res = await fetch(`${base}/data/file.txt`, { headers: bearer(httpsToken(sb, sb.collection.id, stranger.id)) });
+      const res = await fetch(`${base}/data/file.txt`, {
+        headers: bearer(httpsToken(sb, sb.collection.id, stranger.id)),
+      });
       expect(res.status).toBe(403);
       expect(((await res.json()) as Record<string, unknown>).code).toBe('EndpointPermissionDenied');
     });
@@ -139,11 +156,19 @@ describe('collection HTTPS access', () => {
 
     it('refuses a PUT into a read-only config path of a personal endpoint', async () => {
       const token = httpsToken(sb, sb.personal.id, sb.client.id);
-      const refused = await fetch(`${sb.personal.httpsServer}${join(sb.tmp, 'ro', 'x.txt')}`, { method: 'PUT', headers: bearer(token), body: 'x' });
+      const refused = await fetch(`${sb.personal.httpsServer}${join(sb.tmp, 'ro', 'x.txt')}`, {
+        method: 'PUT',
+        headers: bearer(token),
+        body: 'x',
+      });
       expect(refused.status).toBe(403);
       await refused.arrayBuffer();
       expect(await readdir(join(sb.tmp, 'ro'))).toEqual([]);
-      const allowed = await fetch(`${sb.personal.httpsServer}${join(sb.tmp, 'rw.txt')}`, { method: 'PUT', headers: bearer(token), body: 'x' });
+      const allowed = await fetch(`${sb.personal.httpsServer}${join(sb.tmp, 'rw.txt')}`, {
+        method: 'PUT',
+        headers: bearer(token),
+        body: 'x',
+      });
       expect(allowed.status).toBe(200);
       await allowed.arrayBuffer();
     });
@@ -178,7 +203,13 @@ describe('collection HTTPS access', () => {
     });
 
     it('refuses to write above the root with encoded dot-dot', async () => {
-      const res = await rawRequest(base, '/%2e%2e/escaped.txt', 'PUT', { ...bearer(token), 'content-length': '1' }, 'x');
+      const res = await rawRequest(
+        base,
+        '/%2e%2e/escaped.txt',
+        'PUT',
+        { ...bearer(token), 'content-length': '1' },
+        'x',
+      );
       expect(res.status).toBe(403);
       expect(await readdir(sb.collection.root!.replace(/\/[^/]+$/, ''))).not.toContain('escaped.txt');
     });

@@ -9,7 +9,8 @@ import { httpsToken } from '../support/tokens.js';
 import { waitFor } from '../support/wait.js';
 
 /** Polls until `check` holds; a generous bound, not a timing assertion. */
-const eventually = (check: () => Promise<boolean>, what: string): Promise<void> => waitFor(check, what, { everyMs: 20 });
+const eventually = (check: () => Promise<boolean>, what: string): Promise<void> =>
+  waitFor(check, what, { everyMs: 20 });
 
 describe('collection HTTPS server', () => {
   let sb: TestSandbox;
@@ -73,7 +74,9 @@ describe('collection HTTPS server', () => {
     it('serves a suffix range', async () => {
       const res = await get('/data/blob.bin', { range: 'bytes=-10' });
       expect(res.status).toBe(206);
-      expect(res.headers.get('content-range')).toBe(`bytes ${content.length - 10}-${content.length - 1}/${content.length}`);
+      expect(res.headers.get('content-range')).toBe(
+        `bytes ${content.length - 10}-${content.length - 1}/${content.length}`,
+      );
       expect(Buffer.from(await res.arrayBuffer()).equals(content.subarray(-10))).toBe(true);
     });
 
@@ -130,7 +133,8 @@ describe('collection HTTPS server', () => {
 
     it('records the caller in the request log', async () => {
       await (await get('/data/empty.bin')).arrayBuffer();
-      const logged = () => sb.context.faults.log.findLast((e) => e.origin === sb.collection.id && e.path === '/data/empty.bin');
+      const logged = () =>
+        sb.context.faults.log.findLast((e) => e.origin === sb.collection.id && e.path === '/data/empty.bin');
       await eventually(async () => logged() !== undefined, 'the log entry');
       expect(logged()?.clientId).toBe(sb.client.id);
       expect(logged()?.status).toBe(200);
@@ -180,9 +184,15 @@ describe('collection HTTPS server', () => {
       const req = request(`${base}/data/cut-partial.bin`, { method: 'PUT', headers });
       req.on('error', () => undefined);
       req.write(randomBytes(64 * 1024));
-      await eventually(async () => (await visibleAndHidden('data')).some((n) => n.startsWith('.cut-partial.bin.put-')), 'the temp file');
+      await eventually(
+        async () => (await visibleAndHidden('data')).some((n) => n.startsWith('.cut-partial.bin.put-')),
+        'the temp file',
+      );
       req.destroy();
-      await eventually(async () => (await visibleAndHidden('data')).includes('cut-partial.bin'), 'the partial file at the target');
+      await eventually(
+        async () => (await visibleAndHidden('data')).includes('cut-partial.bin'),
+        'the partial file at the target',
+      );
       const size = (await stat(join(root, 'data', 'cut-partial.bin'))).size;
       expect(size).toBeGreaterThan(0);
       expect(size).toBeLessThan(1024 * 1024);
@@ -194,18 +204,30 @@ describe('collection HTTPS server', () => {
       const req = request(`${base}/data/aborted.bin`, { method: 'PUT', headers });
       req.on('error', () => undefined);
       req.write(randomBytes(64 * 1024));
-      await eventually(async () => (await visibleAndHidden('data')).some((n) => n.startsWith('.aborted.bin.put-')), 'the temp file');
+      await eventually(
+        async () => (await visibleAndHidden('data')).some((n) => n.startsWith('.aborted.bin.put-')),
+        'the temp file',
+      );
       req.destroy();
-      await eventually(async () => !(await visibleAndHidden('data')).some((n) => n.includes('aborted')), 'the temp file to go');
+      await eventually(
+        async () => !(await visibleAndHidden('data')).some((n) => n.includes('aborted')),
+        'the temp file to go',
+      );
       expect(await visibleAndHidden('data')).not.toContain('aborted.bin');
     });
 
     it('applies a reset fault after N bytes of the upload and cleans up under https_put_cut nothing', async () => {
       sb.world.behaviour.https_put_cut = 'nothing';
-      const rule = sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 1000 } });
+      const rule = sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'PUT' },
+        action: { kind: 'reset', afterBytes: 1000 },
+      });
       await expect(put('/data/reset.bin', randomBytes(200_000))).rejects.toThrow();
       expect(rule.times).toBe(0);
-      await eventually(async () => !(await visibleAndHidden('data')).some((n) => n.includes('reset.bin')), 'no trace of the upload');
+      await eventually(
+        async () => !(await visibleAndHidden('data')).some((n) => n.includes('reset.bin')),
+        'no trace of the upload',
+      );
       await eventually(async () => sb.context.faults.log.some((e) => e.path === '/data/reset.bin'), 'the log entry');
       expect(sb.context.faults.log.findLast((e) => e.path === '/data/reset.bin')?.fault).toBe('reset');
     });
@@ -240,7 +262,10 @@ describe('collection HTTPS server', () => {
 
   describe('body faults', () => {
     it('resets a download after N bytes', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, path: '^/data/blob\\.bin$' }, action: { kind: 'reset', afterBytes: 1234 } });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, path: '^/data/blob\\.bin$' },
+        action: { kind: 'reset', afterBytes: 1234 },
+      });
       const received = await new Promise<{ bytes: Buffer; complete: boolean }>((resolve, reject) => {
         const req = request(`${base}/data/blob.bin`, { headers: auth() }, (res) => {
           const chunks: Buffer[] = [];
@@ -263,14 +288,20 @@ describe('collection HTTPS server', () => {
     });
 
     it('flips a byte at a file offset inside a range', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'corrupt', offset: 150 } });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'corrupt', offset: 150 },
+      });
       const body = Buffer.from(await (await get('/data/blob.bin', { range: 'bytes=100-199' })).arrayBuffer());
       const slice = content.subarray(100, 200);
       expect([...body.keys()].filter((i) => body[i] !== slice[i])).toEqual([50]);
     });
 
     it('passes a 503 with Retry-After to the client as JSON', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id }, action: { kind: 'status', status: 503, retryAfter: 7 } });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id },
+        action: { kind: 'status', status: 503, retryAfter: 7 },
+      });
       const res = await get('/data/blob.bin');
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('7');

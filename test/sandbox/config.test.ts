@@ -31,7 +31,13 @@ describe('sandbox config', () => {
         display_name: 'laptop',
         entity_type: 'GCP_mapped_collection',
         config_paths: [{ path: '/srv/images', writable: false }],
-        permissions: [{ principal: '6f1e0c9a-1b2c-4d3e-8f90-0a1b2c3d4e5f@clients.auth.globus.org', path: '/srv/images/', access: 'rw' }],
+        permissions: [
+          {
+            principal: '6f1e0c9a-1b2c-4d3e-8f90-0a1b2c3d4e5f@clients.auth.globus.org',
+            path: '/srv/images/',
+            access: 'rw',
+          },
+        ],
       },
     ],
   };
@@ -44,11 +50,30 @@ describe('sandbox config', () => {
     expect(reader).toEqual({ id: '6f1e0c9a-1b2c-4d3e-8f90-0a1b2c3d4e5f', secret: 's3cret', name: 'reader' });
     expect(ci!.secret.length).toBeGreaterThan(20);
     const [lab, mapped, laptop] = world.endpoints;
-    expect(lab).toMatchObject({ owner: ci!.id, root: join(tmp, 'cfg', 'storage', 'lab'), https: true, highAssurance: false });
-    expect(lab!.permissions).toEqual([{ id: expect.stringMatching(/^[0-9a-f-]{36}$/), principalType: 'identity', principal: reader!.id, path: '/shub/', access: 'r' }]);
+    expect(lab).toMatchObject({
+      owner: ci!.id,
+      root: join(tmp, 'cfg', 'storage', 'lab'),
+      https: true,
+      highAssurance: false,
+    });
+    expect(lab!.permissions).toEqual([
+      {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        principalType: 'identity',
+        principal: reader!.id,
+        path: '/shub/',
+        access: 'r',
+      },
+    ]);
     // The config's rules keep their ids across starts.
-    expect(buildWorld(config, { dataDir: join(tmp, 'data'), previous: world }).endpoints[0]!.permissions[0]!.id).toBe(lab!.permissions[0]!.id);
-    expect(mapped).toMatchObject({ owner: reader!.id, highAssurance: true, root: join(tmp, 'data', 'collections', mapped!.id) });
+    expect(buildWorld(config, { dataDir: join(tmp, 'data'), previous: world }).endpoints[0]!.permissions[0]!.id).toBe(
+      lab!.permissions[0]!.id,
+    );
+    expect(mapped).toMatchObject({
+      owner: reader!.id,
+      highAssurance: true,
+      root: join(tmp, 'data', 'collections', mapped!.id),
+    });
     expect(laptop).toMatchObject({
       https: false,
       home: '/srv/images',
@@ -68,12 +93,20 @@ describe('sandbox config', () => {
     expect(fresh.clients[0]!.id).not.toBe(first.clients[0]!.id);
   });
 
-  it("keeps the rules made through the API at the last start, and drops config rules the config no longer has", () => {
+  it('keeps the rules made through the API at the last start, and drops config rules the config no longer has', () => {
     const config = parseConfig(example, join(tmp, 'c.json'));
     const first = buildWorld(config, { dataDir: tmp });
     const lab = first.endpoints[0]!;
     const reader = first.clients[1]!;
-    lab.permissions.push({ id: randomUUID(), principalType: 'all_authenticated_users', principal: '', path: '/open/', access: 'r', createTime: '2026-12-07T03:00:00+00:00', expirationDate: null });
+    lab.permissions.push({
+      id: randomUUID(),
+      principalType: 'all_authenticated_users',
+      principal: '',
+      path: '/open/',
+      access: 'r',
+      createTime: '2026-12-07T03:00:00+00:00',
+      expirationDate: null,
+    });
     const second = buildWorld(config, { dataDir: tmp, previous: first });
     expect(second.endpoints[0]!.permissions.map((p) => [p.principalType, p.path])).toEqual([
       ['identity', '/shub/'],
@@ -102,13 +135,58 @@ describe('sandbox config', () => {
     [{ clients: [{ name: 'a' }, { name: 'a' }] }, 'client name "a" appears twice'],
     [{ clients: [{ name: 'a', id: 'nope' }] }, 'clients[0].id must be a UUID'],
     [{ endpoints: [{ display_name: 'x', entity_type: 'GCSv4' }] }, 'endpoints[0].entity_type must be one of'],
-    [{ endpoints: [{ display_name: '', entity_type: 'GCSv5_guest_collection' }] }, 'endpoints[0].display_name must be a non-empty string'],
-    [{ endpoints: [{ display_name: 'x', entity_type: 'GCP_mapped_collection', https: true }] }, 'endpoints[0].https is for GCSv5'],
-    [{ endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', home: '/h' }] }, 'home and config_paths are for GCP'],
-    [{ endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', permissions: [{ principal: 'a', path: 'rel', access: 'r' }] }] }, 'permissions[0].path must be an absolute'],
-    [{ endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', permissions: [{ principal: 'a', path: '/', access: 'w' }] }] }, 'access must be "r" or "rw"'],
-    [{ clients: [{ name: 'a' }], endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', owner: 'b' }] }, 'endpoints[0].owner names no configured client: b'],
-    [{ endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection' }, { display_name: 'x', entity_type: 'GCSv5_guest_collection' }] }, 'display_name "x" appears twice'],
+    [
+      { endpoints: [{ display_name: '', entity_type: 'GCSv5_guest_collection' }] },
+      'endpoints[0].display_name must be a non-empty string',
+    ],
+    [
+      { endpoints: [{ display_name: 'x', entity_type: 'GCP_mapped_collection', https: true }] },
+      'endpoints[0].https is for GCSv5',
+    ],
+    [
+      { endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', home: '/h' }] },
+      'home and config_paths are for GCP',
+    ],
+    [
+      {
+        endpoints: [
+          {
+            display_name: 'x',
+            entity_type: 'GCSv5_guest_collection',
+            permissions: [{ principal: 'a', path: 'rel', access: 'r' }],
+          },
+        ],
+      },
+      'permissions[0].path must be an absolute',
+    ],
+    [
+      {
+        endpoints: [
+          {
+            display_name: 'x',
+            entity_type: 'GCSv5_guest_collection',
+            permissions: [{ principal: 'a', path: '/', access: 'w' }],
+          },
+        ],
+      },
+      'access must be "r" or "rw"',
+    ],
+    [
+      {
+        clients: [{ name: 'a' }],
+        endpoints: [{ display_name: 'x', entity_type: 'GCSv5_guest_collection', owner: 'b' }],
+      },
+      'endpoints[0].owner names no configured client: b',
+    ],
+    [
+      {
+        endpoints: [
+          { display_name: 'x', entity_type: 'GCSv5_guest_collection' },
+          { display_name: 'x', entity_type: 'GCSv5_guest_collection' },
+        ],
+      },
+      'display_name "x" appears twice',
+    ],
   ])('refuses %j with a one-line message', (value, message) => {
     let error: unknown;
     try {
@@ -132,7 +210,10 @@ describe('sandbox config', () => {
   it('saves the world with mode 0600 and reuses it on the next load, with or without the config', async () => {
     const dataDir = join(tmp, 'persist');
     const configFile = join(tmp, 'persist-config.json');
-    await writeFile(configFile, JSON.stringify({ endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection' }] }));
+    await writeFile(
+      configFile,
+      JSON.stringify({ endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection' }] }),
+    );
     const first = await loadWorld({ dataDir, configFile });
     const saved = join(dataDir, WORLD_FILE);
     expect((await stat(saved)).mode & 0o777).toBe(0o600);
@@ -146,7 +227,16 @@ describe('sandbox config', () => {
     expect(withoutConfig).toEqual(first);
 
     // A config change applies on restart while ids of unchanged names stay.
-    await writeFile(configFile, JSON.stringify({ token_lifetime: 60, endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection' }, { display_name: 'more', entity_type: 'GCSv5_guest_collection' }] }));
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        token_lifetime: 60,
+        endpoints: [
+          { display_name: 'store', entity_type: 'GCSv5_guest_collection' },
+          { display_name: 'more', entity_type: 'GCSv5_guest_collection' },
+        ],
+      }),
+    );
     const changed = await loadWorld({ dataDir, configFile });
     expect(changed.tokenLifetime).toBe(60);
     expect(changed.endpoints[0]!.id).toBe(first.endpoints[0]!.id);
@@ -161,7 +251,11 @@ describe('sandbox config', () => {
     const saved = join(dataDir, WORLD_FILE);
     const world = JSON.parse(await readFile(saved, 'utf8'));
     world.endpoints[0].home = homedir();
-    world.endpoints[0].configPaths = [homedir(), tmpdir(), dataDir].map((path) => ({ path, shareable: false, writable: true }));
+    world.endpoints[0].configPaths = [homedir(), tmpdir(), dataDir].map((path) => ({
+      path,
+      shareable: false,
+      writable: true,
+    }));
     await writeFile(saved, JSON.stringify(world));
     const again = await loadWorld({ dataDir });
     expect(again.endpoints[0]!.configPaths!.map((c) => c.path)).toEqual([join(dataDir, 'personal')]);
@@ -181,6 +275,8 @@ describe('sandbox config', () => {
     world.endpoints[0].entityType = 'Nope';
     world.clients[0].id = randomUUID();
     await writeFile(saved, JSON.stringify(world));
-    await expect(loadWorld({ dataDir })).rejects.toThrow(/sandbox\.json: endpoints\[0\]\.entityType is not a known entity type/);
+    await expect(loadWorld({ dataDir })).rejects.toThrow(
+      /sandbox\.json: endpoints\[0\]\.entityType is not a known entity type/,
+    );
   });
 });

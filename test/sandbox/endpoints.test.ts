@@ -11,7 +11,9 @@ type Json = Record<string, unknown>;
 
 function fixtureDocs(file: string, path: RegExp): Json[] {
   return loadFixtures()
-    .filter((e) => e.file === `globus-cli/${file}` && e.service === 'transfer' && e.method === 'GET' && path.test(e.path))
+    .filter(
+      (e) => e.file === `globus-cli/${file}` && e.service === 'transfer' && e.method === 'GET' && path.test(e.path),
+    )
     .map((e) => e.json as Json);
 }
 
@@ -28,20 +30,31 @@ describe('sandbox Transfer endpoints', () => {
       const owner = world.clients[0]!.id;
       // A collection of `other` shared read-only with the default client.
       shared = extraEndpoint({
-        displayName: 'Other Lab Images', entityType: 'GCSv5_mapped_collection', description: 'Mapped storage of another lab',
-        owner: other.id, root: join(tmp, 'other'), permissions: [{ principal: owner, path: '/', access: 'r' }],
+        displayName: 'Other Lab Images',
+        entityType: 'GCSv5_mapped_collection',
+        description: 'Mapped storage of another lab',
+        owner: other.id,
+        root: join(tmp, 'other'),
+        permissions: [{ principal: owner, path: '/', access: 'r' }],
       });
       publicOne = extraEndpoint({
-        displayName: 'Public Tutorial Data', entityType: 'GCSv5_guest_collection', description: 'Anyone may find it',
-        owner: other.id, root: join(tmp, 'public'), public: true,
+        displayName: 'Public Tutorial Data',
+        entityType: 'GCSv5_guest_collection',
+        description: 'Anyone may find it',
+        owner: other.id,
+        root: join(tmp, 'public'),
+        public: true,
       });
       world.endpoints.push(shared, publicOne);
       // Enough endpoints of `other` to page through.
       for (let i = 0; i < 30; i++) {
         world.endpoints.push(
           extraEndpoint({
-            displayName: `bulk endpoint ${String(i).padStart(2, '0')}`, entityType: 'GCSv5_guest_collection', description: 'bulk',
-            owner: other.id, root: join(tmp, `bulk${i}`),
+            displayName: `bulk endpoint ${String(i).padStart(2, '0')}`,
+            entityType: 'GCSv5_guest_collection',
+            description: 'bulk',
+            owner: other.id,
+            root: join(tmp, `bulk${i}`),
           }),
         );
       }
@@ -50,7 +63,9 @@ describe('sandbox Transfer endpoints', () => {
   afterAll(() => sb.stop());
 
   async function get(path: string, clientId = sb.client.id): Promise<{ status: number; body: Json }> {
-    const res = await fetch(`${sb.url}/v0.10/${path}`, { headers: { authorization: `Bearer ${transferToken(sb, clientId)}` } });
+    const res = await fetch(`${sb.url}/v0.10/${path}`, {
+      headers: { authorization: `Bearer ${transferToken(sb, clientId)}` },
+    });
     return { status: res.status, body: (await res.json()) as Json };
   }
   const ids = (body: Json) => (body.DATA as Json[]).map((e) => e.id);
@@ -60,7 +75,9 @@ describe('sandbox Transfer endpoints', () => {
     expect(res.status).toBe(401);
     expect(((await res.json()) as Json).code).toBe('AuthenticationFailed');
     const wrong = sb.context.tokens.issue(sb.client.id, 'auth.globus.org', ['openid'], 60).token;
-    const res2 = await fetch(`${sb.url}/v0.10/endpoint/${sb.collection.id}`, { headers: { authorization: `Bearer ${wrong}` } });
+    const res2 = await fetch(`${sb.url}/v0.10/endpoint/${sb.collection.id}`, {
+      headers: { authorization: `Bearer ${wrong}` },
+    });
     expect(res2.status).toBe(401);
   });
 
@@ -150,16 +167,26 @@ describe('sandbox Transfer endpoints', () => {
   });
 
   it('answers with every key of the full v0.10 endpoint document, and GCP specifics', async () => {
-    const [full] = (fixtureDocs('endpoint_operations.yaml', /^\/v0\.10\/endpoint\/313ce13e/)) as [Json];
+    const [full] = fixtureDocs('endpoint_operations.yaml', /^\/v0\.10\/endpoint\/313ce13e/) as [Json];
     const { body } = await get(`endpoint/${sb.personal.id}`);
     expect(shapeDifferences({ ...full, entity_type: 'GCP_mapped_collection' }, body)).toEqual([]);
     const serverKeys = Object.keys((full.DATA as Json[])[0]!).sort();
     expect(Object.keys((body.DATA as Json[])[0]!).sort()).toEqual(serverKeys);
-    expect(body).toMatchObject({ entity_type: 'GCP_mapped_collection', is_globus_connect: true, gcs_version: null, https_server: null, gcp_connected: true });
+    expect(body).toMatchObject({
+      entity_type: 'GCP_mapped_collection',
+      is_globus_connect: true,
+      gcs_version: null,
+      https_server: null,
+      gcp_connected: true,
+    });
     // Search results carry the same document.
     const search = await get('endpoint_search?filter_scope=my-gcp-endpoints');
     const hit = (search.body.DATA as Json[])[0]!;
-    expect(Object.keys(hit).filter((k) => k !== '_rank').sort()).toEqual(Object.keys(body).sort());
+    expect(
+      Object.keys(hit)
+        .filter((k) => k !== '_rank')
+        .sort(),
+    ).toEqual(Object.keys(body).sort());
   });
 
   it('answers 404 EndpointNotFound for unknown ids and for endpoints the client cannot see', async () => {

@@ -22,7 +22,9 @@ async function startJson(args: string[]): Promise<WatchedChild & { ready: ReadyL
 }
 
 /** Runs main() in this process until `stop` aborts; resolves once its JSON line is out. */
-async function startInProcess(args: string[]): Promise<{ ready: ReadyLine; stop: AbortController; exit: Promise<number> }> {
+async function startInProcess(
+  args: string[],
+): Promise<{ ready: ReadyLine; stop: AbortController; exit: Promise<number> }> {
   const stdout = new PassThrough();
   const stop = new AbortController();
   const exit = main(args, { stdout, stderr: new PassThrough(), signal: stop.signal });
@@ -68,7 +70,12 @@ describe('sandbox start command', () => {
     const res = await fetch(new URL('/v2/oauth2/token', r.auth_url), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE, client_id: r.client_id, client_secret: r.client_secret }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: TRANSFER_SCOPE,
+        client_id: r.client_id,
+        client_secret: r.client_secret,
+      }).toString(),
     });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Record<string, unknown>).resource_server).toBe('transfer.api.globus.org');
@@ -98,7 +105,9 @@ describe('sandbox start command', () => {
     const shared = join(tmp, 'shared-on-purpose');
     await mkdir(shared, { recursive: true });
     const data = join(tmp, 'nothing-shared');
-    const started = watchChild(process.execPath, [BIN, '--json', '--data', data, '--share', shared], { env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp } });
+    const started = watchChild(process.execPath, [BIN, '--json', '--data', data, '--share', shared], {
+      env: { PATH: process.env.PATH, HOME: home, TMPDIR: tmp },
+    });
     const ready = JSON.parse((await started.waitFor('\n')).split('\n')[0]!) as ReadyLine;
     try {
       const personal = ready.endpoints.find((e) => e.entity_type === 'GCP_mapped_collection')!;
@@ -106,10 +115,18 @@ describe('sandbox start command', () => {
       const token = await fetch(new URL('/v2/oauth2/token', ready.auth_url), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE, client_id: ready.client_id, client_secret: ready.client_secret }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          scope: TRANSFER_SCOPE,
+          client_id: ready.client_id,
+          client_secret: ready.client_secret,
+        }).toString(),
       }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
       const ls = async (path: string) => {
-        const res = await fetch(`${ready.url}/v0.10/operation/endpoint/${personal.id}/ls?path=${encodeURIComponent(path)}`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(
+          `${ready.url}/v0.10/operation/endpoint/${personal.id}/ls?path=${encodeURIComponent(path)}`,
+          { headers: { authorization: `Bearer ${token}` } },
+        );
         const body = (await res.json()) as { code?: string; DATA?: { name: string }[] };
         return { status: res.status, code: body.code, names: body.DATA?.map((d) => d.name) };
       };
@@ -149,11 +166,19 @@ describe('sandbox start command', () => {
 
   it('uses a config file and rejects a bad one with a one-line error', async () => {
     const good = join(tmp, 'good.json');
-    await writeFile(good, JSON.stringify({ clients: [{ name: 'ci' }], endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection', root: 'store' }] }));
+    await writeFile(
+      good,
+      JSON.stringify({
+        clients: [{ name: 'ci' }],
+        endpoints: [{ display_name: 'store', entity_type: 'GCSv5_guest_collection', root: 'store' }],
+      }),
+    );
     const started = await startJson(['--config', good, '--data', join(tmp, 'configured')]);
     started.child.kill('SIGTERM');
     expect((await started.exited).code).toBe(0);
-    expect(started.ready.endpoints).toEqual([expect.objectContaining({ display_name: 'store', folder: join(tmp, 'store') })]);
+    expect(started.ready.endpoints).toEqual([
+      expect.objectContaining({ display_name: 'store', folder: join(tmp, 'store') }),
+    ]);
 
     const bad = join(tmp, 'bad.json');
     await writeFile(bad, JSON.stringify({ endpoints: [{ display_name: 'x', entity_type: 'GCSv6' }] }));
@@ -185,7 +210,10 @@ describe('sandbox start command', () => {
   });
 
   it('takes the bounds of its request log and task history, and refuses one that is not a positive number', async () => {
-    for (const bad of [['--task-history', '0'], ['--request-log', 'lots']]) {
+    for (const bad of [
+      ['--task-history', '0'],
+      ['--request-log', 'lots'],
+    ]) {
       const stderr = new PassThrough();
       let said = '';
       stderr.setEncoding('utf8').on('data', (d: string) => (said += d));
@@ -196,7 +224,9 @@ describe('sandbox start command', () => {
     const { ready, stop, exit } = await startInProcess(['--json', '--request-log', '2', '--task-history', '5']);
     try {
       for (let i = 0; i < 3; i++) await (await fetch(`${ready.url}/v0.10/nothing-${i}`)).arrayBuffer();
-      const res = await fetch(`${ready.url}/_sandbox/requests`, { headers: { authorization: `Bearer ${ready.admin_token}` } });
+      const res = await fetch(`${ready.url}/_sandbox/requests`, {
+        headers: { authorization: `Bearer ${ready.admin_token}` },
+      });
       const body = (await res.json()) as { requests: { path: string }[]; next: number };
       // Two entries kept: the last request and this admin call (which the answer leaves out).
       expect(body.requests.map((r) => r.path)).toEqual(['/v0.10/nothing-2']);

@@ -48,7 +48,11 @@ describe('sandbox Transfer file operations', () => {
     const res = await fetch(`${op(endpointId, 'ls')}?${query}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as Json };
   }
-  async function post(name: string, body: unknown, endpointId = sb.collection.id): Promise<{ status: number; body: Json }> {
+  async function post(
+    name: string,
+    body: unknown,
+    endpointId = sb.collection.id,
+  ): Promise<{ status: number; body: Json }> {
     const res = await fetch(op(endpointId, name), {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -69,16 +73,28 @@ describe('sandbox Transfer file operations', () => {
       const realEntry = (real!.json.DATA as Json[])[0]!;
       for (const e of body.DATA as Json[]) expect(Object.keys(e).sort()).toEqual(Object.keys(realEntry).sort());
       expect(body).toMatchObject({
-        DATA_TYPE: 'file_list', endpoint: sb.collection.id, path: '/images/', absolute_path: null,
-        rename_supported: true, symlink_supported: true, length: 9, total: 9,
+        DATA_TYPE: 'file_list',
+        endpoint: sb.collection.id,
+        path: '/images/',
+        absolute_path: null,
+        rename_supported: true,
+        symlink_supported: true,
+        length: 9,
+        total: 9,
       });
     });
 
     it('describes files with Transfer times, octal permissions and owner names', async () => {
       const { body } = await ls('path=/images/');
       expect(entry(body, 'a.sif')).toMatchObject({
-        DATA_TYPE: 'file', type: 'file', size: 10, last_modified: '2021-01-15 01:45:50+00:00', permissions: '0644',
-        user: userInfo().username, link_target: null, link_size: null,
+        DATA_TYPE: 'file',
+        type: 'file',
+        size: 10,
+        last_modified: '2021-01-15 01:45:50+00:00',
+        permissions: '0644',
+        user: userInfo().username,
+        link_target: null,
+        link_size: null,
       });
       expect(typeof entry(body, 'a.sif').group).toBe('string');
       expect(entry(body, 'notes.txt').permissions).toBe('0600');
@@ -89,7 +105,12 @@ describe('sandbox Transfer file operations', () => {
     it('shows links inside the endpoint as their targets and the rest as invalid_symlink', async () => {
       const { body } = await ls('path=/images');
       const linkFile = entry(body, 'link-file');
-      expect(linkFile).toMatchObject({ type: 'file', size: 10, last_modified: '2021-01-15 01:45:50+00:00', link_target: '/images/a.sif' });
+      expect(linkFile).toMatchObject({
+        type: 'file',
+        size: 10,
+        last_modified: '2021-01-15 01:45:50+00:00',
+        link_target: '/images/a.sif',
+      });
       expect(typeof linkFile.link_size).toBe('number');
       expect(linkFile.link_last_modified).toMatch(/\+00:00$/);
       expect(entry(body, 'link-dir')).toMatchObject({ type: 'dir', link_target: '/images/sub' });
@@ -110,12 +131,23 @@ describe('sandbox Transfer file operations', () => {
     it('orders by name by default, and by the orderby fields given', async () => {
       const byName = names((await ls('path=/images&show_hidden=0')).body);
       expect(byName).toEqual([...byName].sort());
-      const bySize = await ls(`path=/images&filter=${encodeURIComponent('name:~*.sif')}&orderby=${encodeURIComponent('size DESC')}`);
+      const bySize = await ls(
+        `path=/images&filter=${encodeURIComponent('name:~*.sif')}&orderby=${encodeURIComponent('size DESC')}`,
+      );
       expect(names(bySize.body)).toEqual(['b.sif', 'a.sif']);
       const byTime = await ls(`path=/images&filter=${encodeURIComponent('name:~*.sif')}&orderby=last_modified`);
       expect(names(byTime.body)).toEqual(['a.sif', 'b.sif']);
       const typeThenName = await ls(`path=/images&show_hidden=0&orderby=${encodeURIComponent('type ASC, name DESC')}`);
-      expect(names(typeThenName.body)).toEqual(['sub', 'link-dir', 'notes.txt', 'link-file', 'b.sif', 'a.sif', 'outside', 'dangling']);
+      expect(names(typeThenName.body)).toEqual([
+        'sub',
+        'link-dir',
+        'notes.txt',
+        'link-file',
+        'b.sif',
+        'a.sif',
+        'outside',
+        'dangling',
+      ]);
       for (const bad of ['colour', 'name SIDEWAYS', 'name ASC DESC']) {
         const res = await ls(`path=/images&orderby=${encodeURIComponent(bad)}`);
         expect([bad, res.status, res.body.code]).toEqual([bad, 400, 'ClientError.BadRequest']);
@@ -168,7 +200,9 @@ describe('sandbox Transfer file operations', () => {
 
   describe('stat', () => {
     const statOf = async (path: string) => {
-      const res = await fetch(`${op(sb.collection.id, 'stat')}?path=${encodeURIComponent(path)}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${op(sb.collection.id, 'stat')}?path=${encodeURIComponent(path)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       return { status: res.status, body: (await res.json()) as Json };
     };
 
@@ -179,7 +213,11 @@ describe('sandbox Transfer file operations', () => {
       expect(body).toEqual(listed);
       expect((await statOf('/images/sub/')).body).toMatchObject({ name: 'sub', type: 'dir' });
       expect((await statOf('/')).body).toMatchObject({ name: '/', type: 'dir' });
-      expect((await statOf('/images/link-dir')).body).toMatchObject({ name: 'link-dir', type: 'dir', link_target: '/images/sub' });
+      expect((await statOf('/images/link-dir')).body).toMatchObject({
+        name: 'link-dir',
+        type: 'dir',
+        link_target: '/images/sub',
+      });
     });
 
     it('answers 404 NotFound for a missing path', async () => {
@@ -194,8 +232,11 @@ describe('sandbox Transfer file operations', () => {
       const { status, body } = await post('mkdir', { DATA_TYPE: 'mkdir', path: '/made' });
       expect(status).toBe(202);
       expect(body).toEqual({
-        DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully',
-        request_id: expect.any(String), resource: `/operation/endpoint/${sb.collection.id}/mkdir`,
+        DATA_TYPE: 'mkdir_result',
+        code: 'DirectoryCreated',
+        message: 'The directory was created successfully',
+        request_id: expect.any(String),
+        resource: `/operation/endpoint/${sb.collection.id}/mkdir`,
       });
       expect((await stat(join(root, 'made'))).isDirectory()).toBe(true);
     });
@@ -241,10 +282,19 @@ describe('sandbox Transfer file operations', () => {
     it('renames and answers the real result document', async () => {
       const [real] = fixture('rename_result.yaml');
       await writeFile(join(root, 'old.txt'), 'old');
-      const { status, body } = await post('rename', { DATA_TYPE: 'rename', old_path: '/old.txt', new_path: '/new.txt' });
+      const { status, body } = await post('rename', {
+        DATA_TYPE: 'rename',
+        old_path: '/old.txt',
+        new_path: '/new.txt',
+      });
       expect(status).toBe(200);
       expect(Object.keys(body).sort()).toEqual(Object.keys(real!.json).sort());
-      expect(body).toMatchObject({ DATA_TYPE: 'result', code: 'FileRenamed', message: 'File or directory renamed successfully', resource: `/operation/endpoint/${sb.collection.id}/rename` });
+      expect(body).toMatchObject({
+        DATA_TYPE: 'result',
+        code: 'FileRenamed',
+        message: 'File or directory renamed successfully',
+        resource: `/operation/endpoint/${sb.collection.id}/rename`,
+      });
       expect(await readFile(join(root, 'new.txt'), 'utf8')).toBe('old');
       await expect(stat(join(root, 'old.txt'))).rejects.toThrow();
     });
@@ -252,13 +302,21 @@ describe('sandbox Transfer file operations', () => {
     it('refuses a rename onto an existing path (502 ExternalError.RenameFailed.Exists) and leaves both files', async () => {
       await writeFile(join(root, 'incoming2.partial'), 'complete image');
       await writeFile(join(root, 'image2.sif'), 'previous');
-      const { status, body } = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming2.partial', new_path: '/image2.sif' });
+      const { status, body } = await post('rename', {
+        DATA_TYPE: 'rename',
+        old_path: '/incoming2.partial',
+        new_path: '/image2.sif',
+      });
       expect([status, body.code]).toEqual([502, 'ExternalError.RenameFailed.Exists']);
       expect(await readFile(join(root, 'image2.sif'), 'utf8')).toBe('previous');
       expect(await readFile(join(root, 'incoming2.partial'), 'utf8')).toBe('complete image');
       sb.world.behaviour.rename_collision = '409-conflict';
       try {
-        const other = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming2.partial', new_path: '/image2.sif' });
+        const other = await post('rename', {
+          DATA_TYPE: 'rename',
+          old_path: '/incoming2.partial',
+          new_path: '/image2.sif',
+        });
         expect([other.status, other.body.code]).toEqual([409, 'Conflict']);
       } finally {
         sb.world.behaviour.rename_collision = '502-exists';
@@ -271,7 +329,11 @@ describe('sandbox Transfer file operations', () => {
         await writeFile(join(root, 'incoming.partial'), 'complete image');
         await writeFile(join(root, 'image.sif'), 'previous');
         const inode = (await lstat(join(root, 'incoming.partial'))).ino;
-        const { status } = await post('rename', { DATA_TYPE: 'rename', old_path: '/incoming.partial', new_path: '/image.sif' });
+        const { status } = await post('rename', {
+          DATA_TYPE: 'rename',
+          old_path: '/incoming.partial',
+          new_path: '/image.sif',
+        });
         expect(status).toBe(200);
         expect(await readFile(join(root, 'image.sif'), 'utf8')).toBe('complete image');
         // Same inode: moved in one step, never copied.

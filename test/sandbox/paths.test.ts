@@ -30,8 +30,12 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
       const personal = world.endpoints[0]!;
       personal.configPaths!.push({ path: join(outside, 'ro'), shareable: false, writable: false });
       open = extraEndpoint({
-        displayName: 'open', entityType: 'GCSv5_guest_collection', description: 'public, no permissions',
-        owner: world.clients[0]!.id, root: join(tmp, 'open'), public: true,
+        displayName: 'open',
+        entityType: 'GCSv5_guest_collection',
+        description: 'public, no permissions',
+        owner: world.clients[0]!.id,
+        root: join(tmp, 'open'),
+        public: true,
       });
       world.endpoints.push(open);
     });
@@ -61,17 +65,31 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     await rm(outside, { recursive: true, force: true });
   });
 
-  async function get(op: 'ls' | 'stat', path: string, opts: { client?: string; endpoint?: string; raw?: boolean } = {}): Promise<Answer> {
+  async function get(
+    op: 'ls' | 'stat',
+    path: string,
+    opts: { client?: string; endpoint?: string; raw?: boolean } = {},
+  ): Promise<Answer> {
     const query = opts.raw ? path : encodeURIComponent(path);
-    const res = await fetch(`${sb.url}/v0.10/operation/endpoint/${opts.endpoint ?? sb.collection.id}/${op}?path=${query}`, {
-      headers: { authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}` },
-    });
+    const res = await fetch(
+      `${sb.url}/v0.10/operation/endpoint/${opts.endpoint ?? sb.collection.id}/${op}?path=${query}`,
+      {
+        headers: { authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}` },
+      },
+    );
     return { status: res.status, code: ((await res.json()) as Json).code };
   }
-  async function post(op: 'mkdir' | 'rename', body: unknown, opts: { client?: string; endpoint?: string } = {}): Promise<Answer> {
+  async function post(
+    op: 'mkdir' | 'rename',
+    body: unknown,
+    opts: { client?: string; endpoint?: string } = {},
+  ): Promise<Answer> {
     const res = await fetch(`${sb.url}/v0.10/operation/endpoint/${opts.endpoint ?? sb.collection.id}/${op}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${transferToken(sb, opts.client ?? sb.client.id)}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify(body),
     });
     return { status: res.status, code: ((await res.json()) as Json).code };
@@ -172,7 +190,9 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
     expect(await get('stat', '/shared/key-link', asReader)).toEqual(DENIED);
     expect(await get('stat', '/shared/dangling-private', asReader)).toEqual(DENIED);
     // Over HTTPS too: the collection's GET judges the same path.
-    const https = await fetch(`${sb.collection.httpsServer}/shared/key-link`, { headers: { authorization: `Bearer ${httpsToken(sb, sb.collection.id, reader.id)}` } });
+    const https = await fetch(`${sb.collection.httpsServer}/shared/key-link`, {
+      headers: { authorization: `Bearer ${httpsToken(sb, sb.collection.id, reader.id)}` },
+    });
     expect(https.status).toBe(403);
     expect(await https.text()).not.toContain('owner only');
     // The owner still follows its own links.
@@ -182,8 +202,14 @@ describe('sandbox endpoint path bounds (over HTTP)', () => {
 
   it('keeps clients without a permission out: 404 where they cannot see, 403 on a public endpoint', async () => {
     expect(await get('ls', '/', { client: stranger.id })).toEqual({ status: 404, code: 'EndpointNotFound' });
-    expect(await get('stat', '/shared/f.txt', { client: stranger.id })).toEqual({ status: 404, code: 'EndpointNotFound' });
-    expect(await post('mkdir', { path: '/x' }, { client: stranger.id })).toEqual({ status: 404, code: 'EndpointNotFound' });
+    expect(await get('stat', '/shared/f.txt', { client: stranger.id })).toEqual({
+      status: 404,
+      code: 'EndpointNotFound',
+    });
+    expect(await post('mkdir', { path: '/x' }, { client: stranger.id })).toEqual({
+      status: 404,
+      code: 'EndpointNotFound',
+    });
     expect(await get('ls', '/', { client: stranger.id, endpoint: open.id })).toEqual(DENIED);
     expect((await get('ls', '/', { endpoint: open.id })).status).toBe(200);
   });

@@ -64,7 +64,9 @@ describe('sandbox robustness', () => {
     const running = await start();
     const collection = running.world.endpoints[1]!.httpsServer!;
     for (const origin of [running.url, collection]) {
-      expect(await rawStatusLine(origin, 'GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toBe('HTTP/1.1 400 Bad Request');
+      expect(await rawStatusLine(origin, 'GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toBe(
+        'HTTP/1.1 400 Bad Request',
+      );
     }
     const res = await fetch(`${running.url}/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
@@ -84,7 +86,9 @@ describe('sandbox robustness', () => {
     expect(kept.map((r) => r.path)).toEqual([7, 8, 9, 10, 11].map((i) => `/v0.10/missing-${i}`));
     expect(kept.every((r) => r.status === 404)).toBe(true);
     // Through the admin API too; the admin call itself is not listed.
-    const res = await fetch(`${running.url}/_sandbox/requests?since=3`, { headers: { authorization: `Bearer ${running.world.adminToken}` } });
+    const res = await fetch(`${running.url}/_sandbox/requests?since=3`, {
+      headers: { authorization: `Bearer ${running.world.adminToken}` },
+    });
     const body = (await res.json()) as { requests: { index: number }[]; next: number };
     expect(body.requests.map((r) => r.index)).toEqual([8, 9, 10, 11]);
   });
@@ -93,7 +97,12 @@ describe('sandbox robustness', () => {
     const running = await start();
     running.world.behaviour.https_put_cut = 'nothing';
     const collection = running.world.endpoints[1]!;
-    const token = running.context.tokens.issue(running.world.clients[0]!.id, collection.id, [collectionScope(collection.id, 'https')], 3600).token;
+    const token = running.context.tokens.issue(
+      running.world.clients[0]!.id,
+      collection.id,
+      [collectionScope(collection.id, 'https')],
+      3600,
+    ).token;
     const req = request(`${collection.httpsServer}/cut.bin`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${token}`, 'content-length': 1_000_000 },

@@ -11,7 +11,13 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 describe('external_checksum and the notify flags of a transfer submission', () => {
   let sb: TestSandbox;
   let tasks: TaskClient;
-  const item = (destination: string, extra: Json): Json => ({ DATA_TYPE: 'transfer_item', source_path: '/in/a.sif', destination_path: join(sb.tmp, destination), recursive: false, ...extra });
+  const item = (destination: string, extra: Json): Json => ({
+    DATA_TYPE: 'transfer_item',
+    source_path: '/in/a.sif',
+    destination_path: join(sb.tmp, destination),
+    recursive: false,
+    ...extra,
+  });
   const submit = async (items: Json[], extra: Json = {}) =>
     tasks.call('POST', 'transfer', {
       DATA_TYPE: 'transfer',
@@ -31,13 +37,21 @@ describe('external_checksum and the notify flags of a transfer submission', () =
   afterAll(() => sb.stop());
 
   it('copies a source that matches its SHA256 external_checksum', async () => {
-    const task = await tasks.run(submit([item('ok.sif', { external_checksum: sha256(CONTENT).toUpperCase(), checksum_algorithm: 'SHA256' })], { notify_on_succeeded: false, notify_on_failed: false, notify_on_inactive: false }));
+    const task = await tasks.run(
+      submit([item('ok.sif', { external_checksum: sha256(CONTENT).toUpperCase(), checksum_algorithm: 'SHA256' })], {
+        notify_on_succeeded: false,
+        notify_on_failed: false,
+        notify_on_inactive: false,
+      }),
+    );
     expect(task.status).toBe('SUCCEEDED');
     await access(join(sb.tmp, 'ok.sif'));
   });
 
   it('never ends SUCCEEDED when the source does not match: FAILED with EXTERNAL_CHECKSUM_MISMATCH, nothing written', async () => {
-    const task = await tasks.run(submit([item('bad.sif', { external_checksum: sha256('other bytes'), checksum_algorithm: 'SHA256' })]));
+    const task = await tasks.run(
+      submit([item('bad.sif', { external_checksum: sha256('other bytes'), checksum_algorithm: 'SHA256' })]),
+    );
     expect(task.status).toBe('FAILED');
     expect(task.fatal_error).toMatchObject({ code: 'EXTERNAL_CHECKSUM_MISMATCH' });
     const { body } = await tasks.call('GET', `task/${String(task.task_id)}/event_list`);
@@ -54,7 +68,15 @@ describe('external_checksum and the notify flags of a transfer submission', () =
     await writeFile(source, original);
     sb.context.world.transferRate = 64 * 1024;
     try {
-      const answer = await submit([{ ...item('moving.sif', { external_checksum: createHash('sha256').update(original).digest('hex'), checksum_algorithm: 'SHA256' }), source_path: '/in/moving.sif' }]);
+      const answer = await submit([
+        {
+          ...item('moving.sif', {
+            external_checksum: createHash('sha256').update(original).digest('hex'),
+            checksum_algorithm: 'SHA256',
+          }),
+          source_path: '/in/moving.sif',
+        },
+      ]);
       const id = String(answer.body.task_id);
       await tasks.waitFor(id, (t) => Number(t.bytes_transferred) > 0 || t.status !== 'ACTIVE');
       const handle = await open(source, 'r+');
@@ -76,10 +98,18 @@ describe('external_checksum and the notify flags of a transfer submission', () =
       expect(answer.status).toBe(400);
       return String(answer.body.message);
     };
-    expect(await refused([item('x', { external_checksum: 'abc', checksum_algorithm: 'CRC9' })])).toMatch(/checksum_algorithm must be one of/);
+    expect(await refused([item('x', { external_checksum: 'abc', checksum_algorithm: 'CRC9' })])).toMatch(
+      /checksum_algorithm must be one of/,
+    );
     expect(await refused([item('x', { checksum_algorithm: 'SHA256' })])).toMatch(/needs an external_checksum/);
-    expect(await refused([item('x', { external_checksum: 'not hex', checksum_algorithm: 'SHA256' })])).toMatch(/hexadecimal/);
-    expect(await refused([{ ...item('x', { external_checksum: 'abc' }), source_path: '/in/', recursive: true }])).toMatch(/not a recursive item/);
-    expect(await refused([item('x', {})], { notify_on_failed: 'no' })).toMatch(/notify_on_failed must be true or false/);
+    expect(await refused([item('x', { external_checksum: 'not hex', checksum_algorithm: 'SHA256' })])).toMatch(
+      /hexadecimal/,
+    );
+    expect(
+      await refused([{ ...item('x', { external_checksum: 'abc' }), source_path: '/in/', recursive: true }]),
+    ).toMatch(/not a recursive item/);
+    expect(await refused([item('x', {})], { notify_on_failed: 'no' })).toMatch(
+      /notify_on_failed must be true or false/,
+    );
   });
 });

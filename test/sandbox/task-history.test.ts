@@ -19,7 +19,10 @@ describe('task history', () => {
     const root = sb.collection.root!;
     await mkdir(join(root, 'h'), { recursive: true });
     // The first task stays INACTIVE until cancelled: older than everything, and kept.
-    sb.context.faults.add({ match: { taskType: 'DELETE' }, action: { kind: 'task-inactive', niceStatus: 'ENDPOINT_ERROR' } });
+    sb.context.faults.add({
+      match: { taskType: 'DELETE' },
+      action: { kind: 'task-inactive', niceStatus: 'ENDPOINT_ERROR' },
+    });
     const waiting = await api.delete(sb.collection.id, ['/h/never.bin'], { ignore_missing: true });
     expect(waiting.status).toBe(202);
     const waitingId = waiting.body.task_id as string;

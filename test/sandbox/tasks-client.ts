@@ -24,7 +24,10 @@ export class TaskClient {
   async call(method: string, path: string, body?: unknown): Promise<Answer> {
     const res = await fetch(`${this.sb.url}/v0.10/${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.#token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, body: (await res.json()) as Json };
@@ -36,13 +39,23 @@ export class TaskClient {
   }
 
   /** Submits a transfer; `items` are [source, destination, recursive?]. */
-  async transfer(source: string, destination: string, items: [string, string, boolean?][], extra: Json = {}): Promise<Answer> {
+  async transfer(
+    source: string,
+    destination: string,
+    items: [string, string, boolean?][],
+    extra: Json = {},
+  ): Promise<Answer> {
     return this.call('POST', 'transfer', {
       DATA_TYPE: 'transfer',
       submission_id: await this.submissionId(),
       source_endpoint: source,
       destination_endpoint: destination,
-      DATA: items.map(([s, d, recursive]) => ({ DATA_TYPE: 'transfer_item', source_path: s, destination_path: d, recursive: recursive ?? false })),
+      DATA: items.map(([s, d, recursive]) => ({
+        DATA_TYPE: 'transfer_item',
+        source_path: s,
+        destination_path: d,
+        recursive: recursive ?? false,
+      })),
       ...extra,
     });
   }
@@ -65,7 +78,12 @@ export class TaskClient {
 
   /** Polls the task until `done` holds (by default: no longer ACTIVE); fails after a generous bound. */
   waitFor(id: string, done: (task: Json) => boolean = (t) => t.status !== 'ACTIVE', timeoutMs = 30_000): Promise<Json> {
-    return pollUntil(() => this.task(id), done, (task) => `task ${id} did not reach the expected state: ${JSON.stringify(task)}`, { boundMs: timeoutMs, everyMs: 25 });
+    return pollUntil(
+      () => this.task(id),
+      done,
+      (task) => `task ${id} did not reach the expected state: ${JSON.stringify(task)}`,
+      { boundMs: timeoutMs, everyMs: 25 },
+    );
   }
 
   /** Submits and waits for the end. */

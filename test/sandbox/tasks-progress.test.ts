@@ -49,19 +49,29 @@ describe('transfer tasks in progress', () => {
   });
 
   it('ends the next task FAILED with the code of a task-fail fault', async () => {
-    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'disk on fire' } });
+    sb.context.faults.add({
+      match: { taskType: 'TRANSFER' },
+      action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'disk on fire' },
+    });
     await writeFile(join(sb.tmp, 'tiny.txt'), 'tiny');
-    const task = await api.run(api.transfer(sb.personal.id, sb.collection.id, [[join(sb.tmp, 'tiny.txt'), '/tiny.txt']]));
+    const task = await api.run(
+      api.transfer(sb.personal.id, sb.collection.id, [[join(sb.tmp, 'tiny.txt'), '/tiny.txt']]),
+    );
     expect(task.status).toBe('FAILED');
     expect(task.fatal_error).toEqual({ code: 'ENDPOINT_ERROR', description: 'endpoint error' });
     expect(existsSync(join(sb.collection.root!, 'tiny.txt'))).toBe(false);
     // Used up: the next task runs normally.
-    const next = await api.run(api.transfer(sb.personal.id, sb.collection.id, [[join(sb.tmp, 'tiny.txt'), '/tiny.txt']]));
+    const next = await api.run(
+      api.transfer(sb.personal.id, sb.collection.id, [[join(sb.tmp, 'tiny.txt'), '/tiny.txt']]),
+    );
     expect(next.status).toBe('SUCCEEDED');
   });
 
   it('holds a task INACTIVE under a task-inactive fault until released', async () => {
-    sb.context.faults.add({ match: { taskType: 'DELETE' }, action: { kind: 'task-inactive', niceStatus: 'PERMISSION_DENIED' } });
+    sb.context.faults.add({
+      match: { taskType: 'DELETE' },
+      action: { kind: 'task-inactive', niceStatus: 'PERMISSION_DENIED' },
+    });
     await writeFile(join(sb.collection.root!, 'doomed.txt'), 'x');
     const answer = await api.delete(sb.collection.id, ['/doomed.txt']);
     const id = answer.body.task_id as string;

@@ -14,9 +14,12 @@ const FIXTURES = resolve(process.cwd(), 'test', 'fixtures', 'globus');
 function fixtureTaskKeys(): string[] {
   const keys = new Set<string>();
   for (const f of ['get_task1_active.json', 'get_task1_succeeded.json']) {
-    for (const k of Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'globus-sdk-python', f), 'utf8')) as Json)) keys.add(k);
+    for (const k of Object.keys(JSON.parse(readFileSync(join(FIXTURES, 'globus-sdk-python', f), 'utf8')) as Json))
+      keys.add(k);
   }
-  const doc = parse(readFileSync(join(FIXTURES, 'globus-cli', 'submit_delete_success.yaml'), 'utf8')) as { transfer: { path: string; json: Json }[] };
+  const doc = parse(readFileSync(join(FIXTURES, 'globus-cli', 'submit_delete_success.yaml'), 'utf8')) as {
+    transfer: { path: string; json: Json }[];
+  };
   const task = doc.transfer.find((e) => e.path.startsWith('/v0.10/task/'))!.json;
   for (const k of Object.keys(task)) keys.add(k);
   return [...keys].sort();
@@ -61,12 +64,27 @@ describe('transfer tasks', () => {
       DATA_TYPE: 'transfer_result',
       code: 'Accepted',
       resource: '/transfer',
-      task_link: { DATA_TYPE: 'link', href: `task/${id}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
+      task_link: {
+        DATA_TYPE: 'link',
+        href: `task/${id}?format=json`,
+        rel: 'related',
+        resource: 'task',
+        title: 'related task',
+      },
     });
     expect(typeof answer.body.request_id).toBe('string');
     expect(typeof answer.body.submission_id).toBe('string');
     const task = await api.waitFor(id);
-    expect(task).toMatchObject({ DATA_TYPE: 'task', status: 'SUCCEEDED', type: 'TRANSFER', files: 1, files_transferred: 1, bytes_transferred: 10_000, label: 'small one', fatal_error: null });
+    expect(task).toMatchObject({
+      DATA_TYPE: 'task',
+      status: 'SUCCEEDED',
+      type: 'TRANSFER',
+      files: 1,
+      files_transferred: 1,
+      bytes_transferred: 10_000,
+      label: 'small one',
+      fatal_error: null,
+    });
     expect(task.source_endpoint_id).toBe(personal);
     expect(task.destination_endpoint_id).toBe(collection);
     expect(task.owner_id).toBe(sb.client.id);
@@ -86,7 +104,9 @@ describe('transfer tasks', () => {
     await symlink('/etc/hostname', join(tree, 'outside-link'));
     const old = new Date('2020-02-02T02:02:02Z');
     await utimes(join(tree, 'top.txt'), old, old);
-    const task = await api.run(api.transfer(personal, collection, [[tree, '/copied', true]], { preserve_timestamp: true }));
+    const task = await api.run(
+      api.transfer(personal, collection, [[tree, '/copied', true]], { preserve_timestamp: true }),
+    );
     expect(task.status).toBe('SUCCEEDED');
     expect(task.files_transferred).toBe(2);
     expect(task.directories).toBe(4);
@@ -112,7 +132,14 @@ describe('transfer tasks', () => {
         { sync_level: 'checksum', verify_checksum: true },
       ),
     );
-    expect(task).toMatchObject({ status: 'SUCCEEDED', sync_level: 3, verify_checksum: true, files: 2, files_skipped: 1, files_transferred: 1 });
+    expect(task).toMatchObject({
+      status: 'SUCCEEDED',
+      sync_level: 3,
+      verify_checksum: true,
+      files: 2,
+      files_skipped: 1,
+      files_transferred: 1,
+    });
     expect(task.bytes_checksummed as number).toBeGreaterThan(0);
     expect(await readFile(join(root, 'changed.txt'), 'utf8')).toBe('new content');
   });
@@ -133,7 +160,12 @@ describe('transfer tasks', () => {
     const events = await api.call('GET', `task/${String(task.task_id)}/event_list`);
     expect(events.body).toMatchObject({ DATA_TYPE: 'event_list', offset: 0, total: 2 });
     const [newest, oldest] = events.body.DATA as Json[];
-    expect(newest).toMatchObject({ DATA_TYPE: 'event', code: 'FILE_NOT_FOUND', description: 'file not found', is_error: true });
+    expect(newest).toMatchObject({
+      DATA_TYPE: 'event',
+      code: 'FILE_NOT_FOUND',
+      description: 'file not found',
+      is_error: true,
+    });
     expect(newest!.details).toContain('no-such-file');
     expect(oldest).toMatchObject({ DATA_TYPE: 'event', code: 'STARTED', is_error: false });
     expect(typeof oldest!.time).toBe('string');
@@ -145,7 +177,12 @@ describe('transfer tasks', () => {
     const { body } = await guest.transfer(collection, collection, [['/readable.txt', '/copy-of-readable.txt']]);
     const id = body.task_id as string;
     const task = await guest.waitFor(id, (t) => t.nice_status === 'PERMISSION_DENIED' || t.status !== 'ACTIVE');
-    expect(task).toMatchObject({ status: 'ACTIVE', nice_status: 'PERMISSION_DENIED', nice_status_short_description: 'permission denied', fatal_error: null });
+    expect(task).toMatchObject({
+      status: 'ACTIVE',
+      nice_status: 'PERMISSION_DENIED',
+      nice_status_short_description: 'permission denied',
+      fatal_error: null,
+    });
     const events = (await guest.call('GET', `task/${id}/event_list`)).body.DATA as Json[];
     expect(events.some((e) => e.code === 'PERMISSION_DENIED' && e.is_error === true)).toBe(true);
     expect((await guest.call('POST', `task/${id}/cancel`)).body.code).toBe('Canceled');
@@ -157,7 +194,9 @@ describe('transfer tasks', () => {
     await writeFile(join(root, 'readable2.txt'), 'shared');
     const guest = new TaskClient(sb, other);
     const deadline = new Date(Date.now() + 1500).toISOString();
-    const task = await guest.run(guest.transfer(collection, collection, [['/readable2.txt', '/copy-of-readable2.txt']], { deadline }));
+    const task = await guest.run(
+      guest.transfer(collection, collection, [['/readable2.txt', '/copy-of-readable2.txt']], { deadline }),
+    );
     expect(task.status).toBe('FAILED');
     expect((task.fatal_error as Json).code).toBe('DEADLINE_EXCEEDED');
     const events = (await guest.call('GET', `task/${task.task_id as string}/event_list`)).body.DATA as Json[];
@@ -225,7 +264,12 @@ describe('transfer tasks', () => {
   });
 
   it('refuses bad submissions at submit time', async () => {
-    const base = { DATA_TYPE: 'transfer', submission_id: await api.submissionId(), source_endpoint: personal, destination_endpoint: collection };
+    const base = {
+      DATA_TYPE: 'transfer',
+      submission_id: await api.submissionId(),
+      source_endpoint: personal,
+      destination_endpoint: collection,
+    };
     const empty = await api.call('POST', 'transfer', { ...base, DATA: [] });
     expect(empty.status).toBe(400);
     expect(empty.body.code).toBe('ClientError.BadRequest.NoTransferItems');
@@ -238,7 +282,10 @@ describe('transfer tasks', () => {
     expect(wrongType.status).toBe(400);
     const badSync = await api.call('POST', 'transfer', { ...base, sync_level: 'sometimes', DATA: item });
     expect(badSync.status).toBe(400);
-    const noToken = await fetch(`${sb.url}/v0.10/transfer`, { method: 'POST', body: JSON.stringify({ ...base, DATA: item }) });
+    const noToken = await fetch(`${sb.url}/v0.10/transfer`, {
+      method: 'POST',
+      body: JSON.stringify({ ...base, DATA: item }),
+    });
     expect(noToken.status).toBe(401);
   });
 
@@ -246,11 +293,19 @@ describe('transfer tasks', () => {
     await mkdir(join(root, 'trash', 'sub'), { recursive: true });
     await writeFile(join(root, 'trash', 'sub', 'f.txt'), 'x');
     await writeFile(join(root, 'lone.txt'), 'x');
-    const answer = await api.delete(collection, ['/trash', '/lone.txt', '/never-there'], { recursive: true, ignore_missing: true });
+    const answer = await api.delete(collection, ['/trash', '/lone.txt', '/never-there'], {
+      recursive: true,
+      ignore_missing: true,
+    });
     expect(answer.status).toBe(202);
     expect(answer.body).toMatchObject({ DATA_TYPE: 'delete_result', code: 'Accepted', resource: '/delete' });
     const task = await api.waitFor(answer.body.task_id as string);
-    expect(task).toMatchObject({ status: 'SUCCEEDED', type: 'DELETE', source_endpoint_id: collection, destination_endpoint_id: null });
+    expect(task).toMatchObject({
+      status: 'SUCCEEDED',
+      type: 'DELETE',
+      source_endpoint_id: collection,
+      destination_endpoint_id: null,
+    });
     expect(Object.keys(task).sort()).toEqual(fixtureTaskKeys());
     expect(existsSync(join(root, 'trash'))).toBe(false);
     expect(existsSync(join(root, 'lone.txt'))).toBe(false);
@@ -266,14 +321,20 @@ describe('transfer tasks', () => {
   it('pages successful_transfers 100 at a time', async () => {
     const many = join(sb.tmp, 'many');
     await mkdir(many);
-    await Promise.all(Array.from({ length: 150 }, (_, i) => writeFile(join(many, `f${String(i).padStart(3, '0')}.txt`), String(i))));
+    await Promise.all(
+      Array.from({ length: 150 }, (_, i) => writeFile(join(many, `f${String(i).padStart(3, '0')}.txt`), String(i))),
+    );
     const task = await api.run(api.transfer(personal, collection, [[many, '/many', true]]));
     expect(task).toMatchObject({ status: 'SUCCEEDED', files_transferred: 150 });
     const first = await api.call('GET', `task/${String(task.task_id)}/successful_transfers`);
     expect(first.body).toMatchObject({ DATA_TYPE: 'successful_transfers', next_marker: 100 });
     const firstData = first.body.DATA as Json[];
     expect(firstData).toHaveLength(100);
-    expect(firstData[0]).toEqual({ DATA_TYPE: 'successful_transfer', source_path: join(many, 'f000.txt'), destination_path: '/many/f000.txt' });
+    expect(firstData[0]).toEqual({
+      DATA_TYPE: 'successful_transfer',
+      source_path: join(many, 'f000.txt'),
+      destination_path: '/many/f000.txt',
+    });
     const second = await api.call('GET', `task/${String(task.task_id)}/successful_transfers?marker=100`);
     expect(second.body.next_marker).toBeNull();
     expect(second.body.DATA as Json[]).toHaveLength(50);
@@ -290,7 +351,9 @@ describe('transfer tasks', () => {
     expect(deleteTasks.length).toBeGreaterThanOrEqual(3);
     expect(deleteTasks.every((t) => t.type === 'DELETE')).toBe(true);
     const failedTransfers = await api.call('GET', 'task_list?filter=status:FAILED/type:TRANSFER&limit=1000');
-    expect((failedTransfers.body.DATA as Json[]).every((t) => t.status === 'FAILED' && t.type === 'TRANSFER')).toBe(true);
+    expect((failedTransfers.body.DATA as Json[]).every((t) => t.status === 'FAILED' && t.type === 'TRANSFER')).toBe(
+      true,
+    );
     expect(failedTransfers.body.total).toBeGreaterThanOrEqual(1);
     const page = await api.call('GET', 'task_list?limit=2&offset=1&orderby=request_time ASC');
     expect(page.body).toMatchObject({ length: 2, limit: 2, offset: 1, total });
@@ -307,7 +370,11 @@ describe('transfer tasks', () => {
   });
 
   it('fails a task whose deadline has passed', async () => {
-    const task = await api.run(api.transfer(personal, collection, [[join(sb.tmp, 'small.bin'), '/expired.bin']], { deadline: '2001-01-01T00:00:00+00:00' }));
+    const task = await api.run(
+      api.transfer(personal, collection, [[join(sb.tmp, 'small.bin'), '/expired.bin']], {
+        deadline: '2001-01-01T00:00:00+00:00',
+      }),
+    );
     expect(task.status).toBe('FAILED');
     expect((task.fatal_error as Json).code).toBe('DEADLINE_EXCEEDED');
     expect(existsSync(join(root, 'expired.bin'))).toBe(false);

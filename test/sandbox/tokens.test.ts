@@ -4,7 +4,10 @@ import { EXPIRED_TOKENS_KEPT, TokenStore } from '../../src/sandbox/auth/tokens.j
 describe('sandbox token store', () => {
   it('keeps every live token and only the newest expired ones, so a long run does not grow with every token issued', () => {
     const store = new TokenStore();
-    const old = Array.from({ length: EXPIRED_TOKENS_KEPT + 500 }, () => store.issue('c', 'transfer.api.globus.org', ['s'], 3600).token);
+    const old = Array.from(
+      { length: EXPIRED_TOKENS_KEPT + 500 },
+      () => store.issue('c', 'transfer.api.globus.org', ['s'], 3600).token,
+    );
     expect(store.expire()).toBe(old.length);
     const live = Array.from({ length: 300 }, () => store.issue('c', 'transfer.api.globus.org', ['s'], 3600).token);
     const known = new Set(store.all());
@@ -20,7 +23,10 @@ describe('sandbox token store', () => {
 
   it('forgets nothing while the tokens are live', () => {
     const store = new TokenStore();
-    const tokens = Array.from({ length: EXPIRED_TOKENS_KEPT + 600 }, () => store.issue('c', 'auth.globus.org', ['openid'], 3600).token);
+    const tokens = Array.from(
+      { length: EXPIRED_TOKENS_KEPT + 600 },
+      () => store.issue('c', 'auth.globus.org', ['openid'], 3600).token,
+    );
     expect(store.sweep()).toBe(0);
     expect(store.all()).toHaveLength(tokens.length);
   });

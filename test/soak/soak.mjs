@@ -86,12 +86,17 @@ async function residentMB(pid) {
 const fdCount = async (pid) => (await readdir(`/proc/${pid}/fd`)).length;
 
 const tmp = await mkdtemp(join(tmpdir(), 'sregistry-soak-'));
-const { child, start } = await startSandboxChild(join(tmp, 'sandbox'), (info) => {
-  const collection = info?.endpoints?.find((e) => e.https_server);
-  const personal = info?.endpoints?.find((e) => e.entity_type === 'GCP_mapped_collection');
-  return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
-  // The personal endpoint shares nothing by default: Transfer pulls land in tmp/storage.
-}, ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY, '--share', tmp], ['--max-semi-space-size=16']);
+const { child, start } = await startSandboxChild(
+  join(tmp, 'sandbox'),
+  (info) => {
+    const collection = info?.endpoints?.find((e) => e.https_server);
+    const personal = info?.endpoints?.find((e) => e.entity_type === 'GCP_mapped_collection');
+    return info?.client_id && collection && personal ? { info, collection, personal } : undefined;
+    // The personal endpoint shares nothing by default: Transfer pulls land in tmp/storage.
+  },
+  ['--request-log', REQUEST_LOG, '--task-history', TASK_HISTORY, '--share', tmp],
+  ['--max-semi-space-size=16'],
+);
 const { info, collection, personal } = start;
 for (const [what, body] of [
   ['behaviour', { rate_limit_requests: Number(RATE_LIMIT) }],
@@ -105,7 +110,12 @@ for (const [what, body] of [
   if (!res.ok) throw new Error(`soak: the sandbox refused ${JSON.stringify(body)}: ${res.status} ${await res.text()}`);
 }
 const registry = new Registry({
-  globus: { clientId: info.client_id, clientSecret: info.client_secret, authUrl: info.auth_url, transferUrl: info.transfer_url },
+  globus: {
+    clientId: info.client_id,
+    clientSecret: info.client_secret,
+    authUrl: info.auth_url,
+    transferUrl: info.transfer_url,
+  },
   storage: join(tmp, 'storage'),
   database: join(tmp, 'sregistry.db'),
   localEndpoint: personal.id,
@@ -132,7 +142,9 @@ const until = began + MINUTES * 60_000;
 /** Requests the sandbox has served so far (its log keeps the newest 10,000), from its admin API. */
 async function sandboxRequests() {
   try {
-    const res = await fetch(`${info.url}/_sandbox/requests?since=${Number.MAX_SAFE_INTEGER}`, { headers: { authorization: `Bearer ${info.admin_token}` } });
+    const res = await fetch(`${info.url}/_sandbox/requests?since=${Number.MAX_SAFE_INTEGER}`, {
+      headers: { authorization: `Bearer ${info.admin_token}` },
+    });
     return (await res.json()).next;
   } catch {
     return undefined;
@@ -164,13 +176,21 @@ function outsideHeapMB() {
 async function sample() {
   if (process.env.SOAK_SMAPS) {
     globalThis.gc();
-    await writeFile(join(process.env.SOAK_SMAPS, `client.${Math.round((Date.now() - began) / 1000)}.smaps`), await readFile('/proc/self/smaps'));
+    await writeFile(
+      join(process.env.SOAK_SMAPS, `client.${Math.round((Date.now() - began) / 1000)}.smaps`),
+      await readFile('/proc/self/smaps'),
+    );
   }
   samples.push({
     t: Math.round((Date.now() - began) / 1000),
     operations: Object.values(ops).reduce((a, b) => a + b, 0),
     sandboxRequests: await sandboxRequests(),
-    client: { heapMB: heapAfterGc(), ...(await residentMB(process.pid)), fds: await fdCount(process.pid), ...outsideHeapMB() },
+    client: {
+      heapMB: heapAfterGc(),
+      ...(await residentMB(process.pid)),
+      fds: await fdCount(process.pid),
+      ...outsideHeapMB(),
+    },
     sandbox: { ...(await residentMB(child.pid)), fds: await fdCount(child.pid) },
   });
 }
@@ -238,7 +258,11 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 
-const figures = judge({ finished: new Date().toISOString(), settings, operations: ops, failedCycles: failures }, samples, MINUTES);
+const figures = judge(
+  { finished: new Date().toISOString(), settings, operations: ops, failedCycles: failures },
+  samples,
+  MINUTES,
+);
 await writeFile(OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
 report(figures, OUTPUT);
 
@@ -266,7 +290,17 @@ function judge(base, samples, minutes) {
   const warmupS = Math.min(600, (minutes * 60) / 3);
   const after = samples.filter((s) => s.t >= warmupS);
   const baseline = samples.filter((s) => s.t < warmupS).at(-1) ?? samples[0];
-  const figures = { ...base, minutes, warmupSeconds: warmupS, bounds: { rssMB: RSS_BOUND_MB, fds: FD_BOUND, rssSlopeMBPer10Min: SLOPE_BOUND_MB, heapSlopeMBPer10Min: HEAP_SLOPE_BOUND_MB } };
+  const figures = {
+    ...base,
+    minutes,
+    warmupSeconds: warmupS,
+    bounds: {
+      rssMB: RSS_BOUND_MB,
+      fds: FD_BOUND,
+      rssSlopeMBPer10Min: SLOPE_BOUND_MB,
+      heapSlopeMBPer10Min: HEAP_SLOPE_BOUND_MB,
+    },
+  };
   const problems = [];
   for (const who of ['client', 'sandbox']) {
     const rss = after.map((s) => s[who].rssMB);
@@ -277,23 +311,52 @@ function judge(base, samples, minutes) {
         max: round(Math.max(...rss)),
         last: round(samples.at(-1)[who].rssMB),
         growth: round(Math.max(...rss) - baseline[who].rssMB),
-        slopePer10Min: round(slopePer10Min(after.map((s) => s.t), rss)),
+        slopePer10Min: round(
+          slopePer10Min(
+            after.map((s) => s.t),
+            rss,
+          ),
+        ),
       },
-      fds: { baseline: baseline[who].fds, max: Math.max(...fds), last: samples.at(-1)[who].fds, growth: Math.max(...fds) - baseline[who].fds },
+      fds: {
+        baseline: baseline[who].fds,
+        max: Math.max(...fds),
+        last: samples.at(-1)[who].fds,
+        growth: Math.max(...fds) - baseline[who].fds,
+      },
     };
     const f = figures[who];
-    if (f.rssMB.growth > RSS_BOUND_MB) problems.push(`${who} RSS grew ${f.rssMB.growth} MB after warm-up (bound ${RSS_BOUND_MB})`);
+    if (f.rssMB.growth > RSS_BOUND_MB)
+      problems.push(`${who} RSS grew ${f.rssMB.growth} MB after warm-up (bound ${RSS_BOUND_MB})`);
     // A trend means something only over a long enough window; short runs check growth alone.
     const window = after.length > 1 ? after.at(-1).t - after[0].t : 0;
-    if (window >= 600 && f.rssMB.slopePer10Min > SLOPE_BOUND_MB) problems.push(`${who} RSS trends up ${f.rssMB.slopePer10Min} MB per 10 min after warm-up (bound ${SLOPE_BOUND_MB})`);
-    if (f.fds.growth > FD_BOUND) problems.push(`${who} open fds grew by ${f.fds.growth} after warm-up (bound ${FD_BOUND})`);
+    if (window >= 600 && f.rssMB.slopePer10Min > SLOPE_BOUND_MB)
+      problems.push(
+        `${who} RSS trends up ${f.rssMB.slopePer10Min} MB per 10 min after warm-up (bound ${SLOPE_BOUND_MB})`,
+      );
+    if (f.fds.growth > FD_BOUND)
+      problems.push(`${who} open fds grew by ${f.fds.growth} after warm-up (bound ${FD_BOUND})`);
     if (baseline[who].heapMB !== undefined) {
       const heap = after.map((s) => s[who].heapMB);
-      f.heapMB = { baseline: round(baseline[who].heapMB), max: round(Math.max(...heap)), last: round(samples.at(-1)[who].heapMB), slopePer10Min: round(slopePer10Min(after.map((s) => s.t), heap)) };
-      if (window >= 600 && f.heapMB.slopePer10Min > HEAP_SLOPE_BOUND_MB) problems.push(`${who} heap trends up ${f.heapMB.slopePer10Min} MB per 10 min after warm-up (bound ${HEAP_SLOPE_BOUND_MB})`);
+      f.heapMB = {
+        baseline: round(baseline[who].heapMB),
+        max: round(Math.max(...heap)),
+        last: round(samples.at(-1)[who].heapMB),
+        slopePer10Min: round(
+          slopePer10Min(
+            after.map((s) => s.t),
+            heap,
+          ),
+        ),
+      };
+      if (window >= 600 && f.heapMB.slopePer10Min > HEAP_SLOPE_BOUND_MB)
+        problems.push(
+          `${who} heap trends up ${f.heapMB.slopePer10Min} MB per 10 min after warm-up (bound ${HEAP_SLOPE_BOUND_MB})`,
+        );
     }
   }
-  if (base.failedCycles.length > 0) problems.push(`${base.failedCycles.length} cycle(s) failed: ${base.failedCycles.map((f) => f.code).join(', ')}`);
+  if (base.failedCycles.length > 0)
+    problems.push(`${base.failedCycles.length} cycle(s) failed: ${base.failedCycles.map((f) => f.code).join(', ')}`);
   figures.passed = problems.length === 0;
   figures.problems = problems;
   figures.samples = samples;
@@ -303,7 +366,9 @@ function judge(base, samples, minutes) {
 function report(figures, where) {
   const line = (who) =>
     `${who}: RSS ${figures[who].rssMB.baseline} → max ${figures[who].rssMB.max} MB (trend ${figures[who].rssMB.slopePer10Min} MB/10 min)${figures[who].heapMB ? `, heap ${figures[who].heapMB.baseline} → max ${figures[who].heapMB.max} MB (trend ${figures[who].heapMB.slopePer10Min})` : ''}, fds ${figures[who].fds.baseline} → max ${figures[who].fds.max}`;
-  console.log(`soak ${figures.minutes} min, ${figures.samples.at(-1).operations} operations; ${line('client')}; ${line('sandbox')}; figures in ${where}`);
+  console.log(
+    `soak ${figures.minutes} min, ${figures.samples.at(-1).operations} operations; ${line('client')}; ${line('sandbox')}; figures in ${where}`,
+  );
   if (!figures.passed) {
     console.error(`soak failed: ${figures.problems.join('; ')}`);
     process.exitCode = 1;

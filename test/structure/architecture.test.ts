@@ -37,10 +37,14 @@ function expandBraces(text: string): string[] {
 }
 
 /** Paths from the repository root the document names: src/…, nodes/…, scripts/…, test/…, bin/…. */
-const rooted = [...DOC.matchAll(/(?<![\w/.-])((?:src|nodes|scripts|test|bin)\/[\w./{},-]*[\w}])/g)].flatMap((m) => expandBraces(m[1]!));
+const rooted = [...DOC.matchAll(/(?<![\w/.-])((?:src|nodes|scripts|test|bin)\/[\w./{},-]*[\w}])/g)].flatMap((m) =>
+  expandBraces(m[1]!),
+);
 
 /** Modules named relative to their folder or by file alone, in backticks: `registry/watch.ts`, `hash.ts`. */
-const relativeModules = [...DOC.matchAll(/`([\w/-]+\.ts)`/g)].map((m) => m[1]!).filter((name) => !/^(src|nodes|scripts|test|bin)\//.test(name));
+const relativeModules = [...DOC.matchAll(/`([\w/-]+\.ts)`/g)]
+  .map((m) => m[1]!)
+  .filter((name) => !/^(src|nodes|scripts|test|bin)\//.test(name));
 
 describe('docs/architecture.md', () => {
   it('names only paths that exist', () => {
@@ -55,14 +59,19 @@ describe('docs/architecture.md', () => {
 
   it('names only modules that exist under src/, by folder and file or by file', () => {
     expect(relativeModules.length).toBeGreaterThan(30);
-    const missing = relativeModules.filter((name) => !SRC.files.some((file) => file === `src/${name}` || file.endsWith(`/${name}`)));
+    const missing = relativeModules.filter(
+      (name) => !SRC.files.some((file) => file === `src/${name}` || file.endsWith(`/${name}`)),
+    );
     expect(missing).toEqual([]);
   });
 
   it('names a module with its folder only where it is: under src/, src/core/, src/core/registry/ or src/sandbox/', () => {
     const withFolder = relativeModules.filter((name) => name.includes('/'));
     expect(withFolder.length).toBeGreaterThan(5);
-    const misplaced = withFolder.filter((name) => !['src', 'src/core', 'src/core/registry', 'src/sandbox'].some((base) => SRC.files.includes(`${base}/${name}`)));
+    const misplaced = withFolder.filter(
+      (name) =>
+        !['src', 'src/core', 'src/core/registry', 'src/sandbox'].some((base) => SRC.files.includes(`${base}/${name}`)),
+    );
     expect(misplaced).toEqual([]);
   });
 

@@ -6,7 +6,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SRC = resolve('src');
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 // Every relative `import ... from`, `export ... from` and `import('...')`, type-only ones included.
@@ -22,7 +24,9 @@ function graph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const file of sources(SRC)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(SPECIFIER)].map((m) => relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))));
+    const targets = [...text.matchAll(SPECIFIER)].map((m) =>
+      relative(SRC, resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts'))),
+    );
     edges.set(relative(SRC, file), targets);
   }
   return edges;
@@ -67,13 +71,18 @@ describe('the import graph of src/', () => {
       if (reached.has(file)) return;
       reached.add(file);
       const text = readFileSync(join(SRC, file), 'utf8');
-      for (const m of text.matchAll(RUNTIME)) if (m[1]!.startsWith('.')) visit(relative(SRC, resolve(dirname(join(SRC, file)), m[1]!.replace(/\.js$/, '.ts'))));
+      for (const m of text.matchAll(RUNTIME))
+        if (m[1]!.startsWith('.'))
+          visit(relative(SRC, resolve(dirname(join(SRC, file)), m[1]!.replace(/\.js$/, '.ts'))));
     };
     visit('rules.ts');
     expect(reached.size).toBeGreaterThan(5);
     const heavy = [...reached].flatMap((file) => {
       const text = readFileSync(join(SRC, file), 'utf8');
-      return [...text.matchAll(PACKAGE)].map((m) => m[1]!).filter((p) => HEAVY.has(p)).map((p) => `${file} -> ${p}`);
+      return [...text.matchAll(PACKAGE)]
+        .map((m) => m[1]!)
+        .filter((p) => HEAVY.has(p))
+        .map((p) => `${file} -> ${p}`);
     });
     expect(heavy).toEqual([]);
     // The Action's entry reaches the registry only through import(), after its inputs are checked.
@@ -82,7 +91,9 @@ describe('the import graph of src/', () => {
 
   it('loads openpgp only on first use: no module imports it statically, one module imports it at all', () => {
     const files = sources(SRC).map((f) => ({ file: relative(SRC, f), text: readFileSync(f, 'utf8') }));
-    const staticUse = files.flatMap(({ file, text }) => [...text.matchAll(PACKAGE)].filter((m) => m[1] === 'openpgp').map(() => file));
+    const staticUse = files.flatMap(({ file, text }) =>
+      [...text.matchAll(PACKAGE)].filter((m) => m[1] === 'openpgp').map(() => file),
+    );
     expect(staticUse).toEqual([]);
     const dynamicUse = files.filter(({ text }) => /import\(\s*'openpgp'\s*\)/.test(text)).map(({ file }) => file);
     expect(dynamicUse).toEqual(['core/signing/openpgp.ts']);
@@ -90,13 +101,33 @@ describe('the import graph of src/', () => {
 
   it('exports from src/index.ts and src/rules.ts only what a front end (CLI, Action, Node-RED nodes) uses', () => {
     const files = (dir: string, ext: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []));
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
+      );
     // Comments left out: a name mentioned in one is not a use.
-    const code = (file: string): string => readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    const frontEnds = [...files(join(SRC, 'cli'), '.ts'), ...files(join(SRC, 'action'), '.ts'), ...files(resolve('nodes'), '.js')].map(code).join('\n');
+    const code = (file: string): string =>
+      readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+    const frontEnds = [
+      ...files(join(SRC, 'cli'), '.ts'),
+      ...files(join(SRC, 'action'), '.ts'),
+      ...files(resolve('nodes'), '.js'),
+    ]
+      .map(code)
+      .join('\n');
     const exported = ['index.ts', 'rules.ts'].flatMap((file) =>
       [...readFileSync(join(SRC, file), 'utf8').matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)].flatMap((m) =>
-        m[1]!.split(',').map((part) => part.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!).filter(Boolean),
+        m[1]!
+          .split(',')
+          .map((part) =>
+            part
+              .trim()
+              .replace(/^type\s+/, '')
+              .split(/\s+as\s+/)
+              .pop()!,
+          )
+          .filter(Boolean),
       ),
     );
     expect(exported.length).toBeGreaterThan(30);
@@ -104,7 +135,9 @@ describe('the import graph of src/', () => {
   });
 
   it('keeps the sandbox apart from the core', () => {
-    const crossing = [...edges].flatMap(([file, targets]) => (file.startsWith('sandbox/') ? targets.filter((t) => t.startsWith('core/')).map((t) => `${file} -> ${t}`) : []));
+    const crossing = [...edges].flatMap(([file, targets]) =>
+      file.startsWith('sandbox/') ? targets.filter((t) => t.startsWith('core/')).map((t) => `${file} -> ${t}`) : [],
+    );
     expect(crossing).toEqual([]);
   });
 });

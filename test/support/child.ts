@@ -17,7 +17,11 @@ export interface WatchedChild {
 }
 
 /** Starts a process with piped stdout and stderr and keeps what it prints. */
-export function watchChild(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): WatchedChild {
+export function watchChild(
+  file: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): WatchedChild {
   const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -41,7 +45,12 @@ export function watchChild(file: string, args: string[], options: { cwd?: string
       waiters.add(check);
       check();
       exited.then(
-        ({ code }) => reject(new Error(`${basename(args[0] ?? file)} exited with ${code} before printing ${String(text)}:\n${stdout}\n${stderr}`)),
+        ({ code }) =>
+          reject(
+            new Error(
+              `${basename(args[0] ?? file)} exited with ${code} before printing ${String(text)}:\n${stdout}\n${stderr}`,
+            ),
+          ),
         reject,
       );
     });

@@ -9,7 +9,11 @@ export interface Credentials {
 }
 
 /** The core's TokenSource for `who` (by default the sandbox's own client) against the sandbox's Auth. */
-export function sandboxTokens(sb: TestSandbox, options: Partial<TokenSourceOptions> = {}, who: Credentials = sb.client): TokenSource {
+export function sandboxTokens(
+  sb: TestSandbox,
+  options: Partial<TokenSourceOptions> = {},
+  who: Credentials = sb.client,
+): TokenSource {
   return new TokenSource({ clientId: who.id, clientSecret: who.secret, authUrl: sb.url, ...options });
 }
 

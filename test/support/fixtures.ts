@@ -18,7 +18,9 @@ export interface FixtureEntry {
 export function loadFixtures(): FixtureEntry[] {
   const entries: FixtureEntry[] = [];
   const cliDir = join(FIXTURES_DIR, 'globus-cli');
-  for (const file of readdirSync(cliDir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(cliDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const doc = parse(indentJsonBlocks(readFileSync(join(cliDir, file), 'utf8'))) as Record<string, unknown>;
     for (const [service, list] of Object.entries(doc)) {
       if (service === 'metadata' || !Array.isArray(list)) continue;
@@ -35,9 +37,18 @@ export function loadFixtures(): FixtureEntry[] {
     }
   }
   const sdkDir = join(FIXTURES_DIR, 'globus-sdk-python');
-  for (const file of readdirSync(sdkDir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(sdkDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const json = JSON.parse(readFileSync(join(sdkDir, file), 'utf8')) as Record<string, unknown>;
-    entries.push({ file: `globus-sdk-python/${file}`, service: 'transfer', path: `/v0.10/task/${String(json.task_id)}`, method: 'GET', query: {}, json });
+    entries.push({
+      file: `globus-sdk-python/${file}`,
+      service: 'transfer',
+      path: `/v0.10/task/${String(json.task_id)}`,
+      method: 'GET',
+      query: {},
+      json,
+    });
   }
   return entries;
 }
@@ -56,7 +67,8 @@ function indentJsonBlocks(text: string): string {
     for (let j = i + 1; j < lines.length; j++) {
       const line = lines[j]!;
       lines[j] = pad + line.trimStart();
-      for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, '')) depth += ch === '{' || ch === '[' ? 1 : ch === '}' || ch === ']' ? -1 : 0;
+      for (const ch of line.replace(/"(?:[^"\\]|\\.)*"/g, ''))
+        depth += ch === '{' || ch === '[' ? 1 : ch === '}' || ch === ']' ? -1 : 0;
       if (depth === 0 && line.trim() !== '') {
         i = j;
         break;
@@ -85,7 +97,9 @@ export function shapeDifferences(expected: unknown, actual: unknown, at = '$'): 
     const a = actual as unknown[];
     if (e.length === 0) return [];
     if (a.length === 0) return [`${at}: expected a non-empty array`];
-    return e.flatMap((item, i) => shapeDifferences(item, a[0], `${at}[${i}]`)).filter((d, i, all) => all.indexOf(d) === i);
+    return e
+      .flatMap((item, i) => shapeDifferences(item, a[0], `${at}[${i}]`))
+      .filter((d, i, all) => all.indexOf(d) === i);
   }
   if (ek !== 'object') return [];
   const e = expected as Record<string, unknown>;

@@ -24,8 +24,12 @@ export interface ForwardProxy {
 
 export async function startForwardProxy(options: { user?: string; password?: string } = {}): Promise<ForwardProxy> {
   const log: ProxyLogEntry[] = [];
-  const expected = options.user !== undefined ? `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}` : undefined;
-  const authorized = (req: IncomingMessage): boolean => expected === undefined || req.headers['proxy-authorization'] === expected;
+  const expected =
+    options.user !== undefined
+      ? `Basic ${Buffer.from(`${options.user}:${options.password ?? ''}`).toString('base64')}`
+      : undefined;
+  const authorized = (req: IncomingMessage): boolean =>
+    expected === undefined || req.headers['proxy-authorization'] === expected;
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
@@ -65,7 +69,9 @@ export async function startForwardProxy(options: { user?: string; password?: str
     log.push({ method: 'CONNECT', target: req.url ?? '', authorized: ok });
     client.on('error', () => client.destroy());
     if (!ok) {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n',
+      );
       return;
     }
     const [host, port] = (req.url ?? '').split(':');

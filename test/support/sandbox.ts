@@ -31,7 +31,10 @@ export async function startTestSandbox(
   const home = join(tmp, 'home');
   await mkdir(home, { recursive: true });
   const world = defaultWorld({ dataDir, home });
-  const [personal, collection] = world.endpoints as [SandboxWorld['endpoints'][number], SandboxWorld['endpoints'][number]];
+  const [personal, collection] = world.endpoints as [
+    SandboxWorld['endpoints'][number],
+    SandboxWorld['endpoints'][number],
+  ];
   personal.configPaths = [{ path: tmp, shareable: false, writable: true }];
   if (collection.root) await mkdir(collection.root, { recursive: true });
   shape?.(world, tmp);
@@ -59,7 +62,14 @@ function countInjectedFaults(running: RunningSandbox): void {
   const takeTask = faults.takeTask.bind(faults);
   faults.take = (origin, method, path) => {
     const action = take(origin, method, path);
-    if (action) noteFault({ origin, method, path, kind: action.kind, ...(action.kind === 'status' ? { status: action.status } : {}) });
+    if (action)
+      noteFault({
+        origin,
+        method,
+        path,
+        kind: action.kind,
+        ...(action.kind === 'status' ? { status: action.status } : {}),
+      });
     return action;
   };
   faults.takeTask = (taskType) => {

@@ -2,7 +2,8 @@ import { TRANSFER_RESOURCE_SERVER, TRANSFER_SCOPE, collectionScope } from '../..
 import type { TestSandbox } from './sandbox.js';
 
 /** An HTTP Basic authorization header value for client credentials. */
-export const basicAuth = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+export const basicAuth = (id: string, secret: string): string =>
+  `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 /** A Transfer access token the sandbox issued straight to `clientId` (no Auth round trip). */
 export function transferToken(sb: TestSandbox, clientId: string = sb.client.id): string {
@@ -10,6 +11,10 @@ export function transferToken(sb: TestSandbox, clientId: string = sb.client.id):
 }
 
 /** A collection HTTPS access token the sandbox issued straight to `clientId`. */
-export function httpsToken(sb: TestSandbox, collectionId: string = sb.collection.id, clientId: string = sb.client.id): string {
+export function httpsToken(
+  sb: TestSandbox,
+  collectionId: string = sb.collection.id,
+  clientId: string = sb.client.id,
+): string {
   return sb.context.tokens.issue(clientId, collectionId, [collectionScope(collectionId, 'https')], 3600).token;
 }

@@ -16,10 +16,26 @@ type EndpointFields = Pick<SandboxEndpoint, 'displayName' | 'entityType' | 'owne
 
 /** An extra endpoint: a fresh id, no HTTPS, not high-assurance, not public, no permissions, unless given. */
 export function extraEndpoint(fields: EndpointFields): SandboxEndpoint {
-  return { id: randomUUID(), description: '', https: false, highAssurance: false, public: false, permissions: [], ...fields };
+  return {
+    id: randomUUID(),
+    description: '',
+    https: false,
+    highAssurance: false,
+    public: false,
+    permissions: [],
+    ...fields,
+  };
 }
 
 /** A GCSv5 mapped collection `sandbox-mapped` of the world's default client (for data_access consent cases). */
-export function mappedCollection(world: SandboxWorld, fields: Pick<SandboxEndpoint, 'id' | 'description' | 'root'> & Partial<SandboxEndpoint>): SandboxEndpoint {
-  return extraEndpoint({ displayName: 'sandbox-mapped', entityType: 'GCSv5_mapped_collection', owner: world.clients[0]!.id, ...fields });
+export function mappedCollection(
+  world: SandboxWorld,
+  fields: Pick<SandboxEndpoint, 'id' | 'description' | 'root'> & Partial<SandboxEndpoint>,
+): SandboxEndpoint {
+  return extraEndpoint({
+    displayName: 'sandbox-mapped',
+    entityType: 'GCSv5_mapped_collection',
+    owner: world.clients[0]!.id,
+    ...fields,
+  });
 }

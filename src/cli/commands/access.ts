@@ -1,4 +1,11 @@
-import { displayLine, isSregistryError, parsePrincipal, type AccessListResult, type GrantResult, type RevokeResult } from '../../index.js';
+import {
+  displayLine,
+  isSregistryError,
+  parsePrincipal,
+  type AccessListResult,
+  type GrantResult,
+  type RevokeResult,
+} from '../../index.js';
 import type { CommandContext, CommandResult, CommandSpec } from '../command.js';
 import { UsageError } from '../errors.js';
 import { table } from '../output.js';
@@ -46,27 +53,46 @@ async function run(ctx: CommandContext): Promise<CommandResult> {
   const action = actionOf(actionText);
   const to = typeof ctx.values.to === 'string' ? ctx.values.to : undefined;
   const write = ctx.values.write === true;
-  if (action !== 'grant' && (to !== undefined || write)) throw new UsageError(`--to and --write are for access grant, not access ${action}`);
-  if (action !== 'revoke' && ruleId !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(ruleId)}: only access revoke takes a rule id`);
-  if (target === undefined) throw new UsageError(`missing <target>: access ${action} globus://<endpoint>${action === 'grant' ? '[/<collection>[/<name>]] --to <principal>' : action === 'revoke' ? ' <rule-id>' : ''}`);
+  if (action !== 'grant' && (to !== undefined || write))
+    throw new UsageError(`--to and --write are for access grant, not access ${action}`);
+  if (action !== 'revoke' && ruleId !== undefined)
+    throw new UsageError(`unexpected argument ${JSON.stringify(ruleId)}: only access revoke takes a rule id`);
+  if (target === undefined)
+    throw new UsageError(
+      `missing <target>: access ${action} globus://<endpoint>${action === 'grant' ? '[/<collection>[/<name>]] --to <principal>' : action === 'revoke' ? ' <rule-id>' : ''}`,
+    );
 
   if (action === 'list') {
     const result = await ctx.registry().accessList(target, { signal: ctx.signal });
     return {
       json: result,
       text: accessListText(result),
-      rows: result.rules.map((rule) => [rule.id ?? '', rule.permissions, rule.who, rule.path, rule.scope, rule.role ?? '']),
+      rows: result.rules.map((rule) => [
+        rule.id ?? '',
+        rule.permissions,
+        rule.who,
+        rule.path,
+        rule.scope,
+        rule.role ?? '',
+      ]),
     };
   }
   if (action === 'grant') {
-    if (to === undefined) throw new UsageError('access grant needs --to <principal>: an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public');
+    if (to === undefined)
+      throw new UsageError(
+        'access grant needs --to <principal>: an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public',
+      );
     try {
       parsePrincipal(to);
     } catch (err) {
       throw new UsageError(isSregistryError(err) ? err.message : String(err));
     }
     const result = await ctx.registry().grant(target, to, { write, signal: ctx.signal });
-    return { json: result, text: grantText(result), rows: [[result.ruleId, result.permissions, result.who, result.path, result.status]] };
+    return {
+      json: result,
+      text: grantText(result),
+      rows: [[result.ruleId, result.permissions, result.who, result.path, result.status]],
+    };
   }
   if (ruleId === undefined) throw new UsageError('access revoke needs the <rule-id> that access list shows');
   const result = await ctx.registry().revoke(target, ruleId, { signal: ctx.signal });
@@ -83,7 +109,10 @@ export const access: CommandSpec = {
   ],
   options: { to: { type: 'string' }, write: { type: 'boolean' } },
   optionHelp: [
-    { flag: '--to PRINCIPAL', text: 'grant: an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public' },
+    {
+      flag: '--to PRINCIPAL',
+      text: 'grant: an identity id, a client id, <client-id>@clients.auth.globus.org, group:<uuid>, all-authenticated or public',
+    },
     { flag: '--write', text: 'grant: read and write (push, delete) instead of read only' },
   ],
   description:
@@ -91,7 +120,7 @@ export const access: CommandSpec = {
     'mapped onto the registry root: `access list globus://<endpoint>` shows every rule and what of the registry it\n' +
     'covers; `access grant globus://<endpoint>[/<collection>[/<name>]] --to <principal> [--write]` lets someone\n' +
     'read (or write) the whole registry, one collection or one name, and says so when that rule exists already;\n' +
-    '`access revoke globus://<endpoint> <rule-id>` deletes a rule. Only the collection\'s owner, an administrator\n' +
+    "`access revoke globus://<endpoint> <rule-id>` deletes a rule. Only the collection's owner, an administrator\n" +
     'or an access manager may do this; a rule takes effect at once.',
   examples: [
     'sregistry-globus access list globus://my-collection',

@@ -36,7 +36,9 @@ export const del: CommandSpec = {
     if (dryRun || !sure) {
       const planned = await registry.delete(uri, { signal: ctx.signal, dryRun: true });
       if (!dryRun) {
-        const asked = ctx.confirm(`${planned.deleted.map((u) => `would delete ${u}`).join('\n')}\nDelete ${planned.deleted.length} version${planned.deleted.length === 1 ? '' : 's'} (their manifests, and each version file no other tag names)?`);
+        const asked = ctx.confirm(
+          `${planned.deleted.map((u) => `would delete ${u}`).join('\n')}\nDelete ${planned.deleted.length} version${planned.deleted.length === 1 ? '' : 's'} (their manifests, and each version file no other tag names)?`,
+        );
         if (asked !== undefined && !(await asked)) {
           ctx.output.line('nothing deleted: not confirmed (--yes or --force deletes without asking)');
           return { json: { deleted: [], confirmed: false }, text: '', rows: [], exitCode: EXIT_FAILED };

@@ -7,7 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SregistryError, type ApiCallLike, Registry, type RegistryEvent, type RegistryOptions, writeSif } from '../../index.js';
+import {
+  SregistryError,
+  type ApiCallLike,
+  Registry,
+  type RegistryEvent,
+  type RegistryOptions,
+  writeSif,
+} from '../../index.js';
 import type { RunningSandbox } from '../../sandbox/sandbox.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { urlPath } from '../calls.js';
@@ -54,8 +61,10 @@ export const demo: CommandSpec = {
  * core makes the folders one by one.
  */
 function expectedFailure(call: DemoCall, step: string): string | undefined {
-  if (call.status === 404 && call.path.endsWith('/stat') && step.startsWith('looking for the registry root')) return 'no registry at this candidate root yet';
-  if (call.status === 502 && call.path.endsWith('/mkdir')) return 'Globus refuses a folder whose parent is missing; the core then makes each level';
+  if (call.status === 404 && call.path.endsWith('/stat') && step.startsWith('looking for the registry root'))
+    return 'no registry at this candidate root yet';
+  if (call.status === 502 && call.path.endsWith('/mkdir'))
+    return 'Globus refuses a folder whose parent is missing; the core then makes each level';
   return undefined;
 }
 
@@ -72,11 +81,19 @@ async function runDemo(ctx: CommandContext) {
     return current;
   };
   const onCall = (call: ApiCallLike) => {
-    const entry: DemoCall = { method: call.method, path: urlPath(call.url), status: call.status, requestId: call.requestId ?? null };
+    const entry: DemoCall = {
+      method: call.method,
+      path: urlPath(call.url),
+      status: call.status,
+      requestId: call.requestId ?? null,
+    };
     const why = expectedFailure(entry, lastStep);
     if (why) entry.expected = why;
     current?.calls.push(entry);
-    if (!output.mode.quiet) say(`      ${entry.method} ${entry.path} -> ${entry.status}${entry.expected ? `  (expected: ${entry.expected})` : ''}`);
+    if (!output.mode.quiet)
+      say(
+        `      ${entry.method} ${entry.path} -> ${entry.status}${entry.expected ? `  (expected: ${entry.expected})` : ''}`,
+      );
   };
   let lastStep = '';
   const onEvent = (event: RegistryEvent) => {
@@ -86,7 +103,14 @@ async function runDemo(ctx: CommandContext) {
       if (!output.mode.quiet) say(`    - ${event.message}`);
     }
   };
-  const show = (text: string) => say(text.replace(/\n$/, '').split('\n').map((l) => `    ${l}`).join('\n'));
+  const show = (text: string) =>
+    say(
+      text
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n'),
+    );
 
   const tmp = await mkdtemp(join(tmpdir(), 'sregistry-demo-'));
   let sandbox: RunningSandbox | undefined;
@@ -97,7 +121,10 @@ async function runDemo(ctx: CommandContext) {
     const home = join(tmp, 'home');
     await mkdir(home, { recursive: true });
     // Loaded here, not at start-up: the other commands never need the sandbox.
-    const [{ startSandbox }, { defaultWorld }] = await Promise.all([import('../../sandbox/sandbox.js'), import('../../sandbox/config/default-world.js')]);
+    const [{ startSandbox }, { defaultWorld }] = await Promise.all([
+      import('../../sandbox/sandbox.js'),
+      import('../../sandbox/config/default-world.js'),
+    ]);
     const world = defaultWorld({ dataDir, home });
     const [personal, collection] = world.endpoints;
     const client = world.clients[0];
@@ -107,7 +134,12 @@ async function runDemo(ctx: CommandContext) {
     if (collection.root) await mkdir(collection.root, { recursive: true });
     output.redactor.add(client.secret);
     sandbox = await startSandbox({ world, dataDir });
-    step.result = { url: sandbox.url, personalEndpoint: personal.id, collection: collection.id, httpsServer: collection.httpsServer ?? null };
+    step.result = {
+      url: sandbox.url,
+      personalEndpoint: personal.id,
+      collection: collection.id,
+      httpsServer: collection.httpsServer ?? null,
+    };
     show(
       [
         `sandbox at ${sandbox.url} (temp folder ${tmp})`,
@@ -117,7 +149,12 @@ async function runDemo(ctx: CommandContext) {
     );
 
     const base: RegistryOptions = {
-      globus: { clientId: client.id, clientSecret: client.secret, authUrl: `${sandbox.url}/`, transferUrl: `${sandbox.url}/` },
+      globus: {
+        clientId: client.id,
+        clientSecret: client.secret,
+        authUrl: `${sandbox.url}/`,
+        transferUrl: `${sandbox.url}/`,
+      },
       storage: join(tmp, 'storage'),
       database: join(tmp, 'sregistry.db'),
       timeoutMs: 20_000,
@@ -134,7 +171,11 @@ async function runDemo(ctx: CommandContext) {
     const file = join(tmp, 'hello.sif');
     const { size } = await writeSif(file, {
       definition: 'Bootstrap: scratch\n%labels\n    org.opencontainers.image.title hello\n',
-      labels: { 'org.opencontainers.image.title': 'hello', 'org.opencontainers.image.version': '1.0', maintainer: 'sregistry-globus demo' },
+      labels: {
+        'org.opencontainers.image.title': 'hello',
+        'org.opencontainers.image.version': '1.0',
+        maintainer: 'sregistry-globus demo',
+      },
       payloadBytes: randomBytes(256 * 1024),
     });
     step.result = { file, size };
@@ -162,7 +203,8 @@ async function runDemo(ctx: CommandContext) {
 
     step = begin('Inspect the local record of demo/hello:v1');
     const inspected = await registry.inspect('demo/hello:v1');
-    if (!inspected) throw new SregistryError('NOT_FOUND', 'The demo found no local record of demo/hello:v1 after pulling it');
+    if (!inspected)
+      throw new SregistryError('NOT_FOUND', 'The demo found no local record of demo/hello:v1 after pulling it');
     step.result = inspected;
     show(localDetails({ ...inspected, manifest: undefined }));
 
@@ -192,7 +234,8 @@ async function runDemo(ctx: CommandContext) {
     );
     return { json: { ok: true, steps }, text: '' };
   } catch (err) {
-    if (signal.aborted && !(err instanceof SregistryError)) throw new SregistryError('ABORTED', 'The demo was interrupted', { cause: err });
+    if (signal.aborted && !(err instanceof SregistryError))
+      throw new SregistryError('ABORTED', 'The demo was interrupted', { cause: err });
     throw err;
   } finally {
     await registry?.close().catch(() => undefined);

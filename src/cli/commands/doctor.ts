@@ -19,11 +19,17 @@ export const doctor: CommandSpec = {
     '(found, type, HTTPS server, consent needed), the registry root (found or creatable), read and write permission\n' +
     '(in a scratch folder it removes), the transport auto would pick, the local endpoint if configured (connected?).\n' +
     'Exit status 0 when every check passes, 1 when one fails.',
-  examples: ['sregistry-globus doctor', 'sregistry-globus doctor globus://6c4d0e3a-0000-4000-8000-000000000001', 'sregistry-globus doctor --probe globus://lab-registry --json'],
+  examples: [
+    'sregistry-globus doctor',
+    'sregistry-globus doctor globus://6c4d0e3a-0000-4000-8000-000000000001',
+    'sregistry-globus doctor --probe globus://lab-registry --json',
+  ],
   globus: true,
   registry: true,
   async run(ctx) {
-    const report = await ctx.registry().doctor(ctx.positionals[0], { signal: ctx.signal, probe: ctx.values.probe === true });
+    const report = await ctx
+      .registry()
+      .doctor(ctx.positionals[0], { signal: ctx.signal, probe: ctx.values.probe === true });
     return { json: report, text: doctorText(report), ...(report.ok ? {} : { exitCode: EXIT_FAILED }) };
   },
 };
@@ -39,8 +45,18 @@ export function doctorText(report: DoctorReport): string {
     if (c.fix && c.status !== 'ok') lines.push(`${' '.repeat(6 + width)}  what to do: ${displayLine(c.fix)}`);
   }
   if (report.probes) {
-    lines.push('', 'Globus behaviour measured (rows of docs/globus-behaviour.md):', table(['BEHAVIOUR', 'VARIANT', 'OBSERVED'], report.probes.map((p) => [p.behaviour, p.variant, p.observed])).trimEnd());
+    lines.push(
+      '',
+      'Globus behaviour measured (rows of docs/globus-behaviour.md):',
+      table(
+        ['BEHAVIOUR', 'VARIANT', 'OBSERVED'],
+        report.probes.map((p) => [p.behaviour, p.variant, p.observed]),
+      ).trimEnd(),
+    );
   }
-  lines.push('', report.ok ? 'all checks passed' : `${report.checks.filter((c) => c.status === 'fail').length} check(s) failed`);
+  lines.push(
+    '',
+    report.ok ? 'all checks passed' : `${report.checks.filter((c) => c.status === 'fail').length} check(s) failed`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -18,7 +18,11 @@ export const inspect: CommandSpec = {
   async run(ctx) {
     const ref = ctx.positionals[0] as string;
     const found = await ctx.registry().inspect(ref);
-    if (!found) throw new SregistryError('NOT_FOUND', `No local record of ${ref}; pull or record it first, or list records with "sregistry-globus images"`);
+    if (!found)
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No local record of ${ref}; pull or record it first, or list records with "sregistry-globus images"`,
+      );
     return { json: found, text: localDetails(found), rows: localRows([found]) };
   },
 };

@@ -8,7 +8,9 @@ function count(flag: string, value: unknown, whole: boolean): number | undefined
   const text = String(value).trim();
   const n = Number(text);
   if (text === '' || !Number.isFinite(n) || n < 0 || (whole && !Number.isSafeInteger(n))) {
-    throw new UsageError(`${flag} must be ${whole ? 'a whole number' : 'a number'}, 0 or more, not ${JSON.stringify(String(value))}`);
+    throw new UsageError(
+      `${flag} must be ${whole ? 'a whole number' : 'a number'}, 0 or more, not ${JSON.stringify(String(value))}`,
+    );
   }
   return n;
 }
@@ -21,11 +23,14 @@ export const prune: CommandSpec = {
   optionHelp: [
     { flag: '--keep N', text: 'versions kept per name besides those a tag names (required; 0 keeps only those)' },
     { flag: '--dry-run', text: 'list what would be deleted and kept, and why; delete nothing' },
-    { flag: '--grace HOURS', text: `image files no manifest names and dead uploads go only once this old (default ${DEFAULT_GRACE_HOURS}, at least 1)` },
+    {
+      flag: '--grace HOURS',
+      text: `image files no manifest names and dead uploads go only once this old (default ${DEFAULT_GRACE_HOURS}, at least 1)`,
+    },
   ],
   description:
     'For every name under globus://<endpoint>[/<collection>[/<name>]], keeps the newest N versions and every\n' +
-    'version a tag resolves to now; deletes the other versions\' image files and the manifests naming them, plus\n' +
+    "version a tag resolves to now; deletes the other versions' image files and the manifests naming them, plus\n" +
     'manifests repeating a newer one of the same tag and version, in one Globus delete task. Image files no\n' +
     'manifest names (a push in flight reveals its image first) and hidden uploads go only after the grace.',
   examples: [
@@ -36,7 +41,8 @@ export const prune: CommandSpec = {
   registry: true,
   async run(ctx) {
     const keep = count('--keep', ctx.values.keep, true);
-    if (keep === undefined) throw new UsageError('--keep N is required: how many of the newest versions of each name to keep');
+    if (keep === undefined)
+      throw new UsageError('--keep N is required: how many of the newest versions of each name to keep');
     const graceHours = count('--grace', ctx.values.grace, false);
     const result = await ctx.registry().prune(ctx.positionals[0] as string, {
       keep,

@@ -18,7 +18,9 @@ export const pull: CommandSpec = {
   globus: true,
   registry: true,
   async run(ctx) {
-    const result = await ctx.registry().pull(remoteImage(ctx.positionals[0] as string), { signal: ctx.signal, given: [ctx.positionals[0] as string] });
+    const result = await ctx
+      .registry()
+      .pull(remoteImage(ctx.positionals[0] as string), { signal: ctx.signal, given: [ctx.positionals[0] as string] });
     return { json: result, text: imageDetails(result), rows: imageRows([result]) };
   },
 };

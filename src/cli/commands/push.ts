@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { formatGlobusUri, isEndpointPath, isGlobusUri, parseReference, readPassphraseFile, type SigningKey } from '../../index.js';
+import {
+  formatGlobusUri,
+  isEndpointPath,
+  isGlobusUri,
+  parseReference,
+  readPassphraseFile,
+  type SigningKey,
+} from '../../index.js';
 import { keyValues } from '../args.js';
 import type { CommandSpec, OptionValues } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -7,7 +14,8 @@ import { remoteImage } from '../refs.js';
 import { imageRows, imageTable } from './show.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const str = (v: OptionValues[string]): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+const str = (v: OptionValues[string]): string | undefined =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 
 /**
  * Where to push and with which tags. `<uri>` as given, its --tag values extra tags; or
@@ -18,18 +26,27 @@ function target(positional: string | undefined, values: OptionValues): { uri: st
   const tags = list(values.tag);
   const name = str(values.name);
   const endpoint = str(values.endpoint);
-  if (positional !== undefined && name !== undefined) throw new UsageError('give the image once: as <uri> or as --name, not both', 'push');
+  if (positional !== undefined && name !== undefined)
+    throw new UsageError('give the image once: as <uri> or as --name, not both', 'push');
   if (positional !== undefined) {
-    if (endpoint !== undefined) throw new UsageError('--endpoint goes with --name <collection/name>; <uri> names its endpoint already', 'push');
+    if (endpoint !== undefined)
+      throw new UsageError('--endpoint goes with --name <collection/name>; <uri> names its endpoint already', 'push');
     return { uri: remoteImage(positional), tags };
   }
   if (name === undefined) throw new UsageError('missing <uri> (or --name <collection/name> with --endpoint)', 'push');
   if (isGlobusUri(name) || isEndpointPath(name)) {
-    if (endpoint !== undefined) throw new UsageError('--endpoint goes with --name <collection/name>; this --name names its endpoint already', 'push');
+    if (endpoint !== undefined)
+      throw new UsageError(
+        '--endpoint goes with --name <collection/name>; this --name names its endpoint already',
+        'push',
+      );
     return { uri: remoteImage(name), tags };
   }
   if (endpoint === undefined) {
-    throw new UsageError(`--name ${name} needs the endpoint: add --endpoint <UUID or display name>, or write --name globus://<endpoint>/${name}`, 'push');
+    throw new UsageError(
+      `--name ${name} needs the endpoint: add --endpoint <UUID or display name>, or write --name globus://<endpoint>/${name}`,
+      'push',
+    );
   }
   const hasTag = /:[^/]*$/.test(name);
   const ref = parseReference(hasTag || tags.length === 0 ? name : `${name}:${tags[0] as string}`);
@@ -48,11 +65,15 @@ function signingKeyFlags(values: OptionValues, env: NodeJS.ProcessEnv): SigningK
   try {
     armoredKey = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--sign-key ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): point it at an armored OpenPGP private key`, 'push');
+    throw new UsageError(
+      `--sign-key ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'}): point it at an armored OpenPGP private key`,
+      'push',
+    );
   }
   let passphrase: string | undefined;
   try {
-    passphrase = passphraseFile !== undefined ? readPassphraseFile(passphraseFile) : env.SREGISTRY_GLOBUS_SIGNING_PASSPHRASE;
+    passphrase =
+      passphraseFile !== undefined ? readPassphraseFile(passphraseFile) : env.SREGISTRY_GLOBUS_SIGNING_PASSPHRASE;
   } catch (err) {
     throw new UsageError((err as Error).message, 'push');
   }
@@ -77,14 +98,29 @@ export const push: CommandSpec = {
     'require-signed': { type: 'boolean' },
   },
   optionHelp: [
-    { flag: '--tag TAG', text: 'another tag for the same bytes (repeatable); with --name and no tag in it, the first is its tag' },
-    { flag: '--name COLLECTION/NAME', text: "sregistry-cli's form of the image, instead of <uri>; needs --endpoint unless it is a globus:// URI" },
+    {
+      flag: '--tag TAG',
+      text: 'another tag for the same bytes (repeatable); with --name and no tag in it, the first is its tag',
+    },
+    {
+      flag: '--name COLLECTION/NAME',
+      text: "sregistry-cli's form of the image, instead of <uri>; needs --endpoint unless it is a globus:// URI",
+    },
     { flag: '--endpoint ID', text: 'the endpoint of --name (UUID or display name)' },
     { flag: '--source KEY=VALUE', text: 'provenance kept in the manifest, e.g. git_sha=... (repeatable)' },
     { flag: '--any-file', text: 'push a file without the SIF magic too (a legacy squashfs .simg); refused otherwise' },
-    { flag: '--sign-key FILE', text: 'sign what is uploaded with this armored OpenPGP private key (as apptainer sign); <file> itself is not changed' },
-    { flag: '--sign-passphrase-file FILE', text: "the signing key's passphrase, else SREGISTRY_GLOBUS_SIGNING_PASSPHRASE" },
-    { flag: '--require-signed', text: 'refuse an image that is not signed whole by keys of --keyring (needs --keyring)' },
+    {
+      flag: '--sign-key FILE',
+      text: 'sign what is uploaded with this armored OpenPGP private key (as apptainer sign); <file> itself is not changed',
+    },
+    {
+      flag: '--sign-passphrase-file FILE',
+      text: "the signing key's passphrase, else SREGISTRY_GLOBUS_SIGNING_PASSPHRASE",
+    },
+    {
+      flag: '--require-signed',
+      text: 'refuse an image that is not signed whole by keys of --keyring (needs --keyring)',
+    },
   ],
   description:
     'Uploads <file> to globus://<endpoint>/<collection>/<name>[:<tag>], hashing it on the way,\n' +

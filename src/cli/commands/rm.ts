@@ -16,10 +16,16 @@ export const rm: CommandSpec = {
   async run(ctx) {
     const result = await ctx.registry().remove(ctx.positionals[0] as string);
     const lines = [
-      ...result.removed.map((r) => `removed record ${r.collection}/${r.name}:${r.tag}${r.version ? `@${r.version}` : ''}`),
+      ...result.removed.map(
+        (r) => `removed record ${r.collection}/${r.name}:${r.tag}${r.version ? `@${r.version}` : ''}`,
+      ),
       ...result.files.map((f) => `removed file ${f}`),
       ...result.kept.map((f) => `kept ${f} (outside the storage folder)`),
     ];
-    return { json: result, text: lines.join('\n') + '\n', rows: [...result.files.map((f) => ['file', f]), ...result.kept.map((f) => ['kept', f])] };
+    return {
+      json: result,
+      text: lines.join('\n') + '\n',
+      rows: [...result.files.map((f) => ['file', f]), ...result.kept.map((f) => ['kept', f])],
+    };
   },
 };

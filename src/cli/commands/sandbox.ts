@@ -18,7 +18,10 @@ export const sandbox: CommandSpec = {
     help: { type: 'boolean', short: 'h' },
   },
   optionHelp: [
-    { flag: '--data DIR', text: "folder for the sandbox's files (created 0700); default a temp folder removed on exit" },
+    {
+      flag: '--data DIR',
+      text: "folder for the sandbox's files (created 0700); default a temp folder removed on exit",
+    },
     { flag: '--share DIR', text: 'a folder the personal endpoint may reach besides <data>/personal (repeatable)' },
     { flag: '--config FILE', text: 'JSON world: clients, endpoints, permissions (see docs/sandbox.md)' },
     { flag: '--port N', text: 'port of the Auth + Transfer origin (default: any free port)' },
@@ -35,7 +38,11 @@ export const sandbox: CommandSpec = {
   async run(ctx) {
     // Loaded here, not at start-up: the other commands never need the sandbox.
     const { main: sandboxMain } = await import('../../sandbox/main.js');
-    const code = await sandboxMain(ctx.argv, { stdout: ctx.streams.stdout, stderr: ctx.streams.stderr, signal: ctx.signal });
+    const code = await sandboxMain(ctx.argv, {
+      stdout: ctx.streams.stdout,
+      stderr: ctx.streams.stderr,
+      signal: ctx.signal,
+    });
     return { json: null, text: '', handled: true, ...(code !== EXIT_OK ? { exitCode: code } : {}) };
   },
 };

@@ -7,8 +7,14 @@ export const search: CommandSpec = {
   positionals: [{ name: 'query', required: false }],
   options: { endpoint: { type: 'string' }, signers: { type: 'boolean' } },
   optionHelp: [
-    { flag: '--endpoint ID', text: "list this endpoint's registry (UUID or display name) instead of searching endpoints" },
-    { flag: '--signers', text: "with --endpoint: also read each image's manifest for its signers' fingerprints (one more call per image; advisory)" },
+    {
+      flag: '--endpoint ID',
+      text: "list this endpoint's registry (UUID or display name) instead of searching endpoints",
+    },
+    {
+      flag: '--signers',
+      text: "with --endpoint: also read each image's manifest for its signers' fingerprints (one more call per image; advisory)",
+    },
   ],
   description:
     'Without --endpoint: searches Globus endpoints the client can see for [query].\n' +
@@ -23,7 +29,11 @@ export const search: CommandSpec = {
   async run(ctx) {
     const query = ctx.positionals[0];
     const endpoint = typeof ctx.values.endpoint === 'string' ? ctx.values.endpoint : undefined;
-    const hits = await ctx.registry().search(query, { signal: ctx.signal, ...(endpoint !== undefined ? { endpoint } : {}), ...(ctx.values.signers === true ? { signers: true } : {}) });
+    const hits = await ctx.registry().search(query, {
+      signal: ctx.signal,
+      ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(ctx.values.signers === true ? { signers: true } : {}),
+    });
     return { json: { hits }, text: searchTable(hits, query, endpoint), rows: searchRows(hits) };
   },
 };

@@ -1,6 +1,14 @@
 /** Human renderings of the core's results, shared by the commands and the demo. */
 import { homedir } from 'node:os';
-import type { DeleteResult, ImageResult, ImageSignatures, LocalImage, PruneResult, ReplicateResult, SearchHit } from '../../index.js';
+import type {
+  DeleteResult,
+  ImageResult,
+  ImageSignatures,
+  LocalImage,
+  PruneResult,
+  ReplicateResult,
+  SearchHit,
+} from '../../index.js';
 import { displayLine } from '../../index.js';
 import { formatBytes, formatTime, shortVersion, table } from '../output.js';
 
@@ -15,7 +23,9 @@ function homeAsTilde(path: string): string {
 
 /** The registry the rows live in, said once instead of in every row. */
 const registryOf = (uris: string[]): string | undefined => {
-  const roots = [...new Set(uris.map((u) => /^globus:\/\/[^/]+/.exec(u)?.[0]).filter((r): r is string => r !== undefined))];
+  const roots = [
+    ...new Set(uris.map((u) => /^globus:\/\/[^/]+/.exec(u)?.[0]).filter((r): r is string => r !== undefined)),
+  ];
   return roots.length === 1 ? roots[0] : undefined;
 };
 
@@ -25,7 +35,13 @@ export function imageTable(results: ImageResult[]): string {
   return (
     table(
       ['STATUS', 'IMAGE', 'VERSION', 'SIZE', 'VIA'],
-      results.map((r) => [r.status, `${r.collection}/${r.name}:${r.tag}`, shortVersion(r.version), formatBytes(r.size), r.transport ?? '-']),
+      results.map((r) => [
+        r.status,
+        `${r.collection}/${r.name}:${r.tag}`,
+        shortVersion(r.version),
+        formatBytes(r.size),
+        r.transport ?? '-',
+      ]),
       { right: [3], shrink: [1] },
     ) + `${where ? `on ${where} ` : ''}${FULL_VALUES}\n`
   );
@@ -53,22 +69,32 @@ export function imageDetails(r: ImageResult): string {
 /** `signed:` lines: the image's status, then one line per signature (signer, what it covers, why not verified). */
 export function signatureLines(s: ImageSignatures | undefined): string[] {
   if (!s) return [];
-  const lines = [`  signed:   ${s.status === 'not-checked' ? 'not checked (the manifest lists the signers below)' : s.status}`];
+  const lines = [
+    `  signed:   ${s.status === 'not-checked' ? 'not checked (the manifest lists the signers below)' : s.status}`,
+  ];
   for (const sig of s.signatures) {
     // A fingerprint no keyring key proved is only what the image claims.
     const claimed = sig.fingerprintProven === false && sig.fingerprint ? ' (claimed by the image, unproven)' : '';
-    const who = sig.fingerprint ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}${claimed}` : 'unknown signer';
-    const covers = sig.objects ? ` (${sig.kind ?? 'group'} signature of object${sig.objects.length === 1 ? '' : 's'} ${sig.objects.join(', ')})` : '';
-    lines.push(`  signer:   ${who}${sig.status ? ` ${sig.status}` : ''}${covers}${sig.reason ? `: ${sig.reason}` : ''}`);
+    const who = sig.fingerprint
+      ? `${sig.fingerprint}${sig.userId ? ` ${sig.userId}` : ''}${claimed}`
+      : 'unknown signer';
+    const covers = sig.objects
+      ? ` (${sig.kind ?? 'group'} signature of object${sig.objects.length === 1 ? '' : 's'} ${sig.objects.join(', ')})`
+      : '';
+    lines.push(
+      `  signer:   ${who}${sig.status ? ` ${sig.status}` : ''}${covers}${sig.reason ? `: ${sig.reason}` : ''}`,
+    );
   }
   if (s.problem) lines.push(`  problem:  ${s.problem}`);
-  if (s.unsigned && s.unsigned.length > 0) lines.push(`  unsigned: object${s.unsigned.length === 1 ? '' : 's'} ${s.unsigned.join(', ')}`);
+  if (s.unsigned && s.unsigned.length > 0)
+    lines.push(`  unsigned: object${s.unsigned.length === 1 ? '' : 's'} ${s.unsigned.join(', ')}`);
   return lines;
 }
 
 export function searchTable(hits: SearchHit[], query?: string, endpoint?: string): string {
   if (hits.length === 0) {
-    if (endpoint !== undefined) return `nothing found: no image in that registry has a name containing ${JSON.stringify(query ?? '')}\n`;
+    if (endpoint !== undefined)
+      return `nothing found: no image in that registry has a name containing ${JSON.stringify(query ?? '')}\n`;
     return (
       `nothing found: no endpoint the client can see matches ${JSON.stringify(query ?? '')}.\n` +
       'Without --endpoint, search looks for endpoints; to list the images of a registry, name its collection:\n' +
@@ -82,7 +108,12 @@ export function searchTable(hits: SearchHit[], query?: string, endpoint?: string
     parts.push(
       table(
         ['ENDPOINT', 'NAME', 'TYPE', 'HTTPS'],
-        endpoints.map((h) => [h.endpoint!.id, h.endpoint!.displayName, h.endpoint!.entityType, h.endpoint!.httpsServer ?? '-']),
+        endpoints.map((h) => [
+          h.endpoint!.id,
+          h.endpoint!.displayName,
+          h.endpoint!.entityType,
+          h.endpoint!.httpsServer ?? '-',
+        ]),
         { shrink: [1, 3] },
       ),
     );
@@ -94,7 +125,12 @@ export function searchTable(hits: SearchHit[], query?: string, endpoint?: string
         ['IMAGE', 'VERSION', 'SIZE', 'MODIFIED'],
         images.map((h) => {
           const i = h.image!;
-          return [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), i.size === undefined ? '-' : formatBytes(i.size), formatTime(i.lastModified)];
+          return [
+            `${i.collection}/${i.name}:${i.tag}`,
+            shortVersion(i.version),
+            i.size === undefined ? '-' : formatBytes(i.size),
+            formatTime(i.lastModified),
+          ];
         }),
         { right: [2], shrink: [0] },
       ) + `${where ? `on ${where} ` : ''}${FULL_VALUES}\n`,
@@ -117,7 +153,9 @@ export function deletedText(result: DeleteResult): string {
     return `${verb} ${uri}${bytes}`;
   });
   if (result.dryRun) {
-    lines.push('dry run: nothing was deleted. The rule: a tag\'s manifests go, and each image file that no other tag names afterwards; local copies and records stay (see rm).');
+    lines.push(
+      "dry run: nothing was deleted. The rule: a tag's manifests go, and each image file that no other tag names afterwards; local copies and records stay (see rm).",
+    );
   }
   if (result.taskId) lines.push(`(Globus delete task ${result.taskId})`);
   return lines.join('\n') + '\n';
@@ -127,12 +165,18 @@ export function deletedText(result: DeleteResult): string {
 export function prunedText(result: PruneResult, keep?: number): string {
   const verb = result.dryRun ? 'would delete' : 'deleted';
   const lines = result.removed.map((r) => `${verb} ${r.path} (${r.kind})`);
-  if (result.removed.length === 0) lines.push(result.dryRun ? 'nothing to prune: nothing would be deleted' : 'nothing to prune');
+  if (result.removed.length === 0)
+    lines.push(result.dryRun ? 'nothing to prune: nothing would be deleted' : 'nothing to prune');
   const tagged = result.kept.filter((k) => k.tags.length > 0);
   const newest = result.kept.length - tagged.length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  lines.push(`${result.dryRun ? 'would keep' : 'kept'} ${plural(result.kept.length, 'version')}: ${tagged.length} named by a tag, ${newest} more as the newest`);
-  for (const k of result.kept) lines.push(`  ${k.collection}/${k.name}@${shortVersion(k.version)}  ${k.tags.length > 0 ? `tagged ${k.tags.join(', ')}` : 'one of the newest'}`);
+  lines.push(
+    `${result.dryRun ? 'would keep' : 'kept'} ${plural(result.kept.length, 'version')}: ${tagged.length} named by a tag, ${newest} more as the newest`,
+  );
+  for (const k of result.kept)
+    lines.push(
+      `  ${k.collection}/${k.name}@${shortVersion(k.version)}  ${k.tags.length > 0 ? `tagged ${k.tags.join(', ')}` : 'one of the newest'}`,
+    );
   lines.push(
     `The rule: every version a tag names now is kept, then the newest ${keep ?? 'N'} others of each name (--keep); the rest go, image file (the bytes) and manifests, in one Globus delete task.`,
   );
@@ -143,7 +187,9 @@ export function prunedText(result: PruneResult, keep?: number): string {
 
 export function replicatedText(result: ReplicateResult): string {
   const lines = result.images.map((i) => `${i.status === 'exists' ? 'already there' : 'copied'} ${i.uri}`);
-  lines.push(`${result.versionsCopied} version file${result.versionsCopied === 1 ? '' : 's'} and ${result.manifestsCopied} manifest${result.manifestsCopied === 1 ? '' : 's'} copied to ${result.destination}`);
+  lines.push(
+    `${result.versionsCopied} version file${result.versionsCopied === 1 ? '' : 's'} and ${result.manifestsCopied} manifest${result.manifestsCopied === 1 ? '' : 's'} copied to ${result.destination}`,
+  );
   if (result.taskId) lines.push(`(Globus transfer task ${result.taskId})`);
   return lines.join('\n') + '\n';
 }
@@ -153,7 +199,12 @@ export function localTable(images: LocalImage[]): string {
   return (
     table(
       ['IMAGE', 'VERSION', 'CREATED', 'FILE'],
-      images.map((i) => [`${i.collection}/${i.name}:${i.tag}`, shortVersion(i.version), formatTime(i.createdAt), i.image ? homeAsTilde(i.image) : '(record only)']),
+      images.map((i) => [
+        `${i.collection}/${i.name}:${i.tag}`,
+        shortVersion(i.version),
+        formatTime(i.createdAt),
+        i.image ? homeAsTilde(i.image) : '(record only)',
+      ]),
       { shrink: [3, 0], keepEnd: [3] },
     ) + '(full versions and paths: -F json or -F unix; one file: sregistry-globus get <image>)\n'
   );
@@ -169,7 +220,13 @@ export function localDetails(i: LocalImage): string {
     `  created:  ${formatTime(i.createdAt)}`,
   ];
   lines.push(...signatureLines(i.signatures));
-  if (i.manifest !== undefined) lines.push('  manifest:', ...JSON.stringify(i.manifest, null, 2).split('\n').map((l) => `    ${l}`));
+  if (i.manifest !== undefined)
+    lines.push(
+      '  manifest:',
+      ...JSON.stringify(i.manifest, null, 2)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
   // The manifest came from a registry: JSON escapes C0 controls, not C1 or bidi controls.
   return lines.map(displayLine).join('\n') + '\n';
 }
@@ -189,8 +246,15 @@ export const searchRows = (hits: SearchHit[]): Row[] =>
   hits.map((h) =>
     h.kind === 'endpoint' && h.endpoint
       ? ['endpoint', h.endpoint.id, h.endpoint.displayName, h.uri]
-      : ['image', h.image ? `${h.image.collection}/${h.image.name}:${h.image.tag}` : '', h.image?.version, h.image?.size, h.uri],
+      : [
+          'image',
+          h.image ? `${h.image.collection}/${h.image.name}:${h.image.tag}` : '',
+          h.image?.version,
+          h.image?.size,
+          h.uri,
+        ],
   );
 
 /** One deleted (or, with --dry-run, to-be-deleted) version per line. */
-export const deletedRows = (result: DeleteResult): Row[] => result.deleted.map((uri) => [result.dryRun ? 'would-delete' : 'deleted', uri]);
+export const deletedRows = (result: DeleteResult): Row[] =>
+  result.deleted.map((uri) => [result.dryRun ? 'would-delete' : 'deleted', uri]);

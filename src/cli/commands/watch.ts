@@ -1,4 +1,10 @@
-import { DEFAULT_WATCH_INTERVAL_MS, MIN_WATCH_INTERVAL_MS, loadWatchState, saveWatchState, type WatchEvent } from '../../index.js';
+import {
+  DEFAULT_WATCH_INTERVAL_MS,
+  MIN_WATCH_INTERVAL_MS,
+  loadWatchState,
+  saveWatchState,
+  type WatchEvent,
+} from '../../index.js';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, errorLine } from '../errors.js';
 import { formatTime } from '../output.js';
@@ -9,7 +15,9 @@ function intervalFlag(value: string | undefined): number {
   if (value === undefined) return DEFAULT_WATCH_INTERVAL_MS;
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < MIN_SECONDS) {
-    throw new UsageError(`--interval must be a number of seconds of at least ${MIN_SECONDS}, not ${JSON.stringify(value)}`);
+    throw new UsageError(
+      `--interval must be a number of seconds of at least ${MIN_SECONDS}, not ${JSON.stringify(value)}`,
+    );
   }
   return Math.round(seconds * 1000);
 }
@@ -28,7 +36,10 @@ export const watch: CommandSpec = {
     'from-start': { type: 'boolean' },
   },
   optionHelp: [
-    { flag: '--interval SECONDS', text: `time between checks (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}, at least ${MIN_SECONDS})` },
+    {
+      flag: '--interval SECONDS',
+      text: `time between checks (default ${DEFAULT_WATCH_INTERVAL_MS / 1000}, at least ${MIN_SECONDS})`,
+    },
     { flag: '--pull', text: 'pull each new version before reporting it (the line then has "image")' },
     { flag: '--state FILE', text: 'keep what was seen in FILE, so a restarted watch does not report it again' },
     { flag: '--once', text: 'check once and exit (1 when the check failed)' },
@@ -62,7 +73,10 @@ export const watch: CommandSpec = {
       fromStart: ctx.values['from-start'] === true,
       ...(state ? { state } : {}),
     });
-    if (state === undefined) ctx.output.step(`watching ${target} every ${intervalMs / 1000} s (versions there now are ${ctx.values['from-start'] ? 'reported' : 'not reported'})`);
+    if (state === undefined)
+      ctx.output.step(
+        `watching ${target} every ${intervalMs / 1000} s (versions there now are ${ctx.values['from-start'] ? 'reported' : 'not reported'})`,
+      );
     else ctx.output.step(`watching ${target} every ${intervalMs / 1000} s, from the state in ${stateFile}`);
     let failed = false;
     const tally = { checks: 0, found: 0 };
@@ -83,16 +97,26 @@ export const watch: CommandSpec = {
  * terminal, where one status line is updated in place (the version lines and errors are
  * written above it).
  */
-function show(ctx: CommandContext, event: WatchEvent, target: string, once: boolean, tally: { checks: number; found: number }): void {
+function show(
+  ctx: CommandContext,
+  event: WatchEvent,
+  target: string,
+  once: boolean,
+  tally: { checks: number; found: number },
+): void {
   if (event.type === 'version') ctx.output.jsonLine(event.version);
-  else if (event.type === 'error') ctx.output.line(`${errorLine(event.error, `watch ${target}`)}${once ? '' : '; watching goes on'}`);
+  else if (event.type === 'error')
+    ctx.output.line(`${errorLine(event.error, `watch ${target}`)}${once ? '' : '; watching goes on'}`);
   else {
     tally.checks++;
     tally.found += event.found;
     const failed = event.failed ? `, ${plural(event.failed, 'folder')} failed` : '';
     if (ctx.streams.stderrIsTTY && ctx.output.showsProgress && !once) {
       const at = formatTime(Date.now());
-      ctx.output.status(`watching: ${plural(tally.checks, 'check')}, the last at ${at} (${plural(event.folders, 'folder')}${failed}); ${plural(tally.found, 'new version')} so far`);
-    } else ctx.output.step(`checked ${plural(event.folders, 'folder')}: ${plural(event.found, 'new version')}${failed}`);
+      ctx.output.status(
+        `watching: ${plural(tally.checks, 'check')}, the last at ${at} (${plural(event.folders, 'folder')}${failed}); ${plural(tally.found, 'new version')} so far`,
+      );
+    } else
+      ctx.output.step(`checked ${plural(event.folders, 'folder')}: ${plural(event.found, 'new version')}${failed}`);
   }
 }

@@ -38,14 +38,16 @@ export interface ServiceUrls {
   transfer: string;
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v !== undefined && v.trim() !== '' ? v.trim() : undefined);
+const nonEmpty = (v: string | undefined): string | undefined =>
+  v !== undefined && v.trim() !== '' ? v.trim() : undefined;
 
 function baseUrl(raw: string, setting: string): string {
   let url: URL;
   try {
     url = assertSecureUrl(raw);
   } catch (err) {
-    if (err instanceof SregistryError && err.code === 'INSECURE_URL') throw new SregistryError('INSECURE_URL', `${setting}: ${err.message}`);
+    if (err instanceof SregistryError && err.code === 'INSECURE_URL')
+      throw new SregistryError('INSECURE_URL', `${setting}: ${err.message}`);
     throw new SregistryError('INVALID_INPUT', `${setting} is not a valid URL; give an absolute https:// URL`);
   }
   url.search = '';
@@ -57,7 +59,11 @@ function baseUrl(raw: string, setting: string): string {
 /** Service URLs the way the official SDKs resolve them: explicit option, then variable, then environment. */
 export function resolveServiceUrls(options: ServiceUrlOptions = {}): ServiceUrls {
   const env = options.env ?? process.env;
-  const environment = (nonEmpty(options.environment) ?? nonEmpty(env.GLOBUS_SDK_ENVIRONMENT) ?? 'production').toLowerCase();
+  const environment = (
+    nonEmpty(options.environment) ??
+    nonEmpty(env.GLOBUS_SDK_ENVIRONMENT) ??
+    'production'
+  ).toLowerCase();
   const name = environment === 'default' ? 'production' : environment;
   const domain = DOMAINS[name];
   const authOverride = nonEmpty(options.authUrl) ?? nonEmpty(env.GLOBUS_SDK_SERVICE_URL_AUTH);
@@ -71,6 +77,8 @@ export function resolveServiceUrls(options: ServiceUrlOptions = {}): ServiceUrls
   return {
     environment: name,
     auth: authOverride ? baseUrl(authOverride, 'GLOBUS_SDK_SERVICE_URL_AUTH') : `https://auth.${domain}/`,
-    transfer: transferOverride ? baseUrl(transferOverride, 'GLOBUS_SDK_SERVICE_URL_TRANSFER') : `https://transfer.api.${domain}/`,
+    transfer: transferOverride
+      ? baseUrl(transferOverride, 'GLOBUS_SDK_SERVICE_URL_TRANSFER')
+      : `https://transfer.api.${domain}/`,
   };
 }

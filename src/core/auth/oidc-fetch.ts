@@ -38,11 +38,19 @@ export function oidcFetch(options: OidcFetchOptions): CustomFetch {
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
         ...(options.onCall ? { onCall: options.onCall } : {}),
         ...(options.network ? { network: options.network } : {}),
-        errorContext: { action: `Globus Auth ${init.method} ${new URL(url).pathname}`, secrets: options.secrets, serviceSetting: 'GLOBUS_SDK_SERVICE_URL_AUTH' },
+        errorContext: {
+          action: `Globus Auth ${init.method} ${new URL(url).pathname}`,
+          secrets: options.secrets,
+          serviceSetting: 'GLOBUS_SDK_SERVICE_URL_AUTH',
+        },
         throwOnError: false,
       });
       const { bytes, truncated } = await readLimited(res.body, AUTH_BODY_LIMIT);
-      if (truncated) throw new SregistryError('INVALID_RESPONSE', `Globus Auth answered more than ${AUTH_BODY_LIMIT} bytes; check GLOBUS_SDK_SERVICE_URL_AUTH`);
+      if (truncated)
+        throw new SregistryError(
+          'INVALID_RESPONSE',
+          `Globus Auth answered more than ${AUTH_BODY_LIMIT} bytes; check GLOBUS_SDK_SERVICE_URL_AUTH`,
+        );
       const headers = new Headers();
       for (const [name, value] of Object.entries(res.headers)) {
         for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
@@ -51,8 +59,15 @@ export function oidcFetch(options: OidcFetchOptions): CustomFetch {
       return new Response(empty ? null : new Uint8Array(bytes), { status: res.status, headers });
     } catch (err) {
       // openid-client aborts its own signal when its overall timeout runs out.
-      if (err instanceof SregistryError && err.code === 'ABORTED' && (init.signal?.reason as Error | undefined)?.name === 'TimeoutError') {
-        throw new SregistryError('TIMEOUT', `Globus Auth did not answer in time (${init.method} ${new URL(url).pathname}); check the network and GLOBUS_SDK_SERVICE_URL_AUTH`);
+      if (
+        err instanceof SregistryError &&
+        err.code === 'ABORTED' &&
+        (init.signal?.reason as Error | undefined)?.name === 'TimeoutError'
+      ) {
+        throw new SregistryError(
+          'TIMEOUT',
+          `Globus Auth did not answer in time (${init.method} ${new URL(url).pathname}); check the network and GLOBUS_SDK_SERVICE_URL_AUTH`,
+        );
       }
       throw err;
     }

@@ -7,16 +7,21 @@ const COLLECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 function checkedId(collectionId: string): string {
   if (!COLLECTION_ID.test(collectionId)) {
-    throw new SregistryError('INVALID_INPUT', `Not a collection id: ${JSON.stringify(collectionId.slice(0, 80))}; expected a UUID like 0b1c2d3e-...`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `Not a collection id: ${JSON.stringify(collectionId.slice(0, 80))}; expected a UUID like 0b1c2d3e-...`,
+    );
   }
   return collectionId.toLowerCase();
 }
 
 /** Scope of a GCSv5 collection's HTTPS server. */
-export const collectionHttpsScope = (collectionId: string): string => `https://auth.globus.org/scopes/${checkedId(collectionId)}/https`;
+export const collectionHttpsScope = (collectionId: string): string =>
+  `https://auth.globus.org/scopes/${checkedId(collectionId)}/https`;
 
 /** Scope a GCSv5 mapped collection wants (as a dependency of Transfer's) before it lets Transfer in. */
-export const dataAccessScope = (collectionId: string): string => `https://auth.globus.org/scopes/${checkedId(collectionId)}/data_access`;
+export const dataAccessScope = (collectionId: string): string =>
+  `https://auth.globus.org/scopes/${checkedId(collectionId)}/data_access`;
 
 /** Transfer's scope with optional data_access dependencies: `urn:...:all[*<data_access> *<data_access>]`. */
 export function transferScopeWithDataAccess(collectionIds: readonly string[]): string {

@@ -76,7 +76,10 @@ export class TokenSource {
 
   constructor(options: TokenSourceOptions) {
     if (!options.clientId || !options.clientSecret) {
-      throw new SregistryError('INVALID_INPUT', 'A Globus client id and secret are required; set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET');
+      throw new SregistryError(
+        'INVALID_INPUT',
+        'A Globus client id and secret are required; set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET',
+      );
     }
     this.clientId = options.clientId;
     this.#secret = options.clientSecret;
@@ -129,7 +132,11 @@ export class TokenSource {
    * `fn` runs again; on CONSENT_REQUIRED a token for the answer's `required_scopes` is
    * fetched once and `fn` runs again with it.
    */
-  async withToken<T>(scopes: string | readonly string[], fn: (token: string) => Promise<T>, options: CallOptions = {}): Promise<T> {
+  async withToken<T>(
+    scopes: string | readonly string[],
+    fn: (token: string) => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     let current: string | readonly string[] = scopes;
     let token = await this.getToken(current, options);
     let renewed = false;
@@ -201,7 +208,11 @@ export class TokenSource {
     this.#announce(answer);
     const now = this.#now();
     const main = this.#entry(answer, now);
-    if (!main) throw new SregistryError('INVALID_RESPONSE', `Globus Auth answered a token request for ${key} without access_token/expires_in; check GLOBUS_SDK_SERVICE_URL_AUTH`);
+    if (!main)
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `Globus Auth answered a token request for ${key} without access_token/expires_in; check GLOBUS_SDK_SERVICE_URL_AUTH`,
+      );
     this.#cache.set(key, main);
     this.#cache.set(scopeKey(main.scope || key), main);
     for (const other of Array.isArray(answer.other_tokens) ? (answer.other_tokens as TokenEntry[]) : []) {
@@ -219,7 +230,8 @@ export class TokenSource {
   }
 
   #entry(raw: TokenEntry, now: number): AccessToken | undefined {
-    if (typeof raw.access_token !== 'string' || typeof raw.expires_in !== 'number' || !(raw.expires_in > 0)) return undefined;
+    if (typeof raw.access_token !== 'string' || typeof raw.expires_in !== 'number' || !(raw.expires_in > 0))
+      return undefined;
     const lifetimeMs = raw.expires_in * 1000;
     const margin = Math.min(this.#options.refreshMarginMs ?? DEFAULT_MARGIN_MS, lifetimeMs * 0.1);
     return {
@@ -238,28 +250,56 @@ export class TokenSource {
     const secrets = [this.#secret];
     if (err instanceof oidc.ResponseBodyError) {
       const body = (err.cause ?? {}) as Record<string, unknown>;
-      const first = Array.isArray(body.errors) && body.errors[0] && typeof body.errors[0] === 'object' ? (body.errors[0] as Record<string, unknown>) : {};
+      const first =
+        Array.isArray(body.errors) && body.errors[0] && typeof body.errors[0] === 'object'
+          ? (body.errors[0] as Record<string, unknown>)
+          : {};
       const requestId = typeof first.id === 'string' ? first.id : undefined;
-      const tags = [`HTTP ${err.status}`, err.error, requestId ? `request_id ${requestId}` : undefined].filter(Boolean).join(', ');
+      const tags = [`HTTP ${err.status}`, err.error, requestId ? `request_id ${requestId}` : undefined]
+        .filter(Boolean)
+        .join(', ');
       const said = safeText(err.error_description ?? err.error, secrets, 200);
-      const badClient = err.status === 401 || err.error === 'invalid_client' || err.error === 'unauthorized_client' || err.error === 'invalid_grant';
-      const code = badClient ? 'AUTH_FAILED' : err.error === 'invalid_scope' ? 'GLOBUS_ERROR' : errorCodeFor(err.status, err.error);
+      const badClient =
+        err.status === 401 ||
+        err.error === 'invalid_client' ||
+        err.error === 'unauthorized_client' ||
+        err.error === 'invalid_grant';
+      const code = badClient
+        ? 'AUTH_FAILED'
+        : err.error === 'invalid_scope'
+          ? 'GLOBUS_ERROR'
+          : errorCodeFor(err.status, err.error);
       const advice = badClient
         ? `check GLOBUS_CLIENT_ID (${this.clientId}) and GLOBUS_CLIENT_SECRET`
         : err.error === 'invalid_scope'
           ? 'check the collection id, and that data_access is requested only for GCSv5 mapped collections'
           : 'see the message from Globus Auth';
-      return new SregistryError(code, safeText(`Globus Auth refused ${doing}: ${said} (${tags}); ${advice}`, secrets, 600), {
-        status: err.status,
-        globusCode: err.error,
-        ...(requestId ? { requestId } : {}),
-      });
+      return new SregistryError(
+        code,
+        safeText(`Globus Auth refused ${doing}: ${said} (${tags}); ${advice}`, secrets, 600),
+        {
+          status: err.status,
+          globusCode: err.error,
+          ...(requestId ? { requestId } : {}),
+        },
+      );
     }
     if (err instanceof oidc.WWWAuthenticateChallengeError) {
-      return new SregistryError('AUTH_FAILED', `Globus Auth refused ${doing} (HTTP ${err.status}); check GLOBUS_CLIENT_ID (${this.clientId}) and GLOBUS_CLIENT_SECRET`, { status: err.status });
+      return new SregistryError(
+        'AUTH_FAILED',
+        `Globus Auth refused ${doing} (HTTP ${err.status}); check GLOBUS_CLIENT_ID (${this.clientId}) and GLOBUS_CLIENT_SECRET`,
+        { status: err.status },
+      );
     }
     const detail = safeText(err instanceof Error ? err.message : String(err), secrets, 200);
-    return new SregistryError('INVALID_RESPONSE', safeText(`Globus Auth answered unusably while ${doing}: ${detail}; check GLOBUS_SDK_SERVICE_URL_AUTH (${this.authUrl})`, secrets, 600));
+    return new SregistryError(
+      'INVALID_RESPONSE',
+      safeText(
+        `Globus Auth answered unusably while ${doing}: ${detail}; check GLOBUS_SDK_SERVICE_URL_AUTH (${this.authUrl})`,
+        secrets,
+        600,
+      ),
+    );
   }
 }
 

@@ -24,10 +24,19 @@ const header = (v: string | string[] | undefined): string | undefined => (Array.
  * missing parent folder (NOT_FOUND).
  */
 export async function answerError(res: HttpResponse, call: CallDescription, token?: string): Promise<SregistryError> {
-  const { bytes, truncated } = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({ bytes: Buffer.alloc(0), truncated: false }));
-  const info = parseGlobusError(bytes, header(res.headers['content-type']), truncated || bytes.length >= ERROR_BODY_LIMIT);
+  const { bytes, truncated } = await readLimited(res.body, ERROR_BODY_LIMIT).catch(() => ({
+    bytes: Buffer.alloc(0),
+    truncated: false,
+  }));
+  const info = parseGlobusError(
+    bytes,
+    header(res.headers['content-type']),
+    truncated || bytes.length >= ERROR_BODY_LIMIT,
+  );
   const action = call.ctx.action ?? `${call.method} ${call.url.origin}${call.url.pathname}`;
-  const tags = [`HTTP ${res.status}`, info.globusCode, info.requestId ? `request_id ${info.requestId}` : undefined].filter(Boolean).join(', ');
+  const tags = [`HTTP ${res.status}`, info.globusCode, info.requestId ? `request_id ${info.requestId}` : undefined]
+    .filter(Boolean)
+    .join(', ');
   const details = {
     status: res.status,
     ...(info.requestId ? { requestId: info.requestId } : {}),
@@ -53,11 +62,16 @@ export async function answerError(res: HttpResponse, call: CallDescription, toke
     const folder = call.path.replace(/\/[^/]*$/, '') || '/';
     return new SregistryError(
       'NOT_FOUND',
-      line(`${action} failed: the folder ${folder} does not exist on collection ${call.collectionId} (${tags}); create the folder first`),
+      line(
+        `${action} failed: the folder ${folder} does not exist on collection ${call.collectionId} (${tags}); create the folder first`,
+      ),
       details,
     );
   }
-  return errorFromAnswer({ status: res.status, method: call.method, url: call.url, info, retries: res.retries }, { ...call.ctx, secrets });
+  return errorFromAnswer(
+    { status: res.status, method: call.method, url: call.url, info, retries: res.retries },
+    { ...call.ctx, secrets },
+  );
 }
 
 /** Origin and path of a URL, never its query (it may carry names). */

@@ -9,7 +9,13 @@ import { ERROR_BODY_LIMIT } from '../http/body.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
 import { RunningDigest, digestFor, type Digest } from './digest.js';
-import { ResumableDownload, type ChunkObserver, type DownloadProgress, type StageObserver, type TransferResult } from './download.js';
+import {
+  ResumableDownload,
+  type ChunkObserver,
+  type DownloadProgress,
+  type StageObserver,
+  type TransferResult,
+} from './download.js';
 import { uploadBody, type UploadAttempt, type UploadProgress, type UploadSource } from './upload-body.js';
 import { collectionUrl, type CollectionTarget } from './url.js';
 
@@ -99,7 +105,12 @@ export class CollectionHttpsClient {
    * attempt (reset connection, 503...) reads the source again and hashes from scratch.
    * The parent folder must exist (NOT_FOUND otherwise).
    */
-  async upload(target: CollectionTarget, path: string, source: UploadSource, options: UploadOptions = {}): Promise<UploadResult> {
+  async upload(
+    target: CollectionTarget,
+    path: string,
+    source: UploadSource,
+    options: UploadOptions = {},
+  ): Promise<UploadResult> {
     const call = this.#describe('PUT', target, path, `uploading ${path} to collection ${target.collectionId}`);
     const size = 'file' in source ? await fileSize(source.file) : source.size;
     // Each attempt hashes from scratch; a large file on a worker thread (closed at the end).
@@ -116,13 +127,22 @@ export class CollectionHttpsClient {
     }
   }
 
-  #upload(call: CallDescription, size: number | undefined, source: UploadSource, options: UploadOptions, newDigest: () => Digest): Promise<UploadResult> {
+  #upload(
+    call: CallDescription,
+    size: number | undefined,
+    source: UploadSource,
+    options: UploadOptions,
+    newDigest: () => Digest,
+  ): Promise<UploadResult> {
     let attempts = 0;
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
         const current: { attempt?: UploadAttempt } = {};
-        const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' };
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/octet-stream',
+        };
         if (size !== undefined) headers['content-length'] = String(size);
         let res: HttpResponse;
         try {
@@ -144,7 +164,11 @@ export class CollectionHttpsClient {
         await discard(res, call);
         const attempt = current.attempt;
         if (!attempt?.complete) {
-          throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`, { status: res.status });
+          throw new SregistryError(
+            'INVALID_RESPONSE',
+            `${call.ctx.action} failed: the server answered HTTP ${res.status} before the whole body was sent; try again`,
+            { status: res.status },
+          );
         }
         return { sha256: await attempt.digest.hex(), size: attempt.digest.bytes, attempts };
       },
@@ -157,7 +181,12 @@ export class CollectionHttpsClient {
    * removes, also after a failure), hashing on the fly; a cut body is resumed with a Range
    * request. The caller compares `sha256` with what it expects.
    */
-  async download(target: CollectionTarget, path: string, destination: string, options: DownloadOptions = {}): Promise<TransferResult> {
+  async download(
+    target: CollectionTarget,
+    path: string,
+    destination: string,
+    options: DownloadOptions = {},
+  ): Promise<TransferResult> {
     const call = this.#describe('GET', target, path, `downloading ${path} from collection ${target.collectionId}`);
     const policy = retryPolicy(this.#retry === false ? { maxRetries: 0 } : this.#retry);
     const download = new ResumableDownload({
@@ -171,7 +200,12 @@ export class CollectionHttpsClient {
       ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
       ...(options.onChunk ? { onChunk: options.onChunk } : {}),
       ...(options.onStage ? { onStage: options.onStage } : {}),
-      get: (headers, maxBodyBytes) => request({ ...this.#common(call, options.signal), headers, ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}) }),
+      get: (headers, maxBodyBytes) =>
+        request({
+          ...this.#common(call, options.signal),
+          headers,
+          ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+        }),
       fail: (res) => answerError(res, call, current),
     });
     let current: string | undefined;
@@ -190,12 +224,20 @@ export class CollectionHttpsClient {
   }
 
   /** Size and validators of a file; undefined when there is none at `path`. */
-  async head(target: CollectionTarget, path: string, options: { signal?: AbortSignal } = {}): Promise<RemoteFileInfo | undefined> {
+  async head(
+    target: CollectionTarget,
+    path: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<RemoteFileInfo | undefined> {
     const call = this.#describe('HEAD', target, path, `checking ${path} on collection ${target.collectionId}`);
     return this.#tokens.withToken(
       call.scope,
       async (token) => {
-        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` }, maxBodyBytes: ANSWER_BODY_LIMIT });
+        const res = await request({
+          ...this.#common(call, options.signal),
+          headers: { authorization: `Bearer ${token}` },
+          maxBodyBytes: ANSWER_BODY_LIMIT,
+        });
         if (res.status === 404) {
           await res.dump().catch(() => undefined);
           return undefined;
@@ -204,7 +246,11 @@ export class CollectionHttpsClient {
         await discard(res, call);
         const length = header(res.headers['content-length']);
         if (length === undefined || !/^\d+$/.test(length)) {
-          throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the answer has no usable Content-Length`, { status: res.status });
+          throw new SregistryError(
+            'INVALID_RESPONSE',
+            `${call.ctx.action} failed: the answer has no usable Content-Length`,
+            { status: res.status },
+          );
         }
         const etag = header(res.headers.etag);
         const lastModified = header(res.headers['last-modified']);
@@ -220,7 +266,11 @@ export class CollectionHttpsClient {
     await this.#tokens.withToken(
       call.scope,
       async (token) => {
-        const res = await request({ ...this.#common(call, options.signal), headers: { authorization: `Bearer ${token}` }, maxBodyBytes: ANSWER_BODY_LIMIT });
+        const res = await request({
+          ...this.#common(call, options.signal),
+          headers: { authorization: `Bearer ${token}` },
+          maxBodyBytes: ANSWER_BODY_LIMIT,
+        });
         if (res.status < 200 || res.status >= 300) throw await answerError(res, call, token);
         await discard(res, call);
       },
@@ -235,7 +285,9 @@ export class CollectionHttpsClient {
       path,
       collectionId: target.collectionId,
       // As globus-sdk-python's GCSDownloader: https, plus data_access on a non-high-assurance mapped collection.
-      scope: target.dataAccess ? [collectionHttpsScope(target.collectionId), dataAccessScope(target.collectionId)] : collectionHttpsScope(target.collectionId),
+      scope: target.dataAccess
+        ? [collectionHttpsScope(target.collectionId), dataAccessScope(target.collectionId)]
+        : collectionHttpsScope(target.collectionId),
       ctx: { action, ...(this.#clientId ? { clientId: this.#clientId } : {}) },
     };
   }
@@ -260,13 +312,16 @@ export class CollectionHttpsClient {
 async function fileSize(file: string): Promise<number> {
   try {
     const stats = await stat(file);
-    if (!stats.isFile()) throw new SregistryError('LOCAL_IO', `${file} is not a regular file; give the path of an image file`);
+    if (!stats.isFile())
+      throw new SregistryError('LOCAL_IO', `${file} is not a regular file; give the path of an image file`);
     return stats.size;
   } catch (err) {
     if (err instanceof SregistryError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SregistryError('NOT_FOUND', `No file at ${file}; check the path`, { cause: err });
-    throw new SregistryError('LOCAL_IO', `Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new SregistryError('LOCAL_IO', `Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -286,6 +341,10 @@ async function discard(res: HttpResponse, call: CallDescription): Promise<void> 
     await res.dump();
   } catch (err) {
     if ((err as { code?: unknown }).code !== BODY_TOO_LONG) throw err;
-    throw new SregistryError('INVALID_RESPONSE', `${call.ctx.action} failed: the server's HTTP ${res.status} answer has a body over ${ANSWER_BODY_LIMIT / 1024} KiB; check the collection's HTTPS server`, { status: res.status, cause: err });
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `${call.ctx.action} failed: the server's HTTP ${res.status} answer has a body over ${ANSWER_BODY_LIMIT / 1024} KiB; check the collection's HTTPS server`,
+      { status: res.status, cause: err },
+    );
   }
 }

@@ -28,7 +28,8 @@ export interface Digest {
 export const OFF_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /** The digest for a body of `size` bytes (unknown: this thread). */
-export const digestFor = (size: number | undefined): Digest => (size !== undefined && size >= OFF_THREAD_MIN_BYTES ? new ThreadDigest() : new RunningDigest());
+export const digestFor = (size: number | undefined): Digest =>
+  size !== undefined && size >= OFF_THREAD_MIN_BYTES ? new ThreadDigest() : new RunningDigest();
 
 /** A buffer whose memory a ThreadDigest can read without a copy. */
 export const sharedBuffer = (size: number): Buffer => Buffer.from(new SharedArrayBuffer(size));
@@ -108,9 +109,12 @@ export class ThreadDigest implements Digest {
   }
 
   update(view: Uint8Array): Promise<void> {
-    if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('ThreadDigest.update needs a view of a SharedArrayBuffer');
+    if (!(view.buffer instanceof SharedArrayBuffer))
+      throw new TypeError('ThreadDigest.update needs a view of a SharedArrayBuffer');
     this.bytes += view.byteLength;
-    return this.#ask({ op: 'update', buffer: view.buffer, offset: view.byteOffset, length: view.byteLength }).then(() => undefined);
+    return this.#ask({ op: 'update', buffer: view.buffer, offset: view.byteOffset, length: view.byteLength }).then(
+      () => undefined,
+    );
   }
 
   reset(): void {

@@ -4,7 +4,15 @@ import { SregistryError, isSregistryError } from '../errors.js';
 import { safeText } from '../http/globus-error.js';
 import { BODY_TOO_LONG, ChunkBody } from '../http/streamed-exchange.js';
 import type { HttpResponse } from '../http/request.js';
-import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, waitToRetry, type RetryDecision, type RetryPolicy } from '../http/retry.js';
+import {
+  abortedError,
+  decideRetry,
+  isTimeoutCode,
+  networkErrorCode,
+  waitToRetry,
+  type RetryDecision,
+  type RetryPolicy,
+} from '../http/retry.js';
 import { RunningDigest, type Digest } from './digest.js';
 import { PositionedWriter } from './file-writer.js';
 
@@ -105,13 +113,19 @@ export class ResumableDownload {
         this.#checkAbort();
         if (isSregistryError(err)) throw err;
         // A cut body is resumed with a Range request, if the decision allows another attempt.
-        const next = decideRetry(this.#s.policy, { retries: this.#cuts, outcome: { kind: 'cut', code: networkErrorCode(err) } });
+        const next = decideRetry(this.#s.policy, {
+          retries: this.#cuts,
+          outcome: { kind: 'cut', code: networkErrorCode(err) },
+        });
         if (!next.retry && next.why === 'not-retryable') throw this.#failure(err);
         cut = { err, next };
       }
       const got = this.#digest.bytes;
       if (this.#total !== undefined && got > this.#total) {
-        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server sent ${got} bytes of a ${this.#total}-byte file; try again`);
+        throw new SregistryError(
+          'INVALID_RESPONSE',
+          `${this.#s.action} failed: the server sent ${got} bytes of a ${this.#total}-byte file; try again`,
+        );
       }
       if (cut === undefined && (this.#total === undefined || got === this.#total)) {
         if (this.#s.expectedSize !== undefined && got !== this.#s.expectedSize) throw this.#sizeMismatch(got);
@@ -134,7 +148,11 @@ export class ResumableDownload {
     try {
       this.#handle = await open(this.#s.destination, 'w');
     } catch (err) {
-      throw new SregistryError('LOCAL_IO', `Cannot write ${this.#s.destination}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new SregistryError(
+        'LOCAL_IO',
+        `Cannot write ${this.#s.destination}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     return this.#handle;
   }
@@ -143,12 +161,20 @@ export class ResumableDownload {
   async #accept(res: HttpResponse, received: number, handle: FileHandle): Promise<void> {
     if (res.status === 416) {
       await res.dump().catch(() => undefined);
-      throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server refused to send the rest from byte ${received} (HTTP 416): the file changed on the collection; download it again`, { status: 416 });
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `${this.#s.action} failed: the server refused to send the rest from byte ${received} (HTTP 416): the file changed on the collection; download it again`,
+        { status: 416 },
+      );
     }
     if (res.status !== 200 && res.status !== 206) {
       if (res.status >= 200 && res.status < 300) {
         await res.dump().catch(() => undefined);
-        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: unexpected HTTP ${res.status} to a GET`, { status: res.status });
+        throw new SregistryError(
+          'INVALID_RESPONSE',
+          `${this.#s.action} failed: unexpected HTTP ${res.status} to a GET`,
+          { status: res.status },
+        );
       }
       throw await this.#s.fail(res);
     }
@@ -167,9 +193,17 @@ export class ResumableDownload {
       const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header(res.headers['content-range'])?.trim() ?? '');
       const start = range ? Number(range[1]) : NaN;
       const total = range && range[3] !== '*' ? Number(range[3]) : undefined;
-      if (received === 0 || start !== received || (this.#total !== undefined && total !== undefined && total !== this.#total)) {
+      if (
+        received === 0 ||
+        start !== received ||
+        (this.#total !== undefined && total !== undefined && total !== this.#total)
+      ) {
         await res.dump().catch(() => undefined);
-        throw new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: asked for the bytes from ${received} but the server sent ${range ? `bytes ${range[1]}-${range[2]}/${range[3]}` : 'a partial answer without a usable Content-Range'}; download it again`, { status: 206 });
+        throw new SregistryError(
+          'INVALID_RESPONSE',
+          `${this.#s.action} failed: asked for the bytes from ${received} but the server sent ${range ? `bytes ${range[1]}-${range[2]}/${range[3]}` : 'a partial answer without a usable Content-Range'}; download it again`,
+          { status: 206 },
+        );
       }
       this.#total ??= total;
     }
@@ -192,13 +226,22 @@ export class ResumableDownload {
   /** `announced`: the size the answer declared; without it, the body itself ran past the limit. */
   #tooLarge(announced?: number): SregistryError {
     const what = announced !== undefined ? `announced ${announced} bytes, more than` : 'sent more than';
-    return new SregistryError('INVALID_RESPONSE', `${this.#s.action} failed: the server ${what} the ${this.#limit()} bytes the file may have; the collection server is not answering as it should`);
+    return new SregistryError(
+      'INVALID_RESPONSE',
+      `${this.#s.action} failed: the server ${what} the ${this.#limit()} bytes the file may have; the collection server is not answering as it should`,
+    );
   }
 
   /** Writes and hashes what arrives, in one pass; views of the connection's read buffer need no copies but the one into the writer. */
   async #consume(body: Readable, handle: FileHandle): Promise<void> {
     const expected = this.#total ?? this.#s.expectedSize;
-    const writer = new PositionedWriter(handle, this.#s.destination, this.#digest.bytes, expected === undefined ? undefined : expected - this.#digest.bytes, this.#digest);
+    const writer = new PositionedWriter(
+      handle,
+      this.#s.destination,
+      this.#digest.bytes,
+      expected === undefined ? undefined : expected - this.#digest.bytes,
+      this.#digest,
+    );
     let received = this.#digest.bytes;
     const limit = this.#limit();
     const { onChunk } = this.#s;
@@ -250,7 +293,12 @@ export class ResumableDownload {
     }
     this.#cuts++;
     try {
-      await waitToRetry(this.#s.policy, next, { retry: this.#cuts, method: 'GET', url: this.#s.where, ...(code ? { errorCode: code } : {}) }, this.#s.signal);
+      await waitToRetry(
+        this.#s.policy,
+        next,
+        { retry: this.#cuts, method: 'GET', url: this.#s.where, ...(code ? { errorCode: code } : {}) },
+        this.#s.signal,
+      );
     } catch (err) {
       this.#checkAbort();
       throw err;
@@ -258,7 +306,10 @@ export class ResumableDownload {
   }
 
   #sizeMismatch(size: number): SregistryError {
-    return new SregistryError('CHECKSUM_MISMATCH', `${this.#s.action} failed: the file on the collection has ${size} bytes, expected ${this.#s.expectedSize}; the remote copy is not the expected one`);
+    return new SregistryError(
+      'CHECKSUM_MISMATCH',
+      `${this.#s.action} failed: the file on the collection has ${size} bytes, expected ${this.#s.expectedSize}; the remote copy is not the expected one`,
+    );
   }
 
   #checkAbort(): void {
@@ -270,7 +321,11 @@ export class ResumableDownload {
     const code = networkErrorCode(err);
     const detail = safeText(err instanceof Error ? err.message : String(err), [], 160);
     if (code === BODY_TOO_LONG) return this.#tooLarge();
-    return new SregistryError('NETWORK', `${this.#s.action} failed while receiving the body (${code ?? 'error'}: ${detail}); check the network and try again`, { cause: err });
+    return new SregistryError(
+      'NETWORK',
+      `${this.#s.action} failed while receiving the body (${code ?? 'error'}: ${detail}); check the network and try again`,
+      { cause: err },
+    );
   }
 }
 

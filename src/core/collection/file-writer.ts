@@ -117,7 +117,11 @@ export class PositionedWriter {
     this.#turn ^= 1;
     this.#filled = 0;
     const written = writeAll(this.#handle, stage, length, at).catch((err: unknown) => {
-      throw new SregistryError('LOCAL_IO', `Writing ${this.#path} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new SregistryError(
+        'LOCAL_IO',
+        `Writing ${this.#path} failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     });
     // Never rejects: a failure is kept and thrown by the next push or drain.
     this.#inFlight = Promise.all([written, this.#digest?.update(stage.subarray(0, length))]).then(
@@ -128,7 +132,9 @@ export class PositionedWriter {
       },
       (err: unknown) => {
         this.#inFlight = undefined;
-        this.#error = isSregistryError(err) ? err : new SregistryError('LOCAL_IO', `Hashing ${this.#path} failed: ${String(err)}`, { cause: err });
+        this.#error = isSregistryError(err)
+          ? err
+          : new SregistryError('LOCAL_IO', `Hashing ${this.#path} failed: ${String(err)}`, { cause: err });
       },
     );
   }

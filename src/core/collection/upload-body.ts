@@ -29,7 +29,12 @@ const READ_CHUNK = 1024 * 1024;
  * HTTP layer, undici, is). A buffer is read into again only once its hash
  * has landed too (a worker thread's, for a shared digest, runs beside the socket).
  */
-export function uploadBody(source: UploadSource, size: number | undefined, attempt: UploadAttempt, onProgress?: UploadProgress): AsyncGenerator<Uint8Array> {
+export function uploadBody(
+  source: UploadSource,
+  size: number | undefined,
+  attempt: UploadAttempt,
+  onProgress?: UploadProgress,
+): AsyncGenerator<Uint8Array> {
   const what = 'file' in source ? source.file : 'the upload stream';
   async function* body(): AsyncGenerator<Uint8Array> {
     let input: AsyncIterable<Buffer | string>;
@@ -57,7 +62,8 @@ export function uploadBody(source: UploadSource, size: number | undefined, attem
       if (attempt.localError) throw attempt.localError;
       throw fail(attempt, localError(`Reading ${what} failed`, err));
     }
-    if (size !== undefined && attempt.digest.bytes !== size) throw fail(attempt, changed(what, attempt.digest.bytes, size));
+    if (size !== undefined && attempt.digest.bytes !== size)
+      throw fail(attempt, changed(what, attempt.digest.bytes, size));
     attempt.complete = true;
   }
   return body();
@@ -99,7 +105,10 @@ async function fileChunks(file: string, digest: Digest, size: number | undefined
 }
 
 const changed = (what: string, read: number, size: number): SregistryError =>
-  new SregistryError('LOCAL_IO', `${what} changed while it was uploaded: read ${read} bytes, expected ${size}; upload it again`);
+  new SregistryError(
+    'LOCAL_IO',
+    `${what} changed while it was uploaded: read ${read} bytes, expected ${size}; upload it again`,
+  );
 
 function fail(attempt: UploadAttempt, err: SregistryError): SregistryError {
   attempt.localError = err;

@@ -16,12 +16,18 @@ export interface CollectionTarget {
  */
 export function encodeCollectionPath(path: string): string {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new SregistryError('INVALID_INPUT', 'A collection path is required, e.g. /shub/library/name/latest@<sha256>.sif');
+    throw new SregistryError(
+      'INVALID_INPUT',
+      'A collection path is required, e.g. /shub/library/name/latest@<sha256>.sif',
+    );
   }
   if (path.includes('\0')) throw new SregistryError('UNSAFE_PATH', 'A collection path must not contain a NUL byte');
   const segments = (path.startsWith('/') ? path.slice(1) : path).split('/');
   if (segments.some((s) => s === '.' || s === '..')) {
-    throw new SregistryError('UNSAFE_PATH', `Refusing the collection path ${JSON.stringify(path.slice(0, 200))}: "." and ".." segments are not allowed`);
+    throw new SregistryError(
+      'UNSAFE_PATH',
+      `Refusing the collection path ${JSON.stringify(path.slice(0, 200))}: "." and ".." segments are not allowed`,
+    );
   }
   return `/${segments.map(encodeURIComponent).join('/')}`;
 }

@@ -77,7 +77,10 @@ export class Network {
   proxyFor(url: URL): ProxyInUse | undefined {
     const chosen = url.protocol === 'https:' ? (this.#proxies.https ?? this.#proxies.http) : this.#proxies.http;
     if (!chosen) return undefined;
-    const host = url.hostname.replace(/^\[(.+)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+    const host = url.hostname
+      .replace(/^\[(.+)\]$/, '$1')
+      .replace(/\.$/, '')
+      .toLowerCase();
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     if (bypasses(this.#noProxy, host, port)) return undefined;
     return describeProxy(chosen.url, chosen.source);
@@ -106,7 +109,11 @@ function describeProxy(raw: string, source: string): ProxyInUse {
     };
     const parts = [u.username, u.password, decode(u.username), decode(u.password)];
     const pairs = u.password ? [`${u.username}:${u.password}`, `${decode(u.username)}:${decode(u.password)}`] : [];
-    return { hostPort: `${u.hostname}:${port}`, source, secrets: [...new Set([...pairs, ...parts])].filter((s) => s.length > 0) };
+    return {
+      hostPort: `${u.hostname}:${port}`,
+      source,
+      secrets: [...new Set([...pairs, ...parts])].filter((s) => s.length > 0),
+    };
   } catch {
     return { hostPort: '(unparsable proxy URL)', source, secrets: [raw] };
   }
@@ -135,7 +142,14 @@ function parseNoProxy(value: string): NoProxyEntry[] {
       host = hostPort ? hostPort[1]! : bare;
       port = hostPort ? Number(hostPort[2]) : 0;
     }
-    entries.push({ host: host.replace(/^\*?\./, '').replace(/^(.+)\.$/, '$1').toLowerCase(), port, subdomainsOnly: entry.startsWith('*') });
+    entries.push({
+      host: host
+        .replace(/^\*?\./, '')
+        .replace(/^(.+)\.$/, '$1')
+        .toLowerCase(),
+      port,
+      subdomainsOnly: entry.startsWith('*'),
+    });
   }
   return entries;
 }
@@ -153,7 +167,10 @@ function bypasses(entries: NoProxyEntry[], host: string, port: number): boolean 
 /** The proxies a setting means, the environment filling what it leaves undefined. */
 export function resolveProxies(settings: ProxySettings = {}, env: NodeJS.ProcessEnv = process.env): ResolvedProxies {
   const pick = (given: string | undefined, names: string[]): { url: string; source: string } | undefined => {
-    if (given !== undefined) return given.trim() ? { url: proxyUrl(given.trim(), 'the proxy setting'), source: 'the proxy setting' } : undefined;
+    if (given !== undefined)
+      return given.trim()
+        ? { url: proxyUrl(given.trim(), 'the proxy setting'), source: 'the proxy setting' }
+        : undefined;
     for (const name of names) {
       const value = env[name]?.trim();
       if (value) return { url: proxyUrl(value, name), source: name };
@@ -174,14 +191,28 @@ function proxyUrl(raw: string, source: string): string {
   try {
     parsed = new URL(withScheme);
   } catch {
-    throw new SregistryError('INVALID_INPUT', `${source} is not a proxy URL; give it as http://host:port (credentials as http://user:password@host:port)`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${source} is not a proxy URL; give it as http://host:port (credentials as http://user:password@host:port)`,
+    );
   }
-  if (parsed.protocol === 'socks5:' || parsed.protocol === 'socks:' || parsed.protocol === 'socks5h:' || parsed.protocol === 'socks4:') {
+  if (
+    parsed.protocol === 'socks5:' ||
+    parsed.protocol === 'socks:' ||
+    parsed.protocol === 'socks5h:' ||
+    parsed.protocol === 'socks4:'
+  ) {
     // undici's SOCKS support is experimental (it warns on stderr); not used, and never silently bypassed.
-    throw new SregistryError('INVALID_INPUT', `${source} names a SOCKS proxy, which is not supported; give an http:// or https:// proxy URL`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${source} names a SOCKS proxy, which is not supported; give an http:// or https:// proxy URL`,
+    );
   }
   if (!['http:', 'https:'].includes(parsed.protocol) || parsed.hostname === '') {
-    throw new SregistryError('INVALID_INPUT', `${source} names a ${parsed.protocol} proxy; give an http:// or https:// URL`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${source} names a ${parsed.protocol} proxy; give an http:// or https:// URL`,
+    );
   }
   return withScheme;
 }
@@ -196,7 +227,12 @@ const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY
  * every caller with the same setting; created on first use.
  */
 export function networkFor(settings?: ProxySettings): Network {
-  const raw = JSON.stringify([settings?.httpsProxy, settings?.httpProxy, settings?.noProxy, ...PROXY_VARIABLES.map((name) => process.env[name])]);
+  const raw = JSON.stringify([
+    settings?.httpsProxy,
+    settings?.httpProxy,
+    settings?.noProxy,
+    ...PROXY_VARIABLES.map((name) => process.env[name]),
+  ]);
   const known = byRawSetting.get(raw);
   if (known) return known;
   const proxies = resolveProxies(settings);

@@ -15,7 +15,8 @@ export async function readLimited(stream: Readable | AsyncIterable<Uint8Array>, 
   let size = 0;
   let truncated = false;
   for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf =
+      typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (size + buf.length > limit) {
       chunks.push(buf.subarray(0, limit - size));
       size = limit;

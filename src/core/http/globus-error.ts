@@ -55,14 +55,31 @@ export function parseGlobusError(bytes: Buffer, contentType: string | undefined,
     return { nonJson: { ...(contentType ? { contentType: contentType.split(';')[0]!.trim() } : {}), truncated } };
   }
   const body = doc as Record<string, unknown>;
-  const first = Array.isArray(body.errors) && body.errors[0] && typeof body.errors[0] === 'object' ? (body.errors[0] as Record<string, unknown>) : {};
-  const authParams = body.authorization_parameters && typeof body.authorization_parameters === 'object' ? (body.authorization_parameters as Record<string, unknown>) : {};
-  const firstAuthParams = first.authorization_parameters && typeof first.authorization_parameters === 'object' ? (first.authorization_parameters as Record<string, unknown>) : {};
+  const first =
+    Array.isArray(body.errors) && body.errors[0] && typeof body.errors[0] === 'object'
+      ? (body.errors[0] as Record<string, unknown>)
+      : {};
+  const authParams =
+    body.authorization_parameters && typeof body.authorization_parameters === 'object'
+      ? (body.authorization_parameters as Record<string, unknown>)
+      : {};
+  const firstAuthParams =
+    first.authorization_parameters && typeof first.authorization_parameters === 'object'
+      ? (first.authorization_parameters as Record<string, unknown>)
+      : {};
   const info: GlobusErrorInfo = {};
   const code = asString(body.code) ?? asString(first.code) ?? asString(body.error);
-  const message = asString(body.message) ?? asString(body.error_description) ?? asString(first.detail) ?? asString(first.title) ?? asString(body.detail);
+  const message =
+    asString(body.message) ??
+    asString(body.error_description) ??
+    asString(first.detail) ??
+    asString(first.title) ??
+    asString(body.detail);
   const requestId = asString(body.request_id) ?? asString(first.id);
-  const requiredScopes = asStrings(body.required_scopes) ?? asStrings(authParams.required_scopes) ?? asStrings(firstAuthParams.required_scopes);
+  const requiredScopes =
+    asStrings(body.required_scopes) ??
+    asStrings(authParams.required_scopes) ??
+    asStrings(firstAuthParams.required_scopes);
   if (code) info.globusCode = code;
   if (message) info.message = message;
   if (requestId) info.requestId = requestId;
@@ -76,7 +93,8 @@ export function errorCodeFor(status: number, globusCode?: string): ErrorCode {
   const code = globusCode ?? '';
   if (status === 401) return 'AUTH_FAILED';
   if (code === 'ConsentRequired' || code.endsWith('.ConsentRequired')) return 'CONSENT_REQUIRED';
-  if (status === 409 || code === 'Duplicate' || code === 'Conflict' || /(^|\.)(Exists|Duplicate|Conflict)$/.test(code)) return 'CONFLICT';
+  if (status === 409 || code === 'Duplicate' || code === 'Conflict' || /(^|\.)(Exists|Duplicate|Conflict)$/.test(code))
+    return 'CONFLICT';
   if (status === 404 || /(^|\.)NotFound$/.test(code)) return 'NOT_FOUND';
   if (status === 403 || /PermissionDenied$/.test(code)) return 'PERMISSION_DENIED';
   if (code.includes('ExternalError') || code.includes('EndpointError')) return 'EXTERNAL_ERROR';
@@ -103,7 +121,8 @@ function advice(code: ErrorCode, answer: FailedAnswer, ctx: ErrorContext): strin
     case 'RATE_LIMITED':
       return `Globus kept answering 429${retried}; wait a minute and try again`;
     case 'EXTERNAL_ERROR':
-      if ((answer.info.globusCode ?? '').endsWith('GCDisconnected')) return 'start Globus Connect Personal on that machine (or use --transport https), then try again';
+      if ((answer.info.globusCode ?? '').endsWith('GCDisconnected'))
+        return 'start Globus Connect Personal on that machine (or use --transport https), then try again';
       return 'the endpoint itself failed: check that it is online (Globus Connect running) and that the path is valid on it';
     case 'SERVICE_UNAVAILABLE':
       return `the service kept failing${retried}; try again later`;
@@ -138,8 +157,14 @@ export function errorFromAnswer(answer: FailedAnswer, ctx: ErrorContext = {}): S
   else if (info.nonJson?.truncated) said = `an error body over ${ERROR_BODY_LIMIT / 1024} KiB that was not read`;
   else if (info.nonJson) said = `a non-JSON answer${info.nonJson.contentType ? ` (${info.nonJson.contentType})` : ''}`;
   else said = 'no error message';
-  const tags = [`HTTP ${status}`, info.globusCode, info.requestId ? `request_id ${info.requestId}` : undefined].filter(Boolean).join(', ');
-  const message = safeText(`${what} failed: ${safeText(said, ctx.secrets, 200)} (${tags}); ${advice(code, answer, ctx)}`, ctx.secrets, 600);
+  const tags = [`HTTP ${status}`, info.globusCode, info.requestId ? `request_id ${info.requestId}` : undefined]
+    .filter(Boolean)
+    .join(', ');
+  const message = safeText(
+    `${what} failed: ${safeText(said, ctx.secrets, 200)} (${tags}); ${advice(code, answer, ctx)}`,
+    ctx.secrets,
+    600,
+  );
   return new SregistryError(code, message, {
     status,
     ...(info.requestId ? { requestId: info.requestId } : {}),

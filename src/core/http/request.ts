@@ -5,8 +5,24 @@ import { SregistryError } from '../errors.js';
 import { networkFor, type Network, type ProxyInUse } from './agent.js';
 import { streamedRequest, type SpeedFloor } from './streamed-exchange.js';
 import { ERROR_BODY_LIMIT, readLimited } from './body.js';
-import { errorFromAnswer, parseGlobusError, safeText, type ErrorContext, type GlobusErrorInfo } from './globus-error.js';
-import { abortedError, decideRetry, isTimeoutCode, networkErrorCode, retryPolicy, waitToRetry, type RetryDecision, type RetryInfo, type RetryPolicy } from './retry.js';
+import {
+  errorFromAnswer,
+  parseGlobusError,
+  safeText,
+  type ErrorContext,
+  type GlobusErrorInfo,
+} from './globus-error.js';
+import {
+  abortedError,
+  decideRetry,
+  isTimeoutCode,
+  networkErrorCode,
+  retryPolicy,
+  waitToRetry,
+  type RetryDecision,
+  type RetryInfo,
+  type RetryPolicy,
+} from './retry.js';
 import { assertSecureUrl, isLoopbackHost } from './secure-url.js';
 
 /** A body that can be sent once. */
@@ -111,12 +127,20 @@ export async function requestJson<T = unknown>(opts: RequestOptions): Promise<T>
       if (!Number.isNaN(ms)) opts.onServerTime(ms);
     }
     const { bytes, truncated } = await readLimited(res.body, JSON_BODY_LIMIT);
-    if (truncated) throw new SregistryError('INVALID_RESPONSE', `The answer of ${describe(opts)} exceeds ${JSON_BODY_LIMIT} bytes; refusing to read it`);
+    if (truncated)
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `The answer of ${describe(opts)} exceeds ${JSON_BODY_LIMIT} bytes; refusing to read it`,
+      );
     if (bytes.length === 0) return undefined as T;
     try {
       return JSON.parse(bytes.toString('utf8')) as T;
     } catch (err) {
-      throw new SregistryError('INVALID_RESPONSE', `The answer of ${describe(opts)} is not valid JSON (HTTP ${res.statusCode}); check the service URL`, { status: res.statusCode, cause: err });
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `The answer of ${describe(opts)} is not valid JSON (HTTP ${res.statusCode}); check the service URL`,
+        { status: res.statusCode, cause: err },
+      );
     }
   });
 }
@@ -169,7 +193,17 @@ function prepare(opts: RequestOptions): Prepared {
     replayable = false;
     makeBody = () => trackStart(stream);
   }
-  return { method: (opts.method ?? 'GET').toUpperCase(), url, headers, makeBody, replayable, policy, ctx, network, proxy };
+  return {
+    method: (opts.method ?? 'GET').toUpperCase(),
+    url,
+    headers,
+    makeBody,
+    replayable,
+    policy,
+    ctx,
+    network,
+    proxy,
+  };
 }
 
 function trackStart(source: BodyData): { body: BodyData; started: () => boolean } {
@@ -177,7 +211,8 @@ function trackStart(source: BodyData): { body: BodyData; started: () => boolean 
   let started = false;
   async function* pull(): AsyncGenerator<Uint8Array> {
     started = true;
-    for await (const chunk of source as AsyncIterable<Uint8Array | string>) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for await (const chunk of source as AsyncIterable<Uint8Array | string>)
+      yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   }
   return { body: pull(), started: () => started };
 }
@@ -197,9 +232,20 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     const startedAt = performance.now();
     let res: Dispatcher.ResponseData;
     try {
-      const settings = { method: p.method, headers: p.headers, body: attemptBody.body as never, signal, headersTimeout: timeout, bodyTimeout: timeout };
+      const settings = {
+        method: p.method,
+        headers: p.headers,
+        body: attemptBody.body as never,
+        signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      };
       // Every answer comes through one handler: the floor rate and the body bound apply to API answers too.
-      res = (await streamedRequest(p.url, { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor }, p.network.dispatcher)) as unknown as Dispatcher.ResponseData;
+      res = (await streamedRequest(
+        p.url,
+        { ...settings, maxBodyBytes: opts.maxBodyBytes, speedFloor: opts.speedFloor },
+        p.network.dispatcher,
+      )) as unknown as Dispatcher.ResponseData;
     } catch (err) {
       await failedAttempt(err, retries, attemptBody.started());
       continue;
@@ -230,13 +276,22 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     }
     report(status, retries, startedAt, info.requestId ?? headerRequestId(res.headers));
 
-    const outcome = { kind: 'answer', status, globusCode: info.globusCode, retryAfter: res.headers['retry-after'] } as const;
+    const outcome = {
+      kind: 'answer',
+      status,
+      globusCode: info.globusCode,
+      retryAfter: res.headers['retry-after'],
+    } as const;
     const decision = decideRetry(p.policy, { retries, outcome, replayable: p.replayable || !attemptBody.started() });
     if (decision.retry) {
       await pause(retries, decision, { status, ...(info.globusCode ? { globusCode: info.globusCode } : {}) });
       continue;
     }
-    if (status === 407 && p.proxy) throw proxyError(p, 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong');
+    if (status === 407 && p.proxy)
+      throw proxyError(
+        p,
+        'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong',
+      );
     if (!throwOnError) return consume({ ...res, body: Readable.from([bytes]) as never }, retries);
     throw errorFromAnswer({ status, method: p.method, url: p.url, info, retries }, p.ctx);
   }
@@ -262,26 +317,46 @@ async function send<T>(opts: RequestOptions, consume: Consume<T>): Promise<T> {
     if (signal?.aborted) throw abortedError(`${p.method} ${where}`);
     const code = networkErrorCode(err);
     const proxyFault = p.proxy ? proxyFailure(err, p.proxy) : undefined;
-    const decision = decideRetry(p.policy, { retries, outcome: { kind: 'network', code, proxy: proxyFault }, replayable: p.replayable || !bodyStarted });
+    const decision = decideRetry(p.policy, {
+      retries,
+      outcome: { kind: 'network', code, proxy: proxyFault },
+      replayable: p.replayable || !bodyStarted,
+    });
     if (decision.retry) {
       await pause(retries, decision, code ? { errorCode: code } : {});
       return;
     }
     if (decision.why === 'proxy') throw proxyError(p, proxyFault!.why, err);
     if (decision.why === 'refused') throw refusedError(p, retries, err);
-    const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160).replace(/^Error: /, '');
+    const detail = safeText(err instanceof Error ? err.message : String(err), p.ctx.secrets, 160).replace(
+      /^Error: /,
+      '',
+    );
     const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
     const what = p.ctx.action ?? `${p.method} ${where}`;
     if (isTimeoutCode(code)) {
-      throw new SregistryError('TIMEOUT', `${what} timed out${retried} (${code}: ${detail}); check the network or raise the timeout`, { cause: err });
+      throw new SregistryError(
+        'TIMEOUT',
+        `${what} timed out${retried} (${code}: ${detail}); check the network or raise the timeout`,
+        { cause: err },
+      );
     }
     if (code === undefined && !(err instanceof Error)) throw err;
-    if (code === 'UND_ERR_INVALID_ARG') throw new SregistryError('INVALID_INPUT', `${what} could not be sent (${detail})`, { cause: err });
+    if (code === 'UND_ERR_INVALID_ARG')
+      throw new SregistryError('INVALID_INPUT', `${what} could not be sent (${detail})`, { cause: err });
     const unreplayable = decision.why === 'unreplayable' ? '; the streamed body cannot be resent' : '';
-    throw new SregistryError('NETWORK', `${what} failed${retried} (${code ?? 'network error'}: ${detail})${unreplayable}; check the service URL and the network`, { cause: err });
+    throw new SregistryError(
+      'NETWORK',
+      `${what} failed${retried} (${code ?? 'network error'}: ${detail})${unreplayable}; check the service URL and the network`,
+      { cause: err },
+    );
   }
 
-  async function pause(retries: number, decision: Extract<RetryDecision, { retry: true }>, cause: Pick<RetryInfo, 'status' | 'globusCode' | 'errorCode'>): Promise<void> {
+  async function pause(
+    retries: number,
+    decision: Extract<RetryDecision, { retry: true }>,
+    cause: Pick<RetryInfo, 'status' | 'globusCode' | 'errorCode'>,
+  ): Promise<void> {
     try {
       await waitToRetry(p.policy, decision, { retry: retries + 1, method: p.method, url: where, ...cause }, signal);
     } catch (err) {
@@ -296,20 +371,45 @@ const headerValue = (v: string | string[] | undefined): string | undefined => (A
 
 /** Whether a failed attempt is the proxy's doing, and whether retrying could help. */
 function proxyFailure(err: unknown, proxy: ProxyInUse): { why: string; final: boolean } | undefined {
-  const [host, port] = [proxy.hostPort.slice(0, proxy.hostPort.lastIndexOf(':')), Number(proxy.hostPort.slice(proxy.hostPort.lastIndexOf(':') + 1))];
-  for (let e: unknown = err, depth = 0; depth < 5 && e && typeof e === 'object'; depth++, e = (e as { cause?: unknown }).cause) {
-    const { code, address, port: errPort, hostname, message } = e as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
+  const [host, port] = [
+    proxy.hostPort.slice(0, proxy.hostPort.lastIndexOf(':')),
+    Number(proxy.hostPort.slice(proxy.hostPort.lastIndexOf(':') + 1)),
+  ];
+  for (
+    let e: unknown = err, depth = 0;
+    depth < 5 && e && typeof e === 'object';
+    depth++, e = (e as { cause?: unknown }).cause
+  ) {
+    const {
+      code,
+      address,
+      port: errPort,
+      hostname,
+      message,
+    } = e as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
     // undici's words for a proxy's refusal: of a CONNECT, or of an absolute-form request.
     const status = /Proxy[^()]*\((\d{3})\)/.exec(message ?? '');
-    if (status) return { why: status[1] === '407' ? 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong' : `refused the request (HTTP ${status[1]})`, final: true };
-    if (code === 'UND_ERR_PRX_CONN' || code === 'UND_ERR_PRX_TLS') return { why: `closed the connection while opening a tunnel (${code})`, final: true };
-    const atProxy = (errPort === port && address !== undefined) || (hostname !== undefined && hostname.toLowerCase() === host.toLowerCase());
+    if (status)
+      return {
+        why:
+          status[1] === '407'
+            ? 'asked for credentials (HTTP 407): the user and password of the proxy URL are missing or wrong'
+            : `refused the request (HTTP ${status[1]})`,
+        final: true,
+      };
+    if (code === 'UND_ERR_PRX_CONN' || code === 'UND_ERR_PRX_TLS')
+      return { why: `closed the connection while opening a tunnel (${code})`, final: true };
+    const atProxy =
+      (errPort === port && address !== undefined) ||
+      (hostname !== undefined && hostname.toLowerCase() === host.toLowerCase());
     if (!atProxy) continue;
     if (code === 'ECONNREFUSED') return { why: 'refused the connection (ECONNREFUSED)', final: true };
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { why: `cannot be found (${code})`, final: code === 'ENOTFOUND' };
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return { why: `cannot be found (${code})`, final: code === 'ENOTFOUND' };
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { why: `cannot be reached (${code})`, final: false };
   }
-  if (networkErrorCode(err) === 'UND_ERR_CONNECT_TIMEOUT') return { why: 'did not accept a connection in time (UND_ERR_CONNECT_TIMEOUT)', final: false };
+  if (networkErrorCode(err) === 'UND_ERR_CONNECT_TIMEOUT')
+    return { why: 'did not accept a connection in time (UND_ERR_CONNECT_TIMEOUT)', final: false };
   return undefined;
 }
 
@@ -328,8 +428,14 @@ function refusedError(p: Prepared, retries: number, cause: unknown): SregistryEr
   const what = p.ctx.action ?? `${p.method} ${p.url.origin}${p.url.pathname}`;
   const retried = retries > 0 ? ` after ${retries} ${retries === 1 ? 'retry' : 'retries'}` : '';
   const setting = p.ctx.serviceSetting ? `; check ${p.ctx.serviceSetting}` : '; check the service URL';
-  const sandbox = isLoopbackHost(p.url.hostname) ? ' (a local sandbox may not be running: each start picks a new port, so use the URLs it printed)' : '';
-  return new SregistryError('NETWORK', `${what} failed${retried}: nothing accepts connections at ${p.url.host} (ECONNREFUSED)${setting}${sandbox}`, { cause });
+  const sandbox = isLoopbackHost(p.url.hostname)
+    ? ' (a local sandbox may not be running: each start picks a new port, so use the URLs it printed)'
+    : '';
+  return new SregistryError(
+    'NETWORK',
+    `${what} failed${retried}: nothing accepts connections at ${p.url.host} (ECONNREFUSED)${setting}${sandbox}`,
+    { cause },
+  );
 }
 
 function withoutCredentials(url: URL): string {
@@ -351,7 +457,12 @@ function headerRequestId(headers: Record<string, string | string[] | undefined>)
   return undefined;
 }
 
-function wrapResponse(status: number, headers: Record<string, string | string[] | undefined>, body: Readable, retries: number): HttpResponse {
+function wrapResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: Readable,
+  retries: number,
+): HttpResponse {
   const readAll = async (): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(Buffer.from(chunk));
@@ -368,7 +479,11 @@ function wrapResponse(status: number, headers: Record<string, string | string[] 
       try {
         return JSON.parse(text) as T;
       } catch (err) {
-        throw new SregistryError('INVALID_RESPONSE', `The answer (HTTP ${status}) is not valid JSON; check the service URL`, { status, cause: err });
+        throw new SregistryError(
+          'INVALID_RESPONSE',
+          `The answer (HTTP ${status}) is not valid JSON; check the service URL`,
+          { status, cause: err },
+        );
       }
     },
     dump: async () => {

@@ -105,7 +105,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 }
 
 /** Jittered exponential backoff before retry number `retry` (1-based). */
-export function backoffDelay(retry: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>): number {
+export function backoffDelay(
+  retry: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
   return Math.round(exponential * (0.5 + 0.5 * policy.random()));
 }
@@ -155,20 +158,34 @@ const RETRYABLE_NETWORK_CODES = new Set([
   BODY_TOO_SLOW,
 ]);
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', BODY_TOO_SLOW]);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+  BODY_TOO_SLOW,
+]);
 
 /** The first `code` found on an error or along its `cause` chain. */
 export function networkErrorCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (RETRYABLE_NETWORK_CODES.has(code) || code.startsWith('E') || code.startsWith('UND_ERR') || code.startsWith('SREGISTRY_'))) return code;
+    if (
+      typeof code === 'string' &&
+      (RETRYABLE_NETWORK_CODES.has(code) ||
+        code.startsWith('E') ||
+        code.startsWith('UND_ERR') ||
+        code.startsWith('SREGISTRY_'))
+    )
+      return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
 
-const isRetryableNetworkError = (code: string | undefined): boolean => code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+const isRetryableNetworkError = (code: string | undefined): boolean =>
+  code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
 export const isTimeoutCode = (code: string | undefined): boolean => code !== undefined && TIMEOUT_CODES.has(code);
 
 /** What one attempt met, as the retry decision reads it. */
@@ -221,8 +238,19 @@ export function decideRetry(policy: RetryPolicy, attempt: Attempt): RetryDecisio
       if (!isRetryableStatus(outcome.status, outcome.globusCode)) return stop('not-retryable');
       if (attempt.replayable === false) return stop('unreplayable');
       if (retries >= budget + (silentLimit ? policy.maxRateLimitRetries : 0)) return stop('budget');
-      if (retryAfter !== undefined) return { retry: true, delayMs: Math.min(retryAfter, policy.maxDelayMs), delaySource: 'retry-after', rateLimited };
-      return { retry: true, delayMs: silentLimit ? rateLimitDelay(policy) : backoffDelay(retries + 1, policy), delaySource: 'backoff', rateLimited };
+      if (retryAfter !== undefined)
+        return {
+          retry: true,
+          delayMs: Math.min(retryAfter, policy.maxDelayMs),
+          delaySource: 'retry-after',
+          rateLimited,
+        };
+      return {
+        retry: true,
+        delayMs: silentLimit ? rateLimitDelay(policy) : backoffDelay(retries + 1, policy),
+        delaySource: 'backoff',
+        rateLimited,
+      };
     }
     case 'network': {
       const { code, proxy } = outcome;

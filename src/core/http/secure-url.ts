@@ -7,7 +7,10 @@ import { SregistryError } from '../errors.js';
  * ask DNS, which can answer with any address, so plain http there is refused.
  */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+  const host = hostname
+    .replace(/^\[|\]$/g, '')
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   if (isIP(host) === 6) {
@@ -27,13 +30,19 @@ export function assertSecureUrl(url: string | URL): URL {
   try {
     parsed = typeof url === 'string' ? new URL(url) : new URL(url.href);
   } catch {
-    throw new SregistryError('INVALID_INPUT', `Not a valid URL: ${String(url).slice(0, 200)}; give an absolute https:// URL`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `Not a valid URL: ${String(url).slice(0, 200)}; give an absolute https:// URL`,
+    );
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   if (parsed.protocol === 'http:') {
     const why = /\.localhost\.?$/i.test(parsed.hostname) ? ' (a name under .localhost may be answered by DNS)' : '';
-    throw new SregistryError('INSECURE_URL', `Refusing plain http to ${parsed.host}${why}: use https:// (http is allowed only for localhost/127.0.0.1/::1)`);
+    throw new SregistryError(
+      'INSECURE_URL',
+      `Refusing plain http to ${parsed.host}${why}: use https:// (http is allowed only for localhost/127.0.0.1/::1)`,
+    );
   }
   throw new SregistryError('INSECURE_URL', `Refusing ${parsed.protocol} URL for ${parsed.host}: use https://`);
 }

@@ -264,7 +264,8 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
       // undici reports the abort through onResponseError; end here too in case it already finished.
       end(err);
     };
-    const onAbort = (): void => abort(Object.assign(new Error('The request was aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }));
+    const onAbort = (): void =>
+      abort(Object.assign(new Error('The request was aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }));
 
     const control: BodyControl = {
       resume: () => {
@@ -284,7 +285,12 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
         // A pause of ours (the disk is behind) is not the server's slowness.
         const wanted = (floor.bytesPerSecond * floor.windowMs) / 1000;
         if (!pausedByUs && !pausedInWindow && received - windowStart < wanted) {
-          abort(coded(`The body came slower than ${floor.bytesPerSecond} bytes/s over ${Math.round(floor.windowMs / 1000)} s (${received - windowStart} bytes)`, BODY_TOO_SLOW));
+          abort(
+            coded(
+              `The body came slower than ${floor.bytesPerSecond} bytes/s over ${Math.round(floor.windowMs / 1000)} s (${received - windowStart} bytes)`,
+              BODY_TOO_SLOW,
+            ),
+          );
           return;
         }
         windowStart = received;
@@ -303,7 +309,8 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
-        if (opts.signal?.aborted) c.abort(Object.assign(new Error('The request was aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }));
+        if (opts.signal?.aborted)
+          c.abort(Object.assign(new Error('The request was aborted'), { name: 'AbortError', code: 'UND_ERR_ABORTED' }));
       },
       onResponseStart(c, statusCode, headers) {
         inCallerContext(() => responseStart(c, statusCode, headers));
@@ -319,7 +326,11 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
       },
     };
 
-    function responseStart(c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, unknown>): void {
+    function responseStart(
+      c: Dispatcher.DispatchController,
+      statusCode: number,
+      headers: Record<string, unknown>,
+    ): void {
       controller = c;
       if (settled) return;
       settled = true;
@@ -385,7 +396,11 @@ export function streamedRequest(url: URL, opts: ExchangeOptions, dispatcher: Dis
  * for our own source, the disk or the hash, does not). A piece larger than a window's
  * worth gets the windows it needs at the floor rate. `tooSlow` ends the exchange.
  */
-function meteredUpload(source: AsyncIterable<Uint8Array>, floor: SpeedFloor, tooSlow: (err: Error) => void): { body: AsyncGenerator<Uint8Array>; stop: () => void } {
+function meteredUpload(
+  source: AsyncIterable<Uint8Array>,
+  floor: SpeedFloor,
+  tooSlow: (err: Error) => void,
+): { body: AsyncGenerator<Uint8Array>; stop: () => void } {
   const clock = floor.clock ?? REAL_CLOCK;
   const wanted = (floor.bytesPerSecond * floor.windowMs) / 1000;
   const pieceMax = Math.min(UPLOAD_PIECE_MAX, Math.max(UPLOAD_PIECE_MIN, Math.floor(wanted)));
@@ -410,7 +425,12 @@ function meteredUpload(source: AsyncIterable<Uint8Array>, floor: SpeedFloor, too
     if (moved >= wanted || ourTurnInWindow) stalled = 0;
     else if (++stalled >= patience) {
       stop();
-      tooSlow(coded(`The server took the request body slower than ${floor.bytesPerSecond} bytes/s over ${Math.round(floor.windowMs / 1000)} s (${moved} bytes)`, BODY_TOO_SLOW));
+      tooSlow(
+        coded(
+          `The server took the request body slower than ${floor.bytesPerSecond} bytes/s over ${Math.round(floor.windowMs / 1000)} s (${moved} bytes)`,
+          BODY_TOO_SLOW,
+        ),
+      );
       return;
     }
     ourTurnInWindow = ourTurn;
@@ -426,7 +446,10 @@ function meteredUpload(source: AsyncIterable<Uint8Array>, floor: SpeedFloor, too
           taken += Buffer.byteLength(chunk);
         } else {
           for (let at = 0; at < chunk.byteLength; at += pieceMax) {
-            const piece = at === 0 && chunk.byteLength <= pieceMax ? chunk : chunk.subarray(at, Math.min(chunk.byteLength, at + pieceMax));
+            const piece =
+              at === 0 && chunk.byteLength <= pieceMax
+                ? chunk
+                : chunk.subarray(at, Math.min(chunk.byteLength, at + pieceMax));
             yield piece;
             // Asked for more: the connection took the piece.
             taken += piece.byteLength;

@@ -34,6 +34,7 @@ export const needsDataAccess = (doc: Pick<EndpointDocument, 'entity_type' | 'hig
   doc.entity_type === 'GCSv5_mapped_collection' && doc.high_assurance !== true;
 
 export const httpsTarget = (ep: EndpointInfo): CollectionTarget => {
-  if (!ep.httpsServer) throw new SregistryError('INVALID_INPUT', `Collection ${ep.displayName} (${ep.id}) has no https_server`);
+  if (!ep.httpsServer)
+    throw new SregistryError('INVALID_INPUT', `Collection ${ep.displayName} (${ep.id}) has no https_server`);
   return { httpsServer: ep.httpsServer, collectionId: ep.id, ...(ep.dataAccess ? { dataAccess: true } : {}) };
 };

@@ -41,7 +41,13 @@ export function buildImageResult(session: Session, facts: ImageFacts, extra: Par
 }
 
 /** Writes (or refreshes) the sregistry-cli record of a remote version; `image` is the local file, if any. */
-export function saveRemoteRecord(session: Session, ep: EndpointInfo, ref: VersionedRef, image: string | null, manifest: Manifest): void {
+export function saveRemoteRecord(
+  session: Session,
+  ep: EndpointInfo,
+  ref: VersionedRef,
+  image: string | null,
+  manifest: Manifest,
+): void {
   session.records().upsert({
     collection: ref.collection,
     name: ref.name,
@@ -55,6 +61,16 @@ export function saveRemoteRecord(session: Session, ep: EndpointInfo, ref: Versio
 }
 
 /** The result of an operation on a resolved image (pull, record, resolve). */
-export function imageResult(session: Session, r: Resolved, manifest: Manifest | undefined, status: ImageResult['status'], extra: Partial<ImageResult> = {}): ImageResult {
-  return buildImageResult(session, { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest }, extra);
+export function imageResult(
+  session: Session,
+  r: Resolved,
+  manifest: Manifest | undefined,
+  status: ImageResult['status'],
+  extra: Partial<ImageResult> = {},
+): ImageResult {
+  return buildImageResult(
+    session,
+    { ep: r.ep, ref: r.vref, path: r.imagePath, size: manifest?.size ?? r.chosen.size ?? 0, status, manifest },
+    extra,
+  );
 }

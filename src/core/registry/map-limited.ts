@@ -23,7 +23,11 @@ export class Concurrency {
 }
 
 /** Runs async jobs with at most `limit` at a time (a number, or a Concurrency that may be lowered meanwhile). */
-export async function mapLimited<T, R>(items: readonly T[], limit: number | Concurrency, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number | Concurrency,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const gauge = typeof limit === 'number' ? new Concurrency(limit) : limit;
   const out = new Array<R>(items.length);
   let next = 0;
@@ -38,7 +42,9 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number | Conc
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(gauge.limit, items.length)) }, (_, slot) => worker(slot)));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(gauge.limit, items.length)) }, (_, slot) => worker(slot)),
+  );
   if (failed) throw failed.err;
   return out;
 }

@@ -80,10 +80,14 @@ export function readSecretFile(file: string, setting = 'GLOBUS_CLIENT_SECRET_FIL
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a readable file holding the client secret`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} ${file} cannot be read (${code}): point it at a readable file holding the client secret`,
+    );
   }
   const secret = text.trim();
-  if (secret === '') throw new SregistryError('INVALID_INPUT', `${setting} ${file} is empty: write the client secret into it`);
+  if (secret === '')
+    throw new SregistryError('INVALID_INPUT', `${setting} ${file} is empty: write the client secret into it`);
   return secret;
 }
 
@@ -114,15 +118,25 @@ export function readKeyringFile(file: string, setting = '--keyring'): string {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a file of armored OpenPGP public keys`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} ${file} cannot be read (${code}): point it at a file of armored OpenPGP public keys`,
+    );
   }
-  if (!ARMORED.test(text)) throw new SregistryError('INVALID_INPUT', `${setting} ${file} holds no armored OpenPGP public key; export one with "gpg --armor --export <key id>"`);
+  if (!ARMORED.test(text))
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} ${file} holds no armored OpenPGP public key; export one with "gpg --armor --export <key id>"`,
+    );
   return checkPublic(text, `${setting} ${file}`);
 }
 
 function checkPublic(text: string, where: string): string {
   if (text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
-    throw new SregistryError('INVALID_INPUT', `${where} holds a private key: a keyring takes public keys only ("gpg --armor --export", not --export-secret-keys)`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${where} holds a private key: a keyring takes public keys only ("gpg --armor --export", not --export-secret-keys)`,
+    );
   }
   return text;
 }
@@ -133,7 +147,10 @@ export function readPassphraseFile(file: string, setting = '--sign-passphrase-fi
     return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at a file holding the passphrase`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} ${file} cannot be read (${code}): point it at a file holding the passphrase`,
+    );
   }
 }
 
@@ -153,7 +170,10 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   const clientId = value(env, 'GLOBUS_CLIENT_ID') ?? value(env, 'GLOBUS_CLI_CLIENT_ID');
   if (clientId !== undefined) globus.clientId = clientId;
   const secretFile = value(env, 'GLOBUS_CLIENT_SECRET_FILE');
-  const secret = value(env, 'GLOBUS_CLIENT_SECRET') ?? (secretFile !== undefined ? readSecretFile(secretFile) : undefined) ?? value(env, 'GLOBUS_CLI_CLIENT_SECRET');
+  const secret =
+    value(env, 'GLOBUS_CLIENT_SECRET') ??
+    (secretFile !== undefined ? readSecretFile(secretFile) : undefined) ??
+    value(env, 'GLOBUS_CLI_CLIENT_SECRET');
   if (secret !== undefined) globus.clientSecret = secret;
   set('environment', 'GLOBUS_SDK_ENVIRONMENT');
   set('authUrl', 'GLOBUS_SDK_SERVICE_URL_AUTH');
@@ -180,7 +200,11 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   if (keyring !== undefined) out.keyring = readKeyringSetting(keyring, 'SREGISTRY_GLOBUS_KEYRING');
   const grace = value(env, 'SREGISTRY_GLOBUS_TASK_ERROR_GRACE');
   if (grace !== undefined) {
-    if (!/^\d+$/.test(grace)) throw new SregistryError('INVALID_INPUT', `SREGISTRY_GLOBUS_TASK_ERROR_GRACE "${grace}" is not a whole number of seconds`);
+    if (!/^\d+$/.test(grace))
+      throw new SregistryError(
+        'INVALID_INPUT',
+        `SREGISTRY_GLOBUS_TASK_ERROR_GRACE "${grace}" is not a whole number of seconds`,
+      );
     out.taskErrorGraceMs = Number(grace) * 1000;
   }
   return out;
@@ -190,13 +214,20 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
 type Unset<T> = { [K in keyof T]?: T[K] | undefined };
 
 /** What a front end sets on top of the environment: its flags, inputs or node settings. */
-export type OptionOverrides = EnvOptions | (Unset<Omit<RegistryOptions, 'globus'>> & { globus?: Unset<RegistryOptions['globus']> });
+export type OptionOverrides =
+  EnvOptions | (Unset<Omit<RegistryOptions, 'globus'>> & { globus?: Unset<RegistryOptions['globus']> });
 
 /** Drops unset and blank values (and empty lists), so an empty flag or node field leaves the layer below in place. */
 function setValues<T extends object>(layer: T | undefined): Partial<T> {
   const out: Partial<T> = {};
   for (const [key, v] of Object.entries(layer ?? {}) as Array<[keyof T, T[keyof T]]>) {
-    if (key === 'globus' || v === undefined || (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0)) continue;
+    if (
+      key === 'globus' ||
+      v === undefined ||
+      (typeof v === 'string' && v.trim() === '') ||
+      (Array.isArray(v) && v.length === 0)
+    )
+      continue;
     out[key] = v;
   }
   return out;
@@ -207,7 +238,11 @@ function setValues<T extends object>(layer: T | undefined): Partial<T> {
  * environment (DESIGN.md names), then `overrides`; unset and blank values do not count.
  * The client id and secret are '' when nothing sets them (the core then says which is missing).
  */
-export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOverrides = {}, defaults: OptionOverrides = {}): RegistryOptions {
+export function registryOptionsWith(
+  env: NodeJS.ProcessEnv,
+  overrides: OptionOverrides = {},
+  defaults: OptionOverrides = {},
+): RegistryOptions {
   // A database named by a flag or setting wins, so SREGISTRY_DATABASE is then not even read
   // (a file there, its meaning in older versions, must not stop a command that overrides it).
   const ownDatabase = typeof overrides.database === 'string' && overrides.database.trim() !== '';
@@ -223,19 +258,27 @@ export function registryOptionsWith(env: NodeJS.ProcessEnv, overrides: OptionOve
 
 const positive = (n: number | undefined, fallback: number, name: string): number => {
   if (n === undefined) return fallback;
-  if (!Number.isFinite(n) || n <= 0) throw new SregistryError('INVALID_INPUT', `The option ${name} must be a positive number (got ${String(n)})`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new SregistryError('INVALID_INPUT', `The option ${name} must be a positive number (got ${String(n)})`);
   return n;
 };
 
 const nonNegative = (n: number | undefined, fallback: number, name: string): number => {
   if (n === undefined) return fallback;
-  if (!Number.isFinite(n) || n < 0) throw new SregistryError('INVALID_INPUT', `The option ${name} must be a number of milliseconds, 0 or more (got ${String(n)})`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The option ${name} must be a number of milliseconds, 0 or more (got ${String(n)})`,
+    );
   return n;
 };
 
 export function resolveOptions(options: RegistryOptions): ResolvedOptions {
   if (!options || typeof options !== 'object' || !options.globus) {
-    throw new SregistryError('INVALID_INPUT', 'Registry options need globus.clientId and globus.clientSecret; set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET');
+    throw new SregistryError(
+      'INVALID_INPUT',
+      'Registry options need globus.clientId and globus.clientSecret; set GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET',
+    );
   }
   const home = homedir();
   const pollMs = positive(options.pollMs, DEFAULT_POLL_MS, 'pollMs');

@@ -72,11 +72,17 @@ export class Registry {
 
   /** Runs one operation under the caller's signal, its own hooks and the timeoutMs option. */
   async #run<T>(opts: CallOptions, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    const hooks = { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+    const hooks = {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    };
     return withCallHooks(hooks, () => this.#runTimed(opts.signal, fn));
   }
 
-  async #runTimed<T>(signal: AbortSignal | undefined, fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  async #runTimed<T>(
+    signal: AbortSignal | undefined,
+    fn: (session: Session, signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     const session = this.#remote();
     const timeoutMs = this.#resolved.timeoutMs;
     if (timeoutMs === undefined) return fn(session, signal);
@@ -85,8 +91,17 @@ export class Registry {
     try {
       return await fn(session, combined);
     } catch (err) {
-      if (timeout.aborted && !signal?.aborted && isSregistryError(err) && (err.code === 'ABORTED' || err.code === 'TIMEOUT')) {
-        throw new SregistryError('TIMEOUT', `The operation did not finish within ${timeoutMs} ms (timeoutMs); raise the timeout or try again`, { cause: err });
+      if (
+        timeout.aborted &&
+        !signal?.aborted &&
+        isSregistryError(err) &&
+        (err.code === 'ABORTED' || err.code === 'TIMEOUT')
+      ) {
+        throw new SregistryError(
+          'TIMEOUT',
+          `The operation did not finish within ${timeoutMs} ms (timeoutMs); raise the timeout or try again`,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -95,9 +110,14 @@ export class Registry {
   /** Push a local file to `globus://<endpoint>/<collection>/<name>[:<tag>]`; one result per tag. */
   async push(file: string, uri: string, opts: PushOptions = {}): Promise<ImageResult[]> {
     // Records are shared with sregistry-cli: a name it would read as another image is refused before any work.
-    assertSharedName(parseImageUri(uri, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]').ref, opts.tags ?? []);
+    assertSharedName(
+      parseImageUri(uri, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]').ref,
+      opts.tags ?? [],
+    );
     this.#noteCase('pushing', opts, [uri, ...(opts.tags ?? [])]);
-    return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(withWebUrl);
+    return (await this.#run(opts, (s, signal) => push(s, file, uri, { ...opts, ...(signal ? { signal } : {}) }))).map(
+      withWebUrl,
+    );
   }
 
   /** Downloads into storage and records it; `verify` overrides the Registry's signature policy for this pull. */
@@ -128,13 +148,21 @@ export class Registry {
 
   /** Reads the manifest and writes a local record (no image bytes move). */
   async record(uri: string, opts: TransportOptions = {}): Promise<ImageResult> {
-    return withWebUrl(await this.#run(opts, (s, signal) => record(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
+    return withWebUrl(
+      await this.#run(opts, (s, signal) =>
+        record(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }),
+      ),
+    );
   }
 
   /** Which version a URI names now and its manifest's facts, as record() gives them, writing nothing (status `resolved`). */
   async resolve(uri: string, opts: TransportOptions = {}): Promise<ImageResult> {
     this.#noteCase('resolving', opts, [uri]);
-    return withWebUrl(await this.#run(opts, (s, signal) => resolve(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) })));
+    return withWebUrl(
+      await this.#run(opts, (s, signal) =>
+        resolve(s, uri, { ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }),
+      ),
+    );
   }
 
   async search(query?: string, opts: SearchOptions = {}): Promise<SearchHit[]> {
@@ -143,7 +171,9 @@ export class Registry {
 
   /** Deletes remote versions only (every version of a tag, or the one pinned); local copies and records stay. `dryRun` only lists them. */
   async delete(uri: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
-    return this.#run(opts, (s, signal) => deleteImage(s, uri, { ...(signal ? { signal } : {}), ...(opts.dryRun ? { dryRun: true } : {}) }));
+    return this.#run(opts, (s, signal) =>
+      deleteImage(s, uri, { ...(signal ? { signal } : {}), ...(opts.dryRun ? { dryRun: true } : {}) }),
+    );
   }
 
   /**
@@ -153,7 +183,11 @@ export class Registry {
    */
   watch(target: string, opts: WatchOptions = {}): Watch {
     const { signal, onProgress, onEvent } = opts;
-    const callOpts: CallOptions = { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}), ...(onEvent ? { onEvent } : {}) };
+    const callOpts: CallOptions = {
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      ...(onEvent ? { onEvent } : {}),
+    };
     return new Watch((fn) => this.#run(callOpts, fn), target, opts);
   }
 
@@ -164,7 +198,13 @@ export class Registry {
    * Never throws for a failed check: `ok` is false and the check says what to do.
    */
   async doctor(endpoint?: string, opts: DoctorOptions & TransportOptions = {}): Promise<DoctorReport> {
-    return this.#run(opts, (s, signal) => doctor(s, endpoint, { ...(opts.probe ? { probe: true } : {}), ...(signal ? { signal } : {}), ...(opts.transport ? { transport: opts.transport } : {}) }));
+    return this.#run(opts, (s, signal) =>
+      doctor(s, endpoint, {
+        ...(opts.probe ? { probe: true } : {}),
+        ...(signal ? { signal } : {}),
+        ...(opts.transport ? { transport: opts.transport } : {}),
+      }),
+    );
   }
 
   /**
@@ -180,7 +220,9 @@ export class Registry {
    * `tags`) to the registry on `destination` (`globus://<endpoint>`) with one Transfer task.
    */
   async replicate(source: string, destination: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
-    return this.#run(opts, (s, signal) => replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) =>
+      replicate(s, source, destination, { ...opts, ...(signal ? { signal } : {}) }),
+    );
   }
 
   /** The access rules of the guest collection `globus://<endpoint>`, placed against the registry root. */
@@ -193,7 +235,9 @@ export class Registry {
    * (the registry root, a collection or a name); a rule already there says so.
    */
   async grant(target: string, principal: string, opts: GrantOptions = {}): Promise<GrantResult> {
-    return this.#run(opts, (s, signal) => grant(s, target, principal, { ...(opts.write ? { write: true } : {}), ...(signal ? { signal } : {}) }));
+    return this.#run(opts, (s, signal) =>
+      grant(s, target, principal, { ...(opts.write ? { write: true } : {}), ...(signal ? { signal } : {}) }),
+    );
   }
 
   /** Deletes the access rule `ruleId` of `globus://<endpoint>`. */
@@ -208,7 +252,10 @@ export class Registry {
   async inspect(ref: string, opts: { verify?: VerifyPolicy } = {}): Promise<LocalImage | undefined> {
     const found = inspectLocal(this.#records(), ref);
     if (!found?.image || (opts.verify ?? this.#resolved.verify) === 'off') return found;
-    const exists = await stat(found.image).then((s) => s.isFile(), () => false);
+    const exists = await stat(found.image).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!exists) return found;
     return { ...found, signatures: signaturesOf(await verifySifFile(found.image, await keyringOf(this.#resolved))) };
   }
@@ -218,7 +265,10 @@ export class Registry {
    * Registry's); throws SIGNATURE_INVALID, UNSIGNED or UNTRUSTED_SIGNER when it does not
    * pass, and answers undefined under `off`.
    */
-  async verify(file: string, opts: { verify?: VerifyPolicy; signal?: AbortSignal } = {}): Promise<ImageSignatures | undefined> {
+  async verify(
+    file: string,
+    opts: { verify?: VerifyPolicy; signal?: AbortSignal } = {},
+  ): Promise<ImageSignatures | undefined> {
     const gate = await signatureGate(this.#resolved, opts.verify);
     return checkFile(gate, file, file, 'the file was left as it is', opts.signal);
   }
@@ -246,5 +296,7 @@ export class Registry {
 }
 
 /** Every result carries the web app page of its folder, whichever operation made it. */
-const withWebUrl = (result: ImageResult): ImageResult => ({ ...result, webUrl: webAppUrl(result.endpoint, result.path) });
-
+const withWebUrl = (result: ImageResult): ImageResult => ({
+  ...result,
+  webUrl: webAppUrl(result.endpoint, result.path),
+});

@@ -24,8 +24,10 @@ import type { CallOptions, ProgressEvent, RegistryEvent, ResolvedOptions } from 
  */
 const callHooks = new AsyncLocalStorage<Pick<CallOptions, 'onProgress' | 'onEvent'>>();
 
-export const withCallHooks = <T>(hooks: Pick<CallOptions, 'onProgress' | 'onEvent'>, fn: () => Promise<T>): Promise<T> =>
-  hooks.onProgress || hooks.onEvent ? callHooks.run(hooks, fn) : fn();
+export const withCallHooks = <T>(
+  hooks: Pick<CallOptions, 'onProgress' | 'onEvent'>,
+  fn: () => Promise<T>,
+): Promise<T> => (hooks.onProgress || hooks.onEvent ? callHooks.run(hooks, fn) : fn());
 
 export class Session {
   readonly options: ResolvedOptions;
@@ -73,9 +75,23 @@ export class Session {
     const onToken = options.onToken;
     this.network = networkFor(options.proxy);
     const network = this.network;
-    this.tokens = new TokenSource({ clientId: globus.clientId, clientSecret: globus.clientSecret, authUrl: urls.auth, onCall, network, ...(onToken ? { onToken } : {}), ...retry });
+    this.tokens = new TokenSource({
+      clientId: globus.clientId,
+      clientSecret: globus.clientSecret,
+      authUrl: urls.auth,
+      onCall,
+      network,
+      ...(onToken ? { onToken } : {}),
+      ...retry,
+    });
     this.transfer = new TransferApi({ baseUrl: urls.transfer, tokens: this.tokens, onCall, network, ...retry });
-    this.https = new CollectionHttpsClient({ tokens: this.tokens, onCall, network, ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}), ...retry });
+    this.https = new CollectionHttpsClient({
+      tokens: this.tokens,
+      onCall,
+      network,
+      ...(options.speedFloor !== undefined ? { speedFloor: options.speedFloor } : {}),
+      ...retry,
+    });
   }
 
   get clientId(): string {
@@ -145,11 +161,15 @@ export class Session {
         return endpointInfo(await getEndpoint(this.transfer, nameOrId, opts));
       } catch (err) {
         if (isSregistryError(err) && err.code === 'NOT_FOUND') {
-          throw new SregistryError('NOT_FOUND', `Endpoint ${nameOrId} does not exist or is not visible to client ${this.clientId}: check the id, or find it with search`, {
-            ...(err.status !== undefined ? { status: err.status } : {}),
-            ...(err.requestId ? { requestId: err.requestId } : {}),
-            ...(err.globusCode ? { globusCode: err.globusCode } : {}),
-          });
+          throw new SregistryError(
+            'NOT_FOUND',
+            `Endpoint ${nameOrId} does not exist or is not visible to client ${this.clientId}: check the id, or find it with search`,
+            {
+              ...(err.status !== undefined ? { status: err.status } : {}),
+              ...(err.requestId ? { requestId: err.requestId } : {}),
+              ...(err.globusCode ? { globusCode: err.globusCode } : {}),
+            },
+          );
         }
         throw err;
       }
@@ -164,10 +184,16 @@ export class Session {
     if (exact.length === 1) return exact[0]!;
     if (exact.length === 0) {
       const hint = others.length ? `; similar: ${others.map((n) => JSON.stringify(n)).join(', ')}` : '';
-      throw new SregistryError('NOT_FOUND', `No endpoint is named exactly "${nameOrId}"${hint}: use the endpoint's UUID or its exact display name`);
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No endpoint is named exactly "${nameOrId}"${hint}: use the endpoint's UUID or its exact display name`,
+      );
     }
     const list = exact.map((e) => `${e.id} (owner ${e.owner || 'unknown'})`).join(', ');
-    throw new SregistryError('AMBIGUOUS', `${exact.length} endpoints are named "${nameOrId}": ${list}; use the UUID of the one you mean`);
+    throw new SregistryError(
+      'AMBIGUOUS',
+      `${exact.length} endpoints are named "${nameOrId}": ${list}; use the UUID of the one you mean`,
+    );
   }
 }
 

@@ -16,7 +16,10 @@ const keyrings = new WeakMap<ResolvedOptions, Promise<Keyring>>();
 export function keyringOf(options: ResolvedOptions): Promise<Keyring> {
   let found = keyrings.get(options);
   if (!found) {
-    const blocks = options.keyring.map((text, i) => ({ text, where: options.keyring.length === 1 ? 'given' : `entry ${i + 1} of ${options.keyring.length}` }));
+    const blocks = options.keyring.map((text, i) => ({
+      text,
+      where: options.keyring.length === 1 ? 'given' : `entry ${i + 1} of ${options.keyring.length}`,
+    }));
     found = loadKeyring(blocks);
     // A bad keyring is reported each time, not cached.
     found.catch(() => keyrings.delete(options));
@@ -32,22 +35,36 @@ export interface SignatureGate {
 }
 
 /** `setting` names what asked for the check in the error a missing keyring gives. */
-export async function signatureGate(options: ResolvedOptions, callPolicy: VerifyPolicy | undefined, setting = 'verify "required"'): Promise<SignatureGate> {
+export async function signatureGate(
+  options: ResolvedOptions,
+  callPolicy: VerifyPolicy | undefined,
+  setting = 'verify "required"',
+): Promise<SignatureGate> {
   const policy = callPolicy ?? options.verify;
   if (policy === 'off') return { policy, keyring: undefined };
   const keyring = await keyringOf(options);
   if (policy === 'required' && keyring.empty) {
     // Without keys nothing proves who signed: a signature object anyone wrote would pass.
-    throw new SregistryError('INVALID_INPUT', `${setting} needs a keyring: give the signers' public keys with --keyring FILE (SREGISTRY_GLOBUS_KEYRING), else no signer can be trusted`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} needs a keyring: give the signers' public keys with --keyring FILE (SREGISTRY_GLOBUS_KEYRING), else no signer can be trusted`,
+    );
   }
   return { policy, keyring };
 }
 
 /** The verifier a download feeds; `fileSize` (the manifest's) bounds where objects may lie. */
-export const streamingVerifier = (gate: SignatureGate, fileSize?: number): SifVerifier | undefined => (gate.keyring ? new SifVerifier(gate.keyring, fileSize) : undefined);
+export const streamingVerifier = (gate: SignatureGate, fileSize?: number): SifVerifier | undefined =>
+  gate.keyring ? new SifVerifier(gate.keyring, fileSize) : undefined;
 
 /** Checks a whole file under the gate; throws the policy's error (its message ends with `after`). */
-export async function checkFile(gate: SignatureGate, path: string, what: string, after: string, signal?: AbortSignal): Promise<ImageSignatures | undefined> {
+export async function checkFile(
+  gate: SignatureGate,
+  path: string,
+  what: string,
+  after: string,
+  signal?: AbortSignal,
+): Promise<ImageSignatures | undefined> {
   if (!gate.keyring) return undefined;
   const report = await verifySifFile(path, gate.keyring, signal);
   enforceVerifyPolicy(report, gate.policy, what, after);

@@ -62,7 +62,13 @@ export interface RegistryOptions {
   /** Retry policy of every Globus request (defaults: 5 retries, 500 ms doubling to 10 s). */
   /** rateLimitWindowMs: the wait after a 429 without Retry-After (default Globus's 10 s window). */
   /** `sleep`: how retries wait out their backoff (default: real timers); a test may compress time with its own. */
-  retry?: { maxRetries?: number; baseDelayMs?: number; maxDelayMs?: number; rateLimitWindowMs?: number; sleep?: SleepFn };
+  retry?: {
+    maxRetries?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+    rateLimitWindowMs?: number;
+    sleep?: SleepFn;
+  };
   /** Progress and log hooks; the core never writes to the console. */
   onProgress?: (event: ProgressEvent) => void;
   onEvent?: (event: RegistryEvent) => void;
@@ -148,7 +154,6 @@ export interface TransportOptions extends CallOptions {
  * changed on the server). A pull answered from storage ('cached') reads nothing.
  */
 export type ChunkObserver = (chunk: Uint8Array, offset: number) => void;
-
 
 export interface SearchOptions extends CallOptions {
   /** Endpoint (UUID or display name) whose registry to list; without it, endpoints are searched. */
@@ -347,7 +352,14 @@ export interface ReplicateResult {
   /** `globus://<destination endpoint id>` */
   destination: string;
   /** Each tag copied, as it now resolves at the destination. */
-  images: Array<{ tag: string; version: string; uri: string; status: 'copied' | 'exists'; path: string; httpsUrl?: string }>;
+  images: Array<{
+    tag: string;
+    version: string;
+    uri: string;
+    status: 'copied' | 'exists';
+    path: string;
+    httpsUrl?: string;
+  }>;
   versionsCopied: number;
   manifestsCopied: number;
   /** The one Transfer task between the collections; absent when nothing needed copying. */

@@ -46,17 +46,28 @@ export async function loadKeyring(blocks: ReadonlyArray<{ text: string; where: s
   const pgp = await openpgp();
   const keys: Key[] = [];
   for (const { text, where } of blocks) {
-    const armored = text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g) ?? [];
-    if (armored.length === 0) throw new SregistryError('INVALID_INPUT', `The keyring ${where} holds no armored OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----); export one with "gpg --armor --export"`);
+    const armored =
+      text.match(/-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----[\s\S]*?-----END PGP \1 KEY BLOCK-----/g) ?? [];
+    if (armored.length === 0)
+      throw new SregistryError(
+        'INVALID_INPUT',
+        `The keyring ${where} holds no armored OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK-----); export one with "gpg --armor --export"`,
+      );
     for (const block of armored) {
       let read: Key[];
       try {
         read = await pgp.readKeys({ armoredKeys: block });
       } catch (err) {
-        throw new SregistryError('INVALID_INPUT', `The keyring ${where} has a key block that does not parse (${shortReason(err)}); export it again with "gpg --armor --export"`);
+        throw new SregistryError(
+          'INVALID_INPUT',
+          `The keyring ${where} has a key block that does not parse (${shortReason(err)}); export it again with "gpg --armor --export"`,
+        );
       }
       if (read.some((k) => k.isPrivate())) {
-        throw new SregistryError('INVALID_INPUT', `The keyring ${where} holds a private key: give public keys only ("gpg --armor --export", not --export-secret-keys)`);
+        throw new SregistryError(
+          'INVALID_INPUT',
+          `The keyring ${where} holds a private key: give public keys only ("gpg --armor --export", not --export-secret-keys)`,
+        );
       }
       keys.push(...read);
     }
@@ -87,7 +98,10 @@ export async function readClearSigned(armored: string): Promise<ClearSigned | st
   const packet = (message as unknown as { signature: Signature }).signature.packets[0];
   const issuer = packet?.issuerFingerprint;
   const hashId = packet?.hashAlgorithm;
-  const hash = hashId === null || hashId === undefined ? undefined : (pgp.enums.read(pgp.enums.hash, hashId) as string | undefined);
+  const hash =
+    hashId === null || hashId === undefined
+      ? undefined
+      : (pgp.enums.read(pgp.enums.hash, hashId) as string | undefined);
   return {
     text: message.getText(),
     keyIds: message.getSigningKeyIDs().map((k) => k.toHex()),
@@ -98,7 +112,12 @@ export async function readClearSigned(armored: string): Promise<ClearSigned | st
         // Keys whose self-signatures were renewed after they signed stay usable (the test key of
         // sylabs/sif is one); the reference library does not look at those dates at all.
         const config = { allowInsecureVerificationWithReformattedKeys: true };
-        const result = await pgp.verify({ message, verificationKeys: [key.toPublic() as PublicKey], expectSigned: true, config });
+        const result = await pgp.verify({
+          message,
+          verificationKeys: [key.toPublic() as PublicKey],
+          expectSigned: true,
+          config,
+        });
         for (const s of result.signatures) await s.verified;
         return true;
       } catch (err) {
@@ -109,22 +128,35 @@ export async function readClearSigned(armored: string): Promise<ClearSigned | st
 }
 
 /** An unlocked signing key; the passphrase is used here and kept nowhere. */
-export async function readSigningKey(armored: string, passphrase: string | undefined, where: string): Promise<PrivateKey> {
+export async function readSigningKey(
+  armored: string,
+  passphrase: string | undefined,
+  where: string,
+): Promise<PrivateKey> {
   const pgp = await openpgp();
   let key: PrivateKey;
   try {
     key = await pgp.readPrivateKey({ armoredKey: armored });
   } catch {
-    throw new SregistryError('INVALID_INPUT', `The signing key ${where} is not an armored OpenPGP private key; export it with "gpg --armor --export-secret-keys"`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The signing key ${where} is not an armored OpenPGP private key; export it with "gpg --armor --export-secret-keys"`,
+    );
   }
   if (key.isDecrypted()) return key;
   if (passphrase === undefined || passphrase === '') {
-    throw new SregistryError('INVALID_INPUT', `The signing key ${where} is protected by a passphrase: set SREGISTRY_GLOBUS_SIGNING_PASSPHRASE or give --sign-passphrase-file`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The signing key ${where} is protected by a passphrase: set SREGISTRY_GLOBUS_SIGNING_PASSPHRASE or give --sign-passphrase-file`,
+    );
   }
   try {
     return await pgp.decryptKey({ privateKey: key, passphrase });
   } catch {
-    throw new SregistryError('INVALID_INPUT', `The passphrase does not unlock the signing key ${where}; check SREGISTRY_GLOBUS_SIGNING_PASSPHRASE or the passphrase file`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The passphrase does not unlock the signing key ${where}; check SREGISTRY_GLOBUS_SIGNING_PASSPHRASE or the passphrase file`,
+    );
   }
 }
 
@@ -135,4 +167,5 @@ export async function clearSign(text: string, key: PrivateKey): Promise<string> 
   return pgp.sign({ message, signingKeys: key, config: { preferredHashAlgorithm: pgp.enums.hash.sha256 } });
 }
 
-const shortReason = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 160);
+const shortReason = (err: unknown): string =>
+  (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 160);

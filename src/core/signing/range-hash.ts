@@ -121,7 +121,8 @@ export class RangeHashWorker {
    * that falls behind for a moment does not hold up the caller (no more than the slots).
    */
   hashShared(view: Uint8Array): Promise<void> | undefined {
-    if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('RangeHashWorker.hashShared needs a view of a SharedArrayBuffer');
+    if (!(view.buffer instanceof SharedArrayBuffer))
+      throw new TypeError('RangeHashWorker.hashShared needs a view of a SharedArrayBuffer');
     if (this.#filled > 0 && !this.#failed) this.#send();
     if (!this.#failed && view.byteLength <= SLOT && this.#busy() && this.#slotFree()) {
       this.push(view);
@@ -133,7 +134,13 @@ export class RangeHashWorker {
     if (this.#failed) return undefined;
     return new Promise<void>((resolve) => {
       this.#released.push(resolve);
-      this.#worker.postMessage({ op: 'chunk', buffer: view.buffer, offset: view.byteOffset, length: view.byteLength, position });
+      this.#worker.postMessage({
+        op: 'chunk',
+        buffer: view.buffer,
+        offset: view.byteOffset,
+        length: view.byteLength,
+        position,
+      });
     });
   }
 
@@ -151,7 +158,10 @@ export class RangeHashWorker {
 
   /** Waits (blocking, bounded) until the current slot is free; false when the worker is gone. */
   #claim(): boolean {
-    if (Atomics.load(this.#flags, this.#slot) === 1 && Atomics.wait(this.#flags, this.#slot, 1, WAIT_MS) === 'timed-out') {
+    if (
+      Atomics.load(this.#flags, this.#slot) === 1 &&
+      Atomics.wait(this.#flags, this.#slot, 1, WAIT_MS) === 'timed-out'
+    ) {
       this.#failed = true;
       return false;
     }
@@ -160,7 +170,14 @@ export class RangeHashWorker {
 
   #send(): void {
     Atomics.store(this.#flags, this.#slot, 1);
-    this.#worker.postMessage({ op: 'chunk', slot: this.#slot, buffer: this.#slots![this.#slot], offset: 0, length: this.#filled, position: this.#position });
+    this.#worker.postMessage({
+      op: 'chunk',
+      slot: this.#slot,
+      buffer: this.#slots![this.#slot],
+      offset: 0,
+      length: this.#filled,
+      position: this.#position,
+    });
     this.#position += this.#filled;
     this.#filled = 0;
     this.#slot = (this.#slot + 1) % SLOTS;

@@ -79,11 +79,14 @@ export function parseLayout(front: Buffer, fileSize?: number): SifLayout | undef
   if (free === undefined || dataOffset === undefined || dataSize === undefined) return undefined;
   const objects: SifObject[] = [];
   for (let i = 0; i < total; i++) {
-    const raw = Buffer.from(front.subarray(descriptorsOffset + i * DESCRIPTOR_SIZE, descriptorsOffset + (i + 1) * DESCRIPTOR_SIZE));
+    const raw = Buffer.from(
+      front.subarray(descriptorsOffset + i * DESCRIPTOR_SIZE, descriptorsOffset + (i + 1) * DESCRIPTOR_SIZE),
+    );
     if (raw.readUInt8(4) === 0) continue;
     const offset = int64(raw, 17);
     const size = int64(raw, 25);
-    if (offset === undefined || size === undefined || (fileSize !== undefined && offset + size > fileSize)) return undefined;
+    if (offset === undefined || size === undefined || (fileSize !== undefined && offset + size > fileSize))
+      return undefined;
     const rawGroup = raw.readUInt32LE(9);
     const link = raw.readUInt32LE(13);
     objects.push({
@@ -93,7 +96,7 @@ export function parseLayout(front: Buffer, fileSize?: number): SifLayout | undef
       groupId: (rawGroup & ~GROUP_MASK) >>> 0,
       rawGroup,
       linkedId: (link & ~GROUP_MASK) >>> 0,
-      linksGroup: ((link & GROUP_MASK) >>> 0) === GROUP_MASK,
+      linksGroup: (link & GROUP_MASK) >>> 0 === GROUP_MASK,
       offset,
       size,
       raw,
@@ -101,7 +104,16 @@ export function parseLayout(front: Buffer, fileSize?: number): SifLayout | undef
   }
   const minIds = new Map<number, number>();
   for (const o of objects) if (!minIds.has(o.rawGroup) || o.id < minIds.get(o.rawGroup)!) minIds.set(o.rawGroup, o.id);
-  return { header, descriptorsOffset, descriptorsTotal: total, descriptorsFree: free, dataOffset, dataSize, objects, minIds };
+  return {
+    header,
+    descriptorsOffset,
+    descriptorsTotal: total,
+    descriptorsFree: free,
+    dataOffset,
+    dataSize,
+    objects,
+    minIds,
+  };
 }
 
 /**
@@ -114,10 +126,13 @@ export function parseLayout(front: Buffer, fileSize?: number): SifLayout | undef
 export function layoutProblem(layout: SifLayout, fileSize?: number): string | undefined {
   const tableEnd = layout.descriptorsOffset + layout.descriptorsTotal * DESCRIPTOR_SIZE;
   const dataEnd = layout.dataOffset + layout.dataSize;
-  if (layout.dataOffset < tableEnd) return `its data area (from byte ${layout.dataOffset}) overlaps its descriptor table (to byte ${tableEnd})`;
-  if (fileSize !== undefined && dataEnd > fileSize) return `its data area ends at byte ${dataEnd}, past the end of the file (${fileSize} bytes)`;
+  if (layout.dataOffset < tableEnd)
+    return `its data area (from byte ${layout.dataOffset}) overlaps its descriptor table (to byte ${tableEnd})`;
+  if (fileSize !== undefined && dataEnd > fileSize)
+    return `its data area ends at byte ${dataEnd}, past the end of the file (${fileSize} bytes)`;
   for (const o of layout.objects) {
-    if (o.offset < layout.dataOffset || o.offset + o.size > dataEnd) return `object ${o.id} (bytes ${o.offset} to ${o.offset + o.size}) lies outside the data area (bytes ${layout.dataOffset} to ${dataEnd})`;
+    if (o.offset < layout.dataOffset || o.offset + o.size > dataEnd)
+      return `object ${o.id} (bytes ${o.offset} to ${o.offset + o.size}) lies outside the data area (bytes ${layout.dataOffset} to ${dataEnd})`;
   }
   const placed = layout.objects.filter((o) => o.size > 0).sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < placed.length; i++) {
@@ -136,19 +151,30 @@ export function descriptorIntegrityBytes(o: SifObject, relativeId: number): Buff
   const rel = Buffer.alloc(4);
   rel.writeUInt32LE(relativeId >>> 0, 0);
   const r = o.raw;
-  return Buffer.concat([r.subarray(0, 5), rel, r.subarray(13, 17), r.subarray(25, 33), r.subarray(41, 49), r.subarray(57, 585)]);
+  return Buffer.concat([
+    r.subarray(0, 5),
+    rel,
+    r.subarray(13, 17),
+    r.subarray(25, 33),
+    r.subarray(41, 49),
+    r.subarray(57, 585),
+  ]);
 }
 
 export const isSignature = (o: SifObject): boolean => o.dataType === SifDataType.Signature;
 
 /** The objects of a group, in descriptor-table order (the order the library reads them). */
-export const groupObjects = (layout: SifLayout, groupId: number): SifObject[] => layout.objects.filter((o) => o.groupId === groupId && groupId !== 0);
+export const groupObjects = (layout: SifLayout, groupId: number): SifObject[] =>
+  layout.objects.filter((o) => o.groupId === groupId && groupId !== 0);
 
-export const groupMinId = (layout: SifLayout, groupId: number): number | undefined => layout.minIds.get((GROUP_MASK | groupId) >>> 0);
+export const groupMinId = (layout: SifLayout, groupId: number): number | undefined =>
+  layout.minIds.get((GROUP_MASK | groupId) >>> 0);
 
 /** The data objects (not signatures) a signature object signs: its group's, or the one object a legacy signature names. */
 export const signedBy = (layout: SifLayout, sig: SifObject): SifObject[] =>
-  sig.linksGroup ? groupObjects(layout, sig.linkedId).filter((o) => !isSignature(o)) : layout.objects.filter((o) => o.id === sig.linkedId && !isSignature(o));
+  sig.linksGroup
+    ? groupObjects(layout, sig.linkedId).filter((o) => !isSignature(o))
+    : layout.objects.filter((o) => o.id === sig.linkedId && !isSignature(o));
 
 /** Hash type and 40-hex fingerprint (uppercase; absent when zero) a signature descriptor names. */
 export function signatureMeta(o: SifObject): { hashType: number; fingerprint?: string } {

@@ -10,18 +10,35 @@ import { SregistryError } from '../errors.js';
 import { DESCRIPTOR_SIZE, HEADER_SIZE, SifDataType } from '../sif.js';
 import { clearSign, fingerprintOf } from './openpgp.js';
 import type { PrivateKey } from 'openpgp';
-import { descriptorIntegrityBytes, GROUP_MASK, groupMinId, groupObjects, headerIntegrityBytes, isSignature, parseLayout, signatureMeta, tableEnd, type SifLayout, type SifObject } from './sif-objects.js';
+import {
+  descriptorIntegrityBytes,
+  GROUP_MASK,
+  groupMinId,
+  groupObjects,
+  headerIntegrityBytes,
+  isSignature,
+  parseLayout,
+  signatureMeta,
+  tableEnd,
+  type SifLayout,
+  type SifObject,
+} from './sif-objects.js';
 
 async function readFront(fh: FileHandle, what: string): Promise<SifLayout> {
   const { size } = await fh.stat();
   const head = Buffer.alloc(HEADER_SIZE);
   await fh.read(head, 0, HEADER_SIZE, 0);
   const end = size >= HEADER_SIZE ? tableEnd(head) : undefined;
-  if (end === undefined || end > size) throw new SregistryError('INVALID_INPUT', `${what} is not a SIF image, so it cannot be signed; build it with apptainer or singularity`);
+  if (end === undefined || end > size)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${what} is not a SIF image, so it cannot be signed; build it with apptainer or singularity`,
+    );
   const front = Buffer.alloc(end);
   await fh.read(front, 0, end, 0);
   const layout = parseLayout(front, size);
-  if (!layout) throw new SregistryError('INVALID_INPUT', `${what} has a damaged SIF descriptor table, so it cannot be signed`);
+  if (!layout)
+    throw new SregistryError('INVALID_INPUT', `${what} has a damaged SIF descriptor table, so it cannot be signed`);
   return layout;
 }
 
@@ -46,7 +63,11 @@ async function groupMetadata(fh: FileHandle, layout: SifLayout, groupId: number)
   const entries = [];
   for (const o of objects) {
     const relativeId = o.id - minId;
-    entries.push({ relativeId, descriptorDigest: sha(descriptorIntegrityBytes(o, relativeId)), objectDigest: `sha256:${await objectDigest(fh, o)}` });
+    entries.push({
+      relativeId,
+      descriptorDigest: sha(descriptorIntegrityBytes(o, relativeId)),
+      objectDigest: `sha256:${await objectDigest(fh, o)}`,
+    });
   }
   return JSON.stringify({ version: 1, header: { digest: sha(headerIntegrityBytes(layout.header)) }, objects: entries });
 }
@@ -62,14 +83,21 @@ export interface SignResult {
  * Writes `output`: `input` with one more signature object per object group, made with
  * `key` (unlocked). `now` is the signing time (seconds) for the new descriptors.
  */
-export async function signSifFile(input: string, output: string, key: PrivateKey, now = new Date()): Promise<SignResult> {
+export async function signSifFile(
+  input: string,
+  output: string,
+  key: PrivateKey,
+  now = new Date(),
+): Promise<SignResult> {
   await copyFile(input, output).catch((err: unknown) => {
     throw new SregistryError('LOCAL_IO', `Cannot copy ${input} to sign it: ${(err as Error).message}`, { cause: err });
   });
   const fh = await open(output, 'r+');
   try {
     const layout = await readFront(fh, input);
-    const groups = [...new Set(layout.objects.filter((o) => !isSignature(o) && o.groupId !== 0).map((o) => o.groupId))].sort((a, b) => a - b);
+    const groups = [
+      ...new Set(layout.objects.filter((o) => !isSignature(o) && o.groupId !== 0).map((o) => o.groupId)),
+    ].sort((a, b) => a - b);
     if (groups.length === 0) throw new SregistryError('INVALID_INPUT', `${input} has no object group to sign`);
     const fingerprint = fingerprintOf(key);
     const fp = Buffer.from(fingerprint, 'hex');
@@ -81,7 +109,11 @@ export async function signSifFile(input: string, output: string, key: PrivateKey
     for (const groupId of groups) {
       const armored = Buffer.from(await clearSign(await groupMetadata(fh, layout, groupId), key), 'utf8');
       const index = [...Array(layout.descriptorsTotal).keys()].find((i) => !used.has(i));
-      if (index === undefined || free <= 0) throw new SregistryError('INVALID_INPUT', `${input} has no free SIF descriptor left for a signature; rebuild it with room for more objects`);
+      if (index === undefined || free <= 0)
+        throw new SregistryError(
+          'INVALID_INPUT',
+          `${input} has no free SIF descriptor left for a signature; rebuild it with room for more objects`,
+        );
       used.add(index);
       free--;
       const offset = layout.dataOffset + dataSize;

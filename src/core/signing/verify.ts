@@ -94,8 +94,22 @@ const MAX_FRONT_BYTES = 16 * 1024 * 1024;
 const OFF_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /** Digest names in the signed JSON → Node hash names. */
-const JSON_DIGESTS: Record<string, string> = { sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512', sha512_224: 'sha512-224', sha512_256: 'sha512-256' };
-const DIGEST_BYTES: Record<string, number> = { sha224: 28, sha256: 32, sha384: 48, sha512: 64, 'sha512-224': 28, 'sha512-256': 32 };
+const JSON_DIGESTS: Record<string, string> = {
+  sha224: 'sha224',
+  sha256: 'sha256',
+  sha384: 'sha384',
+  sha512: 'sha512',
+  sha512_224: 'sha512-224',
+  sha512_256: 'sha512-256',
+};
+const DIGEST_BYTES: Record<string, number> = {
+  sha224: 28,
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+  'sha512-224': 28,
+  'sha512-256': 32,
+};
 
 interface Range {
   start: number;
@@ -131,7 +145,8 @@ export class SifVerifier {
     this.#fileSize = fileSize;
     // With a keyring, a large image is expected to be signed: its hashing thread starts now,
     // while the request goes out, instead of holding the first bytes while it starts.
-    if (!keyring.empty && fileSize !== undefined && fileSize >= OFF_THREAD_MIN_BYTES) this.#spare = new RangeHashWorker();
+    if (!keyring.empty && fileSize !== undefined && fileSize >= OFF_THREAD_MIN_BYTES)
+      this.#spare = new RangeHashWorker();
   }
 
   get work(): Readonly<VerifierWork> {
@@ -164,7 +179,11 @@ export class SifVerifier {
 
   #take(chunk: Uint8Array, offset: number, shared: boolean): Promise<void> | undefined {
     if (offset === 0 && this.#next > 0) this.#reset();
-    if (offset !== this.#next) throw new SregistryError('INVALID_INPUT', `Signature check got bytes from ${offset} while expecting ${this.#next}`);
+    if (offset !== this.#next)
+      throw new SregistryError(
+        'INVALID_INPUT',
+        `Signature check got bytes from ${offset} while expecting ${this.#next}`,
+      );
     this.#next += chunk.byteLength;
     if (this.#settled) return undefined;
     if (!this.#layout) {
@@ -247,8 +266,16 @@ export class SifVerifier {
       this.#worker = new RangeHashWorker(ranges, 0);
     }
     this.#dropSpare();
-    for (const o of sigs) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}) });
-    if (!offThread) for (const o of data) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
+    for (const o of sigs)
+      this.#ranges.set(o.id, {
+        start: o.offset,
+        end: o.offset + o.size,
+        seen: 0,
+        ...(o.size <= MAX_SIGNATURE_BYTES ? { bytes: [] } : {}),
+      });
+    if (!offThread)
+      for (const o of data)
+        this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: 0, hash: createHash('sha256') });
     return true;
   }
 
@@ -301,12 +328,14 @@ export class SifVerifier {
       await this.close();
       for (const o of layout.objects) {
         const sha256 = digests.get(o.id);
-        if (sha256 !== undefined && !isSignature(o)) this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: o.size, sha256 });
+        if (sha256 !== undefined && !isSignature(o))
+          this.#ranges.set(o.id, { start: o.offset, end: o.offset + o.size, seen: o.size, sha256 });
       }
     }
     const data = new ObjectData(layout, this.#ranges, reread);
     const signatures: SignatureCheck[] = [];
-    for (const sig of layout.objects.filter(isSignature)) signatures.push(await checkSignature(layout, sig, data, this.#keyring));
+    for (const sig of layout.objects.filter(isSignature))
+      signatures.push(await checkSignature(layout, sig, data, this.#keyring));
     const covered = new Set(signatures.flatMap((s) => s.objects));
     const unsigned = layout.objects.filter((o) => !isSignature(o) && !covered.has(o.id)).map((o) => o.id);
     return { status: worst(signatures), signatures, unsigned, sif: true };
@@ -314,9 +343,11 @@ export class SifVerifier {
 }
 
 function signaturesProblem(sigs: SifObject[]): string | undefined {
-  if (sigs.length > MAX_SIGNATURES) return `it has ${sigs.length} signature objects, more than the ${MAX_SIGNATURES} this client checks`;
+  if (sigs.length > MAX_SIGNATURES)
+    return `it has ${sigs.length} signature objects, more than the ${MAX_SIGNATURES} this client checks`;
   const bytes = sigs.reduce((n, o) => n + o.size, 0);
-  if (bytes > MAX_SIGNATURES_BYTES) return `its signature objects hold ${bytes} bytes, more than the ${MAX_SIGNATURES_BYTES} this client reads`;
+  if (bytes > MAX_SIGNATURES_BYTES)
+    return `its signature objects hold ${bytes} bytes, more than the ${MAX_SIGNATURES_BYTES} this client reads`;
   return undefined;
 }
 
@@ -372,7 +403,12 @@ class ObjectData {
 
 const LEGACY_PREFIX = 'SIFHASH:\n';
 
-async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectData, keyring: Keyring): Promise<SignatureCheck> {
+async function checkSignature(
+  layout: SifLayout,
+  sig: SifObject,
+  data: ObjectData,
+  keyring: Keyring,
+): Promise<SignatureCheck> {
   const meta = signatureMeta(sig);
   const covered = signedBy(layout, sig);
   const check: SignatureCheck = {
@@ -385,7 +421,12 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
     status: 'invalid',
   };
   const invalid = (reason: string): SignatureCheck => ({ ...check, status: 'invalid', reason });
-  if (covered.length === 0) return invalid(sig.linksGroup ? `it signs object group ${sig.linkedId}, which the image does not have` : `it signs object ${sig.linkedId}, which the image does not have`);
+  if (covered.length === 0)
+    return invalid(
+      sig.linksGroup
+        ? `it signs object group ${sig.linkedId}, which the image does not have`
+        : `it signs object ${sig.linkedId}, which the image does not have`,
+    );
 
   const armored = await data.bytes(sig);
   if (!armored) return invalid('its signature object could not be read');
@@ -403,14 +444,19 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
     check.fingerprint ??= fingerprint;
     const userId = await userIdOf(key);
     if (userId) check.userId = userId;
-    if (meta.fingerprint && meta.fingerprint !== fingerprint) return invalid(`the fingerprint in its descriptor (${meta.fingerprint}) is not that of the key that signed it (${fingerprint})`);
+    if (meta.fingerprint && meta.fingerprint !== fingerprint)
+      return invalid(
+        `the fingerprint in its descriptor (${meta.fingerprint}) is not that of the key that signed it (${fingerprint})`,
+      );
     const verdict = await message.check(key);
     if (verdict !== true) return invalid(`the OpenPGP signature does not hold: ${verdict}`);
     keyStatus = 'verified';
     check.fingerprintProven = true;
   } else {
     if (meta.fingerprint && message.issuerFingerprint && meta.fingerprint !== message.issuerFingerprint) {
-      return invalid(`the fingerprint in its descriptor (${meta.fingerprint}) is not the one in the signature (${message.issuerFingerprint})`);
+      return invalid(
+        `the fingerprint in its descriptor (${meta.fingerprint}) is not the one in the signature (${message.issuerFingerprint})`,
+      );
     }
     const fingerprint = check.fingerprint ?? message.issuerFingerprint;
     if (fingerprint) check.fingerprint = fingerprint;
@@ -419,11 +465,16 @@ async function checkSignature(layout: SifLayout, sig: SifObject, data: ObjectDat
       keyStatus = 'untrusted';
       keyReason = `its signer (${check.fingerprint ?? `key id ${message.keyIds.join(', ').toUpperCase()}`}) is not in the keyring`;
     } else {
-      keyReason = 'no keyring was given, so the signer was not checked and its fingerprint is only what the image claims';
+      keyReason =
+        'no keyring was given, so the signer was not checked and its fingerprint is only what the image claims';
     }
   }
 
-  const integrity = legacy ? await checkLegacy(message.text, meta.hashType, covered, data) : sig.linksGroup ? await checkCurrent(layout, sig.linkedId, message.text, covered, data) : 'a signature of one object must be a legacy one';
+  const integrity = legacy
+    ? await checkLegacy(message.text, meta.hashType, covered, data)
+    : sig.linksGroup
+      ? await checkCurrent(layout, sig.linkedId, message.text, covered, data)
+      : 'a signature of one object must be a legacy one';
   if (integrity !== true) return invalid(integrity);
   return { ...check, status: keyStatus, ...(keyReason ? { reason: keyReason } : {}) };
 }
@@ -432,14 +483,27 @@ function parseDigest(value: unknown): { algorithm: string; hex: string } | undef
   if (typeof value !== 'string') return undefined;
   const [name, hex, extra] = value.split(':');
   const algorithm = name === undefined ? undefined : JSON_DIGESTS[name];
-  if (!algorithm || hex === undefined || extra !== undefined || !/^[0-9a-f]*$/i.test(hex) || hex.length !== DIGEST_BYTES[algorithm]! * 2) return undefined;
+  if (
+    !algorithm ||
+    hex === undefined ||
+    extra !== undefined ||
+    !/^[0-9a-f]*$/i.test(hex) ||
+    hex.length !== DIGEST_BYTES[algorithm]! * 2
+  )
+    return undefined;
   return { algorithm, hex: hex.toLowerCase() };
 }
 
 const digestOf = (algorithm: string, bytes: Buffer): string => createHash(algorithm).update(bytes).digest('hex');
 
 /** The signed JSON against the image: true, or why not. */
-async function checkCurrent(layout: SifLayout, groupId: number, text: string, objects: SifObject[], data: ObjectData): Promise<true | string> {
+async function checkCurrent(
+  layout: SifLayout,
+  groupId: number,
+  text: string,
+  objects: SifObject[],
+  data: ObjectData,
+): Promise<true | string> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -447,26 +511,34 @@ async function checkCurrent(layout: SifLayout, groupId: number, text: string, ob
     return 'its signed text is not the JSON of digests a SIF signature holds';
   }
   const d = doc as { version?: unknown; header?: { digest?: unknown }; objects?: unknown };
-  if (typeof doc !== 'object' || doc === null || d.version !== 1 || !Array.isArray(d.objects)) return 'its signed text is not version 1 of the SIF signature JSON';
+  if (typeof doc !== 'object' || doc === null || d.version !== 1 || !Array.isArray(d.objects))
+    return 'its signed text is not version 1 of the SIF signature JSON';
   const minId = groupMinId(layout, groupId)!;
   const header = parseDigest(d.header?.digest);
   if (!header) return 'its header digest is malformed';
-  const signed = new Map<number, { descriptor: { algorithm: string; hex: string }; object: { algorithm: string; hex: string } }>();
+  const signed = new Map<
+    number,
+    { descriptor: { algorithm: string; hex: string }; object: { algorithm: string; hex: string } }
+  >();
   for (const entry of d.objects as Array<Record<string, unknown>>) {
     const rel = entry?.relativeId;
     const descriptor = parseDigest(entry?.descriptorDigest);
     const object = parseDigest(entry?.objectDigest);
-    if (typeof rel !== 'number' || !Number.isInteger(rel) || rel < 0 || !descriptor || !object) return 'an object entry of its signed JSON is malformed';
+    if (typeof rel !== 'number' || !Number.isInteger(rel) || rel < 0 || !descriptor || !object)
+      return 'an object entry of its signed JSON is malformed';
     signed.set(minId + rel, { descriptor, object });
   }
   // The signed objects must be exactly the group's: none added to it since, none taken away.
-  for (const o of objects) if (!signed.has(o.id)) return `object ${o.id} of group ${groupId} is not signed (it was added after signing)`;
+  for (const o of objects)
+    if (!signed.has(o.id)) return `object ${o.id} of group ${groupId} is not signed (it was added after signing)`;
   if (signed.size !== objects.length) return `an object it signed is no longer in group ${groupId}`;
-  if (digestOf(header.algorithm, headerIntegrityBytes(layout.header)) !== header.hex) return 'the SIF header was changed after signing';
+  if (digestOf(header.algorithm, headerIntegrityBytes(layout.header)) !== header.hex)
+    return 'the SIF header was changed after signing';
   for (const o of objects) {
     const entry = signed.get(o.id)!;
     const relative = o.id - layout.minIds.get(o.rawGroup)!;
-    if (digestOf(entry.descriptor.algorithm, descriptorIntegrityBytes(o, relative)) !== entry.descriptor.hex) return `the descriptor of object ${o.id} was changed after signing`;
+    if (digestOf(entry.descriptor.algorithm, descriptorIntegrityBytes(o, relative)) !== entry.descriptor.hex)
+      return `the descriptor of object ${o.id} was changed after signing`;
     const got = await data.digest(entry.object.algorithm, [o]);
     if (got === undefined) return `object ${o.id} could not be read to check it`;
     if (got !== entry.object.hex) return `object ${o.id} was changed after signing`;
@@ -474,14 +546,21 @@ async function checkCurrent(layout: SifLayout, groupId: number, text: string, ob
   return true;
 }
 
-async function checkLegacy(text: string, hashType: number, objects: SifObject[], data: ObjectData): Promise<true | string> {
+async function checkLegacy(
+  text: string,
+  hashType: number,
+  objects: SifObject[],
+  data: ObjectData,
+): Promise<true | string> {
   const algorithm = SIF_HASHES[hashType];
   if (!algorithm) return `its hash type ${hashType} is not one this client checks`;
   const hex = text.slice(LEGACY_PREFIX.length).replace(/\n$/, '').toLowerCase();
   if (!/^[0-9a-f]+$/.test(hex) || hex.length !== DIGEST_BYTES[algorithm]! * 2) return 'its signed digest is malformed';
   const got = await data.digest(algorithm, objects);
   if (got === undefined) return 'the objects it signs could not be read to check them';
-  return got === hex ? true : `the objects it signs (${objects.map((o) => o.id).join(', ')}) were changed after signing`;
+  return got === hex
+    ? true
+    : `the objects it signs (${objects.map((o) => o.id).join(', ')}) were changed after signing`;
 }
 
 /** Positioned reads of `path`, for `finish`. */
@@ -509,9 +588,17 @@ export async function verifySifFile(path: string, keyring: Keyring, signal?: Abo
   try {
     fh = await open(path, 'r');
   } catch (err) {
-    throw new SregistryError('LOCAL_IO', `Cannot open ${path} to check its signatures: ${(err as Error).message}`, { cause: err });
+    throw new SregistryError('LOCAL_IO', `Cannot open ${path} to check its signatures: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  const verifier = new SifVerifier(keyring, await fh.stat().then((st) => st.size, () => undefined));
+  const verifier = new SifVerifier(
+    keyring,
+    await fh.stat().then(
+      (st) => st.size,
+      () => undefined,
+    ),
+  );
   try {
     const buf = Buffer.allocUnsafe(1024 * 1024);
     let offset = 0;

@@ -19,28 +19,54 @@ export interface NewAccessRule {
 
 const rulePath = (endpoint: string, id: string): string => `${endpointPath(endpoint)}/access/${encodeURIComponent(id)}`;
 
-export async function listAccessRules(api: TransferApi, endpoint: string, options: CallOptions = {}): Promise<AccessRuleDocument[]> {
+export async function listAccessRules(
+  api: TransferApi,
+  endpoint: string,
+  options: CallOptions = {},
+): Promise<AccessRuleDocument[]> {
   const what = `listing the access rules of endpoint ${endpoint}`;
-  const page = await api.call<AccessListDocument>({ path: `${endpointPath(endpoint)}/access_list`, action: what, ...options });
+  const page = await api.call<AccessListDocument>({
+    path: `${endpointPath(endpoint)}/access_list`,
+    action: what,
+    ...options,
+  });
   return dataOf<AccessRuleDocument>(page, what, ['path', 'permissions', 'principal_type']);
 }
 
 /** Creates a rule; answers its id. */
-export async function createAccessRule(api: TransferApi, endpoint: string, rule: NewAccessRule, options: CallOptions = {}): Promise<string> {
+export async function createAccessRule(
+  api: TransferApi,
+  endpoint: string,
+  rule: NewAccessRule,
+  options: CallOptions = {},
+): Promise<string> {
   const what = `granting ${rule.permissions} on ${rule.path} of endpoint ${endpoint}`;
   const answer = await api.call<OperationResult>({
     method: 'POST',
     path: `${endpointPath(endpoint)}/access`,
-    json: { DATA_TYPE: 'access', principal_type: rule.principalType, principal: rule.principal, path: rule.path, permissions: rule.permissions },
+    json: {
+      DATA_TYPE: 'access',
+      principal_type: rule.principalType,
+      principal: rule.principal,
+      path: rule.path,
+      permissions: rule.permissions,
+    },
     action: what,
     ...options,
   });
   const id = documentWith<OperationResult>(answer, what, []).access_id;
-  if (typeof id !== 'string' && typeof id !== 'number') throw new SregistryError('INVALID_RESPONSE', `The answer to ${what} has no access_id`);
+  if (typeof id !== 'string' && typeof id !== 'number')
+    throw new SregistryError('INVALID_RESPONSE', `The answer to ${what} has no access_id`);
   return String(id);
 }
 
-export async function updateAccessRule(api: TransferApi, endpoint: string, id: string, permissions: 'r' | 'rw', options: CallOptions = {}): Promise<void> {
+export async function updateAccessRule(
+  api: TransferApi,
+  endpoint: string,
+  id: string,
+  permissions: 'r' | 'rw',
+  options: CallOptions = {},
+): Promise<void> {
   await api.call<OperationResult>({
     method: 'PUT',
     path: rulePath(endpoint, id),
@@ -50,6 +76,16 @@ export async function updateAccessRule(api: TransferApi, endpoint: string, id: s
   });
 }
 
-export async function deleteAccessRule(api: TransferApi, endpoint: string, id: string, options: CallOptions = {}): Promise<void> {
-  await api.call<OperationResult>({ method: 'DELETE', path: rulePath(endpoint, id), action: `deleting access rule ${id} of endpoint ${endpoint}`, ...options });
+export async function deleteAccessRule(
+  api: TransferApi,
+  endpoint: string,
+  id: string,
+  options: CallOptions = {},
+): Promise<void> {
+  await api.call<OperationResult>({
+    method: 'DELETE',
+    path: rulePath(endpoint, id),
+    action: `deleting access rule ${id} of endpoint ${endpoint}`,
+    ...options,
+  });
 }

@@ -104,7 +104,11 @@ export class TransferApi {
             ...(this.#options.onCall ? { onCall: this.#options.onCall } : {}),
             ...(this.#options.network ? { network: this.#options.network } : {}),
             ...(req.onServerTime ? { onServerTime: req.onServerTime } : {}),
-            errorContext: { clientId: this.clientId, action: req.action, serviceSetting: 'GLOBUS_SDK_SERVICE_URL_TRANSFER' },
+            errorContext: {
+              clientId: this.clientId,
+              action: req.action,
+              serviceSetting: 'GLOBUS_SDK_SERVICE_URL_TRANSFER',
+            },
           });
           adopt();
           return answer;

@@ -7,7 +7,8 @@ function parseScope(scope: string): { base: string; deps: string[] } {
   return { base: scope.slice(0, open), deps: splitScopes(scope.slice(open + 1, -1)) };
 }
 
-const formatScope = (base: string, deps: readonly string[]): string => (deps.length === 0 ? base : `${base}[${deps.join(' ')}]`);
+const formatScope = (base: string, deps: readonly string[]): string =>
+  deps.length === 0 ? base : `${base}[${deps.join(' ')}]`;
 
 /**
  * The scopes to keep using after a ConsentRequired answer: the required ones, with the

@@ -3,7 +3,8 @@ import type { EndpointDocument, EndpointList } from './documents.js';
 import { offsetPaged } from './paging.js';
 import { dataOf, documentWith } from './shapes.js';
 
-export type EndpointSearchScope = 'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'shared-with-me' | 'recently-used' | 'administered-by-me';
+export type EndpointSearchScope =
+  'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'shared-with-me' | 'recently-used' | 'administered-by-me';
 
 export interface EndpointSearchOptions extends CallOptions {
   /** Words to match against names, descriptions, owners. */
@@ -21,7 +22,10 @@ export const ENDPOINT_SEARCH_PAGE = 100;
 export const endpointPath = (id: string): string => `endpoint/${encodeURIComponent(id)}`;
 
 /** Endpoints matching a search, best first, fetched a page (100) at a time; stops quietly at the 1000-result cap. */
-export function searchEndpoints(api: TransferApi, options: EndpointSearchOptions = {}): AsyncIterable<EndpointDocument> {
+export function searchEndpoints(
+  api: TransferApi,
+  options: EndpointSearchOptions = {},
+): AsyncIterable<EndpointDocument> {
   const maxItems = Math.min(ENDPOINT_SEARCH_CAP, Math.max(0, Math.floor(options.limit ?? ENDPOINT_SEARCH_CAP)));
   const what = options.fulltext ? `searching endpoints for "${options.fulltext}"` : 'searching endpoints';
   return offsetPaged(

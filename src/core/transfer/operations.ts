@@ -22,11 +22,17 @@ const LS_PAGE_MAX = 100_000;
 
 export type MkdirOutcome = 'created' | 'exists';
 
-const operationPath = (endpoint: string, op: string): string => `operation/endpoint/${encodeURIComponent(endpoint)}/${op}`;
+const operationPath = (endpoint: string, op: string): string =>
+  `operation/endpoint/${encodeURIComponent(endpoint)}/${op}`;
 const on = (endpoint: string): string => `on endpoint ${endpoint}`;
 
 /** A folder's entries, a page at a time. */
-export function ls(api: TransferApi, endpoint: string, path: string, options: LsOptions = {}): AsyncIterable<FileEntry> {
+export function ls(
+  api: TransferApi,
+  endpoint: string,
+  path: string,
+  options: LsOptions = {},
+): AsyncIterable<FileEntry> {
   const pageSize = Math.min(LS_PAGE_MAX, Math.max(1, Math.floor(options.pageSize ?? LS_PAGE_DEFAULT)));
   return offsetPaged(
     async (offset, limit) => {
@@ -53,10 +59,19 @@ export function ls(api: TransferApi, endpoint: string, path: string, options: Ls
 }
 
 /** One path's file document; undefined when the path does not exist (other failures throw). */
-export async function stat(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<FileEntry | undefined> {
+export async function stat(
+  api: TransferApi,
+  endpoint: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<FileEntry | undefined> {
   try {
     const action = `looking up ${path} ${on(endpoint)}`;
-    return documentWith<FileEntry>(await api.call<unknown>({ path: operationPath(endpoint, 'stat'), query: { path }, action, ...options }), action, ['name']);
+    return documentWith<FileEntry>(
+      await api.call<unknown>({ path: operationPath(endpoint, 'stat'), query: { path }, action, ...options }),
+      action,
+      ['name'],
+    );
   } catch (err) {
     if (isPathNotFound(err)) return undefined;
     throw err;
@@ -64,7 +79,12 @@ export async function stat(api: TransferApi, endpoint: string, path: string, opt
 }
 
 /** Creates one folder; an existing one at that path is not an error. */
-export async function mkdir(api: TransferApi, endpoint: string, path: string, options: CallOptions = {}): Promise<MkdirOutcome> {
+export async function mkdir(
+  api: TransferApi,
+  endpoint: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<MkdirOutcome> {
   try {
     await api.call<OperationResult>({
       method: 'POST',
@@ -82,7 +102,13 @@ export async function mkdir(api: TransferApi, endpoint: string, path: string, op
 }
 
 /** Renames (moves) a file or folder within one endpoint. */
-export async function rename(api: TransferApi, endpoint: string, from: string, to: string, options: CallOptions = {}): Promise<void> {
+export async function rename(
+  api: TransferApi,
+  endpoint: string,
+  from: string,
+  to: string,
+  options: CallOptions = {},
+): Promise<void> {
   await api.call<OperationResult>({
     method: 'POST',
     path: operationPath(endpoint, 'rename'),
@@ -95,5 +121,10 @@ export async function rename(api: TransferApi, endpoint: string, from: string, t
 /** A path that does not exist, as opposed to an endpoint that does not (EndpointNotFound). */
 function isPathNotFound(err: unknown): boolean {
   if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
-  return err.globusCode === undefined || err.globusCode === 'NotFound' || err.globusCode === 'ClientError.NotFound' || /^ExternalError\..*NotFound$/.test(err.globusCode);
+  return (
+    err.globusCode === undefined ||
+    err.globusCode === 'NotFound' ||
+    err.globusCode === 'ClientError.NotFound' ||
+    /^ExternalError\..*NotFound$/.test(err.globusCode)
+  );
 }

@@ -16,7 +16,10 @@ export interface OffsetPaging {
  * Pages by `offset`/`limit`. The last page may be asked for with a smaller `limit` so that
  * `offset + limit` never passes `maxItems` (endpoint_search refuses to page past 1000).
  */
-export async function* offsetPaged<T>(fetchPage: (offset: number, limit: number) => Promise<OffsetPage<T>>, paging: OffsetPaging): AsyncGenerator<T> {
+export async function* offsetPaged<T>(
+  fetchPage: (offset: number, limit: number) => Promise<OffsetPage<T>>,
+  paging: OffsetPaging,
+): AsyncGenerator<T> {
   const max = paging.maxItems ?? Number.POSITIVE_INFINITY;
   let offset = 0;
   while (offset < max) {

@@ -7,7 +7,10 @@ import { SregistryError } from '../errors.js';
 import { isPlainObject } from '../layout.js';
 
 function invalid(what: string, why: string): SregistryError {
-  return new SregistryError('INVALID_RESPONSE', `The answer to ${what} ${why}; check the Transfer service URL (GLOBUS_SDK_SERVICE_URL_TRANSFER)`);
+  return new SregistryError(
+    'INVALID_RESPONSE',
+    `The answer to ${what} ${why}; check the Transfer service URL (GLOBUS_SDK_SERVICE_URL_TRANSFER)`,
+  );
 }
 
 /** An object whose listed keys are strings. */

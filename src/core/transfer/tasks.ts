@@ -70,8 +70,13 @@ export const transferTime = (date: Date): string => {
 
 /** A fresh id for one submission; send it with the submit so a retried submit cannot make two tasks. */
 export async function submissionId(api: TransferApi, options: CallOptions = {}): Promise<string> {
-  const doc = await api.call<SubmissionIdDocument>({ path: 'submission_id', action: 'getting a submission id', ...options });
-  if (typeof doc?.value !== 'string' || doc.value === '') throw new SregistryError('INVALID_RESPONSE', 'Transfer answered a submission_id request without a value');
+  const doc = await api.call<SubmissionIdDocument>({
+    path: 'submission_id',
+    action: 'getting a submission id',
+    ...options,
+  });
+  if (typeof doc?.value !== 'string' || doc.value === '')
+    throw new SregistryError('INVALID_RESPONSE', 'Transfer answered a submission_id request without a value');
   return doc.value;
 }
 
@@ -99,7 +104,11 @@ export async function submitTransfer(api: TransferApi, options: SubmitTransferOp
     ...(options.verifyChecksum !== undefined ? { verify_checksum: options.verifyChecksum } : {}),
   };
   const what = `submitting a transfer from ${options.source} to ${options.destination}`;
-  return submitted(await api.call<SubmitResult>({ method: 'POST', path: 'transfer', json: doc, action: what, ...signal }), id, what);
+  return submitted(
+    await api.call<SubmitResult>({ method: 'POST', path: 'transfer', json: doc, action: what, ...signal }),
+    id,
+    what,
+  );
 }
 
 export async function submitDelete(api: TransferApi, options: SubmitDeleteOptions): Promise<Submitted> {
@@ -118,7 +127,11 @@ export async function submitDelete(api: TransferApi, options: SubmitDeleteOption
     deadline: transferTime(options.deadline ?? new Date(Date.now() + DELETE_DEADLINE_MS)),
   };
   const what = `submitting a delete on endpoint ${options.endpoint}`;
-  return submitted(await api.call<SubmitResult>({ method: 'POST', path: 'delete', json: doc, action: what, ...signal }), id, what);
+  return submitted(
+    await api.call<SubmitResult>({ method: 'POST', path: 'delete', json: doc, action: what, ...signal }),
+    id,
+    what,
+  );
 }
 
 /**
@@ -127,14 +140,24 @@ export async function submitDelete(api: TransferApi, options: SubmitDeleteOption
  */
 function submitted(result: SubmitResult, id: string, what: string): Submitted {
   if (typeof result?.task_id !== 'string' || result.task_id === '') {
-    throw new SregistryError('INVALID_RESPONSE', `Transfer answered ${what} without a task_id (code ${String(result?.code)})`);
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `Transfer answered ${what} without a task_id (code ${String(result?.code)})`,
+    );
   }
-  return { taskId: result.task_id, submissionId: typeof result.submission_id === 'string' && result.submission_id ? result.submission_id : id };
+  return {
+    taskId: result.task_id,
+    submissionId: typeof result.submission_id === 'string' && result.submission_id ? result.submission_id : id,
+  };
 }
 
 function syncLevel(name: SyncLevelName): 0 | 1 | 2 | 3 {
   const level = SYNC_LEVELS[name];
-  if (level === undefined) throw new SregistryError('INVALID_INPUT', `Unknown sync level "${String(name)}"; use exists, size, mtime or checksum`);
+  if (level === undefined)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `Unknown sync level "${String(name)}"; use exists, size, mtime or checksum`,
+    );
   return level;
 }
 
@@ -149,11 +172,20 @@ export function getTask(api: TransferApi, id: string, options: CallOptions = {})
 
 /** Cancels a task; the answer's code is `Canceled`, or `TaskComplete` when it had already ended. */
 export function cancelTask(api: TransferApi, id: string, options: CallOptions = {}): Promise<OperationResult> {
-  return api.call<OperationResult>({ method: 'POST', path: taskPath(id, '/cancel'), action: `canceling task ${id}`, ...options });
+  return api.call<OperationResult>({
+    method: 'POST',
+    path: taskPath(id, '/cancel'),
+    action: `canceling task ${id}`,
+    ...options,
+  });
 }
 
 /** A task's events, newest first. */
-export function events(api: TransferApi, id: string, options: CallOptions & { pageSize?: number } = {}): AsyncIterable<TaskEvent> {
+export function events(
+  api: TransferApi,
+  id: string,
+  options: CallOptions & { pageSize?: number } = {},
+): AsyncIterable<TaskEvent> {
   const pageSize = Math.min(1000, Math.max(1, Math.floor(options.pageSize ?? EVENT_PAGE)));
   return offsetPaged(
     async (offset, limit) => {

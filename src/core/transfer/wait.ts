@@ -58,7 +58,8 @@ export async function waitForTask(api: TransferApi, id: string, options: WaitOpt
   let delay = Math.min(Math.max(1, options.pollMs ?? DEFAULT_POLL_MS), maxPoll);
   const caller = api.signalFor(options);
   const timer = new AbortController();
-  const timeout = options.timeoutMs !== undefined ? setTimeout(() => timer.abort(), Math.max(0, options.timeoutMs)) : undefined;
+  const timeout =
+    options.timeoutMs !== undefined ? setTimeout(() => timer.abort(), Math.max(0, options.timeoutMs)) : undefined;
   const signal = caller ? AbortSignal.any([caller, timer.signal]) : timer.signal;
   const grace = Math.max(0, options.errorGraceMs ?? DEFAULT_ERROR_GRACE_MS);
   const tracker = new StateTracker(options.onState);
@@ -86,13 +87,20 @@ export async function waitForTask(api: TransferApi, id: string, options: WaitOpt
     if (isSregistryError(err) && (err.code === 'TASK_FAILED' || err.code === 'TASK_INACTIVE')) throw err;
     if (timer.signal.aborted && !caller?.aborted) {
       const canceled = await cancelQuietly(api, id);
-      throw new SregistryError('TIMEOUT', `Task ${id} did not finish within ${options.timeoutMs} ms; ${canceled}; allow a longer wait if the transfer needs it`, { cause: err });
+      throw new SregistryError(
+        'TIMEOUT',
+        `Task ${id} did not finish within ${options.timeoutMs} ms; ${canceled}; allow a longer wait if the transfer needs it`,
+        { cause: err },
+      );
     }
     if (caller?.aborted) {
       const canceled = await cancelQuietly(api, id);
       const last = tracker.lastError;
       const seen = last ? `; the last error it reported: ${last.code} (${safeText(last.description, [], 200)})` : '';
-      throw new SregistryError('ABORTED', `Waiting for task ${id} was aborted; ${canceled}${seen}`, { cause: err, ...(last ? { globusCode: last.code } : {}) });
+      throw new SregistryError('ABORTED', `Waiting for task ${id} was aborted; ${canceled}${seen}`, {
+        cause: err,
+        ...(last ? { globusCode: last.code } : {}),
+      });
     }
     throw err;
   } finally {
@@ -111,29 +119,47 @@ async function cancelQuietly(api: TransferApi, id: string): Promise<string> {
   }
 }
 
-async function taskFailed(api: TransferApi, task: TaskDocument, signal: AbortSignal | undefined): Promise<SregistryError> {
+async function taskFailed(
+  api: TransferApi,
+  task: TaskDocument,
+  signal: AbortSignal | undefined,
+): Promise<SregistryError> {
   const fatal = task.fatal_error;
   const last = await lastErrorEvent(api, task.task_id, signal);
   const reason = fatal ? `${fatal.code} (${fatal.description})` : 'no fatal_error given';
-  const detail = last ? `; last error: ${last.description}${last.details ? `: ${safeText(last.details, [], 240)}` : ''}` : '';
+  const detail = last
+    ? `; last error: ${last.description}${last.details ? `: ${safeText(last.details, [], 240)}` : ''}`
+    : '';
   const kind = task.type === 'DELETE' ? 'Delete' : 'Transfer';
   // The source is not the bytes its external_checksum names: a damaged or replaced copy, which no retry mends.
   if (fatal?.code === 'EXTERNAL_CHECKSUM_MISMATCH') {
     return new SregistryError(
       'CHECKSUM_MISMATCH',
-      safeText(`${kind} task ${task.task_id} failed: Globus found a source file whose checksum is not the one it is named by${detail}; nothing was published, and if it repeats the source copy is damaged (push it again)`, [], 600),
+      safeText(
+        `${kind} task ${task.task_id} failed: Globus found a source file whose checksum is not the one it is named by${detail}; nothing was published, and if it repeats the source copy is damaged (push it again)`,
+        [],
+        600,
+      ),
       { globusCode: fatal.code },
     );
   }
   return new SregistryError(
     'TASK_FAILED',
-    safeText(`${kind} task ${task.task_id} failed: ${reason}${detail}; check the paths and the permissions on both endpoints, then submit again`, [], 600),
+    safeText(
+      `${kind} task ${task.task_id} failed: ${reason}${detail}; check the paths and the permissions on both endpoints, then submit again`,
+      [],
+      600,
+    ),
     fatal ? { globusCode: fatal.code } : {},
   );
 }
 
 /** The newest event marked as an error, if any can be read; its absence never hides the failure. */
-async function lastErrorEvent(api: TransferApi, id: string, signal: AbortSignal | undefined): Promise<TaskEvent | undefined> {
+async function lastErrorEvent(
+  api: TransferApi,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<TaskEvent | undefined> {
   try {
     let seen = 0;
     for await (const event of events(api, id, { pageSize: 25, ...(signal ? { signal } : {}) })) {
@@ -175,17 +201,27 @@ const ADVICE: Record<string, string> = {
   QUOTA_EXCEEDED: 'free space on the destination or ask for more quota',
 };
 
-function persistentError(task: TaskDocument, state: Extract<TaskState, { kind: 'retrying' }>, graceMs: number, canceled: string): SregistryError {
+function persistentError(
+  task: TaskDocument,
+  state: Extract<TaskState, { kind: 'retrying' }>,
+  graceMs: number,
+  canceled: string,
+): SregistryError {
   const kind = task.type === 'DELETE' ? 'Delete' : 'Transfer';
   const advice = ADVICE[state.code] ?? 'fix that and run the command again';
   return new SregistryError(
     ERROR_CODES[state.code] ?? 'TASK_FAILED',
-    safeText(`${kind} task ${task.task_id} kept failing with ${state.code} (${state.description}) for ${minutes(graceMs)} while Globus retried it; ${canceled}: ${advice}`, [], 600),
+    safeText(
+      `${kind} task ${task.task_id} kept failing with ${state.code} (${state.description}) for ${minutes(graceMs)} while Globus retried it; ${canceled}: ${advice}`,
+      [],
+      600,
+    ),
     { globusCode: state.code },
   );
 }
 
-const minutes = (ms: number): string => (ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 100) / 10} s`);
+const minutes = (ms: number): string =>
+  ms >= 60_000 ? `${Math.round(ms / 6000) / 10} min` : `${Math.round(ms / 100) / 10} s`;
 
 /**
  * Reads a task's state from its document: Queued, held (INACTIVE), retrying an error
@@ -200,16 +236,21 @@ class StateTracker {
 
   see(task: TaskDocument, now: number): TaskState {
     const nice = typeof task.nice_status === 'string' ? task.nice_status : undefined;
-    const short = typeof task.nice_status_short_description === 'string' ? task.nice_status_short_description : undefined;
+    const short =
+      typeof task.nice_status_short_description === 'string' ? task.nice_status_short_description : undefined;
     const description = safeText(short ?? nice ?? '', [], 200);
     let next: TaskState;
     if (task.status === 'INACTIVE') {
       const code = nice ?? 'INACTIVE';
-      next = this.#state.kind === 'held' && this.#state.code === code ? this.#state : { kind: 'held', code, since: now };
+      next =
+        this.#state.kind === 'held' && this.#state.code === code ? this.#state : { kind: 'held', code, since: now };
     } else if (nice === 'Queued' || nice === 'QUEUED') {
       next = this.#state.kind === 'queued' ? this.#state : { kind: 'queued' };
     } else if (nice && !CALM.has(nice)) {
-      next = this.#state.kind === 'retrying' && this.#state.code === nice ? this.#state : { kind: 'retrying', code: nice, description, since: now };
+      next =
+        this.#state.kind === 'retrying' && this.#state.code === nice
+          ? this.#state
+          : { kind: 'retrying', code: nice, description, since: now };
       this.lastError = { code: nice, description };
     } else {
       next = this.#state.kind === 'running' ? this.#state : { kind: 'running' };

@@ -11,7 +11,11 @@ export const invalidClient = (detail: string): SandboxError => new SandboxError(
  * client_secret. Basic is read as the official SDKs send it, raw `base64(id:secret)`;
  * with `raw-or-form` the form-encoded reading of RFC 6749 2.3.1 is tried too.
  */
-export function presentedCredentials(req: IncomingMessage, form: URLSearchParams, basic: Switches['basic_credentials'] = 'raw'): { id: string; secret: string }[] {
+export function presentedCredentials(
+  req: IncomingMessage,
+  form: URLSearchParams,
+  basic: Switches['basic_credentials'] = 'raw',
+): { id: string; secret: string }[] {
   const header = req.headers.authorization;
   if (header) {
     const match = /^Basic\s+(\S+)\s*$/i.exec(header);
@@ -39,7 +43,8 @@ export function authenticateClient(
   basic: Switches['basic_credentials'] = 'raw',
 ): SandboxClient {
   const presented = presentedCredentials(req, form, basic);
-  if (presented.length === 0) throw invalidClient('Client authentication is required (HTTP Basic or client_id + client_secret)');
+  if (presented.length === 0)
+    throw invalidClient('Client authentication is required (HTTP Basic or client_id + client_secret)');
   for (const { id, secret } of presented) {
     const client = clients.find((c) => c.id === id);
     if (client && sameSecret(client.secret, secret)) return client;

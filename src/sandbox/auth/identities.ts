@@ -19,13 +19,24 @@ function lookup(ex: Exchange, ctx: SandboxContext): void {
   const raw = bearerToken(ex.req);
   const token = raw ? ctx.tokens.active(raw) : undefined;
   if (!token || token.resourceServer !== AUTH_RESOURCE_SERVER) {
-    throw new SandboxError(401, 'UNAUTHORIZED', 'A bearer token of this Auth is required', {}, { 'www-authenticate': 'Bearer' });
+    throw new SandboxError(
+      401,
+      'UNAUTHORIZED',
+      'A bearer token of this Auth is required',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
   }
   ex.clientId = token.clientId;
-  const list = (name: string): string[] => (ex.url.searchParams.get(name) ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const list = (name: string): string[] =>
+    (ex.url.searchParams.get(name) ?? '')
+      .split(',')
+      .map((v) => v.trim().toLowerCase())
+      .filter(Boolean);
   const ids = list('ids');
   const usernames = list('usernames');
-  if (ids.length > 0 && usernames.length > 0) throw new SandboxError(400, 'INVALID_PARAMETERS', 'Give ids or usernames, not both');
+  if (ids.length > 0 && usernames.length > 0)
+    throw new SandboxError(400, 'INVALID_PARAMETERS', 'Give ids or usernames, not both');
   const wanted = (id: string): boolean => ids.includes(id) || usernames.includes(clientIdentity(id));
   const identities = ctx.world.clients
     .filter((c) => wanted(c.id))

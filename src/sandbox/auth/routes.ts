@@ -5,7 +5,14 @@ import { SandboxError } from '../errors.js';
 import { TRANSFER_SCOPE, clientIdentity, collectionScope } from '../model.js';
 import type { IssuedToken } from './tokens.js';
 import { authenticateClient } from './client-auth.js';
-import { AUTH_RESOURCE_SERVER, AUTH_SCOPES, VIEW_IDENTITY_SET_SCOPE, grantsFor, invalidScope, parseScopes } from './scopes.js';
+import {
+  AUTH_RESOURCE_SERVER,
+  AUTH_SCOPES,
+  VIEW_IDENTITY_SET_SCOPE,
+  grantsFor,
+  invalidScope,
+  parseScopes,
+} from './scopes.js';
 import { bearerToken } from './tokens.js';
 
 export const TOKEN_PATH = '/v2/oauth2/token';
@@ -43,20 +50,41 @@ export function authRoutes(router: Router, ctx: SandboxContext): void {
 function userinfo(ex: Exchange, ctx: SandboxContext): void {
   const raw = bearerToken(ex.req);
   const found = raw ? ctx.tokens.active(raw) : undefined;
-  if (!found) throw new SandboxError(401, 'invalid_token', 'A bearer token from this Auth with the openid scope is required', {}, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  if (!found)
+    throw new SandboxError(
+      401,
+      'invalid_token',
+      'A bearer token from this Auth with the openid scope is required',
+      {},
+      { 'www-authenticate': 'Bearer error="invalid_token"' },
+    );
   ex.clientId = found.clientId;
   if (found.resourceServer !== AUTH_RESOURCE_SERVER || !found.scopes.includes('openid')) {
-    throw new SandboxError(403, 'insufficient_scope', 'The token was not issued for the openid scope', {}, { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' });
+    throw new SandboxError(
+      403,
+      'insufficient_scope',
+      'The token was not issued for the openid scope',
+      {},
+      { 'www-authenticate': 'Bearer error="insufficient_scope", scope="openid"' },
+    );
   }
   const client = ctx.world.clients.find((c) => c.id === found.clientId);
   const identity = clientIdentity(found.clientId);
   const has = (scope: string): boolean => found.scopes.includes(scope);
-  const profile = { name: client?.name ?? null, preferred_username: identity, organization: null, identity_provider: AUTH_RESOURCE_SERVER, identity_provider_display_name: 'Globus Auth' };
+  const profile = {
+    name: client?.name ?? null,
+    preferred_username: identity,
+    organization: null,
+    identity_provider: AUTH_RESOURCE_SERVER,
+    identity_provider_display_name: 'Globus Auth',
+  };
   const answer = {
     sub: found.clientId,
     ...(has('profile') ? profile : {}),
     ...(has('email') ? { email: null } : {}),
-    ...(has(VIEW_IDENTITY_SET_SCOPE) ? { identity_set: [{ sub: found.clientId, username: identity, ...profile, email: null }] } : {}),
+    ...(has(VIEW_IDENTITY_SET_SCOPE)
+      ? { identity_set: [{ sub: found.clientId, username: identity, ...profile, email: null }] }
+      : {}),
   };
   sendJson(ex.res, 200, answer, NO_STORE);
 }
@@ -89,7 +117,11 @@ async function token(ex: Exchange, ctx: SandboxContext): Promise<void> {
   ex.clientId = client.id;
   const grantType = form.get('grant_type');
   if (grantType !== 'client_credentials') {
-    throw new SandboxError(400, 'unsupported_grant_type', `Unsupported grant_type ${JSON.stringify(grantType ?? '')}; the sandbox issues client_credentials tokens only`);
+    throw new SandboxError(
+      400,
+      'unsupported_grant_type',
+      `Unsupported grant_type ${JSON.stringify(grantType ?? '')}; the sandbox issues client_credentials tokens only`,
+    );
   }
   const requested = parseScopes(form.get('scope') ?? '');
   if (requested.length === 0) throw invalidScope('A scope is required, e.g. ' + TRANSFER_SCOPE);
@@ -139,9 +171,14 @@ function introspection(t: IssuedToken, issuer: string): Record<string, unknown> 
 
 /** Auth's error body: `{errors:[{status,id,code,title,detail}], error, error_description}`. */
 export function renderAuthError(ex: Exchange, err: SandboxError): void {
-  sendJson(ex.res, err.status, {
-    errors: [{ status: String(err.status), id: ex.requestId, code: err.code, title: err.code, detail: err.message }],
-    error: err.code,
-    error_description: err.message,
-  }, err.headers);
+  sendJson(
+    ex.res,
+    err.status,
+    {
+      errors: [{ status: String(err.status), id: ex.requestId, code: err.code, title: err.code, detail: err.message }],
+      error: err.code,
+      error_description: err.message,
+    },
+    err.headers,
+  );
 }

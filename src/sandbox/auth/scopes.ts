@@ -30,7 +30,8 @@ export function parseScopes(text: string): ScopeRequest[] {
         at++;
       }
       const scope = tokens[at];
-      if (scope === undefined || scope === '[' || scope === ']' || scope === '*') throw invalidScope(`A scope name is missing in: ${text}`);
+      if (scope === undefined || scope === '[' || scope === ']' || scope === '*')
+        throw invalidScope(`A scope name is missing in: ${text}`);
       at++;
       let dependencies: ScopeRequest[] = [];
       if (tokens[at] === '[') {
@@ -68,7 +69,8 @@ export function resourceServerOf(scope: string, endpoints: readonly SandboxEndpo
   const collection = match && endpoints.find((e) => e.id === match[1]);
   if (match && collection) {
     if (match[2] === 'https' && collection.https) return collection.id;
-    if (match[2] === 'data_access' && collection.entityType === 'GCSv5_mapped_collection' && !collection.highAssurance) return collection.id;
+    if (match[2] === 'data_access' && collection.entityType === 'GCSv5_mapped_collection' && !collection.highAssurance)
+      return collection.id;
   }
   throw invalidScope(`Unknown Scope: ${scope}`);
 }

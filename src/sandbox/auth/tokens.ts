@@ -95,7 +95,11 @@ export function requireToken(store: TokenStore, req: IncomingMessage, scope: str
   const token = store.active(raw);
   if (!token) throw new SandboxError(401, 'AuthenticationFailed', 'Token is not active');
   if (!token.scopes.includes(scope)) {
-    throw new SandboxError(401, 'AuthenticationFailed', `Token is not valid for this resource; it needs scope ${scope}`);
+    throw new SandboxError(
+      401,
+      'AuthenticationFailed',
+      `Token is not valid for this resource; it needs scope ${scope}`,
+    );
   }
   return token;
 }

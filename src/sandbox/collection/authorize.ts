@@ -16,7 +16,11 @@ export const AUTHORIZE_PATH = '/v2/oauth2/authorize';
  * A non-high-assurance GCSv5 mapped collection also wants its `data_access` scope on the
  * token, as globus-sdk-python's GCSDownloader asks for both there.
  */
-export function authorizeCollectionRequest(ctx: SandboxContext, endpoint: SandboxEndpoint, ex: Exchange): IssuedToken | undefined {
+export function authorizeCollectionRequest(
+  ctx: SandboxContext,
+  endpoint: SandboxEndpoint,
+  ex: Exchange,
+): IssuedToken | undefined {
   const scope = collectionScope(endpoint.id, 'https');
   const raw = bearerToken(ex.req);
   const method = ex.req.method ?? 'GET';
@@ -31,11 +35,19 @@ export function authorizeCollectionRequest(ctx: SandboxContext, endpoint: Sandbo
   if (!token) throw unauthenticated('Token is not active');
   ex.clientId = token.clientId;
   if (!token.scopes.includes(scope)) {
-    throw new SandboxError(403, 'PermissionDenied', `Token does not grant access to collection ${endpoint.id}; it needs scope ${scope}`);
+    throw new SandboxError(
+      403,
+      'PermissionDenied',
+      `Token does not grant access to collection ${endpoint.id}; it needs scope ${scope}`,
+    );
   }
   const dataAccess = collectionScope(endpoint.id, 'data_access');
   if (needsDataAccess(endpoint) && !token.scopes.includes(dataAccess)) {
-    throw new SandboxError(403, 'PermissionDenied', `Token does not grant access to mapped collection ${endpoint.id}; it needs scopes ${scope} and ${dataAccess}`);
+    throw new SandboxError(
+      403,
+      'PermissionDenied',
+      `Token does not grant access to mapped collection ${endpoint.id}; it needs scopes ${scope} and ${dataAccess}`,
+    );
   }
   return token;
 }

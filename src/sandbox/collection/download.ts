@@ -23,11 +23,18 @@ export async function download(ctx: SandboxContext, endpoint: SandboxEndpoint, e
   const stats = await regularFile(resolved.diskPath, resolved.endpointPath);
   const size = stats.size;
   const ifRange = ex.req.headers['if-range'];
-  const range = ifRange !== undefined && ifRange !== weakEtag(stats) && ifRange !== stats.mtime.toUTCString()
-    ? ({ kind: 'whole' } as const)
-    : parseRange(ex.req.headers.range, size);
+  const range =
+    ifRange !== undefined && ifRange !== weakEtag(stats) && ifRange !== stats.mtime.toUTCString()
+      ? ({ kind: 'whole' } as const)
+      : parseRange(ex.req.headers.range, size);
   if (range.kind === 'unsatisfiable') {
-    throw new SandboxError(416, 'ClientError.RangeNotSatisfiable', `Requested range is outside the file's ${size} bytes`, {}, { 'content-range': `bytes */${size}` });
+    throw new SandboxError(
+      416,
+      'ClientError.RangeNotSatisfiable',
+      `Requested range is outside the file's ${size} bytes`,
+      {},
+      { 'content-range': `bytes */${size}` },
+    );
   }
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end : size - 1;
@@ -58,7 +65,8 @@ async function sendBody(ex: Exchange, diskPath: string, start: number, end: numb
   const fault = ex.fault;
   if (fault?.kind === 'reset' && fault.afterBytes !== undefined) {
     const last = Math.min(end, start + fault.afterBytes - 1);
-    if (last >= start) await writeFlushed(ex.res, createReadStream(diskPath, { start, end: last, highWaterMark: READ_CHUNK }));
+    if (last >= start)
+      await writeFlushed(ex.res, createReadStream(diskPath, { start, end: last, highWaterMark: READ_CHUNK }));
     ex.res.socket?.destroy();
     return;
   }

@@ -21,7 +21,8 @@ export const isADirectory = (endpointPath: string): SandboxError =>
   badRequest(`${endpointPath} is a directory; only files are served over HTTPS`, 'ClientError.BadRequest.IsADirectory');
 
 /** A weak validator from size and modification time, like common static file servers use. */
-export const weakEtag = (stats: Stats): string => `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+export const weakEtag = (stats: Stats): string =>
+  `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
 
 /** Validators of a file version: `ETag` and `Last-Modified`. */
 export const validators = (stats: Stats): Record<string, string> => ({

@@ -46,8 +46,10 @@ export function gcsManagerRoute(ctx: SandboxContext, endpoint: SandboxEndpoint, 
   const token = raw ? ctx.tokens.active(raw) : undefined;
   if (!token) return managerError(ex, 401, 'unauthorized', 'Missing or invalid bearer token');
   ex.clientId = token.clientId;
-  if (match.groups!.id !== endpoint.id) return managerError(ex, 404, 'not_found', `No collection ${match.groups!.id} on this endpoint`);
-  if (!canSee(endpoint, token.clientId)) return managerError(ex, 403, 'permission_denied', 'Could not get collection. Insufficient permissions');
+  if (match.groups!.id !== endpoint.id)
+    return managerError(ex, 404, 'not_found', `No collection ${match.groups!.id} on this endpoint`);
+  if (!canSee(endpoint, token.clientId))
+    return managerError(ex, 403, 'permission_denied', 'Could not get collection. Insufficient permissions');
   sendJson(ex.res, 200, {
     DATA_TYPE: 'result#1.0.0',
     code: 'success',
@@ -71,7 +73,12 @@ export function collectionDocument(endpoint: SandboxEndpoint): Record<string, un
     owner_id: gcsEndpointId(endpoint),
     storage_gateway_id: derivedId(endpoint.id, 'storage-gateway'),
     connector_id: POSIX_CONNECTOR,
-    ...(guest ? { mapped_collection_id: derivedId(endpoint.id, 'mapped-collection'), host_endpoint_id: derivedId(endpoint.id, 'mapped-collection') } : { allow_guest_collections: false }),
+    ...(guest
+      ? {
+          mapped_collection_id: derivedId(endpoint.id, 'mapped-collection'),
+          host_endpoint_id: derivedId(endpoint.id, 'mapped-collection'),
+        }
+      : { allow_guest_collections: false }),
     description: endpoint.description,
     public: endpoint.public,
     high_assurance: endpoint.highAssurance,
@@ -103,9 +110,16 @@ export function collectionDocument(endpoint: SandboxEndpoint): Record<string, un
 }
 
 function managerError(ex: Exchange, status: number, code: string, message: string): void {
-  sendJson(ex.res, status, { DATA_TYPE: 'result#1.0.0', code, http_response_code: status, detail: null, message, data: [], has_next_page: false });
+  sendJson(ex.res, status, {
+    DATA_TYPE: 'result#1.0.0',
+    code,
+    http_response_code: status,
+    detail: null,
+    message,
+    data: [],
+    has_next_page: false,
+  });
 }
 
 /** The GCSv5 endpoint a collection lives on, the same id its Transfer document names (`non_functional_endpoint_id`). */
 const gcsEndpointId = (endpoint: SandboxEndpoint): string => derivedId(endpoint.id, 'gcs-endpoint');
-

@@ -1,8 +1,6 @@
 /** What to send for a GET, given its `Range` header and the file's size. */
 export type RangeAnswer =
-  | { kind: 'whole' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+  { kind: 'whole' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * One `bytes=a-b`, `bytes=a-` or `bytes=-n` range. A header that does not parse is

@@ -15,7 +15,12 @@ import { requestedPath } from './request-path.js';
 export async function remove(ctx: SandboxContext, endpoint: SandboxEndpoint, ex: Exchange): Promise<void> {
   const token = authorizeCollectionRequest(ctx, endpoint, ex);
   if (!token) return;
-  const { diskPath, endpointPath } = await resolveEndpointPath(endpoint, requestedPath(ex.req), token.clientId, 'write');
+  const { diskPath, endpointPath } = await resolveEndpointPath(
+    endpoint,
+    requestedPath(ex.req),
+    token.clientId,
+    'write',
+  );
   if (endpointPath === '/') throw permissionDenied('The root folder cannot be deleted');
   let stats: Stats;
   try {

@@ -52,7 +52,8 @@ export async function upload(ctx: SandboxContext, endpoint: SandboxEndpoint, ex:
     await rename(temp, diskPath);
   } catch (err) {
     // A non-atomic server leaves what it received at the target name (https_put_cut 'partial').
-    if (behaviour.https_put_cut === 'partial') await rename(temp, diskPath).catch(() => unlink(temp).catch(() => undefined));
+    if (behaviour.https_put_cut === 'partial')
+      await rename(temp, diskPath).catch(() => unlink(temp).catch(() => undefined));
     else await unlink(temp).catch(() => undefined);
     throw err;
   }
@@ -68,14 +69,23 @@ function declaredLength(ex: Exchange): number | undefined {
 }
 
 /** The target's folder must exist, unless the switch says the server makes it (how GCS answers is unverified). */
-async function requireFolder(folder: string, endpointPath: string, missing: Switches['https_put_missing_folder']): Promise<void> {
+async function requireFolder(
+  folder: string,
+  endpointPath: string,
+  missing: Switches['https_put_missing_folder'],
+): Promise<void> {
   const stats = await stat(folder).catch(() => undefined);
   if (stats?.isDirectory()) return;
   if (missing === 'create' && stats === undefined) {
     await mkdir(folder, { recursive: true });
     return;
   }
-  if (missing === '404') throw new SandboxError(404, 'ClientError.NotFound', `The folder of ${endpointPath} does not exist; create it first`);
+  if (missing === '404')
+    throw new SandboxError(
+      404,
+      'ClientError.NotFound',
+      `The folder of ${endpointPath} does not exist; create it first`,
+    );
   throw new SandboxError(409, 'ClientError.Conflict', `The folder of ${endpointPath} does not exist; create it first`);
 }
 

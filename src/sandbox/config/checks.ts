@@ -9,7 +9,11 @@ export class ConfigError extends Error {
   }
 }
 
-export const ENTITY_TYPES: readonly EntityType[] = ['GCP_mapped_collection', 'GCSv5_guest_collection', 'GCSv5_mapped_collection'];
+export const ENTITY_TYPES: readonly EntityType[] = [
+  'GCP_mapped_collection',
+  'GCSv5_guest_collection',
+  'GCSv5_mapped_collection',
+];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function obj(value: unknown, at: string, fail: (m: string) => never): Record<string, unknown> {
@@ -33,7 +37,8 @@ export function nonEmpty(value: unknown, at: string, fail: (m: string) => never)
 }
 
 export function uuid(value: unknown, at: string, fail: (m: string) => never): string {
-  if (typeof value !== 'string' || !UUID.test(value)) fail(`${at} must be a UUID like 6f1e0c9a-1b2c-4d3e-8f90-0a1b2c3d4e5f`);
+  if (typeof value !== 'string' || !UUID.test(value))
+    fail(`${at} must be a UUID like 6f1e0c9a-1b2c-4d3e-8f90-0a1b2c3d4e5f`);
   return (value as string).toLowerCase();
 }
 

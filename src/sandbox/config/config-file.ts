@@ -97,8 +97,16 @@ export function parseConfig(value: unknown, file: string): SandboxConfig {
       if (c.secret !== undefined) client.secret = nonEmpty(c.secret, `${at}.secret`, fail);
       return client;
     });
-    unique(config.clients.map((c) => c.name), 'client name', fail);
-    unique(config.clients.flatMap((c) => (c.id ? [c.id] : [])), 'client id', fail);
+    unique(
+      config.clients.map((c) => c.name),
+      'client name',
+      fail,
+    );
+    unique(
+      config.clients.flatMap((c) => (c.id ? [c.id] : [])),
+      'client id',
+      fail,
+    );
   }
   const clientKeys = new Set((config.clients ?? []).flatMap((c) => [c.name, ...(c.id ? [c.id] : [])]));
   const knownClient = (name: string, at: string) => {
@@ -109,9 +117,19 @@ export function parseConfig(value: unknown, file: string): SandboxConfig {
   };
 
   if (top.endpoints !== undefined) {
-    config.endpoints = list(top.endpoints, 'endpoints', fail).map((raw, i) => parseEndpoint(raw, `endpoints[${i}]`, base, fail, knownClient));
-    unique(config.endpoints.map((e) => e.display_name), 'endpoint display_name', fail);
-    unique(config.endpoints.flatMap((e) => (e.id ? [e.id] : [])), 'endpoint id', fail);
+    config.endpoints = list(top.endpoints, 'endpoints', fail).map((raw, i) =>
+      parseEndpoint(raw, `endpoints[${i}]`, base, fail, knownClient),
+    );
+    unique(
+      config.endpoints.map((e) => e.display_name),
+      'endpoint display_name',
+      fail,
+    );
+    unique(
+      config.endpoints.flatMap((e) => (e.id ? [e.id] : [])),
+      'endpoint id',
+      fail,
+    );
   }
   return config;
 }
@@ -124,11 +142,34 @@ function parseEndpoint(
   knownClient: (name: string, at: string) => string,
 ): EndpointConfig {
   const e = obj(raw, at, fail);
-  known(e, ['display_name', 'entity_type', 'id', 'description', 'owner', 'root', 'home', 'config_paths', 'https', 'high_assurance', 'public', 'permissions', 'connected'], at, fail);
+  known(
+    e,
+    [
+      'display_name',
+      'entity_type',
+      'id',
+      'description',
+      'owner',
+      'root',
+      'home',
+      'config_paths',
+      'https',
+      'high_assurance',
+      'public',
+      'permissions',
+      'connected',
+    ],
+    at,
+    fail,
+  );
   const entityType = e.entity_type;
-  if (!ENTITY_TYPES.includes(entityType as EntityType)) fail(`${at}.entity_type must be one of ${ENTITY_TYPES.join(', ')}`);
+  if (!ENTITY_TYPES.includes(entityType as EntityType))
+    fail(`${at}.entity_type must be one of ${ENTITY_TYPES.join(', ')}`);
   const personal = entityType === 'GCP_mapped_collection';
-  const endpoint: EndpointConfig = { display_name: nonEmpty(e.display_name, `${at}.display_name`, fail), entity_type: entityType as EntityType };
+  const endpoint: EndpointConfig = {
+    display_name: nonEmpty(e.display_name, `${at}.display_name`, fail),
+    entity_type: entityType as EntityType,
+  };
   if (e.id !== undefined) endpoint.id = uuid(e.id, `${at}.id`, fail);
   if (e.description !== undefined) endpoint.description = str(e.description, `${at}.description`, fail);
   if (e.owner !== undefined) endpoint.owner = knownClient(nonEmpty(e.owner, `${at}.owner`, fail), `${at}.owner`);
@@ -138,7 +179,8 @@ function parseEndpoint(
     endpoint[flag] = e[flag];
   }
   if (personal) {
-    if (e.root !== undefined) fail(`${at}.root is for GCSv5 collections; a GCP_mapped_collection uses home and config_paths`);
+    if (e.root !== undefined)
+      fail(`${at}.root is for GCSv5 collections; a GCP_mapped_collection uses home and config_paths`);
     if (endpoint.https) fail(`${at}.https is for GCSv5 collections; Globus Connect Personal serves no HTTPS`);
     if (e.connected !== undefined) {
       if (typeof e.connected !== 'boolean') fail(`${at}.connected must be true or false`);
@@ -153,12 +195,18 @@ function parseEndpoint(
         for (const flag of ['shareable', 'writable'] as const) {
           if (p[flag] !== undefined && typeof p[flag] !== 'boolean') fail(`${where}.${flag} must be true or false`);
         }
-        return { path: resolve(base, nonEmpty(p.path, `${where}.path`, fail)), shareable: p.shareable === true, writable: p.writable !== false };
+        return {
+          path: resolve(base, nonEmpty(p.path, `${where}.path`, fail)),
+          shareable: p.shareable === true,
+          writable: p.writable !== false,
+        };
       });
     }
   } else {
-    if (e.connected !== undefined) fail(`${at}.connected is for GCP_mapped_collection endpoints (Globus Connect Personal)`);
-    if (e.home !== undefined || e.config_paths !== undefined) fail(`${at}: home and config_paths are for GCP_mapped_collection endpoints; a collection uses root`);
+    if (e.connected !== undefined)
+      fail(`${at}.connected is for GCP_mapped_collection endpoints (Globus Connect Personal)`);
+    if (e.home !== undefined || e.config_paths !== undefined)
+      fail(`${at}: home and config_paths are for GCP_mapped_collection endpoints; a collection uses root`);
     if (e.root !== undefined) endpoint.root = resolve(base, nonEmpty(e.root, `${at}.root`, fail));
   }
   if (e.permissions !== undefined) {
@@ -169,7 +217,11 @@ function parseEndpoint(
       const path = nonEmpty(p.path, `${where}.path`, fail);
       if (!path.startsWith('/')) fail(`${where}.path must be an absolute endpoint path (start with /)`);
       if (p.access !== 'r' && p.access !== 'rw') fail(`${where}.access must be "r" or "rw"`);
-      return { principal: knownClient(nonEmpty(p.principal, `${where}.principal`, fail), `${where}.principal`), path, access: p.access as Access };
+      return {
+        principal: knownClient(nonEmpty(p.principal, `${where}.principal`, fail), `${where}.principal`),
+        path,
+        access: p.access as Access,
+      };
     });
   }
   return endpoint;

@@ -21,7 +21,11 @@ export const personalFolder = (dataDir: string): string => join(dataDir, 'person
  * temp folder, since the client secret is printed and ends up in logs) and a GCSv5 guest
  * collection served over HTTPS whose root is `<dataDir>/collections/<id>`.
  */
-export function defaultWorld({ dataDir, home = personalFolder(dataDir), shared = [] }: DefaultWorldOptions): SandboxWorld {
+export function defaultWorld({
+  dataDir,
+  home = personalFolder(dataDir),
+  shared = [],
+}: DefaultWorldOptions): SandboxWorld {
   const client = { id: randomUUID(), secret: newClientSecret(), name: 'sandbox-client' };
   const collectionId = randomUUID();
   return {
@@ -37,7 +41,10 @@ export function defaultWorld({ dataDir, home = personalFolder(dataDir), shared =
         description: 'Sandbox personal endpoint (Globus Connect Personal on this machine)',
         owner: client.id,
         home,
-        configPaths: [{ path: home, shareable: false, writable: true }, ...shared.map((path) => ({ path, shareable: false, writable: true }))],
+        configPaths: [
+          { path: home, shareable: false, writable: true },
+          ...shared.map((path) => ({ path, shareable: false, writable: true })),
+        ],
         https: false,
         highAssurance: false,
         public: false,

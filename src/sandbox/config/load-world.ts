@@ -28,21 +28,31 @@ export async function loadWorld({ dataDir, configFile, home, shared }: LoadOptio
   const saved = await readSavedWorld(dataDir);
   const options = { dataDir, ...(home ? { home } : {}), ...(shared?.length ? { shared } : {}) };
   let world: SandboxWorld;
-  if (configFile) world = buildWorld(await readConfigFile(configFile), { ...options, ...(saved ? { previous: saved } : {}) });
+  if (configFile)
+    world = buildWorld(await readConfigFile(configFile), { ...options, ...(saved ? { previous: saved } : {}) });
   // --share changes what the personal endpoint reaches, and a world saved by an older
   // version may share the home and temp folders by default: rebuilt, ids and secrets kept.
-  else if (saved && (shared?.length || sharesOldDefaults(saved, dataDir))) world = buildWorld({}, { ...options, previous: saved });
+  else if (saved && (shared?.length || sharesOldDefaults(saved, dataDir)))
+    world = buildWorld({}, { ...options, previous: saved });
   else world = saved ?? buildWorld({}, options);
   await saveWorld(dataDir, world);
   for (const e of world.endpoints) if (e.root) await mkdir(e.root, { recursive: true });
   // The personal endpoint's own folder (it holds what clients transfer to this machine).
   const own = personalFolder(dataDir);
-  if (world.endpoints.some((e) => e.configPaths?.some((c) => c.path === own))) await mkdir(own, { recursive: true, mode: 0o700 });
+  if (world.endpoints.some((e) => e.configPaths?.some((c) => c.path === own)))
+    await mkdir(own, { recursive: true, mode: 0o700 });
   return world;
 }
 
 /** The personal endpoint of an older default world: the user's home, the temp folder and the data folder. */
 function sharesOldDefaults(world: SandboxWorld, dataDir: string): boolean {
   const old = [homedir(), tmpdir(), dataDir].sort().join('\n');
-  return world.endpoints.some((e) => e.configPaths !== undefined && e.configPaths.map((c) => c.path).sort().join('\n') === old);
+  return world.endpoints.some(
+    (e) =>
+      e.configPaths !== undefined &&
+      e.configPaths
+        .map((c) => c.path)
+        .sort()
+        .join('\n') === old,
+  );
 }

@@ -46,12 +46,17 @@ export async function readSavedWorld(dataDir: string): Promise<SandboxWorld | un
   list(w.endpoints, 'endpoints', fail).forEach((e, i) => {
     const endpoint = obj(e, `endpoints[${i}]`, fail);
     for (const key of ['id', 'displayName', 'owner']) text_(endpoint[key], `endpoints[${i}].${key}`);
-    if (!ENTITY_TYPES.includes(endpoint.entityType as EntityType)) fail(`endpoints[${i}].entityType is not a known entity type`);
+    if (!ENTITY_TYPES.includes(endpoint.entityType as EntityType))
+      fail(`endpoints[${i}].entityType is not a known entity type`);
     list(endpoint.permissions, `endpoints[${i}].permissions`, fail);
-    if (endpoint.root === undefined && endpoint.configPaths === undefined) fail(`endpoints[${i}] has neither root nor configPaths`);
+    if (endpoint.root === undefined && endpoint.configPaths === undefined)
+      fail(`endpoints[${i}] has neither root nor configPaths`);
   });
   // A file saved before the behaviour switches existed takes the defaults.
-  return { ...(value as SandboxWorld), behaviour: { ...DEFAULT_BEHAVIOUR, ...((w.behaviour as object | undefined) ?? {}) } };
+  return {
+    ...(value as SandboxWorld),
+    behaviour: { ...DEFAULT_BEHAVIOUR, ...((w.behaviour as object | undefined) ?? {}) },
+  };
 
   function text_(v: unknown, at: string): void {
     nonEmpty(v, at, fail);

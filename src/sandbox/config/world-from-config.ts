@@ -67,8 +67,16 @@ export function buildWorld(config: SandboxConfig, { dataDir, previous, home, sha
     };
     if (personal) {
       const personalDefaults = defaults.endpoints[0]!;
-      const configPaths = e.config_paths ?? (e.home ? [{ path: e.home, shareable: false, writable: true }] : personalDefaults.configPaths!);
-      return { ...common, home: e.home ?? configPaths[0]?.path ?? personalDefaults.home!, configPaths, https: false, connected: e.connected ?? true };
+      const configPaths =
+        e.config_paths ??
+        (e.home ? [{ path: e.home, shareable: false, writable: true }] : personalDefaults.configPaths!);
+      return {
+        ...common,
+        home: e.home ?? configPaths[0]?.path ?? personalDefaults.home!,
+        configPaths,
+        https: false,
+        connected: e.connected ?? true,
+      };
     }
     return { ...common, root: e.root ?? join(dataDir, 'collections', id), https: e.https ?? true };
   });
@@ -95,4 +103,5 @@ function fromEndpoint(e: SandboxEndpoint): EndpointConfig {
 }
 
 /** A rule id that comes out the same on every start for the same endpoint, principal and path. */
-const configRuleId = (endpointId: string, principal: string, path: string): string => stableId('rule', endpointId, principal, path);
+const configRuleId = (endpointId: string, principal: string, path: string): string =>
+  stableId('rule', endpointId, principal, path);

@@ -28,10 +28,16 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     const clientId = transferCaller(ctx, ex);
     const endpoint = visibleEndpoint(ctx, endpointIdParam(ex.params), clientId);
     if (!canManageRules(endpoint, clientId)) {
-      throw new SandboxError(403, 'PermissionDenied', `You do not have permission to manage access rules on endpoint ${endpoint.id}`);
+      throw new SandboxError(
+        403,
+        'PermissionDenied',
+        `You do not have permission to manage access rules on endpoint ${endpoint.id}`,
+      );
     }
     if (endpoint.entityType !== 'GCSv5_guest_collection') {
-      throw badRequest(`Endpoint ${endpoint.id} is a ${endpoint.entityType}; access rules are kept on guest collections`);
+      throw badRequest(
+        `Endpoint ${endpoint.id} is a ${endpoint.entityType}; access rules are kept on guest collections`,
+      );
     }
     return endpoint;
   };
@@ -41,7 +47,8 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     if (!rule) throw new SandboxError(404, 'AccessRuleNotFound', `Access rule '${id}' not found`);
     return rule;
   };
-  const resource = (endpoint: SandboxEndpoint, ruleId?: string): string => `/endpoint/${endpoint.id}/access${ruleId ? `/${ruleId}` : ''}`;
+  const resource = (endpoint: SandboxEndpoint, ruleId?: string): string =>
+    `/endpoint/${endpoint.id}/access${ruleId ? `/${ruleId}` : ''}`;
 
   router.on('GET', /^\/v0\.10\/endpoint\/(?<id>[^/]+)\/access_list\/?$/, (ex) => {
     const endpoint = managed(ex);
@@ -53,9 +60,20 @@ export function accessRuleRoutes(router: Router, ctx: SandboxContext): void {
     const endpoint = managed(ex);
     const body = await readJson(ex.req);
     const rule = parseNewRule(body);
-    const twin = endpoint.permissions.find((p) => (p.principalType ?? 'identity') === rule.principalType && p.principal === rule.principal && p.path === rule.path);
-    if (twin) throw new SandboxError(409, 'Exists', `An access rule for this principal on path '${rule.path}' already exists: '${twin.id ?? ''}'`);
-    if (endpoint.permissions.length >= MAX_RULES) throw new SandboxError(409, 'LimitExceeded', `Endpoint ${endpoint.id} already has ${MAX_RULES} access rules`);
+    const twin = endpoint.permissions.find(
+      (p) =>
+        (p.principalType ?? 'identity') === rule.principalType &&
+        p.principal === rule.principal &&
+        p.path === rule.path,
+    );
+    if (twin)
+      throw new SandboxError(
+        409,
+        'Exists',
+        `An access rule for this principal on path '${rule.path}' already exists: '${twin.id ?? ''}'`,
+      );
+    if (endpoint.permissions.length >= MAX_RULES)
+      throw new SandboxError(409, 'LimitExceeded', `Endpoint ${endpoint.id} already has ${MAX_RULES} access rules`);
     endpoint.permissions.push(rule);
     await ctx.persist?.();
     sendJson(ex.res, 201, {
@@ -151,7 +169,10 @@ function parseNewRule(body: Record<string, unknown>): Permission {
   const principal = body.principal ?? '';
   if (typeof principal !== 'string') throw badRequest('principal must be a string', 'InvalidPrincipal');
   if ((type === 'identity' || type === 'group') && !UUID.test(principal)) {
-    throw badRequest(`principal must be the ${type === 'identity' ? 'identity' : 'group'} id (a UUID) for principal_type '${type}'`, 'InvalidPrincipal');
+    throw badRequest(
+      `principal must be the ${type === 'identity' ? 'identity' : 'group'} id (a UUID) for principal_type '${type}'`,
+      'InvalidPrincipal',
+    );
   }
   if ((type === 'all_authenticated_users' || type === 'anonymous') && principal !== '') {
     throw badRequest(`principal must be empty for principal_type '${type}'`, 'InvalidPrincipal');
@@ -168,7 +189,10 @@ function parseNewRule(body: Record<string, unknown>): Permission {
 }
 
 /** A partial `access` document: `permissions` and `expiration_date` change; other keys must repeat the rule's values. */
-function parseRuleUpdate(body: Record<string, unknown>, rule: Permission): { access?: Access; expirationDate?: string | null } {
+function parseRuleUpdate(
+  body: Record<string, unknown>,
+  rule: Permission,
+): { access?: Access; expirationDate?: string | null } {
   if (body.DATA_TYPE !== 'access') throw badRequest(`DATA_TYPE must be 'access'`);
   const fixed: Array<[string, unknown]> = [
     ['id', rule.id],
@@ -177,7 +201,8 @@ function parseRuleUpdate(body: Record<string, unknown>, rule: Permission): { acc
     ['path', rule.path],
   ];
   for (const [key, value] of fixed) {
-    if (body[key] !== undefined && body[key] !== null && body[key] !== value) throw badRequest(`${key} of an access rule cannot be changed`);
+    if (body[key] !== undefined && body[key] !== null && body[key] !== value)
+      throw badRequest(`${key} of an access rule cannot be changed`);
   }
   return {
     ...(body.permissions !== undefined && body.permissions !== null ? { access: permissionsOf(body.permissions) } : {}),
@@ -195,7 +220,8 @@ function rulePath(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || !value.endsWith('/')) {
     throw badRequest('path must be an absolute folder path that begins and ends with /', 'InvalidPath');
   }
-  if (value.includes('\0') || encodeURI(value).length > MAX_RULE_PATH) throw badRequest(`path must be at most ${MAX_RULE_PATH} characters`, 'InvalidPath');
+  if (value.includes('\0') || encodeURI(value).length > MAX_RULE_PATH)
+    throw badRequest(`path must be at most ${MAX_RULE_PATH} characters`, 'InvalidPath');
   const normal = posix.normalize(value);
   if (normal !== value || value.split('/').some((s) => s === '..' || s === '.')) {
     throw badRequest(`path must be normalised (no '//', '/./' or '/../'): '${value}'`, 'InvalidPath');
@@ -205,6 +231,7 @@ function rulePath(value: unknown): string {
 
 function expirationOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest('expiration_date must be an ISO 8601 date');
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw badRequest('expiration_date must be an ISO 8601 date');
   return taskTime(new Date(value));
 }

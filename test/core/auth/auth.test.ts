@@ -6,7 +6,13 @@ import { caught } from '../../support/errors.js';
 import { closeCoreAndSandbox, resetFaults } from '../../support/lifecycle.js';
 import { mappedCollection } from '../../support/worlds.js';
 import { requestJson, request } from '../../../src/core/http/index.js';
-import { TokenSource, TRANSFER_SCOPE, collectionHttpsScope, transferScopeWithDataAccess, type TokenSourceOptions } from '../../../src/core/auth/index.js';
+import {
+  TokenSource,
+  TRANSFER_SCOPE,
+  collectionHttpsScope,
+  transferScopeWithDataAccess,
+  type TokenSourceOptions,
+} from '../../../src/core/auth/index.js';
 import { requestsTo } from '../http-support.js';
 
 const TOKEN = '/v2/oauth2/token';
@@ -19,7 +25,11 @@ describe('core auth token source', () => {
   const mappedId = randomUUID();
   const source = (extra: Partial<TokenSourceOptions> = {}) => sandboxTokens(sb, { retry: FAST, ...extra });
   const endpointDoc = (token: string, id = sb.personal.id) =>
-    requestJson<{ id: string }>({ url: `${sb.url}/v0.10/endpoint/${id}`, headers: { authorization: `Bearer ${token}` }, retry: FAST });
+    requestJson<{ id: string }>({
+      url: `${sb.url}/v0.10/endpoint/${id}`,
+      headers: { authorization: `Bearer ${token}` },
+      retry: FAST,
+    });
   /** The endpoint document fetched through `withToken`, noting each token it was given. */
   const endpointDocNoting = (tokens: TokenSource, used: string[]) =>
     tokens.withToken(TRANSFER_SCOPE, (token) => {
@@ -30,7 +40,9 @@ describe('core auth token source', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection for data_access scopes', root: tmp }));
+      world.endpoints.push(
+        mappedCollection(world, { id: mappedId, description: 'mapped collection for data_access scopes', root: tmp }),
+      );
     });
   });
   beforeEach(() => resetFaults(sb));
@@ -41,7 +53,9 @@ describe('core auth token source', () => {
     const got = await Promise.all(Array.from({ length: 12 }, () => tokens.getToken(TRANSFER_SCOPE)));
     expect(new Set(got).size).toBe(1);
     expect(await tokens.getToken([TRANSFER_SCOPE, TRANSFER_SCOPE])).toBe(got[0]);
-    expect((await requestsTo(sb, TOKEN, 1)).map((e) => [e.method, e.status, e.clientId])).toEqual([['POST', 200, sb.client.id]]);
+    expect((await requestsTo(sb, TOKEN, 1)).map((e) => [e.method, e.status, e.clientId])).toEqual([
+      ['POST', 200, sb.client.id],
+    ]);
     expect(await requestsTo(sb, DISCOVERY, 1)).toHaveLength(1);
     await expect(endpointDoc(got[0]!)).resolves.toHaveProperty('id', sb.personal.id);
   });
@@ -68,7 +82,12 @@ describe('core auth token source', () => {
     expect([transfer.accessToken, collection.accessToken]).toContain(both.accessToken);
     await expect(endpointDoc(transfer.accessToken)).resolves.toHaveProperty('id', sb.personal.id);
     // The collection token is the one its HTTPS server accepts: a missing file is 404, not 401/403.
-    const res = await request({ url: `${sb.collection.httpsServer}/no-such-file`, headers: { authorization: `Bearer ${collection.accessToken}` }, throwOnError: false, retry: false });
+    const res = await request({
+      url: `${sb.collection.httpsServer}/no-such-file`,
+      headers: { authorization: `Bearer ${collection.accessToken}` },
+      throwOnError: false,
+      retry: false,
+    });
     expect(res.status).toBe(404);
     await res.dump();
   });
@@ -149,7 +168,13 @@ describe('core auth token source', () => {
     const required = transferScopeWithDataAccess([mappedId]);
     sb.context.faults.add({
       match: { path: `^/v0\\.10/endpoint/${sb.personal.id}$` },
-      action: { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [required] } },
+      action: {
+        kind: 'status',
+        status: 403,
+        code: 'ConsentRequired',
+        message: 'Missing required data_access consent',
+        extra: { required_scopes: [required] },
+      },
       times: 1,
     });
     const used: string[] = [];
@@ -162,7 +187,11 @@ describe('core auth token source', () => {
   });
 
   it('reaches Auth through the retrying transport', async () => {
-    sb.context.faults.add({ match: { path: `^${DISCOVERY.replace(/\./g, '\\.')}$` }, action: { kind: 'status', status: 503, retryAfter: 0 }, times: 1 });
+    sb.context.faults.add({
+      match: { path: `^${DISCOVERY.replace(/\./g, '\\.')}$` },
+      action: { kind: 'status', status: 503, retryAfter: 0 },
+      times: 1,
+    });
     sb.context.faults.add({ match: { path: `^${TOKEN}$` }, action: { kind: 'reset' }, times: 1 });
     const token = await source().getToken(TRANSFER_SCOPE);
     await expect(endpointDoc(token)).resolves.toHaveProperty('id');

@@ -37,7 +37,10 @@ describe('collection HTTPS client', () => {
     });
     target = { httpsServer: sb.collection.httpsServer!, collectionId: sb.collection.id };
     root = sb.collection.root!;
-    client = new CollectionHttpsClient({ tokens: sandboxTokens(sb, { retry: FAST }), retry: { ...FAST, onRetry: (info) => retries.push(info) } });
+    client = new CollectionHttpsClient({
+      tokens: sandboxTokens(sb, { retry: FAST }),
+      retry: { ...FAST, onRetry: (info) => retries.push(info) },
+    });
     await mkdir(join(root, 'data'), { recursive: true });
     await writeFile(join(root, 'data', 'image.sif'), content);
   });
@@ -52,7 +55,12 @@ describe('collection HTTPS client', () => {
       const file = join(sb.tmp, 'upload.bin');
       await writeFile(file, content);
       const progress: Array<[number, number | undefined]> = [];
-      const result = await client.upload(target, '/data/uploaded.sif', { file }, { onProgress: (sent, total) => progress.push([sent, total]) });
+      const result = await client.upload(
+        target,
+        '/data/uploaded.sif',
+        { file },
+        { onProgress: (sent, total) => progress.push([sent, total]) },
+      );
       expect(result).toEqual({ sha256: sha256(content), size: content.length, attempts: 1 });
       const onDisk = await readFile(join(root, 'data', 'uploaded.sif'));
       expect(sha256(onDisk)).toBe(sha256(content));
@@ -86,14 +94,20 @@ describe('collection HTTPS client', () => {
         thrown = err;
       }
       expect(thrown).toMatchObject({ code: 'UNSAFE_PATH' });
-      const err = await caught(client.upload(target, '/data/./x.bin', { stream: () => Readable.from([Buffer.from('x')]) }));
+      const err = await caught(
+        client.upload(target, '/data/./x.bin', { stream: () => Readable.from([Buffer.from('x')]) }),
+      );
       expect(err.code).toBe('UNSAFE_PATH');
     });
 
     it('re-reads and re-hashes the file when a reset cuts the PUT', async () => {
       const file = join(sb.tmp, 'upload-reset.bin');
       await writeFile(file, content);
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 200_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'PUT' },
+        action: { kind: 'reset', afterBytes: 200_000 },
+        times: 1,
+      });
       const result = await client.upload(target, '/data/after-reset.sif', { file });
       expect(result).toEqual({ sha256: sha256(content), size: content.length, attempts: 2 });
       expect(sha256(await readFile(join(root, 'data', 'after-reset.sif')))).toBe(sha256(content));
@@ -105,15 +119,23 @@ describe('collection HTTPS client', () => {
     });
 
     it('waits as Retry-After says on a 503 and sends again', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'status', status: 503, retryAfter: 1 }, times: 1 });
-      const result = await client.upload(target, '/data/after-503.bin', { stream: () => Readable.from([Buffer.from('second try')]) });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'PUT' },
+        action: { kind: 'status', status: 503, retryAfter: 1 },
+        times: 1,
+      });
+      const result = await client.upload(target, '/data/after-503.bin', {
+        stream: () => Readable.from([Buffer.from('second try')]),
+      });
       expect(result.size).toBe(10);
       expect(await readFile(join(root, 'data', 'after-503.bin'), 'utf8')).toBe('second try');
       expect(retries).toEqual([expect.objectContaining({ status: 503, delaySource: 'retry-after' })]);
     });
 
     it('says the folder does not exist when the parent is missing', async () => {
-      const err = await caught(client.upload(target, '/nowhere/x.bin', { stream: () => Readable.from([Buffer.from('x')]) }));
+      const err = await caught(
+        client.upload(target, '/nowhere/x.bin', { stream: () => Readable.from([Buffer.from('x')]) }),
+      );
       expect(err.code).toBe('NOT_FOUND');
       expect(err.status).toBe(409);
       expect(err.message).toMatch(/folder \/nowhere does not exist/);
@@ -146,12 +168,20 @@ describe('collection HTTPS client', () => {
     beforeAll(() => writeFile(join(sb.tmp, 'big.bin'), big));
 
     it('uploads with a reset mid-way, then downloads with a cut resumed, each hash right', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 20_000_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'PUT' },
+        action: { kind: 'reset', afterBytes: 20_000_000 },
+        times: 1,
+      });
       const up = await client.upload(target, '/data/big.sif', { file: join(sb.tmp, 'big.bin') });
       expect(up).toEqual({ sha256: sha256(big), size: big.length, attempts: 2 });
       expect(sha256(await readFile(join(root, 'data', 'big.sif')))).toBe(sha256(big));
 
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 30_000_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 30_000_000 },
+        times: 1,
+      });
       const dest = temp();
       const down = await client.download(target, '/data/big.sif', dest, { expectedSize: big.length });
       expect(down).toEqual({ sha256: sha256(big), size: big.length });
@@ -160,7 +190,11 @@ describe('collection HTTPS client', () => {
     });
 
     it('onStage sees the file in order in the shared buffers the hash thread reads, each held until its promise settles, across a cut', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 25_000_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 25_000_000 },
+        times: 1,
+      });
       const seen = createHash('sha256');
       let next = 0;
       let stages = 0;
@@ -193,14 +227,20 @@ describe('collection HTTPS client', () => {
     it('streams a file into the destination with its hash', async () => {
       const dest = temp();
       const progress: number[] = [];
-      const result = await client.download(target, '/data/image.sif', dest, { onProgress: (bytes, total) => (expect(total).toBe(content.length), progress.push(bytes)) });
+      const result = await client.download(target, '/data/image.sif', dest, {
+        onProgress: (bytes, total) => (expect(total).toBe(content.length), progress.push(bytes)),
+      });
       expect(result).toEqual({ sha256: sha256(content), size: content.length });
       expect((await readFile(dest)).equals(content)).toBe(true);
       expect(progress.at(-1)).toBe(content.length);
     });
 
     it('resumes a cut body with a range request and keeps hashing', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 100_000 },
+        times: 1,
+      });
       const dest = temp();
       const result = await client.download(target, '/data/image.sif', dest);
       expect(result).toEqual({ sha256: sha256(content), size: content.length });
@@ -218,7 +258,11 @@ describe('collection HTTPS client', () => {
         tokens: sandboxTokens(sb, { retry: FAST }),
         retry: { ...FAST, maxRetries: 1 },
       });
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 50_000 }, times: 2 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 50_000 },
+        times: 2,
+      });
       const err = await caught(once.download(target, '/data/image.sif', temp()));
       expect(err.code).toBe('NETWORK');
       expect(err.message).toMatch(/cut 2 times/);
@@ -229,7 +273,11 @@ describe('collection HTTPS client', () => {
       const first = randomBytes(400_000);
       const second = randomBytes(300_000);
       await writeFile(path, first);
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 100_000 },
+        times: 1,
+      });
       let changed = false;
       const staged: Array<{ offset: number; bytes: Buffer }> = [];
       const result = await client.download(target, '/data/changing.bin', temp(), {
@@ -256,7 +304,11 @@ describe('collection HTTPS client', () => {
       const path = join(root, 'data', 'shrinking.bin');
       await writeFile(path, randomBytes(400_000));
       const { atime, mtime } = await stat(path);
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 100_000 },
+        times: 1,
+      });
       let shrunk = false;
       const err = await caught(
         client.download(target, '/data/shrinking.bin', temp(), {
@@ -273,7 +325,11 @@ describe('collection HTTPS client', () => {
     });
 
     it('completes a corrupted body whose hash then differs from the real one', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'corrupt' }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'corrupt' },
+        times: 1,
+      });
       const result = await client.download(target, '/data/image.sif', temp());
       expect(result.size).toBe(content.length);
       expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -281,14 +337,20 @@ describe('collection HTTPS client', () => {
     });
 
     it('retries a 503 with Retry-After before the body', async () => {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'status', status: 503, retryAfter: 2 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'status', status: 503, retryAfter: 2 },
+        times: 1,
+      });
       const result = await client.download(target, '/data/image.sif', temp());
       expect(result.sha256).toBe(sha256(content));
       expect(retries).toEqual([expect.objectContaining({ status: 503, delaySource: 'retry-after' })]);
     });
 
     it('refuses a file of another size than expected', async () => {
-      const err = await caught(client.download(target, '/data/image.sif', temp(), { expectedSize: content.length + 1 }));
+      const err = await caught(
+        client.download(target, '/data/image.sif', temp(), { expectedSize: content.length + 1 }),
+      );
       expect(err.code).toBe('CHECKSUM_MISMATCH');
       expect(err.message).toContain(String(content.length));
     });
@@ -302,7 +364,12 @@ describe('collection HTTPS client', () => {
     it('rejects with ABORTED and leaves the partial file to the caller', async () => {
       const controller = new AbortController();
       const dest = temp();
-      const err = await caught(client.download(target, '/data/image.sif', dest, { signal: controller.signal, onProgress: () => controller.abort() }));
+      const err = await caught(
+        client.download(target, '/data/image.sif', dest, {
+          signal: controller.signal,
+          onProgress: () => controller.abort(),
+        }),
+      );
       expect(err.code).toBe('ABORTED');
       const partial = await stat(dest);
       expect(partial.size).toBeLessThan(content.length);
@@ -333,7 +400,9 @@ describe('collection HTTPS client', () => {
       expect(err.code).toBe('PERMISSION_DENIED');
       expect(err.status).toBe(403);
       expect(err.message).toContain(`${stranger.id}@clients.auth.globus.org`);
-      const put = await caught(outsider.upload(target, '/data/intruder.bin', { stream: () => Readable.from([Buffer.from('x')]) }));
+      const put = await caught(
+        outsider.upload(target, '/data/intruder.bin', { stream: () => Readable.from([Buffer.from('x')]) }),
+      );
       expect(put.code).toBe('PERMISSION_DENIED');
       expect(await readdir(join(root, 'data'))).not.toContain('intruder.bin');
     });
@@ -365,7 +434,11 @@ describe('collection HTTPS client', () => {
         retry: FAST,
         onCall: (call) => calls.push(call),
       });
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'reset', afterBytes: 100_000 }, times: 1 });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET' },
+        action: { kind: 'reset', afterBytes: 100_000 },
+        times: 1,
+      });
       await observed.download(target, '/data/image.sif', temp());
       await observed.upload(target, '/data/observed.bin', { stream: () => Readable.from([Buffer.from('seen')]) });
       expect(calls.map((c) => `${c.method} ${c.status}`)).toEqual(['GET 200', 'GET 206', 'PUT 200']);
@@ -380,7 +453,7 @@ describe('collection HTTPS client', () => {
       expect(err.message).toContain(`https://auth.globus.org/scopes/${sb.collection.id}/https`);
       await waitFor(() => sb.context.faults.log.some((e) => e.status === 302), 'the logged redirect');
     });
-  
+
     it('keeps the token out of an error whose server echoes it back', async () => {
       const token = await sandboxTokens(sb).getToken(`https://auth.globus.org/scopes/${sb.collection.id}/https`);
       for (const method of ['GET', 'PUT']) {

@@ -1,7 +1,13 @@
 /** The two digests agree with a one-shot SHA-256, whatever thread they hash on. */
 import { describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { OFF_THREAD_MIN_BYTES, RunningDigest, ThreadDigest, digestFor, sharedBuffer } from '../../../src/core/collection/digest.js';
+import {
+  OFF_THREAD_MIN_BYTES,
+  RunningDigest,
+  ThreadDigest,
+  digestFor,
+  sharedBuffer,
+} from '../../../src/core/collection/digest.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 

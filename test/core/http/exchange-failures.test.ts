@@ -65,9 +65,17 @@ describe('streamed exchange failures', () => {
   it('a sink that throws on a chunk fed after the end rejects the body instead of hanging', async () => {
     // HTTP/1 through undici stops handing out chunks once paused; the order undici allows
     // (chunks after a pause, then the end) is driven here by a dispatcher of our own.
-    const controller = { paused: false, aborted: false, pause: () => (controller.paused = true), resume: () => (controller.paused = false), abort: () => (controller.aborted = true) };
+    const controller = {
+      paused: false,
+      aborted: false,
+      pause: () => (controller.paused = true),
+      resume: () => (controller.paused = false),
+      abort: () => (controller.aborted = true),
+    };
     let handler!: Dispatcher.DispatchHandler;
-    const dispatcher = { dispatch: (_o: unknown, h: Dispatcher.DispatchHandler) => ((handler = h), true) } as unknown as Dispatcher;
+    const dispatcher = {
+      dispatch: (_o: unknown, h: Dispatcher.DispatchHandler) => ((handler = h), true),
+    } as unknown as Dispatcher;
     const answered = streamedRequest(new URL(`${base}/chunks`), settings, dispatcher);
     handler.onRequestStart!(controller as never, {});
     handler.onResponseStart!(controller as never, 200, {}, 'OK');

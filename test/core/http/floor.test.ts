@@ -39,7 +39,12 @@ describe('every answer under the floor rate and its bound', () => {
 
   it('a dripping JSON answer ends by the floor, is retried, then TIMEOUT', async () => {
     seen = 0;
-    const err = await requestJson({ url: `${base}/drip`, network, speedFloor: { bytesPerSecond: 100, windowMs: 300 }, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } }).catch((e: unknown) => e);
+    const err = await requestJson({
+      url: `${base}/drip`,
+      network,
+      speedFloor: { bytesPerSecond: 100, windowMs: 300 },
+      retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
+    }).catch((e: unknown) => e);
     expect(isSregistryError(err) && err.code).toBe('TIMEOUT');
     expect((err as Error).message).toContain('SREGISTRY_BODY_TOO_SLOW');
     expect(seen).toBe(2);

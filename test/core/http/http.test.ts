@@ -30,7 +30,10 @@ describe('core http transport', () => {
   it('retries 429 honouring Retry-After, then returns the JSON answer', async () => {
     fault(onPath(DISCOVERY), { kind: 'status', status: 429, retryAfter: 0 }, 2);
     const retries: RetryInfo[] = [];
-    const doc = await requestJson<{ issuer: string }>({ url: `${sb.url}${DISCOVERY}`, retry: { onRetry: (i) => retries.push(i) } });
+    const doc = await requestJson<{ issuer: string }>({
+      url: `${sb.url}${DISCOVERY}`,
+      retry: { onRetry: (i) => retries.push(i) },
+    });
     expect(doc.issuer).toBe(sb.url);
     expect(retries.map((r) => [r.retry, r.status, r.delaySource, r.delayMs])).toEqual([
       [1, 429, 'retry-after', 0],
@@ -57,7 +60,16 @@ describe('core http transport', () => {
     expect(await requestsTo(sb, DISCOVERY, 2)).toHaveLength(2);
 
     const path = freshPath();
-    fault(onPath(path), { kind: 'status', status: 502, code: 'ExternalError.DirListingFailed.GCDisconnected', message: 'GC endpoint is not connected' }, 3);
+    fault(
+      onPath(path),
+      {
+        kind: 'status',
+        status: 502,
+        code: 'ExternalError.DirListingFailed.GCDisconnected',
+        message: 'GC endpoint is not connected',
+      },
+      3,
+    );
     const err = await caught(requestJson({ url: `${sb.url}${path}`, retry: FAST }));
     expect(err.code).toBe('EXTERNAL_ERROR');
     expect(err.globusCode).toBe('ExternalError.DirListingFailed.GCDisconnected');
@@ -73,7 +85,10 @@ describe('core http transport', () => {
   it('retries a connection reset', async () => {
     fault(onPath(DISCOVERY), { kind: 'reset' }, 2);
     const codes: (string | undefined)[] = [];
-    const doc = await requestJson<{ issuer: string }>({ url: `${sb.url}${DISCOVERY}`, retry: { ...FAST, onRetry: (i) => codes.push(i.errorCode) } });
+    const doc = await requestJson<{ issuer: string }>({
+      url: `${sb.url}${DISCOVERY}`,
+      retry: { ...FAST, onRetry: (i) => codes.push(i.errorCode) },
+    });
     expect(doc.issuer).toBe(sb.url);
     expect(codes).toHaveLength(2);
     expect(codes.every((c) => c === 'UND_ERR_SOCKET' || c === 'ECONNRESET')).toBe(true);
@@ -103,7 +118,11 @@ describe('core http transport', () => {
     fault(onPath(path), { kind: 'status', status: 503, retryAfter: 30 }, 20);
     const controller = new AbortController();
     const err = await caught(
-      requestJson({ url: `${sb.url}${path}`, signal: controller.signal, retry: { onRetry: () => setTimeout(() => controller.abort(), 20) } }),
+      requestJson({
+        url: `${sb.url}${path}`,
+        signal: controller.signal,
+        retry: { onRetry: () => setTimeout(() => controller.abort(), 20) },
+      }),
     );
     expect(err.code).toBe('ABORTED');
     expect(await requestsTo(sb, path, 1)).toHaveLength(1);
@@ -116,7 +135,11 @@ describe('core http transport', () => {
 
   it('turns a non-JSON 502 page into a one-line error without the HTML', async () => {
     const path = freshPath();
-    fault(onPath(path), { kind: 'status', status: 502, rawBody: '<html>\n<body><h1>502 Bad Gateway</h1></body>\n</html>' }, 20);
+    fault(
+      onPath(path),
+      { kind: 'status', status: 502, rawBody: '<html>\n<body><h1>502 Bad Gateway</h1></body>\n</html>' },
+      20,
+    );
     const err = await caught(requestJson({ url: `${sb.url}${path}`, retry: { ...FAST, maxRetries: 1 } }));
     expect(err.code).toBe('SERVICE_UNAVAILABLE');
     expect(err.status).toBe(502);
@@ -166,17 +189,35 @@ describe('core http transport', () => {
 
   it('names the client identity to grant on EndpointPermissionDenied', async () => {
     const path = freshPath();
-    fault(onPath(path), { kind: 'status', status: 403, code: 'EndpointPermissionDenied', message: 'Denied by endpoint' }, 1);
-    const err = await caught(requestJson({ url: `${sb.url}${path}`, errorContext: { clientId: sb.client.id, action: 'Listing /shub/' } }));
+    fault(
+      onPath(path),
+      { kind: 'status', status: 403, code: 'EndpointPermissionDenied', message: 'Denied by endpoint' },
+      1,
+    );
+    const err = await caught(
+      requestJson({ url: `${sb.url}${path}`, errorContext: { clientId: sb.client.id, action: 'Listing /shub/' } }),
+    );
     expect(err.code).toBe('PERMISSION_DENIED');
     expect(err.message).toMatch(/^Listing \/shub\/ failed: Denied by endpoint/);
-    expect(err.message).toContain(`grant the client ${sb.client.id}@clients.auth.globus.org a permission on the collection`);
+    expect(err.message).toContain(
+      `grant the client ${sb.client.id}@clients.auth.globus.org a permission on the collection`,
+    );
   });
 
   it('keeps required_scopes of a ConsentRequired answer', async () => {
     const path = freshPath();
     const scope = `urn:globus:auth:scope:transfer.api.globus.org:all[*https://auth.globus.org/scopes/${sb.collection.id}/data_access]`;
-    fault(onPath(path), { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [scope] } }, 1);
+    fault(
+      onPath(path),
+      {
+        kind: 'status',
+        status: 403,
+        code: 'ConsentRequired',
+        message: 'Missing required data_access consent',
+        extra: { required_scopes: [scope] },
+      },
+      1,
+    );
     const err = await caught(requestJson({ url: `${sb.url}${path}` }));
     expect(err.code).toBe('CONSENT_REQUIRED');
     expect(err.requiredScopes).toEqual([scope]);
@@ -195,7 +236,12 @@ describe('core http transport', () => {
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
 
     const err = await caught(
-      requestJson({ method: 'POST', url: `${sb.url}/v2/oauth2/token`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }),
+      requestJson({
+        method: 'POST',
+        url: `${sb.url}/v2/oauth2/token`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      }),
     );
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.globusCode).toBe('invalid_client');
@@ -207,7 +253,16 @@ describe('core http transport', () => {
   it('never puts the bearer token into the error', async () => {
     const path = freshPath();
     const token = 'AgSecretTokenValue1234567890abcdef';
-    fault(onPath(path), { kind: 'status', status: 401, code: 'AuthenticationFailed', message: `Token ${token} is not active (Authorization: Bearer ${token})` }, 1);
+    fault(
+      onPath(path),
+      {
+        kind: 'status',
+        status: 401,
+        code: 'AuthenticationFailed',
+        message: `Token ${token} is not active (Authorization: Bearer ${token})`,
+      },
+      1,
+    );
     const err = await caught(requestJson({ url: `${sb.url}${path}`, headers: { Authorization: `Bearer ${token}` } }));
     expect(err.code).toBe('AUTH_FAILED');
     const everything = `${err.message} ${JSON.stringify(err)} ${err.stack ?? ''}`;
@@ -228,7 +283,12 @@ describe('core http transport', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const seen: (string | undefined)[] = [];
-    const err = await caught(requestJson({ url: `http://127.0.0.1:${port}/x`, retry: { ...FAST, maxRetries: 2, onRetry: (i) => seen.push(i.errorCode) } }));
+    const err = await caught(
+      requestJson({
+        url: `http://127.0.0.1:${port}/x`,
+        retry: { ...FAST, maxRetries: 2, onRetry: (i) => seen.push(i.errorCode) },
+      }),
+    );
     expect(err.code).toBe('NETWORK');
     expect(seen).toEqual(['ECONNREFUSED']);
     expect(err.message).toContain('after 1 retry');
@@ -236,7 +296,8 @@ describe('core http transport', () => {
   });
 
   describe('streamed bodies', () => {
-    const form = () => `grant_type=client_credentials&scope=${encodeURIComponent('urn:globus:auth:scope:transfer.api.globus.org:all')}`;
+    const form = () =>
+      `grant_type=client_credentials&scope=${encodeURIComponent('urn:globus:auth:scope:transfer.api.globus.org:all')}`;
     const headers = () => ({
       'content-type': 'application/x-www-form-urlencoded',
       authorization: basicAuth(sb.client.id, sb.client.secret),
@@ -244,7 +305,15 @@ describe('core http transport', () => {
 
     it('does not resend a one-shot stream that started flowing', async () => {
       fault({ path: '^/v2/oauth2/token$' }, { kind: 'status', status: 503 }, 1);
-      const err = await caught(requestJson({ method: 'POST', url: `${sb.url}/v2/oauth2/token`, headers: headers(), body: Readable.from([form()]), retry: FAST }));
+      const err = await caught(
+        requestJson({
+          method: 'POST',
+          url: `${sb.url}/v2/oauth2/token`,
+          headers: headers(),
+          body: Readable.from([form()]),
+          retry: FAST,
+        }),
+      );
       expect(err.code).toBe('SERVICE_UNAVAILABLE');
       expect(await requestsTo(sb, '/v2/oauth2/token', 1)).toHaveLength(1);
     });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { abortableSleep, assertSecureUrl, backoffDelay, isLoopbackHost, isRetryableStatus, parseGlobusError, parseRetryAfter, safeText } from '../../../src/core/http/index.js';
+import {
+  abortableSleep,
+  assertSecureUrl,
+  backoffDelay,
+  isLoopbackHost,
+  isRetryableStatus,
+  parseGlobusError,
+  parseRetryAfter,
+  safeText,
+} from '../../../src/core/http/index.js';
 import { SregistryError } from '../../../src/core/errors.js';
 import { countHostile } from '../../reliability/ledger.js';
 
@@ -61,10 +70,25 @@ describe('waiting', () => {
 
 describe('secure URLs', () => {
   it('allows https anywhere and http only to loopback', () => {
-    for (const ok of ['https://transfer.api.globus.org/', 'http://127.0.0.1:8080/', 'http://127.9.9.9/', 'http://localhost:1/', 'http://[::1]:9/']) {
+    for (const ok of [
+      'https://transfer.api.globus.org/',
+      'http://127.0.0.1:8080/',
+      'http://127.9.9.9/',
+      'http://localhost:1/',
+      'http://[::1]:9/',
+    ]) {
       expect(assertSecureUrl(ok).href).toBe(new URL(ok).href);
     }
-    for (const bad of ['http://auth.globus.org/', 'http://10.0.0.1/', 'http://128.0.0.1/', 'ftp://127.0.0.1/', 'http://localhost.example.org/', 'http://evil.localhost/', 'http://a.b.localhost:8080/', 'http://x.localhost./']) {
+    for (const bad of [
+      'http://auth.globus.org/',
+      'http://10.0.0.1/',
+      'http://128.0.0.1/',
+      'ftp://127.0.0.1/',
+      'http://localhost.example.org/',
+      'http://evil.localhost/',
+      'http://a.b.localhost:8080/',
+      'http://x.localhost./',
+    ]) {
       expect(() => assertSecureUrl(bad)).toThrow(expect.objectContaining({ code: 'INSECURE_URL' }) as unknown as Error);
     }
     expect(() => assertSecureUrl('not a url')).toThrow(SregistryError);
@@ -78,18 +102,46 @@ describe('secure URLs', () => {
 
 describe('Globus error bodies', () => {
   it('reads the Transfer shape', () => {
-    const body = Buffer.from(JSON.stringify({ code: 'ClientError.NotFound', message: 'No such file', request_id: 'r1', resource: '/operation/endpoint/x/ls' }));
-    expect(parseGlobusError(body, 'application/json', false)).toEqual({ globusCode: 'ClientError.NotFound', message: 'No such file', requestId: 'r1', resource: '/operation/endpoint/x/ls' });
+    const body = Buffer.from(
+      JSON.stringify({
+        code: 'ClientError.NotFound',
+        message: 'No such file',
+        request_id: 'r1',
+        resource: '/operation/endpoint/x/ls',
+      }),
+    );
+    expect(parseGlobusError(body, 'application/json', false)).toEqual({
+      globusCode: 'ClientError.NotFound',
+      message: 'No such file',
+      requestId: 'r1',
+      resource: '/operation/endpoint/x/ls',
+    });
   });
 
   it('reads the Auth shape', () => {
-    const body = Buffer.from(JSON.stringify({ errors: [{ status: '401', id: 'e1', code: 'UNAUTHORIZED', title: 'Unauthorized', detail: 'Bad' }], error: 'invalid_client', error_description: 'Unknown client' }));
-    expect(parseGlobusError(body, 'application/json', false)).toEqual({ globusCode: 'UNAUTHORIZED', message: 'Unknown client', requestId: 'e1' });
+    const body = Buffer.from(
+      JSON.stringify({
+        errors: [{ status: '401', id: 'e1', code: 'UNAUTHORIZED', title: 'Unauthorized', detail: 'Bad' }],
+        error: 'invalid_client',
+        error_description: 'Unknown client',
+      }),
+    );
+    expect(parseGlobusError(body, 'application/json', false)).toEqual({
+      globusCode: 'UNAUTHORIZED',
+      message: 'Unknown client',
+      requestId: 'e1',
+    });
   });
 
   it('marks truncated and non-JSON bodies', () => {
-    expect(parseGlobusError(Buffer.from('{"code":'), 'application/json', true).nonJson).toEqual({ contentType: 'application/json', truncated: true });
-    expect(parseGlobusError(Buffer.from('oops'), 'text/plain; charset=utf-8', false).nonJson).toEqual({ contentType: 'text/plain', truncated: false });
+    expect(parseGlobusError(Buffer.from('{"code":'), 'application/json', true).nonJson).toEqual({
+      contentType: 'application/json',
+      truncated: true,
+    });
+    expect(parseGlobusError(Buffer.from('oops'), 'text/plain; charset=utf-8', false).nonJson).toEqual({
+      contentType: 'text/plain',
+      truncated: false,
+    });
   });
 
   it('keeps text to one bounded line without secrets', () => {

@@ -53,7 +53,11 @@ describe('proxies', () => {
   });
 
   it('an https target goes through a CONNECT tunnel with the credentials; its failure is typed', async () => {
-    const network = networkFor({ httpsProxy: `http://u:secret-pw@127.0.0.1:${proxy.port}`, httpProxy: '', noProxy: '' });
+    const network = networkFor({
+      httpsProxy: `http://u:secret-pw@127.0.0.1:${proxy.port}`,
+      httpProxy: '',
+      noProxy: '',
+    });
     const before = proxy.log.length;
     // The tunnel reaches a plain http server, so TLS fails after the CONNECT: what counts is the CONNECT.
     const err = await request({ url: `https://127.0.0.1:${port}/x`, network, retry: fast }).catch((e: unknown) => e);
@@ -63,13 +67,22 @@ describe('proxies', () => {
   });
 
   it('reads the environment as curl does: lower-case first, a bare host:port is http, NO_PROXY/no_proxy', () => {
-    const env = { HTTPS_PROXY: 'http://upper:1', https_proxy: 'proxy.example:3128', HTTP_PROXY: 'http://h:2', NO_PROXY: '.example.org' };
+    const env = {
+      HTTPS_PROXY: 'http://upper:1',
+      https_proxy: 'proxy.example:3128',
+      HTTP_PROXY: 'http://h:2',
+      NO_PROXY: '.example.org',
+    };
     const got = resolveProxies({}, env);
     expect(got.https).toEqual({ url: 'http://proxy.example:3128', source: 'https_proxy' });
     expect(got.http).toEqual({ url: 'http://h:2', source: 'HTTP_PROXY' });
     expect(got.noProxy).toBe('.example.org');
     expect(resolveProxies({ httpsProxy: '' }, env).https).toBeUndefined();
-    const network = networkFor({ httpsProxy: 'http://p.example:3128', httpProxy: '', noProxy: 'example.org,*.internal' });
+    const network = networkFor({
+      httpsProxy: 'http://p.example:3128',
+      httpProxy: '',
+      noProxy: 'example.org,*.internal',
+    });
     expect(network.proxyFor(new URL('https://transfer.api.globus.org/'))?.hostPort).toBe('p.example:3128');
     expect(network.proxyFor(new URL('https://a.b.example.org/'))).toBeUndefined();
     expect(network.proxyFor(new URL('https://example.org/'))).toBeUndefined();

@@ -27,7 +27,10 @@ const sha256 = (size: number): string => {
 const EXPECTED = sha256(SIZE);
 
 /** Writes `size` bytes of the pattern in pieces of varying size, honouring backpressure. */
-function sendPattern(res: { write(b: Buffer): boolean; once(e: 'drain', f: () => void): unknown; end(): void }, size: number): void {
+function sendPattern(
+  res: { write(b: Buffer): boolean; once(e: 'drain', f: () => void): unknown; end(): void },
+  size: number,
+): void {
   let at = 0;
   let turn = 0;
   const more = (): void => {
@@ -47,8 +50,15 @@ function sendPattern(res: { write(b: Buffer): boolean; once(e: 'drain', f: () =>
 }
 
 /** Hashes the body; pauses the connection every few MiB; counts the chunks and the memory they came in. */
-async function readAll(url: URL, dispatcher: Parameters<typeof streamedRequest>[2]): Promise<{ hex: string; bytes: number; chunks: number; memories: number; headers: Record<string, unknown> }> {
-  const res = await streamedRequest(url, { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 }, dispatcher);
+async function readAll(
+  url: URL,
+  dispatcher: Parameters<typeof streamedRequest>[2],
+): Promise<{ hex: string; bytes: number; chunks: number; memories: number; headers: Record<string, unknown> }> {
+  const res = await streamedRequest(
+    url,
+    { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 },
+    dispatcher,
+  );
   expect(res.statusCode).toBe(200);
   const hash = createHash('sha256');
   const memories = new Set<ArrayBufferLike>();
@@ -92,10 +102,16 @@ describe('pooled socket reads', () => {
       res.writeHead(200, { 'content-length': String(SIZE) });
       sendPattern(res, SIZE);
     });
-    tls = createTlsServer({ key: readFileSync('test/fixtures/tls/localhost-key.pem'), cert: readFileSync('test/fixtures/tls/localhost-cert.pem') }, (_req, res) => {
-      res.writeHead(200, { 'content-length': String(SIZE) });
-      sendPattern(res, SIZE);
-    });
+    tls = createTlsServer(
+      {
+        key: readFileSync('test/fixtures/tls/localhost-key.pem'),
+        cert: readFileSync('test/fixtures/tls/localhost-cert.pem'),
+      },
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': String(SIZE) });
+        sendPattern(res, SIZE);
+      },
+    );
     // The head one byte per write (each its own read on the client), then a body in large writes.
     dripper = createNetServer((socket) => {
       dripped.add(socket);
@@ -117,7 +133,7 @@ describe('pooled socket reads', () => {
     });
     trickle.server = createServer(async (_req, res) => {
       res.writeHead(200, { 'content-length': String(TRICKLE_SIZE) });
-      for (let at = 0; at < TRICKLE_SIZE && !res.destroyed; ) {
+      for (let at = 0; at < TRICKLE_SIZE && !res.destroyed;) {
         const start = at % BLOCK.length;
         const piece = BLOCK.subarray(start, start + Math.min(4096, BLOCK.length - start, TRICKLE_SIZE - at));
         res.write(piece);
@@ -126,7 +142,13 @@ describe('pooled socket reads', () => {
       }
       res.end();
     });
-    [plainPort, tlsPort, dripPort, smallPort, trickle.port] = await Promise.all([listen(plain), listen(tls), listen(dripper), listen(small), listen(trickle.server)]);
+    [plainPort, tlsPort, dripPort, smallPort, trickle.port] = await Promise.all([
+      listen(plain),
+      listen(tls),
+      listen(dripper),
+      listen(small),
+      listen(trickle.server),
+    ]);
   });
 
   afterAll(async () => {
@@ -151,7 +173,9 @@ describe('pooled socket reads', () => {
   });
 
   it('over TLS the same', async () => {
-    const agent = new Agent({ connect: { ca: readFileSync('test/fixtures/tls/localhost-cert.pem'), onread: pooledReads() } as never });
+    const agent = new Agent({
+      connect: { ca: readFileSync('test/fixtures/tls/localhost-cert.pem'), onread: pooledReads() } as never,
+    });
     try {
       const got = await readAll(new URL(`https://localhost:${tlsPort}/f`), agent);
       expect(got.bytes).toBe(SIZE);
@@ -165,11 +189,22 @@ describe('pooled socket reads', () => {
   it('small answers on a keep-alive connection reuse one read buffer instead of taking a fresh one per request', async () => {
     const reads = pooledReads();
     const handedOut = new Set<ArrayBufferLike>();
-    const counted = { buffer: () => { const b = reads.buffer(); handedOut.add(b.buffer); return b; }, callback: reads.callback };
+    const counted = {
+      buffer: () => {
+        const b = reads.buffer();
+        handedOut.add(b.buffer);
+        return b;
+      },
+      callback: reads.callback,
+    };
     const agent = new Agent({ connections: 1, connect: { onread: counted } as never });
     try {
       for (let i = 0; i < 200; i++) {
-        const res = await streamedRequest(new URL(`http://127.0.0.1:${smallPort}/n/${i}`), { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 }, agent);
+        const res = await streamedRequest(
+          new URL(`http://127.0.0.1:${smallPort}/n/${i}`),
+          { method: 'GET', headers: {}, headersTimeout: 20_000, bodyTimeout: 20_000 },
+          agent,
+        );
         let text = '';
         await res.body.consume((chunk) => void (text += chunk.toString('latin1')));
         expect([res.headers['x-n'], text]).toEqual([String(i), `answer ${i} `.repeat(40)]);

@@ -27,7 +27,12 @@ const uri = (rest: string): string => `globus://${sb.collection.id}/errors/${res
 
 describe('registry failures', () => {
   it('says AUTH_FAILED for a wrong secret', async () => {
-    const h = makeRegistry(sb, 'https', { globus: { clientId: sb.client.id, clientSecret: 'wrong', authUrl: sb.url, transferUrl: sb.url } }, 'auth');
+    const h = makeRegistry(
+      sb,
+      'https',
+      { globus: { clientId: sb.client.id, clientSecret: 'wrong', authUrl: sb.url, transferUrl: sb.url } },
+      'auth',
+    );
     const err = await failure(h.registry.pull(uri('x')));
     expect(err.code).toBe('AUTH_FAILED');
     await h.registry.close();
@@ -39,7 +44,10 @@ describe('registry failures', () => {
     const byName = await failure(h.registry.pull('globus://no-such-endpoint/errors/x'));
     expect(byName.code).toBe('NOT_FOUND');
     expect(byName.message).toMatch(/exactly "no-such-endpoint"/);
-    const [pushed] = await h.registry.push(await randomFile(sb, 'named.bin', 100), 'globus://sandbox-collection/errors/named');
+    const [pushed] = await h.registry.push(
+      await randomFile(sb, 'named.bin', 100),
+      'globus://sandbox-collection/errors/named',
+    );
     expect(pushed!.endpoint).toBe(sb.collection.id);
     await h.registry.close();
   });
@@ -66,23 +74,37 @@ describe('registry failures', () => {
     await h.registry.close();
   });
 
-  it.each<Transport>(['https', 'transfer'])('refuses a push to a read-only collection over %s, leaving nothing visible', async (transport) => {
-    const owner = makeRegistry(sb, 'https', {}, `owner-${transport}`);
-    await owner.registry.push(await randomFile(sb, `owner-${transport}.bin`, 100), uri('owned'));
-    await owner.registry.close();
-    const h = makeRegistry(sb, transport, { globus: { clientId: reader.id, clientSecret: reader.secret, authUrl: sb.url, transferUrl: sb.url } }, `reader-${transport}`);
-    const err = await failure(h.registry.push(await randomFile(sb, `ro-${transport}.bin`, 100), uri(`readonly-${transport}`)));
-    expect(err.code).toBe('PERMISSION_DENIED');
-    expect(await filesBelow(join(shub(), 'errors', `readonly-${transport}`))).toEqual([]);
-    // Reading works for the same client.
-    expect((await h.registry.record(uri('owned'))).status).toBe('recorded');
-    await h.registry.close();
-  });
+  it.each<Transport>(['https', 'transfer'])(
+    'refuses a push to a read-only collection over %s, leaving nothing visible',
+    async (transport) => {
+      const owner = makeRegistry(sb, 'https', {}, `owner-${transport}`);
+      await owner.registry.push(await randomFile(sb, `owner-${transport}.bin`, 100), uri('owned'));
+      await owner.registry.close();
+      const h = makeRegistry(
+        sb,
+        transport,
+        { globus: { clientId: reader.id, clientSecret: reader.secret, authUrl: sb.url, transferUrl: sb.url } },
+        `reader-${transport}`,
+      );
+      const err = await failure(
+        h.registry.push(await randomFile(sb, `ro-${transport}.bin`, 100), uri(`readonly-${transport}`)),
+      );
+      expect(err.code).toBe('PERMISSION_DENIED');
+      expect(await filesBelow(join(shub(), 'errors', `readonly-${transport}`))).toEqual([]);
+      // Reading works for the same client.
+      expect((await h.registry.record(uri('owned'))).status).toBe('recorded');
+      await h.registry.close();
+    },
+  );
 
   it('leaves nothing behind when an upload is cut, and a rerun succeeds', async () => {
     const h = makeRegistry(sb, 'https', {}, 'cut');
     const file = await randomFile(sb, 'cut.bin', 300_000);
-    const rule = sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'reset', afterBytes: 50_000 }, times: 3 });
+    const rule = sb.context.faults.add({
+      match: { origin: sb.collection.id, method: 'PUT' },
+      action: { kind: 'reset', afterBytes: 50_000 },
+      times: 3,
+    });
     const err = await failure(h.registry.push(file, uri('cut')));
     expect(err.code).toBe('NETWORK');
     expect(rule.times).toBe(0);
@@ -97,11 +119,18 @@ describe('registry failures', () => {
     const h = makeRegistry(sb, 'https', {}, 'retry');
     await h.registry.push(await randomFile(sb, 'retry.bin', 100), uri('retry'));
     sb.context.faults.add({ match: { path: '/ls$' }, action: { kind: 'status', status: 503 } });
-    sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET' }, action: { kind: 'status', status: 429, retryAfter: 0 } });
+    sb.context.faults.add({
+      match: { origin: sb.collection.id, method: 'GET' },
+      action: { kind: 'status', status: 429, retryAfter: 0 },
+    });
     const pulled = await h.registry.pull(uri('retry'));
     expect(pulled.status).toBe('pulled');
 
-    sb.context.faults.add({ match: { path: '/ls$' }, action: { kind: 'status', status: 502, code: 'ExternalError.DirListingFailed.GCDisconnected' }, times: 5 });
+    sb.context.faults.add({
+      match: { path: '/ls$' },
+      action: { kind: 'status', status: 502, code: 'ExternalError.DirListingFailed.GCDisconnected' },
+      times: 5,
+    });
     const since = logIndex(sb);
     const err = await failure(h.registry.record(uri('retry')));
     expect(err.code).toBe('EXTERNAL_ERROR');
@@ -112,10 +141,20 @@ describe('registry failures', () => {
 
   it('cancels the Transfer task when the caller aborts', async () => {
     const controller = new AbortController();
-    const h = makeRegistry(sb, 'transfer', { onEvent: (e) => e.type === 'step' && e.message.startsWith('waiting for transfer task') && controller.abort() }, 'abort');
-    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' } });
+    const h = makeRegistry(
+      sb,
+      'transfer',
+      { onEvent: (e) => e.type === 'step' && e.message.startsWith('waiting for transfer task') && controller.abort() },
+      'abort',
+    );
+    sb.context.faults.add({
+      match: { taskType: 'TRANSFER' },
+      action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' },
+    });
     const since = logIndex(sb);
-    const err = await failure(h.registry.push(await randomFile(sb, 'abort.bin', 100), uri('aborted'), { signal: controller.signal }));
+    const err = await failure(
+      h.registry.push(await randomFile(sb, 'abort.bin', 100), uri('aborted'), { signal: controller.signal }),
+    );
     expect(err.code).toBe('ABORTED');
     expect(callSummary(requests(sb, since)).some((c) => /^POST task\/.+\/cancel$/.test(c))).toBe(true);
     expect((await filesBelow(join(shub(), 'errors', 'aborted'))).filter((f) => !f.startsWith('.'))).toEqual([]);
@@ -128,7 +167,11 @@ describe('registry failures', () => {
     await h.registry.push(await randomFile(sb, 'local.bin', 100), uri('local:v1'));
     await h.registry.record(uri('local:v1'));
     await h.registry.close();
-    const offline = new Registry({ globus: { clientId: '', clientSecret: '' }, database: join(sb.tmp, 'records-local.db'), storage: join(sb.tmp, 'x') });
+    const offline = new Registry({
+      globus: { clientId: '', clientSecret: '' },
+      database: join(sb.tmp, 'records-local.db'),
+      storage: join(sb.tmp, 'x'),
+    });
     const images = await offline.images('errors/local');
     expect(images.map((i) => `${i.collection}/${i.name}:${i.tag}`)).toEqual(['errors/local:v1']);
     expect(await offline.inspect('errors/local:v1')).toMatchObject({ image: null, tag: 'v1' });
@@ -183,7 +226,9 @@ describe('search', () => {
     expect(tagged).toHaveLength(100);
     expect(tagged.every((x) => x.image?.tag === 'tag-005')).toBe(true);
     // Answers the sandbox's rate limit refused (429, retried) are not listings.
-    expect(callSummary(requests(sb, since).filter((r) => r.status !== 429)).filter((c) => c === 'GET ls')).toHaveLength(103);
+    expect(callSummary(requests(sb, since).filter((r) => r.status !== 429)).filter((c) => c === 'GET ls')).toHaveLength(
+      103,
+    );
 
     const colon = await h.registry.search('img-49:tag-09', { endpoint: sb.collection.id });
     expect(colon).toHaveLength(2 * 10);

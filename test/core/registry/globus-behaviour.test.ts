@@ -24,9 +24,19 @@ describe('Globus behaviour the core relies on', () => {
 
   beforeAll(async () => {
     sb = await startTestSandbox((world, tmp) => {
-      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'non-HA mapped', root: join(tmp, 'mapped'), https: true }));
       world.endpoints.push(
-        extraEndpoint({ id: haId, displayName: 'sandbox-ha', entityType: 'GCSv5_mapped_collection', owner: world.clients[0]!.id, highAssurance: true, root: join(tmp, 'ha'), https: true }),
+        mappedCollection(world, { id: mappedId, description: 'non-HA mapped', root: join(tmp, 'mapped'), https: true }),
+      );
+      world.endpoints.push(
+        extraEndpoint({
+          id: haId,
+          displayName: 'sandbox-ha',
+          entityType: 'GCSv5_mapped_collection',
+          owner: world.clients[0]!.id,
+          highAssurance: true,
+          root: join(tmp, 'ha'),
+          https: true,
+        }),
       );
     });
     await mkdir(join(sb.tmp, 'mapped'), { recursive: true });
@@ -42,7 +52,8 @@ describe('Globus behaviour the core relies on', () => {
   });
 
   const endpoint = (id: string) => sb.context.world.endpoints.find((e) => e.id === id)!;
-  const ls = (id: string, token: string) => fetch(`${sb.url}/v0.10/operation/endpoint/${id}/ls?path=/`, { headers: { authorization: `Bearer ${token}` } });
+  const ls = (id: string, token: string) =>
+    fetch(`${sb.url}/v0.10/operation/endpoint/${id}/ls?path=/`, { headers: { authorization: `Bearer ${token}` } });
   const issue = (server: string, scopes: string[]) => sb.context.tokens.issue(sb.client.id, server, scopes, 3600).token;
 
   describe('data_access consent', () => {
@@ -67,43 +78,62 @@ describe('Globus behaviour the core relies on', () => {
       const res = await fetch(`${sb.url}/v0.10/delete`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ DATA_TYPE: 'delete', submission_id: value, endpoint: mappedId, DATA: [{ DATA_TYPE: 'delete_item', path: '/nothing' }] }),
+        body: JSON.stringify({
+          DATA_TYPE: 'delete',
+          submission_id: value,
+          endpoint: mappedId,
+          DATA: [{ DATA_TYPE: 'delete_item', path: '/nothing' }],
+        }),
       });
       expect(res.status).toBe(403);
       expect(((await res.json()) as Json).code).toBe('ConsentRequired');
     });
 
     it('wants https and data_access on the mapped collection HTTPS server, https alone elsewhere', async () => {
-      const get = (id: string, token: string) => fetch(`${endpoint(id).httpsServer}/hello.txt`, { headers: { authorization: `Bearer ${token}` } });
+      const get = (id: string, token: string) =>
+        fetch(`${endpoint(id).httpsServer}/hello.txt`, { headers: { authorization: `Bearer ${token}` } });
       expect((await get(mappedId, issue(mappedId, [collectionScope(mappedId, 'https')]))).status).toBe(403);
       expect((await get(mappedId, issue(mappedId, [collectionScope(mappedId, 'https'), dataAccess]))).status).toBe(200);
       expect((await get(haId, issue(haId, [collectionScope(haId, 'https')]))).status).toBe(200);
     });
 
-    it.each(['https', 'transfer'] as const)('the core asks for the consent up front: push and pull over %s meet no ConsentRequired', async (transport) => {
-      const h = makeRegistry(sb, transport, {}, `consent-${transport}`);
-      const since = logIndex(sb);
-      const file = await randomFile(sb, `consent-${transport}.bin`, 4096);
-      const [pushed] = await h.registry.push(file, `globus://${mappedId}/lab/consent-${transport}:v1`);
-      expect(pushed!.status).toBe('pushed');
-      const pulled = await h.registry.pull(`globus://${mappedId}/lab/consent-${transport}:v1`);
-      expect(pulled.sha256).toBe(pushed!.sha256);
-      const refused = requests(sb, since).filter((r) => r.status === 403);
-      expect(refused).toEqual([]);
-      await h.registry.close();
-    });
+    it.each(['https', 'transfer'] as const)(
+      'the core asks for the consent up front: push and pull over %s meet no ConsentRequired',
+      async (transport) => {
+        const h = makeRegistry(sb, transport, {}, `consent-${transport}`);
+        const since = logIndex(sb);
+        const file = await randomFile(sb, `consent-${transport}.bin`, 4096);
+        const [pushed] = await h.registry.push(file, `globus://${mappedId}/lab/consent-${transport}:v1`);
+        expect(pushed!.status).toBe('pushed');
+        const pulled = await h.registry.pull(`globus://${mappedId}/lab/consent-${transport}:v1`);
+        expect(pulled.sha256).toBe(pushed!.sha256);
+        const refused = requests(sb, since).filter((r) => r.status === 403);
+        expect(refused).toEqual([]);
+        await h.registry.close();
+      },
+    );
 
     it('still answers a ConsentRequired it did not expect (a consent the service asks for anyway)', async () => {
       const h = makeRegistry(sb, 'https', {}, 'consent-late');
       sb.context.faults.add({
         match: { method: 'GET', path: `^/v0\\.10/operation/endpoint/${mappedId}/ls$` },
-        action: { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [`${TRANSFER_SCOPE}[*${dataAccess}]`] } },
+        action: {
+          kind: 'status',
+          status: 403,
+          code: 'ConsentRequired',
+          message: 'Missing required data_access consent',
+          extra: { required_scopes: [`${TRANSFER_SCOPE}[*${dataAccess}]`] },
+        },
         times: 1,
       });
       const since = logIndex(sb);
       const hits = await h.registry.search('consent-https', { endpoint: mappedId });
       expect(hits.map((x) => x.uri)).toEqual([`globus://${mappedId}/lab/consent-https:v1`]);
-      expect(requests(sb, since).filter((r) => r.status === 403).map((r) => r.fault)).toEqual([expect.any(String)]);
+      expect(
+        requests(sb, since)
+          .filter((r) => r.status === 403)
+          .map((r) => r.fault),
+      ).toEqual([expect.any(String)]);
       await h.registry.close();
     });
   });
@@ -113,22 +143,35 @@ describe('Globus behaviour the core relies on', () => {
       const scope = `openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set ${TRANSFER_SCOPE}`;
       const res = await fetch(`${sb.url}/v2/oauth2/token`, {
         method: 'POST',
-        headers: { authorization: basicAuth(sb.client.id, sb.client.secret), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basicAuth(sb.client.id, sb.client.secret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
       });
       expect(res.status).toBe(200);
-      const answer = (await res.json()) as { access_token: string; resource_server: string; other_tokens: Array<{ resource_server: string }> };
+      const answer = (await res.json()) as {
+        access_token: string;
+        resource_server: string;
+        other_tokens: Array<{ resource_server: string }>;
+      };
       expect(answer.resource_server).toBe('auth.globus.org');
       expect(answer.other_tokens.map((t) => t.resource_server)).toEqual([TRANSFER_RESOURCE_SERVER]);
 
-      const info = (await (await fetch(`${sb.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${answer.access_token}` } })).json()) as Json;
+      const info = (await (
+        await fetch(`${sb.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${answer.access_token}` } })
+      ).json()) as Json;
       expect(info.sub).toBe(sb.client.id);
       expect(info.preferred_username).toBe(`${sb.client.id}@clients.auth.globus.org`);
-      expect(info.identity_set).toEqual([expect.objectContaining({ sub: sb.client.id, username: `${sb.client.id}@clients.auth.globus.org` })]);
+      expect(info.identity_set).toEqual([
+        expect.objectContaining({ sub: sb.client.id, username: `${sb.client.id}@clients.auth.globus.org` }),
+      ]);
     });
 
     it('refuses userinfo with a token of another resource server', async () => {
-      const res = await fetch(`${sb.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${transferToken(sb)}` } });
+      const res = await fetch(`${sb.url}/v2/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${transferToken(sb)}` },
+      });
       expect(res.status).toBe(403);
     });
   });
@@ -140,8 +183,17 @@ describe('Globus behaviour the core relies on', () => {
       const file = await randomFile(sb, 'rate.bin', 512);
       for (const n of names) await seed.registry.push(file, `globus://${sb.collection.id}/many/${n}:latest`);
       await seed.registry.close();
-      const h = makeRegistry(sb, 'https', { concurrency: 8, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitWindowMs: 300 } }, 'rate');
-      Object.assign(sb.context.world.behaviour, { rate_limit_requests: 6, rate_limit_window_ms: 300, rate_limit_retry_after: 'none' });
+      const h = makeRegistry(
+        sb,
+        'https',
+        { concurrency: 8, retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitWindowMs: 300 } },
+        'rate',
+      );
+      Object.assign(sb.context.world.behaviour, {
+        rate_limit_requests: 6,
+        rate_limit_window_ms: 300,
+        rate_limit_retry_after: 'none',
+      });
       const since = logIndex(sb);
       const hits = await h.registry.search('many/', { endpoint: sb.collection.id });
       expect(hits.map((x) => x.image?.name).sort()).toEqual(names);

@@ -32,15 +32,19 @@ async function lossyProxy(target: string, dropRename: number): Promise<{ url: st
   let renames = 0;
   const server: Server = createServer((req, res) => {
     const drop = req.method === 'POST' && /\/rename\/?$/.test(req.url ?? '') && ++renames === dropRename;
-    const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
-      if (drop) {
-        answer.resume();
-        answer.on('end', () => req.socket.destroy());
-        return;
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        if (drop) {
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });
@@ -62,12 +66,20 @@ describe('push: a retried rename whose first answer was lost', () => {
     ['manifest', 2],
   ])('still publishes when the %s rename ran but its answer was lost', async (what, dropRename) => {
     const proxy = await lossyProxy(sb.url, dropRename);
-    const h = makeRegistry(sb, 'https', { globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, transferUrl: proxy.url } }, `lost-${what}`);
+    const h = makeRegistry(
+      sb,
+      'https',
+      { globus: { clientId: sb.client.id, clientSecret: sb.client.secret, authUrl: sb.url, transferUrl: proxy.url } },
+      `lost-${what}`,
+    );
     try {
       const [pushed] = await h.registry.push(await randomFile(sb, `lost-${what}.bin`, 1000), uri(`lost-${what}`));
       expect(pushed!.status).toBe('pushed');
       const files = await filesBelow(join(shub(), 'review', `lost-${what}`));
-      expect(files).toEqual([expect.stringMatching(new RegExp(`^latest@${pushed!.version}\\.\\d{8}T\\d{9}Z\\.json$`)), `sha256.${pushed!.version}.sif`]);
+      expect(files).toEqual([
+        expect.stringMatching(new RegExp(`^latest@${pushed!.version}\\.\\d{8}T\\d{9}Z\\.json$`)),
+        `sha256.${pushed!.version}.sif`,
+      ]);
       const pulled = await h.registry.pull(uri(`lost-${what}`));
       expect(pulled.version).toBe(pushed!.version);
     } finally {
@@ -99,7 +111,10 @@ describe('push: a failed push next to a concurrent one of the same file', () => 
           if (e.type !== 'step') return;
           if (e.message.startsWith('uploading')) for (const n of names) renameSync(aside(n), join(folder, n));
           if (e.message.startsWith('writing the manifest')) {
-            sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'status', status: 403, code: 'PermissionDenied' } });
+            sb.context.faults.add({
+              match: { origin: sb.collection.id, method: 'PUT' },
+              action: { kind: 'status', status: 403, code: 'PermissionDenied' },
+            });
           }
         },
       },
@@ -120,13 +135,18 @@ describe('a Transfer task held INACTIVE', () => {
     await up.registry.push(await randomFile(sb, 'held.bin', 1000), uri('held'));
     await up.registry.close();
     const h = makeRegistry(sb, 'transfer', { taskErrorGraceMs: 0 }, 'held');
-    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' } });
+    sb.context.faults.add({
+      match: { taskType: 'TRANSFER' },
+      action: { kind: 'task-inactive', niceStatus: 'HELD_BY_TEST' },
+    });
     const err = await failure(h.registry.pull(uri('held')));
     await h.registry.close();
     expect(err.code).toBe('TASK_INACTIVE');
     const taskId = /Task (\S+) is INACTIVE/.exec(err.message)?.[1];
     expect(taskId).toBeDefined();
-    expect(sb.context.faults.requestsSince(0).some((r) => r.method === 'POST' && r.path === `/v0.10/task/${taskId}/cancel`)).toBe(true);
+    expect(
+      sb.context.faults.requestsSince(0).some((r) => r.method === 'POST' && r.path === `/v0.10/task/${taskId}/cancel`),
+    ).toBe(true);
     // Nothing is left holding: releasing the task finds no waiter.
     expect(sb.context.faults.release(taskId!)).toBe(false);
     expect(await filesBelow(h.storage)).toEqual([]);

@@ -22,12 +22,18 @@ beforeAll(async () => {
   await writeFile(join(old(), '.sregistry'), '{"layout":1,"created":"2023-05-01T00:00:00.000Z"}\n');
   for (const tag of ['v1', 'latest']) {
     await writeFile(join(old(), 'lab', 'app', `${tag}@${version}.sif`), await readFile(file));
-    const manifest = buildManifest({ endpoint: sb.collection.id, ref: { collection: 'lab', name: 'app', tag, version }, size: 30_000, pushedBy: 'someone-else' });
+    const manifest = buildManifest({
+      endpoint: sb.collection.id,
+      ref: { collection: 'lab', name: 'app', tag, version },
+      size: 30_000,
+      pushedBy: 'someone-else',
+    });
     await writeFile(join(old(), 'lab', 'app', `${tag}@${version}.sif.json`), manifestText(manifest));
     // Written long ago: a push in the same second as this set-up would tie with it on
     // last_modified (one-second resolution) and the newer version could lose.
     const then = new Date('2023-05-01T00:00:00Z');
-    for (const name of [`${tag}@${version}.sif`, `${tag}@${version}.sif.json`]) await utimes(join(old(), 'lab', 'app', name), then, then);
+    for (const name of [`${tag}@${version}.sif`, `${tag}@${version}.sif.json`])
+      await utimes(join(old(), 'lab', 'app', name), then, then);
   }
 });
 afterAll(() => closeCoreAndSandbox(sb));
@@ -42,7 +48,8 @@ describe('a layout-1 registry', () => {
       expect(await sha(pulled.image!)).toBe(version);
       // Reading never reads the marker: the file names say which layout they are.
       const calls = callSummary(requests(sb, since));
-      if (transport === 'https') expect(calls).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'GET https', 'GET https']);
+      if (transport === 'https')
+        expect(calls).toEqual(['GET endpoint', 'GET stat', 'GET ls', 'GET https', 'GET https']);
       expect((await h.registry.record(uri('app:latest'))).version).toBe(version);
       const hits = await h.registry.search('lab/app', { endpoint: sb.collection.id });
       expect(hits.map((x) => x.image?.tag).sort()).toEqual(['latest', 'v1']);
@@ -60,7 +67,16 @@ describe('a layout-1 registry', () => {
       ['latest', 'pushed', `/old/lab/app/latest@${v2}.sif`],
     ]);
     expect(await filesBelow(join(old(), 'lab', 'app'))).toEqual(
-      [`latest@${version}.sif`, `latest@${version}.sif.json`, `latest@${v2}.sif`, `latest@${v2}.sif.json`, `v1@${version}.sif`, `v1@${version}.sif.json`, `v2@${v2}.sif`, `v2@${v2}.sif.json`].sort(),
+      [
+        `latest@${version}.sif`,
+        `latest@${version}.sif.json`,
+        `latest@${v2}.sif`,
+        `latest@${v2}.sif.json`,
+        `v1@${version}.sif`,
+        `v1@${version}.sif.json`,
+        `v2@${v2}.sif`,
+        `v2@${v2}.sif.json`,
+      ].sort(),
     );
     expect(JSON.parse(await readFile(join(old(), '.sregistry'), 'utf8'))).toMatchObject({ layout: 1 });
     expect((await h.registry.resolve(uri('app:latest'))).version).toBe(v2);

@@ -22,7 +22,13 @@ describe('registry options', () => {
       SREGISTRY_DATABASE: '/tmp/no-such-sregistry-folder',
     });
     expect(opts).toEqual({
-      globus: { clientId: 'id', clientSecret: 'secret', authUrl: 'http://127.0.0.1:1/', transferUrl: 'http://127.0.0.1:2/', environment: 'preview' },
+      globus: {
+        clientId: 'id',
+        clientSecret: 'secret',
+        authUrl: 'http://127.0.0.1:1/',
+        transferUrl: 'http://127.0.0.1:2/',
+        environment: 'preview',
+      },
       root: '/lab/shub/',
       transport: 'transfer',
       localEndpoint: 'ep',
@@ -48,7 +54,9 @@ describe('registry options', () => {
     expect(r.database).toBe(join(homedir(), '.singularity', 'sregistry.db'));
     expect(r.transport).toBe('auto');
     expect(r.concurrency).toBe(8);
-    expect(code(() => resolveOptions({ globus: { clientId: 'a', clientSecret: 'b' }, pollMs: -1 }))).toBe('INVALID_INPUT');
+    expect(code(() => resolveOptions({ globus: { clientId: 'a', clientSecret: 'b' }, pollMs: -1 }))).toBe(
+      'INVALID_INPUT',
+    );
   });
 });
 

@@ -17,7 +17,8 @@ afterAll(() => closeCoreAndSandbox(sb));
 const uri = (rest: string): string => `globus://${sb.collection.id}/${rest}`;
 const folder = (c: string, n: string): string => join(sb.collection.root!, 'shub', c, n);
 const twoDaysAgo = (): Date => new Date(Date.now() - 2 * 24 * 3600 * 1000);
-const blank = (files: string[]): string[] => files.map((f) => f.replace(/\.\d{8}T\d{9}Z\.json$/, '.<stamp>.json')).sort();
+const blank = (files: string[]): string[] =>
+  files.map((f) => f.replace(/\.\d{8}T\d{9}Z\.json$/, '.<stamp>.json')).sort();
 
 describe('prune', () => {
   it('keeps the newest N and every version a tag names, deletes the rest in one task, and spares a young unnamed file', async () => {
@@ -39,7 +40,14 @@ describe('prune', () => {
     expect(dry.dryRun).toBe(true);
     expect(dry.taskId).toBeUndefined();
     expect(await filesBelow(dir)).toEqual(before);
-    const going = [`sha256.${b}.sif`, `sha256.${c}.sif`, old, `latest@${b}.<stamp>.json`, `latest@${c}.<stamp>.json`, upload].sort();
+    const going = [
+      `sha256.${b}.sif`,
+      `sha256.${c}.sif`,
+      old,
+      `latest@${b}.<stamp>.json`,
+      `latest@${c}.<stamp>.json`,
+      upload,
+    ].sort();
     expect(blank(dry.removed.map((r) => r.path.slice(r.path.lastIndexOf('/') + 1)))).toEqual(blank(going));
     expect(dry.kept.map((k) => [k.version, k.tags])).toEqual(
       [
@@ -55,7 +63,14 @@ describe('prune', () => {
     expect(done.taskId).toMatch(/^[0-9a-f-]{36}$/);
     // A is kept by stable (with latest's older manifest naming it, so latest@A still pins it), D by latest and as the newest.
     expect(blank(await filesBelow(dir))).toEqual(
-      [`sha256.${a}.sif`, `sha256.${d}.sif`, young, `latest@${a}.<stamp>.json`, `stable@${a}.<stamp>.json`, `latest@${d}.<stamp>.json`].sort(),
+      [
+        `sha256.${a}.sif`,
+        `sha256.${d}.sif`,
+        young,
+        `latest@${a}.<stamp>.json`,
+        `stable@${a}.<stamp>.json`,
+        `latest@${d}.<stamp>.json`,
+      ].sort(),
     );
     expect((await h.registry.pull(uri('lab/tool:stable'))).version).toBe(a);
     expect((await h.registry.pull(uri('lab/tool:latest'))).version).toBe(d);
@@ -68,20 +83,24 @@ describe('prune', () => {
     // Pruning again drops the repeated manifest and D (no tag names it; A is the newest).
     const again = await h.registry.prune(uri('lab/tool'), { keep: 1, graceHours: 48 });
     expect(again.removed.map((r) => r.kind).sort()).toEqual(['manifest', 'manifest', 'version']);
-    expect(blank(await filesBelow(dir))).toEqual([`sha256.${a}.sif`, young, `latest@${a}.<stamp>.json`, `stable@${a}.<stamp>.json`].sort());
+    expect(blank(await filesBelow(dir))).toEqual(
+      [`sha256.${a}.sif`, young, `latest@${a}.<stamp>.json`, `stable@${a}.<stamp>.json`].sort(),
+    );
     await h.registry.close();
   });
 
   it('prunes a whole collection with one delete task, and refuses a tag or a bad keep', async () => {
     const h = makeRegistry(sb, 'transfer', {}, 'prune-coll');
     for (const n of ['one', 'two']) {
-      for (let i = 0; i < 3; i++) await h.registry.push(await randomFile(sb, `prune-${n}-${i}.bin`, 3000), uri(`many/${n}:latest`));
+      for (let i = 0; i < 3; i++)
+        await h.registry.push(await randomFile(sb, `prune-${n}-${i}.bin`, 3000), uri(`many/${n}:latest`));
     }
     const since = logIndex(sb);
     const done = await h.registry.prune(uri('many'), { keep: 2 });
     expect(callSummary(requests(sb, since)).filter((x) => x === 'POST delete')).toHaveLength(1);
     expect(done.removed.filter((r) => r.kind === 'version').map((r) => r.name)).toEqual(['one', 'two']);
-    for (const n of ['one', 'two']) expect((await filesBelow(folder('many', n))).filter((f) => f.endsWith('.sif'))).toHaveLength(2);
+    for (const n of ['one', 'two'])
+      expect((await filesBelow(folder('many', n))).filter((f) => f.endsWith('.sif'))).toHaveLength(2);
     const none = await h.registry.prune(uri('many'), { keep: 2 });
     expect(none).toMatchObject({ removed: [] });
     expect(none.taskId).toBeUndefined();
@@ -101,7 +120,11 @@ describe('prune', () => {
     const [first] = await h.registry.push(file, uri('race/tool:a'));
     const dir = folder('race', 'tool');
     // The tag's manifest upload waits; meanwhile the version file goes, as a concurrent prune would remove it.
-    const rule = sb.context.faults.add({ match: { origin: sb.collection.id, method: 'PUT' }, action: { kind: 'delay', ms: 1500 }, times: 1 });
+    const rule = sb.context.faults.add({
+      match: { origin: sb.collection.id, method: 'PUT' },
+      action: { kind: 'delay', ms: 1500 },
+      times: 1,
+    });
     const pushing = failure(h.registry.push(file, uri('race/tool:b')));
     await new Promise((r) => setTimeout(r, 500));
     const versionFile = (await readdir(dir)).find((f) => f.startsWith('sha256.'))!;

@@ -37,22 +37,54 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(pushed!.uri).toBe(`globus://${sb.collection.id}/${coll}/app:v1@${version}`);
     expect(pushed!.httpsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/shub\//);
     const remote = await filesBelow(join(shub(), coll, 'app'));
-    expect(remote).toEqual([`sha256.${version}.sif`, expect.stringMatching(new RegExp(`^v1@${version}\\.\\d{8}T\\d{9}Z\\.json$`))]);
+    expect(remote).toEqual([
+      `sha256.${version}.sif`,
+      expect.stringMatching(new RegExp(`^v1@${version}\\.\\d{8}T\\d{9}Z\\.json$`)),
+    ]);
     expect(pushed!.path).toBe(`/shub/${coll}/app/sha256.${version}.sif`);
     const manifest = JSON.parse(await readFile(join(shub(), coll, 'app', remote[1]!), 'utf8'));
-    expect(manifest).toMatchObject({ version, size: 64 * 1024, pushed_by: sb.client.id, source: { git_sha: 'abc123' } });
+    expect(manifest).toMatchObject({
+      version,
+      size: 64 * 1024,
+      pushed_by: sb.client.id,
+      source: { git_sha: 'abc123' },
+    });
     expect(manifest.labels).toBeUndefined();
     const polls = pushCalls.filter((c) => c === 'GET task').length;
     const steady = pushCalls.filter((c) => c !== 'GET task');
     // The first push of a Registry reads the layout from the marker: one GET, or one small task over Transfer.
     if (transport === 'https') {
-      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET https', 'GET ls', 'POST mkdir', 'PUT https', 'POST rename', 'PUT https', 'POST rename', 'GET ls']);
+      expect(steady).toEqual([
+        'GET endpoint',
+        'GET stat',
+        'GET https',
+        'GET ls',
+        'POST mkdir',
+        'PUT https',
+        'POST rename',
+        'PUT https',
+        'POST rename',
+        'GET ls',
+      ]);
       expect(polls).toBe(0);
       expect(pushed!.taskId).toBeUndefined();
     } else {
       // Before each task the local endpoint's document is read (a disconnected personal endpoint
       // fails before the task); the first task brings the marker, which says the layout to write.
-      expect(steady).toEqual(['GET endpoint', 'GET stat', 'GET endpoint', 'GET submission_id', 'POST transfer', 'GET ls', 'GET endpoint', 'GET submission_id', 'POST transfer', 'POST rename', 'POST rename', 'GET ls']);
+      expect(steady).toEqual([
+        'GET endpoint',
+        'GET stat',
+        'GET endpoint',
+        'GET submission_id',
+        'POST transfer',
+        'GET ls',
+        'GET endpoint',
+        'GET submission_id',
+        'POST transfer',
+        'POST rename',
+        'POST rename',
+        'GET ls',
+      ]);
       expect(polls).toBeGreaterThanOrEqual(2);
       expect(pushed!.taskId).toMatch(/^[0-9a-f-]{36}$/);
     }
@@ -66,7 +98,13 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(await sha(pulled.image!)).toBe(version);
     expect(pulled.image).toBe(join(h.storage, coll, 'app', `v1@${version}.sif`));
     if (transport === 'https') expect(pullCalls).toEqual(['GET ls', 'GET https', 'GET https']);
-    else expect(pullCalls.filter((c) => c !== 'GET task')).toEqual(['GET ls', 'GET endpoint', 'GET submission_id', 'POST transfer']);
+    else
+      expect(pullCalls.filter((c) => c !== 'GET task')).toEqual([
+        'GET ls',
+        'GET endpoint',
+        'GET submission_id',
+        'POST transfer',
+      ]);
     expect(await filesBelow(join(h.storage, coll, 'app'))).toEqual([`v1@${version}.sif`]);
 
     since = logIndex(sb);
@@ -75,7 +113,11 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(callSummary(requests(sb, since))).toEqual(['GET ls']);
 
     const local = await h.registry.inspect(`${coll}/app:v1`);
-    expect(local).toMatchObject({ version, image: pulled.image, url: `globus://${sb.collection.id}/${coll}/app:v1@${version}` });
+    expect(local).toMatchObject({
+      version,
+      image: pulled.image,
+      url: `globus://${sb.collection.id}/${coll}/app:v1@${version}`,
+    });
     expect((local!.manifest as { source: unknown }).source).toEqual({ git_sha: 'abc123' });
 
     since = logIndex(sb);
@@ -83,7 +125,13 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     expect(recorded).toMatchObject({ status: 'recorded', version });
     const recordCalls = callSummary(requests(sb, since));
     if (transport === 'https') expect(recordCalls).toEqual(['GET ls', 'GET https']);
-    else expect(recordCalls.filter((c) => c !== 'GET task')).toEqual(['GET ls', 'GET endpoint', 'GET submission_id', 'POST transfer']);
+    else
+      expect(recordCalls.filter((c) => c !== 'GET task')).toEqual([
+        'GET ls',
+        'GET endpoint',
+        'GET submission_id',
+        'POST transfer',
+      ]);
 
     const hits = await h.registry.search(`${coll}/app`, { endpoint: sb.collection.id });
     expect(hits.map((x) => x.uri)).toEqual([`globus://${sb.collection.id}/${coll}/app:v1`]);
@@ -141,7 +189,9 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const stamp = '\\d{8}T\\d{9}Z';
     expect(files).toHaveLength(4);
     expect(files.filter((f) => f.endsWith('.sif'))).toEqual([`sha256.${version}.sif`]);
-    expect(files.filter((f) => f.endsWith('.json'))).toEqual(['latest', 'stable', 'v2'].map((t) => expect.stringMatching(new RegExp(`^${t}@${version}\\.${stamp}\\.json$`))));
+    expect(files.filter((f) => f.endsWith('.json'))).toEqual(
+      ['latest', 'stable', 'v2'].map((t) => expect.stringMatching(new RegExp(`^${t}@${version}\\.${stamp}\\.json$`))),
+    );
     expect(await sha(join(shub(), coll, 'multi', `sha256.${version}.sif`))).toBe(version);
     expect((await stat(join(shub(), coll, 'multi', files[0]!))).size).toBeLessThan(2048);
     // One more tag on the version already there: one small file, no image bytes, no task.
@@ -149,23 +199,35 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const [added] = await h.registry.push(file, uri('multi:nightly'));
     expect(added).toMatchObject({ status: 'pushed', version, path: `/shub/${coll}/multi/sha256.${version}.sif` });
     const addCalls = callSummary(requests(sb, before));
-    expect(addCalls.filter((c) => c === 'POST transfer' || c === 'POST delete')).toHaveLength(transport === 'https' ? 0 : 1);
-    expect(requests(sb, before).filter((r) => r.origin === 'https' && r.method === 'PUT')).toHaveLength(transport === 'https' ? 1 : 0);
+    expect(addCalls.filter((c) => c === 'POST transfer' || c === 'POST delete')).toHaveLength(
+      transport === 'https' ? 0 : 1,
+    );
+    expect(requests(sb, before).filter((r) => r.origin === 'https' && r.method === 'PUT')).toHaveLength(
+      transport === 'https' ? 1 : 0,
+    );
     expect(await filesBelow(join(shub(), coll, 'multi'))).toHaveLength(5);
-    for (const t of ['latest', 'stable', 'v2', 'nightly']) expect((await h.registry.resolve(uri(`multi:${t}`))).httpsUrl).toBe(added!.httpsUrl);
+    for (const t of ['latest', 'stable', 'v2', 'nightly'])
+      expect((await h.registry.resolve(uri(`multi:${t}`))).httpsUrl).toBe(added!.httpsUrl);
     await h.registry.close();
   });
 
   it('puts SIF labels in the manifest', async () => {
     const h = makeRegistry(sb, transport, {}, `sif-${transport}`);
     const file = join(sb.tmp, `labelled-${transport}.sif`);
-    await writeSif(file, { labels: { maintainer: 'lab', 'org.label-schema.version': '1.2' }, definition: 'Bootstrap: docker\nFrom: alpine\n', payloadBytes: Buffer.alloc(5000, 7) });
+    await writeSif(file, {
+      labels: { maintainer: 'lab', 'org.label-schema.version': '1.2' },
+      definition: 'Bootstrap: docker\nFrom: alpine\n',
+      payloadBytes: Buffer.alloc(5000, 7),
+    });
     const [pushed] = await h.registry.push(file, uri('labelled'));
     expect(pushed!.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
     const record = await h.registry.record(uri('labelled'));
     expect(record.labels).toEqual({ maintainer: 'lab', 'org.label-schema.version': '1.2' });
     const [manifestName] = (await filesBelow(join(shub(), coll, 'labelled'))).filter((f) => f.endsWith('Z.json'));
-    const manifest = JSON.parse(await readFile(join(shub(), coll, 'labelled', manifestName!), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(await readFile(join(shub(), coll, 'labelled', manifestName!), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest.definition).toBe('Bootstrap: docker\nFrom: alpine\n');
     await h.registry.close();
   });
@@ -186,7 +248,10 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const file = await randomFile(sb, `corrupt-${transport}.bin`);
     const [pushed] = await h.registry.push(file, uri('corrupt'));
     if (transport === 'https') {
-      sb.context.faults.add({ match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' }, action: { kind: 'corrupt' } });
+      sb.context.faults.add({
+        match: { origin: sb.collection.id, method: 'GET', path: '\\.sif$' },
+        action: { kind: 'corrupt' },
+      });
     } else {
       // A Transfer task moves bytes faithfully: damage the remote copy itself.
       const onDisk = join(shub(), coll, 'corrupt', `sha256.${pushed!.version}.sif`);
@@ -217,7 +282,10 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
     const file = await randomFile(sb, `taskfail-${transport}.bin`);
     try {
       if (transport === 'transfer') {
-        sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' } });
+        sb.context.faults.add({
+          match: { taskType: 'TRANSFER' },
+          action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' },
+        });
         const err = await failure(h.registry.push(file, uri('taskfail'), { tags: ['other'] }));
         expect(err.code).toBe('TASK_FAILED');
         expect(err.message).toMatch(/ENDPOINT_ERROR.*failed by the test/);
@@ -227,7 +295,10 @@ describe.each<Transport>(['https', 'transfer'])('registry over %s', (transport) 
         // A push over HTTPS runs no task (more tags are manifests); a delete does.
         await h.registry.push(file, uri('taskfail'), { tags: ['other'] });
         const there = await filesBelow(join(shub(), coll, 'taskfail'));
-        sb.context.faults.add({ match: { taskType: 'DELETE' }, action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' } });
+        sb.context.faults.add({
+          match: { taskType: 'DELETE' },
+          action: { kind: 'task-fail', code: 'ENDPOINT_ERROR', description: 'failed by the test' },
+        });
         const err = await failure(h.registry.delete(uri('taskfail')));
         expect(err.code).toBe('TASK_FAILED');
         expect(err.message).toMatch(/ENDPOINT_ERROR.*failed by the test/);

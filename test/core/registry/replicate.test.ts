@@ -16,7 +16,13 @@ let site: SandboxEndpoint;
 beforeAll(async () => {
   sb = await startTestSandbox((world, tmp) => {
     // A second GCSv5 collection with its own HTTPS server: the other site.
-    site = extraEndpoint({ displayName: 'sandbox-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+    site = extraEndpoint({
+      displayName: 'sandbox-site-b',
+      entityType: 'GCSv5_guest_collection',
+      owner: world.clients[0]!.id,
+      https: true,
+      root: join(tmp, 'site-b'),
+    });
     mkdirSync(site.root!, { recursive: true });
     world.endpoints.push(site);
   });
@@ -40,7 +46,18 @@ describe('replicate', () => {
     const log = requests(sb, since);
     const calls = callSummary(log).filter((c) => c !== 'GET task');
     // Source folder listed, the new destination registry sniffed (4 roots), its folder listed, one task, then 2 + 4 reveals.
-    expect(calls).toEqual(['GET ls', 'GET endpoint', 'GET stat', 'GET stat', 'GET stat', 'GET stat', 'GET ls', 'GET submission_id', 'POST transfer', ...Array(6).fill('POST rename')]);
+    expect(calls).toEqual([
+      'GET ls',
+      'GET endpoint',
+      'GET stat',
+      'GET stat',
+      'GET stat',
+      'GET stat',
+      'GET ls',
+      'GET submission_id',
+      'POST transfer',
+      ...Array(6).fill('POST rename'),
+    ]);
     expect(log.filter((r) => r.origin === 'https' && (r.method === 'GET' || r.method === 'PUT'))).toEqual([]);
     const renames = log.filter((r) => r.method === 'POST' && r.path.endsWith('/rename'));
     expect(renames).toHaveLength(6);
@@ -60,7 +77,9 @@ describe('replicate', () => {
     expect(replica).toEqual(source);
     for (const v of [v1, v2]) expect(await sha(join(at('lab/app'), `sha256.${v}.sif`))).toBe(v);
     for (const m of replica.filter((f) => f.endsWith('.json'))) {
-      expect(await readFile(join(at('lab/app'), m), 'utf8')).toBe(await readFile(join(sb.collection.root!, 'shub', 'lab', 'app', m), 'utf8'));
+      expect(await readFile(join(at('lab/app'), m), 'utf8')).toBe(
+        await readFile(join(sb.collection.root!, 'shub', 'lab', 'app', m), 'utf8'),
+      );
     }
     expect(JSON.parse(await readFile(join(site.root!, 'shub', '.sregistry'), 'utf8'))).toMatchObject({ layout: 2 });
     expect((await filesBelow(at('lab'))).filter((f) => f.includes('.partial'))).toEqual([]);
@@ -88,7 +107,9 @@ describe('replicate', () => {
     await h.registry.push(await randomFile(sb, 'rep-pc-1.bin', 20_000), here('lab/percall:v1'));
     // The destination is a registry now, whose marker a later replicate reads.
     await h.registry.replicate(here('lab/percall'), `globus://${site.id}`);
-    const refused = await failure(h.registry.replicate(here('lab/percall'), `globus://${site.id}`, { transport: 'transfer' }));
+    const refused = await failure(
+      h.registry.replicate(here('lab/percall'), `globus://${site.id}`, { transport: 'transfer' }),
+    );
     expect(refused.code).toBe('INVALID_INPUT');
     expect(refused.message).toMatch(/SREGISTRY_GLOBUS_LOCAL_ENDPOINT/);
     await h.registry.close();
@@ -108,8 +129,12 @@ describe('replicate', () => {
   it('refuses the same registry, an image as destination and a missing tag', async () => {
     const h = makeRegistry(sb, 'https', {}, 'replicate-bad');
     await h.registry.push(await randomFile(sb, 'rep-bad.bin', 1000), here('lab/bad'));
-    expect((await failure(h.registry.replicate(here('lab/bad'), `globus://${sb.collection.id}`))).code).toBe('INVALID_INPUT');
-    expect((await failure(h.registry.replicate(here('lab/bad'), `globus://${site.id}/lab/bad`))).code).toBe('INVALID_REFERENCE');
+    expect((await failure(h.registry.replicate(here('lab/bad'), `globus://${sb.collection.id}`))).code).toBe(
+      'INVALID_INPUT',
+    );
+    expect((await failure(h.registry.replicate(here('lab/bad'), `globus://${site.id}/lab/bad`))).code).toBe(
+      'INVALID_REFERENCE',
+    );
     expect((await failure(h.registry.replicate(here('lab/bad:nope'), `globus://${site.id}`))).code).toBe('NOT_FOUND');
     await h.registry.close();
   });

@@ -28,7 +28,12 @@ let fingerprint: string;
 
 beforeAll(async () => {
   sb = await startTestSandbox();
-  const key = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Big Images' }], format: 'armored' });
+  const key = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'Big Images' }],
+    format: 'armored',
+  });
   publicKey = key.publicKey;
   fingerprint = (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase();
   plain = join(sb.tmp, 'big-plain.sif');

@@ -22,7 +22,8 @@ export function makeRegistry(
   tag = 'r',
 ): Harness {
   const { localEndpoint: ownLocal, ...extra } = extraOptions;
-  const localEndpoint = 'localEndpoint' in extraOptions ? ownLocal : transport === 'transfer' ? sb.personal.id : undefined;
+  const localEndpoint =
+    'localEndpoint' in extraOptions ? ownLocal : transport === 'transfer' ? sb.personal.id : undefined;
   const events: RegistryEvent[] = [];
   const storage = join(sb.tmp, `storage-${tag}`);
   const registry = new Registry({
@@ -71,7 +72,10 @@ export async function filesBelow(dir: string): Promise<string[]> {
 }
 
 /** Request log entries from `since` on, as `METHOD path` (origin `main` or `https`). */
-export function requests(sb: TestSandbox, since: number): Array<{ origin: string; method: string; path: string; status: number; fault?: string }> {
+export function requests(
+  sb: TestSandbox,
+  since: number,
+): Array<{ origin: string; method: string; path: string; status: number; fault?: string }> {
   return sb.context.faults.requestsSince(since).map((r) => ({
     origin: r.origin === 'main' ? 'main' : 'https',
     method: r.method,
@@ -89,7 +93,11 @@ export function callSummary(list: ReturnType<typeof requests>): string[] {
     .filter((r) => !r.path.startsWith('/v2/') && !r.path.startsWith('/.well-known/'))
     .map((r) => {
       if (r.origin === 'https') return `${r.method} https`;
-      const p = r.path.replace(/^\/v0\.10\//, '').replace(/^operation\/endpoint\/[^/]+\//, '').replace(/^endpoint\/[^/]+$/, 'endpoint').replace(/^task\/[^/]+$/, 'task');
+      const p = r.path
+        .replace(/^\/v0\.10\//, '')
+        .replace(/^operation\/endpoint\/[^/]+\//, '')
+        .replace(/^endpoint\/[^/]+$/, 'endpoint')
+        .replace(/^task\/[^/]+$/, 'task');
       return `${r.method} ${p}`;
     });
 }

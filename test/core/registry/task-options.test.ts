@@ -22,7 +22,13 @@ let sb: TestSandbox;
 let site: SandboxEndpoint;
 beforeAll(async () => {
   sb = await startTestSandbox((world, tmp) => {
-    site = extraEndpoint({ displayName: 'options-site-b', entityType: 'GCSv5_guest_collection', owner: world.clients[0]!.id, https: true, root: join(tmp, 'site-b') });
+    site = extraEndpoint({
+      displayName: 'options-site-b',
+      entityType: 'GCSv5_guest_collection',
+      owner: world.clients[0]!.id,
+      https: true,
+      root: join(tmp, 'site-b'),
+    });
     mkdirSync(site.root!, { recursive: true });
     world.endpoints.push(site);
   });
@@ -39,7 +45,9 @@ const submissions = (since: number, kind: 'transfer' | 'delete'): Json[] =>
 const NO_MAIL = { notify_on_succeeded: false, notify_on_failed: false, notify_on_inactive: false };
 /** The items of a transfer that carry a checksum, as [path ending, checksum, algorithm]. */
 const checksummed = (body: Json): Array<[string, unknown, unknown]> =>
-  (body.DATA as Json[]).filter((i) => i.external_checksum !== undefined).map((i) => [String(i.destination_path).split('/').pop()!, i.external_checksum, i.checksum_algorithm]);
+  (body.DATA as Json[])
+    .filter((i) => i.external_checksum !== undefined)
+    .map((i) => [String(i.destination_path).split('/').pop()!, i.external_checksum, i.checksum_algorithm]);
 
 describe('task submissions on the wire', () => {
   it('push, pull, replicate and delete send no e-mail, and every image item carries its SHA-256', async () => {
@@ -84,7 +92,10 @@ describe('task submissions on the wire', () => {
     await h.registry.push(file, here('lab/tampered:v1'));
     // Someone overwrites the version file on the collection with other bytes of the same size.
     await writeFile(join(sb.collection.root!, 'shub', 'lab', 'tampered', `sha256.${version}.sif`), randomBytes(30_000));
-    await expect(h.registry.pull(here('lab/tampered:v1'))).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', globusCode: 'EXTERNAL_CHECKSUM_MISMATCH' });
+    await expect(h.registry.pull(here('lab/tampered:v1'))).rejects.toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      globusCode: 'EXTERNAL_CHECKSUM_MISMATCH',
+    });
     expect(await filesBelow(h.storage)).toEqual([]);
   });
 });

@@ -15,7 +15,9 @@ describe('transport choice', () => {
     expect(chooseTransport({ ...base, choice: 'auto', httpsServer: null, localEndpoint: 'l' })).toBe('transfer');
     expect(code(() => chooseTransport({ ...base, choice: 'auto', httpsServer: null }))).toBe('INVALID_INPUT');
     expect(code(() => chooseTransport({ ...base, choice: 'https', httpsServer: null }))).toBe('INVALID_INPUT');
-    expect(code(() => chooseTransport({ ...base, choice: 'transfer', httpsServer: 'https://x' }))).toBe('INVALID_INPUT');
+    expect(code(() => chooseTransport({ ...base, choice: 'transfer', httpsServer: 'https://x' }))).toBe(
+      'INVALID_INPUT',
+    );
   });
 });
 
@@ -52,7 +54,9 @@ describe("a call's transport", () => {
       const uri = `globus://${sb.collection.id}/per-call/case:v1`;
       await h.registry.push(await randomFile(sb, 'per-call-case.bin'), uri);
       // The JavaScript API (and a Node-RED message) may hand over any text.
-      expect((await h.registry.resolve(uri, { transport: ' TRANSFER ' as TransportChoice })).transport).toBe('transfer');
+      expect((await h.registry.resolve(uri, { transport: ' TRANSFER ' as TransportChoice })).transport).toBe(
+        'transfer',
+      );
       const err = await h.registry.resolve(uri, { transport: 'ftp' as TransportChoice }).catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('"ftp" is not one of') });
     } finally {
@@ -63,8 +67,13 @@ describe("a call's transport", () => {
   it('is refused when it cannot reach the collection, as the Registry-wide choice is', async () => {
     const h = makeRegistry(sb, 'https', {}, 'per-call-refused');
     try {
-      const err = await h.registry.resolve(`globus://${sb.collection.id}/per-call/app:v1`, { transport: 'transfer' }).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('SREGISTRY_GLOBUS_LOCAL_ENDPOINT') });
+      const err = await h.registry
+        .resolve(`globus://${sb.collection.id}/per-call/app:v1`, { transport: 'transfer' })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('SREGISTRY_GLOBUS_LOCAL_ENDPOINT'),
+      });
     } finally {
       await h.registry.close();
     }

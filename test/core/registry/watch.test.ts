@@ -51,7 +51,9 @@ describe('Registry.watch', () => {
     const { events, done } = pump(h.registry.watch(uri('live/app'), { intervalMs: 1000, signal: controller.signal }));
     await waitFor(() => ofType(events, 'check').length >= 1, 'the first check', { boundMs: 20_000 });
     expect(ofType(events, 'version')).toHaveLength(0);
-    const [pushed] = await h.registry.push(await randomFile(sb, 'live-2.bin'), uri('live/app:v2'), { tags: ['latest'] });
+    const [pushed] = await h.registry.push(await randomFile(sb, 'live-2.bin'), uri('live/app:v2'), {
+      tags: ['latest'],
+    });
     await waitFor(() => ofType(events, 'version').length >= 1, 'the new version', { boundMs: 20_000 });
     const checks = ofType(events, 'check').length;
     await waitFor(() => ofType(events, 'check').length >= checks + 1, 'one more check', { boundMs: 20_000 });
@@ -68,13 +70,16 @@ describe('Registry.watch', () => {
     expect(Number.isNaN(Date.parse(v.created ?? ''))).toBe(false);
     expect(v.webUrl).toContain(encodeURIComponent('/shub/live/app/'));
     expect(ofType(events, 'error')).toHaveLength(0);
-    expect(lastState(events).seen['live/app']?.sort()).toEqual([pushed!.version, (await h.registry.resolve(uri('live/app:v1'))).version].sort());
+    expect(lastState(events).seen['live/app']?.sort()).toEqual(
+      [pushed!.version, (await h.registry.resolve(uri('live/app:v1'))).version].sort(),
+    );
     await h.registry.close();
   }, 60_000);
 
   it('makes one ls per watched folder per check, checks no faster than the interval, and stops at once on abort', async () => {
     const h = makeRegistry(sb, 'https', {}, 'w-calls');
-    for (const n of ['a', 'b', 'c']) await h.registry.push(await randomFile(sb, `calls-${n}.bin`), uri(`callcount/${n}:v1`));
+    for (const n of ['a', 'b', 'c'])
+      await h.registry.push(await randomFile(sb, `calls-${n}.bin`), uri(`callcount/${n}:v1`));
     const watcher = makeRegistry(sb, 'https', {}, 'w-calls-watcher');
     const since = logIndex(sb);
     const controller = new AbortController();
@@ -110,7 +115,9 @@ describe('Registry.watch', () => {
     expect(ofType(again, 'version')).toHaveLength(0);
     // A name that appears after the first check is new as a whole.
     const [z] = await h.registry.push(await randomFile(sb, 'start-z.bin'), uri('start/z:v1'));
-    const third = await once(h.registry.watch(uri('start'), { once: true, state: JSON.parse(JSON.stringify(lastState(again))) }));
+    const third = await once(
+      h.registry.watch(uri('start'), { once: true, state: JSON.parse(JSON.stringify(lastState(again))) }),
+    );
     expect(ofType(third, 'version').map((e) => e.version.uri)).toEqual([z!.uri]);
     await h.registry.close();
   });
@@ -123,9 +130,13 @@ describe('Registry.watch', () => {
     await h.registry.push(await randomFile(sb, 'tag-2.bin'), uri('tagged/app:nightly'));
     const second = await once(h.registry.watch(uri('tagged/app:stable'), { once: true, state: lastState(first) }));
     expect(ofType(second, 'version')).toHaveLength(0);
-    const [stable] = await h.registry.push(await randomFile(sb, 'tag-3.bin'), uri('tagged/app:stable'), { tags: ['prod'] });
+    const [stable] = await h.registry.push(await randomFile(sb, 'tag-3.bin'), uri('tagged/app:stable'), {
+      tags: ['prod'],
+    });
     const third = await once(h.registry.watch(uri('tagged/app:stable'), { once: true, state: lastState(second) }));
-    expect(ofType(third, 'version').map((e) => [e.version.uri, e.version.tags])).toEqual([[`globus://${sb.collection.id}/tagged/app:stable@${stable!.version}`, ['stable']]]);
+    expect(ofType(third, 'version').map((e) => [e.version.uri, e.version.tags])).toEqual([
+      [`globus://${sb.collection.id}/tagged/app:stable@${stable!.version}`, ['stable']],
+    ]);
     await h.registry.close();
   });
 
@@ -145,7 +156,8 @@ describe('Registry.watch', () => {
   });
 
   it('with --pull, a version the signature policy refuses is downloaded and reported once, not at every check; a new version is tried', async () => {
-    const make = async (name: string) => openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name }], format: 'armored' });
+    const make = async (name: string) =>
+      openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name }], format: 'armored' });
     const [trusted, stranger] = await Promise.all([make('Lab CI'), make('Someone Else')]);
     const signed = async (file: string, armored: string): Promise<string> => {
       const plain = join(sb.tmp, 'files', `${file}.plain.sif`);
@@ -156,10 +168,21 @@ describe('Registry.watch', () => {
     };
     const h = makeRegistry(sb, 'https', { keyring: [trusted.publicKey] }, 'w-refuse');
     const [unsigned] = await h.registry.push(await randomFile(sb, 'refuse-1.bin', 70_000), uri('refuse/app:latest'));
-    const imageGets = (version: string, since: number): number => requests(sb, since).filter((r) => r.origin === 'https' && r.method === 'GET' && r.path.includes(version) && r.path.endsWith('.sif')).length;
+    const imageGets = (version: string, since: number): number =>
+      requests(sb, since).filter(
+        (r) => r.origin === 'https' && r.method === 'GET' && r.path.includes(version) && r.path.endsWith('.sif'),
+      ).length;
     const since = logIndex(sb);
     const controller = new AbortController();
-    const { events, done } = pump(h.registry.watch(uri('refuse/app'), { intervalMs: 1000, signal: controller.signal, pull: true, verify: 'required', fromStart: true }));
+    const { events, done } = pump(
+      h.registry.watch(uri('refuse/app'), {
+        intervalMs: 1000,
+        signal: controller.signal,
+        pull: true,
+        verify: 'required',
+        fromStart: true,
+      }),
+    );
     const checksAfter = async (n: number, what: string): Promise<void> => {
       const at = ofType(events, 'check').length;
       await waitFor(() => ofType(events, 'check').length >= at + n, what, { boundMs: 30_000 });
@@ -207,7 +230,14 @@ describe('Registry.watch', () => {
     const first = await once(h.registry.watch(uri('pulled/bytask'), { once: true }));
     await h.registry.push(await randomFile(sb, 'pull-task.bin', 50_000), uri('pulled/bytask:v1'));
     const since = logIndex(sb);
-    const events = await once(h.registry.watch(uri('pulled/bytask'), { once: true, pull: true, transport: 'transfer', state: lastState(first) }));
+    const events = await once(
+      h.registry.watch(uri('pulled/bytask'), {
+        once: true,
+        pull: true,
+        transport: 'transfer',
+        state: lastState(first),
+      }),
+    );
     const log = requests(sb, since);
     const [v] = ofType(events, 'version');
     expect(v?.version.status).toBe('pulled');
@@ -222,16 +252,26 @@ describe('Registry.watch', () => {
     const h = makeRegistry(sb, 'https', {}, 'w-faults');
     await h.registry.push(await randomFile(sb, 'faults-1.bin'), uri('faults/app:v1'));
     const ls = { method: 'GET', path: '/operation/endpoint/[^/]+/ls$' };
-    sb.context.faults.add({ match: ls, action: { kind: 'status', status: 429, code: 'RequestLimitExceeded', retryAfter: 0 }, times: 1 });
+    sb.context.faults.add({
+      match: ls,
+      action: { kind: 'status', status: 429, code: 'RequestLimitExceeded', retryAfter: 0 },
+      times: 1,
+    });
     const since = logIndex(sb);
     const first = await once(h.registry.watch(uri('faults/app'), { once: true }));
     expect(ofType(first, 'error')).toHaveLength(0);
     expect(ofType(first, 'check')).toHaveLength(1);
-    expect(requests(sb, since).filter((r) => r.path.endsWith('/ls')).map((r) => r.status)).toEqual([429, 200]);
+    expect(
+      requests(sb, since)
+        .filter((r) => r.path.endsWith('/ls'))
+        .map((r) => r.status),
+    ).toEqual([429, 200]);
     // maxRetries is 2 in this harness: three 503s in a row outlast it.
     sb.context.faults.add({ match: ls, action: { kind: 'status', status: 503, code: 'ServiceUnavailable' }, times: 3 });
     const controller = new AbortController();
-    const { events, done } = pump(h.registry.watch(uri('faults/app'), { intervalMs: 1000, signal: controller.signal, state: lastState(first) }));
+    const { events, done } = pump(
+      h.registry.watch(uri('faults/app'), { intervalMs: 1000, signal: controller.signal, state: lastState(first) }),
+    );
     await waitFor(() => ofType(events, 'check').length >= 2, 'a check after the failure', { boundMs: 20_000 });
     controller.abort();
     await done;
@@ -248,12 +288,22 @@ describe('Registry.watch', () => {
 
   it('refuses a bad target, an interval under a second and a state of another target', async () => {
     const h = makeRegistry(sb, 'https', {}, 'w-bad');
-    expect(() => h.registry.watch(`globus://${sb.collection.id}`)).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
-    expect(() => h.registry.watch(uri(`x/y@${'a'.repeat(64)}`))).toThrow(expect.objectContaining({ code: 'INVALID_REFERENCE' }));
-    expect(() => h.registry.watch(uri('x/y'), { intervalMs: 999 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => h.registry.watch(`globus://${sb.collection.id}`)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REFERENCE' }),
+    );
+    expect(() => h.registry.watch(uri(`x/y@${'a'.repeat(64)}`))).toThrow(
+      expect.objectContaining({ code: 'INVALID_REFERENCE' }),
+    );
+    expect(() => h.registry.watch(uri('x/y'), { intervalMs: 999 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     const state = lastState(await once(h.registry.watch(uri('bad/one'), { once: true })));
-    expect(() => h.registry.watch(uri('bad/two'), { state })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
-    expect(() => h.registry.watch(uri('bad/one'), { state: { ...state, seen: { 'bad/one': ['nope'] } } })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => h.registry.watch(uri('bad/two'), { state })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(() => h.registry.watch(uri('bad/one'), { state: { ...state, seen: { 'bad/one': ['nope'] } } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     // An endpoint that does not exist does not come right by waiting.
     const missing = h.registry.watch('globus://00000000-0000-4000-8000-00000000dead/lab', { once: true });
     const err = await caught(once(missing));

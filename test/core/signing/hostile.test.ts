@@ -54,8 +54,22 @@ function craft(entries: Entry[], dataSize: number, declaredDataSize = dataSize):
   return { bytes: out, dataOffset };
 }
 
-const data = (id: number, offset: number, size: number): Entry => ({ type: SifDataType.Partition, id, group: (GROUP_MASK | 1) >>> 0, link: 0, offset, size });
-const signature = (id: number, offset: number, size: number): Entry => ({ type: SifDataType.Signature, id, group: 0, link: (GROUP_MASK | 1) >>> 0, offset, size });
+const data = (id: number, offset: number, size: number): Entry => ({
+  type: SifDataType.Partition,
+  id,
+  group: (GROUP_MASK | 1) >>> 0,
+  link: 0,
+  offset,
+  size,
+});
+const signature = (id: number, offset: number, size: number): Entry => ({
+  type: SifDataType.Signature,
+  id,
+  group: 0,
+  link: (GROUP_MASK | 1) >>> 0,
+  offset,
+  size,
+});
 
 let dir: string;
 let keyring: Keyring;
@@ -72,7 +86,8 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 /** Streams `bytes` in `chunk`-byte pieces, as a download does. */
 function stream(bytes: Buffer, k: Keyring, chunk: number, fileSize?: number): SifVerifier {
   const v = new SifVerifier(k, fileSize);
-  for (let at = 0; at < bytes.length && v.wantsMore; at += chunk) v.onChunk(bytes.subarray(at, Math.min(at + chunk, bytes.length)), at);
+  for (let at = 0; at < bytes.length && v.wantsMore; at += chunk)
+    v.onChunk(bytes.subarray(at, Math.min(at + chunk, bytes.length)), at);
   return v;
 }
 
@@ -87,7 +102,9 @@ describe('hostile descriptor tables', () => {
       expect(report).toMatchObject({ status: 'invalid', signatures: [], sif: true });
       expect(report.problem).toMatch(/objects 2 and 3 share bytes/);
       expect(v.work).toMatchObject({ hashed: 0, kept: 0 });
-      expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
+      expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(
+        expect.objectContaining({ code: 'SIGNATURE_INVALID' }),
+      );
       expect(() => enforceVerifyPolicy(report, 'off', 'lab/app:v1', 'nothing was stored')).not.toThrow();
     }
   });
@@ -115,12 +132,18 @@ describe('hostile descriptor tables', () => {
 
   it('an object outside the data area, a data area past the file, or one past the size the manifest gives, is refused', async () => {
     const outside = craft([data(1, 0, 16), signature(2, 16, 32), data(3, 48, 64)], 64); // object 3 ends 48 bytes past the data area
-    expect((await stream(outside.bytes, none, 4096).finish()).problem).toMatch(/object 3 .* lies outside the data area/);
+    expect((await stream(outside.bytes, none, 4096).finish()).problem).toMatch(
+      /object 3 .* lies outside the data area/,
+    );
     const pastFile = craft([data(1, 0, 16), signature(2, 16, 32)], 48, 1 << 30);
-    expect((await stream(pastFile.bytes, none, 4096, pastFile.bytes.length).finish()).problem).toMatch(/data area ends at byte \d+, past the end of the file/);
+    expect((await stream(pastFile.bytes, none, 4096, pastFile.bytes.length).finish()).problem).toMatch(
+      /data area ends at byte \d+, past the end of the file/,
+    );
     const whole = craft([data(1, 0, 16), signature(2, 16, 32)], 48);
     // The same bytes, but the manifest says the file is shorter than the table claims.
-    expect((await stream(whole.bytes, none, 4096, whole.bytes.length - 1).finish()).problem).toMatch(/past the end of the file/);
+    expect((await stream(whole.bytes, none, 4096, whole.bytes.length - 1).finish()).problem).toMatch(
+      /past the end of the file/,
+    );
     const file = join(dir, 'outside.sif');
     await writeFile(file, outside.bytes);
     expect((await verifySifFile(file, none)).status).toBe('invalid');
@@ -149,7 +172,10 @@ describe('what is hashed, and an image signed in part', () => {
     await copyFile(join(FIXTURES, 'one-group-signed.sif'), image);
     const added = 3 * 1024 * 1024;
     expect(reference(['add', image, '0', String(added)])).toMatchObject({ status: 0, stderr: '' });
-    expect(reference(['verify', image, join(FIXTURES, 'private.asc')])).toMatchObject({ status: 1, stderr: expect.stringMatching(/non-signature object not associated with object group/) });
+    expect(reference(['verify', image, join(FIXTURES, 'private.asc')])).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/non-signature object not associated with object group/),
+    });
     const bytes = await readFile(image);
     const layout = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!;
     const group = layout.objects.filter((o) => o.groupId === 1);
@@ -161,7 +187,10 @@ describe('what is hashed, and an image signed in part', () => {
     expect(v.work.hashed).toBe(group.reduce((n, o) => n + o.size, 0));
     for (const policy of ['if-signed', 'required'] as const) {
       expect(() => enforceVerifyPolicy(report, policy, 'lab/app:v1', 'nothing was stored')).toThrow(
-        expect.objectContaining({ code: 'UNSIGNED', message: `lab/app:v1 is signed in part: data object ${extra.id} is covered by no signature (added after signing?); nothing was stored: sign the whole image again` }),
+        expect.objectContaining({
+          code: 'UNSIGNED',
+          message: `lab/app:v1 is signed in part: data object ${extra.id} is covered by no signature (added after signing?); nothing was stored: sign the whole image again`,
+        }),
       );
     }
   });
@@ -170,12 +199,22 @@ describe('what is hashed, and an image signed in part', () => {
     const image = join(dir, 'signed-plus-overlay.sif');
     await copyFile(join(FIXTURES, 'one-group-signed.sif'), image);
     expect(reference(['add', image, '2', '65536'])).toMatchObject({ status: 0, stderr: '' });
-    expect(reference(['verify', image, join(FIXTURES, 'private.asc')])).toMatchObject({ status: 1, stderr: expect.stringMatching(/signature not found for object group 2/) });
+    expect(reference(['verify', image, join(FIXTURES, 'private.asc')])).toMatchObject({
+      status: 1,
+      stderr: expect.stringMatching(/signature not found for object group 2/),
+    });
     for (const k of [keyring, none]) {
       const report = await verifySifFile(image, k);
-      expect(report.signatures.map((s) => [s.group, s.status])).toEqual([[1, k === keyring ? 'verified' : 'unchecked']]);
+      expect(report.signatures.map((s) => [s.group, s.status])).toEqual([
+        [1, k === keyring ? 'verified' : 'unchecked'],
+      ]);
       expect(report.unsigned).toEqual([4]);
-      expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'UNSIGNED', message: expect.stringMatching(/signed in part: data object 4 is covered by no signature/) }));
+      expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(
+        expect.objectContaining({
+          code: 'UNSIGNED',
+          message: expect.stringMatching(/signed in part: data object 4 is covered by no signature/),
+        }),
+      );
     }
     // The untouched image passes, so it is the added group that is refused.
     const untouched = await verifySifFile(join(FIXTURES, 'one-group-signed.sif'), none);

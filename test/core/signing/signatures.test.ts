@@ -10,7 +10,13 @@ import { join, resolve } from 'node:path';
 import * as openpgp from 'openpgp';
 import { loadKeyring, readSigningKey, type Keyring } from '../../../src/core/signing/openpgp.js';
 import { signatureFingerprints, signSifFile } from '../../../src/core/signing/sign.js';
-import { fileRanges, SifVerifier, verifySifFile, type SignatureReport, type VerifierWork } from '../../../src/core/signing/verify.js';
+import {
+  fileRanges,
+  SifVerifier,
+  verifySifFile,
+  type SignatureReport,
+  type VerifierWork,
+} from '../../../src/core/signing/verify.js';
 import { enforceVerifyPolicy } from '../../../src/core/signing/policy.js';
 import { writeSif } from '../../../src/core/sif.js';
 import { parseLayout, tableEnd } from '../../../src/core/signing/sif-objects.js';
@@ -36,9 +42,20 @@ beforeAll(async () => {
   trusted = await loadKeyring([{ text: priv.toPublic().armor(), where: 'test key' }]);
   noKeyring = await loadKeyring([]);
   const passphrase = 'correct horse battery staple';
-  const generated = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name: 'Other Lab', email: 'other@lab.test' }], passphrase, format: 'armored' });
+  const generated = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ name: 'Other Lab', email: 'other@lab.test' }],
+    passphrase,
+    format: 'armored',
+  });
   const otherKey = await openpgp.readKey({ armoredKey: generated.publicKey });
-  other = { privateFile: join(dir, 'other-private.asc'), publicKey: generated.publicKey, passphrase, fingerprint: otherKey.getFingerprint().toUpperCase() };
+  other = {
+    privateFile: join(dir, 'other-private.asc'),
+    publicKey: generated.publicKey,
+    passphrase,
+    fingerprint: otherKey.getFingerprint().toUpperCase(),
+  };
   await writeFile(other.privateFile, generated.privateKey);
   reference(['verify', fixture('one-group-signed'), testKeyFile]); // builds the reference program once
 }, 180_000);
@@ -68,12 +85,25 @@ describe('images the reference signed', () => {
       status: 'verified',
       sif: true,
       unsigned: [],
-      signatures: [{ object: 3, kind: 'group', group: 1, objects: [1, 2], fingerprint: TEST_FP, fingerprintProven: true, userId: 'Unit Test <unit@test.com>', status: 'verified' }],
+      signatures: [
+        {
+          object: 3,
+          kind: 'group',
+          group: 1,
+          objects: [1, 2],
+          fingerprint: TEST_FP,
+          fingerprintProven: true,
+          userId: 'Unit Test <unit@test.com>',
+          status: 'verified',
+        },
+      ],
     });
   });
 
   it('verify here: legacy group and legacy object signatures', async () => {
-    expect(reference(['verify-legacy', fixture('one-group-signed-legacy-group'), testKeyFile]).stdout).toContain(`ok ${TEST_FP}`);
+    expect(reference(['verify-legacy', fixture('one-group-signed-legacy-group'), testKeyFile]).stdout).toContain(
+      `ok ${TEST_FP}`,
+    );
     const group = await verifySifFile(fixture('one-group-signed-legacy-group'), trusted);
     expect(group.status).toBe('verified');
     expect(group.signatures.map((s) => [s.kind, s.objects, s.status])).toEqual([['legacy-group', [1, 2], 'verified']]);
@@ -84,14 +114,18 @@ describe('images the reference signed', () => {
     ]);
     const one = await verifySifFile(fixture('one-group-signed-legacy'), trusted);
     expect(one.unsigned).toEqual([1]);
-    expect(() => enforceVerifyPolicy(one, 'required', 'img', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'UNSIGNED' }));
+    expect(() => enforceVerifyPolicy(one, 'required', 'img', 'nothing was stored')).toThrow(
+      expect.objectContaining({ code: 'UNSIGNED' }),
+    );
   });
 
   it('an unsigned image: unsigned, passes if-signed, fails required', async () => {
     const report = await verifySifFile(fixture('one-group'), trusted);
     expect(report).toEqual({ status: 'unsigned', signatures: [], unsigned: [], sif: true });
     expect(() => enforceVerifyPolicy(report, 'if-signed', 'img', 'x')).not.toThrow();
-    expect(() => enforceVerifyPolicy(report, 'required', 'img', 'x')).toThrow(expect.objectContaining({ code: 'UNSIGNED' }));
+    expect(() => enforceVerifyPolicy(report, 'required', 'img', 'x')).toThrow(
+      expect.objectContaining({ code: 'UNSIGNED' }),
+    );
   });
 
   it('without a keyring the digests are still checked, and the signer is reported as unchecked', async () => {
@@ -99,29 +133,38 @@ describe('images the reference signed', () => {
     expect(report.status).toBe('unchecked');
     expect(report.signatures[0]).toMatchObject({ fingerprint: TEST_FP, status: 'unchecked' });
     expect(() => enforceVerifyPolicy(report, 'if-signed', 'img', 'x')).not.toThrow();
-    expect(() => enforceVerifyPolicy(report, 'required', 'img', 'x')).toThrow(expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }));
+    expect(() => enforceVerifyPolicy(report, 'required', 'img', 'x')).toThrow(
+      expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }),
+    );
   });
 
   it.each([
     ['current', 'one-group-signed'],
     ['legacy group', 'one-group-signed-legacy-group'],
-  ])('a byte flipped inside a signed object (%s) is SIGNATURE_INVALID, with or without a keyring, as the reference says', async (_kind, name) => {
-    const layout = await verifySifFile(fixture(name), trusted);
-    expect(layout.status).toBe('verified');
-    const bytes = await readFile(fixture(name));
-    const objects = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!.objects.filter((o) => o.groupId === 1);
-    const target = objects.sort((a, b) => b.size - a.size)[0]!;
-    expect(target.size).toBeGreaterThan(0);
-    const flipped = await flipByte(fixture(name), () => target.offset + Math.floor(target.size / 2));
-    const cmd = name.includes('legacy') ? 'verify-legacy' : 'verify';
-    expect(reference([cmd, flipped, testKeyFile]).status).not.toBe(0);
-    for (const keyring of [trusted, noKeyring]) {
-      const report = await verifySifFile(flipped, keyring);
-      expect(report.status).toBe('invalid');
-      expect(report.signatures[0]!.reason).toMatch(/changed after signing/);
-      expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'SIGNATURE_INVALID' }));
-    }
-  });
+  ])(
+    'a byte flipped inside a signed object (%s) is SIGNATURE_INVALID, with or without a keyring, as the reference says',
+    async (_kind, name) => {
+      const layout = await verifySifFile(fixture(name), trusted);
+      expect(layout.status).toBe('verified');
+      const bytes = await readFile(fixture(name));
+      const objects = parseLayout(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!))!.objects.filter(
+        (o) => o.groupId === 1,
+      );
+      const target = objects.sort((a, b) => b.size - a.size)[0]!;
+      expect(target.size).toBeGreaterThan(0);
+      const flipped = await flipByte(fixture(name), () => target.offset + Math.floor(target.size / 2));
+      const cmd = name.includes('legacy') ? 'verify-legacy' : 'verify';
+      expect(reference([cmd, flipped, testKeyFile]).status).not.toBe(0);
+      for (const keyring of [trusted, noKeyring]) {
+        const report = await verifySifFile(flipped, keyring);
+        expect(report.status).toBe('invalid');
+        expect(report.signatures[0]!.reason).toMatch(/changed after signing/);
+        expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(
+          expect.objectContaining({ code: 'SIGNATURE_INVALID' }),
+        );
+      }
+    },
+  );
 
   it('a changed header or signature text is SIGNATURE_INVALID', async () => {
     const header = await flipByte(fixture('one-group-signed'), () => 50); // inside the image id
@@ -142,13 +185,20 @@ describe('a signer outside the keyring', () => {
     const report = await verifySifFile(image, trusted);
     expect(report.status).toBe('untrusted');
     expect(report.signatures[0]).toMatchObject({ fingerprint: other.fingerprint, status: 'untrusted' });
-    expect(() => enforceVerifyPolicy(report, 'required', 'lab/app:v1', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }));
-    expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }));
+    expect(() => enforceVerifyPolicy(report, 'required', 'lab/app:v1', 'nothing was stored')).toThrow(
+      expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }),
+    );
+    expect(() => enforceVerifyPolicy(report, 'if-signed', 'lab/app:v1', 'nothing was stored')).toThrow(
+      expect.objectContaining({ code: 'UNTRUSTED_SIGNER' }),
+    );
     const both = await loadKeyring([
       { text: await readFile(testPublicFile, 'utf8'), where: 'a' },
       { text: other.publicKey, where: 'b' },
     ]);
-    expect((await verifySifFile(image, both)).signatures[0]).toMatchObject({ status: 'verified', userId: 'Other Lab <other@lab.test>' });
+    expect((await verifySifFile(image, both)).signatures[0]).toMatchObject({
+      status: 'verified',
+      userId: 'Other Lab <other@lab.test>',
+    });
   });
 });
 
@@ -169,10 +219,18 @@ describe('images signed here', () => {
 
   it('an image written by writeSif, signed with a passphrase-protected key, verifies with the reference', async () => {
     const input = join(dir, 'ours.sif');
-    await writeSif(input, { definition: 'Bootstrap: docker\nFrom: alpine\n', labels: { a: 'b' }, payloadBytes: Buffer.alloc(200_000, 7) });
+    await writeSif(input, {
+      definition: 'Bootstrap: docker\nFrom: alpine\n',
+      labels: { a: 'b' },
+      payloadBytes: Buffer.alloc(200_000, 7),
+    });
     const out = join(dir, 'ours-signed.sif');
-    await expect(readSigningKey(await readFile(other.privateFile, 'utf8'), undefined, 'key.asc')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-    await expect(readSigningKey(await readFile(other.privateFile, 'utf8'), 'wrong', 'key.asc')).rejects.toThrow(/does not unlock the signing key key\.asc/);
+    await expect(readSigningKey(await readFile(other.privateFile, 'utf8'), undefined, 'key.asc')).rejects.toMatchObject(
+      { code: 'INVALID_INPUT' },
+    );
+    await expect(readSigningKey(await readFile(other.privateFile, 'utf8'), 'wrong', 'key.asc')).rejects.toThrow(
+      /does not unlock the signing key key\.asc/,
+    );
     const key = await readSigningKey(await readFile(other.privateFile, 'utf8'), other.passphrase, 'key.asc');
     await signSifFile(input, out, key);
     const otherPublic = join(dir, 'other-public.asc');
@@ -185,7 +243,9 @@ describe('images signed here', () => {
     const input = join(dir, 'plain.bin');
     await writeFile(input, Buffer.alloc(5000, 1));
     const key = await readSigningKey(await readFile(testKeyFile, 'utf8'), undefined, 'test key');
-    await expect(signSifFile(input, join(dir, 'plain-signed.bin'), key)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(signSifFile(input, join(dir, 'plain-signed.bin'), key)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
   });
 });
 
@@ -198,7 +258,8 @@ describe('the streaming verifier', () => {
         const v = new SifVerifier(trusted);
         // A false start first: 1000 bytes, then the download begins again.
         v.onChunk(bytes.subarray(0, 1000), 0);
-        for (let at = 0; at < bytes.length; at += size) v.onChunk(bytes.subarray(at, Math.min(at + size, bytes.length)), at);
+        for (let at = 0; at < bytes.length; at += size)
+          v.onChunk(bytes.subarray(at, Math.min(at + size, bytes.length)), at);
         expect(await v.finish(fileRanges(fixture(name)))).toEqual(expected);
       }
     }
@@ -218,7 +279,7 @@ describe('the streaming verifier', () => {
       const v = new SifVerifier(trusted);
       const fh = await open(file, 'r');
       const buf = Buffer.alloc(300_000);
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, at);
         if (bytesRead === 0) break;
         v.onChunk(buf.subarray(0, bytesRead), at);
@@ -241,7 +302,10 @@ describe('the streaming verifier', () => {
       const bytes = await readFile(file);
       // The size known up front (a manifest's) and a keyring: the thread starts before the table is read.
       const v = new SifVerifier(trusted, bytes.length);
-      const stages = [new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)), new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024))];
+      const stages = [
+        new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)),
+        new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)),
+      ];
       let inPlace = 0;
       let at = 0;
       for (; at < 1000; at += 100) expect(v.onShared(bytes.subarray(at, at + 100), at)).toBeUndefined();
@@ -285,8 +349,12 @@ describe('the streaming verifier', () => {
   });
 
   it('a keyring of private keys or of nothing parseable is refused by name', async () => {
-    await expect(loadKeyring([{ text: 'hello', where: 'keys.txt' }])).rejects.toThrow(/keys\.txt holds no armored OpenPGP public key/);
-    await expect(loadKeyring([{ text: await readFile(testKeyFile, 'utf8'), where: 'secret.asc' }])).rejects.toThrow(/secret\.asc holds a private key/);
+    await expect(loadKeyring([{ text: 'hello', where: 'keys.txt' }])).rejects.toThrow(
+      /keys\.txt holds no armored OpenPGP public key/,
+    );
+    await expect(loadKeyring([{ text: await readFile(testKeyFile, 'utf8'), where: 'secret.asc' }])).rejects.toThrow(
+      /secret\.asc holds a private key/,
+    );
   });
 
   afterAll(async () => {

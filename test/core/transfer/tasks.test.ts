@@ -17,7 +17,11 @@ const FAST = { baseDelayMs: 1 };
 /** Small intervals keep the tests quick; they are configuration, not a stand-in for anything. */
 const POLL: WaitOptions = { pollMs: 20, maxPollMs: 50 };
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('core Transfer client: tasks', () => {
   let sb: TestSandbox;
@@ -30,7 +34,12 @@ describe('core Transfer client: tasks', () => {
 
   /** A one-file transfer from the collection to the personal endpoint. */
   const submitFile = (name: string, extra: { label?: string } = {}) =>
-    transfer.submitTransfer(client, { source: src(), destination: dst(), items: [{ source: `/in/${name}`, destination: out(name) }], ...extra });
+    transfer.submitTransfer(client, {
+      source: src(),
+      destination: dst(),
+      items: [{ source: `/in/${name}`, destination: out(name) }],
+      ...extra,
+    });
 
   beforeAll(async () => {
     sb = await startTestSandbox();
@@ -106,14 +115,23 @@ describe('core Transfer client: tasks', () => {
     await mkdir(join(root(), 'gone', 'sub'), { recursive: true });
     await writeFile(join(root(), 'gone', 'sub', 'x.sif'), 'x');
     await writeFile(join(root(), 'gone.sif'), 'y');
-    const { taskId } = await transfer.submitDelete(client, { endpoint: src(), paths: ['/gone/', '/gone.sif'], recursive: true, label: 'cleanup' });
+    const { taskId } = await transfer.submitDelete(client, {
+      endpoint: src(),
+      paths: ['/gone/', '/gone.sif'],
+      recursive: true,
+      label: 'cleanup',
+    });
     const task = await transfer.waitForTask(client, taskId, POLL);
     expect(task.type).toBe('DELETE');
     expect(task.label).toBe('cleanup');
     expect(await exists(join(root(), 'gone'))).toBe(false);
     expect(await exists(join(root(), 'gone.sif'))).toBe(false);
 
-    const missing = await transfer.submitDelete(client, { endpoint: src(), paths: ['/never-there.sif'], ignoreMissing: true });
+    const missing = await transfer.submitDelete(client, {
+      endpoint: src(),
+      paths: ['/never-there.sif'],
+      ignoreMissing: true,
+    });
     expect((await transfer.waitForTask(client, missing.taskId, POLL)).status).toBe('SUCCEEDED');
     const strict = await transfer.submitDelete(client, { endpoint: src(), paths: ['/never-there.sif'] });
     expect((await caught(transfer.waitForTask(client, strict.taskId, POLL))).code).toBe('TASK_FAILED');
@@ -128,7 +146,8 @@ describe('core Transfer client: tasks', () => {
       const seen: Pick<TaskDocument, 'bytes_transferred' | 'files' | 'files_transferred'>[] = [];
       const task = await transfer.waitForTask(client, taskId, {
         ...POLL,
-        onProgress: (t) => seen.push({ bytes_transferred: t.bytes_transferred, files: t.files, files_transferred: t.files_transferred }),
+        onProgress: (t) =>
+          seen.push({ bytes_transferred: t.bytes_transferred, files: t.files, files_transferred: t.files_transferred }),
       });
       expect(task.bytes_transferred).toBe(size);
       expect(task.files_transferred).toBe(1);
@@ -152,7 +171,10 @@ describe('core Transfer client: tasks', () => {
 
   it('throws TASK_FAILED for a task the service fails', async () => {
     await writeFile(join(root(), 'in', 'denied.bin'), 'd');
-    sb.context.faults.add({ match: { taskType: 'TRANSFER' }, action: { kind: 'task-fail', code: 'PERMISSION_DENIED', description: 'Not allowed to write here' } });
+    sb.context.faults.add({
+      match: { taskType: 'TRANSFER' },
+      action: { kind: 'task-fail', code: 'PERMISSION_DENIED', description: 'Not allowed to write here' },
+    });
     const { taskId } = await submitFile('denied.bin');
     const err = await caught(transfer.waitForTask(client, taskId, POLL));
     expect(err.code).toBe('TASK_FAILED');
@@ -235,7 +257,11 @@ describe('core Transfer client: tasks', () => {
   it('retries a 429 answer to a poll', async () => {
     await writeFile(join(root(), 'in', 'limited.bin'), 'l');
     const { taskId } = await submitFile('limited.bin');
-    sb.context.faults.add({ match: { method: 'GET', path: `^/v0\\.10/task/${taskId}$` }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 2 });
+    sb.context.faults.add({
+      match: { method: 'GET', path: `^/v0\\.10/task/${taskId}$` },
+      action: { kind: 'status', status: 429, retryAfter: 0 },
+      times: 2,
+    });
     const task = await transfer.waitForTask(client, taskId, POLL);
     expect(task.status).toBe('SUCCEEDED');
     const polls = await requestsTo(sb, `/v0.10/task/${taskId}`, 3);

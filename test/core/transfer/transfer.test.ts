@@ -42,7 +42,9 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       const bulkOwner = newClient('bulk-owner');
       addCollectionUser(world, reader, '/shub/');
       world.clients.push(bulkOwner);
-      world.endpoints.push(mappedCollection(world, { id: mappedId, description: 'mapped collection that wants data_access', root: tmp }));
+      world.endpoints.push(
+        mappedCollection(world, { id: mappedId, description: 'mapped collection that wants data_access', root: tmp }),
+      );
       for (let i = 0; i < BULK; i++) {
         world.endpoints.push(
           extraEndpoint({
@@ -97,7 +99,9 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
     it('stops at the caller limit and on has_next_page false, and honours the scope', async () => {
       const some = await collect(transfer.searchEndpoints(client, { fulltext: 'bulkep', limit: 150 }));
       expect(some).toHaveLength(150);
-      const asked = (await requestsTo(sb, '/v0.10/endpoint_search', 2)).map((s) => new URLSearchParams(s.query).get('limit'));
+      const asked = (await requestsTo(sb, '/v0.10/endpoint_search', 2)).map((s) =>
+        new URLSearchParams(s.query).get('limit'),
+      );
       expect(asked).toEqual(['100', '50']);
 
       sb.context.faults.clearLog();
@@ -121,7 +125,9 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
       const visible = await collect(transfer.ls(client, ep(), '/listing/', { showHidden: false }));
       expect(visible.map((e) => e.name)).not.toContain('.hidden');
-      const sifs = await collect(transfer.ls(client, ep(), '/listing/', { filter: 'name:~*.sif', orderby: 'name DESC' }));
+      const sifs = await collect(
+        transfer.ls(client, ep(), '/listing/', { filter: 'name:~*.sif', orderby: 'name DESC' }),
+      );
       expect(sifs.map((e) => e.name)).toEqual(['b.sif', 'a.sif']);
     });
 
@@ -130,16 +136,28 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       await mkdir(dir, { recursive: true });
       const count = 2500;
       for (let i = 0; i < count; i += 250) {
-        await Promise.all(Array.from({ length: 250 }, (_, j) => writeFile(join(dir, `f${String(i + j).padStart(5, '0')}`), '')));
+        await Promise.all(
+          Array.from({ length: 250 }, (_, j) => writeFile(join(dir, `f${String(i + j).padStart(5, '0')}`), '')),
+        );
       }
-      const names = (await collect(transfer.ls(client, ep(), '/many/', { pageSize: 400, orderby: 'name ASC' }))).map((e) => e.name);
+      const names = (await collect(transfer.ls(client, ep(), '/many/', { pageSize: 400, orderby: 'name ASC' }))).map(
+        (e) => e.name,
+      );
       expect(names).toHaveLength(count);
       expect(new Set(names).size).toBe(count);
       expect(names[0]).toBe('f00000');
       expect(names[count - 1]).toBe('f02499');
       const pages = await requestsTo(sb, `/v0.10/operation/endpoint/${ep()}/ls`, 7);
       expect(pages).toHaveLength(7);
-      expect(pages.map((p) => new URLSearchParams(p.query).get('offset'))).toEqual(['0', '400', '800', '1200', '1600', '2000', '2400']);
+      expect(pages.map((p) => new URLSearchParams(p.query).get('offset'))).toEqual([
+        '0',
+        '400',
+        '800',
+        '1200',
+        '1600',
+        '2000',
+        '2400',
+      ]);
     });
 
     it('answers NOT_FOUND for a missing folder', async () => {
@@ -170,13 +188,14 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       }
     };
 
-    it('creates a folder and treats an existing one as success', () => withMissingParent404(async () => {
-      expect(await transfer.mkdir(client, ep(), '/made/')).toBe('created');
-      expect((await fsStat(join(root(), 'made'))).isDirectory()).toBe(true);
-      expect(await transfer.mkdir(client, ep(), '/made/')).toBe('exists');
-      const err = await caught(transfer.mkdir(client, ep(), '/absent/parent/'));
-      expect(err.code).toBe('NOT_FOUND');
-    }));
+    it('creates a folder and treats an existing one as success', () =>
+      withMissingParent404(async () => {
+        expect(await transfer.mkdir(client, ep(), '/made/')).toBe('created');
+        expect((await fsStat(join(root(), 'made'))).isDirectory()).toBe(true);
+        expect(await transfer.mkdir(client, ep(), '/made/')).toBe('exists');
+        const err = await caught(transfer.mkdir(client, ep(), '/absent/parent/'));
+        expect(err.code).toBe('NOT_FOUND');
+      }));
 
     it('renames a file', async () => {
       await writeFile(join(root(), 'shub', 'old.sif'), 'content');
@@ -218,7 +237,13 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       sb.context.faults.clearLog();
       sb.context.faults.add({
         match: { method: 'GET', path: `^/v0\\.10/operation/endpoint/${mappedId}/ls$` },
-        action: { kind: 'status', status: 403, code: 'ConsentRequired', message: 'Missing required data_access consent', extra: { required_scopes: [required] } },
+        action: {
+          kind: 'status',
+          status: 403,
+          code: 'ConsentRequired',
+          message: 'Missing required data_access consent',
+          extra: { required_scopes: [required] },
+        },
         times: 1,
       });
       const entries = await collect(transfer.ls(fresh, mappedId, '/'));
@@ -236,7 +261,10 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       // Later calls use the consented scopes: after expiry the renewed token still has them.
       sb.context.tokens.expire();
       await transfer.getEndpoint(fresh, mappedId);
-      const newest = sb.context.tokens.all().map((t) => sb.context.tokens.active(t)).filter((t) => t !== undefined);
+      const newest = sb.context.tokens
+        .all()
+        .map((t) => sb.context.tokens.active(t))
+        .filter((t) => t !== undefined);
       expect(newest).toHaveLength(1);
       expect(newest[0]!.scopes).toContain(`https://auth.globus.org/scopes/${mappedId}/data_access`);
     });
@@ -245,7 +273,11 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
       // Earlier tests expired every token: let the client renew its own first.
       await transfer.getEndpoint(client, ep());
       calls.splice(0);
-      sb.context.faults.add({ match: { method: 'GET', path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 2 });
+      sb.context.faults.add({
+        match: { method: 'GET', path: `^/v0\\.10/endpoint/${ep()}$` },
+        action: { kind: 'status', status: 429 },
+        times: 2,
+      });
       const doc = await transfer.getEndpoint(client, ep());
       expect(doc.id).toBe(ep());
       const attempts = calls.filter((c) => c.url.endsWith(`/v0.10/endpoint/${ep()}`));
@@ -264,7 +296,11 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
     it('gives up with RATE_LIMITED when a 429 with Retry-After persists', async () => {
       const few = clientFor(sb.client, { retry: { ...FAST, maxRetries: 1 } });
-      sb.context.faults.add({ match: { path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429, retryAfter: 0 }, times: 5 });
+      sb.context.faults.add({
+        match: { path: `^/v0\\.10/endpoint/${ep()}$` },
+        action: { kind: 'status', status: 429, retryAfter: 0 },
+        times: 5,
+      });
       const err = await caught(transfer.getEndpoint(few, ep()));
       expect(err.code).toBe('RATE_LIMITED');
       expect(err.message).toContain('after 1 retry');
@@ -272,8 +308,14 @@ describe('core Transfer client: endpoints, operations, tokens', () => {
 
     it('waits out a 429 without Retry-After window by window, beyond the usual retries', async () => {
       const waits: number[] = [];
-      const few = clientFor(sb.client, { retry: { ...FAST, maxRetries: 1, rateLimitWindowMs: 40, onRetry: (i) => waits.push(i.delayMs) } });
-      sb.context.faults.add({ match: { path: `^/v0\\.10/endpoint/${ep()}$` }, action: { kind: 'status', status: 429 }, times: 5 });
+      const few = clientFor(sb.client, {
+        retry: { ...FAST, maxRetries: 1, rateLimitWindowMs: 40, onRetry: (i) => waits.push(i.delayMs) },
+      });
+      sb.context.faults.add({
+        match: { path: `^/v0\\.10/endpoint/${ep()}$` },
+        action: { kind: 'status', status: 429 },
+        times: 5,
+      });
       expect((await transfer.getEndpoint(few, ep())).id).toBe(ep());
       expect(waits).toHaveLength(5);
       // One whole window (plus jitter) each time, not the short exponential backoff.

@@ -24,7 +24,11 @@ describe('waiting for a task', () => {
   const root = () => sb.collection.root!;
 
   const submit = (name: string, to: string) =>
-    transfer.submitTransfer(client, { source: sb.collection.id, destination: sb.personal.id, items: [{ source: `/in/${name}`, destination: to }] });
+    transfer.submitTransfer(client, {
+      source: sb.collection.id,
+      destination: sb.personal.id,
+      items: [{ source: `/in/${name}`, destination: to }],
+    });
 
   beforeAll(async () => {
     // Globus retries a faulted task every minute; scaled to 60 ms here.
@@ -83,7 +87,13 @@ describe('waiting for a task', () => {
     {
       const { taskId } = await submit('f.bin', join(readOnly, `x-${Math.random().toString(36).slice(2)}.bin`));
       const states: string[] = [];
-      const err = await caught(transfer.waitForTask(client, taskId, { ...POLL, errorGraceMs: 400, onState: (s) => states.push(s.kind === 'retrying' ? s.code : s.kind) }));
+      const err = await caught(
+        transfer.waitForTask(client, taskId, {
+          ...POLL,
+          errorGraceMs: 400,
+          onState: (s) => states.push(s.kind === 'retrying' ? s.code : s.kind),
+        }),
+      );
       expect(err.code).toBe('PERMISSION_DENIED');
       expect(err.globusCode).toBe('PERMISSION_DENIED');
       expect(err.message).toMatch(/kept failing with PERMISSION_DENIED \(permission denied\)/);
@@ -99,7 +109,11 @@ describe('waiting for a task', () => {
       const { taskId } = await submit('f.bin', join(readOnly, `x-${Math.random().toString(36).slice(2)}.bin`));
       const controller = new AbortController();
       const err = await caught(
-        transfer.waitForTask(client, taskId, { ...POLL, signal: controller.signal, onState: (s) => s.kind === 'retrying' && controller.abort() }),
+        transfer.waitForTask(client, taskId, {
+          ...POLL,
+          signal: controller.signal,
+          onState: (s) => s.kind === 'retrying' && controller.abort(),
+        }),
       );
       expect(err.code).toBe('ABORTED');
       expect(err.message).toMatch(/last error it reported: PERMISSION_DENIED/);

@@ -7,17 +7,26 @@ import { createTempFile, discardTemp } from '../../storage.js';
 export async function localFileSize(file: string): Promise<number> {
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new SregistryError('INVALID_INPUT', `${file} is not a regular file: give the path of an image file`);
+    if (!info.isFile())
+      throw new SregistryError('INVALID_INPUT', `${file} is not a regular file: give the path of an image file`);
     return info.size;
   } catch (err) {
     if (isSregistryError(err)) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SregistryError('NOT_FOUND', `No file at ${file}: check the path`, { cause: err });
-    throw new SregistryError('LOCAL_IO', `Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new SregistryError('NOT_FOUND', `No file at ${file}: check the path`, { cause: err });
+    throw new SregistryError('LOCAL_IO', `Cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
 /** Reads the file once and returns its SHA-256 and size; `onBytes` sees the running count. */
-export async function hashFile(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal, onChunk?: (chunk: Uint8Array, offset: number) => void): Promise<{ sha256: string; size: number }> {
+export async function hashFile(
+  file: string,
+  onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
+  onChunk?: (chunk: Uint8Array, offset: number) => void,
+): Promise<{ sha256: string; size: number }> {
   let last = 0;
   // What the chunk observer threw ends the pass as it is.
   let observerError: unknown;
@@ -47,8 +56,13 @@ export async function hashFile(file: string, onBytes?: (bytes: number) => void, 
     return result;
   } catch (err) {
     if (observerError !== undefined) throw observerError;
-    if (signal?.aborted) throw new SregistryError('ABORTED', `Hashing ${file} was aborted by the caller`, { cause: err });
-    throw new SregistryError('LOCAL_IO', `Reading ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (signal?.aborted)
+      throw new SregistryError('ABORTED', `Hashing ${file} was aborted by the caller`, { cause: err });
+    throw new SregistryError(
+      'LOCAL_IO',
+      `Reading ${file} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -59,7 +73,11 @@ export async function tempTextFile(dir: string, text: string): Promise<string> {
     await writeFile(path, text);
   } catch (err) {
     await discardTemp(path).catch(() => undefined);
-    throw new SregistryError('LOCAL_IO', `Writing ${path} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new SregistryError(
+      'LOCAL_IO',
+      `Writing ${path} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   return path;
 }

@@ -26,7 +26,10 @@ export async function addLocal(records: Records, storage: string, file: string, 
   await localFileSize(file);
   const { sha256, size } = await hashFile(file);
   if (ref.version !== undefined && ref.version !== sha256) {
-    throw new SregistryError('CHECKSUM_MISMATCH', `${file} has the SHA-256 ${sha256}, not the version ${ref.version} given: leave out @<version> (add takes the file's own)`);
+    throw new SregistryError(
+      'CHECKSUM_MISMATCH',
+      `${file} has the SHA-256 ${sha256}, not the version ${ref.version} given: leave out @<version> (add takes the file's own)`,
+    );
   }
   const versioned = { ...ref, version: sha256 };
   const dest = storagePath(storage, versioned);
@@ -36,16 +39,27 @@ export async function addLocal(records: Records, storage: string, file: string, 
       await copyFile(file, temp);
       // The copy is what gets stored: a file that changed since it was hashed must not be stored under that hash.
       const copied = await hashFile(temp);
-      if (copied.sha256 !== sha256) throw new SregistryError('LOCAL_IO', `${file} changed while it was being added: add it again once it is complete`);
+      if (copied.sha256 !== sha256)
+        throw new SregistryError(
+          'LOCAL_IO',
+          `${file} changed while it was being added: add it again once it is complete`,
+        );
       await publishTemp(temp, dest);
     } catch (err) {
       await discardTemp(temp).catch(() => undefined);
       if (err instanceof SregistryError) throw err;
-      throw new SregistryError('LOCAL_IO', `Copying ${file} into storage failed: ${(err as Error).message}`, { cause: err });
+      throw new SregistryError('LOCAL_IO', `Copying ${file} into storage failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   const sif = await readSif(dest);
-  const metrics = { sha256, size, ...(sif?.labels ? { labels: sif.labels } : {}), ...(sif?.created ? { created: sif.created } : {}) };
+  const metrics = {
+    sha256,
+    size,
+    ...(sif?.labels ? { labels: sif.labels } : {}),
+    ...(sif?.created ? { created: sif.created } : {}),
+  };
   const saved = records.upsert({ ...versioned, image: dest, uri: formatReference(versioned), metrics });
   return toLocalImage(saved);
 }
@@ -59,10 +73,18 @@ export async function removeLocal(records: Records, storage: string, refText: st
   const ref = localRef(refText);
   const found = records.all(ref);
   if (found.length === 0) {
-    throw new SregistryError('NOT_FOUND', `No local record of ${formatReference(ref)}: list them with "sregistry-globus images"`);
+    throw new SregistryError(
+      'NOT_FOUND',
+      `No local record of ${formatReference(ref)}: list them with "sregistry-globus images"`,
+    );
   }
   records.remove(ref);
-  const stillNamed = new Set(records.list().map((r) => r.image).filter((i): i is string => !!i));
+  const stillNamed = new Set(
+    records
+      .list()
+      .map((r) => r.image)
+      .filter((i): i is string => !!i),
+  );
   const files: string[] = [];
   const kept: string[] = [];
   for (const image of new Set(found.map((r) => r.image).filter((i): i is string => !!i))) {
@@ -75,7 +97,11 @@ export async function removeLocal(records: Records, storage: string, refText: st
       await rm(image, { force: true });
       files.push(image);
     } catch (err) {
-      throw new SregistryError('LOCAL_IO', `The records of ${formatReference(ref)} are removed, but ${image} could not be: ${(err as Error).message}`, { cause: err });
+      throw new SregistryError(
+        'LOCAL_IO',
+        `The records of ${formatReference(ref)} are removed, but ${image} could not be: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
   return { removed: found.map(toLocalImage), files, kept };

@@ -1,7 +1,14 @@
 /** inspect and images: answers from the local records database, no network. */
 import { SregistryError } from '../../errors.js';
 import type { ContainerRecord, Records } from '../../records.js';
-import { formatReference, isEndpointPath, isGlobusUri, parseImageUri, parseReference, type ImageRef } from '../../uri.js';
+import {
+  formatReference,
+  isEndpointPath,
+  isGlobusUri,
+  parseImageUri,
+  parseReference,
+  type ImageRef,
+} from '../../uri.js';
 import type { LocalImage } from '../types.js';
 
 export function toLocalImage(r: ContainerRecord): LocalImage {
@@ -15,7 +22,12 @@ export function toLocalImage(r: ContainerRecord): LocalImage {
     url: r.url,
     createdAt: r.createdAt,
   };
-  if (r.metrics !== undefined && r.metrics !== null && !(typeof r.metrics === 'object' && Object.keys(r.metrics).length === 0)) image.manifest = r.metrics;
+  if (
+    r.metrics !== undefined &&
+    r.metrics !== null &&
+    !(typeof r.metrics === 'object' && Object.keys(r.metrics).length === 0)
+  )
+    image.manifest = r.metrics;
   return image;
 }
 
@@ -47,7 +59,12 @@ export function inspectLocal(records: Records, text: string): LocalImage | undef
   if (given.collection && given.tag) return undefined;
   const fits = records
     .list(ref.name)
-    .filter((r) => r.name === ref.name && (!given.collection || r.collection === ref.collection) && (!given.tag || r.tag === ref.tag))
+    .filter(
+      (r) =>
+        r.name === ref.name &&
+        (!given.collection || r.collection === ref.collection) &&
+        (!given.tag || r.tag === ref.tag),
+    )
     .filter((r) => ref.version === undefined || r.version === ref.version)
     .sort(newestFirst);
   const images = [...new Set(fits.map((r) => `${r.collection}/${r.name}:${r.tag}`))];

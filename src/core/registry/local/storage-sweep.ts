@@ -21,7 +21,10 @@ export async function sweepLocalStorage(session: Session, now: number = Date.now
   const storage = session.options.storage;
   try {
     const removed = await cleanupStaleTemps(storage, STALE_LOCAL_TEMP_MS, now);
-    if (removed.length > 0) session.notice(`removed ${removed.length} temporary file(s) over a day old, left in ${storage} by interrupted downloads`);
+    if (removed.length > 0)
+      session.notice(
+        `removed ${removed.length} temporary file(s) over a day old, left in ${storage} by interrupted downloads`,
+      );
   } catch {
     // nothing to do: the next sweep tries again
   }

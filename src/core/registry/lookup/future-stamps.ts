@@ -11,13 +11,23 @@ import { mapLimited } from '../map-limited.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
 
-const dirs = (entries: ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
+const dirs = (entries: ListingEntry[]): string[] =>
+  entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 
 /** Endpoint paths of every future-stamped manifest under `root`, sorted. */
-export async function findFutureManifests(session: Session, ep: EndpointInfo, root: string, signal?: AbortSignal): Promise<string[]> {
+export async function findFutureManifests(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const limit = session.options.concurrency;
   const collections = dirs(await listFolder(session, ep.id, root, signal));
-  const names = (await mapLimited(collections, limit, async (c) => dirs(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n })))).flat();
+  const names = (
+    await mapLimited(collections, limit, async (c) =>
+      dirs(await listFolder(session, ep.id, collectionFolder(root, c), signal)).map((n) => ({ c, n })),
+    )
+  ).flat();
   const found = await mapLimited(names, limit, async ({ c, n }) => {
     const index = readFolder(await listFolder(session, ep.id, imageFolder(root, { collection: c, name: n }), signal));
     return futureManifests(index).map((m) => joinInsideRoot(root, c, n, m.name));

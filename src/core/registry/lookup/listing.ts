@@ -15,7 +15,12 @@ import { ls } from '../../transfer/index.js';
 export function isMissingPath(err: unknown): boolean {
   if (!isSregistryError(err) || err.code !== 'NOT_FOUND') return false;
   const code = err.globusCode;
-  return code === undefined || code === 'NotFound' || code === 'ClientError.NotFound' || /^ExternalError\..*NotFound/.test(code);
+  return (
+    code === undefined ||
+    code === 'NotFound' ||
+    code === 'ClientError.NotFound' ||
+    /^ExternalError\..*NotFound/.test(code)
+  );
 }
 
 /**
@@ -56,15 +61,28 @@ export interface PublishedVersion {
 }
 
 /** The sub-folders of a listing that may be collections or names. */
-export const nameFolders = (entries: readonly ListingEntry[]): string[] => entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
+export const nameFolders = (entries: readonly ListingEntry[]): string[] =>
+  entries.filter((e) => e.type === 'dir' && isValidName(e.name)).map((e) => e.name);
 
 /** The names in a collection (one ls); a missing collection has none. */
-export async function listNames(session: Session, ep: EndpointInfo, root: string, collection: string, signal?: AbortSignal): Promise<string[]> {
+export async function listNames(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  collection: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
   return nameFolders(await listFolder(session, ep.id, collectionFolder(root, collection), signal));
 }
 
 /** The complete versions of a name, oldest first (one ls); a missing name has none. */
-export async function listVersions(session: Session, ep: EndpointInfo, root: string, ref: Pick<ImageRef, 'collection' | 'name'>, signal?: AbortSignal): Promise<PublishedVersion[]> {
+export async function listVersions(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  ref: Pick<ImageRef, 'collection' | 'name'>,
+  signal?: AbortSignal,
+): Promise<PublishedVersion[]> {
   const byVersion = new Map<string, PublishedVersion>();
   for (const e of indexListing(await listFolder(session, ep.id, imageFolder(root, ref), signal))) {
     if (!e.hasManifest) continue;
@@ -77,5 +95,7 @@ export async function listVersions(session: Session, ep: EndpointInfo, root: str
   }
   const out = [...byVersion.values()];
   for (const v of out) v.tags.sort();
-  return out.sort((a, b) => (a.published ?? 0) - (b.published ?? 0) || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  return out.sort(
+    (a, b) => (a.published ?? 0) - (b.published ?? 0) || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0),
+  );
 }

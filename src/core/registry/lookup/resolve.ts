@@ -35,7 +35,10 @@ export async function locateImage(session: Session, text: string, signal?: Abort
   const folder = imageFolder(root, ref);
   session.step(`listing ${folder}`);
   const entries = await listFolder(session, ep.id, folder, signal, () => {
-    throw new SregistryError('NOT_FOUND', `No image ${ref.collection}/${ref.name} in the registry at ${root} on ${ep.displayName}: check the name, or search the registry`);
+    throw new SregistryError(
+      'NOT_FOUND',
+      `No image ${ref.collection}/${ref.name} in the registry at ${root} on ${ep.displayName}: check the name, or search the registry`,
+    );
   });
   return { ep, root, ref, folder, entries, versions: indexListing(entries) };
 }
@@ -58,10 +61,18 @@ export function chooseVersion(located: Located): Resolved {
   if (ref.version) {
     chosen = versions.find((v) => v.tag === ref.tag && v.version === ref.version && v.hasManifest);
     if (!chosen && ref.tag === DEFAULT_TAG) chosen = newestNaming(versions, ref.version);
-    if (!chosen) throw new SregistryError('NOT_FOUND', `No version ${ref.version} of ${shown} on ${ep.displayName} (${existingTags(versions)})`);
+    if (!chosen)
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No version ${ref.version} of ${shown} on ${ep.displayName} (${existingTags(versions)})`,
+      );
   } else {
     chosen = newestVersion(versions, ref.tag);
-    if (!chosen) throw new SregistryError('NOT_FOUND', `No tag ${ref.tag} of ${ref.collection}/${ref.name} on ${ep.displayName} (${existingTags(versions)})`);
+    if (!chosen)
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No tag ${ref.tag} of ${ref.collection}/${ref.name} on ${ep.displayName} (${existingTags(versions)})`,
+      );
   }
   const vref: VersionedRef = { collection: ref.collection, name: ref.name, tag: chosen.tag, version: chosen.version };
   const { collection, name } = ref;

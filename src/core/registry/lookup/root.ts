@@ -6,7 +6,18 @@
  * understand both layouts from the file names alone.
  */
 import { SregistryError, isSregistryError } from '../../errors.js';
-import { DEFAULT_ROOT, LAYOUT_VERSION, SNIFF_ROOTS, collectionFolder, imageFolder, joinInsideRoot, markerPath, normaliseRoot, parseMarker, type Layout } from '../../layout.js';
+import {
+  DEFAULT_ROOT,
+  LAYOUT_VERSION,
+  SNIFF_ROOTS,
+  collectionFolder,
+  imageFolder,
+  joinInsideRoot,
+  markerPath,
+  normaliseRoot,
+  parseMarker,
+  type Layout,
+} from '../../layout.js';
 import { isValidName } from '../../uri.js';
 import { readFolder, type ListingEntry } from '../../versions.js';
 import { listFolder } from './listing.js';
@@ -37,7 +48,15 @@ function notHere(err: unknown): boolean {
   return isSregistryError(err) && (err.code === 'NOT_FOUND' || err.code === 'PERMISSION_DENIED');
 }
 
-async function hasMarker(session: Session, ep: EndpointInfo, root: string, signal: AbortSignal | undefined, sniffing: boolean, within?: readonly string[], forPush = false): Promise<Found> {
+async function hasMarker(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  signal: AbortSignal | undefined,
+  sniffing: boolean,
+  within?: readonly string[],
+  forPush = false,
+): Promise<Found> {
   try {
     const entry = await stat(session.transfer, ep.id, markerPath(root), signal ? { signal } : {});
     if (entry?.size !== undefined) session.listedSizes.set(`${ep.id}:${markerPath(root)}`, entry.size);
@@ -60,7 +79,12 @@ async function hasMarker(session: Session, ep: EndpointInfo, root: string, signa
  * A client granted only a collection or a name of the registry (an access rule below the
  * root) may not read the marker above it; the folder it was granted then tells the root.
  */
-async function hasFolder(session: Session, ep: EndpointInfo, path: string, signal: AbortSignal | undefined): Promise<boolean> {
+async function hasFolder(
+  session: Session,
+  ep: EndpointInfo,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   try {
     const entry = await stat(session.transfer, ep.id, path, signal ? { signal } : {});
     return entry?.type === 'dir';
@@ -78,9 +102,20 @@ async function hasFolder(session: Session, ep: EndpointInfo, path: string, signa
  * A root counts as missing only when no marker was seen and none was hidden from the
  * client: a push never creates a registry over one it may not read.
  */
-export async function locateRoot(session: Session, ep: EndpointInfo, forPush: boolean, signal?: AbortSignal, within?: readonly string[]): Promise<RootLocation> {
+export async function locateRoot(
+  session: Session,
+  ep: EndpointInfo,
+  forPush: boolean,
+  signal?: AbortSignal,
+  within?: readonly string[],
+): Promise<RootLocation> {
   const known = session.roots.get(ep.id);
-  if (known) return { root: known, missing: false, ...(session.hiddenMarkers.has(ep.id) ? { markerHidden: true as const } : {}) };
+  if (known)
+    return {
+      root: known,
+      missing: false,
+      ...(session.hiddenMarkers.has(ep.id) ? { markerHidden: true as const } : {}),
+    };
   const found = (root: string, how: Found): RootLocation => {
     session.roots.set(ep.id, root);
     if (how === 'hidden') session.hiddenMarkers.add(ep.id);
@@ -129,14 +164,30 @@ function noRegistry(ep: EndpointInfo, where: string): SregistryError {
  * call will create gets the current layout; an existing one is read from its marker (one
  * small read by the operation's transport), cached for the Registry's life.
  */
-export async function registryLayout(session: Session, ep: EndpointInfo, location: RootLocation, backend: TransportBackend, signal?: AbortSignal): Promise<Layout> {
+export async function registryLayout(
+  session: Session,
+  ep: EndpointInfo,
+  location: RootLocation,
+  backend: TransportBackend,
+  signal?: AbortSignal,
+): Promise<Layout> {
   if (location.missing) return LAYOUT_VERSION as Layout;
   const key = `${ep.id}:${location.root}`;
   const known = session.layouts.get(key);
   if (known) return known;
   session.step(`reading the registry marker at ${location.root}`);
   const path = markerPath(location.root);
-  const { layout } = parseMarker(await readSmallText(session, ep, path, backend, MAX_MARKER_BYTES, signal, session.listedSizes.get(`${ep.id}:${path}`)));
+  const { layout } = parseMarker(
+    await readSmallText(
+      session,
+      ep,
+      path,
+      backend,
+      MAX_MARKER_BYTES,
+      signal,
+      session.listedSizes.get(`${ep.id}:${path}`),
+    ),
+  );
   session.layouts.set(key, layout);
   return layout;
 }
@@ -174,7 +225,9 @@ export async function layoutFromFolders(
       .map((e) => e.name)
       .slice(0, LAYOUT_PROBES);
     for (const name of names) {
-      layout = told(await listFolder(session, ep.id, imageFolder(root, { collection: ref.collection, name }), signal, () => []));
+      layout = told(
+        await listFolder(session, ep.id, imageFolder(root, { collection: ref.collection, name }), signal, () => []),
+      );
       if (layout !== undefined) break;
     }
   }

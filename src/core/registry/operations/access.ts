@@ -30,20 +30,32 @@ interface AccessTarget {
 export function parseAccessTarget(text: string, allowFolders = true): AccessTarget {
   const trimmed = typeof text === 'string' ? text.trim().replace(/\/+$/, '') : '';
   const form = allowFolders ? 'globus://<endpoint>[/<collection>[/<name>]]' : 'globus://<endpoint>';
-  const bad = (why: string) => new SregistryError('INVALID_REFERENCE', `Cannot use ${JSON.stringify(trimmed.slice(0, 200))}: ${why}; give ${form}`);
+  const bad = (why: string) =>
+    new SregistryError(
+      'INVALID_REFERENCE',
+      `Cannot use ${JSON.stringify(trimmed.slice(0, 200))}: ${why}; give ${form}`,
+    );
   const match = /^(globus:\/\/[^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/i.exec(trimmed);
-  if (!match) throw bad(allowFolders ? 'expected at most a collection and a name after the endpoint' : 'expected the endpoint alone');
+  if (!match)
+    throw bad(
+      allowFolders ? 'expected at most a collection and a name after the endpoint' : 'expected the endpoint alone',
+    );
   const { endpoint } = parseGlobusUri(match[1]!);
   const collection = match[2]?.toLowerCase();
   const name = match[3]?.toLowerCase();
   if (!allowFolders && collection !== undefined) throw bad('rules are listed for the whole collection');
   if (collection !== undefined && !isValidName(collection)) throw bad(`"${collection}" is not a collection name`);
-  if (name !== undefined && (name.includes(':') || name.includes('@'))) throw bad('access rules are on folders, so a grant takes no tag or version');
+  if (name !== undefined && (name.includes(':') || name.includes('@')))
+    throw bad('access rules are on folders, so a grant takes no tag or version');
   if (name !== undefined && !isValidName(name)) throw bad(`"${name}" is not an image name`);
   return { endpoint, ...(collection ? { collection } : {}), ...(name ? { name } : {}) };
 }
 
-async function ruledEndpoint(session: Session, endpoint: string, signal: AbortSignal | undefined): Promise<EndpointInfo> {
+async function ruledEndpoint(
+  session: Session,
+  endpoint: string,
+  signal: AbortSignal | undefined,
+): Promise<EndpointInfo> {
   const ep = await session.endpoint(endpoint, signal);
   if (!hasAccessRules(ep.entityType)) {
     throw new SregistryError(
@@ -60,7 +72,11 @@ function managerOnly(err: unknown, ep: EndpointInfo): unknown {
   return new SregistryError(
     'PERMISSION_DENIED',
     `Only the owner, an administrator or an access manager of ${ep.displayName} (${ep.id}) may see and change its access rules: ask one of them`,
-    { cause: err, ...(err.requestId ? { requestId: err.requestId } : {}), ...(err.globusCode ? { globusCode: err.globusCode } : {}) },
+    {
+      cause: err,
+      ...(err.requestId ? { requestId: err.requestId } : {}),
+      ...(err.globusCode ? { globusCode: err.globusCode } : {}),
+    },
   );
 }
 
@@ -71,11 +87,16 @@ export function scopeOf(path: string, root: string): AccessRule['scope'] {
 }
 
 /** The rules that still grant something: those without an expiration date or with one still ahead. */
-export const liveRules = <R extends Pick<AccessRuleDocument, 'expiration_date'>>(rules: readonly R[], now = Date.now()): R[] =>
-  rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
+export const liveRules = <R extends Pick<AccessRuleDocument, 'expiration_date'>>(
+  rules: readonly R[],
+  now = Date.now(),
+): R[] => rules.filter((r) => !r.expiration_date || Date.parse(r.expiration_date) > now);
 
 /** Who may read and write the whole registry at `root` (live rules only), and how many live rules cover only part of it. */
-export function rootAccess(rules: readonly AccessRuleDocument[], root: string): { read: string[]; write: string[]; inside: number } {
+export function rootAccess(
+  rules: readonly AccessRuleDocument[],
+  root: string,
+): { read: string[]; write: string[]; inside: number } {
   const live = liveRules(rules);
   const onRoot = live.filter((r) => scopeOf(r.path, root) === 'root');
   const who = (r: AccessRuleDocument) => principalLabel(r.principal_type, r.principal ?? '');
@@ -99,7 +120,11 @@ function ruleOf(doc: AccessRuleDocument, root: string): AccessRule {
   };
 }
 
-async function rulesOf(session: Session, ep: EndpointInfo, signal: AbortSignal | undefined): Promise<AccessRuleDocument[]> {
+async function rulesOf(
+  session: Session,
+  ep: EndpointInfo,
+  signal: AbortSignal | undefined,
+): Promise<AccessRuleDocument[]> {
   try {
     return await listAccessRules(session.transfer, ep.id, signal ? { signal } : {});
   } catch (err) {
@@ -123,7 +148,12 @@ export async function accessList(session: Session, target: string, signal?: Abor
  * (`exists`) when it grants as much or more (read-write covers read: a grant never
  * narrows, `revoke` does), else widened to read-write (`updated`).
  */
-export async function grant(session: Session, target: string, principal: string, opts: GrantOptions & { signal?: AbortSignal } = {}): Promise<GrantResult> {
+export async function grant(
+  session: Session,
+  target: string,
+  principal: string,
+  opts: GrantOptions & { signal?: AbortSignal } = {},
+): Promise<GrantResult> {
   const parsed = parseAccessTarget(target);
   const who = parsePrincipal(principal);
   const requested = opts.write ? 'rw' : 'r';
@@ -132,8 +162,16 @@ export async function grant(session: Session, target: string, principal: string,
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
   // The rule names the folder as the collection's rules do: `/~/shub/` is `/shub/` there.
   const root = guestRulePath((await locateRoot(session, ep, true, signal)).root);
-  const path = parsed.name ? imageFolder(root, { collection: parsed.collection!, name: parsed.name }) : parsed.collection ? collectionFolder(root, parsed.collection) : root;
-  const result = (ruleId: string, permissions: GrantResult['permissions'], status: GrantResult['status']): GrantResult => ({
+  const path = parsed.name
+    ? imageFolder(root, { collection: parsed.collection!, name: parsed.name })
+    : parsed.collection
+      ? collectionFolder(root, parsed.collection)
+      : root;
+  const result = (
+    ruleId: string,
+    permissions: GrantResult['permissions'],
+    status: GrantResult['status'],
+  ): GrantResult => ({
     endpoint: ep.id,
     displayName: ep.displayName,
     ruleId,
@@ -143,10 +181,14 @@ export async function grant(session: Session, target: string, principal: string,
     requested,
     status,
   });
-  const twinOf = (rules: AccessRuleDocument[]) => rules.find((r) => r.id && r.principal_type === who.principalType && (r.principal ?? '') === who.principal && r.path === path);
+  const twinOf = (rules: AccessRuleDocument[]) =>
+    rules.find(
+      (r) => r.id && r.principal_type === who.principalType && (r.principal ?? '') === who.principal && r.path === path,
+    );
   /** Keeps a rule that grants enough, else widens it to read-write. */
   const settle = async (twin: AccessRuleDocument): Promise<GrantResult> => {
-    if (twin.permissions === 'rw' || twin.permissions === requested) return result(twin.id!, twin.permissions === 'rw' ? 'rw' : 'r', 'exists');
+    if (twin.permissions === 'rw' || twin.permissions === requested)
+      return result(twin.id!, twin.permissions === 'rw' ? 'rw' : 'r', 'exists');
     session.step(`changing rule ${twin.id} to ${requested}`);
     await updateAccessRule(session.transfer, ep.id, twin.id!, requested, call);
     return result(twin.id!, requested, 'updated');
@@ -156,7 +198,11 @@ export async function grant(session: Session, target: string, principal: string,
   try {
     if (twin) return await settle(twin);
     session.step(`granting ${requested} on ${path}`);
-    return result(await createAccessRule(session.transfer, ep.id, { ...who, path, permissions: requested }, call), requested, 'created');
+    return result(
+      await createAccessRule(session.transfer, ep.id, { ...who, path, permissions: requested }, call),
+      requested,
+      'created',
+    );
   } catch (err) {
     // Another grant made the same rule between our list and our create.
     if (isSregistryError(err) && err.code === 'CONFLICT') {
@@ -174,17 +220,30 @@ export async function grant(session: Session, target: string, principal: string,
 }
 
 /** Deletes one rule by its id (as `access list` shows it). */
-export async function revoke(session: Session, target: string, ruleId: string, signal?: AbortSignal): Promise<RevokeResult> {
+export async function revoke(
+  session: Session,
+  target: string,
+  ruleId: string,
+  signal?: AbortSignal,
+): Promise<RevokeResult> {
   const parsed = parseAccessTarget(target, false);
   const id = typeof ruleId === 'string' ? ruleId.trim() : '';
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new SregistryError('INVALID_INPUT', `"${String(ruleId).slice(0, 80)}" is not a rule id: \`access list\` shows the ids of the rules`);
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id))
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `"${String(ruleId).slice(0, 80)}" is not a rule id: \`access list\` shows the ids of the rules`,
+    );
   const ep = await ruledEndpoint(session, parsed.endpoint, signal);
   session.step(`deleting rule ${id}`);
   try {
     await deleteAccessRule(session.transfer, ep.id, id, signal ? { signal } : {});
   } catch (err) {
     if (isSregistryError(err) && err.code === 'NOT_FOUND' && err.globusCode !== 'EndpointNotFound') {
-      throw new SregistryError('NOT_FOUND', `No access rule ${id} on ${ep.displayName} (${ep.id}): \`access list\` shows the ids of the rules`, { cause: err });
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No access rule ${id} on ${ep.displayName} (${ep.id}): \`access list\` shows the ids of the rules`,
+        { cause: err },
+      );
     }
     throw managerOnly(err, ep);
   }

@@ -6,7 +6,12 @@
  * it writes goes into one scratch folder that it removes.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { collectionHttpsScope, dataAccessScope, TRANSFER_SCOPE, transferScopeWithDataAccess } from '../../auth/scopes.js';
+import {
+  collectionHttpsScope,
+  dataAccessScope,
+  TRANSFER_SCOPE,
+  transferScopeWithDataAccess,
+} from '../../auth/scopes.js';
 import { isSregistryError, type SregistryError } from '../../errors.js';
 import { request } from '../../http/request.js';
 import { Readable } from 'node:stream';
@@ -98,7 +103,11 @@ const answerOf = (err: unknown): string => {
   return [err.status !== undefined ? `HTTP ${err.status}` : err.code, err.globusCode].filter(Boolean).join(' ');
 };
 
-export async function doctor(session: Session, target: string | undefined, opts: DoctorOptions = {}): Promise<DoctorReport> {
+export async function doctor(
+  session: Session,
+  target: string | undefined,
+  opts: DoctorOptions = {},
+): Promise<DoctorReport> {
   const signal = opts.signal;
   const s = signal ? { signal } : {};
   const checks: DoctorCheck[] = [];
@@ -109,20 +118,37 @@ export async function doctor(session: Session, target: string | undefined, opts:
   };
   const failed = (check: string, err: unknown, fix: string): DoctorCheck =>
     add({ check, status: 'fail', detail: describe(err), fix, ...(isSregistryError(err) ? { code: err.code } : {}) });
-  const report = (extra: Partial<DoctorReport> = {}): DoctorReport => ({ ok: checks.every((c) => c.status !== 'fail'), checks, ...extra });
+  const report = (extra: Partial<DoctorReport> = {}): DoctorReport => ({
+    ok: checks.every((c) => c.status !== 'fail'),
+    checks,
+    ...extra,
+  });
 
   session.step('checking the client credentials');
   try {
     await session.tokens.getAccessToken(TRANSFER_SCOPE, s);
-    add({ check: 'credentials', status: 'ok', detail: `client ${session.clientId} gets a token for ${TRANSFER_SCOPE}` });
+    add({
+      check: 'credentials',
+      status: 'ok',
+      detail: `client ${session.clientId} gets a token for ${TRANSFER_SCOPE}`,
+    });
   } catch (err) {
-    failed('credentials', err, 'check GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET: the id and a current secret of a confidential client (app.globus.org, Settings, Developers)');
+    failed(
+      'credentials',
+      err,
+      'check GLOBUS_CLIENT_ID and GLOBUS_CLIENT_SECRET: the id and a current secret of a confidential client (app.globus.org, Settings, Developers)',
+    );
     return report();
   }
 
   const local = session.options.localEndpoint;
   if (target === undefined) {
-    add({ check: 'endpoint', status: 'skip', detail: 'no endpoint given', fix: 'run sregistry-globus doctor globus://<endpoint> to check a collection' });
+    add({
+      check: 'endpoint',
+      status: 'skip',
+      detail: 'no endpoint given',
+      fix: 'run sregistry-globus doctor globus://<endpoint> to check a collection',
+    });
     await checkLocal(session, local, add, failed, signal);
     return report();
   }
@@ -133,25 +159,39 @@ export async function doctor(session: Session, target: string | undefined, opts:
   try {
     ep = await session.endpoint(name, signal);
   } catch (err) {
-    failed('endpoint', err, `check the id (find it with: sregistry-globus search <words>), and that ${identity} has a permission on the collection`);
+    failed(
+      'endpoint',
+      err,
+      `check the id (find it with: sregistry-globus search <words>), and that ${identity} has a permission on the collection`,
+    );
     return report();
   }
-  const consent = ep.dataAccess ? `; needs data_access consent (${dataAccessScope(ep.id)}), asked for up front` : '; no data_access consent needed';
+  const consent = ep.dataAccess
+    ? `; needs data_access consent (${dataAccessScope(ep.id)}), asked for up front`
+    : '; no data_access consent needed';
   add({
     check: 'endpoint',
     status: 'ok',
     detail: `${ep.displayName} (${ep.id}), ${ep.entityType}, ${ep.httpsServer ? `HTTPS server ${ep.httpsServer}` : 'no HTTPS server'}${consent}`,
   });
-  const shown: Pick<DoctorReport, 'endpoint' | 'access'> = { endpoint: { id: ep.id, displayName: ep.displayName, entityType: ep.entityType, httpsServer: ep.httpsServer } };
+  const shown: Pick<DoctorReport, 'endpoint' | 'access'> = {
+    endpoint: { id: ep.id, displayName: ep.displayName, entityType: ep.entityType, httpsServer: ep.httpsServer },
+  };
 
   if (ep.httpsServer) {
-    const scopes = ep.dataAccess ? [collectionHttpsScope(ep.id), dataAccessScope(ep.id)] : [collectionHttpsScope(ep.id)];
+    const scopes = ep.dataAccess
+      ? [collectionHttpsScope(ep.id), dataAccessScope(ep.id)]
+      : [collectionHttpsScope(ep.id)];
     try {
       await session.tokens.getAccessToken(scopes, s);
       if (ep.dataAccess) await session.tokens.getAccessToken(transferScopeWithDataAccess([ep.id]), s);
       add({ check: 'https-token', status: 'ok', detail: `a token for ${scopes.join(' ')}` });
     } catch (err) {
-      failed('https-token', err, `Globus Auth refused the collection's scopes: check that ${ep.id} is a GCSv5 collection that serves HTTPS`);
+      failed(
+        'https-token',
+        err,
+        `Globus Auth refused the collection's scopes: check that ${ep.id} is a GCSv5 collection that serves HTTPS`,
+      );
     }
   }
 
@@ -161,9 +201,17 @@ export async function doctor(session: Session, target: string | undefined, opts:
     const found = await locateRoot(session, ep, true, signal);
     root = found.root;
     rootExists = !found.missing;
-    add({ check: 'registry-root', status: 'ok', detail: rootExists ? `registry at ${root}` : `no registry yet; the first push creates it at ${root}` });
+    add({
+      check: 'registry-root',
+      status: 'ok',
+      detail: rootExists ? `registry at ${root}` : `no registry yet; the first push creates it at ${root}`,
+    });
   } catch (err) {
-    failed('registry-root', err, `grant ${identity} read access on the collection, or set SREGISTRY_GLOBUS_ROOT (--root) to the registry folder`);
+    failed(
+      'registry-root',
+      err,
+      `grant ${identity} read access on the collection, or set SREGISTRY_GLOBUS_ROOT (--root) to the registry folder`,
+    );
     return report(shown);
   }
 
@@ -177,7 +225,11 @@ export async function doctor(session: Session, target: string | undefined, opts:
     for await (const _entry of ls(session.transfer, ep.id, readAt, s)) break;
     add({ check: 'read', status: 'ok', detail: `listed ${readAt}` });
   } catch (err) {
-    failed('read', err, `grant ${identity} read access to ${readAt} on ${ep.displayName} (Globus web app, the collection's Permissions)`);
+    failed(
+      'read',
+      err,
+      `grant ${identity} read access to ${readAt} on ${ep.displayName} (Globus web app, the collection's Permissions)`,
+    );
   }
   const future = rootExists ? await checkFutureStamps(session, ep, root, add, failed, signal) : undefined;
 
@@ -188,11 +240,24 @@ export async function doctor(session: Session, target: string | undefined, opts:
     await mkdir(session.transfer, ep.id, scratch, s);
     wrote = true;
     if (ep.httpsServer) {
-      await session.https.upload(httpsTarget(ep), `${scratch}write-check`, bytes(Buffer.from('sregistry-globus doctor\n')), s);
+      await session.https.upload(
+        httpsTarget(ep),
+        `${scratch}write-check`,
+        bytes(Buffer.from('sregistry-globus doctor\n')),
+        s,
+      );
     }
-    add({ check: 'write', status: 'ok', detail: `created ${scratch}${ep.httpsServer ? ' and a file in it over HTTPS' : ''} (removed at the end)` });
+    add({
+      check: 'write',
+      status: 'ok',
+      detail: `created ${scratch}${ep.httpsServer ? ' and a file in it over HTTPS' : ''} (removed at the end)`,
+    });
   } catch (err) {
-    failed('write', err, `grant ${identity} read-write access to ${rootExists ? root : readAt} on ${ep.displayName} (pushes need it; pulls do not)`);
+    failed(
+      'write',
+      err,
+      `grant ${identity} read-write access to ${rootExists ? root : readAt} on ${ep.displayName} (pushes need it; pulls do not)`,
+    );
   }
 
   try {
@@ -207,7 +272,10 @@ export async function doctor(session: Session, target: string | undefined, opts:
 
   let probes: ProbeResult[] | undefined;
   try {
-    if (opts.probe) probes = wrote ? await runProbes(session, ep, scratch, signal) : notMeasured('the write check failed, so there is no scratch folder');
+    if (opts.probe)
+      probes = wrote
+        ? await runProbes(session, ep, scratch, signal)
+        : notMeasured('the write check failed, so there is no scratch folder');
   } finally {
     if (wrote) await removeScratch(session, ep, scratch, add, signal);
   }
@@ -218,9 +286,19 @@ export async function doctor(session: Session, target: string | undefined, opts:
  * Who may read and write the registry root, when this client may see the collection's
  * access rules (its owner, an administrator or an access manager); a skip otherwise.
  */
-async function checkAccess(session: Session, ep: EndpointInfo, root: string, add: (c: DoctorCheck) => DoctorCheck, signal?: AbortSignal): Promise<RootAccess | undefined> {
+async function checkAccess(
+  session: Session,
+  ep: EndpointInfo,
+  root: string,
+  add: (c: DoctorCheck) => DoctorCheck,
+  signal?: AbortSignal,
+): Promise<RootAccess | undefined> {
   if (!hasAccessRules(ep.entityType)) {
-    add({ check: 'access', status: 'skip', detail: `a ${ep.entityType || 'endpoint'} has no access rules (Globus keeps them on guest collections)` });
+    add({
+      check: 'access',
+      status: 'skip',
+      detail: `a ${ep.entityType || 'endpoint'} has no access rules (Globus keeps them on guest collections)`,
+    });
     return undefined;
   }
   session.step(`reading the access rules of ${ep.displayName}`);
@@ -234,14 +312,22 @@ async function checkAccess(session: Session, ep: EndpointInfo, root: string, add
     add({
       check: 'access',
       status: 'skip',
-      detail: denied ? "this client may not see the collection's access rules (its owner, administrators and access managers may)" : `could not read the collection's access rules: ${describe(err)}`,
+      detail: denied
+        ? "this client may not see the collection's access rules (its owner, administrators and access managers may)"
+        : `could not read the collection's access rules: ${describe(err)}`,
     });
     return undefined;
   }
   const { read, write, inside } = rootAccess(rules, root);
   const list = (names: string[]) => (names.length ? names.join(', ') : 'nobody');
-  const more = inside ? `; ${inside} more rule${inside === 1 ? '' : 's'} on folders inside it (sregistry-globus access list)` : '';
-  add({ check: 'access', status: 'ok', detail: `on ${root}: read-write ${list(write)}; read-only ${list(read)}${more}` });
+  const more = inside
+    ? `; ${inside} more rule${inside === 1 ? '' : 's'} on folders inside it (sregistry-globus access list)`
+    : '';
+  add({
+    check: 'access',
+    status: 'ok',
+    detail: `on ${root}: read-write ${list(write)}; read-only ${list(read)}${more}`,
+  });
   return { root, read, write, inside };
 }
 
@@ -287,15 +373,32 @@ async function checkLocal(
   ep?: EndpointInfo,
 ): Promise<void> {
   if (!local) {
-    const usable = ep ? BACKENDS.filter((b) => b.unreachable({ httpsServer: ep.httpsServer, localEndpoint: undefined, shown: ep.displayName }) === undefined).map((b) => b.name) : [];
-    const which = !ep ? 'the transports that need one cannot be used' : usable.length ? `${usable.join(', ')} can reach ${ep.displayName}` : `no transport reaches ${ep.displayName} without one`;
-    add({ check: 'local-endpoint', status: 'skip', detail: `none configured (SREGISTRY_GLOBUS_LOCAL_ENDPOINT); ${which}` });
+    const usable = ep
+      ? BACKENDS.filter(
+          (b) =>
+            b.unreachable({ httpsServer: ep.httpsServer, localEndpoint: undefined, shown: ep.displayName }) ===
+            undefined,
+        ).map((b) => b.name)
+      : [];
+    const which = !ep
+      ? 'the transports that need one cannot be used'
+      : usable.length
+        ? `${usable.join(', ')} can reach ${ep.displayName}`
+        : `no transport reaches ${ep.displayName} without one`;
+    add({
+      check: 'local-endpoint',
+      status: 'skip',
+      detail: `none configured (SREGISTRY_GLOBUS_LOCAL_ENDPOINT); ${which}`,
+    });
     return;
   }
   try {
     const known = await session.endpoint(local, signal);
     // A personal endpoint's connection comes and goes: read it now.
-    const now = known.entityType === 'GCP_mapped_collection' ? endpointInfo(await getEndpoint(session.transfer, known.id, signal ? { signal } : {})) : known;
+    const now =
+      known.entityType === 'GCP_mapped_collection'
+        ? endpointInfo(await getEndpoint(session.transfer, known.id, signal ? { signal } : {}))
+        : known;
     if (now.gcpConnected === false) {
       add({
         check: 'local-endpoint',
@@ -306,21 +409,48 @@ async function checkLocal(
       });
       return;
     }
-    add({ check: 'local-endpoint', status: 'ok', detail: `${now.displayName} (${now.id}), ${now.entityType}${now.gcpConnected ? ', connected' : ''}` });
+    add({
+      check: 'local-endpoint',
+      status: 'ok',
+      detail: `${now.displayName} (${now.id}), ${now.entityType}${now.gcpConnected ? ', connected' : ''}`,
+    });
   } catch (err) {
-    failed('local-endpoint', err, 'check SREGISTRY_GLOBUS_LOCAL_ENDPOINT: the id of your Globus Connect Personal/Server endpoint, visible to this client');
+    failed(
+      'local-endpoint',
+      err,
+      'check SREGISTRY_GLOBUS_LOCAL_ENDPOINT: the id of your Globus Connect Personal/Server endpoint, visible to this client',
+    );
   }
 }
 
-async function removeScratch(session: Session, ep: EndpointInfo, scratch: string, add: (c: DoctorCheck) => DoctorCheck, _callerSignal?: AbortSignal): Promise<void> {
+async function removeScratch(
+  session: Session,
+  ep: EndpointInfo,
+  scratch: string,
+  add: (c: DoctorCheck) => DoctorCheck,
+  _callerSignal?: AbortSignal,
+): Promise<void> {
   // Not the caller's signal: a Ctrl-C during the checks must still remove the scratch folder.
   const signal = AbortSignal.timeout(120_000);
   session.step(`removing the scratch folder ${scratch}`);
   try {
-    const { taskId } = await submitDelete(session.transfer, { endpoint: ep.id, paths: [scratch], recursive: true, ignoreMissing: true, label: 'sregistry doctor cleanup', ...(signal ? { signal } : {}) });
+    const { taskId } = await submitDelete(session.transfer, {
+      endpoint: ep.id,
+      paths: [scratch],
+      recursive: true,
+      ignoreMissing: true,
+      label: 'sregistry doctor cleanup',
+      ...(signal ? { signal } : {}),
+    });
     await waitTask({ session, image: 'doctor', ...(signal ? { signal } : {}) }, taskId);
   } catch (err) {
-    add({ check: 'cleanup', status: 'fail', detail: describe(err), fix: `delete ${scratch} on ${ep.displayName} by hand (Globus web app)`, ...(isSregistryError(err) ? { code: err.code } : {}) });
+    add({
+      check: 'cleanup',
+      status: 'fail',
+      detail: describe(err),
+      fix: `delete ${scratch} on ${ep.displayName} by hand (Globus web app)`,
+      ...(isSregistryError(err) ? { code: err.code } : {}),
+    });
   }
 }
 
@@ -334,11 +464,20 @@ function notMeasured(why: string): ProbeResult[] {
   return Object.values(PROBES).map((behaviour) => ({ behaviour, variant: NOT_MEASURED, observed: why }));
 }
 
-async function runProbes(session: Session, ep: EndpointInfo, scratch: string, signal?: AbortSignal): Promise<ProbeResult[]> {
+async function runProbes(
+  session: Session,
+  ep: EndpointInfo,
+  scratch: string,
+  signal?: AbortSignal,
+): Promise<ProbeResult[]> {
   const s = signal ? { signal } : {};
   const out: ProbeResult[] = [];
   const https = ep.httpsServer ? httpsTarget(ep) : undefined;
-  const noHttps = (behaviour: string): ProbeResult => ({ behaviour, variant: NOT_MEASURED, observed: 'the collection has no HTTPS server to write files with' });
+  const noHttps = (behaviour: string): ProbeResult => ({
+    behaviour,
+    variant: NOT_MEASURED,
+    observed: 'the collection has no HTTPS server to write files with',
+  });
   const put = (path: string, text: string) => session.https.upload(https!, path, bytes(Buffer.from(text)), s);
 
   session.step('probing: rename onto an existing file');
@@ -348,10 +487,19 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
     try {
       await rename(session.transfer, ep.id, `${scratch}a`, `${scratch}b`, s);
       const after = await session.https.head(https, `${scratch}b`, s);
-      out.push({ behaviour: PROBES.rename, variant: after?.size === 5 ? 'replace' : 'other', observed: `renamed; the target now has ${after?.size ?? 'no'} bytes` });
+      out.push({
+        behaviour: PROBES.rename,
+        variant: after?.size === 5 ? 'replace' : 'other',
+        observed: `renamed; the target now has ${after?.size ?? 'no'} bytes`,
+      });
     } catch (err) {
       const e = err as SregistryError;
-      const variant = e.status === 502 && /Exists/.test(e.globusCode ?? '') ? '502-exists' : e.status === 409 ? '409-conflict' : 'other';
+      const variant =
+        e.status === 502 && /Exists/.test(e.globusCode ?? '')
+          ? '502-exists'
+          : e.status === 409
+            ? '409-conflict'
+            : 'other';
       out.push({ behaviour: PROBES.rename, variant, observed: answerOf(err) });
     }
   } else out.push(noHttps(PROBES.rename));
@@ -362,8 +510,17 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
     out.push({ behaviour: PROBES.mkdir, variant: 'creates-parents', observed: 'created, parents included' });
   } catch (err) {
     const e = err as SregistryError;
-    const variant = e.status === 502 && /MkdirFailed/.test(e.globusCode ?? '') && /No such file/i.test(e.message) ? '502-mkdir-failed' : e.status === 404 ? '404-not-found' : 'other';
-    out.push({ behaviour: PROBES.mkdir, variant, observed: `${answerOf(err)}${/No such file/i.test(e.message) ? ' "No such file or directory"' : ''}` });
+    const variant =
+      e.status === 502 && /MkdirFailed/.test(e.globusCode ?? '') && /No such file/i.test(e.message)
+        ? '502-mkdir-failed'
+        : e.status === 404
+          ? '404-not-found'
+          : 'other';
+    out.push({
+      behaviour: PROBES.mkdir,
+      variant,
+      observed: `${answerOf(err)}${/No such file/i.test(e.message) ? ' "No such file or directory"' : ''}`,
+    });
   }
 
   if (https) {
@@ -373,7 +530,11 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
       out.push({ behaviour: PROBES.putMissing, variant: 'create', observed: 'HTTP 2xx, the folder was made' });
     } catch (err) {
       const status = (err as SregistryError).status;
-      out.push({ behaviour: PROBES.putMissing, variant: status === 409 ? '409' : status === 404 ? '404' : 'other', observed: answerOf(err) });
+      out.push({
+        behaviour: PROBES.putMissing,
+        variant: status === 409 ? '409' : status === 404 ? '404' : 'other',
+        observed: answerOf(err),
+      });
     }
     session.step('probing: HTTPS PUT cut mid-body');
     out.push(await probeCut(session, ep, `${scratch}cut`, signal));
@@ -388,7 +549,11 @@ async function runProbes(session: Session, ep: EndpointInfo, scratch: string, si
   out.push(
     seen.total === 0
       ? { behaviour: PROBES.retryAfter, variant: 'not seen', observed: 'no 429 during this run' }
-      : { behaviour: PROBES.retryAfter, variant: seen.withRetryAfter > 0 ? 'seconds' : 'none', observed: `${seen.total} answers 429, ${seen.withRetryAfter} with Retry-After` },
+      : {
+          behaviour: PROBES.retryAfter,
+          variant: seen.withRetryAfter > 0 ? 'seconds' : 'none',
+          observed: `${seen.total} answers 429, ${seen.withRetryAfter} with Retry-After`,
+        },
   );
   return out;
 }
@@ -407,7 +572,11 @@ async function probeCut(session: Session, ep: EndpointInfo, path: string, signal
     const res = await request({
       method: 'PUT',
       url: collectionUrl(target, path),
-      headers: { authorization: await bearer(session, ep, signal), 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      headers: {
+        authorization: await bearer(session, ep, signal),
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+      },
       body: (async function* () {
         yield half;
         await new Promise((r) => setTimeout(r, 100));
@@ -427,11 +596,21 @@ async function probeCut(session: Session, ep: EndpointInfo, path: string, signal
     await new Promise((r) => setTimeout(r, 250));
     seen = (await session.https.head(target, path, signal ? { signal } : {}).catch(() => undefined))?.size;
   }
-  if (seen === undefined) return { behaviour: PROBES.putCut, variant: 'nothing', observed: 'nothing at the target name after the cut' };
-  return { behaviour: PROBES.putCut, variant: seen < size ? 'partial' : 'other', observed: `${seen} of ${size} bytes at the target name after the cut` };
+  if (seen === undefined)
+    return { behaviour: PROBES.putCut, variant: 'nothing', observed: 'nothing at the target name after the cut' };
+  return {
+    behaviour: PROBES.putCut,
+    variant: seen < size ? 'partial' : 'other',
+    observed: `${seen} of ${size} bytes at the target name after the cut`,
+  };
 }
 
-async function probeRange(session: Session, ep: EndpointInfo, path: string, signal?: AbortSignal): Promise<ProbeResult> {
+async function probeRange(
+  session: Session,
+  ep: EndpointInfo,
+  path: string,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
   const target = httpsTarget(ep);
   await session.https.upload(target, path, bytes(Buffer.from('0123456789abcdefghij')), signal ? { signal } : {});
   const res = await request({
@@ -444,8 +623,13 @@ async function probeRange(session: Session, ep: EndpointInfo, path: string, sign
   });
   const body = await res.text();
   const range = res.headers['content-range'];
-  if (res.status === 206 && body === 'abcde') return { behaviour: PROBES.range, variant: 'supported', observed: `HTTP 206, ${String(range)}` };
-  return { behaviour: PROBES.range, variant: res.status === 200 ? 'ignored' : 'other', observed: `HTTP ${res.status} for bytes=10-14` };
+  if (res.status === 206 && body === 'abcde')
+    return { behaviour: PROBES.range, variant: 'supported', observed: `HTTP 206, ${String(range)}` };
+  return {
+    behaviour: PROBES.range,
+    variant: res.status === 200 ? 'ignored' : 'other',
+    observed: `HTTP ${res.status} for bytes=10-14`,
+  };
 }
 
 /** A token request with the id and secret form-encoded before Basic (RFC 6749 2.3.1, as openid-client sends them). */
@@ -453,12 +637,19 @@ async function probeBasic(session: Session, signal?: AbortSignal): Promise<Probe
   const { clientId, clientSecret } = session.options.globus;
   const form = (v: string): string => encodeURIComponent(v).replace(/%20/g, '+');
   if (form(clientId) === clientId && form(clientSecret) === clientSecret) {
-    return { behaviour: PROBES.basic, variant: NOT_MEASURED, observed: 'raw works; the secret has no character form-encoding changes, so the forms cannot be told apart' };
+    return {
+      behaviour: PROBES.basic,
+      variant: NOT_MEASURED,
+      observed: 'raw works; the secret has no character form-encoding changes, so the forms cannot be told apart',
+    };
   }
   const credentials = Buffer.from(`${form(clientId)}:${form(clientSecret)}`).toString('base64');
   const res = await request({
     method: 'POST',
-    url: new URL('v2/oauth2/token', session.tokens.authUrl.endsWith('/') ? session.tokens.authUrl : `${session.tokens.authUrl}/`),
+    url: new URL(
+      'v2/oauth2/token',
+      session.tokens.authUrl.endsWith('/') ? session.tokens.authUrl : `${session.tokens.authUrl}/`,
+    ),
     headers: { authorization: `Basic ${credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope: TRANSFER_SCOPE }).toString(),
     retry: false,
@@ -470,8 +661,18 @@ async function probeBasic(session: Session, signal?: AbortSignal): Promise<Probe
   const text = await res.text();
   // The token in a 200 answer is not kept; this only asks whether Auth took the form.
   void text;
-  if (res.status === 200) return { behaviour: PROBES.basic, variant: 'raw-or-form', observed: 'raw works; form-encoded works too (HTTP 200)' };
-  if (res.status === 401 || res.status === 400) return { behaviour: PROBES.basic, variant: 'raw', observed: `raw works; form-encoded refused (HTTP ${res.status})` };
+  if (res.status === 200)
+    return {
+      behaviour: PROBES.basic,
+      variant: 'raw-or-form',
+      observed: 'raw works; form-encoded works too (HTTP 200)',
+    };
+  if (res.status === 401 || res.status === 400)
+    return {
+      behaviour: PROBES.basic,
+      variant: 'raw',
+      observed: `raw works; form-encoded refused (HTTP ${res.status})`,
+    };
   return { behaviour: PROBES.basic, variant: 'other', observed: `raw works; form-encoded answered HTTP ${res.status}` };
 }
 

@@ -24,7 +24,10 @@ import { enforceVerifyPolicy } from '../../signing/policy.js';
 import { fileRanges, type SifVerifier } from '../../signing/verify.js';
 import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions } from '../types.js';
 
-async function cachedCopy(session: Session, r: Resolved): Promise<{ image: string; manifest: Manifest | undefined } | undefined> {
+async function cachedCopy(
+  session: Session,
+  r: Resolved,
+): Promise<{ image: string; manifest: Manifest | undefined } | undefined> {
   const record = session.records().get(r.vref, { client: 'globus' });
   const final = storagePath(session.options.storage, r.vref);
   if (!record || record.image !== final) return undefined;
@@ -46,8 +49,18 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
   const cached = await cachedCopy(session, r);
   if (cached) {
     session.notice(`${shown}@${r.vref.version} is already in ${cached.image}: not downloaded again`);
-    const signatures = await checkFile(gate, cached.image, `The stored copy of ${shown}`, `${cached.image} was left as it is`, signal);
-    return imageResult(session, r, cached.manifest, 'cached', { image: cached.image, transport, ...(signatures ? { signatures } : {}) });
+    const signatures = await checkFile(
+      gate,
+      cached.image,
+      `The stored copy of ${shown}`,
+      `${cached.image} was left as it is`,
+      signal,
+    );
+    return imageResult(session, r, cached.manifest, 'cached', {
+      image: cached.image,
+      transport,
+      ...(signatures ? { signatures } : {}),
+    });
   }
 
   const folder = storageFolder(session.options.storage, r.vref);
@@ -69,16 +82,19 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       session.step(`downloading ${humanBytes(manifest.size)}`);
       // The signatures are checked as the bytes go by: the header and descriptors come first.
       const sif = (verifier = streamingVerifier(gate, manifest.size));
-      const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, progress: true }, [
-        {
-          from: remoteImage,
-          to: temp,
-          expectedSize: manifest.size,
-          ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
-          // The signed objects are hashed from the buffers the file's hash reads: no copy, and beside it.
-          ...(sif ? { onStage: (view: Uint8Array, offset: number) => sif.onShared(view, offset) } : {}),
-        },
-      ]);
+      const got = await backend.get(
+        { session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, progress: true },
+        [
+          {
+            from: remoteImage,
+            to: temp,
+            expectedSize: manifest.size,
+            ...(opts.onChunk ? { onChunk: opts.onChunk } : {}),
+            // The signed objects are hashed from the buffers the file's hash reads: no copy, and beside it.
+            ...(sif ? { onStage: (view: Uint8Array, offset: number) => sif.onShared(view, offset) } : {}),
+          },
+        ],
+      );
       const brought = got.files[0]?.sha256;
       if (brought === undefined) throw unansweredBytes(backend, 'get', shown);
       sha256 = brought;
@@ -93,10 +109,13 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       const manifestTemp = await createTempFile(folder);
       try {
         session.step(`transferring ${r.chosen.size !== undefined ? humanBytes(r.chosen.size) : shown}`);
-        const got = await backend.get({ session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, total: r.chosen.size }, [
-          { from: remoteImage, to: temp, sha256: r.vref.version },
-          { from: remoteManifest, to: manifestTemp },
-        ]);
+        const got = await backend.get(
+          { session, ep: r.ep, signal, image: shown, label: `sregistry pull ${shown}`, total: r.chosen.size },
+          [
+            { from: remoteImage, to: temp, sha256: r.vref.version },
+            { from: remoteManifest, to: manifestTemp },
+          ],
+        );
         taskId = got.taskId;
         manifest = await readLocalManifest(manifestTemp, r.vref);
       } finally {
@@ -116,7 +135,12 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
     const final = storagePath(session.options.storage, r.vref);
     await publishTemp(temp, final);
     saveRemoteRecord(session, r.ep, r.vref, final, manifest);
-    return imageResult(session, r, manifest, 'pulled', { image: final, transport, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) });
+    return imageResult(session, r, manifest, 'pulled', {
+      image: final,
+      transport,
+      ...(taskId ? { taskId } : {}),
+      ...(signatures ? { signatures } : {}),
+    });
   } finally {
     await verifier?.close();
     await discardTemp(temp).catch(() => undefined);
@@ -124,8 +148,22 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
 }
 
 /** The SHA-256 of a file a transport brought without reading it, the caller's observer seeing each piece. */
-async function hashBrought(session: Session, file: string, shown: string, size: number, signal: AbortSignal | undefined, onChunk: ChunkObserver | undefined): Promise<string> {
-  return (await hashFile(file, (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: size }), signal, onChunk)).sha256;
+async function hashBrought(
+  session: Session,
+  file: string,
+  shown: string,
+  size: number,
+  signal: AbortSignal | undefined,
+  onChunk: ChunkObserver | undefined,
+): Promise<string> {
+  return (
+    await hashFile(
+      file,
+      (bytes) => session.progress({ phase: 'hash', image: shown, bytes, total: size }),
+      signal,
+      onChunk,
+    )
+  ).sha256;
 }
 
 function checkManifestSize(manifest: Manifest, r: Resolved): void {

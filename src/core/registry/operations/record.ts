@@ -19,14 +19,35 @@ interface Read {
   result: ImageResult;
 }
 
-async function readImage(session: Session, uriText: string, status: ImageResult['status'], opts: TransportOptions): Promise<Read> {
+async function readImage(
+  session: Session,
+  uriText: string,
+  status: ImageResult['status'],
+  opts: TransportOptions,
+): Promise<Read> {
   const signal = opts.signal;
   const r = await resolveImage(session, uriText, signal);
   const backend = transportFor(session, r.ep, opts.transport);
   session.step(`reading the manifest of ${r.vref.collection}/${r.vref.name}:${r.vref.tag}`);
-  const { manifest, taskId } = await readManifest(session, backend, r.ep, r.manifestPath, r.vref, r.manifestSize, signal);
+  const { manifest, taskId } = await readManifest(
+    session,
+    backend,
+    r.ep,
+    r.manifestPath,
+    r.vref,
+    r.manifestSize,
+    signal,
+  );
   const signatures = listedSignatures(manifest);
-  return { r, manifest, result: imageResult(session, r, manifest, status, { transport: backend.name, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) }) };
+  return {
+    r,
+    manifest,
+    result: imageResult(session, r, manifest, status, {
+      transport: backend.name,
+      ...(taskId ? { taskId } : {}),
+      ...(signatures ? { signatures } : {}),
+    }),
+  };
 }
 
 /** The image a URI names now (its newest complete version unless pinned) and its manifest's facts; writes nothing. */

@@ -24,20 +24,44 @@ import type { Session } from '../session.js';
 import { transferAndWait } from '../transports/tasks.js';
 import type { ReplicateOptions, ReplicateResult } from '../types.js';
 
-export async function replicate(session: Session, sourceText: string, destinationText: string, opts: ReplicateOptions = {}): Promise<ReplicateResult> {
+export async function replicate(
+  session: Session,
+  sourceText: string,
+  destinationText: string,
+  opts: ReplicateOptions = {},
+): Promise<ReplicateResult> {
   const signal = opts.signal;
   const { ref } = parseImageUri(sourceText, 'replicate globus://<endpoint>/<collection>/<name>[:<tag>]');
   const dest = parseGlobusUri(destinationText);
-  if (dest.ref) throw new SregistryError('INVALID_REFERENCE', `${destinationText.trim()} names an image: replicate to a registry, globus://<endpoint>; the image keeps its collection and name`);
+  if (dest.ref)
+    throw new SregistryError(
+      'INVALID_REFERENCE',
+      `${destinationText.trim()} names an image: replicate to a registry, globus://<endpoint>; the image keeps its collection and name`,
+    );
 
   const src = await locateImage(session, sourceText, signal);
-  const chosen = chooseEntries(src.versions, ref, namesTag(sourceText), opts.tags, `${ref.collection}/${ref.name}`, src.ep.displayName);
+  const chosen = chooseEntries(
+    src.versions,
+    ref,
+    namesTag(sourceText),
+    opts.tags,
+    `${ref.collection}/${ref.name}`,
+    src.ep.displayName,
+  );
 
   const ep = await session.endpoint(dest.endpoint, signal);
   const location = await locateRoot(session, ep, true, signal);
-  if (ep.id === src.ep.id && location.root === src.root) throw new SregistryError('INVALID_INPUT', 'The source and the destination are the same registry: replicate to another collection');
+  if (ep.id === src.ep.id && location.root === src.root)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      'The source and the destination are the same registry: replicate to another collection',
+    );
   const layout: Layout = await registryLayout(session, ep, location, transportFor(session, ep, opts.transport), signal);
-  if (layout !== 2) throw new SregistryError('INVALID_INPUT', `The registry at ${location.root} on ${ep.displayName} uses layout ${layout}: replicate copies into layout-2 registries only`);
+  if (layout !== 2)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The registry at ${location.root} on ${ep.displayName} uses layout ${layout}: replicate copies into layout-2 registries only`,
+    );
   const folder = imageFolder(location.root, ref);
   session.step(`listing ${folder} on ${ep.displayName}`);
   const there = readFolder(await listFolder(session, ep.id, folder, signal));
@@ -68,9 +92,13 @@ export async function replicate(session: Session, sourceText: string, destinatio
   for (const e of chosen) {
     const had = fileThere.get(e.imageName);
     if (had && e.size !== undefined && had.size !== undefined && had.size !== e.size) {
-      throw new SregistryError('CONFLICT', `${dstPath(e.imageName)} on ${ep.displayName} has ${had.size} bytes, not the ${e.size} of that version: it is damaged; delete it and replicate again`);
+      throw new SregistryError(
+        'CONFLICT',
+        `${dstPath(e.imageName)} on ${ep.displayName} has ${had.size} bytes, not the ${e.size} of that version: it is damaged; delete it and replicate again`,
+      );
     }
-    if (!had && !versions.has(e.version)) versions.set(e.version, { name: e.imageName, size: e.size, hidden: staging.hide('sha256') });
+    if (!had && !versions.has(e.version))
+      versions.set(e.version, { name: e.imageName, size: e.size, hidden: staging.hide('sha256') });
     if (!manifestThere.has(e.manifestName!)) manifests.push({ name: e.manifestName!, hidden: staging.hide(e.tag) });
   }
   const result: ReplicateResult = {
@@ -83,7 +111,10 @@ export async function replicate(session: Session, sourceText: string, destinatio
       return {
         tag: e.tag,
         version: e.version,
-        uri: formatGlobusUri({ endpoint: ep.id, ref: { collection: ref.collection, name: ref.name, tag: e.tag, version: e.version } }),
+        uri: formatGlobusUri({
+          endpoint: ep.id,
+          ref: { collection: ref.collection, name: ref.name, tag: e.tag, version: e.version },
+        }),
         status: manifestThere.has(e.manifestName!) ? 'exists' : 'copied',
         path,
         ...(ep.httpsServer ? { httpsUrl: session.https.url(httpsTarget(ep), path) } : {}),
@@ -96,14 +127,26 @@ export async function replicate(session: Session, sourceText: string, destinatio
   }
 
   const items = [
-    ...[...versions.entries()].map(([version, v]) => ({ source: srcPath(v.name), destination: v.hidden, sha256: version })),
+    ...[...versions.entries()].map(([version, v]) => ({
+      source: srcPath(v.name),
+      destination: v.hidden,
+      sha256: version,
+    })),
     ...manifests.map((m) => ({ source: srcPath(m.name), destination: m.hidden })),
     ...(location.missing ? [{ source: markerPath(src.root), destination: markerPath(location.root) }] : []),
   ];
   const total = [...versions.values()].reduce((n, v) => n + (v.size ?? 0), 0);
   try {
-    session.step(`copying ${versions.size} version${versions.size === 1 ? '' : 's'} and ${manifests.length} manifest${manifests.length === 1 ? '' : 's'} to ${ep.displayName}`);
-    result.taskId = await transferAndWait({ session, ...(signal ? { signal } : {}), image: target.label, total }, src.ep.id, ep.id, items, `sregistry replicate ${target.label}`);
+    session.step(
+      `copying ${versions.size} version${versions.size === 1 ? '' : 's'} and ${manifests.length} manifest${manifests.length === 1 ? '' : 's'} to ${ep.displayName}`,
+    );
+    result.taskId = await transferAndWait(
+      { session, ...(signal ? { signal } : {}), image: target.label, total },
+      src.ep.id,
+      ep.id,
+      items,
+      `sregistry replicate ${target.label}`,
+    );
     for (const v of versions.values()) await staging.revealImage(v.hidden, dstPath(v.name), v.size);
     for (const m of manifests) await staging.revealManifest(m.hidden, dstPath(m.name));
   } catch (err) {
@@ -130,16 +173,30 @@ function chooseEntries(
   where: string,
 ): ImageVersionEntry[] {
   const v2 = versions.filter((v) => v.layout === 2);
-  if (v2.length === 0 && versions.length > 0) throw new SregistryError('INVALID_INPUT', `${shown} on ${where} is in layout 1: replicate copies layout-2 registries only`);
+  if (v2.length === 0 && versions.length > 0)
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${shown} on ${where} is in layout 1: replicate copies layout-2 registries only`,
+    );
   const extra = parseTags([...(more ?? [])]);
-  const tags = tagGiven || extra.length > 0 ? parseTags([...(tagGiven ? [ref.tag] : []), ...extra]) : [...new Set(v2.map((v) => v.tag))].sort();
+  const tags =
+    tagGiven || extra.length > 0
+      ? parseTags([...(tagGiven ? [ref.tag] : []), ...extra])
+      : [...new Set(v2.map((v) => v.tag))].sort();
   const out: ImageVersionEntry[] = [];
   for (const tag of tags) {
     const pinned = tagGiven && tag === ref.tag && ref.version;
-    const e = pinned ? v2.find((v) => v.tag === tag && v.version === ref.version && v.hasManifest) : newestVersion(v2, tag);
-    if (!e) throw new SregistryError('NOT_FOUND', `No ${pinned ? `version ${ref.version} of ` : ''}tag ${tag} of ${shown} on ${where} to replicate`);
+    const e = pinned
+      ? v2.find((v) => v.tag === tag && v.version === ref.version && v.hasManifest)
+      : newestVersion(v2, tag);
+    if (!e)
+      throw new SregistryError(
+        'NOT_FOUND',
+        `No ${pinned ? `version ${ref.version} of ` : ''}tag ${tag} of ${shown} on ${where} to replicate`,
+      );
     out.push(e);
   }
-  if (out.length === 0) throw new SregistryError('NOT_FOUND', `${shown} on ${where} has no complete version to replicate`);
+  if (out.length === 0)
+    throw new SregistryError('NOT_FOUND', `${shown} on ${where} has no complete version to replicate`);
   return out;
 }

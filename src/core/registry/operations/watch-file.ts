@@ -12,7 +12,9 @@ export async function loadWatchState(file: string, target: string): Promise<Watc
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SregistryError('LOCAL_IO', `Reading the watch state ${file} failed: ${(err as Error).message}`, { cause: err });
+    throw new SregistryError('LOCAL_IO', `Reading the watch state ${file} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let data: unknown;
   try {
@@ -33,6 +35,8 @@ export async function saveWatchState(file: string, state: WatchState): Promise<v
   } catch (err) {
     await discardTemp(temp).catch(() => undefined);
     if (err instanceof SregistryError) throw err;
-    throw new SregistryError('LOCAL_IO', `Writing the watch state ${file} failed: ${(err as Error).message}`, { cause: err });
+    throw new SregistryError('LOCAL_IO', `Writing the watch state ${file} failed: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

@@ -15,7 +15,14 @@
 import { SregistryError, isSregistryError, type ErrorCode } from '../../errors.js';
 import { timerAt } from '../../http/retry.js';
 import { imageFolder, isPlainObject, webAppUrl } from '../../layout.js';
-import { formatGlobusUri, formatWatchTarget, isValidName, isValidVersion, parseWatchTarget, type WatchTarget } from '../../uri.js';
+import {
+  formatGlobusUri,
+  formatWatchTarget,
+  isValidName,
+  isValidVersion,
+  parseWatchTarget,
+  type WatchTarget,
+} from '../../uri.js';
 import { listNames, listVersions, type PublishedVersion } from '../lookup/listing.js';
 import { mapLimited } from '../map-limited.js';
 import { pull } from './pull.js';
@@ -118,19 +125,25 @@ export function newWatchState(target: string): WatchState {
 /** Checks a state read from a file or a context store (untrusted) and returns a clean copy. */
 export function restoreWatchState(input: unknown, target: string): WatchState {
   const canonical = formatWatchTarget(parseWatchTarget(target));
-  const bad = (why: string): SregistryError => new SregistryError('INVALID_INPUT', `The watch state is not usable (${why}): remove it to start afresh`);
+  const bad = (why: string): SregistryError =>
+    new SregistryError('INVALID_INPUT', `The watch state is not usable (${why}): remove it to start afresh`);
   if (!isPlainObject(input)) throw bad('not a JSON object');
   if (input.format !== STATE_FORMAT) throw bad(`format ${JSON.stringify(input.format)}, expected ${STATE_FORMAT}`);
   if (input.target !== canonical) {
-    throw new SregistryError('INVALID_INPUT', `The watch state belongs to ${JSON.stringify(input.target)}, not ${canonical}: use another state file for this target`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The watch state belongs to ${JSON.stringify(input.target)}, not ${canonical}: use another state file for this target`,
+    );
   }
   if (typeof input.primed !== 'boolean') throw bad('"primed" is not true or false');
   if (!isPlainObject(input.seen)) throw bad('"seen" is not an object');
   const seen: Record<string, string[]> = {};
   for (const [key, versions] of Object.entries(input.seen)) {
     const [c, n, ...more] = key.split('/');
-    if (more.length > 0 || c === undefined || n === undefined || !isValidName(c) || !isValidName(n)) throw bad(`bad name ${JSON.stringify(key)}`);
-    if (!Array.isArray(versions) || !versions.every((v) => typeof v === 'string' && isValidVersion(v))) throw bad(`bad versions of ${key}`);
+    if (more.length > 0 || c === undefined || n === undefined || !isValidName(c) || !isValidName(n))
+      throw bad(`bad name ${JSON.stringify(key)}`);
+    if (!Array.isArray(versions) || !versions.every((v) => typeof v === 'string' && isValidVersion(v)))
+      throw bad(`bad versions of ${key}`);
     seen[key] = [...new Set(versions as string[])];
   }
   const state: WatchState = { format: STATE_FORMAT, target: canonical, primed: input.primed, seen };
@@ -141,7 +154,10 @@ export function restoreWatchState(input: unknown, target: string): WatchState {
 function checkInterval(ms: number | undefined): number {
   if (ms === undefined) return DEFAULT_WATCH_INTERVAL_MS;
   if (!Number.isFinite(ms) || ms < MIN_WATCH_INTERVAL_MS) {
-    throw new SregistryError('INVALID_INPUT', `The watch interval must be at least ${MIN_WATCH_INTERVAL_MS / 1000} s, not ${ms} ms`);
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `The watch interval must be at least ${MIN_WATCH_INTERVAL_MS / 1000} s, not ${ms} ms`,
+    );
   }
   return ms;
 }
@@ -159,12 +175,14 @@ interface Listed {
 async function listTarget(session: Session, target: WatchTarget, signal: AbortSignal | undefined): Promise<Listed> {
   const ep = await session.endpoint(target.endpoint, signal).catch((err: unknown) => {
     // A wrong endpoint does not come right by waiting.
-    if (isSregistryError(err) && err.code === 'NOT_FOUND') throw new SregistryError('INVALID_INPUT', err.message, { cause: err });
+    if (isSregistryError(err) && err.code === 'NOT_FOUND')
+      throw new SregistryError('INVALID_INPUT', err.message, { cause: err });
     throw err;
   });
   const within = [target.collection, ...(target.name !== undefined ? [target.name] : [])];
   const { root } = await locateRoot(session, ep, false, signal, within);
-  const names = target.name !== undefined ? [target.name] : await listNames(session, ep, root, target.collection, signal);
+  const names =
+    target.name !== undefined ? [target.name] : await listNames(session, ep, root, target.collection, signal);
   const folders = new Map<string, PublishedVersion[]>();
   const failures: SregistryError[] = [];
   await mapLimited(names, session.options.concurrency, async (name) => {
@@ -254,7 +272,8 @@ export class Watch implements AsyncIterable<WatchEvent> {
     const found: Found[] = [];
     for (const [name, all] of listed.folders) {
       const key = `${t.collection}/${name}`;
-      const versions = t.tag === undefined ? all : all.filter((v) => v.tags.includes(t.tag!)).map((v) => ({ ...v, tags: [t.tag!] }));
+      const versions =
+        t.tag === undefined ? all : all.filter((v) => v.tags.includes(t.tag!)).map((v) => ({ ...v, tags: [t.tag!] }));
       const known = new Set(state.seen[key] ?? []);
       const report = state.primed || key in state.seen || this.#opts.fromStart === true;
       // A refused version no longer listed is forgotten: listed again, it is fetched again.
@@ -266,8 +285,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
     }
     if (t.name === undefined) {
       const present = new Set(listed.names);
-      for (const key of Object.keys(state.seen)) if (!present.has(key.slice(key.indexOf('/') + 1))) delete state.seen[key];
-      for (const key of this.#refused.keys()) if (!present.has(key.slice(key.indexOf('/') + 1))) this.#refused.delete(key);
+      for (const key of Object.keys(state.seen))
+        if (!present.has(key.slice(key.indexOf('/') + 1))) delete state.seen[key];
+      for (const key of this.#refused.keys())
+        if (!present.has(key.slice(key.indexOf('/') + 1))) this.#refused.delete(key);
     }
     for (const error of listed.failures) yield { type: 'error', error, state: this.state };
     found.sort((a, b) => (a.v.published ?? 0) - (b.v.published ?? 0));
@@ -279,7 +300,11 @@ export class Watch implements AsyncIterable<WatchEvent> {
         try {
           const { verify, transport } = this.#opts;
           const pulled = await this.#run((session, signal) =>
-            pull(session, version.uri, { ...(signal ? { signal } : {}), ...(verify ? { verify } : {}), ...(transport ? { transport } : {}) }),
+            pull(session, version.uri, {
+              ...(signal ? { signal } : {}),
+              ...(verify ? { verify } : {}),
+              ...(transport ? { transport } : {}),
+            }),
           );
           if (pulled.image !== undefined) version.image = pulled.image;
           if (pulled.signatures) version.signatures = pulled.signatures;
@@ -300,7 +325,14 @@ export class Watch implements AsyncIterable<WatchEvent> {
       state.primed = true;
       state.lastCheck = new Date(started).toISOString();
     }
-    yield { type: 'check', at: new Date(started).toISOString(), folders: listed.folders.size + listed.failures.length, failed: listed.failures.length, found: reported, state: this.state };
+    yield {
+      type: 'check',
+      at: new Date(started).toISOString(),
+      folders: listed.folders.size + listed.failures.length,
+      failed: listed.failures.length,
+      found: reported,
+      state: this.state,
+    };
   }
 
   #describe(listed: Listed, f: Found): WatchedVersion {

@@ -31,7 +31,12 @@ import { readBackTags } from './read-back.js';
 import { Staging, staleUploads } from './staging.js';
 import { requireSigned, requireSignedGate, signedCopy } from './signing.js';
 
-export async function push(session: Session, file: string, uriText: string, opts: PushOptions = {}): Promise<ImageResult[]> {
+export async function push(
+  session: Session,
+  file: string,
+  uriText: string,
+  opts: PushOptions = {},
+): Promise<ImageResult[]> {
   const gate = opts.requireSigned ? await requireSignedGate(session) : undefined;
   // A file that is not a SIF image is refused as such, before any signing is tried on it.
   if (opts.signingKey) await checkImageFile(file, opts.anyFile === true);
@@ -48,7 +53,10 @@ export async function push(session: Session, file: string, uriText: string, opts
 async function pushFile(session: Session, file: string, uriText: string, opts: PushOptions): Promise<ImageResult[]> {
   const planned = await planPush(session, file, uriText, opts);
   const { target, folder, entries } = planned;
-  const version = await hashFirstIfNeeded(target, readFolder(entries ?? []).files.map((f) => f.size));
+  const version = await hashFirstIfNeeded(
+    target,
+    readFolder(entries ?? []).files.map((f) => f.size),
+  );
   const staging = new Staging(target);
   let results: ImageResult[];
   try {

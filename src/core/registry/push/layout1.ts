@@ -14,7 +14,12 @@ import { revealManifests, sendBatch } from './send-batch.js';
 
 const NOTHING_THERE: ExistingCopies = { complete: new Set(), imageOnly: new Set(), copySource: undefined };
 
-export async function publishLayout1(target: PushTarget, staging: Staging, planned: PlannedPush, knownVersion: string | undefined): Promise<ImageResult[]> {
+export async function publishLayout1(
+  target: PushTarget,
+  staging: Staging,
+  planned: PlannedPush,
+  knownVersion: string | undefined,
+): Promise<ImageResult[]> {
   const { session } = target;
   const { tags, versions, entries, rootMissing } = planned;
   const there = knownVersion !== undefined ? existingCopies(target, versions, knownVersion) : NOTHING_THERE;

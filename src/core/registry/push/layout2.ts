@@ -17,14 +17,20 @@ import type { Staging } from './staging.js';
 import { revealManifests, sendBatch } from './send-batch.js';
 import { stat } from '../../transfer/index.js';
 
-export async function publishLayout2(target: PushTarget, staging: Staging, planned: PlannedPush, knownVersion: string | undefined): Promise<ImageResult[]> {
+export async function publishLayout2(
+  target: PushTarget,
+  staging: Staging,
+  planned: PlannedPush,
+  knownVersion: string | undefined,
+): Promise<ImageResult[]> {
   const { session } = target;
   const { tags, versions, entries, rootMissing } = planned;
   const index = readFolder(entries ?? []);
   const current = currentVersions(versions.filter((v) => v.layout === 2));
   const fileThere = (version: string | undefined): boolean =>
     version !== undefined && index.files.some((f) => f.layout === 2 && f.version === version && f.size === target.size);
-  const naming = (version: string | undefined): Set<string> => new Set(tags.filter((t) => version !== undefined && current.get(t)?.version === version));
+  const naming = (version: string | undefined): Set<string> =>
+    new Set(tags.filter((t) => version !== undefined && current.get(t)?.version === version));
 
   let named = naming(knownVersion);
   if (fileThere(knownVersion) && tags.every((t) => named.has(t))) {
@@ -49,7 +55,15 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
   } else {
     missing = tags.filter((t) => !named.has(t));
     manifests = buildManifests(target, missing, version!, created);
-    const sent = await sendBatch(target, staging, manifests, fileThere(version) ? undefined : tags[0]!, version!, rootMissing, created);
+    const sent = await sendBatch(
+      target,
+      staging,
+      manifests,
+      fileThere(version) ? undefined : tags[0]!,
+      version!,
+      rootMissing,
+      created,
+    );
     taskId = sent.taskId;
     await revealManifests(target, staging, sent.hiddenManifests, version!, created);
   }
@@ -61,7 +75,11 @@ export async function publishLayout2(target: PushTarget, staging: Staging, plann
   session.layouts.set(`${target.ep.id}:${target.root}`, 2);
 
   const v = version!;
-  return tags.map((tag) => (missing.includes(tag) ? pushResult(target, tag, v, 'pushed', taskId, manifests.get(tag)) : pushResult(target, tag, v, 'exists', undefined, undefined)));
+  return tags.map((tag) =>
+    missing.includes(tag)
+      ? pushResult(target, tag, v, 'pushed', taskId, manifests.get(tag))
+      : pushResult(target, tag, v, 'exists', undefined, undefined),
+  );
 }
 
 async function checkVersionFileStays(target: PushTarget, version: string): Promise<void> {

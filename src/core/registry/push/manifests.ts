@@ -3,7 +3,12 @@ import { buildManifest, type Manifest } from '../../manifest.js';
 import type { VersionedRef } from '../../uri.js';
 import type { PushTarget } from './plan.js';
 
-export function buildManifests(target: PushTarget, tags: readonly string[], version: string, created: Date): Map<string, Manifest> {
+export function buildManifests(
+  target: PushTarget,
+  tags: readonly string[],
+  version: string,
+  created: Date,
+): Map<string, Manifest> {
   const { labels, source, definition, signatures } = target;
   const out = new Map<string, Manifest>();
   for (const tag of tags) {

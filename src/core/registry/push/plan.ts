@@ -5,7 +5,15 @@
  * staging's business.
  */
 import { SregistryError } from '../../errors.js';
-import { formatStamp, imageFolder, imagePath, manifestPath, tagManifestPath, versionFilePath, type Layout } from '../../layout.js';
+import {
+  formatStamp,
+  imageFolder,
+  imagePath,
+  manifestPath,
+  tagManifestPath,
+  versionFilePath,
+  type Layout,
+} from '../../layout.js';
 import { readSif, sniffImageFile } from '../../sif.js';
 import { signatureFingerprints } from '../../signing/sign.js';
 import { parseImageUri, parseTags, type ImageRef } from '../../uri.js';
@@ -55,7 +63,12 @@ export interface PlannedPush {
   rootMissing: boolean;
 }
 
-export async function planPush(session: Session, file: string, uriText: string, opts: PushOptions): Promise<PlannedPush> {
+export async function planPush(
+  session: Session,
+  file: string,
+  uriText: string,
+  opts: PushOptions,
+): Promise<PlannedPush> {
   const signal = opts.signal;
   const parsed = parseImageUri(uriText, 'push to globus://<endpoint>/<collection>/<name>[:<tag>]');
   const ref = parsed.ref;
@@ -104,8 +117,12 @@ export async function checkImageFile(file: string, anyFile: boolean): Promise<vo
   }
 }
 
-const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, signal?: AbortSignal): Promise<ListingEntry[] | undefined> =>
-  listFolder(session, ep.id, folder, signal, () => undefined);
+const listImageFolder = (
+  session: Session,
+  ep: EndpointInfo,
+  folder: string,
+  signal?: AbortSignal,
+): Promise<ListingEntry[] | undefined> => listFolder(session, ep.id, folder, signal, () => undefined);
 
 /**
  * The file's version when it must be known before publishing: always when the transport
@@ -113,7 +130,10 @@ const listImageFolder = (session: Session, ep: EndpointInfo, folder: string, sig
  * version of the same size is there and may be reused. Otherwise undefined: the upload
  * hashes as it goes.
  */
-export async function hashFirstIfNeeded(target: PushTarget, sizesThere: readonly (number | undefined)[]): Promise<string | undefined> {
+export async function hashFirstIfNeeded(
+  target: PushTarget,
+  sizesThere: readonly (number | undefined)[],
+): Promise<string | undefined> {
   if (!target.backend.batches && !sizesThere.includes(target.size)) return undefined;
   target.session.step(`hashing ${humanBytes(target.size)}`);
   const { sha256, size } = await hashFile(
@@ -128,11 +148,15 @@ export async function hashFirstIfNeeded(target: PushTarget, sizesThere: readonly
 
 /** Where the image file of `version` goes: layout 2 one file per version, layout 1 one per tag. */
 export const imageDestination = (target: PushTarget, tag: string, version: string): string =>
-  target.layout === 2 ? versionFilePath(target.root, target.ref, version) : imagePath(target.root, { ...target.ref, tag, version });
+  target.layout === 2
+    ? versionFilePath(target.root, target.ref, version)
+    : imagePath(target.root, { ...target.ref, tag, version });
 
 /** Where `tag`'s manifest goes; layout 2 names carry the push's time as their stamp. */
 export const manifestDestination = (target: PushTarget, tag: string, version: string, created: Date): string =>
-  target.layout === 2 ? tagManifestPath(target.root, { ...target.ref, tag, version }, formatStamp(created)) : manifestPath(target.root, { ...target.ref, tag, version });
+  target.layout === 2
+    ? tagManifestPath(target.root, { ...target.ref, tag, version }, formatStamp(created))
+    : manifestPath(target.root, { ...target.ref, tag, version });
 
 /** Layout 1: what the listing already holds of `version`, per tag. */
 export interface ExistingCopies {
@@ -144,7 +168,11 @@ export interface ExistingCopies {
   copySource: string | undefined;
 }
 
-export function existingCopies(target: PushTarget, versions: readonly ImageVersionEntry[], version: string): ExistingCopies {
+export function existingCopies(
+  target: PushTarget,
+  versions: readonly ImageVersionEntry[],
+  version: string,
+): ExistingCopies {
   const out: ExistingCopies = { complete: new Set(), imageOnly: new Set(), copySource: undefined };
   let imageOnlySource: string | undefined;
   for (const v of versions) {

@@ -14,7 +14,12 @@ import type { ImageResult } from '../types.js';
 import type { PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 
-export async function readBackTags(target: PushTarget, staging: Staging, folder: string, results: readonly ImageResult[]): Promise<void> {
+export async function readBackTags(
+  target: PushTarget,
+  staging: Staging,
+  folder: string,
+  results: readonly ImageResult[],
+): Promise<void> {
   const { session } = target;
   if (!results.some((r) => r.status === 'pushed')) return;
   session.step(`reading back ${folder}`);
@@ -28,14 +33,19 @@ export async function readBackTags(target: PushTarget, staging: Staging, folder:
     const own = index.manifests.find((m) => m.tag === r.tag && m.version === r.version && m.future);
     if (own) {
       // Ignored by every reader anyway: not left behind for doctor to report.
-      await staging.removeQuietly([joinInsideRoot(target.root, target.ref.collection, target.ref.name, own.name)], 'future-stamped manifest');
+      await staging.removeQuietly(
+        [joinInsideRoot(target.root, target.ref.collection, target.ref.name, own.name)],
+        'future-stamped manifest',
+      );
       throw new SregistryError(
         'CONFLICT',
         `${shown} was written as ${own.name}, stamped more than ${STAMP_SKEW_MS / 60_000} minutes ahead of the server's clock (this clock is ahead), so readers ignore it and it was removed: set this machine's clock right (NTP) and push again`,
       );
     }
     const now = entries.serverTime ?? Date.now();
-    const dated = winner ? Math.max(winner.manifestLastModified ?? -Infinity, winner.published ?? -Infinity) : -Infinity;
+    const dated = winner
+      ? Math.max(winner.manifestLastModified ?? -Infinity, winner.published ?? -Infinity)
+      : -Infinity;
     if (winner && dated > now) {
       throw new SregistryError(
         'CONFLICT',

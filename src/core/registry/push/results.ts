@@ -14,7 +14,21 @@ export function pushResult(
   manifest: Manifest | undefined,
 ): ImageResult {
   const ref: VersionedRef = { collection: target.ref.collection, name: target.ref.name, tag, version };
-  const facts = { ep: target.ep, ref, path: imageDestination(target, tag, version), size: target.size, status, manifest };
-  const signatures = target.signatures.length > 0 ? { status: 'not-checked' as const, signatures: target.signatures.map((fingerprint) => ({ fingerprint })) } : undefined;
-  return buildImageResult(target.session, facts, { transport: target.backend.name, ...(taskId ? { taskId } : {}), ...(signatures ? { signatures } : {}) });
+  const facts = {
+    ep: target.ep,
+    ref,
+    path: imageDestination(target, tag, version),
+    size: target.size,
+    status,
+    manifest,
+  };
+  const signatures =
+    target.signatures.length > 0
+      ? { status: 'not-checked' as const, signatures: target.signatures.map((fingerprint) => ({ fingerprint })) }
+      : undefined;
+  return buildImageResult(target.session, facts, {
+    transport: target.backend.name,
+    ...(taskId ? { taskId } : {}),
+    ...(signatures ? { signatures } : {}),
+  });
 }

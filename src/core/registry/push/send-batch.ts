@@ -45,7 +45,10 @@ export async function sendBatch(
   }
   if (rootMissing) items.push({ to: markerPath(target.root), text: markerContent(session.clientId, created) });
   session.step(imageHidden ? `transferring ${humanBytes(target.size)}` : 'transferring the manifests');
-  const { taskId } = await target.backend.put({ session, ep, signal, image: target.label, total: target.size, label: `sregistry push ${target.label}` }, items);
+  const { taskId } = await target.backend.put(
+    { session, ep, signal, image: target.label, total: target.size, label: `sregistry push ${target.label}` },
+    items,
+  );
   let published: string | undefined;
   if (imageHidden) {
     published = imageDestination(target, imageTag!, version);
@@ -55,6 +58,13 @@ export async function sendBatch(
 }
 
 /** Reveals the manifests the task left hidden. */
-export async function revealManifests(target: PushTarget, staging: Staging, hiddenManifests: Map<string, string>, version: string, created: Date): Promise<void> {
-  for (const [tag, hidden] of hiddenManifests) await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
+export async function revealManifests(
+  target: PushTarget,
+  staging: Staging,
+  hiddenManifests: Map<string, string>,
+  version: string,
+  created: Date,
+): Promise<void> {
+  for (const [tag, hidden] of hiddenManifests)
+    await staging.revealManifest(hidden, manifestDestination(target, tag, version, created));
 }

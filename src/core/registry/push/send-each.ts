@@ -8,7 +8,13 @@ import { collectionFolder, imageFolder, markerContent, markerPath } from '../../
 import { manifestText, type Manifest } from '../../manifest.js';
 import { formatBytes as humanBytes } from '../../bytes.js';
 import { unansweredBytes, type TransportRun } from '../transports/backend.js';
-import { changedWhileReading, imageDestination, manifestDestination, versionMismatch, type PushTarget } from './plan.js';
+import {
+  changedWhileReading,
+  imageDestination,
+  manifestDestination,
+  versionMismatch,
+  type PushTarget,
+} from './plan.js';
 import type { Staging } from './staging.js';
 import { mkdir, stat } from '../../transfer/index.js';
 
@@ -46,7 +52,12 @@ export async function createImageFolder(target: PushTarget, rootMissing: boolean
  * Uploads the file and reveals it as `tag`. `knownVersion`, when the file was hashed
  * first, must match what the server received.
  */
-export async function uploadImage(target: PushTarget, staging: Staging, tag: string, knownVersion: string | undefined): Promise<{ version: string; path: string }> {
+export async function uploadImage(
+  target: PushTarget,
+  staging: Staging,
+  tag: string,
+  knownVersion: string | undefined,
+): Promise<{ version: string; path: string }> {
   const { session, ref } = target;
   const hidden = staging.hide(tag);
   session.step(`uploading ${humanBytes(target.size)}`);
@@ -54,7 +65,8 @@ export async function uploadImage(target: PushTarget, staging: Staging, tag: str
   const up = put.files[0]!;
   if (up.attempts > 1) staging.cutUpload(hidden);
   // A transport that sends file by file answers what it read and sent (transports/backend.ts).
-  if (up.size === undefined || up.sha256 === undefined) throw unansweredBytes(target.backend, 'put', `${ref.collection}/${ref.name}:${tag}`);
+  if (up.size === undefined || up.sha256 === undefined)
+    throw unansweredBytes(target.backend, 'put', `${ref.collection}/${ref.name}:${tag}`);
   if (up.size !== target.size) throw changedWhileReading(target.file);
   if (knownVersion !== undefined && up.sha256 !== knownVersion) throw changedWhileReading(target.file);
   const version = up.sha256;
@@ -78,7 +90,8 @@ export async function writeManifests(
   created: Date,
 ): Promise<void> {
   const { session, ref } = target;
-  const putText = async (to: string, text: string): Promise<number> => (await target.backend.put(runOf(target), [{ to, text }])).files[0]!.attempts;
+  const putText = async (to: string, text: string): Promise<number> =>
+    (await target.backend.put(runOf(target), [{ to, text }])).files[0]!.attempts;
   if (rootMissing) {
     session.step(`writing the registry marker at ${target.root}`);
     await putText(markerPath(target.root), markerContent(session.clientId, created));

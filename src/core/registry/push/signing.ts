@@ -23,16 +23,25 @@ export interface SignedCopy {
  * that sees the file sees the copy too, for the Transfer transport), else in the system's
  * temp folder when that folder is not writable; removed by `discard`.
  */
-export async function signedCopy(session: Session, file: string, signing: SigningKey, signal?: AbortSignal): Promise<SignedCopy> {
+export async function signedCopy(
+  session: Session,
+  file: string,
+  signing: SigningKey,
+  signal?: AbortSignal,
+): Promise<SignedCopy> {
   const key = await readSigningKey(signing.armoredKey, signing.passphrase, signing.where ?? 'given');
   signal?.throwIfAborted();
-  const dir = await mkdtemp(join(dirname(file), '.sregistry-sign-')).catch(() => mkdtemp(join(tmpdir(), 'sregistry-sign-')));
+  const dir = await mkdtemp(join(dirname(file), '.sregistry-sign-')).catch(() =>
+    mkdtemp(join(tmpdir(), 'sregistry-sign-')),
+  );
   const discard = (): Promise<void> => rm(dir, { recursive: true, force: true });
   try {
     const out = join(dir, basename(file));
     session.step(`signing a copy of ${basename(file)}`);
     const { fingerprint, groups } = await signSifFile(file, out, key);
-    session.notice(`signed object group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} with key ${fingerprint}; ${file} itself is unchanged`);
+    session.notice(
+      `signed object group${groups.length === 1 ? '' : 's'} ${groups.join(', ')} with key ${fingerprint}; ${file} itself is unchanged`,
+    );
     return { file: out, discard };
   } catch (err) {
     await discard();
@@ -44,9 +53,15 @@ export async function signedCopy(session: Session, file: string, signing: Signin
  * The check `requireSigned` makes: the pull policy `required`, so a keyring is needed
  * (INVALID_INPUT without one, before anything is signed or sent).
  */
-export const requireSignedGate = (session: Session): Promise<SignatureGate> => signatureGate(session.options, 'required', '--require-signed');
+export const requireSignedGate = (session: Session): Promise<SignatureGate> =>
+  signatureGate(session.options, 'required', '--require-signed');
 
 /** Refuses (UNSIGNED, SIGNATURE_INVALID, UNTRUSTED_SIGNER) an image not signed whole by keys of the keyring, by the pull policy's one rule. */
-export async function requireSigned(gate: SignatureGate, file: string, shown: string, signal?: AbortSignal): Promise<void> {
+export async function requireSigned(
+  gate: SignatureGate,
+  file: string,
+  shown: string,
+  signal?: AbortSignal,
+): Promise<void> {
   await checkFile(gate, file, shown, 'nothing was pushed', signal);
 }

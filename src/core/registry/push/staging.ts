@@ -106,7 +106,8 @@ export class Staging {
       if (hidden.length === 0 || signal.aborted) return;
       await new Promise((r) => setTimeout(r, delayMs));
       const back: string[] = [];
-      for (const p of hidden) if ((await stat(session.transfer, ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
+      for (const p of hidden)
+        if ((await stat(session.transfer, ep.id, p, { signal }).catch(() => undefined)) !== undefined) back.push(p);
       if (back.length > 0) await this.removeQuietly(back, 'unfinished');
     }
   }
@@ -116,7 +117,8 @@ export class Staging {
     await this.removeQuietly([...this.#unneeded], 'unneeded');
     await this.removeQuietly(stale, 'stale');
     // A hidden path already revealed (renamed away) may get a cut attempt's bytes back.
-    if (this.#target.backend.lateArrivals) await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
+    if (this.#target.backend.lateArrivals)
+      await this.#removeLateArrivals([...this.#cut], AbortSignal.timeout(REMOVE_BOUND_MS));
   }
 
   async #reveal(from: string, to: string, kind: 'image' | 'manifest', expectedSize?: number): Promise<RevealOutcome> {
@@ -159,7 +161,9 @@ export class Staging {
     try {
       await backend.remove({ session, ep, signal, image: label, label: `sregistry cleanup ${label}` }, paths);
     } catch (err) {
-      session.notice(`Could not remove ${what} upload files (${paths.join(', ')}): ${isSregistryError(err) ? err.message : String(err)}`);
+      session.notice(
+        `Could not remove ${what} upload files (${paths.join(', ')}): ${isSregistryError(err) ? err.message : String(err)}`,
+      );
     }
   }
 }

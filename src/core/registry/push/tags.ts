@@ -5,7 +5,13 @@ import type { PushTarget } from './plan.js';
 import type { Staging } from './staging.js';
 
 /** Copies the image file at `source` to each of `tags`; returns the copy task's id. */
-export async function copyToTags(target: PushTarget, staging: Staging, source: string, tags: readonly string[], version: string): Promise<string> {
+export async function copyToTags(
+  target: PushTarget,
+  staging: Staging,
+  source: string,
+  tags: readonly string[],
+  version: string,
+): Promise<string> {
   const { session, ep, ref, signal } = target;
   const hiddenByTag = new Map(tags.map((t) => [t, staging.hide(t)]));
   session.step(`copying to tag${tags.length > 1 ? 's' : ''} ${tags.join(', ')}`);
@@ -16,6 +22,7 @@ export async function copyToTags(target: PushTarget, staging: Staging, source: s
     tags.map((t) => ({ source, destination: hiddenByTag.get(t)!, sha256: version })),
     `sregistry tag ${target.label}`,
   );
-  for (const t of tags) await staging.revealImage(hiddenByTag.get(t)!, imagePath(target.root, { ...ref, tag: t, version }));
+  for (const t of tags)
+    await staging.revealImage(hiddenByTag.get(t)!, imagePath(target.root, { ...ref, tag: t, version }));
   return taskId;
 }

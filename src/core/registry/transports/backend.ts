@@ -134,7 +134,10 @@ export async function emptyOnFailure<T>(items: readonly GetItem[], get: () => Pr
  * A backend from its descriptor and the import of its moves: the module is loaded on the
  * first put, get or remove, so naming a transport loads nothing heavy.
  */
-export function lazyBackend(descriptor: TransportDescriptor, load: () => Promise<{ moves: TransportMoves }>): TransportBackend {
+export function lazyBackend(
+  descriptor: TransportDescriptor,
+  load: () => Promise<{ moves: TransportMoves }>,
+): TransportBackend {
   let loading: Promise<TransportMoves> | undefined;
   const moves = (): Promise<TransportMoves> =>
     (loading ??= load().then(

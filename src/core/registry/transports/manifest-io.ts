@@ -18,20 +18,35 @@ export async function readLocalManifest(file: string, expected: VersionedRef): P
   let text: string;
   try {
     // A Transfer task may have brought more than the listing said: look before reading it into memory.
-    if ((await stat(file)).size > MAX_MANIFEST_BYTES) throw new SregistryError('INVALID_RESPONSE', `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`);
+    if ((await stat(file)).size > MAX_MANIFEST_BYTES)
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`,
+      );
     const bytes = await readFile(file);
-    if (bytes.length > MAX_MANIFEST_BYTES) throw new SregistryError('INVALID_RESPONSE', `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`);
+    if (bytes.length > MAX_MANIFEST_BYTES)
+      throw new SregistryError(
+        'INVALID_RESPONSE',
+        `The manifest of ${expected.collection}/${expected.name}:${expected.tag} is larger than ${MAX_MANIFEST_BYTES} bytes; re-push the image`,
+      );
     text = bytes.toString('utf8');
   } catch (err) {
     if (err instanceof SregistryError) throw err;
-    throw new SregistryError('LOCAL_IO', `Reading the downloaded manifest ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new SregistryError(
+      'LOCAL_IO',
+      `Reading the downloaded manifest ${file} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
   return parseManifest(text, expected);
 }
 
 export function checkManifestListedSize(size: number | undefined, ref: VersionedRef): void {
   if (size !== undefined && size > MAX_MANIFEST_BYTES) {
-    throw new SregistryError('INVALID_RESPONSE', `The manifest of ${ref.collection}/${ref.name}:${ref.tag}@${ref.version} has ${size} bytes, more than a manifest can have (${MAX_MANIFEST_BYTES}); re-push the image`);
+    throw new SregistryError(
+      'INVALID_RESPONSE',
+      `The manifest of ${ref.collection}/${ref.name}:${ref.tag}@${ref.version} has ${size} bytes, more than a manifest can have (${MAX_MANIFEST_BYTES}); re-push the image`,
+    );
   }
 }
 
@@ -53,7 +68,11 @@ export async function readManifest(
   try {
     const shown = `${ref.collection}/${ref.name}:${ref.tag}`;
     const got = await backend.get({ session, ep, signal, image: shown, label: `sregistry manifest ${shown}` }, [
-      { from: remotePath, to: temp, ...(size !== undefined ? { expectedSize: size } : { maxBytes: MAX_MANIFEST_BYTES }) },
+      {
+        from: remotePath,
+        to: temp,
+        ...(size !== undefined ? { expectedSize: size } : { maxBytes: MAX_MANIFEST_BYTES }),
+      },
     ]);
     return { manifest: await readLocalManifest(temp, ref), ...(got.taskId ? { taskId: got.taskId } : {}) };
   } finally {
@@ -88,12 +107,17 @@ export async function readSmallText(
   listedSize?: number,
 ): Promise<string> {
   const tooLarge = (size: number | string): SregistryError =>
-    new SregistryError('INVALID_RESPONSE', `${path} on ${ep.displayName} has ${size} bytes, more than the ${maxBytes} it may have: it is not what sregistry-globus wrote there`);
+    new SregistryError(
+      'INVALID_RESPONSE',
+      `${path} on ${ep.displayName} has ${size} bytes, more than the ${maxBytes} it may have: it is not what sregistry-globus wrote there`,
+    );
   const size = listedSize ?? (await transferStat(session.transfer, ep.id, path, signal ? { signal } : {}))?.size;
   if (size !== undefined && size > maxBytes) throw tooLarge(size);
   const temp = await createTempFile(session.options.storage);
   try {
-    await backend.get({ session, ep, signal, image: path, label: 'sregistry read marker' }, [{ from: path, to: temp, maxBytes }]);
+    await backend.get({ session, ep, signal, image: path, label: 'sregistry read marker' }, [
+      { from: path, to: temp, maxBytes },
+    ]);
     const brought = (await stat(temp)).size;
     if (brought > maxBytes) throw tooLarge(brought);
     const bytes = await readFile(temp);

@@ -22,7 +22,10 @@ const SUBMIT_BOUND_MS = 120_000;
  * answer would leave a task running whose id nobody knows. The submit finishes (bounded),
  * and an abort that came meanwhile cancels the task it created.
  */
-async function submitThenHonourAbort(run: TaskRun, submit: (signal: AbortSignal) => Promise<{ taskId: string }>): Promise<string> {
+async function submitThenHonourAbort(
+  run: TaskRun,
+  submit: (signal: AbortSignal) => Promise<{ taskId: string }>,
+): Promise<string> {
   checkAborted(run.signal);
   const { taskId } = await submit(AbortSignal.timeout(SUBMIT_BOUND_MS));
   if (run.signal?.aborted) {
@@ -45,7 +48,8 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
       onState: (state) => {
         // Queued and retrying are shown as such, so a waiting task does not look stuck.
         if (state.kind === 'queued') session.step(`task ${taskId} is queued behind this client's other tasks`);
-        else if (state.kind === 'retrying') session.step(`task ${taskId}: Globus is retrying ${state.code} (${state.description})`);
+        else if (state.kind === 'retrying')
+          session.step(`task ${taskId}: Globus is retrying ${state.code} (${state.description})`);
         else if (state.kind === 'held') session.step(`task ${taskId} is INACTIVE (${state.code})`);
         else session.step(`task ${taskId} is running`);
       },
@@ -53,7 +57,13 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
         const moved = typeof task.bytes_transferred === 'number' ? task.bytes_transferred : 0;
         // A task may carry the small manifest beside the image; progress is the image's.
         const bytes = run.total !== undefined ? Math.min(moved, run.total) : moved;
-        session.progress({ phase: 'transfer', image: run.image, bytes, ...(run.total !== undefined ? { total: run.total } : {}), taskId });
+        session.progress({
+          phase: 'transfer',
+          image: run.image,
+          bytes,
+          ...(run.total !== undefined ? { total: run.total } : {}),
+          taskId,
+        });
       },
     });
   } catch (err) {
@@ -61,7 +71,9 @@ export async function waitTask(run: TaskRun, taskId: string): Promise<TaskDocume
     if (!isSregistryError(err) || err.code !== 'TASK_INACTIVE') throw err;
     await cancelTask(session.transfer, taskId, { signal: AbortSignal.timeout(30_000) }).catch(() => undefined);
     const why = err.message.replace(/; fix that and wait again, or cancel the task$/, '');
-    throw new SregistryError('TASK_INACTIVE', `${why}; the task was cancelled: fix that and run the command again`, { cause: err });
+    throw new SregistryError('TASK_INACTIVE', `${why}; the task was cancelled: fix that and run the command again`, {
+      cause: err,
+    });
   }
 }
 
@@ -76,7 +88,15 @@ export async function transferAndWait(
   // Globus would keep a task on a disconnected personal endpoint ACTIVE for hours; say so now.
   for (const id of new Set([source, destination])) await assertConnected(run, id);
   const taskId = await submitThenHonourAbort(run, (signal) =>
-    submitTransfer(run.session.transfer, { source, destination, items, label, syncLevel: 'checksum', verifyChecksum: true, signal }),
+    submitTransfer(run.session.transfer, {
+      source,
+      destination,
+      items,
+      label,
+      syncLevel: 'checksum',
+      verifyChecksum: true,
+      signal,
+    }),
   );
   run.session.step(`waiting for transfer task ${taskId}`);
   try {
@@ -95,7 +115,9 @@ export async function transferAndWait(
 export async function assertConnected(run: Pick<TaskRun, 'session' | 'signal'>, id: string): Promise<void> {
   const known = run.session.knownEndpoint(id);
   if (known && known.entityType !== 'GCP_mapped_collection') return;
-  const now = endpointInfo(await getEndpoint(run.session.transfer, known?.id ?? id, run.signal ? { signal: run.signal } : {}));
+  const now = endpointInfo(
+    await getEndpoint(run.session.transfer, known?.id ?? id, run.signal ? { signal: run.signal } : {}),
+  );
   if (now.gcpConnected !== false) return;
   throw new SregistryError(
     'EXTERNAL_ERROR',
@@ -106,16 +128,27 @@ export async function assertConnected(run: Pick<TaskRun, 'session' | 'signal'>, 
 
 /** A task that failed for want of permission is a PERMISSION_DENIED, whatever moved it. */
 function permissionFailure(err: unknown): SregistryError | undefined {
-  if (!isSregistryError(err) || err.code !== 'TASK_FAILED' || !/PERMISSION_DENIED|PermissionDenied/i.test(err.globusCode ?? '')) return undefined;
-  return new SregistryError('PERMISSION_DENIED', `${err.message.replace(/; check the paths.*$/, '')}; ask the collection's manager for write access to the registry folder`, {
-    ...(err.globusCode ? { globusCode: err.globusCode } : {}),
-    cause: err,
-  });
+  if (
+    !isSregistryError(err) ||
+    err.code !== 'TASK_FAILED' ||
+    !/PERMISSION_DENIED|PermissionDenied/i.test(err.globusCode ?? '')
+  )
+    return undefined;
+  return new SregistryError(
+    'PERMISSION_DENIED',
+    `${err.message.replace(/; check the paths.*$/, '')}; ask the collection's manager for write access to the registry folder`,
+    {
+      ...(err.globusCode ? { globusCode: err.globusCode } : {}),
+      cause: err,
+    },
+  );
 }
 
 /** Deletes paths in one task (missing ones ignored) and waits. */
 export async function deleteAndWait(run: TaskRun, endpoint: string, paths: string[], label: string): Promise<string> {
-  const taskId = await submitThenHonourAbort(run, (signal) => submitDelete(run.session.transfer, { endpoint, paths, ignoreMissing: true, label, signal }));
+  const taskId = await submitThenHonourAbort(run, (signal) =>
+    submitDelete(run.session.transfer, { endpoint, paths, ignoreMissing: true, label, signal }),
+  );
   run.session.step(`waiting for delete task ${taskId}`);
   await waitTask(run, taskId);
   return taskId;

@@ -11,7 +11,13 @@ export const TRANSPORTS: readonly TransportChoice[] = ['auto', ...BACKENDS.map((
 
 /** Each choice with a few words on it, for help texts and selects. */
 export const TRANSPORT_HELP: ReadonlyArray<{ name: TransportChoice; help: string }> = [
-  { name: 'auto', help: `the first of ${[...BACKENDS].sort((a, b) => b.autoRank - a.autoRank).map((b) => b.name).join(', ')} that reaches the collection` },
+  {
+    name: 'auto',
+    help: `the first of ${[...BACKENDS]
+      .sort((a, b) => b.autoRank - a.autoRank)
+      .map((b) => b.name)
+      .join(', ')} that reaches the collection`,
+  },
   ...BACKENDS.map((b) => ({ name: b.name, help: b.help })),
 ];
 
@@ -53,7 +59,13 @@ export function chooseTransport(ctx: TransportContext): Transport {
   if (ctx.choice !== 'auto') {
     const problem = backendOf(ctx.choice).unreachable(reach);
     if (problem === undefined) return ctx.choice;
-    const others = ranked.filter((b) => b.name !== ctx.choice).map((b) => (b.unreachable(reach) === undefined ? `--transport ${b.name} reaches it` : `${b.remedy} and use --transport ${b.name}`));
+    const others = ranked
+      .filter((b) => b.name !== ctx.choice)
+      .map((b) =>
+        b.unreachable(reach) === undefined
+          ? `--transport ${b.name} reaches it`
+          : `${b.remedy} and use --transport ${b.name}`,
+      );
     throw new SregistryError('INVALID_INPUT', [problem, ...others].join('; or '));
   }
   const reachable = ranked.find((b) => b.unreachable(reach) === undefined);
@@ -70,7 +82,11 @@ export function transportRemedies(): string {
 }
 
 /** The backend an operation on `ep` uses: this call's choice (any case, as the option), else the Registry's. */
-export function transportFor(session: Session, ep: EndpointInfo, choice: string = session.options.transport): TransportBackend {
+export function transportFor(
+  session: Session,
+  ep: EndpointInfo,
+  choice: string = session.options.transport,
+): TransportBackend {
   return backendOf(
     chooseTransport({
       choice: parseTransport(choice),

@@ -58,7 +58,7 @@ export function endpointDocument(endpoint: SandboxEndpoint, clientId: string): R
     authentication_policy_id: null,
     last_accessed_time: null,
     gcs_version: gcp ? null : SANDBOX_GCS_VERSION,
-    gcs_manager_url: gcp ? null : (endpoint.httpsServer ? new URL(endpoint.httpsServer).origin : null),
+    gcs_manager_url: gcp ? null : endpoint.httpsServer ? new URL(endpoint.httpsServer).origin : null,
     https_server: endpoint.httpsServer ?? null,
     tlsftp_server: null,
     host_endpoint: null,

@@ -10,12 +10,7 @@ export const SEARCH_PAGE_MAX = 100;
 export const SEARCH_PAGE_DEFAULT = 25;
 
 export type SearchScope =
-  | 'all'
-  | 'my-endpoints'
-  | 'my-gcp-endpoints'
-  | 'shared-with-me'
-  | 'recently-used'
-  | 'administered-by-me';
+  'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'shared-with-me' | 'recently-used' | 'administered-by-me';
 
 const SCOPES: ReadonlySet<string> = new Set<SearchScope>([
   'all',
@@ -45,7 +40,9 @@ export function parseSearch(url: URL): SearchRequest {
   const limit = intParam(url, 'limit', SEARCH_PAGE_DEFAULT, 1, SEARCH_PAGE_MAX);
   const offset = intParam(url, 'offset', 0, 0, MAX_SEARCH_RESULTS);
   if (offset + limit > MAX_SEARCH_RESULTS) {
-    throw badRequest(`offset + limit must not exceed ${MAX_SEARCH_RESULTS}; narrow the search with filter_fulltext instead of paging further`);
+    throw badRequest(
+      `offset + limit must not exceed ${MAX_SEARCH_RESULTS}; narrow the search with filter_fulltext instead of paging further`,
+    );
   }
   return { fulltext: url.searchParams.get('filter_fulltext') ?? '', scope: scope as SearchScope, limit, offset };
 }
@@ -54,7 +51,11 @@ export function parseSearch(url: URL): SearchRequest {
  * Endpoints in scope for a client whose words match the full-text query, best first. Every
  * query word must start a word of the display name, description or id (case-insensitive).
  */
-export function searchEndpoints(endpoints: readonly SandboxEndpoint[], clientId: string, request: SearchRequest): SearchHit[] {
+export function searchEndpoints(
+  endpoints: readonly SandboxEndpoint[],
+  clientId: string,
+  request: SearchRequest,
+): SearchHit[] {
   const words = tokens(request.fulltext);
   const hits: SearchHit[] = [];
   for (const endpoint of endpoints) {
@@ -63,7 +64,12 @@ export function searchEndpoints(endpoints: readonly SandboxEndpoint[], clientId:
     if (rank !== undefined) hits.push({ endpoint, rank });
   }
   return hits
-    .sort((a, b) => b.rank - a.rank || a.endpoint.displayName.localeCompare(b.endpoint.displayName) || a.endpoint.id.localeCompare(b.endpoint.id))
+    .sort(
+      (a, b) =>
+        b.rank - a.rank ||
+        a.endpoint.displayName.localeCompare(b.endpoint.displayName) ||
+        a.endpoint.id.localeCompare(b.endpoint.id),
+    )
     .slice(0, MAX_SEARCH_RESULTS);
 }
 
@@ -83,7 +89,11 @@ function inScope(endpoint: SandboxEndpoint, clientId: string, scope: SearchScope
   }
 }
 
-const tokens = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const tokens = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 /** How well an endpoint matches: 1 plus the number of words matched in the display name; undefined when a word misses. */
 function matchRank(endpoint: SandboxEndpoint, words: string[]): number | undefined {

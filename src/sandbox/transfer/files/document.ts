@@ -27,7 +27,8 @@ export interface FileDocument {
 export type EndpointPathOf = (diskPath: string) => string | undefined;
 
 /** Transfer's timestamp form: `2021-01-15 01:45:50+00:00`. */
-export const transferTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+export const transferTime = (ms: number): string =>
+  `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
 
 /** The mode's permission bits as four octal digits, e.g. `0644`. */
 export const octalPermissions = (mode: number): string => (mode & 0o7777).toString(8).padStart(4, '0');
@@ -38,11 +39,16 @@ export const octalPermissions = (mode: number): string => (mode & 0o7777).toStri
  * dangling link, or one pointing outside the endpoint, is `invalid_symlink` described by
  * the link itself. `link_target` is the target's endpoint path, or null when it is outside.
  */
-export async function fileDocument(name: string, diskPath: string, toEndpointPath: EndpointPathOf): Promise<FileDocument> {
+export async function fileDocument(
+  name: string,
+  diskPath: string,
+  toEndpointPath: EndpointPathOf,
+): Promise<FileDocument> {
   const own = await lstat(diskPath);
   if (!own.isSymbolicLink()) return { ...(await facts(name, own, typeOf(own))), ...noLink };
   const target = await followLink(diskPath, toEndpointPath);
-  if (!target.stats) return { ...(await facts(name, own, 'invalid_symlink')), ...noLink, link_target: target.endpointPath };
+  if (!target.stats)
+    return { ...(await facts(name, own, 'invalid_symlink')), ...noLink, link_target: target.endpointPath };
   const linkOwner = await ownerNames(own.uid, own.gid);
   return {
     ...(await facts(name, target.stats, typeOf(target.stats))),
@@ -74,7 +80,13 @@ export async function endpointPathMapper(endpoint: SandboxEndpoint): Promise<End
   };
 }
 
-const noLink = { link_target: null, link_size: null, link_user: null, link_group: null, link_last_modified: null } as const;
+const noLink = {
+  link_target: null,
+  link_size: null,
+  link_user: null,
+  link_group: null,
+  link_last_modified: null,
+} as const;
 
 const typeOf = (s: Stats): FileType => (s.isDirectory() ? 'dir' : 'file');
 
@@ -92,7 +104,10 @@ async function facts(name: string, s: Stats, type: FileType) {
   };
 }
 
-async function followLink(diskPath: string, toEndpointPath: EndpointPathOf): Promise<{ endpointPath: string | null; stats?: Stats }> {
+async function followLink(
+  diskPath: string,
+  toEndpointPath: EndpointPathOf,
+): Promise<{ endpointPath: string | null; stats?: Stats }> {
   let real: string;
   try {
     real = await realpath(diskPath);

@@ -21,7 +21,10 @@ type SortField = (typeof SORTABLE)[number];
 
 export function parseFilter(raw: string | null): EntryTest {
   if (raw === null || raw.trim() === '') return () => true;
-  const tests = raw.split('/').filter((c) => c !== '').map(parseClause);
+  const tests = raw
+    .split('/')
+    .filter((c) => c !== '')
+    .map(parseClause);
   return (entry) => tests.every((t) => t(entry));
 }
 
@@ -57,12 +60,19 @@ function nameTest(clause: string, expr: string): EntryTest {
 }
 
 function globTest(glob: string): (name: string) => boolean {
-  const source = [...glob].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&'))).join('');
+  const source = [...glob]
+    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')))
+    .join('');
   const re = new RegExp(`^${source}$`, 'isu');
   return (name) => re.test(name);
 }
 
-function compareTest(clause: string, expr: string, pick: (e: FileDocument) => number, parse: (v: string) => number): EntryTest {
+function compareTest(
+  clause: string,
+  expr: string,
+  pick: (e: FileDocument) => number,
+  parse: (v: string) => number,
+): EntryTest {
   const m = /^(!=|>=|<=|=|>|<)(.+)$/.exec(expr);
   const value = m ? parse(m[2] ?? '') : Number.NaN;
   if (!m || Number.isNaN(value)) throw badFilter(clause, 'use an operator (= != > >= < <=) and a value');
@@ -70,17 +80,24 @@ function compareTest(clause: string, expr: string, pick: (e: FileDocument) => nu
   return (entry) => {
     const v = pick(entry);
     switch (op) {
-      case '=': return v === value;
-      case '!=': return v !== value;
-      case '>': return v > value;
-      case '>=': return v >= value;
-      case '<': return v < value;
-      default: return v <= value;
+      case '=':
+        return v === value;
+      case '!=':
+        return v !== value;
+      case '>':
+        return v > value;
+      case '>=':
+        return v >= value;
+      case '<':
+        return v < value;
+      default:
+        return v <= value;
     }
   };
 }
 
-const parseDate = (v: string): number => Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`);
+const parseDate = (v: string): number =>
+  Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`);
 
 const badFilter = (clause: string, why: string) => badRequest(`Invalid filter '${clause}': ${why}`);
 
@@ -93,7 +110,9 @@ export function parseOrderBy(raw: string | null): EntryOrder {
     if (words.length === 0) continue;
     const [field, direction = 'ASC'] = words;
     if (words.length > 2 || !(SORTABLE as readonly string[]).includes(field ?? '')) {
-      throw badRequest(`Invalid orderby '${part.trim()}': use FIELD [ASC|DESC] with FIELD one of ${SORTABLE.join(', ')}`);
+      throw badRequest(
+        `Invalid orderby '${part.trim()}': use FIELD [ASC|DESC] with FIELD one of ${SORTABLE.join(', ')}`,
+      );
     }
     const dir = direction.toUpperCase();
     if (dir !== 'ASC' && dir !== 'DESC') throw badRequest(`Invalid orderby direction '${direction}': use ASC or DESC`);
@@ -104,7 +123,14 @@ export function parseOrderBy(raw: string | null): EntryOrder {
     for (const { field, dir } of keys) {
       const x = a[field];
       const y = b[field];
-      const c = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+      const c =
+        typeof x === 'number' && typeof y === 'number'
+          ? x - y
+          : String(x) < String(y)
+            ? -1
+            : String(x) > String(y)
+              ? 1
+              : 0;
       if (c !== 0) return c * dir;
     }
     return 0;

@@ -26,7 +26,11 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     const endpoint = visibleEndpoint(ctx, endpointIdParam(ex.params), clientId);
     requireDataAccess(token, endpoint);
     if (endpoint.connected === false) {
-      throw new SandboxError(502, 'ExternalError.DirListingFailed.GCDisconnected', `The GCP endpoint is not currently connected to Globus: ${endpoint.displayName}`);
+      throw new SandboxError(
+        502,
+        'ExternalError.DirListingFailed.GCDisconnected',
+        `The GCP endpoint is not currently connected to Globus: ${endpoint.displayName}`,
+      );
     }
     return { clientId, endpoint };
   };
@@ -85,11 +89,21 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
       await mkdir(resolved.diskPath);
     } catch (err) {
       const code = errno(err);
-      if (code === 'EEXIST') throw new SandboxError(502, 'ExternalError.MkdirFailed.Exists', `Path already exists: ${resolved.endpointPath}`);
+      if (code === 'EEXIST')
+        throw new SandboxError(
+          502,
+          'ExternalError.MkdirFailed.Exists',
+          `Path already exists: ${resolved.endpointPath}`,
+        );
       if (isMissing(err)) throw missingParent(ctx, resolved.endpointPath);
       throw fsError(err, resolved.endpointPath);
     }
-    sendJson(ex.res, 202, { DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully', ...trail(ex) });
+    sendJson(ex.res, 202, {
+      DATA_TYPE: 'mkdir_result',
+      code: 'DirectoryCreated',
+      message: 'The directory was created successfully',
+      ...trail(ex),
+    });
   });
 
   router.on('POST', route('rename'), async (ex) => {
@@ -98,14 +112,30 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     const from = await resolveEndpointPath(endpoint, body.old_path, clientId, 'write');
     const to = await resolveEndpointPath(endpoint, body.new_path, clientId, 'write');
     for (const p of [from.endpointPath, to.endpointPath]) {
-      if (isStorageRoot(endpoint, p)) throw badRequest(`${p} is a root folder of the endpoint and cannot be renamed or replaced`);
+      if (isStorageRoot(endpoint, p))
+        throw badRequest(`${p} is a root folder of the endpoint and cannot be renamed or replaced`);
     }
     // Globus refuses a rename onto a path that exists ("The new path must not yet exist");
     // the answer's code is unverified, so it is a switch.
     const collision = ctx.world.behaviour.rename_collision;
-    if (collision !== 'replace' && (await lstat(to.diskPath).then(() => true, () => false))) {
-      if (collision === '409-conflict') throw new SandboxError(409, 'Conflict', `Cannot rename ${from.endpointPath} to ${to.endpointPath}: the new path already exists`);
-      throw new SandboxError(502, 'ExternalError.RenameFailed.Exists', `Cannot rename ${from.endpointPath} to ${to.endpointPath}: File exists`);
+    if (
+      collision !== 'replace' &&
+      (await lstat(to.diskPath).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      if (collision === '409-conflict')
+        throw new SandboxError(
+          409,
+          'Conflict',
+          `Cannot rename ${from.endpointPath} to ${to.endpointPath}: the new path already exists`,
+        );
+      throw new SandboxError(
+        502,
+        'ExternalError.RenameFailed.Exists',
+        `Cannot rename ${from.endpointPath} to ${to.endpointPath}: File exists`,
+      );
     }
     try {
       // One rename(2): atomic; with rename_collision 'replace' it replaces a file at new_path, as POSIX.
@@ -113,16 +143,28 @@ export function operationRoutes(router: Router, ctx: SandboxContext): void {
     } catch (err) {
       const code = errno(err);
       if (code === 'ENOENT') {
-        const sourceThere = await lstat(from.diskPath).then(() => true, () => false);
+        const sourceThere = await lstat(from.diskPath).then(
+          () => true,
+          () => false,
+        );
         throw notFound(sourceThere ? `Folder of ${to.endpointPath}` : `Path ${from.endpointPath}`);
       }
       if (code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'EISDIR' || code === 'ENOTDIR') {
-        throw new SandboxError(409, 'Conflict', `Cannot rename ${from.endpointPath} to ${to.endpointPath}: the destination is a folder that cannot be replaced, or a file where a folder should go`);
+        throw new SandboxError(
+          409,
+          'Conflict',
+          `Cannot rename ${from.endpointPath} to ${to.endpointPath}: the destination is a folder that cannot be replaced, or a file where a folder should go`,
+        );
       }
       if (code === 'EINVAL') throw badRequest(`Cannot move ${from.endpointPath} into itself`);
       throw fsError(err, from.endpointPath);
     }
-    sendJson(ex.res, 200, { DATA_TYPE: 'result', code: 'FileRenamed', message: 'File or directory renamed successfully', ...trail(ex) });
+    sendJson(ex.res, 200, {
+      DATA_TYPE: 'result',
+      code: 'FileRenamed',
+      message: 'File or directory renamed successfully',
+      ...trail(ex),
+    });
   });
 }
 
@@ -132,7 +174,11 @@ async function listNames(diskPath: string, endpointPath: string): Promise<string
   } catch (err) {
     if (errno(err) === 'ENOENT') throw notFound(`Directory ${endpointPath}`);
     if (errno(err) === 'ENOTDIR') {
-      throw new SandboxError(502, 'ExternalError.DirListingFailed.NotDirectory', `Cannot list ${endpointPath}: it is not a directory`);
+      throw new SandboxError(
+        502,
+        'ExternalError.DirListingFailed.NotDirectory',
+        `Cannot list ${endpointPath}: it is not a directory`,
+      );
     }
     throw fsError(err, endpointPath);
   }
@@ -186,5 +232,9 @@ function fsError(err: unknown, endpointPath: string): unknown {
 /** mkdir whose parent folder is missing: the answer is unverified, so a switch picks it. */
 function missingParent(ctx: SandboxContext, endpointPath: string): SandboxError {
   if (ctx.world.behaviour.mkdir_missing_parent === '404-not-found') return notFound(`Parent folder of ${endpointPath}`);
-  return new SandboxError(502, 'ExternalError.MkdirFailed', `Command failed: mkdir ${endpointPath}: No such file or directory`);
+  return new SandboxError(
+    502,
+    'ExternalError.MkdirFailed',
+    `Command failed: mkdir ${endpointPath}: No such file or directory`,
+  );
 }

@@ -14,9 +14,14 @@ export async function runDelete(task: SandboxTask, signal: AbortSignal): Promise
   c.subtasksPending = task.deleteItems.length;
   for (const item of task.deleteItems) {
     signal.throwIfAborted();
-    const target = await onPath(item.path, name, signal, () => resolveEndpointPath(endpoint, item.path, task.ownerClientId, 'write'));
+    const target = await onPath(item.path, name, signal, () =>
+      resolveEndpointPath(endpoint, item.path, task.ownerClientId, 'write'),
+    );
     if (isEndpointRoot(endpoint, target.diskPath)) {
-      throw new TaskFailure('PERMISSION_DENIED', `Endpoint: ${name}\nFile: ${target.endpointPath}\nMessage: the endpoint's root folder cannot be deleted`);
+      throw new TaskFailure(
+        'PERMISSION_DENIED',
+        `Endpoint: ${name}\nFile: ${target.endpointPath}\nMessage: the endpoint's root folder cannot be deleted`,
+      );
     }
     await onPath(target.endpointPath, name, signal, async () => {
       const info = await lstat(target.diskPath).catch((err: NodeJS.ErrnoException) => {
@@ -25,7 +30,11 @@ export async function runDelete(task: SandboxTask, signal: AbortSignal): Promise
       });
       if (!info) return;
       if (info.isDirectory()) {
-        if (!task.options.recursive) throw new TaskFailure('IS_A_DIRECTORY', `Endpoint: ${name}\nFile: ${target.endpointPath}\nMessage: deleting a folder needs recursive=true`);
+        if (!task.options.recursive)
+          throw new TaskFailure(
+            'IS_A_DIRECTORY',
+            `Endpoint: ${name}\nFile: ${target.endpointPath}\nMessage: deleting a folder needs recursive=true`,
+          );
         await countTree(target.diskPath, task);
         await rm(target.diskPath, { recursive: true });
       } else {

@@ -50,7 +50,12 @@ export function failureFor(err: unknown, endpointPath: string, endpointName: str
 }
 
 /** Runs a filesystem step, reporting a failure against the endpoint path it concerned. */
-export async function onPath<T>(endpointPath: string, endpointName: string, signal: AbortSignal, step: () => Promise<T>): Promise<T> {
+export async function onPath<T>(
+  endpointPath: string,
+  endpointName: string,
+  signal: AbortSignal,
+  step: () => Promise<T>,
+): Promise<T> {
   try {
     return await step();
   } catch (err) {

@@ -21,45 +21,63 @@ const FIELDS: Record<string, (task: SandboxTask) => string | number | null> = {
   deadline: (t) => t.options.deadline.getTime(),
 };
 
-export function listTasks(tasks: SandboxTask[], filter: string | null, orderby: string | null, limit: number, offset: number): Record<string, unknown> {
+export function listTasks(
+  tasks: SandboxTask[],
+  filter: string | null,
+  orderby: string | null,
+  limit: number,
+  offset: number,
+): Record<string, unknown> {
   const filters = parseFilter(filter);
   const matching = tasks.filter((t) => filters.every((f) => f(t)));
   matching.sort(comparator(orderby));
   const page = matching.slice(offset, offset + limit);
-  return { DATA_TYPE: 'task_list', length: page.length, limit, offset, total: matching.length, DATA: page.map(taskDocument) };
+  return {
+    DATA_TYPE: 'task_list',
+    length: page.length,
+    limit,
+    offset,
+    total: matching.length,
+    DATA: page.map(taskDocument),
+  };
 }
 
 function parseFilter(filter: string | null): Filter[] {
   if (!filter) return [];
-  return filter.split('/').filter(Boolean).map((clause) => {
-    const colon = clause.indexOf(':');
-    if (colon < 1) throw badRequest(`Bad filter clause "${clause}"; use field:value`);
-    const field = clause.slice(0, colon);
-    const value = clause.slice(colon + 1);
-    switch (field) {
-      case 'task_id':
-      case 'status':
-      case 'type': {
-        const wanted = new Set(value.split(',').map((v) => (field === 'task_id' ? v : v.toUpperCase())));
-        return (t: SandboxTask) => wanted.has(String(FIELDS[field]!(t)));
+  return filter
+    .split('/')
+    .filter(Boolean)
+    .map((clause) => {
+      const colon = clause.indexOf(':');
+      if (colon < 1) throw badRequest(`Bad filter clause "${clause}"; use field:value`);
+      const field = clause.slice(0, colon);
+      const value = clause.slice(colon + 1);
+      switch (field) {
+        case 'task_id':
+        case 'status':
+        case 'type': {
+          const wanted = new Set(value.split(',').map((v) => (field === 'task_id' ? v : v.toUpperCase())));
+          return (t: SandboxTask) => wanted.has(String(FIELDS[field]!(t)));
+        }
+        case 'label':
+          return value.startsWith('~')
+            ? (t: SandboxTask) => (t.options.label ?? '').toLowerCase().includes(value.slice(1).toLowerCase())
+            : (t: SandboxTask) => t.options.label === value;
+        case 'request_time':
+        case 'completion_time': {
+          const [from, to] = value.split(',').map((v) => (v ? time(v, field) : undefined));
+          return (t: SandboxTask) => {
+            const at = FIELDS[field]!(t) as number | null;
+            if (at === null) return false;
+            return (from === undefined || at >= from) && (to === undefined || at <= to);
+          };
+        }
+        default:
+          throw badRequest(
+            `Unknown filter field "${field}" (known: task_id, status, type, label, request_time, completion_time)`,
+          );
       }
-      case 'label':
-        return value.startsWith('~')
-          ? (t: SandboxTask) => (t.options.label ?? '').toLowerCase().includes(value.slice(1).toLowerCase())
-          : (t: SandboxTask) => t.options.label === value;
-      case 'request_time':
-      case 'completion_time': {
-        const [from, to] = value.split(',').map((v) => (v ? time(v, field) : undefined));
-        return (t: SandboxTask) => {
-          const at = FIELDS[field]!(t) as number | null;
-          if (at === null) return false;
-          return (from === undefined || at >= from) && (to === undefined || at <= to);
-        };
-      }
-      default:
-        throw badRequest(`Unknown filter field "${field}" (known: task_id, status, type, label, request_time, completion_time)`);
-    }
-  });
+    });
 }
 
 function time(value: string, field: string): number {

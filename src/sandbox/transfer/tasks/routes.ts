@@ -83,7 +83,11 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
   router.on('GET', /^\/v0\.10\/task_list$/, (ex) => {
     const clientId = caller(ex);
     const q = ex.url.searchParams;
-    sendJson(ex.res, 200, listTasks(store.ofClient(clientId), q.get('filter'), q.get('orderby'), limitOf(q, 10), offsetOf(q)));
+    sendJson(
+      ex.res,
+      200,
+      listTasks(store.ofClient(clientId), q.get('filter'), q.get('orderby'), limitOf(q, 10), offsetOf(q)),
+    );
   });
 
   router.on('GET', /^\/v0\.10\/task\/(?<id>[^/]+)$/, (ex) => sendJson(ex.res, 200, taskDocument(ownTask(ex))));
@@ -94,13 +98,21 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
     const offset = offsetOf(ex.url.searchParams);
     const newestFirst = [...task.events].reverse();
     const page = newestFirst.slice(offset, offset + limit);
-    sendJson(ex.res, 200, { DATA_TYPE: 'event_list', length: page.length, limit, offset, total: newestFirst.length, DATA: page.map(eventDocument) });
+    sendJson(ex.res, 200, {
+      DATA_TYPE: 'event_list',
+      length: page.length,
+      limit,
+      offset,
+      total: newestFirst.length,
+      DATA: page.map(eventDocument),
+    });
   });
 
   router.on('GET', /^\/v0\.10\/task\/(?<id>[^/]+)\/successful_transfers$/, (ex) => {
     const task = ownTask(ex);
     const raw = ex.url.searchParams.get('marker');
-    if (raw !== null && raw !== '' && !/^\d+$/.test(raw)) throw badRequest('marker must be a value of next_marker from an earlier page');
+    if (raw !== null && raw !== '' && !/^\d+$/.test(raw))
+      throw badRequest('marker must be a value of next_marker from an earlier page');
     const marker = raw ? Number(raw) : 0;
     const page = task.successful.slice(marker, marker + SUCCESSFUL_PAGE);
     const next = marker + SUCCESSFUL_PAGE;
@@ -108,7 +120,11 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
       DATA_TYPE: 'successful_transfers',
       marker,
       next_marker: next < task.successful.length ? next : null,
-      DATA: page.map((s) => ({ DATA_TYPE: 'successful_transfer', source_path: s.sourcePath, destination_path: s.destinationPath })),
+      DATA: page.map((s) => ({
+        DATA_TYPE: 'successful_transfer',
+        source_path: s.sourcePath,
+        destination_path: s.destinationPath,
+      })),
     });
   });
 
@@ -123,7 +139,9 @@ export function taskRoutes(router: Router, ctx: SandboxContext): void {
     sendJson(ex.res, 200, {
       DATA_TYPE: 'result',
       code: canceled ? 'Canceled' : 'TaskComplete',
-      message: canceled ? 'The task has been cancelled successfully.' : 'The task completed before the cancel request was processed.',
+      message: canceled
+        ? 'The task has been cancelled successfully.'
+        : 'The task completed before the cancel request was processed.',
       request_id: ex.requestId,
       resource: `/task/${task.id}/cancel`,
     });

@@ -26,7 +26,13 @@ const FATAL_DELAY_MS = 1000;
 /** A transfer that made progress may run until 72 h after its request. */
 const PROGRESS_DEADLINE_MS = 72 * 3600 * 1000;
 
-const RECOVERABLE = new Set(['PERMISSION_DENIED', 'QUOTA_EXCEEDED', 'ENDPOINT_ERROR', 'GC_NOT_CONNECTED', 'FILE_NOT_FOUND']);
+const RECOVERABLE = new Set([
+  'PERMISSION_DENIED',
+  'QUOTA_EXCEEDED',
+  'ENDPOINT_ERROR',
+  'GC_NOT_CONNECTED',
+  'FILE_NOT_FOUND',
+]);
 
 export function startTask(ctx: SandboxContext, task: SandboxTask): void {
   task.done = run(ctx, task);
@@ -52,8 +58,18 @@ async function run(ctx: SandboxContext, task: SandboxTask): Promise<void> {
     signal.throwIfAborted();
     task.startTime = new Date();
     task.niceStatus = 'OK';
-    addEvent(task, 'STARTED', JSON.stringify({ type: task.type === 'TRANSFER' ? 'Sandbox Transfer' : 'Sandbox Delete', concurrency: 1 }, null, 2), false);
-    if (fault?.kind === 'task-fail') throw new TaskFailure(fault.code, fault.description ?? `Injected fault: ${describeCode(fault.code)}`, true);
+    addEvent(
+      task,
+      'STARTED',
+      JSON.stringify(
+        { type: task.type === 'TRANSFER' ? 'Sandbox Transfer' : 'Sandbox Delete', concurrency: 1 },
+        null,
+        2,
+      ),
+      false,
+    );
+    if (fault?.kind === 'task-fail')
+      throw new TaskFailure(fault.code, fault.description ?? `Injected fault: ${describeCode(fault.code)}`, true);
     await attemptUntilDone(ctx, task, signal, () => deadline.extend());
     succeed(task);
   } catch (err) {
@@ -65,13 +81,22 @@ async function run(ctx: SandboxContext, task: SandboxTask): Promise<void> {
 }
 
 /** Runs the task's work, retrying recoverable failures with the error shown in nice_status. */
-async function attemptUntilDone(ctx: SandboxContext, task: SandboxTask, signal: AbortSignal, onProgress: () => void): Promise<void> {
+async function attemptUntilDone(
+  ctx: SandboxContext,
+  task: SandboxTask,
+  signal: AbortSignal,
+  onProgress: () => void,
+): Promise<void> {
   const b = ctx.world.behaviour;
   for (;;) {
     const before = task.counters.bytesTransferred;
     try {
       const offline = [task.source, task.destination].find((e) => e?.connected === false);
-      if (offline) throw new TaskFailure('GC_NOT_CONNECTED', `Endpoint: ${offline.displayName}\nMessage: The GCP endpoint is not currently connected to Globus`);
+      if (offline)
+        throw new TaskFailure(
+          'GC_NOT_CONNECTED',
+          `Endpoint: ${offline.displayName}\nMessage: The GCP endpoint is not currently connected to Globus`,
+        );
       if (task.type === 'TRANSFER') await runTransfer(ctx, task, signal);
       else await runDelete(task, signal);
       return;
@@ -101,7 +126,10 @@ function deadlineTimer(task: SandboxTask): { extend(): void; clear(): void } {
   const arm = (): void => {
     clearTimeout(timer);
     const until = task.options.deadline.getTime() - Date.now();
-    timer = until <= MAX_TIMER ? setTimeout(() => task.abort.abort('deadline' satisfies StopReason), Math.max(0, until)) : undefined;
+    timer =
+      until <= MAX_TIMER
+        ? setTimeout(() => task.abort.abort('deadline' satisfies StopReason), Math.max(0, until))
+        : undefined;
   };
   arm();
   let extended = false;
@@ -110,7 +138,9 @@ function deadlineTimer(task: SandboxTask): { extend(): void; clear(): void } {
       if (extended || task.type !== 'TRANSFER' || task.options.deadlineGiven) return;
       extended = true;
       const scale = (task.options.deadline.getTime() - task.requestTime.getTime()) / (24 * 3600 * 1000);
-      task.options.deadline = new Date(task.requestTime.getTime() + Math.max(1, Math.round(PROGRESS_DEADLINE_MS * scale)));
+      task.options.deadline = new Date(
+        task.requestTime.getTime() + Math.max(1, Math.round(PROGRESS_DEADLINE_MS * scale)),
+      );
       arm();
     },
     clear: () => clearTimeout(timer),
@@ -148,7 +178,16 @@ function succeed(task: SandboxTask): void {
   task.completionTime = new Date();
   task.status = 'SUCCEEDED';
   task.niceStatus = null;
-  addEvent(task, 'SUCCEEDED', JSON.stringify({ files_transferred: c.filesTransferred, files_skipped: c.filesSkipped, bytes_transferred: c.bytesTransferred }, null, 2), false);
+  addEvent(
+    task,
+    'SUCCEEDED',
+    JSON.stringify(
+      { files_transferred: c.filesTransferred, files_skipped: c.filesSkipped, bytes_transferred: c.bytesTransferred },
+      null,
+      2,
+    ),
+    false,
+  );
 }
 
 function fail(task: SandboxTask, cause: unknown): void {
@@ -158,7 +197,8 @@ function fail(task: SandboxTask, cause: unknown): void {
       : cause instanceof TaskFailure
         ? cause
         : new TaskFailure('ENDPOINT_ERROR', 'The sandbox failed while running the task');
-  if (!(cause instanceof TaskFailure) && typeof cause !== 'string') process.emitWarning(`sandbox task ${task.id}: ${(cause as Error)?.stack ?? String(cause)}`);
+  if (!(cause instanceof TaskFailure) && typeof cause !== 'string')
+    process.emitWarning(`sandbox task ${task.id}: ${(cause as Error)?.stack ?? String(cause)}`);
   const c = task.counters;
   task.completionTime = new Date();
   task.status = 'FAILED';
@@ -170,7 +210,10 @@ function fail(task: SandboxTask, cause: unknown): void {
   else if (failure.code === 'DEADLINE_EXCEEDED') c.subtasksExpired += unfinished;
   else c.subtasksFailed += unfinished;
   c.subtasksPending = 0;
-  c.subtasksTotal = Math.max(c.subtasksTotal, c.subtasksSucceeded + c.subtasksFailed + c.subtasksCanceled + c.subtasksExpired);
+  c.subtasksTotal = Math.max(
+    c.subtasksTotal,
+    c.subtasksSucceeded + c.subtasksFailed + c.subtasksCanceled + c.subtasksExpired,
+  );
   if (cause === 'deadline') addEvent(task, 'EXPIRED', 'The task deadline expired before the task completed', true);
   addEvent(task, failure.code, failure.details, true);
 }

@@ -21,7 +21,8 @@ export class TaskStore {
   readonly #submissions = new Map<string, string>();
 
   constructor(readonly historyLimit: number = DEFAULT_TASK_HISTORY) {
-    if (!Number.isInteger(historyLimit) || historyLimit < 1) throw new RangeError('historyLimit must be a positive integer');
+    if (!Number.isInteger(historyLimit) || historyLimit < 1)
+      throw new RangeError('historyLimit must be a positive integer');
   }
 
   add(task: SandboxTask): void {

@@ -2,7 +2,14 @@ import { canSee } from '../../access.js';
 import { findEndpoint, type SandboxContext } from '../../context.js';
 import { SandboxError, badRequest, notFound } from '../../errors.js';
 import type { SandboxEndpoint } from '../../model.js';
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, type DeleteItem, type SyncLevel, type TaskOptions, type TransferItem } from './model.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumAlgorithm,
+  type DeleteItem,
+  type SyncLevel,
+  type TaskOptions,
+  type TransferItem,
+} from './model.js';
 
 /**
  * Checks a `transfer` or `delete` submission the way the service does at submit time:
@@ -31,21 +38,29 @@ export interface DeleteSubmission {
 
 /** The submission_id of a body; checked first so a reused id can be answered as a duplicate. */
 export function submissionIdOf(body: Record<string, unknown>, dataType: 'transfer' | 'delete'): string {
-  if (body.DATA_TYPE !== dataType) throw badRequest(`DATA_TYPE must be "${dataType}"`, 'ClientError.BadRequest.BadDataType');
+  if (body.DATA_TYPE !== dataType)
+    throw badRequest(`DATA_TYPE must be "${dataType}"`, 'ClientError.BadRequest.BadDataType');
   const id = body.submission_id;
   if (id === undefined || id === null) throw badRequest('A submission_id is required; get one from GET /submission_id');
-  if (typeof id !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(id)) throw badRequest('submission_id must be an id from GET /submission_id');
+  if (typeof id !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(id))
+    throw badRequest('submission_id must be an id from GET /submission_id');
   return id;
 }
 
-export function parseTransfer(ctx: SandboxContext, clientId: string, body: Record<string, unknown>, now: Date): TransferSubmission {
+export function parseTransfer(
+  ctx: SandboxContext,
+  clientId: string,
+  body: Record<string, unknown>,
+  now: Date,
+): TransferSubmission {
   const submissionId = submissionIdOf(body, 'transfer');
   const source = visibleEndpoint(ctx, clientId, body.source_endpoint, 'source_endpoint');
   const destination = visibleEndpoint(ctx, clientId, body.destination_endpoint, 'destination_endpoint');
   const data = itemsOf(body, 'ClientError.BadRequest.NoTransferItems', 'A transfer needs at least one item in DATA');
   const items = data.map((raw, i): TransferItem => {
     const item = objectItem(raw, i);
-    if (item.DATA_TYPE !== 'transfer_item') throw badRequest(`DATA[${i}].DATA_TYPE must be "transfer_item"`, 'ClientError.BadRequest.BadDataType');
+    if (item.DATA_TYPE !== 'transfer_item')
+      throw badRequest(`DATA[${i}].DATA_TYPE must be "transfer_item"`, 'ClientError.BadRequest.BadDataType');
     const recursive = booleanField(item.recursive, `DATA[${i}].recursive`, false);
     return {
       sourcePath: pathField(item.source_path, `DATA[${i}].source_path`),
@@ -57,13 +72,19 @@ export function parseTransfer(ctx: SandboxContext, clientId: string, body: Recor
   return { submissionId, source, destination, items, options: optionsOf(body, now, ctx.world.behaviour.time_scale) };
 }
 
-export function parseDelete(ctx: SandboxContext, clientId: string, body: Record<string, unknown>, now: Date): DeleteSubmission {
+export function parseDelete(
+  ctx: SandboxContext,
+  clientId: string,
+  body: Record<string, unknown>,
+  now: Date,
+): DeleteSubmission {
   const submissionId = submissionIdOf(body, 'delete');
   const endpoint = visibleEndpoint(ctx, clientId, body.endpoint, 'endpoint');
   const data = itemsOf(body, 'ClientError.BadRequest.NoDeleteItems', 'A delete needs at least one item in DATA');
   const items = data.map((raw, i): DeleteItem => {
     const item = objectItem(raw, i);
-    if (item.DATA_TYPE !== 'delete_item') throw badRequest(`DATA[${i}].DATA_TYPE must be "delete_item"`, 'ClientError.BadRequest.BadDataType');
+    if (item.DATA_TYPE !== 'delete_item')
+      throw badRequest(`DATA[${i}].DATA_TYPE must be "delete_item"`, 'ClientError.BadRequest.BadDataType');
     return { path: pathField(item.path, `DATA[${i}].path`) };
   });
   return { submissionId, endpoint, items, options: optionsOf(body, now, ctx.world.behaviour.time_scale) };
@@ -95,15 +116,21 @@ function pathField(value: unknown, field: string): string {
 }
 
 /** `external_checksum` (hex) and `checksum_algorithm` of a file item; the algorithm defaults to MD5 as Transfer's. */
-function checksumOf(item: Record<string, unknown>, i: number, recursive: boolean): Pick<TransferItem, 'externalChecksum' | 'checksumAlgorithm'> {
+function checksumOf(
+  item: Record<string, unknown>,
+  i: number,
+  recursive: boolean,
+): Pick<TransferItem, 'externalChecksum' | 'checksumAlgorithm'> {
   const checksum = item.external_checksum;
   const algorithm = item.checksum_algorithm;
   if (checksum === undefined || checksum === null) {
-    if (algorithm !== undefined && algorithm !== null) throw badRequest(`DATA[${i}].checksum_algorithm needs an external_checksum`);
+    if (algorithm !== undefined && algorithm !== null)
+      throw badRequest(`DATA[${i}].checksum_algorithm needs an external_checksum`);
     return {};
   }
   if (recursive) throw badRequest(`DATA[${i}].external_checksum is for a file, not a recursive item`);
-  if (typeof checksum !== 'string' || !/^[0-9a-fA-F]+$/.test(checksum)) throw badRequest(`DATA[${i}].external_checksum must be a hexadecimal checksum`);
+  if (typeof checksum !== 'string' || !/^[0-9a-fA-F]+$/.test(checksum))
+    throw badRequest(`DATA[${i}].external_checksum must be a hexadecimal checksum`);
   const name = algorithm === undefined || algorithm === null ? 'MD5' : algorithm;
   if (typeof name !== 'string' || !(name.toUpperCase() in CHECKSUM_ALGORITHMS)) {
     throw badRequest(`DATA[${i}].checksum_algorithm must be one of ${Object.keys(CHECKSUM_ALGORITHMS).join(', ')}`);
@@ -127,7 +154,8 @@ function syncLevelOf(value: unknown): SyncLevel | null {
 }
 
 function deadlineOf(value: unknown, now: Date, timeScale: number): Date {
-  if (value === undefined || value === null) return new Date(now.getTime() + Math.max(1, Math.round(DEFAULT_DEADLINE_MS * timeScale)));
+  if (value === undefined || value === null)
+    return new Date(now.getTime() + Math.max(1, Math.round(DEFAULT_DEADLINE_MS * timeScale)));
   const parsed = typeof value === 'string' ? new Date(value.replace(' ', 'T')) : new Date(NaN);
   if (Number.isNaN(parsed.getTime())) throw badRequest('deadline must be an ISO 8601 date and time');
   return parsed;
@@ -153,7 +181,8 @@ function optionsOf(body: Record<string, unknown>, now: Date, timeScale: number):
     ignoreMissing: booleanField(body.ignore_missing, 'ignore_missing', false),
   };
   // The sandbox sends no e-mail; the notify flags (true by default on Globus) are only checked.
-  for (const key of ['notify_on_succeeded', 'notify_on_failed', 'notify_on_inactive']) booleanField(body[key], key, true);
+  for (const key of ['notify_on_succeeded', 'notify_on_failed', 'notify_on_inactive'])
+    booleanField(body[key], key, true);
   if (options.deleteDestinationExtra) {
     throw new SandboxError(400, 'ClientError.BadRequest', 'The sandbox does not support delete_destination_extra');
   }

@@ -11,7 +11,9 @@ export const https = lazyBackend(
     autoReason: 'the collection serves HTTPS and no local endpoint is set',
     autoRank: 1,
     unreachable: ({ httpsServer, shown }) =>
-      typeof httpsServer === 'string' && httpsServer !== '' ? undefined : `Collection ${shown} has no https_server, so the https transport cannot reach it`,
+      typeof httpsServer === 'string' && httpsServer !== ''
+        ? undefined
+        : `Collection ${shown} has no https_server, so the https transport cannot reach it`,
     remedy: 'use a collection with an HTTPS server',
     batches: false,
     lateArrivals: true,

@@ -6,14 +6,24 @@
 import { Readable } from 'node:stream';
 import { isSregistryError } from '../../../errors.js';
 import { httpsTarget } from '../../endpoint.js';
-import { emptyOnFailure, type GetItem, type GetResult, type PutResult, type TransportMoves, type TransportRun } from '../backend.js';
+import {
+  emptyOnFailure,
+  type GetItem,
+  type GetResult,
+  type PutResult,
+  type TransportMoves,
+  type TransportRun,
+} from '../backend.js';
 
 export const moves: TransportMoves = {
   async put(run, items) {
     const out: PutResult = { files: [] };
     for (const item of items) {
       const source = item.file !== undefined ? { file: item.file } : text(item.text ?? '');
-      const up = await run.session.https.upload(httpsTarget(run.ep), item.to, source, { ...signalOf(run), ...progressOf(run, 'upload') });
+      const up = await run.session.https.upload(httpsTarget(run.ep), item.to, source, {
+        ...signalOf(run),
+        ...progressOf(run, 'upload'),
+      });
       out.files.push({ attempts: up.attempts, size: up.size, sha256: up.sha256 });
     }
     return out;
@@ -34,7 +44,11 @@ async function getEach(run: TransportRun, items: readonly GetItem[]): Promise<Ge
   const out: GetResult = { files: [] };
   for (const item of items) {
     const got = await run.session.https.download(httpsTarget(run.ep), item.from, item.to, {
-      ...(item.expectedSize !== undefined ? { expectedSize: item.expectedSize } : item.maxBytes !== undefined ? { maxBytes: item.maxBytes } : {}),
+      ...(item.expectedSize !== undefined
+        ? { expectedSize: item.expectedSize }
+        : item.maxBytes !== undefined
+          ? { maxBytes: item.maxBytes }
+          : {}),
       ...signalOf(run),
       ...progressOf(run, 'download'),
       ...(item.onChunk ? { onChunk: item.onChunk } : {}),
@@ -52,7 +66,13 @@ const text = (value: string) => {
 
 const signalOf = (run: TransportRun): { signal?: AbortSignal } => (run.signal ? { signal: run.signal } : {});
 
-function progressOf(run: TransportRun, phase: 'upload' | 'download'): { onProgress?: (bytes: number, total?: number) => void } {
+function progressOf(
+  run: TransportRun,
+  phase: 'upload' | 'download',
+): { onProgress?: (bytes: number, total?: number) => void } {
   if (!run.progress) return {};
-  return { onProgress: (bytes, total) => run.session.progress({ phase, image: run.image, bytes, ...(total !== undefined ? { total } : {}) }) };
+  return {
+    onProgress: (bytes, total) =>
+      run.session.progress({ phase, image: run.image, bytes, ...(total !== undefined ? { total } : {}) }),
+  };
 }

@@ -15,7 +15,8 @@ export const transfer = lazyBackend(
       typeof local === 'string' && local !== ''
         ? undefined
         : 'The transfer transport needs a local Globus endpoint: set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option) to your Globus Connect Personal/Server endpoint',
-    remedy: 'set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option) to your Globus Connect Personal/Server endpoint',
+    remedy:
+      'set SREGISTRY_GLOBUS_LOCAL_ENDPOINT (the localEndpoint option) to your Globus Connect Personal/Server endpoint',
     batches: true,
     lateArrivals: false,
   },

@@ -24,7 +24,11 @@ export const moves: TransportMoves = {
           file = await tempTextFile(session.options.storage, item.text ?? '');
           temps.push(file);
         }
-        moves.push({ source: endpointPath(session, file), destination: item.to, ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}) });
+        moves.push({
+          source: endpointPath(session, file),
+          destination: item.to,
+          ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}),
+        });
       }
       const taskId = await transferAndWait(taskRun(run), local, run.ep.id, moves, run.label);
       return { taskId, files: items.map(() => ({ attempts: 1 })) };
@@ -36,7 +40,11 @@ export const moves: TransportMoves = {
   get: (run, items) =>
     emptyOnFailure(items, async () => {
       const { session } = run;
-      const moves = items.map((item) => ({ source: item.from, destination: endpointPath(session, item.to), ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}) }));
+      const moves = items.map((item) => ({
+        source: item.from,
+        destination: endpointPath(session, item.to),
+        ...(item.sha256 !== undefined ? { sha256: item.sha256 } : {}),
+      }));
       const taskId = await transferAndWait(taskRun(run), run.ep.id, localEndpoint(session), moves, run.label);
       return { taskId, files: items.map(() => ({})) };
     }),
