@@ -1,4 +1,0 @@
-import { createRequire as __sregistryCreateRequire } from 'node:module';
-const require = __sregistryCreateRequire(import.meta.url);
-import{a as e}from"./chunk-3446RV3C.js";var o=t=>({id:t.id.toLowerCase(),displayName:t.display_name??t.id,entityType:String(t.entity_type??""),httpsServer:typeof t.https_server=="string"&&t.https_server!==""?t.https_server:null,owner:t.owner_string??t.owner_id??"",dataAccess:n(t),gcpConnected:typeof t.gcp_connected=="boolean"?t.gcp_connected:null}),n=t=>t.entity_type==="GCSv5_mapped_collection"&&t.high_assurance!==!0,s=t=>{if(!t.httpsServer)throw new e("INVALID_INPUT",`Collection ${t.displayName} (${t.id}) has no https_server`);return{httpsServer:t.httpsServer,collectionId:t.id,...t.dataAccess?{dataAccess:!0}:{}}};export{o as a,s as b};
-//# sourceMappingURL=chunk-OYOLXWX2.js.map
