@@ -9,6 +9,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { DEFAULT_VERIFY_POLICY, parseVerifyPolicy } from '../signing/policy.js';
 import { SregistryError } from '../errors.js';
 import type { RegistryOptions, ResolvedOptions } from './types.js';
+import type { SpeedFloor } from '../http/streamed-exchange.js';
 import { parseTransport } from './transports/transport.js';
 
 export type { ResolvedOptions };
@@ -27,6 +28,23 @@ const value = (env: NodeJS.ProcessEnv, key: string): string | undefined => {
   const v = env[key];
   return v !== undefined && v.trim() !== '' ? v.trim() : undefined;
 };
+
+/**
+ * The stall floor as curl's --speed-limit/--speed-time give it: `BYTES/SECONDS` (a body
+ * slower than BYTES per second over SECONDS is cut), or `off`.
+ */
+export function parseSpeedLimit(text: string, setting: string): SpeedFloor | false {
+  const t = text.trim().toLowerCase();
+  if (t === 'off') return false;
+  const m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+    throw new SregistryError(
+      'INVALID_INPUT',
+      `${setting} "${text}" is not BYTES/SECONDS (e.g. 1024/20: cut a body slower than 1024 bytes per second over 20 s) or off`,
+    );
+  }
+  return { bytesPerSecond: Number(m[1]), windowMs: Number(m[2]) * 1000 };
+}
 
 /** `localdir=endpointdir[,localdir=endpointdir...]` → prefix pairs; both sides must be absolute. */
 export function parseLocalPathMap(text: string): Array<{ local: string; endpoint: string }> {
@@ -198,6 +216,8 @@ export function registryOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): En
   if (verify !== undefined) out.verify = parseVerifyPolicy(verify, 'SREGISTRY_GLOBUS_VERIFY');
   const keyring = value(env, 'SREGISTRY_GLOBUS_KEYRING');
   if (keyring !== undefined) out.keyring = readKeyringSetting(keyring, 'SREGISTRY_GLOBUS_KEYRING');
+  const speed = value(env, 'SREGISTRY_GLOBUS_SPEED_LIMIT');
+  if (speed !== undefined) out.speedFloor = parseSpeedLimit(speed, 'SREGISTRY_GLOBUS_SPEED_LIMIT');
   const grace = value(env, 'SREGISTRY_GLOBUS_TASK_ERROR_GRACE');
   if (grace !== undefined) {
     if (!/^\d+$/.test(grace))

@@ -3,10 +3,28 @@ import { describe, expect, it } from '@jest/globals';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { toEndpointPath } from '../../../src/core/registry/transports/endpoint-paths.js';
-import { parseLocalPathMap, registryOptionsFromEnv, resolveOptions } from '../../../src/core/registry/options.js';
+import {
+  parseLocalPathMap,
+  registryOptionsFromEnv,
+  registryOptionsWith,
+  resolveOptions,
+} from '../../../src/core/registry/options.js';
 import { thrownCode as code } from '../../support/errors.js';
 
 describe('registry options', () => {
+  it("reads the stall floor as curl's --speed-limit/--speed-time, or off, and refuses anything else", () => {
+    expect(registryOptionsFromEnv({ SREGISTRY_GLOBUS_SPEED_LIMIT: ' 4096 / 30 ' }).speedFloor).toEqual({
+      bytesPerSecond: 4096,
+      windowMs: 30_000,
+    });
+    // `off` survives the merge of layers (false is a value, not an unset field).
+    expect(registryOptionsWith({ SREGISTRY_GLOBUS_SPEED_LIMIT: 'OFF' }).speedFloor).toBe(false);
+    expect(registryOptionsWith({}).speedFloor).toBeUndefined();
+    for (const bad of ['1024', '0/20', '1024/0', 'fast', '-1/20', '1k/20']) {
+      expect(code(() => registryOptionsFromEnv({ SREGISTRY_GLOBUS_SPEED_LIMIT: bad }))).toBe('INVALID_INPUT');
+    }
+  });
+
   it('reads every variable that is set and nothing else', () => {
     const opts = registryOptionsFromEnv({
       GLOBUS_CLIENT_ID: 'id',
