@@ -187,14 +187,26 @@ export class SifVerifier {
     this.#next += chunk.byteLength;
     if (this.#settled) return undefined;
     if (!this.#layout) {
-      this.#front.push(Buffer.from(chunk));
+      // The first piece is read where it lies: a download's first stage (4 MiB) usually
+      // holds the whole table, and most images are then settled or laid out without a copy.
+      const borrowed = this.#front.length === 0;
+      this.#front.push(borrowed ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : this.#copy(chunk));
       this.#frontBytes += chunk.byteLength;
-      if (!this.#tryLayout()) return undefined;
+      if (!this.#tryLayout()) {
+        // Still undecided: keep a copy, as the piece's memory is reused once this returns.
+        if (borrowed && !this.#settled) this.#front = [this.#copy(chunk)];
+        return undefined;
+      }
       // The bytes before this chunk exist only as the copies kept while the table came in.
       if (offset > 0) this.#feed(this.#joinFront().subarray(0, offset), 0, false);
       this.#front = [];
     }
     return this.#feed(chunk, offset, shared);
+  }
+
+  #copy(chunk: Uint8Array): Buffer {
+    this.#work.copied += chunk.byteLength;
+    return Buffer.from(chunk);
   }
 
   #reset(): void {
