@@ -23,6 +23,12 @@ if (newer && isAbsolute(newer) && existsSync(newer)) {
   // of a long transfer otherwise grows it to its maximum, some 10 MB more peak memory for
   // no measured gain in speed (docs/PERFORMANCE.md).
   setFlagsFromString('--semi-space-growth-factor=1');
+  // undici's HTTP parser (llhttp, WebAssembly) stays on V8's baseline compiler: tiering its
+  // hot functions up to the optimizing one costs some 8 MB of peak memory in a command that
+  // makes a handful of requests, and the parser is not where a transfer spends its time
+  // (docs/PERFORMANCE.md). Both flags, as set at run time an implication is not followed.
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
   const { start } = await import('../lib/cli/start.js');
   process.exitCode = await start(process.argv.slice(2));
 }
