@@ -8,13 +8,16 @@ import { startTestSandbox, type TestSandbox } from '../../support/sandbox.js';
 import { failure } from '../../support/errors.js';
 import { fileSha256 as sha } from '../../support/files.js';
 import { closeCoreAndSandbox } from '../../support/lifecycle.js';
-import { extraEndpoint } from '../../support/worlds.js';
+import { addCollectionUser, extraEndpoint, newClient } from '../../support/worlds.js';
 import { callSummary, filesBelow, logIndex, makeRegistry, randomFile, requests } from './support.js';
 
 let sb: TestSandbox;
 let site: SandboxEndpoint;
+// May read the source collection, and write only /shub/lab/ at the other site.
+const writer = newClient('replica-writer');
 beforeAll(async () => {
   sb = await startTestSandbox((world, tmp) => {
+    addCollectionUser(world, writer, '/', 'r');
     // A second GCSv5 collection with its own HTTPS server: the other site.
     site = extraEndpoint({
       displayName: 'sandbox-site-b',
@@ -23,6 +26,7 @@ beforeAll(async () => {
       https: true,
       root: join(tmp, 'site-b'),
     });
+    site.permissions.push({ principal: writer.id, path: '/shub/lab/', access: 'rw' });
     mkdirSync(site.root!, { recursive: true });
     world.endpoints.push(site);
   });
@@ -124,6 +128,27 @@ describe('replicate', () => {
     expect(callSummary(log).filter((c) => c === 'POST transfer')).toHaveLength(2);
     expect(log.filter((r) => r.origin === 'https' && r.method === 'GET')).toEqual([]);
     await t.registry.close();
+  });
+
+  it('a client that may write only one collection folder of the destination replicates into it: the root is found through that folder', async () => {
+    const owner = makeRegistry(sb, 'https', {}, 'replicate-owner');
+    await owner.registry.push(await randomFile(sb, 'rep-w-1.bin', 20_000), here('lab/scoped:v1'));
+    // The other site becomes a registry: the owner's marker at its root, which the writer may not read.
+    await owner.registry.replicate(here('lab/scoped:v1'), `globus://${site.id}`);
+    const v2File = await randomFile(sb, 'rep-w-2.bin', 20_000);
+    await owner.registry.push(v2File, here('lab/scoped:v2'));
+    await owner.registry.close();
+
+    const w = makeRegistry(
+      sb,
+      'https',
+      { globus: { clientId: writer.id, clientSecret: writer.secret, authUrl: sb.url, transferUrl: sb.url } },
+      'replicate-writer',
+    );
+    const done = await w.registry.replicate(here('lab/scoped:v2'), `globus://${site.id}`);
+    expect(done).toMatchObject({ versionsCopied: 1, manifestsCopied: 1 });
+    expect(await filesBelow(at('lab/scoped'))).toContain(`sha256.${await sha(v2File)}.sif`);
+    await w.registry.close();
   });
 
   it('refuses the same registry, an image as destination and a missing tag', async () => {

@@ -18,7 +18,7 @@ import { transportFor } from '../transports/transport.js';
 import type { PushTarget } from '../push/plan.js';
 import { Staging } from '../push/staging.js';
 import { locateImage } from '../lookup/resolve.js';
-import { locateRoot, registryLayout } from '../lookup/root.js';
+import { layoutFromFolders, locateRoot, registryLayout } from '../lookup/root.js';
 import { httpsTarget } from '../endpoint.js';
 import type { Session } from '../session.js';
 import { transferAndWait } from '../transports/tasks.js';
@@ -50,21 +50,26 @@ export async function replicate(
   );
 
   const ep = await session.endpoint(dest.endpoint, signal);
-  const location = await locateRoot(session, ep, true, signal);
+  const location = await locateRoot(session, ep, true, signal, [ref.collection, ref.name]);
   if (ep.id === src.ep.id && location.root === src.root)
     throw new SregistryError(
       'INVALID_INPUT',
       'The source and the destination are the same registry: replicate to another collection',
     );
-  const layout: Layout = await registryLayout(session, ep, location, transportFor(session, ep, opts.transport), signal);
+  const markerLayout = location.markerHidden
+    ? undefined
+    : await registryLayout(session, ep, location, transportFor(session, ep, opts.transport), signal);
+  const folder = imageFolder(location.root, ref);
+  session.step(`listing ${folder} on ${ep.displayName}`);
+  const listed = await listFolder(session, ep.id, folder, signal);
+  // A marker this client may not read (it may write only the collection's folder): the names there tell the layout.
+  const layout: Layout = markerLayout ?? (await layoutFromFolders(session, ep, location.root, ref, listed, signal));
   if (layout !== 2)
     throw new SregistryError(
       'INVALID_INPUT',
       `The registry at ${location.root} on ${ep.displayName} uses layout ${layout}: replicate copies into layout-2 registries only`,
     );
-  const folder = imageFolder(location.root, ref);
-  session.step(`listing ${folder} on ${ep.displayName}`);
-  const there = readFolder(await listFolder(session, ep.id, folder, signal));
+  const there = readFolder(listed);
   const fileThere = new Map(there.files.map((f) => [f.name, f]));
   const manifestThere = new Set(there.manifests.map((m) => m.name));
 
