@@ -11,6 +11,7 @@
 //   BENCH_ONLY=verify                 only the signed-image rows (`pull --verify required`), printed
 //                                     (docs left as they are)
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,13 +133,15 @@ try {
         return timed(process.execPath, cli(dir, 'pull', uri('signed'), ...flags), env);
       };
     const required = ['--verify', 'required', '--keyring', signed.keyring];
-    const [oldVerify, newVerify, newOff] = await alternate(RUNS, [
-      pullSigned(oldDir, ...required),
+    // An old build from before signatures has no --verify: its row is left out.
+    const oldVerifies = existsSync(join(oldDir, 'lib', 'core', 'signing'));
+    const [newVerify, newOff, oldVerify] = await alternate(RUNS, [
       pullSigned(repo, ...required),
       pullSigned(repo, '--verify', 'off'),
+      ...(oldVerifies ? [pullSigned(oldDir, ...required)] : []),
     ]);
     await rm(join(shub, 'signed'), { recursive: true, force: true });
-    side(`pull ${SIZE / MiB} MiB signed image, \`--verify required\``, oldVerify, newVerify);
+    if (oldVerify) side(`pull ${SIZE / MiB} MiB signed image, \`--verify required\``, oldVerify, newVerify);
     side(
       `pull ${SIZE / MiB} MiB signed image: \`--verify off\` (old column) against \`--verify required\` (new), both new`,
       newOff,

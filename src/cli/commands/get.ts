@@ -1,6 +1,7 @@
 import { SregistryError } from '../../index.js';
 import { existsSync } from 'node:fs';
-import type { CommandSpec } from '../command.js';
+import type { CommandContext, CommandSpec } from '../command.js';
+import type { LocalImage } from '../../index.js';
 
 export const get: CommandSpec = {
   name: 'get',
@@ -21,12 +22,7 @@ export const get: CommandSpec = {
   registry: true,
   async run(ctx) {
     const ref = ctx.positionals[0] as string;
-    const found = await ctx.registry().inspect(ref);
-    if (!found)
-      throw new SregistryError(
-        'NOT_FOUND',
-        `No local record of ${ref}: pull or record it first, or list records with "sregistry-globus images"`,
-      );
+    const found = await localRecord(ctx, ref);
     const file = found.image && existsSync(found.image) ? found.image : undefined;
     const answer = file ?? found.url ?? undefined;
     if (!answer) {
@@ -38,3 +34,14 @@ export const get: CommandSpec = {
     return { json: { ...found, get: answer }, text: answer, rows: [[answer]] };
   },
 };
+
+/** The newest local record of `ref`, or the NOT_FOUND that get and inspect give. */
+export async function localRecord(ctx: CommandContext, ref: string): Promise<LocalImage> {
+  const found = await ctx.registry().inspect(ref);
+  if (!found)
+    throw new SregistryError(
+      'NOT_FOUND',
+      `No local record of ${ref}: pull or record it first, or list records with "sregistry-globus images"`,
+    );
+  return found;
+}

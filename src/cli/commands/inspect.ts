@@ -1,5 +1,5 @@
-import { SregistryError } from '../../index.js';
 import type { CommandSpec } from '../command.js';
+import { localRecord } from './get.js';
 import { localDetails, localRows } from './show.js';
 
 export const inspect: CommandSpec = {
@@ -17,12 +17,7 @@ export const inspect: CommandSpec = {
   registry: true,
   async run(ctx) {
     const ref = ctx.positionals[0] as string;
-    const found = await ctx.registry().inspect(ref);
-    if (!found)
-      throw new SregistryError(
-        'NOT_FOUND',
-        `No local record of ${ref}; pull or record it first, or list records with "sregistry-globus images"`,
-      );
+    const found = await localRecord(ctx, ref);
     return { json: found, text: localDetails(found), rows: localRows([found]) };
   },
 };

@@ -87,23 +87,23 @@ export function databaseInFolder(folder: string, setting = 'SREGISTRY_DATABASE')
   return join(folder, DATABASE_FILE_NAME);
 }
 
+/** A setting's file, read whole; unreadable: one line naming the setting, the file and what it should hold (never its content). */
+function readSettingFile(file: string, setting: string, holding: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new SregistryError('INVALID_INPUT', `${setting} ${file} cannot be read (${code}): point it at ${holding}`);
+  }
+}
+
 /**
  * A client secret kept in a file (GLOBUS_CLIENT_SECRET_FILE, --client-secret-file), so it
  * needs not sit in the environment or on a command line: the file's text without its
  * surrounding white space. The message names the file, never its content.
  */
 export function readSecretFile(file: string, setting = 'GLOBUS_CLIENT_SECRET_FILE'): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError(
-      'INVALID_INPUT',
-      `${setting} ${file} cannot be read (${code}): point it at a readable file holding the client secret`,
-    );
-  }
-  const secret = text.trim();
+  const secret = readSettingFile(file, setting, 'a readable file holding the client secret').trim();
   if (secret === '')
     throw new SregistryError('INVALID_INPUT', `${setting} ${file} is empty: write the client secret into it`);
   return secret;
@@ -131,16 +131,7 @@ export function readKeyringSetting(value: string, setting = 'SREGISTRY_GLOBUS_KE
 
 /** One keyring file's armored public keys. */
 export function readKeyringFile(file: string, setting = '--keyring'): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError(
-      'INVALID_INPUT',
-      `${setting} ${file} cannot be read (${code}): point it at a file of armored OpenPGP public keys`,
-    );
-  }
+  const text = readSettingFile(file, setting, 'a file of armored OpenPGP public keys');
   if (!ARMORED.test(text))
     throw new SregistryError(
       'INVALID_INPUT',
@@ -161,15 +152,7 @@ function checkPublic(text: string, where: string): string {
 
 /** The passphrase of a signing key kept in a file: its text without the line end. */
 export function readPassphraseFile(file: string, setting = '--sign-passphrase-file'): string {
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new SregistryError(
-      'INVALID_INPUT',
-      `${setting} ${file} cannot be read (${code}): point it at a file holding the passphrase`,
-    );
-  }
+  return readSettingFile(file, setting, 'a file holding the passphrase').replace(/\r?\n$/, '');
 }
 
 /**
