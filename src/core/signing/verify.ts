@@ -599,18 +599,23 @@ export async function verifySifFile(path: string, keyring: Keyring, signal?: Abo
       () => undefined,
     ),
   );
+  // The verifier may hold a hashing thread from its start: closed however the check ends.
   try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    let offset = 0;
-    while (verifier.wantsMore) {
-      signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) break;
-      verifier.onChunk(buf.subarray(0, bytesRead), offset);
-      offset += bytesRead;
+    try {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      let offset = 0;
+      while (verifier.wantsMore) {
+        signal?.throwIfAborted();
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        if (bytesRead === 0) break;
+        verifier.onChunk(buf.subarray(0, bytesRead), offset);
+        offset += bytesRead;
+      }
+    } finally {
+      await fh.close();
     }
+    return await verifier.finish(fileRanges(path));
   } finally {
-    await fh.close();
+    await verifier.close();
   }
-  return verifier.finish(fileRanges(path));
 }

@@ -4,6 +4,7 @@
  * images signed here verify there, and changed bytes or foreign signers are caught.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import {
   type VerifierWork,
 } from '../../../src/core/signing/verify.js';
 import { enforceVerifyPolicy } from '../../../src/core/signing/policy.js';
+import { checkFile } from '../../../src/core/registry/signatures.js';
 import { writeSif } from '../../../src/core/sif.js';
 import { parseLayout, tableEnd } from '../../../src/core/signing/sif-objects.js';
 import { reference } from '../../reference/sif-sign.js';
@@ -336,6 +338,32 @@ describe('the streaming verifier', () => {
     const head = await readFile(signed);
     abandoned.onChunk(head.subarray(0, 20 * 1024 * 1024), 0);
     await abandoned.close();
+  });
+
+  it('a check of a large signed file that is aborted frees the hashing thread it started', async () => {
+    const input = join(dir, 'abort.sif');
+    async function* payload(): AsyncGenerator<Buffer> {
+      const block = Buffer.alloc(4 * 1024 * 1024);
+      for (let i = 0; i < 17; i++) yield block.fill(i);
+    }
+    await writeSif(input, { definition: 'Bootstrap: scratch\n', payloadStream: payload() });
+    const signed = join(dir, 'abort-signed.sif');
+    await signSifFile(input, signed, await readSigningKey(await readFile(testKeyFile, 'utf8'), undefined, 'test key'));
+    const gate = { policy: 'required' as const, keyring: trusted };
+    // A whole check first: what it leaves running (the file system's pool) is in the count below.
+    expect((await checkFile(gate, signed, signed, 'kept'))?.status).toBe('verified');
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const settled = async (base: number): Promise<number> => {
+      for (let i = 0; i < 50 && threads() > base; i++) await new Promise((r) => setTimeout(r, 100));
+      return threads();
+    };
+    const base = await settled(0);
+    for (let i = 0; i < 4; i++) {
+      const aborted = new AbortController();
+      aborted.abort(new Error('stopped'));
+      await expect(checkFile(gate, signed, signed, 'kept', aborted.signal)).rejects.toThrow('stopped');
+    }
+    expect(await settled(base)).toBeLessThanOrEqual(base);
   });
 
   it('refuses bytes out of order, and calls a file that is not a SIF unsigned', async () => {
