@@ -70,6 +70,8 @@ export interface SignatureReport {
   sif: boolean;
   /** Set when the image has signature objects but a descriptor table that cannot be trusted (then `status` is `invalid`). */
   problem?: string;
+  /** Set when bytes a check needed could not be read (a short read): its verdict is not on the image's bytes. */
+  unread?: true;
 }
 
 /** Bytes the verifier hashed, kept (signature objects) and copied to assemble the header and table: bounded by the file, not by its table. */
@@ -338,7 +340,7 @@ export class SifVerifier {
       signatures.push(await checkSignature(layout, sig, data, this.#keyring));
     const covered = new Set(signatures.flatMap((s) => s.objects));
     const unsigned = layout.objects.filter((o) => !isSignature(o) && !covered.has(o.id)).map((o) => o.id);
-    return { status: worst(signatures), signatures, unsigned, sif: true };
+    return { status: worst(signatures), signatures, unsigned, sif: true, ...(data.unread ? { unread: true } : {}) };
   }
 }
 
@@ -365,6 +367,9 @@ class ObjectData {
     readonly reread: RangeReader | undefined,
   ) {}
 
+  /** Some bytes asked for could not be read. */
+  unread = false;
+
   #whole(o: SifObject): Range | undefined {
     const r = this.ranges.get(o.id);
     return r && r.seen === o.size ? r : undefined;
@@ -373,11 +378,17 @@ class ObjectData {
   async bytes(o: SifObject): Promise<Buffer | undefined> {
     const r = this.#whole(o);
     if (r?.bytes) return Buffer.concat(r.bytes);
-    if (o.size > MAX_SIGNATURE_BYTES || !this.reread) return undefined;
+    if (o.size > MAX_SIGNATURE_BYTES) return undefined;
+    if (!this.reread) return this.#missed();
     const parts: Buffer[] = [];
     for await (const c of this.reread(o.offset, o.size)) parts.push(Buffer.from(c));
     const all = Buffer.concat(parts);
-    return all.length === o.size ? all : undefined;
+    return all.length === o.size ? all : this.#missed();
+  }
+
+  #missed(): undefined {
+    this.unread = true;
+    return undefined;
   }
 
   /** The digest (hex) of the objects' data one after the other; undefined when the bytes are not at hand. */
@@ -387,7 +398,7 @@ class ObjectData {
       if (r?.sha256 !== undefined) return r.sha256;
       if (r?.hash) return (r.sha256 = r.hash.digest('hex'));
     }
-    if (!this.reread) return undefined;
+    if (!this.reread) return this.#missed();
     const hash = createHash(algorithm);
     for (const o of objects) {
       let got = 0;
@@ -395,7 +406,7 @@ class ObjectData {
         hash.update(c);
         got += c.byteLength;
       }
-      if (got !== o.size) return undefined;
+      if (got !== o.size) return this.#missed();
     }
     return hash.digest('hex');
   }

@@ -19,7 +19,7 @@ import {
   type VerifierWork,
 } from '../../../src/core/signing/verify.js';
 import { enforceVerifyPolicy } from '../../../src/core/signing/policy.js';
-import { checkFile } from '../../../src/core/registry/signatures.js';
+import { checkFile, enforceGate, isDownloadVerdict } from '../../../src/core/registry/signatures.js';
 import { writeSif } from '../../../src/core/sif.js';
 import { parseLayout, tableEnd } from '../../../src/core/signing/sif-objects.js';
 import { reference } from '../../reference/sif-sign.js';
@@ -174,6 +174,37 @@ describe('images the reference signed', () => {
     expect((await verifySifFile(header, trusted)).signatures[0]!.reason).toMatch(/header/);
     const text = await flipByte(fixture('one-group-signed'), (size) => size - 700); // inside the armored signature
     expect((await verifySifFile(text, trusted)).status).toBe('invalid');
+  });
+});
+
+describe('refusals that are verdicts on a download', () => {
+  const refusal = (f: () => void): unknown => {
+    try {
+      f();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('not refused');
+  };
+
+  it('a check whose bytes could not be read says so, and its refusal is no verdict; a changed image is one', async () => {
+    const bytes = await readFile(fixture('one-group-signed'));
+    const v = new SifVerifier(trusted);
+    v.onChunk(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!), 0);
+    // Nothing past the table can be read again (a file cut short since).
+    const short = await v.finish(async function* () {});
+    expect(short).toMatchObject({ status: 'invalid', unread: true });
+    const unreadRefusal = refusal(() => enforceGate(short, 'if-signed', 'x', 'nothing was stored', true));
+    expect((unreadRefusal as { code?: string }).code).toBe('SIGNATURE_INVALID');
+    expect(isDownloadVerdict(unreadRefusal)).toBe(false);
+    const changed = await verifySifFile(await flipByte(fixture('one-group-signed'), () => 50), trusted);
+    expect(changed.status).toBe('invalid');
+    expect(changed.unread).toBeUndefined();
+    expect(isDownloadVerdict(refusal(() => enforceGate(changed, 'if-signed', 'x', 'nothing was stored', true)))).toBe(
+      true,
+    );
+    // The same refusal of a file already there (a stored copy) is not.
+    expect(isDownloadVerdict(refusal(() => enforceGate(changed, 'if-signed', 'x', 'left', false)))).toBe(false);
   });
 });
 
