@@ -53,6 +53,14 @@ async function push(name: string, file: string): Promise<void> {
   versions[name] = pushed.outputs.version!;
 }
 
+/** A run that pulls `name` (under `extra`) and saves it in the cache: each test that restores an image saves it first. */
+async function saveInCache(name: string, extra: Record<string, string>): Promise<void> {
+  const saved = await runAction({ job: await newJob(), inputs: pullInputs(name, extra), env: cache.env() });
+  expect(saved.errors).toEqual([]);
+  expect(saved.outputs['cache-hit']).toBe('false');
+  expect(cache.entries().some((e) => e.finalized && e.key.endsWith(versions[name]!))).toBe(true);
+}
+
 /** The run failed with `code`, after restoring the image from the cache and downloading none of it; pull-to is empty and no output is set. */
 async function expectRefusedFromCache(
   job: RunnerFolders,
@@ -99,8 +107,8 @@ beforeAll(async () => {
     .toPublic()
     .armor();
 
-  // lab/app and lab/forged: the unsigned fixture, signed by the trusted key on push.
-  for (const name of ['lab/app', 'lab/forged']) {
+  // lab/app, lab/other and lab/forged: the unsigned fixture, signed by the trusted key on push.
+  for (const name of ['lab/app', 'lab/other', 'lab/forged']) {
     const job = await newJob();
     await copyFile(join(FIXTURES, 'one-group.sif'), join(job.workspace, 'app.sif'));
     const pushed = await runAction({
@@ -130,14 +138,7 @@ afterAll(async () => {
 
 describe('action pull: images from the Actions cache are verified too', () => {
   it('with verify required and the signer in keyring, a restored image is verified and nothing is downloaded', async () => {
-    const first = await newJob();
-    const saved = await runAction({
-      job: first,
-      inputs: pullInputs('lab/app', { verify: 'required', keyring: trusted.publicKey }),
-      env: cache.env(),
-    });
-    expect(saved.errors).toEqual([]);
-    expect(saved.outputs['cache-hit']).toBe('false');
+    await saveInCache('lab/app', { verify: 'required', keyring: trusted.publicKey });
 
     const second = await newJob();
     const since = sb.context.faults.log.length;
@@ -158,25 +159,19 @@ describe('action pull: images from the Actions cache are verified too', () => {
   });
 
   it('a restored image whose signer is not in keyring fails UNTRUSTED_SIGNER: no file in pull-to, no output', async () => {
+    await saveInCache('lab/other', { verify: 'required', keyring: trusted.publicKey });
     const job = await newJob();
     const since = sb.context.faults.log.length;
     const result = await runAction({
       job,
-      inputs: pullInputs('lab/app', { verify: 'required', keyring: stranger }),
+      inputs: pullInputs('lab/other', { verify: 'required', keyring: stranger }),
       env: cache.env(),
     });
     await expectRefusedFromCache(job, result, since, 'UNTRUSTED_SIGNER', /not in the keyring/);
   });
 
   it('a cached copy of an image whose signature does not hold (saved by a run with verify off) fails SIGNATURE_INVALID when restored, by default and under required', async () => {
-    const first = await newJob();
-    const saved = await runAction({
-      job: first,
-      inputs: pullInputs('lab/tampered', { verify: 'off' }),
-      env: cache.env(),
-    });
-    expect(saved.errors).toEqual([]);
-    expect(cache.entries().some((e) => e.finalized && e.key.endsWith(versions['lab/tampered']!))).toBe(true);
+    await saveInCache('lab/tampered', { verify: 'off' });
 
     for (const extra of [{ verify: 'required', keyring: fixtureKey }, {}] as Array<Record<string, string>>) {
       const job = await newJob();

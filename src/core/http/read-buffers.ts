@@ -53,8 +53,8 @@ interface ReadState {
   readonly pooled: boolean;
 }
 
-interface ConnectionState {
-  /** The connection's last read was handed out whole as body. */
+export interface ConnectionState {
+  /** The connection's last read was handed out whole as body, and that body has not ended. */
   inBody: boolean;
 }
 
@@ -106,19 +106,30 @@ export const pooledReads = (): { buffer: () => Buffer; callback: (nread: number,
 
 /**
  * Reports a body chunk as handed out and copied: nothing keeps a view of it any more. The
- * read it came from goes back to the pool once all of its bytes were reported.
+ * read it came from goes back to the pool once all of its bytes were reported. Answers the
+ * connection it came from, for `bodyEnded`.
  */
-export function bodyDelivered(chunk: Uint8Array): void {
+export function bodyDelivered(chunk: Uint8Array): ConnectionState | undefined {
   const state = stateOf.get(chunk.buffer);
-  if (!state || state.filled < 0) return;
+  if (!state || state.filled < 0) return undefined;
+  const connection = state.connection;
   state.delivered += chunk.byteLength;
-  if (state.delivered < state.filled) return;
-  if (state.connection) state.connection.inBody = true;
+  if (state.delivered < state.filled) return connection;
+  if (connection) connection.inBody = true;
   if (!state.pooled) {
     state.filled = -1;
-    return;
+    return connection;
   }
   const bulk = state.filled === state.buffer.length && state.buffer.length < BULK_READ_SIZE;
   state.filled = -1;
   if (pool.length < POOL_MAX) pool.push(bulk ? freshState(BULK_READ_SIZE) : state);
+  return connection;
+}
+
+/**
+ * Reports that a body whose chunks came from `connection` ended: its next read starts
+ * another answer (a head undici keeps views of), so a small one is copied out again.
+ */
+export function bodyEnded(connection: ConnectionState | undefined): void {
+  if (connection) connection.inBody = false;
 }

@@ -15,7 +15,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { bodyDelivered } from './read-buffers.js';
+import { bodyDelivered, bodyEnded, type ConnectionState } from './read-buffers.js';
 
 /** Error codes the exchange ends with (retry.ts decides which are retried). */
 export const BODY_TOO_LONG = 'SREGISTRY_BODY_TOO_LONG';
@@ -108,6 +108,8 @@ export class ChunkBody extends Readable {
   /** Chunks that came while a write was landing. */
   readonly #queue: Buffer[] = [];
   #finishing: (() => void) | undefined;
+  /** The connection the body's chunks came from (pooled reads only). */
+  #connection: ConnectionState | undefined;
 
   /** @internal */
   constructor(control: BodyControl) {
@@ -181,7 +183,7 @@ export class ChunkBody extends Readable {
       return false;
     }
     // The sink copied it: the socket read it came from may be used again.
-    bodyDelivered(chunk);
+    this.#connection = bodyDelivered(chunk) ?? this.#connection;
     if (!pending) return true;
     this.#pending = pending.then(
       () => {
@@ -208,6 +210,7 @@ export class ChunkBody extends Readable {
     this.#done = true;
     const end = (): void => {
       this.#finishing = undefined;
+      bodyEnded(this.#connection);
       this.#settle.resolve();
       if (!this.#sink) this.push(null);
     };

@@ -57,17 +57,44 @@ export async function signatureGate(
 export const streamingVerifier = (gate: SignatureGate, fileSize?: number): SifVerifier | undefined =>
   gate.keyring ? new SifVerifier(gate.keyring, fileSize) : undefined;
 
-/** Checks a whole file under the gate; throws the policy's error (its message ends with `after`). */
+/** Refusals of bytes just downloaded and read whole: verdicts on that version, not on a local copy or a read. */
+const downloadVerdicts = new WeakSet<object>();
+
+/** The refusal `err` was the policy's verdict on a version's downloaded bytes (the same bytes would be refused again). */
+export const isDownloadVerdict = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && downloadVerdicts.has(err);
+
+/** As `enforceVerifyPolicy`, for the report on a download (`downloaded`) or on a file already there. */
+export function enforceGate(
+  report: SignatureReport,
+  policy: VerifyPolicy,
+  what: string,
+  after: string,
+  downloaded: boolean,
+): void {
+  try {
+    enforceVerifyPolicy(report, policy, what, after);
+  } catch (err) {
+    if (downloaded && !report.unread && typeof err === 'object' && err !== null) downloadVerdicts.add(err);
+    throw err;
+  }
+}
+
+/**
+ * Checks a whole file under the gate; throws the policy's error (its message ends with
+ * `after`). `downloaded`: the file holds bytes just downloaded and checked against their version.
+ */
 export async function checkFile(
   gate: SignatureGate,
   path: string,
   what: string,
   after: string,
   signal?: AbortSignal,
+  downloaded = false,
 ): Promise<ImageSignatures | undefined> {
   if (!gate.keyring) return undefined;
   const report = await verifySifFile(path, gate.keyring, signal);
-  enforceVerifyPolicy(report, gate.policy, what, after);
+  enforceGate(report, gate.policy, what, after, downloaded);
   return signaturesOf(report);
 }
 

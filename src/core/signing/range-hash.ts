@@ -7,9 +7,8 @@
  * Two ways in, in file order, mixed freely:
  * - `hashShared`: a view of SharedArrayBuffer memory the worker reads in place (a
  *   download's write stages): no copy; the promise settles when the worker is done with
- *   it, and the caller keeps the bytes as they are until then. While the worker is behind,
- *   a view is copied into a free slot instead, so a moment's lag on a busy machine does
- *   not hold the caller's buffers.
+ *   it, and the caller keeps the bytes as they are until then (a download's writer turns
+ *   to a stage only once the file's hash and this worker are done with it).
  * - `push`: any chunk, copied into a few shared slots of this class (for readers that
  *   reuse their buffer once the call returns); a slot the worker has not finished yet
  *   makes the caller wait (Atomics.wait), which bounds memory without turning the
@@ -116,19 +115,12 @@ export class RangeHashWorker {
   /**
    * The next bytes, read by the worker where they are: `view` must be of a
    * SharedArrayBuffer and stay unchanged until the promise settles (it never rejects).
-   * When the worker is still busy with earlier bytes and a slot is free, they are copied
-   * instead and nothing is returned: the caller's buffer is free at once, so a thread
-   * that falls behind for a moment does not hold up the caller (no more than the slots).
+   * Nothing is answered once the worker is gone.
    */
   hashShared(view: Uint8Array): Promise<void> | undefined {
     if (!(view.buffer instanceof SharedArrayBuffer))
       throw new TypeError('RangeHashWorker.hashShared needs a view of a SharedArrayBuffer');
     if (this.#filled > 0 && !this.#failed) this.#send();
-    if (!this.#failed && view.byteLength <= SLOT && this.#busy() && this.#slotFree()) {
-      this.push(view);
-      if (this.#filled > 0) this.#send();
-      return undefined;
-    }
     const position = this.#position;
     this.#position += view.byteLength;
     if (this.#failed) return undefined;
@@ -142,18 +134,6 @@ export class RangeHashWorker {
         position,
       });
     });
-  }
-
-  /** True while the worker has bytes it has not hashed yet. */
-  #busy(): boolean {
-    if (this.#released.length > 0) return true;
-    for (let i = 0; this.#slots && i < SLOTS; i++) if (Atomics.load(this.#flags, i) === 1) return true;
-    return false;
-  }
-
-  /** True when the next slot can take bytes without waiting. */
-  #slotFree(): boolean {
-    return Atomics.load(this.#flags, this.#slot) === 0;
   }
 
   /** Waits (blocking, bounded) until the current slot is free; false when the worker is gone. */

@@ -70,6 +70,8 @@ export interface SignatureReport {
   sif: boolean;
   /** Set when the image has signature objects but a descriptor table that cannot be trusted (then `status` is `invalid`). */
   problem?: string;
+  /** Set when bytes a check needed could not be read (a short read): its verdict is not on the image's bytes. */
+  unread?: true;
 }
 
 /** Bytes the verifier hashed, kept (signature objects) and copied to assemble the header and table: bounded by the file, not by its table. */
@@ -350,7 +352,7 @@ export class SifVerifier {
       signatures.push(await checkSignature(layout, sig, data, this.#keyring));
     const covered = new Set(signatures.flatMap((s) => s.objects));
     const unsigned = layout.objects.filter((o) => !isSignature(o) && !covered.has(o.id)).map((o) => o.id);
-    return { status: worst(signatures), signatures, unsigned, sif: true };
+    return { status: worst(signatures), signatures, unsigned, sif: true, ...(data.unread ? { unread: true } : {}) };
   }
 }
 
@@ -377,6 +379,9 @@ class ObjectData {
     readonly reread: RangeReader | undefined,
   ) {}
 
+  /** Some bytes asked for could not be read. */
+  unread = false;
+
   #whole(o: SifObject): Range | undefined {
     const r = this.ranges.get(o.id);
     return r && r.seen === o.size ? r : undefined;
@@ -385,11 +390,17 @@ class ObjectData {
   async bytes(o: SifObject): Promise<Buffer | undefined> {
     const r = this.#whole(o);
     if (r?.bytes) return Buffer.concat(r.bytes);
-    if (o.size > MAX_SIGNATURE_BYTES || !this.reread) return undefined;
+    if (o.size > MAX_SIGNATURE_BYTES) return undefined;
+    if (!this.reread) return this.#missed();
     const parts: Buffer[] = [];
     for await (const c of this.reread(o.offset, o.size)) parts.push(Buffer.from(c));
     const all = Buffer.concat(parts);
-    return all.length === o.size ? all : undefined;
+    return all.length === o.size ? all : this.#missed();
+  }
+
+  #missed(): undefined {
+    this.unread = true;
+    return undefined;
   }
 
   /** The digest (hex) of the objects' data one after the other; undefined when the bytes are not at hand. */
@@ -399,7 +410,7 @@ class ObjectData {
       if (r?.sha256 !== undefined) return r.sha256;
       if (r?.hash) return (r.sha256 = r.hash.digest('hex'));
     }
-    if (!this.reread) return undefined;
+    if (!this.reread) return this.#missed();
     const hash = createHash(algorithm);
     for (const o of objects) {
       let got = 0;
@@ -407,7 +418,7 @@ class ObjectData {
         hash.update(c);
         got += c.byteLength;
       }
-      if (got !== o.size) return undefined;
+      if (got !== o.size) return this.#missed();
     }
     return hash.digest('hex');
   }
@@ -611,18 +622,23 @@ export async function verifySifFile(path: string, keyring: Keyring, signal?: Abo
       () => undefined,
     ),
   );
+  // The verifier may hold a hashing thread from its start: closed however the check ends.
   try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    let offset = 0;
-    while (verifier.wantsMore) {
-      signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-      if (bytesRead === 0) break;
-      verifier.onChunk(buf.subarray(0, bytesRead), offset);
-      offset += bytesRead;
+    try {
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      let offset = 0;
+      while (verifier.wantsMore) {
+        signal?.throwIfAborted();
+        const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+        if (bytesRead === 0) break;
+        verifier.onChunk(buf.subarray(0, bytesRead), offset);
+        offset += bytesRead;
+      }
+    } finally {
+      await fh.close();
     }
+    return await verifier.finish(fileRanges(path));
   } finally {
-    await fh.close();
+    await verifier.close();
   }
-  return verifier.finish(fileRanges(path));
 }

@@ -1,7 +1,8 @@
 /**
- * A pull of an image large enough for both hashes to run on threads (the file's, and the
- * signed objects' reading the download's shared stages in place), against the sandbox:
- * verified in the download's pass, a byte changed deep inside refused with nothing
+ * A pull of an image large enough for its signed objects to be hashed on a thread of their
+ * own (reading the download's shared stages in place, while the file's hash runs on this
+ * thread), against the sandbox: verified in the download's pass with exactly one thread
+ * more than a pull that checks nothing, a byte changed deep inside refused with nothing
  * stored, and the caller's own chunk observer still sees every byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -54,20 +55,40 @@ afterAll(() => closeCoreAndSandbox(sb));
 
 const uri = (rest: string): string => `globus://${sb.collection.id}/${rest}`;
 
+const threads = (): number => readdirSync('/proc/self/task').length;
+/** The thread count once it stopped changing (threads that were closed have exited). */
+async function settledThreads(): Promise<number> {
+  let last = threads();
+  for (let same = 0, i = 0; same < 5 && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = threads();
+    same = now === last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
 describe('pull of a large signed image over HTTPS', () => {
   it('is verified in the download pass; the caller onChunk sees every byte too', async () => {
     const h = makeRegistry(sb, 'https', { keyring: [publicKey] }, 'big-signed');
     const [pushed] = await h.registry.push(signed, uri('big/app:v1'));
     const seen = createHash('sha256');
     let next = 0;
+    const base = await settledThreads();
+    let most = 0;
     const pulled = await h.registry.pull(uri('big/app:v1'), {
       verify: 'required',
       onChunk: (chunk, offset) => {
         expect(offset).toBe(next);
         next += chunk.length;
         seen.update(chunk);
+        most = Math.max(most, threads());
       },
     });
+    // One thread for the signed objects while the bytes came (the file's hash is on this
+    // thread), and none left once the pull is over.
+    expect(most - base).toBe(1);
+    expect(await settledThreads()).toBe(base);
     expect(pulled.status).toBe('pulled');
     expect(pulled.signatures?.status).toBe('verified');
     expect(pulled.signatures?.signatures.map((s) => [s.fingerprint, s.status])).toEqual([[fingerprint, 'verified']]);
@@ -81,8 +102,11 @@ describe('pull of a large signed image over HTTPS', () => {
     const [pushed] = await h.registry.push(plain, uri('big/plain:v1'));
     const err = await caught(h.registry.pull(uri('big/plain:v1'), { verify: 'required' }));
     expect(err.code).toBe('UNSIGNED');
+    const base = await settledThreads();
     const pulled = await h.registry.pull(uri('big/plain:v1'), { verify: 'if-signed' });
     expect(pulled.signatures?.status).toBe('unsigned');
+    // The thread started for a large image under a keyring is closed once its table shows no signature.
+    expect(await settledThreads()).toBe(base);
     expect(await fileSha256(pulled.image!)).toBe(pushed!.version);
     await h.registry.close();
   }, 60_000);
@@ -105,8 +129,14 @@ describe('pull of a large signed image over HTTPS', () => {
     const folder = join(h.storage, 'big', 'tampered');
     expect(existsSync(folder) ? readdirSync(folder) : []).toEqual([]);
     expect(await h.registry.inspect(`big/tampered:v1@${pushed!.version}`)).toBeUndefined();
-    // The same bytes pass unchecked under off: they are the version.
-    const off = await h.registry.pull(uri('big/tampered:v1'), { verify: 'off' });
+    // The same bytes pass unchecked under off: they are the version. Nothing checked, no thread started.
+    const base = await settledThreads();
+    let most = 0;
+    const off = await h.registry.pull(uri('big/tampered:v1'), {
+      verify: 'off',
+      onChunk: () => void (most = Math.max(most, threads())),
+    });
+    expect(most).toBe(base);
     expect(await fileSha256(off.image!)).toBe(pushed!.version);
     expect((await readFile(off.image!)).length).toBe(size);
     await h.registry.close();

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { writeSif } from '../../../src/core/sif.js';
@@ -221,6 +222,54 @@ describe('Registry.watch', () => {
     expect([unsigned!.version, untrusted!.version, good!.version].map((x) => imageGets(x, since))).toEqual([1, 1, 1]);
     // Refused versions are not marked seen: a new watch (another run) tries them again.
     expect(lastState(events).seen['refuse/app']).toEqual([good!.version]);
+    await h.registry.close();
+  }, 90_000);
+
+  it('with --pull, a refused stored copy is not remembered as a refused version: once the copy is right, the version is reported', async () => {
+    const key = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'Lab CI' }],
+      format: 'armored',
+    });
+    await mkdir(join(sb.tmp, 'files'), { recursive: true });
+    const plain = join(sb.tmp, 'files', 'stored-copy.plain.sif');
+    await writeSif(plain, { payloadBytes: randomBytes(80_000), created: new Date(0) });
+    const file = join(sb.tmp, 'files', 'stored-copy.sif');
+    await signSifFile(plain, file, await readSigningKey(key.privateKey, undefined, 'test key'));
+    const h = makeRegistry(sb, 'https', { keyring: [key.publicKey] }, 'w-stored');
+    const [pushed] = await h.registry.push(file, uri('stored/app:latest'));
+    const stored = (await h.registry.pull(uri('stored/app:latest'), { verify: 'required' })).image!;
+    // The stored copy is damaged in place (same size): a pull refuses it without downloading.
+    const bytes = await readFile(stored);
+    bytes[bytes.length - 20_000]! ^= 0xff;
+    await writeFile(stored, bytes);
+    const controller = new AbortController();
+    const { events, done } = pump(
+      h.registry.watch(uri('stored/app'), {
+        intervalMs: 1000,
+        signal: controller.signal,
+        pull: true,
+        verify: 'required',
+        fromStart: true,
+      }),
+    );
+    try {
+      await waitFor(() => ofType(events, 'error').length >= 1, 'the refusal of the stored copy', { boundMs: 30_000 });
+      expect(ofType(events, 'error')[0]!.error.code).toBe('SIGNATURE_INVALID');
+      expect(ofType(events, 'version')).toHaveLength(0);
+      // The copy is put right: the next check pulls the version (it was not refused for good).
+      await copyFile(file, stored);
+      await waitFor(() => ofType(events, 'version').length >= 1, 'the version once the copy is right', {
+        boundMs: 30_000,
+      });
+    } finally {
+      controller.abort();
+      await done;
+    }
+    const [v] = ofType(events, 'version');
+    expect(v!.version.version).toBe(pushed!.version);
+    expect(v!.version.signatures?.status).toBe('verified');
     await h.registry.close();
   }, 90_000);
 

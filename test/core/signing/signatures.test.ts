@@ -4,6 +4,7 @@
  * images signed here verify there, and changed bytes or foreign signers are caught.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,7 @@ import {
   type VerifierWork,
 } from '../../../src/core/signing/verify.js';
 import { enforceVerifyPolicy } from '../../../src/core/signing/policy.js';
+import { checkFile, enforceGate, isDownloadVerdict } from '../../../src/core/registry/signatures.js';
 import { writeSif } from '../../../src/core/sif.js';
 import { parseLayout, tableEnd } from '../../../src/core/signing/sif-objects.js';
 import { reference } from '../../reference/sif-sign.js';
@@ -175,6 +177,37 @@ describe('images the reference signed', () => {
   });
 });
 
+describe('refusals that are verdicts on a download', () => {
+  const refusal = (f: () => void): unknown => {
+    try {
+      f();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('not refused');
+  };
+
+  it('a check whose bytes could not be read says so, and its refusal is no verdict; a changed image is one', async () => {
+    const bytes = await readFile(fixture('one-group-signed'));
+    const v = new SifVerifier(trusted);
+    v.onChunk(bytes.subarray(0, tableEnd(bytes.subarray(0, 128))!), 0);
+    // Nothing past the table can be read again (a file cut short since).
+    const short = await v.finish(async function* () {});
+    expect(short).toMatchObject({ status: 'invalid', unread: true });
+    const unreadRefusal = refusal(() => enforceGate(short, 'if-signed', 'x', 'nothing was stored', true));
+    expect((unreadRefusal as { code?: string }).code).toBe('SIGNATURE_INVALID');
+    expect(isDownloadVerdict(unreadRefusal)).toBe(false);
+    const changed = await verifySifFile(await flipByte(fixture('one-group-signed'), () => 50), trusted);
+    expect(changed.status).toBe('invalid');
+    expect(changed.unread).toBeUndefined();
+    expect(isDownloadVerdict(refusal(() => enforceGate(changed, 'if-signed', 'x', 'nothing was stored', true)))).toBe(
+      true,
+    );
+    // The same refusal of a file already there (a stored copy) is not.
+    expect(isDownloadVerdict(refusal(() => enforceGate(changed, 'if-signed', 'x', 'left', false)))).toBe(false);
+  });
+});
+
 describe('a signer outside the keyring', () => {
   it('is UNTRUSTED_SIGNER (the reference signed it with another key)', async () => {
     const image = join(dir, 'other-signed.sif');
@@ -298,7 +331,9 @@ describe('the streaming verifier', () => {
     // As a download hands its write stages: views of shared memory the thread reads in
     // place, each held until its promise settles (if one is returned); the front first in
     // small unshared pieces.
-    const staged = async (file: string): Promise<{ report: SignatureReport; inPlace: number; work: VerifierWork }> => {
+    const staged = async (
+      file: string,
+    ): Promise<{ report: SignatureReport; inPlace: number | 'all'; work: VerifierWork }> => {
       const bytes = await readFile(file);
       // The size known up front (a manifest's) and a keyring: the thread starts before the table is read.
       const v = new SifVerifier(trusted, bytes.length);
@@ -307,6 +342,7 @@ describe('the streaming verifier', () => {
         new Uint8Array(new SharedArrayBuffer(4 * 1024 * 1024)),
       ];
       let inPlace = 0;
+      let stageCount = 0;
       let at = 0;
       for (; at < 1000; at += 100) expect(v.onShared(bytes.subarray(at, at + 100), at)).toBeUndefined();
       for (let turn = 0; at < bytes.length; turn ^= 1) {
@@ -314,18 +350,18 @@ describe('the streaming verifier', () => {
         const n = Math.min(stage.length, bytes.length - at);
         stage.set(bytes.subarray(at, at + n));
         const held = v.onShared(stage.subarray(0, n), at);
+        stageCount++;
         if (held) inPlace++;
         // The stage is refilled only once the thread is done with it.
         await held;
         at += n;
       }
-      return { report: await v.finish(), inPlace, work: v.work };
+      return { report: await v.finish(), inPlace: inPlace === stageCount ? 'all' : inPlace, work: v.work };
     };
     const good = await staged(signed);
     expect(good.report.status).toBe('verified');
-    // Stages are read in place, or copied at once while the thread is behind (the stage is
-    // then refilled at once: a wrong copy would show as an invalid report).
-    expect(good.inPlace).toBeGreaterThan(0);
+    // Every stage is read in place: none is copied.
+    expect(good.inPlace).toBe('all');
     // Only the signature objects were handled on this thread; no data object was hashed or copied here.
     expect(good.work.hashed).toBe(0);
     const bad = await staged(flipped);
@@ -336,6 +372,32 @@ describe('the streaming verifier', () => {
     const head = await readFile(signed);
     abandoned.onChunk(head.subarray(0, 20 * 1024 * 1024), 0);
     await abandoned.close();
+  });
+
+  it('a check of a large signed file that is aborted frees the hashing thread it started', async () => {
+    const input = join(dir, 'abort.sif');
+    async function* payload(): AsyncGenerator<Buffer> {
+      const block = Buffer.alloc(4 * 1024 * 1024);
+      for (let i = 0; i < 17; i++) yield block.fill(i);
+    }
+    await writeSif(input, { definition: 'Bootstrap: scratch\n', payloadStream: payload() });
+    const signed = join(dir, 'abort-signed.sif');
+    await signSifFile(input, signed, await readSigningKey(await readFile(testKeyFile, 'utf8'), undefined, 'test key'));
+    const gate = { policy: 'required' as const, keyring: trusted };
+    // A whole check first: what it leaves running (the file system's pool) is in the count below.
+    expect((await checkFile(gate, signed, signed, 'kept'))?.status).toBe('verified');
+    const threads = (): number => readdirSync('/proc/self/task').length;
+    const settled = async (base: number): Promise<number> => {
+      for (let i = 0; i < 50 && threads() > base; i++) await new Promise((r) => setTimeout(r, 100));
+      return threads();
+    };
+    const base = await settled(0);
+    for (let i = 0; i < 4; i++) {
+      const aborted = new AbortController();
+      aborted.abort(new Error('stopped'));
+      await expect(checkFile(gate, signed, signed, 'kept', aborted.signal)).rejects.toThrow('stopped');
+    }
+    expect(await settled(base)).toBeLessThanOrEqual(base);
   });
 
   it('refuses bytes out of order, and calls a file that is not a SIF unsigned', async () => {

@@ -19,8 +19,7 @@ import { imageResult, saveRemoteRecord } from '../image-result.js';
 import { sweepLocalStorage } from '../local/storage-sweep.js';
 import { unansweredBytes } from '../transports/backend.js';
 import { transportFor } from '../transports/transport.js';
-import { checkFile, signatureGate, signaturesOf, streamingVerifier } from '../signatures.js';
-import { enforceVerifyPolicy } from '../../signing/policy.js';
+import { checkFile, enforceGate, signatureGate, signaturesOf, streamingVerifier } from '../signatures.js';
 import { fileRanges, type SifVerifier } from '../../signing/verify.js';
 import type { ChunkObserver, ImageResult, ImageSignatures, PullOptions } from '../types.js';
 
@@ -100,7 +99,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       sha256 = brought;
       if (sif && sha256 === r.vref.version) {
         const report = await sif.finish(fileRanges(temp));
-        enforceVerifyPolicy(report, gate.policy, what, after);
+        enforceGate(report, gate.policy, what, after, true);
         signatures = signaturesOf(report);
       }
     } else {
@@ -124,7 +123,7 @@ export async function pull(session: Session, uriText: string, opts: PullOptions 
       checkManifestSize(manifest, r);
       session.step(`verifying ${humanBytes(manifest.size)}`);
       sha256 = await hashBrought(session, temp, shown, manifest.size, signal, opts.onChunk);
-      if (sha256 === r.vref.version) signatures = await checkFile(gate, temp, what, after, signal);
+      if (sha256 === r.vref.version) signatures = await checkFile(gate, temp, what, after, signal, true);
     }
     if (sha256 !== r.vref.version) {
       throw new SregistryError(

@@ -26,6 +26,7 @@ import {
 import { listNames, listVersions, type PublishedVersion } from '../lookup/listing.js';
 import { mapLimited } from '../map-limited.js';
 import { pull } from './pull.js';
+import { isDownloadVerdict } from '../signatures.js';
 import { locateRoot } from '../lookup/root.js';
 import type { EndpointInfo } from '../endpoint.js';
 import type { Session } from '../session.js';
@@ -311,8 +312,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
           version.status = pulled.status;
         } catch (err) {
           if (this.#opts.signal?.aborted || !isPassing(err)) throw err;
-          // Not marked seen: the next check tries again, unless the policy refused these bytes.
-          if (REFUSED.has(err.code)) this.#refused.set(f.key, (this.#refused.get(f.key) ?? new Set()).add(f.v.version));
+          // Not marked seen: the next check tries again, unless the policy refused the bytes it
+          // downloaded (not a stored copy, not a read that failed: those may be right next time).
+          if (REFUSED.has(err.code) && isDownloadVerdict(err))
+            this.#refused.set(f.key, (this.#refused.get(f.key) ?? new Set()).add(f.v.version));
           yield { type: 'error', error: err, state: this.state };
           continue;
         }
