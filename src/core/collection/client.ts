@@ -8,7 +8,7 @@ import { BODY_TOO_LONG, type SpeedFloor } from '../http/streamed-exchange.js';
 import { ERROR_BODY_LIMIT } from '../http/body.js';
 import { retryPolicy, type RetryPolicy } from '../http/retry.js';
 import { answerError, type CallDescription } from './answer-error.js';
-import { RunningDigest, digestFor, type Digest } from './digest.js';
+import { RunningDigest, type Digest } from './digest.js';
 import {
   ResumableDownload,
   type ChunkObserver,
@@ -113,10 +113,10 @@ export class CollectionHttpsClient {
   ): Promise<UploadResult> {
     const call = this.#describe('PUT', target, path, `uploading ${path} to collection ${target.collectionId}`);
     const size = 'file' in source ? await fileSize(source.file) : source.size;
-    // Each attempt hashes from scratch; a large file on a worker thread (closed at the end).
+    // Each attempt hashes from scratch.
     const digests: Digest[] = [];
     const newDigest = (): Digest => {
-      const digest = 'file' in source ? digestFor(size) : new RunningDigest();
+      const digest = new RunningDigest();
       digests.push(digest);
       return digest;
     };

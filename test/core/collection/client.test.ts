@@ -12,7 +12,6 @@ import { waitFor } from '../../support/wait.js';
 import { newClient } from '../../support/worlds.js';
 import type { RetryInfo } from '../../../src/core/http/index.js';
 import { CollectionHttpsClient, type ApiCall, type CollectionTarget } from '../../../src/core/collection/index.js';
-import { OFF_THREAD_MIN_BYTES } from '../../../src/core/collection/digest.js';
 import { requestsTo } from '../http-support.js';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 20 };
@@ -163,8 +162,8 @@ describe('collection HTTPS client', () => {
     });
   });
 
-  describe('a file large enough to be hashed on a worker thread', () => {
-    const big = randomBytes(OFF_THREAD_MIN_BYTES + 1_234_567);
+  describe('a large file (several write stages and upload buffers)', () => {
+    const big = randomBytes(64 * 1024 * 1024 + 1_234_567);
     beforeAll(() => writeFile(join(sb.tmp, 'big.bin'), big));
 
     it('uploads with a reset mid-way, then downloads with a cut resumed, each hash right', async () => {

@@ -11,7 +11,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
-import { OFF_THREAD_MIN_BYTES } from '../../../src/core/collection/digest.js';
 import { writeSif } from '../../../src/core/sif.js';
 import { readSigningKey } from '../../../src/core/signing/openpgp.js';
 import { signSifFile } from '../../../src/core/signing/sign.js';
@@ -38,7 +37,8 @@ beforeAll(async () => {
   publicKey = key.publicKey;
   fingerprint = (await openpgp.readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase();
   plain = join(sb.tmp, 'big-plain.sif');
-  const size = OFF_THREAD_MIN_BYTES + 3 * 1024 * 1024 + 12_345;
+  // Past the size from which the signed objects are hashed on their own thread (64 MiB).
+  const size = 64 * 1024 * 1024 + 3 * 1024 * 1024 + 12_345;
   async function* payload(): AsyncGenerator<Buffer> {
     const block = Buffer.alloc(1024 * 1024);
     for (let at = 0, n = 0; at < size; at += block.length, n++) {
